@@ -1,0 +1,87 @@
+"""Commons: the city's facilities opened to resident groups, free of charge.
+
+`create_app()` is the WSGI entry (gunicorn 'commons:create_app()') and the `flask --app commons` app.
+"""
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask, request, session
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    from commons.config import from_environment
+    from commons.errors import register_error_handlers
+    from commons.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    app = Flask(
+        __name__,
+        template_folder=os.path.join(ROOT, "templates"),
+        static_folder=os.path.join(ROOT, "static"),
+        instance_path=os.environ.get("COMMONS_INSTANCE") or os.path.join(ROOT, "instance"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(from_environment(app.instance_path))
+    if overrides:
+        app.config.update(overrides)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "commons.login"
+    login_manager.session_protection = "basic"
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=lambda: select_locale(app))
+    limiter.init_app(app)
+
+    # Models and the user loader must be imported before the first request.
+    import commons.auth  # noqa: F401
+    import commons.models  # noqa: F401
+    import spaces.models  # noqa: F401
+
+    from commons.api import authenticate_and_check_csrf, bp as commons_api
+    from commons.cli import register_cli
+    from commons.views import bp as commons_pages
+    from spaces.api import bp as spaces_api
+    from spaces.views import bp as spaces_pages
+
+    # The one visible list of blueprints. JSON APIs check CSRF themselves for browser-session
+    # callers (commons.api.authenticate_and_check_csrf); Bearer-token callers need none.
+    for blueprint in (commons_api, spaces_api):
+        csrf.exempt(blueprint)
+        app.register_blueprint(blueprint)
+    for blueprint in (commons_pages, spaces_pages):
+        app.register_blueprint(blueprint)
+    app.before_request(authenticate_and_check_csrf)
+
+    register_error_handlers(app)
+    register_cli(app)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+        )
+        if app.config["PRODUCTION"]:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response
+
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO)
+    return app
+
+
+def select_locale(app: Flask) -> str:
+    languages = app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or app.config["BABEL_DEFAULT_LOCALE"]

@@ -1,0 +1,271 @@
+"""JSON endpoints declared once with pydantic schemas: the same declarations validate requests,
+serialise answers and are published as OpenAPI 3 at /api/v1/openapi.json."""
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from flask import Blueprint, request
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from commons.errors import ApiError, Invalid
+
+
+@dataclass
+class Endpoint:
+    rule: str
+    method: str
+    summary: str
+    description: str
+    tag: str
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    response: Any
+    status: int
+    auth: bool
+    raw_body: str | None  # media type of a body that is not JSON (e.g. text/calendar)
+
+
+ENDPOINTS: list[Endpoint] = []
+API_PREFIX = "/api/v1"
+
+
+def fields_from(exc: ValidationError) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for err in exc.errors(include_url=False):
+        loc = ".".join(str(p) for p in err["loc"]) or "body"
+        msg = err["msg"]
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, ") :]
+        fields.setdefault(loc, msg)
+    return fields
+
+
+def invalid(exc: ValidationError) -> Invalid:
+    fields = fields_from(exc)
+    return Invalid("Some fields need fixing: " + ", ".join(sorted(fields)) + ".", fields=fields)
+
+
+def _json_body(model: type[BaseModel]) -> BaseModel:
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        data: Any = {}
+    else:
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise ApiError("The body is not valid JSON.", code="bad_json", status=400) from None
+    if not isinstance(data, dict):
+        raise ApiError("The body must be a JSON object.", code="bad_json", status=400)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise invalid(exc) from None
+
+
+def _query(model: type[BaseModel]) -> BaseModel:
+    data: dict[str, Any] = {}
+    for key in request.args:
+        values = request.args.getlist(key)
+        annotation = model.model_fields.get(key)
+        is_list = annotation is not None and "list" in str(annotation.annotation)
+        data[key] = values if is_list else values[-1]
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise invalid(exc) from None
+
+
+def api_route(
+    bp: Blueprint,
+    rule: str,
+    method: str = "GET",
+    *,
+    summary: str,
+    description: str = "",
+    tag: str = "",
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    response: Any = None,
+    status: int = 200,
+    auth: bool = False,
+    raw_body: str | None = None,
+) -> Callable:
+    """Register a JSON view. The view receives `body=` and/or `query=` (validated models) and
+    returns a value of `response` (models, lists of models or plain JSON), or (value, status)."""
+
+    def decorate(fn: Callable) -> Callable:
+        adapter = TypeAdapter(response) if response is not None else None
+
+        @functools.wraps(fn)
+        def view(**kwargs):
+            if auth:
+                from commons.auth import require_user
+
+                require_user()
+            if body is not None:
+                kwargs["body"] = _json_body(body)
+            if query is not None:
+                kwargs["query"] = _query(query)
+            result = fn(**kwargs)
+            code = status
+            if isinstance(result, tuple):
+                result, code = result
+            payload = adapter.dump_python(result, mode="json") if adapter else result
+            return json.dumps(payload, ensure_ascii=False), code, {"Content-Type": "application/json"}
+
+        bp.add_url_rule(rule, endpoint=fn.__name__, view_func=view, methods=[method])
+        ENDPOINTS.append(
+            Endpoint(
+                rule=(bp.url_prefix or "") + rule,
+                method=method.lower(),
+                summary=summary,
+                description=description or (fn.__doc__ or "").strip(),
+                tag=tag or bp.name,
+                body=body,
+                query=query,
+                response=response,
+                status=status,
+                auth=auth,
+                raw_body=raw_body,
+            )
+        )
+        return view
+
+    return decorate
+
+
+# --- OpenAPI -----------------------------------------------------------------------------------
+
+_REF = "#/components/schemas/{model}"
+
+
+def _schema(tp: Any, components: dict, mode: str) -> dict:
+    schema = TypeAdapter(tp).json_schema(ref_template=_REF, mode=mode)
+    for name, sub in schema.pop("$defs", {}).items():
+        components.setdefault(name, sub)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        components.setdefault(tp.__name__, schema)
+        return {"$ref": _REF.format(model=tp.__name__)}
+    return schema
+
+
+def _openapi_path(rule: str) -> tuple[str, list[dict]]:
+    params = []
+
+    def repl(m: re.Match) -> str:
+        conv, name = m.group(1), m.group(2)
+        params.append(
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "schema": {"type": "integer"} if conv == "int" else {"type": "string"},
+            }
+        )
+        return "{" + name + "}"
+
+    path = re.sub(r"<(?:(\w+):)?(\w+)>", repl, rule)
+    return path, params
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                "conflicts": {"type": "array", "items": {"type": "object"}},
+                "violations": {"type": "array", "items": {"type": "object"}},
+            },
+        }
+    },
+}
+
+
+def openapi_document() -> dict:
+    components: dict[str, Any] = {"Error": ERROR_SCHEMA}
+    paths: dict[str, dict] = {}
+    for ep in ENDPOINTS:
+        path, params = _openapi_path(ep.rule)
+        op: dict[str, Any] = {
+            "summary": ep.summary,
+            "operationId": f"{ep.method}_{path.strip('/').replace('/', '_').replace('{', '').replace('}', '')}",
+            "tags": [ep.tag],
+            "parameters": list(params),
+            "responses": {},
+        }
+        if ep.description:
+            op["description"] = ep.description
+        if ep.query is not None:
+            qschema = ep.query.model_json_schema(ref_template=_REF)
+            for name, sub in qschema.pop("$defs", {}).items():
+                components.setdefault(name, sub)
+            required = set(qschema.get("required", []))
+            for name, prop in qschema.get("properties", {}).items():
+                param = {"name": name, "in": "query", "required": name in required, "schema": prop}
+                if prop.get("type") == "array":
+                    param["explode"] = True
+                op["parameters"].append(param)
+        if ep.body is not None:
+            op["requestBody"] = {
+                "required": bool(ep.body.model_json_schema().get("required")),
+                "content": {"application/json": {"schema": _schema(ep.body, components, "validation")}},
+            }
+        elif ep.raw_body:
+            op["requestBody"] = {
+                "required": True,
+                "content": {ep.raw_body: {"schema": {"type": "string"}}},
+            }
+        ok: dict[str, Any] = {"description": "OK"}
+        if ep.response is not None:
+            ok["content"] = {"application/json": {"schema": _schema(ep.response, components, "serialization")}}
+        op["responses"][str(ep.status)] = ok
+        error_ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        for code, text in _error_responses(ep):
+            op["responses"][code] = {"description": text, **error_ref}
+        if ep.auth:
+            op["security"] = [{"bearerAuth": []}, {"session": []}]
+        paths.setdefault(path, {})[ep.method] = op
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Commons API",
+            "version": "1.0.0",
+            "description": "Book the city's facilities free of charge. Times are ISO 8601; a time without "
+            "an offset is wall-clock time in the space's zone (Europe/Helsinki).",
+        },
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+            },
+        },
+    }
+
+
+def _error_responses(ep: Endpoint) -> list[tuple[str, str]]:
+    out = []
+    if ep.body is not None or ep.raw_body:
+        out.append(("400", "Malformed body"))
+    if ep.body is not None or ep.query is not None:
+        out.append(("422", "Invalid input or a booking rule said no"))
+    if ep.auth:
+        out += [("401", "No or bad credentials"), ("403", "Not allowed")]
+    if "<" in ep.rule or ep.body is not None:
+        out.append(("404", "Not found"))
+    if ep.method != "get":
+        out.append(("409", "Conflicts with another booking or a closure"))
+    out.append(("429", "Rate limited"))
+    return out

@@ -1,0 +1,92 @@
+"""Who is asking, and what they may act for. Used by every view and service."""
+from __future__ import annotations
+
+from flask import g, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from commons.errors import Forbidden, Unauthorized
+from commons.extensions import db, login_manager
+from commons.models import ApiToken, GroupMember, User, FacilityStaff
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version):
+        return None  # password changed or signed out everywhere: old cookies stop working
+    return user
+
+
+def current_actor() -> User | None:
+    """The user behind this request: a Bearer token wins over the browser session."""
+    if "actor" in g:
+        return g.actor
+    header = request.headers.get("Authorization")
+    actor = None
+    g.auth_method = None
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("Send the token as 'Authorization: Bearer TOKEN'.")
+        actor = db.session.execute(
+            select(User).join(ApiToken).where(ApiToken.token_hash == ApiToken.hash(token.strip()))
+        ).scalar_one_or_none()
+        if actor is None:
+            raise Unauthorized("That API token is not valid: it may have been revoked or mistyped.")
+        g.auth_method = "token"
+    elif current_user.is_authenticated:
+        actor = current_user._get_current_object()
+        g.auth_method = "session"
+    g.actor = actor
+    return actor
+
+
+def require_user() -> User:
+    actor = current_actor()
+    if actor is None:
+        raise Unauthorized("Sign in, or send an API token as 'Authorization: Bearer TOKEN'.")
+    return actor
+
+
+def require_admin() -> User:
+    actor = require_user()
+    if not actor.is_admin:
+        raise Forbidden("Only an administrator can do this.")
+    return actor
+
+
+def is_representative(user: User | None, group_id: int) -> bool:
+    if user is None:
+        return False
+    return db.session.execute(
+        select(GroupMember.id).where(GroupMember.user_id == user.id, GroupMember.group_id == group_id)
+    ).first() is not None
+
+
+def is_staff_of(user: User | None, facility_id: int) -> bool:
+    """Admins count as staff of every facility."""
+    if user is None:
+        return False
+    if user.is_admin:
+        return True
+    if user.role != "staff":
+        return False
+    return db.session.execute(
+        select(FacilityStaff.id).where(FacilityStaff.user_id == user.id, FacilityStaff.facility_id == facility_id)
+    ).first() is not None
+
+
+def staff_facility_ids(user: User) -> set[int]:
+    if user.role != "staff":
+        return set()
+    return set(
+        db.session.execute(select(FacilityStaff.facility_id).where(FacilityStaff.user_id == user.id)).scalars()
+    )
+
+
+def member_group_ids(user: User) -> set[int]:
+    return set(db.session.execute(select(GroupMember.group_id).where(GroupMember.user_id == user.id)).scalars())

@@ -1,0 +1,41 @@
+"""Configuration from environment variables (see API.md, "Running")."""
+from __future__ import annotations
+
+import os
+import secrets
+
+
+def from_environment(instance_path: str) -> dict:
+    env = os.environ
+    production = env.get("COMMONS_ENV", env.get("FLASK_ENV", "development")) == "production"
+    secret = env.get("SECRET_KEY")
+    if not secret:
+        if production:
+            raise RuntimeError("SECRET_KEY must be set in production (COMMONS_ENV=production).")
+        secret = secrets.token_hex(32)  # development: random per start
+    database_url = env.get("DATABASE_URL") or "sqlite:///" + os.path.join(instance_path, "commons.db")
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgres://") :]
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
+    return {
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "TIMEZONE": env.get("TIMEZONE", "Europe/Helsinki"),
+        "MAIL_SERVER": env.get("MAIL_SERVER"),
+        "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "Commons <noreply@commons.localhost>"),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "BABEL_DEFAULT_LOCALE": "en",
+        "LANGUAGES": ["en"],  # fi and sv arrive with their translations (web UI issue)
+        "PRODUCTION": production,
+    }

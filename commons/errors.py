@@ -1,0 +1,135 @@
+"""One error shape for the API, friendly pages for people, and never a 500 for client input."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
+
+
+class ApiError(Exception):
+    """An answer to the client that something it sent cannot be done. Raised by services and views."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        fields: dict[str, str] | None = None,
+        conflicts: list[dict] | None = None,
+        status: int | None = None,
+        code: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+        self.conflicts = conflicts or []
+        self.extra = extra or {}
+        if status is not None:
+            self.status = status
+        if code is not None:
+            self.code = code
+
+    def body(self) -> dict:
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.fields:
+            error["fields"] = self.fields
+        if self.conflicts:
+            error["conflicts"] = self.conflicts
+        error.update(self.extra)
+        return {"error": error}
+
+
+class Invalid(ApiError):
+    status, code = 422, "invalid"
+
+
+class Unauthorized(ApiError):
+    status, code = 401, "unauthorized"
+
+
+class Forbidden(ApiError):
+    status, code = 403, "forbidden"
+
+
+class NotFound(ApiError):
+    status, code = 404, "not_found"
+
+
+class Conflict(ApiError):
+    status, code = 409, "conflict"
+
+
+class RuleViolation(ApiError):
+    status, code = 422, "rule"
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def api_error(err: ApiError):
+        if wants_json():
+            return jsonify(err.body()), err.status
+        return render_template("error.html", status=err.status, message=err.message), err.status
+
+    @app.errorhandler(HTTPException)
+    def http_error(err: HTTPException):
+        status = err.code or 500
+        message = err.description or err.name
+        if status == 429:
+            message = "Too many requests. Wait a moment and try again."
+        if wants_json():
+            response = jsonify({"error": {"code": _HTTP_CODES.get(status, "error"), "message": message}})
+        else:
+            response = app.make_response(
+                (render_template("error.html", status=status, message=message), status)
+            )
+        response.status_code = status
+        for header in ("Retry-After", "Allow"):
+            original = err.get_response().headers.get(header)
+            if original:
+                response.headers[header] = original
+        return response
+
+    @app.errorhandler(IntegrityError)
+    def integrity_error(err: IntegrityError):
+        # The database's own guards (the bookings exclusion constraint on PostgreSQL, unique keys)
+        # caught a write that raced past the checks: the same answer a person would get.
+        from commons.extensions import db
+
+        db.session.rollback()
+        text = str(err.orig)
+        if "ex_bookings_no_overlap" in text or "exclusion" in text.lower():
+            body = Conflict("This time was booked by someone else a moment ago. Choose another time.")
+        else:
+            body = ApiError("This conflicts with something stored already.", code="conflict", status=409)
+        if wants_json():
+            return jsonify(body.body()), 409
+        return render_template("error.html", status=409, message=body.message), 409
+
+    @app.errorhandler(Exception)
+    def unexpected(err: Exception):
+        app.logger.exception("Unexpected error on %s %s", request.method, request.path)
+        message = "Something went wrong on our side. It has been logged; please try again later."
+        if wants_json():
+            return jsonify({"error": {"code": "server_error", "message": message}}), 500
+        return render_template("error.html", status=500, message=message), 500

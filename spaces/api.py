@@ -1,0 +1,222 @@
+"""JSON API for spaces, availability, closures and bookings (thin: parse, call a service, answer)."""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, url_for
+
+from commons.apispec import api_route
+from commons.auth import require_user
+from commons.schemas import Ok
+from spaces import services
+from spaces.models import Booking, Closure, Space
+from spaces.schemas import (
+    AvailabilityOut,
+    AvailabilityQuery,
+    BookingCreated,
+    BookingIn,
+    BookingOut,
+    BookingQuery,
+    BookingsChanged,
+    CancelIn,
+    ClosureIn,
+    ClosureOut,
+    DecisionIn,
+    Occurrence,
+    OpeningHoursOut,
+    RulesOut,
+    Skipped,
+    SpaceIn,
+    SpaceOut,
+    SpacePatch,
+    SpaceQuery,
+    Span,
+    minute_to_hhmm,
+)
+
+bp = Blueprint("spaces_api", __name__, url_prefix="/api/v1")
+
+
+def space_out(s: Space) -> SpaceOut:
+    return SpaceOut(
+        id=s.id,
+        name=s.name,
+        facility=s.facility.name,
+        facility_id=s.facility_id,
+        district=s.facility.district,
+        address=s.facility.address,
+        capacity=s.capacity,
+        description=s.description,
+        timezone=s.timezone,
+        accessibility=s.accessibility,
+        equipment=s.equipment,
+        opening_hours=[
+            OpeningHoursOut(weekday=o.weekday, opens=minute_to_hhmm(o.opens_minute), closes=minute_to_hhmm(o.closes_minute))
+            for o in s.opening_hours
+        ],
+        rules=RulesOut(
+            buffer_minutes=s.buffer_minutes,
+            min_minutes=s.min_minutes,
+            max_minutes=s.max_minutes,
+            slot_minutes=s.slot_minutes,
+            horizon_days=s.horizon_days,
+            weekly_quota_minutes=s.weekly_quota_minutes,
+            requires_approval=s.requires_approval,
+        ),
+        url=url_for("spaces.space_page", space_id=s.id, _external=True),
+    )
+
+
+def booking_out(b: Booking) -> BookingOut:
+    tz = ZoneInfo(b.space.timezone)
+    return BookingOut(
+        id=b.id,
+        space_id=b.space_id,
+        space=b.space.name,
+        group_id=b.group_id,
+        group=b.group.name,
+        series_id=b.series_id,
+        title=b.title,
+        public_title=b.public_title,
+        attendees=b.attendees,
+        start=b.start_at.astimezone(tz),
+        end=b.end_at.astimezone(tz),
+        status=b.status,
+        on_behalf=b.on_behalf,
+        decision_message=b.decision_message,
+        created_at=b.created_at.astimezone(tz),
+    )
+
+
+def closure_out(c: Closure, tz: ZoneInfo, affected: list[int] | None = None) -> ClosureOut:
+    return ClosureOut(
+        id=c.id,
+        space_id=c.space_id,
+        start=c.start_at.astimezone(tz),
+        end=c.end_at.astimezone(tz),
+        reason=c.reason,
+        affected_bookings=affected or [],
+    )
+
+
+@api_route(bp, "/spaces", summary="Find spaces", query=SpaceQuery, response=list[SpaceOut], tag="spaces")
+def list_spaces(query: SpaceQuery):
+    """Filter by district, minimum capacity, accessibility features and equipment (each repeatable,
+    all must match); with free_from and free_to, only spaces free (open, not booked, not closed)
+    for that whole window."""
+    return [space_out(s) for s in services.search_spaces(query)]
+
+
+@api_route(bp, "/spaces/<int:space_id>", summary="One space", response=SpaceOut, tag="spaces")
+def get_space(space_id: int):
+    return space_out(services.get_space(space_id))
+
+
+@api_route(bp, "/spaces", "POST", summary="Create a space", body=SpaceIn, response=SpaceOut, status=201, auth=True, tag="spaces")
+def create_space(body: SpaceIn):
+    space = services.create_space(require_user(), body)
+    return space_out(services.get_space(space.id))
+
+
+@api_route(bp, "/spaces/<int:space_id>", "PATCH", summary="Edit a space, its opening hours and rules", body=SpacePatch, response=SpaceOut, auth=True, tag="spaces")
+def update_space(space_id: int, body: SpacePatch):
+    """Only the fields given change; `opening_hours` replaces all opening hours when given."""
+    space = services.update_space(require_user(), space_id, body)
+    return space_out(services.get_space(space.id))
+
+
+@api_route(
+    bp, "/spaces/<int:space_id>/availability", summary="Busy and free times of a space", query=AvailabilityQuery, response=AvailabilityOut, tag="spaces"
+)
+def availability(space_id: int, query: AvailabilityQuery):
+    """Busy: bookings and closures, time only. Free: opening hours minus bookings (widened by the
+    changeover buffer) and closures. Default window: the next 7 days; at most 62 days."""
+    space = services.get_space(space_id)
+    lo, hi, busy, free = services.availability(space, query.from_, query.to)
+    tz = ZoneInfo(space.timezone)
+    span = lambda i: Span(start=i.start.astimezone(tz), end=i.end.astimezone(tz))  # noqa: E731
+    return AvailabilityOut(
+        space_id=space.id,
+        timezone=space.timezone,
+        start=lo.astimezone(tz),
+        end=hi.astimezone(tz),
+        busy=[span(i) for i in busy],
+        free=[span(i) for i in free],
+    )
+
+
+@api_route(bp, "/spaces/<int:space_id>/closures", summary="Closures of a space", response=list[ClosureOut], tag="spaces")
+def list_closures(space_id: int):
+    space = services.get_space(space_id)
+    tz = ZoneInfo(space.timezone)
+    return [closure_out(c, tz) for c in services.list_closures(space.id)]
+
+
+@api_route(
+    bp, "/spaces/<int:space_id>/closures", "POST", summary="Close a space for a time", body=ClosureIn, response=ClosureOut, status=201, auth=True, tag="spaces"
+)
+def add_closure(space_id: int, body: ClosureIn):
+    """Existing bookings in the closed time stay as they are and are listed in
+    `affected_bookings`, so staff can contact the groups or cancel them."""
+    closure, affected = services.add_closure(require_user(), space_id, body.start, body.end, body.reason)
+    space = services.get_space(space_id)
+    return closure_out(closure, ZoneInfo(space.timezone), affected)
+
+
+@api_route(
+    bp, "/spaces/<int:space_id>/closures/<int:closure_id>", "DELETE", summary="Remove a closure", response=Ok, auth=True, tag="spaces"
+)
+def delete_closure(space_id: int, closure_id: int):
+    services.delete_closure(require_user(), space_id, closure_id)
+    return Ok(message="Closure removed.")
+
+
+@api_route(bp, "/bookings", "POST", summary="Book a space", body=BookingIn, response=BookingCreated, status=201, auth=True, tag="bookings")
+def create_booking(body: BookingIn):
+    """One date, or a series with an RFC 5545 `rrule` expanded in the space's local time.
+    409 `conflict` lists what is in the way (time only); 422 `rule` says which rule said no.
+    With on_conflict "skip", the good dates are booked and the others returned in `skipped`."""
+    result = services.create_booking(require_user(), body)
+    tz = result.tz
+    return BookingCreated(
+        id=result.bookings[0].id,
+        status=result.status,
+        series_id=result.series.id if result.series else None,
+        occurrences=[Occurrence(id=b.id, start=b.start_at.astimezone(tz), end=b.end_at.astimezone(tz)) for b in result.bookings],
+        skipped=[Skipped(**{k: v for k, v in services.problem_out(p, tz).items() if k in ("start", "end", "reason", "code")}) for p in result.skipped],
+    )
+
+
+@api_route(bp, "/bookings", summary="Bookings I may see", query=BookingQuery, response=list[BookingOut], auth=True, tag="bookings")
+def list_bookings(query: BookingQuery):
+    """Representatives see their groups' bookings; staff their facilities'; admins all."""
+    return [booking_out(b) for b in services.list_bookings(require_user(), query)]
+
+
+@api_route(bp, "/bookings/<int:booking_id>", summary="One booking", response=BookingOut, auth=True, tag="bookings")
+def get_booking(booking_id: int):
+    return booking_out(services.get_booking(require_user(), booking_id))
+
+
+@api_route(
+    bp, "/bookings/<int:booking_id>/cancel", "POST", summary="Cancel a booking or the rest of its series", body=CancelIn, response=BookingsChanged, auth=True, tag="bookings"
+)
+def cancel_booking(booking_id: int, body: CancelIn):
+    changed = services.cancel_booking(require_user(), booking_id, body.scope)
+    return BookingsChanged(bookings=[booking_out(b) for b in changed])
+
+
+@api_route(
+    bp, "/bookings/<int:booking_id>/approve", "POST", summary="Approve a pending request (staff)", body=DecisionIn, response=BookingsChanged, auth=True, tag="bookings"
+)
+def approve_booking(booking_id: int, body: DecisionIn):
+    changed = services.decide(require_user(), booking_id, True, body.message, body.scope)
+    return BookingsChanged(bookings=[booking_out(b) for b in changed])
+
+
+@api_route(
+    bp, "/bookings/<int:booking_id>/reject", "POST", summary="Reject a pending request (staff)", body=DecisionIn, response=BookingsChanged, auth=True, tag="bookings"
+)
+def reject_booking(booking_id: int, body: DecisionIn):
+    changed = services.decide(require_user(), booking_id, False, body.message, body.scope)
+    return BookingsChanged(bookings=[booking_out(b) for b in changed])

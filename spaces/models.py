@@ -1,0 +1,153 @@
+"""Spaces, their opening hours, closures, and bookings (each occurrence of a series is a row)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from commons.db import UTCDateTime, utcnow
+from commons.extensions import db
+from commons.models import Facility, Group
+
+ACTIVE_STATUSES = ("pending", "confirmed")
+BOOKING_STATUSES = ("pending", "confirmed", "rejected", "cancelled", "expired")
+
+ACCESSIBILITY_FEATURES = (
+    "step_free_access",
+    "accessible_toilet",
+    "induction_loop",
+    "elevator",
+    "accessible_parking",
+    "braille_signage",
+    "quiet_space",
+)
+
+
+class Space(db.Model):
+    __tablename__ = "spaces"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    capacity: Mapped[int] = mapped_column(Integer)
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Helsinki")
+    # Booking rules
+    buffer_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    min_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    max_minutes: Mapped[int] = mapped_column(Integer, default=240)
+    slot_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    horizon_days: Mapped[int] = mapped_column(Integer, default=90)
+    weekly_quota_minutes: Mapped[int | None] = mapped_column(Integer)  # None: no quota
+    requires_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    facility: Mapped[Facility] = relationship()
+    opening_hours: Mapped[list[OpeningHours]] = relationship(
+        cascade="all, delete-orphan", order_by="(OpeningHours.weekday, OpeningHours.opens_minute)"
+    )
+    features: Mapped[list[SpaceFeature]] = relationship(cascade="all, delete-orphan", order_by="SpaceFeature.code")
+
+    @property
+    def accessibility(self) -> list[str]:
+        return [f.code for f in self.features if f.kind == "accessibility"]
+
+    @property
+    def equipment(self) -> list[str]:
+        return [f.code for f in self.features if f.kind == "equipment"]
+
+
+class SpaceFeature(db.Model):
+    """One accessibility feature or piece of equipment of a space (a row each, so searches use an index)."""
+
+    __tablename__ = "space_features"
+    __table_args__ = (
+        UniqueConstraint("space_id", "kind", "code"),
+        Index("ix_space_features_kind_code", "kind", "code"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))  # "accessibility" or "equipment"
+    code: Mapped[str] = mapped_column(String(60))
+
+
+class OpeningHours(db.Model):
+    """Local wall-clock opening hours on one weekday (Monday 0), as minutes since midnight; closes may be 1440."""
+
+    __tablename__ = "opening_hours"
+    __table_args__ = (Index("ix_opening_hours_space_weekday", "space_id", "weekday"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"))
+    weekday: Mapped[int] = mapped_column(Integer)
+    opens_minute: Mapped[int] = mapped_column(Integer)
+    closes_minute: Mapped[int] = mapped_column(Integer)
+
+
+class Closure(db.Model):
+    """A time the space cannot be booked (holiday, maintenance)."""
+
+    __tablename__ = "closures"
+    __table_args__ = (Index("ix_closures_space_start", "space_id", "start_at", "end_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(String(200))
+    source_uid: Mapped[str | None] = mapped_column(String(255))  # UID of an imported iCalendar event
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class BookingSeries(db.Model):
+    """A recurring booking: its RRULE and local wall-clock times; occurrences are Booking rows."""
+
+    __tablename__ = "booking_series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    rrule: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Booking(db.Model):
+    """One booked interval [start_at, end_at) of a space by a group.
+
+    `blocked_until` is end_at plus the space's changeover buffer at booking time: the interval
+    [start_at, blocked_until) is what no other active booking may overlap. On PostgreSQL an
+    exclusion constraint over it (see the migration) makes a double booking impossible.
+    """
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        Index("ix_bookings_space_start", "space_id", "start_at", "blocked_until"),
+        Index("ix_bookings_group_start", "group_id", "start_at"),
+        Index("ix_bookings_series", "series_id"),
+        Index("ix_bookings_status_start", "status", "start_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"))
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("booking_series.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    public_title: Mapped[bool] = mapped_column(Boolean, default=False)
+    attendees: Mapped[int] = mapped_column(Integer, default=1)
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    blocked_until: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(20))
+    booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    on_behalf: Mapped[bool] = mapped_column(Boolean, default=False)  # staff booked it for the group
+    decision_message: Mapped[str | None] = mapped_column(String(1000))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sequence: Mapped[int] = mapped_column(Integer, default=0)  # iCalendar SEQUENCE: grows on each change
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    space: Mapped[Space] = relationship()
+    group: Mapped[Group] = relationship()
+    series: Mapped[BookingSeries | None] = relationship()

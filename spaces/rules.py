@@ -1,0 +1,425 @@
+"""Booking rules as pure functions over plain values: no Flask, no database.
+
+All instants are aware datetimes (any zone; compared as instants). Opening hours, the slot grid,
+recurrences and ISO weeks are local wall-clock notions, computed in the space's zone `tz`.
+Intervals are half-open: [start, end).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import rrulestr
+
+MAX_OCCURRENCES = 104  # two years of weekly meetings; longer series are refused with a clear error
+MINUTES_PER_DAY = 1440
+
+
+@dataclass(frozen=True)
+class Interval:
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class SpaceRules:
+    tz: ZoneInfo
+    buffer_minutes: int = 0
+    min_minutes: int = 30
+    max_minutes: int = 240
+    slot_minutes: int = 30
+    horizon_days: int = 90
+    weekly_quota_minutes: int | None = None
+    # weekday (Monday 0) -> [(opens_minute, closes_minute)], local wall-clock
+    opening: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+
+    @property
+    def buffer(self) -> timedelta:
+        return timedelta(minutes=self.buffer_minutes)
+
+
+@dataclass(frozen=True)
+class Booked:
+    """An existing active booking as the rules see it: no names, only time."""
+
+    start: datetime
+    end: datetime
+    blocked_until: datetime
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why one requested occurrence cannot be booked.
+
+    kind "conflict": something else occupies the time (start/end say what, time only);
+    kind "rule": a booking rule says no.
+    """
+
+    kind: str
+    code: str
+    reason: str
+    occurrence: Interval
+    start: datetime | None = None  # the interval that is in the way (conflicts)
+    end: datetime | None = None
+
+
+# --- Local time --------------------------------------------------------------------------------
+
+
+def localize(naive: datetime, tz: ZoneInfo) -> datetime | None:
+    """Wall-clock time in `tz` as an aware datetime; None when that time does not exist
+    (skipped by a clock change). An ambiguous time takes its first occurrence (fold=0)."""
+    aware = naive.replace(tzinfo=tz, fold=0)
+    round_trip = aware.astimezone(timezone.utc).astimezone(tz).replace(tzinfo=None)
+    if round_trip != naive:
+        return None
+    return aware
+
+
+def local_minutes(moment: datetime, tz: ZoneInfo, day: date) -> int:
+    """Minutes of `moment` since local midnight of `day` (1440 for the next midnight)."""
+    local = moment.astimezone(tz)
+    return (local.date() - day).days * MINUTES_PER_DAY + local.hour * 60 + local.minute
+
+
+def fmt_local(moment: datetime, tz: ZoneInfo) -> str:
+    return moment.astimezone(tz).strftime("%a %d %b %Y %H:%M")
+
+
+def fmt_span(start: datetime, end: datetime, tz: ZoneInfo) -> str:
+    s, e = start.astimezone(tz), end.astimezone(tz)
+    if s.date() == e.date():
+        return f"{s:%a %d %b %Y %H:%M}–{e:%H:%M}"
+    return f"{s:%a %d %b %Y %H:%M} – {e:%a %d %b %Y %H:%M}"
+
+
+def iso_week(moment: datetime, tz: ZoneInfo) -> tuple[int, int]:
+    year, week, _ = moment.astimezone(tz).isocalendar()
+    return (year, week)
+
+
+def week_bounds(year: int, week: int, tz: ZoneInfo) -> Interval:
+    """The ISO week as an interval of instants: local Monday 00:00 to the next local Monday 00:00."""
+    monday = date.fromisocalendar(year, week, 1)
+    start = datetime.combine(monday, time(0), tzinfo=tz)
+    end = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=tz)
+    return Interval(start, end)
+
+
+# --- Single-occurrence rules ---------------------------------------------------------------------
+
+
+def rule_problems(start: datetime, end: datetime, rules: SpaceRules, now: datetime) -> list[Problem]:
+    """Every rule the occurrence [start, end) breaks, except the weekly quota (see `quota_problem`)."""
+    occ = Interval(start, end)
+    tz = rules.tz
+    out: list[Problem] = []
+
+    def no(code: str, reason: str) -> None:
+        out.append(Problem("rule", code, reason, occ))
+
+    if end <= start:
+        no("end_before_start", "The end must be after the start.")
+        return out
+    if start < now:
+        no("in_the_past", f"{fmt_local(start, tz)} is in the past.")
+    horizon_end = now + timedelta(days=rules.horizon_days)
+    if start >= horizon_end:
+        no(
+            "beyond_horizon",
+            f"Bookings can be made at most {rules.horizon_days} days ahead "
+            f"(until {fmt_local(horizon_end, tz)}).",
+        )
+    minutes = (end - start).total_seconds() / 60
+    if minutes < rules.min_minutes:
+        no("too_short", f"A booking must last at least {rules.min_minutes} minutes.")
+    if minutes > rules.max_minutes:
+        no("too_long", f"A booking may last at most {rules.max_minutes} minutes.")
+    day = start.astimezone(tz).date()
+    s_min, e_min = local_minutes(start, tz, day), local_minutes(end, tz, day)
+    if rules.slot_minutes > 1 and (
+        s_min % rules.slot_minutes or e_min % rules.slot_minutes or start.second or end.second
+    ):
+        no(
+            "off_grid",
+            f"Start and end must be on the {rules.slot_minutes}-minute grid "
+            f"(e.g. {_grid_example(rules.slot_minutes)}).",
+        )
+    if not any(o <= s_min and e_min <= c for o, c in rules.opening.get(day.weekday(), [])):
+        no("outside_opening_hours", f"{fmt_span(start, end, tz)} is outside the opening hours: {_hours_text(rules, day)}.")
+    return out
+
+
+def _grid_example(slot: int) -> str:
+    return ", ".join(f"18:{m:02d}" for m in range(0, 60, slot)[:4]) if slot < 60 else "18:00, 19:00"
+
+
+def _hours_text(rules: SpaceRules, day: date) -> str:
+    spans = rules.opening.get(day.weekday(), [])
+    if not spans:
+        return f"closed on {day:%A}s"
+    return f"open on {day:%A}s " + ", ".join(f"{_hhmm(o)}–{_hhmm(c)}" for o, c in spans)
+
+
+def _hhmm(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def conflict_problems(
+    start: datetime,
+    end: datetime,
+    rules: SpaceRules,
+    booked: Iterable[Booked],
+    closures: Iterable[Interval],
+) -> list[Problem]:
+    """Active bookings (widened by the changeover buffer on both sides) and closures in the way."""
+    occ = Interval(start, end)
+    out = []
+    buf = rules.buffer
+    for b in booked:
+        blocked_until = max(b.end + buf, b.blocked_until)
+        if start < blocked_until and b.start < end + buf:
+            reason = f"Already booked {fmt_span(b.start, b.end, rules.tz)}"
+            if rules.buffer_minutes:
+                reason += f" (with {rules.buffer_minutes} minutes for changeover before and after)"
+            out.append(Problem("conflict", "booked", reason + ".", occ, b.start, b.end))
+    for c in closures:
+        if start < c.end and c.start < end:
+            out.append(
+                Problem("conflict", "closed", f"Closed {fmt_span(c.start, c.end, rules.tz)}.", occ, c.start, c.end)
+            )
+    return out
+
+
+def quota_problem(
+    start: datetime, end: datetime, rules: SpaceRules, used_minutes_in_week: float
+) -> Problem | None:
+    """The group's weekly quota (minutes per ISO week in the space's zone), counting this occurrence."""
+    if rules.weekly_quota_minutes is None:
+        return None
+    minutes = (end - start).total_seconds() / 60
+    if used_minutes_in_week + minutes > rules.weekly_quota_minutes:
+        year, week = iso_week(start, rules.tz)
+        left = max(0, rules.weekly_quota_minutes - used_minutes_in_week)
+        return Problem(
+            "rule",
+            "over_quota",
+            f"Over the weekly quota of {rules.weekly_quota_minutes} minutes per group in week {week}/{year} "
+            f"({int(left)} minutes left).",
+            Interval(start, end),
+        )
+    return None
+
+
+# --- Series --------------------------------------------------------------------------------------
+
+
+class RRuleError(ValueError):
+    pass
+
+
+_ALLOWED_FREQ = {"DAILY", "WEEKLY", "MONTHLY", "YEARLY"}
+
+
+def expand_series(
+    rrule: str, start: datetime, end: datetime, tz: ZoneInfo, max_count: int = MAX_OCCURRENCES
+) -> tuple[list[Interval], list[Problem]]:
+    """Occurrences of an RFC 5545 RRULE in local wall-clock time: a weekly 18:00–20:00 stays
+    18:00–20:00 local across DST changes. Returns (occurrences, problems): a local time that a
+    clock change skips is a problem, not a shifted booking. Raises RRuleError for a bad rule."""
+    text = rrule.strip()
+    if text.upper().startswith("RRULE:"):
+        text = text[6:]
+    if not text or "\n" in text or len(text) > 500:
+        raise RRuleError("Give one RRULE line, e.g. FREQ=WEEKLY;COUNT=10.")
+    parts = {}
+    for piece in text.split(";"):
+        key, sep, value = piece.partition("=")
+        if not sep or not value:
+            raise RRuleError(f"'{piece}' is not NAME=VALUE.")
+        parts[key.strip().upper()] = value.strip()
+    if parts.get("FREQ", "").upper() not in _ALLOWED_FREQ:
+        raise RRuleError("Say how it repeats: FREQ=DAILY, WEEKLY, MONTHLY or YEARLY.")
+    if "DTSTART" in parts:
+        raise RRuleError("DTSTART comes from the booking's start; leave it out of the RRULE.")
+    if "COUNT" not in parts and "UNTIL" not in parts:
+        raise RRuleError("A repeating booking needs an end: add COUNT=n or UNTIL=date.")
+    if "UNTIL" in parts:
+        parts["UNTIL"] = _until_as_local(parts["UNTIL"], tz)
+    local_start = start.astimezone(tz).replace(tzinfo=None)
+    local_end = end.astimezone(tz).replace(tzinfo=None)
+    duration = local_end - local_start
+    try:
+        rule = rrulestr(";".join(f"{k}={v}" for k, v in parts.items()), dtstart=local_start)
+    except Exception as exc:  # dateutil raises ValueError, TypeError or KeyError for bad input
+        raise RRuleError(f"Not a valid RRULE: {exc}.") from None
+    occurrences: list[Interval] = []
+    problems: list[Problem] = []
+    count = 0
+    try:
+        for local in rule:
+            count += 1
+            if count > max_count:
+                raise RRuleError(
+                    f"A series can have at most {max_count} dates; this one has more. "
+                    "Shorten it with COUNT or UNTIL."
+                )
+            s, e = localize(local, tz), localize(local + duration, tz)
+            if s is None or e is None:
+                naive = Interval(local.replace(tzinfo=tz), (local + duration).replace(tzinfo=tz))
+                problems.append(
+                    Problem(
+                        "rule",
+                        "nonexistent_time",
+                        f"{local:%a %d %b %Y %H:%M} does not exist on that day (clocks change).",
+                        naive,
+                    )
+                )
+                continue
+            occurrences.append(Interval(s, e))
+    except RRuleError:
+        raise
+    except (ValueError, OverflowError) as exc:
+        raise RRuleError(f"Not a valid RRULE: {exc}.") from None
+    return occurrences, problems
+
+
+def _until_as_local(value: str, tz: ZoneInfo) -> str:
+    """UNTIL as naive local time (our DTSTART is naive local). A date means 'through that day';
+    a UTC time (…Z) is converted to local time."""
+    v = value.upper()
+    try:
+        if len(v) == 8:
+            d = datetime.strptime(v, "%Y%m%d")
+            return (d + timedelta(days=1) - timedelta(seconds=1)).strftime("%Y%m%dT%H%M%S")
+        if v.endswith("Z"):
+            utc = datetime.strptime(v, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+            return utc.astimezone(tz).strftime("%Y%m%dT%H%M%S")
+        datetime.strptime(v, "%Y%m%dT%H%M%S")
+        return v
+    except ValueError:
+        raise RRuleError("UNTIL must look like 20270601 or 20270601T180000Z.") from None
+
+
+@dataclass
+class Evaluation:
+    accepted: list[Interval]
+    problems: list[Problem]
+
+    @property
+    def has_rule_problem(self) -> bool:
+        return any(p.kind == "rule" for p in self.problems)
+
+
+def evaluate(
+    occurrences: Sequence[Interval],
+    rules: SpaceRules,
+    now: datetime,
+    booked: Sequence[Booked],
+    closures: Sequence[Interval],
+    used_minutes_by_week: dict[tuple[int, int], float],
+    check_quota: bool = True,
+) -> Evaluation:
+    """Check each requested occurrence against the rules, the other bookings, the closures, the
+    weekly quota and the occurrences accepted before it. Problems of one occurrence do not stop
+    the others from being checked: the caller rejects all or skips the bad ones."""
+    accepted: list[Interval] = []
+    problems: list[Problem] = []
+    used = dict(used_minutes_by_week)
+    for occ in occurrences:
+        found = rule_problems(occ.start, occ.end, rules, now)
+        taken = list(booked) + [Booked(a.start, a.end, a.end + rules.buffer) for a in accepted]
+        found += conflict_problems(occ.start, occ.end, rules, taken, closures)
+        if not found and check_quota:
+            week = iso_week(occ.start, rules.tz)
+            over = quota_problem(occ.start, occ.end, rules, used.get(week, 0))
+            if over:
+                found.append(over)
+            else:
+                used[week] = used.get(week, 0) + (occ.end - occ.start).total_seconds() / 60
+        if found:
+            problems.extend(found)
+        else:
+            accepted.append(occ)
+    return Evaluation(accepted, problems)
+
+
+# --- Availability --------------------------------------------------------------------------------
+
+
+def opening_intervals(window: Interval, rules: SpaceRules) -> list[Interval]:
+    """Opening hours as instants, for every local day touching the window, clipped to it."""
+    tz = rules.tz
+    day = window.start.astimezone(tz).date() - timedelta(days=1)
+    last = window.end.astimezone(tz).date()
+    out: list[Interval] = []
+    while day <= last:
+        for opens, closes in rules.opening.get(day.weekday(), []):
+            s = _local_minute(day, opens, tz)
+            e = _local_minute(day, closes, tz)
+            s, e = max(s, window.start), min(e, window.end)
+            if s < e:
+                out.append(Interval(s, e))
+        day += timedelta(days=1)
+    return merge(out)
+
+
+def _local_minute(day: date, minute: int, tz: ZoneInfo) -> datetime:
+    naive = datetime.combine(day, time(0)) + timedelta(minutes=minute)
+    aware = localize(naive, tz)
+    if aware is None:  # inside a skipped hour: the first instant after it
+        aware = (naive + timedelta(hours=1)).replace(tzinfo=tz)
+    return aware
+
+
+def merge(intervals: Iterable[Interval]) -> list[Interval]:
+    out: list[Interval] = []
+    for iv in sorted(intervals, key=lambda i: (i.start, i.end)):
+        if out and iv.start <= out[-1].end:
+            if iv.end > out[-1].end:
+                out[-1] = Interval(out[-1].start, iv.end)
+        else:
+            out.append(iv)
+    return out
+
+
+def subtract(base: Sequence[Interval], remove: Iterable[Interval]) -> list[Interval]:
+    cuts = merge(remove)
+    out: list[Interval] = []
+    for iv in base:
+        cur = iv.start
+        for c in cuts:
+            if c.end <= cur or c.start >= iv.end:
+                continue
+            if c.start > cur:
+                out.append(Interval(cur, c.start))
+            cur = max(cur, c.end)
+            if cur >= iv.end:
+                break
+        if cur < iv.end:
+            out.append(Interval(cur, iv.end))
+    return out
+
+
+def availability(
+    window: Interval, rules: SpaceRules, booked: Sequence[Booked], closures: Sequence[Interval]
+) -> tuple[list[Interval], list[Interval]]:
+    """(busy, free) within the window. Busy: bookings and closures as they are (no names).
+    Free: opening hours minus bookings widened by the changeover buffer on both sides, minus
+    closures, i.e. exactly the times a new booking could start and end within."""
+    buf = rules.buffer
+    busy = merge(
+        [Interval(max(b.start, window.start), min(b.end, window.end)) for b in booked if b.start < window.end and b.end > window.start]
+        + [Interval(max(c.start, window.start), min(c.end, window.end)) for c in closures if c.start < window.end and c.end > window.start]
+    )
+    blocked = [Interval(b.start - buf, max(b.end + buf, b.blocked_until)) for b in booked] + list(closures)
+    free = subtract(opening_intervals(window, rules), blocked)
+    return busy, free
+
+
+def is_free(window: Interval, rules: SpaceRules, booked: Sequence[Booked], closures: Sequence[Interval]) -> bool:
+    """The whole window is open and nothing (buffers included) is in the way."""
+    _, free = availability(window, rules, booked, closures)
+    return any(f.start <= window.start and window.end <= f.end for f in free)

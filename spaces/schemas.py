@@ -1,0 +1,287 @@
+"""Request and response schemas of the spaces and bookings API."""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from spaces.models import ACCESSIBILITY_FEATURES
+
+
+def _iso_datetime(value):
+    """ISO 8601 text only (no Unix numbers), within years a booking can sensibly have."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("Give a time as ISO 8601 text, e.g. 2027-01-05T18:00 or 2027-01-05T18:00:00+02:00.")
+    text = value.strip()
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
+    except ValueError:
+        raise ValueError(f"'{value[:40]}' is not an ISO 8601 time, e.g. 2027-01-05T18:00.") from None
+    if not 2000 <= parsed.year <= 2200:
+        raise ValueError("The year must be between 2000 and 2200.")
+    return parsed
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+_HHMM = re.compile(r"^(\d{2}):(\d{2})$")
+
+
+class In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def hhmm_to_minute(text: str) -> int:
+    m = _HHMM.match(text)
+    if not m:
+        raise ValueError("Use HH:MM, e.g. 08:00 or 21:30.")
+    hour, minute = int(m.group(1)), int(m.group(2))
+    if minute > 59 or hour > 24 or (hour == 24 and minute):
+        raise ValueError("Use a time from 00:00 to 24:00.")
+    return hour * 60 + minute
+
+
+def minute_to_hhmm(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+class OpeningHoursIn(In):
+    weekday: int = Field(ge=0, le=6, description="Monday 0 … Sunday 6")
+    opens: str = Field(examples=["08:00"])
+    closes: str = Field(examples=["21:00"])
+
+    @model_validator(mode="after")
+    def _order(self):
+        if hhmm_to_minute(self.closes) <= hhmm_to_minute(self.opens):
+            raise ValueError("closes must be after opens")
+        return self
+
+
+class OpeningHoursOut(BaseModel):
+    weekday: int
+    opens: str
+    closes: str
+
+
+class RulesIn(In):
+    buffer_minutes: int = Field(0, ge=0, le=240, description="changeover time kept free before and after each booking")
+    min_minutes: int = Field(30, ge=5, le=1440)
+    max_minutes: int = Field(240, ge=5, le=1440)
+    slot_minutes: int = Field(30, ge=1, le=240, description="start and end must be on this grid (local time)")
+    horizon_days: int = Field(90, ge=1, le=730, description="how far ahead bookings can be made")
+    weekly_quota_minutes: int | None = Field(None, ge=1, le=10080, description="per group per ISO week; null for none")
+    requires_approval: bool = False
+
+    @model_validator(mode="after")
+    def _lengths(self):
+        if self.max_minutes < self.min_minutes:
+            raise ValueError("max_minutes must be at least min_minutes")
+        return self
+
+
+class RulesPatch(In):
+    buffer_minutes: int | None = Field(None, ge=0, le=240)
+    min_minutes: int | None = Field(None, ge=5, le=1440)
+    max_minutes: int | None = Field(None, ge=5, le=1440)
+    slot_minutes: int | None = Field(None, ge=1, le=240)
+    horizon_days: int | None = Field(None, ge=1, le=730)
+    weekly_quota_minutes: int | None = Field(None, ge=0, le=10080, description="0 removes the quota")
+    requires_approval: bool | None = None
+
+
+class RulesOut(BaseModel):
+    buffer_minutes: int
+    min_minutes: int
+    max_minutes: int
+    slot_minutes: int
+    horizon_days: int
+    weekly_quota_minutes: int | None
+    requires_approval: bool
+
+
+def _check_features(values: list[str]) -> list[str]:
+    unknown = [v for v in values if v not in ACCESSIBILITY_FEATURES]
+    if unknown:
+        raise ValueError(f"unknown feature {unknown[0]!r}; known: {', '.join(ACCESSIBILITY_FEATURES)}")
+    return sorted(set(values))
+
+
+class SpaceIn(In):
+    facility_id: int
+    name: Name
+    description: Annotated[str, StringConstraints(max_length=4000)] = ""
+    capacity: int = Field(ge=1, le=10000)
+    opening_hours: list[OpeningHoursIn] = Field(default_factory=list, max_length=50)
+    rules: RulesIn = Field(default_factory=RulesIn)
+    accessibility: list[Code] = Field(default_factory=list, max_length=20)
+    equipment: list[Code] = Field(default_factory=list, max_length=50)
+
+    _features = field_validator("accessibility")(_check_features)
+
+
+class SpacePatch(In):
+    name: Name | None = None
+    description: Annotated[str, StringConstraints(max_length=4000)] | None = None
+    capacity: int | None = Field(None, ge=1, le=10000)
+    opening_hours: list[OpeningHoursIn] | None = Field(None, max_length=50)
+    rules: RulesPatch | None = None
+    accessibility: list[Code] | None = Field(None, max_length=20)
+    equipment: list[Code] | None = Field(None, max_length=50)
+
+    @field_validator("accessibility")
+    @classmethod
+    def _features(cls, v):
+        return None if v is None else _check_features(v)
+
+
+class SpaceOut(BaseModel):
+    id: int
+    name: str
+    facility: str
+    facility_id: int
+    district: str
+    address: str
+    capacity: int
+    description: str
+    timezone: str
+    accessibility: list[str]
+    equipment: list[str]
+    opening_hours: list[OpeningHoursOut]
+    rules: RulesOut
+    url: str
+
+
+class SpaceQuery(In):
+    district: Annotated[str, StringConstraints(max_length=80)] | None = None
+    min_capacity: int | None = Field(None, ge=0, le=100000)
+    accessibility: list[Code] = Field(default_factory=list)
+    equipment: list[Code] = Field(default_factory=list)
+    facility_id: int | None = None
+    free_from: IsoDateTime | None = None
+    free_to: IsoDateTime | None = None
+
+    @model_validator(mode="after")
+    def _window(self):
+        if (self.free_from is None) != (self.free_to is None):
+            raise ValueError("give both free_from and free_to")
+        return self
+
+
+class Span(BaseModel):
+    start: datetime
+    end: datetime
+
+
+class AvailabilityQuery(In):
+    from_: IsoDateTime | None = Field(None, alias="from", description="default: now")
+    to: IsoDateTime | None = Field(None, description="default: 7 days after from; at most 62 days")
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class AvailabilityOut(BaseModel):
+    space_id: int
+    timezone: str
+    start: datetime
+    end: datetime
+    busy: list[Span]
+    free: list[Span]
+
+
+class ClosureIn(In):
+    start: IsoDateTime
+    end: IsoDateTime
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class ClosureOut(BaseModel):
+    id: int
+    space_id: int
+    start: datetime
+    end: datetime
+    reason: str
+    affected_bookings: list[int] = Field(default_factory=list, description="active bookings the closure overlaps")
+
+
+class BookingIn(In):
+    space_id: int
+    group_id: int
+    title: Title
+    start: IsoDateTime
+    end: IsoDateTime
+    attendees: int = Field(1, ge=1, le=100000)
+    public_title: bool = False
+    rrule: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = Field(
+        None, examples=["FREQ=WEEKLY;COUNT=10", "FREQ=WEEKLY;INTERVAL=2;UNTIL=20270601"]
+    )
+    on_conflict: Literal["reject", "skip"] = "reject"
+
+
+class Occurrence(BaseModel):
+    id: int
+    start: datetime
+    end: datetime
+
+
+class Skipped(BaseModel):
+    start: datetime
+    end: datetime
+    reason: str
+    code: str
+
+
+class BookingCreated(BaseModel):
+    id: int
+    status: Literal["confirmed", "pending"]
+    series_id: int | None
+    occurrences: list[Occurrence]
+    skipped: list[Skipped]
+
+
+class BookingOut(BaseModel):
+    id: int
+    space_id: int
+    space: str
+    group_id: int
+    group: str
+    series_id: int | None
+    title: str
+    public_title: bool
+    attendees: int
+    start: datetime
+    end: datetime
+    status: str
+    on_behalf: bool
+    decision_message: str | None
+    created_at: datetime
+
+
+class BookingQuery(In):
+    space_id: int | None = None
+    group_id: int | None = None
+    from_: IsoDateTime | None = Field(None, alias="from")
+    to: IsoDateTime | None = None
+    status: Literal["pending", "confirmed", "rejected", "cancelled", "expired"] | None = None
+    limit: int = Field(500, ge=1, le=2000)
+    offset: int = Field(0, ge=0)
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class CancelIn(In):
+    scope: Literal["one", "series"] = "one"
+
+
+class DecisionIn(In):
+    message: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
+    scope: Literal["one", "series"] = "one"
+
+
+class BookingsChanged(BaseModel):
+    bookings: list[BookingOut]

@@ -1,0 +1,516 @@
+"""Use cases for spaces, closures and bookings: each public function that writes is one
+transaction (see commons.db.write_transaction). Rules live in spaces.rules; this module loads
+what they need, asks them, and writes the result."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+
+from commons.auth import is_representative, is_staff_of, member_group_ids, staff_facility_ids
+from commons.db import advisory_lock, utcnow, write_transaction
+from commons.errors import ApiError, Conflict, Forbidden, Invalid, NotFound, RuleViolation
+from commons.extensions import db
+from commons.models import Facility, Group, User
+from commons.services import get_facility, get_group
+from spaces import rules
+from spaces.models import ACTIVE_STATUSES, Booking, BookingSeries, Closure, OpeningHours, Space, SpaceFeature
+from spaces.schemas import BookingIn, BookingQuery, SpaceIn, SpacePatch, hhmm_to_minute
+
+# No booking is longer than a day (max_minutes <= 1440) and no buffer longer than 4 hours, so a
+# booking that touches [lo, hi) starts after lo - LOOKBACK: this gives every overlap query a lower
+# bound on start_at, which keeps it an index range scan however many bookings there are.
+LOOKBACK = timedelta(minutes=1440 + 240)
+MAX_WINDOW = timedelta(days=62)
+ADVISORY_SPACE = 1  # advisory lock namespace: bookings of one space
+
+
+# --- Time at the edges ---------------------------------------------------------------------------
+
+
+def to_utc(value: datetime, tz: ZoneInfo, field: str) -> datetime:
+    """A request time: with an offset it is taken as given; without one it is wall-clock time in tz."""
+    if value.tzinfo is not None:
+        return value.astimezone(timezone.utc)
+    aware = rules.localize(value, tz)
+    if aware is None:
+        raise Invalid(
+            f"{value:%Y-%m-%d %H:%M} does not exist in {tz.key}: the clocks skip it. Choose another time.",
+            fields={field: "this local time does not exist (clock change)"},
+        )
+    return aware.astimezone(timezone.utc)
+
+
+def default_tz() -> ZoneInfo:
+    from flask import current_app
+
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def space_rules(space: Space) -> rules.SpaceRules:
+    opening: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for oh in space.opening_hours:
+        opening[oh.weekday].append((oh.opens_minute, oh.closes_minute))
+    return rules.SpaceRules(
+        tz=ZoneInfo(space.timezone),
+        buffer_minutes=space.buffer_minutes,
+        min_minutes=space.min_minutes,
+        max_minutes=space.max_minutes,
+        slot_minutes=space.slot_minutes,
+        horizon_days=space.horizon_days,
+        weekly_quota_minutes=space.weekly_quota_minutes,
+        opening={k: sorted(v) for k, v in opening.items()},
+    )
+
+
+# --- Spaces --------------------------------------------------------------------------------------
+
+
+def get_space(space_id: int) -> Space:
+    space = db.session.execute(
+        select(Space)
+        .where(Space.id == space_id)
+        .options(joinedload(Space.facility), selectinload(Space.opening_hours), selectinload(Space.features))
+    ).scalar_one_or_none()
+    if space is None:
+        raise NotFound(f"There is no space {space_id}.")
+    return space
+
+
+def _require_staff(actor: User, facility_id: int) -> None:
+    if not is_staff_of(actor, facility_id):
+        raise Forbidden("Only the facility's staff (or an administrator) can do this.")
+
+
+def _set_opening_hours(space: Space, hours) -> None:
+    spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for h in hours:
+        o, c = hhmm_to_minute(h.opens), hhmm_to_minute(h.closes)
+        for po, pc in spans[h.weekday]:
+            if o < pc and po < o + (c - o):
+                raise Invalid(
+                    "Opening hours of one weekday overlap each other.",
+                    fields={"opening_hours": f"weekday {h.weekday} has overlapping hours"},
+                )
+        spans[h.weekday].append((o, c))
+    space.opening_hours = [
+        OpeningHours(weekday=d, opens_minute=o, closes_minute=c) for d, lst in sorted(spans.items()) for o, c in sorted(lst)
+    ]
+
+
+def _set_features(space: Space, accessibility: list[str] | None, equipment: list[str] | None) -> None:
+    keep = [f for f in space.features if (f.kind == "accessibility" and accessibility is None) or (f.kind == "equipment" and equipment is None)]
+    new = [SpaceFeature(kind="accessibility", code=c) for c in sorted(set(accessibility or []))]
+    new += [SpaceFeature(kind="equipment", code=c.lower()) for c in sorted({c.lower() for c in (equipment or [])})]
+    space.features = keep + new
+
+
+@write_transaction
+def create_space(actor: User, data: SpaceIn) -> Space:
+    facility = get_facility(data.facility_id)
+    _require_staff(actor, facility.id)
+    r = data.rules
+    space = Space(
+        facility_id=facility.id,
+        name=data.name,
+        description=data.description,
+        capacity=data.capacity,
+        timezone=default_tz().key,
+        buffer_minutes=r.buffer_minutes,
+        min_minutes=r.min_minutes,
+        max_minutes=r.max_minutes,
+        slot_minutes=r.slot_minutes,
+        horizon_days=r.horizon_days,
+        weekly_quota_minutes=r.weekly_quota_minutes,
+        requires_approval=r.requires_approval,
+    )
+    space.features = []
+    space.opening_hours = []
+    _set_opening_hours(space, data.opening_hours)
+    _set_features(space, data.accessibility, data.equipment)
+    db.session.add(space)
+    db.session.flush()
+    return space
+
+
+@write_transaction
+def update_space(actor: User, space_id: int, patch: SpacePatch) -> Space:
+    space = get_space(space_id)
+    _require_staff(actor, space.facility_id)
+    for name in ("name", "description", "capacity"):
+        value = getattr(patch, name)
+        if value is not None:
+            setattr(space, name, value)
+    if patch.rules is not None:
+        for name, value in patch.rules.model_dump(exclude_unset=True).items():
+            if name == "weekly_quota_minutes" and value == 0:
+                value = None
+            if value is None and name != "weekly_quota_minutes":
+                continue
+            setattr(space, name, value)
+        if space.max_minutes < space.min_minutes:
+            raise Invalid("max_minutes must be at least min_minutes.", fields={"rules.max_minutes": "below min_minutes"})
+    if patch.opening_hours is not None:
+        _set_opening_hours(space, patch.opening_hours)
+    if patch.accessibility is not None or patch.equipment is not None:
+        _set_features(space, patch.accessibility, patch.equipment)
+    db.session.flush()
+    return space
+
+
+def search_spaces(q, now: datetime | None = None) -> list[Space]:
+    """Spaces matching the filters; with free_from/free_to only those free for the whole window.
+    A fixed number of queries, whatever the number of spaces or bookings."""
+    stmt = (
+        select(Space)
+        .join(Space.facility)
+        .options(contains_eager(Space.facility), selectinload(Space.opening_hours), selectinload(Space.features))
+        .order_by(Facility.district, Facility.name, Space.name)
+    )
+    if q.district:
+        stmt = stmt.where(func.lower(Facility.district) == q.district.strip().lower())
+    if q.min_capacity:
+        stmt = stmt.where(Space.capacity >= q.min_capacity)
+    if q.facility_id:
+        stmt = stmt.where(Space.facility_id == q.facility_id)
+    for kind, codes in (("accessibility", q.accessibility), ("equipment", [c.lower() for c in q.equipment])):
+        for code in codes:
+            stmt = stmt.where(
+                exists().where(SpaceFeature.space_id == Space.id, SpaceFeature.kind == kind, SpaceFeature.code == code)
+            )
+    spaces = list(db.session.execute(stmt).unique().scalars())
+    if q.free_from is None or not spaces:
+        return spaces
+    tz = default_tz()
+    lo, hi = to_utc(q.free_from, tz, "free_from"), to_utc(q.free_to, tz, "free_to")
+    if hi <= lo:
+        raise Invalid("free_to must be after free_from.", fields={"free_to": "must be after free_from"})
+    if hi - lo > MAX_WINDOW:
+        raise Invalid("The window can be at most 62 days.", fields={"free_to": "window too long"})
+    ids = [s.id for s in spaces]
+    booked, closures = _load_busy(ids, lo, hi, margin=timedelta(minutes=240))
+    window = rules.Interval(lo, hi)
+    return [s for s in spaces if rules.is_free(window, space_rules(s), booked[s.id], closures[s.id])]
+
+
+def _load_busy(space_ids: list[int], lo: datetime, hi: datetime, margin: timedelta, exclude_ids: set[int] = frozenset()):
+    """Active bookings and closures of the spaces near [lo, hi) (within `margin`), one query each."""
+    booked: dict[int, list[rules.Booked]] = defaultdict(list)
+    closures: dict[int, list[rules.Interval]] = defaultdict(list)
+    rows = db.session.execute(
+        select(Booking.id, Booking.space_id, Booking.start_at, Booking.end_at, Booking.blocked_until).where(
+            Booking.space_id.in_(space_ids),
+            Booking.status.in_(ACTIVE_STATUSES),
+            Booking.start_at < hi + margin,
+            Booking.start_at > lo - LOOKBACK - margin,
+            or_(Booking.end_at > lo - margin, Booking.blocked_until > lo),
+        )
+    )
+    for bid, sid, s, e, bu in rows:
+        if bid not in exclude_ids:
+            booked[sid].append(rules.Booked(s, e, bu))
+    for sid, s, e in db.session.execute(
+        select(Closure.space_id, Closure.start_at, Closure.end_at).where(
+            Closure.space_id.in_(space_ids), Closure.start_at < hi + margin, Closure.end_at > lo - margin
+        )
+    ):
+        closures[sid].append(rules.Interval(s, e))
+    return booked, closures
+
+
+def availability(space: Space, start: datetime | None, end: datetime | None, now: datetime | None = None):
+    now = now or utcnow()
+    tz = ZoneInfo(space.timezone)
+    lo = to_utc(start, tz, "from") if start else now
+    hi = to_utc(end, tz, "to") if end else lo + timedelta(days=7)
+    if hi <= lo:
+        raise Invalid("'to' must be after 'from'.", fields={"to": "must be after from"})
+    if hi - lo > MAX_WINDOW:
+        raise Invalid("Ask for at most 62 days at a time.", fields={"to": "window too long"})
+    sr = space_rules(space)
+    booked, closures = _load_busy([space.id], lo, hi, margin=sr.buffer)
+    busy, free = rules.availability(rules.Interval(lo, hi), sr, booked[space.id], closures[space.id])
+    return lo, hi, busy, free
+
+
+# --- Closures ------------------------------------------------------------------------------------
+
+
+@write_transaction
+def add_closure(actor: User, space_id: int, start: datetime, end: datetime, reason: str) -> tuple[Closure, list[int]]:
+    space = get_space(space_id)
+    _require_staff(actor, space.facility_id)
+    tz = ZoneInfo(space.timezone)
+    s, e = to_utc(start, tz, "start"), to_utc(end, tz, "end")
+    if e <= s:
+        raise Invalid("The end must be after the start.", fields={"end": "must be after start"})
+    if e - s > timedelta(days=400):
+        raise Invalid("A closure can last at most 400 days.", fields={"end": "too far from start"})
+    closure = Closure(space_id=space.id, start_at=s, end_at=e, reason=reason)
+    db.session.add(closure)
+    db.session.flush()
+    affected = list(
+        db.session.execute(
+            select(Booking.id)
+            .where(
+                Booking.space_id == space.id,
+                Booking.status.in_(ACTIVE_STATUSES),
+                Booking.start_at < e,
+                Booking.end_at > s,
+            )
+            .order_by(Booking.start_at)
+        ).scalars()
+    )
+    return closure, affected
+
+
+def list_closures(space_id: int, start: datetime | None = None, end: datetime | None = None) -> list[Closure]:
+    stmt = select(Closure).where(Closure.space_id == space_id).order_by(Closure.start_at)
+    if start is not None:
+        stmt = stmt.where(Closure.end_at > start)
+    if end is not None:
+        stmt = stmt.where(Closure.start_at < end)
+    return list(db.session.execute(stmt).scalars())
+
+
+@write_transaction
+def delete_closure(actor: User, space_id: int, closure_id: int) -> None:
+    space = get_space(space_id)
+    _require_staff(actor, space.facility_id)
+    closure = db.session.get(Closure, closure_id)
+    if closure is None or closure.space_id != space.id:
+        raise NotFound(f"Space {space_id} has no closure {closure_id}.")
+    db.session.delete(closure)
+
+
+# --- Bookings ------------------------------------------------------------------------------------
+
+
+@dataclass
+class BookingResult:
+    status: str
+    series: BookingSeries | None
+    bookings: list[Booking]
+    skipped: list[rules.Problem]
+    tz: ZoneInfo
+
+
+def problem_out(p: rules.Problem, tz: ZoneInfo) -> dict:
+    """A problem as the API shows it: time only, never who."""
+    out = {
+        "start": (p.start or p.occurrence.start).astimezone(tz).isoformat(),
+        "end": (p.end or p.occurrence.end).astimezone(tz).isoformat(),
+        "reason": p.reason,
+        "code": p.code,
+    }
+    if p.start is not None:
+        out["occurrence_start"] = p.occurrence.start.astimezone(tz).isoformat()
+        out["occurrence_end"] = p.occurrence.end.astimezone(tz).isoformat()
+    return out
+
+
+def refusal(problems: list[rules.Problem], tz: ZoneInfo, series: bool) -> ApiError:
+    conflicts = [problem_out(p, tz) for p in problems if p.kind == "conflict"]
+    violations = [problem_out(p, tz) for p in problems if p.kind == "rule"]
+    what = "Some dates of the series" if series else "This time"
+    if violations:
+        first = violations[0]["reason"]
+        more = f" ({len(problems)} problems in all, listed in 'violations' and 'conflicts')" if len(problems) > 1 else ""
+        return RuleViolation(f"{what} cannot be booked: {first}{more}", conflicts=conflicts, extra={"violations": violations})
+    first = conflicts[0]["reason"]
+    more = f" ({len(conflicts)} conflicts in all)" if len(conflicts) > 1 else ""
+    return Conflict(f"{what} is not free: {first}{more}", conflicts=conflicts)
+
+
+@write_transaction
+def create_booking(actor: User, data: BookingIn, now: datetime | None = None) -> BookingResult:
+    now = now or utcnow()
+    space = get_space(data.space_id)
+    group = get_group(data.group_id)
+    if is_representative(actor, group.id):
+        on_behalf = False
+    elif is_staff_of(actor, space.facility_id):
+        if not group.verified:
+            raise Forbidden("Staff can book on behalf of verified groups only; verify the group first.")
+        on_behalf = True
+    else:
+        raise Forbidden("You can book only for groups you represent.")
+    sr = space_rules(space)
+    start, end = to_utc(data.start, sr.tz, "start"), to_utc(data.end, sr.tz, "end")
+    if end <= start:
+        raise Invalid("The end must be after the start.", fields={"end": "must be after start"})
+    if data.rrule:
+        try:
+            occurrences, problems = rules.expand_series(data.rrule, start, end, sr.tz)
+        except rules.RRuleError as exc:
+            raise Invalid(str(exc), fields={"rrule": str(exc)}) from None
+        if not occurrences and not problems:
+            raise Invalid("The RRULE gives no dates.", fields={"rrule": "no dates"})
+    else:
+        occurrences, problems = [rules.Interval(start, end)], []
+
+    # From here on, nobody else books this space until we commit (PostgreSQL: advisory lock;
+    # SQLite: the IMMEDIATE write transaction). The exclusion constraint stays the last word.
+    advisory_lock(ADVISORY_SPACE, space.id)
+    lo = min(o.start for o in occurrences) if occurrences else start
+    hi = max(o.end for o in occurrences) if occurrences else end
+    booked, closures = _load_busy([space.id], lo, hi, margin=sr.buffer)
+    used = _quota_usage(space, group.id, lo, hi, sr)
+    result = rules.evaluate(occurrences, sr, now, booked[space.id], closures[space.id], used)
+    problems = sorted(problems + result.problems, key=lambda p: p.occurrence.start)
+    if problems and (data.on_conflict == "reject" or not result.accepted):
+        raise refusal(problems, sr.tz, series=bool(data.rrule))
+
+    status = "confirmed" if on_behalf or (group.verified and not space.requires_approval) else "pending"
+    series = None
+    if data.rrule:
+        series = BookingSeries(space_id=space.id, group_id=group.id, rrule=data.rrule.removeprefix("RRULE:"))
+        db.session.add(series)
+        db.session.flush()
+    bookings = [
+        Booking(
+            space_id=space.id,
+            group_id=group.id,
+            series_id=series.id if series else None,
+            title=data.title,
+            public_title=data.public_title,
+            attendees=data.attendees,
+            start_at=o.start,
+            end_at=o.end,
+            blocked_until=o.end + sr.buffer,
+            status=status,
+            booked_by_id=actor.id,
+            on_behalf=on_behalf,
+        )
+        for o in result.accepted
+    ]
+    db.session.add_all(bookings)
+    db.session.flush()
+    return BookingResult(status, series, bookings, problems, sr.tz)
+
+
+def _quota_usage(space: Space, group_id: int, lo: datetime, hi: datetime, sr: rules.SpaceRules) -> dict:
+    if sr.weekly_quota_minutes is None:
+        return {}
+    first = rules.week_bounds(*rules.iso_week(lo, sr.tz), sr.tz).start
+    last = rules.week_bounds(*rules.iso_week(hi, sr.tz), sr.tz).end
+    used: dict[tuple[int, int], float] = defaultdict(float)
+    for s, e in db.session.execute(
+        select(Booking.start_at, Booking.end_at).where(
+            Booking.space_id == space.id,
+            Booking.group_id == group_id,
+            Booking.status.in_(ACTIVE_STATUSES),
+            Booking.start_at >= first,
+            Booking.start_at < last,
+        )
+    ):
+        used[rules.iso_week(s, sr.tz)] += (e - s).total_seconds() / 60
+    return used
+
+
+def _visible_filter(actor: User):
+    """Which bookings the actor may see: their groups', and their facilities' (staff); admin all."""
+    if actor.is_admin:
+        return None
+    conds = []
+    groups = member_group_ids(actor)
+    if groups:
+        conds.append(Booking.group_id.in_(groups))
+    facilities = staff_facility_ids(actor)
+    if facilities:
+        conds.append(Booking.space_id.in_(select(Space.id).where(Space.facility_id.in_(facilities))))
+    return or_(*conds) if conds else False
+
+
+def list_bookings(actor: User, q: BookingQuery) -> list[Booking]:
+    stmt = select(Booking).options(joinedload(Booking.space), joinedload(Booking.group)).order_by(Booking.start_at, Booking.id)
+    visible = _visible_filter(actor)
+    if visible is False:
+        return []
+    if visible is not None:
+        stmt = stmt.where(visible)
+    tz = default_tz()
+    if q.space_id is not None:
+        stmt = stmt.where(Booking.space_id == q.space_id)
+    if q.group_id is not None:
+        stmt = stmt.where(Booking.group_id == q.group_id)
+    if q.status is not None:
+        stmt = stmt.where(Booking.status == q.status)
+    if q.from_ is not None:
+        lo = to_utc(q.from_, tz, "from")
+        stmt = stmt.where(Booking.end_at > lo, Booking.start_at > lo - LOOKBACK)
+    if q.to is not None:
+        stmt = stmt.where(Booking.start_at < to_utc(q.to, tz, "to"))
+    return list(db.session.execute(stmt.limit(q.limit).offset(q.offset)).scalars())
+
+
+def get_booking(actor: User, booking_id: int) -> Booking:
+    """A booking the actor may see; others' bookings answer 404, as if they did not exist."""
+    booking = db.session.execute(
+        select(Booking).where(Booking.id == booking_id).options(joinedload(Booking.space), joinedload(Booking.group))
+    ).scalar_one_or_none()
+    if booking is None or not (
+        actor.is_admin or is_representative(actor, booking.group_id) or is_staff_of(actor, booking.space.facility_id)
+    ):
+        raise NotFound(f"There is no booking {booking_id} that you can see.")
+    return booking
+
+
+def _targets(booking: Booking, scope: str, statuses: tuple[str, ...], now: datetime) -> list[Booking]:
+    if scope == "series" and booking.series_id is not None:
+        return list(
+            db.session.execute(
+                select(Booking)
+                .where(Booking.series_id == booking.series_id, Booking.status.in_(statuses), Booking.start_at >= now)
+                .order_by(Booking.start_at)
+                .with_for_update()
+            ).scalars()
+        )
+    return [booking]
+
+
+@write_transaction
+def cancel_booking(actor: User, booking_id: int, scope: str = "one", now: datetime | None = None) -> list[Booking]:
+    now = now or utcnow()
+    booking = get_booking(actor, booking_id)
+    advisory_lock(ADVISORY_SPACE, booking.space_id)
+    db.session.refresh(booking)
+    if scope == "one" or booking.series_id is None:
+        if booking.status not in ACTIVE_STATUSES:
+            raise ApiError(f"This booking is {booking.status} already.", code="state", status=422)
+        if booking.start_at < now:
+            raise ApiError("A booking that has started or ended can no longer be cancelled.", code="state", status=422)
+    targets = _targets(booking, scope, ACTIVE_STATUSES, now)
+    if not targets:
+        raise ApiError("Nothing left to cancel in this series.", code="state", status=422)
+    for b in targets:
+        b.status = "cancelled"
+        b.sequence += 1
+    db.session.flush()
+    return targets
+
+
+@write_transaction
+def decide(actor: User, booking_id: int, approve: bool, message: str = "", scope: str = "one", now: datetime | None = None) -> list[Booking]:
+    now = now or utcnow()
+    booking = get_booking(actor, booking_id)
+    if not is_staff_of(actor, booking.space.facility_id):
+        raise Forbidden("Only the facility's staff can approve or reject requests.")
+    advisory_lock(ADVISORY_SPACE, booking.space_id)
+    db.session.refresh(booking)
+    if booking.status != "pending" and (scope == "one" or booking.series_id is None):
+        raise ApiError(f"Only pending requests can be decided; this one is {booking.status}.", code="state", status=422)
+    targets = _targets(booking, scope, ("pending",), now) if scope == "series" else [booking]
+    if not targets:
+        raise ApiError("No pending dates left in this series.", code="state", status=422)
+    for b in targets:
+        b.status = "confirmed" if approve else "rejected"
+        b.decision_message = message or None
+        b.decided_at = now
+        b.sequence += 1
+    db.session.flush()
+    return targets
