@@ -1,0 +1,256 @@
+"""Fixtures: one migrated database per test run (SQLite by default, PostgreSQL when DATABASE_URL
+points at one), emptied after every test; the app, clients, and factories for the things tests need."""
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import text
+
+from commons import create_app
+from commons.extensions import db as _db
+from commons.models import ApiToken, Facility, FacilityStaff, Group, GroupMember, User
+from spaces.models import OpeningHours, Space, SpaceFeature
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
+PASSWORD = "correct horse battery"
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    return _database_url(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def is_postgres(database_url) -> bool:
+    return database_url.startswith("postgres")
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    os.environ.setdefault("COMMONS_INSTANCE", str(tmp_path_factory.mktemp("instance")))
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "test-secret",
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "SERVER_NAME": "commons.test",
+        }
+    )
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        if database_url.startswith("postgres"):
+            with _db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        else:
+            _db.drop_all()
+            with _db.engine.begin() as conn:
+                conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade()
+    yield app
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request):
+    """Empty every table after each test that used the database."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        _db.session.remove()
+        tables = [t.name for t in _db.metadata.sorted_tables]
+        with _db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
+            else:
+                for name in reversed(tables):
+                    conn.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+        _db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- Factories -------------------------------------------------------------------------------------
+
+
+class Api:
+    """A JSON client acting as one user (or anonymously)."""
+
+    def __init__(self, client, token: str | None):
+        self.client = client
+        self.token = token
+
+    def _headers(self):
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def get(self, path, **params):
+        return self.client.get("/api/v1" + path, query_string=params, headers=self._headers())
+
+    def post(self, path, json=None, **kw):
+        return self.client.post("/api/v1" + path, json=json if json is not None else {}, headers=self._headers(), **kw)
+
+    def patch(self, path, json=None):
+        return self.client.patch("/api/v1" + path, json=json or {}, headers=self._headers())
+
+    def delete(self, path):
+        return self.client.delete("/api/v1" + path, headers=self._headers())
+
+
+@pytest.fixture
+def anon(client):
+    return Api(client, None)
+
+
+@pytest.fixture
+def make_user(app, client):
+    """make_user(role, groups=[group], facilities=[facility]) -> (User id, Api acting as them)."""
+    counter = {"n": 0}
+
+    def make(role="member", groups=(), facilities=(), email=None, name=None):
+        counter["n"] += 1
+        with app.app_context():
+            user = User(email=email or f"user{counter['n']}@example.fi", name=name or f"User {counter['n']}", role=role)
+            user.set_password(PASSWORD)
+            _db.session.add(user)
+            _db.session.flush()
+            for g in groups:
+                _db.session.add(GroupMember(group_id=g, user_id=user.id))
+            for f in facilities:
+                _db.session.add(FacilityStaff(facility_id=f, user_id=user.id))
+            token = ApiToken.generate()
+            _db.session.add(ApiToken(user_id=user.id, token_hash=ApiToken.hash(token)))
+            _db.session.commit()
+            uid = user.id
+        api = Api(app.test_client(), token)
+        api.user_id = uid
+        api.email = email or f"user{counter['n']}@example.fi"
+        return api
+
+    return make
+
+
+@pytest.fixture
+def make_group(app):
+    def make(name=None, verified=True, kind="association", district="Kallio"):
+        with app.app_context():
+            n = _db.session.query(Group).count() + 1
+            group = Group(name=name or f"Group {n}", kind=kind, district=district, verified=verified)
+            _db.session.add(group)
+            _db.session.commit()
+            return group.id
+
+    return make
+
+
+@pytest.fixture
+def make_facility(app):
+    def make(name=None, district="Kallio"):
+        with app.app_context():
+            n = _db.session.query(Facility).count() + 1
+            facility = Facility(name=name or f"Facility {n}", district=district, address=f"Street {n}, Helsinki")
+            _db.session.add(facility)
+            _db.session.commit()
+            return facility.id
+
+    return make
+
+
+ALL_WEEK = {d: [("08:00", "22:00")] for d in range(7)}
+
+
+@pytest.fixture
+def make_space(app, make_facility):
+    """make_space(facility_id=None, hours=ALL_WEEK, **rules) -> space id. Defaults: open 08-22 every
+    day, 30-minute grid, 30..240 minutes, 400-day horizon, no buffer, no quota, no approval."""
+
+    def make(facility_id=None, hours=None, name=None, capacity=20, accessibility=(), equipment=(), **rules):
+        facility_id = facility_id or make_facility()
+        defaults = dict(buffer_minutes=0, min_minutes=30, max_minutes=240, slot_minutes=30, horizon_days=400,
+                        weekly_quota_minutes=None, requires_approval=False)
+        defaults.update(rules)
+        with app.app_context():
+            space = Space(facility_id=facility_id, name=name or "Room", capacity=capacity, timezone="Europe/Helsinki", **defaults)
+            space.opening_hours = [
+                OpeningHours(weekday=d, opens_minute=_m(o), closes_minute=_m(c))
+                for d, spans in (hours or ALL_WEEK).items()
+                for o, c in spans
+            ]
+            space.features = [SpaceFeature(kind="accessibility", code=c) for c in accessibility] + [
+                SpaceFeature(kind="equipment", code=c) for c in equipment
+            ]
+            _db.session.add(space)
+            _db.session.commit()
+            return space.id
+
+    return make
+
+
+def _m(hhmm: str) -> int:
+    h, m = hhmm.split(":")
+    return int(h) * 60 + int(m)
+
+
+# --- Time helpers -----------------------------------------------------------------------------------
+
+
+def next_weekday(weekday: int, weeks_ahead: int = 1) -> date:
+    """A date on `weekday` (Monday 0) at least `weeks_ahead` weeks from today (Helsinki)."""
+    today = datetime.now(HELSINKI).date()
+    return today + timedelta(days=(weekday - today.weekday()) % 7 + 7 * weeks_ahead)
+
+
+def local(day: date, hhmm: str) -> str:
+    """Naive local ISO text, as a client would send it."""
+    return datetime.combine(day, time.fromisoformat(hhmm)).isoformat(timespec="minutes")
+
+
+def next_dst_start(after: date | None = None) -> date:
+    """The next last Sunday of March (EU clocks go forward: 03:00 -> 04:00 in Helsinki)."""
+    after = after or datetime.now(HELSINKI).date()
+    year = after.year
+    while True:
+        d = date(year, 3, 31)
+        d -= timedelta(days=(d.weekday() - 6) % 7)
+        if d > after:
+            return d
+        year += 1
+
+
+def next_dst_end(after: date | None = None) -> date:
+    """The next last Sunday of October (clocks go back: 04:00 -> 03:00 in Helsinki)."""
+    after = after or datetime.now(HELSINKI).date()
+    year = after.year
+    while True:
+        d = date(year, 10, 31)
+        d -= timedelta(days=(d.weekday() - 6) % 7)
+        if d > after:
+            return d
+        year += 1
