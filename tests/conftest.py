@@ -61,6 +61,9 @@ def app(database_url, tmp_path_factory):
                 conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
         upgrade()
     yield app
+    with app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)
