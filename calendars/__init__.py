@@ -1,0 +1,1 @@
+"""iCalendar feeds and .ics import (arrives with the calendars issue)."""

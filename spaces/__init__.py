@@ -1,0 +1,1 @@
+"""Spaces, opening hours, closures and conflict-checked bookings."""

@@ -1,0 +1,1 @@
+"""Volunteer profiles, activities, shifts and matching (arrives with the volunteers issue)."""
