@@ -8,9 +8,18 @@ import logging
 import os
 
 from flask import Flask, request, session
+from werkzeug.routing import IntegerConverter
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in URLs: ids are 32-bit database integers, so a larger number matches no
+    route (404) instead of overflowing the database driver (a 500)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -29,6 +38,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
 
+    app.json.ensure_ascii = False  # Finnish and Swedish text as is, not \u escapes
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
     login_manager.init_app(app)
@@ -36,6 +46,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.session_protection = "basic"
     csrf.init_app(app)
     babel.init_app(app, locale_selector=lambda: select_locale(app))
+    from flask_babel import get_locale
+
+    # base.html: <html lang="{{ current_locale() }}">
+    app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])
     limiter.init_app(app)
 
     # Models and the user loader must be imported before the first request.
@@ -49,6 +63,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from spaces.api import bp as spaces_api
     from spaces.views import bp as spaces_pages
 
+    app.url_map.converters["int"] = IdConverter  # before any rule with <int:...> is added
     # The one visible list of blueprints. JSON APIs check CSRF themselves for browser-session
     # callers (commons.api.authenticate_and_check_csrf); Bearer-token callers need none.
     for blueprint in (commons_api, spaces_api):

@@ -1,0 +1,175 @@
+"""WTForms forms of the spaces pages: search, booking, cancelling.
+
+Labels are plain English wrapped in lazy_gettext so they can be translated later. The forms check
+what a form can check (required, types, ranges, order of times); the booking rules themselves are
+checked by spaces.services, whose errors the views put back on these forms.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from spaces.models import ACCESSIBILITY_FEATURES
+
+ACCESSIBILITY_LABELS = {
+    "step_free_access": _l("Step-free access"),
+    "accessible_toilet": _l("Accessible toilet"),
+    "induction_loop": _l("Induction loop"),
+    "elevator": _l("Lift"),
+    "accessible_parking": _l("Accessible parking"),
+    "braille_signage": _l("Braille signs"),
+    "quiet_space": _l("Quiet space"),
+}
+assert set(ACCESSIBILITY_LABELS) == set(ACCESSIBILITY_FEATURES), "every accessibility feature needs a label"
+
+WEEKDAYS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"), _l("Sunday"))
+
+STATUS_LABELS = {
+    "pending": _l("Waiting for approval"),
+    "confirmed": _l("Confirmed"),
+    "rejected": _l("Rejected"),
+    "cancelled": _l("Cancelled"),
+    "expired": _l("Expired"),
+}
+
+
+def accessibility_label(code: str) -> str:
+    return str(ACCESSIBILITY_LABELS.get(code, code.replace("_", " ")))
+
+
+def sensible_year(form, field):
+    """Dates within the years a booking can sensibly have (as the API: 2000-2200)."""
+    if field.data and not 2000 <= field.data.year <= 2200:
+        raise ValidationError(_l("Give a date between the years 2000 and 2200."))
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as a list of checkboxes (the template renders them in a fieldset)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class SearchForm(FlaskForm):
+    """The space search (GET; no CSRF token: it changes nothing)."""
+
+    district = SelectField(_l("District"), choices=[], validate_choice=True, default="")
+    min_capacity = IntegerField(
+        _l("At least this many people"),
+        validators=[Optional(), NumberRange(min=1, max=100000, message=_l("Give a number from 1 to 100000."))],
+    )
+    accessibility = CheckboxesField(
+        _l("Accessibility"), choices=[SelectChoice(code, ACCESSIBILITY_LABELS[code]) for code in ACCESSIBILITY_FEATURES]
+    )
+    date = DateField(_l("Date"), validators=[Optional(), sensible_year])
+    start = TimeField(_l("From"), validators=[Optional()])
+    end = TimeField(_l("Until"), validators=[Optional()])
+
+    def __init__(self, *args, districts: list[str] = (), **kwargs):
+        kwargs.setdefault("meta", {"csrf": False})
+        super().__init__(*args, **kwargs)
+        self.district.choices = [SelectChoice("", _l("Any district"))] + [SelectChoice(d, d) for d in districts]
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        # "free then": the date, the start and the end go together
+        window = (self.date, self.start, self.end)
+        given = [f for f in window if f.raw_data and f.raw_data[0].strip()]
+        if given and len(given) < len(window):
+            for f in window:
+                if f not in given:
+                    f.errors.append(_l("To find spaces free at a time, give the date, the start time and the end time."))
+            ok = False
+        return ok
+
+    def validate_end(self, field):
+        if self.start.data and field.data and field.data <= self.start.data:
+            raise ValidationError(_l("The end time must be after the start time."))
+
+    def window(self) -> tuple[datetime | None, datetime | None]:
+        if self.date.data and self.start.data and self.end.data:
+            return datetime.combine(self.date.data, self.start.data), datetime.combine(self.date.data, self.end.data)
+        return None, None
+
+
+class BookingForm(FlaskForm):
+    group = SelectField(_l("Group"), coerce=int, choices=[], validate_choice=True)
+    title = StringField(
+        _l("Title"),
+        description=_l("What the booking is for, e.g. Board meeting."),
+        validators=[DataRequired(message=_l("Give the booking a title.")), Length(max=200)],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    )
+    date = DateField(
+        _l("Date"), validators=[InputRequired(message=_l("Give the date, e.g. 2027-01-05.")), sensible_year]
+    )
+    start = TimeField(_l("Start time"), validators=[InputRequired(message=_l("Give the start time, e.g. 18:00."))])
+    end = TimeField(_l("End time"), validators=[InputRequired(message=_l("Give the end time, e.g. 20:00."))])
+    attendees = IntegerField(
+        _l("Number of people"),
+        default=1,
+        validators=[
+            InputRequired(message=_l("Give the number of people.")),
+            NumberRange(min=1, max=100000, message=_l("Give a number from 1 to 100000.")),
+        ],
+    )
+    public_title = BooleanField(
+        _l("Show the title in the public calendar"),
+        description=_l("Otherwise others see only that the time is booked. Your group's name is never shown."),
+    )
+    repeat_until = DateField(
+        _l("Repeat weekly until (optional)"),
+        description=_l("Leave empty for a single booking."),
+        validators=[Optional(), sensible_year],
+    )
+    on_conflict = RadioField(
+        _l("If some weeks are not free"),
+        choices=[SelectChoice("reject", _l("Book nothing")), SelectChoice("skip", _l("Book the free weeks and skip the others"))],
+        default="reject",
+    )
+
+    def validate_end(self, field):
+        if self.start.data and field.data and field.data <= self.start.data:
+            raise ValidationError(_l("The end time must be after the start time."))
+
+    def validate_repeat_until(self, field):
+        if field.data and self.date.data and field.data <= self.date.data:
+            raise ValidationError(_l("The last date must be after the first date."))
+
+    def set_groups(self, own, others) -> None:
+        """The groups one may book for: one's own, and (staff of the facility) other verified groups."""
+        if others:
+            mine, behalf = str(_l("Your groups")), str(_l("On behalf of a verified group"))
+            self.group.choices = [SelectChoice(g.id, g.name, optgroup=mine) for g in own] + [
+                SelectChoice(g.id, g.name, optgroup=behalf) for g in others
+            ]
+        else:
+            self.group.choices = [SelectChoice(g.id, g.name) for g in own]
+
+    def rrule(self) -> str | None:
+        if self.repeat_until.data:
+            return f"FREQ=WEEKLY;UNTIL={self.repeat_until.data:%Y%m%d}"
+        return None
+
+
+class CancelForm(FlaskForm):
+    scope = RadioField(
+        _l("Cancel which dates"),
+        choices=[SelectChoice("one", _l("Only this date")), SelectChoice("series", _l("This and all later dates of the series"))],
+        default="one",
+    )
