@@ -61,6 +61,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from commons.cli import register_cli
     from commons.views import bp as commons_pages
     from spaces.api import bp as spaces_api
+    from spaces.staff_views import bp as staff_pages
     from spaces.views import bp as spaces_pages
 
     app.url_map.converters["int"] = IdConverter  # before any rule with <int:...> is added
@@ -69,7 +70,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     for blueprint in (commons_api, spaces_api):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
-    for blueprint in (commons_pages, spaces_pages):
+    for blueprint in (commons_pages, spaces_pages, staff_pages):
         app.register_blueprint(blueprint)
     app.before_request(authenticate_and_check_csrf)
 
