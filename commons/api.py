@@ -1,7 +1,7 @@
 """JSON API: the account, groups and facilities part, and the OpenAPI document."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, request
 from flask_wtf.csrf import CSRFError, validate_csrf
 from sqlalchemy import select
 from wtforms import ValidationError as WTFValidationError
@@ -49,9 +49,9 @@ def authenticate_and_check_csrf():
                 ) from None
 
 
-@bp.route("/openapi.json")
+@api_route(bp, "/openapi.json", summary="This OpenAPI 3.1 document", tag="meta")
 def openapi():
-    return jsonify(openapi_document())
+    return openapi_document()
 
 
 def me_out(user) -> MeOut:

@@ -49,6 +49,29 @@ def invalid(exc: ValidationError) -> Invalid:
     return Invalid("Some fields need fixing: " + ", ".join(sorted(fields)) + ".", fields=fields)
 
 
+def _nul_at(data: Any) -> str | None:
+    """Where a NUL character hides in decoded JSON or a query (PostgreSQL text cannot store one)."""
+    stack = [("", data)]
+    while stack:
+        loc, value = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return loc or "body"
+        elif isinstance(value, dict):
+            for key, sub in value.items():
+                stack.append((f"{loc}.{key}" if loc else str(key), key))
+                stack.append((f"{loc}.{key}" if loc else str(key), sub))
+        elif isinstance(value, list):
+            stack.extend((f"{loc}.{i}" if loc else str(i), sub) for i, sub in enumerate(value))
+    return None
+
+
+def _refuse_nul(data: Any) -> None:
+    loc = _nul_at(data)
+    if loc:
+        raise Invalid("Text cannot contain the NUL character (\\u0000).", fields={loc: "contains a NUL character"})
+
+
 def _json_body(model: type[BaseModel]) -> BaseModel:
     raw = request.get_data(cache=True)
     if not raw.strip():
@@ -56,10 +79,11 @@ def _json_body(model: type[BaseModel]) -> BaseModel:
     else:
         try:
             data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise ApiError("The body is not valid JSON.", code="bad_json", status=400) from None
     if not isinstance(data, dict):
         raise ApiError("The body must be a JSON object.", code="bad_json", status=400)
+    _refuse_nul(data)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -73,6 +97,7 @@ def _query(model: type[BaseModel]) -> BaseModel:
         annotation = model.model_fields.get(key)
         is_list = annotation is not None and "list" in str(annotation.annotation)
         data[key] = values if is_list else values[-1]
+    _refuse_nul(data)
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -183,8 +183,22 @@ def create_booking(body: BookingIn):
         status=result.status,
         series_id=result.series.id if result.series else None,
         occurrences=[Occurrence(id=b.id, start=b.start_at.astimezone(tz), end=b.end_at.astimezone(tz)) for b in result.bookings],
-        skipped=[Skipped(**{k: v for k, v in services.problem_out(p, tz).items() if k in ("start", "end", "reason", "code")}) for p in result.skipped],
+        skipped=skipped_out(result.skipped, tz),
     )
+
+
+def skipped_out(problems, tz: ZoneInfo) -> list[Skipped]:
+    """One entry per date that was not booked, with that date's own times (what was in the way,
+    time only, is in the reason)."""
+    by_date: dict = {}
+    for p in problems:
+        if p.occurrence in by_date:
+            by_date[p.occurrence].reason += " " + p.reason
+        else:
+            by_date[p.occurrence] = Skipped(
+                start=p.occurrence.start.astimezone(tz), end=p.occurrence.end.astimezone(tz), reason=p.reason, code=p.code
+            )
+    return list(by_date.values())
 
 
 @api_route(bp, "/bookings", summary="Bookings I may see", query=BookingQuery, response=list[BookingOut], auth=True, tag="bookings")

@@ -140,7 +140,12 @@ def rule_problems(start: datetime, end: datetime, rules: SpaceRules, now: dateti
     day = start.astimezone(tz).date()
     s_min, e_min = local_minutes(start, tz, day), local_minutes(end, tz, day)
     if rules.slot_minutes > 1 and (
-        s_min % rules.slot_minutes or e_min % rules.slot_minutes or start.second or end.second
+        s_min % rules.slot_minutes
+        or e_min % rules.slot_minutes
+        or start.second
+        or end.second
+        or start.microsecond
+        or end.microsecond
     ):
         no(
             "off_grid",
@@ -246,6 +251,11 @@ def expand_series(
         raise RRuleError("DTSTART comes from the booking's start; leave it out of the RRULE.")
     if "COUNT" not in parts and "UNTIL" not in parts:
         raise RRuleError("A repeating booking needs an end: add COUNT=n or UNTIL=date.")
+    if "COUNT" in parts and "UNTIL" in parts:  # RFC 5545: MUST NOT occur together
+        raise RRuleError("Give either COUNT or UNTIL, not both.")
+    if "INTERVAL" in parts and not _positive_int(parts["INTERVAL"]):
+        # dateutil accepts INTERVAL=0 and then never advances: duplicates or an endless loop
+        raise RRuleError("INTERVAL must be a whole number of at least 1.")
     if "UNTIL" in parts:
         parts["UNTIL"] = _until_as_local(parts["UNTIL"], tz)
     local_start = start.astimezone(tz).replace(tzinfo=None)
@@ -281,9 +291,16 @@ def expand_series(
             occurrences.append(Interval(s, e))
     except RRuleError:
         raise
-    except (ValueError, OverflowError) as exc:
+    except Exception as exc:  # dateutil can also raise IndexError (e.g. BYEASTER=366) while iterating
         raise RRuleError(f"Not a valid RRULE: {exc}.") from None
     return occurrences, problems
+
+
+def _positive_int(value: str) -> bool:
+    try:
+        return int(value) >= 1
+    except ValueError:
+        return False
 
 
 def _until_as_local(value: str, tz: ZoneInfo) -> str:
@@ -299,7 +316,7 @@ def _until_as_local(value: str, tz: ZoneInfo) -> str:
             return utc.astimezone(tz).strftime("%Y%m%dT%H%M%S")
         datetime.strptime(v, "%Y%m%dT%H%M%S")
         return v
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: a date at the very end of the calendar
         raise RRuleError("UNTIL must look like 20270601 or 20270601T180000Z.") from None
 
 
@@ -369,8 +386,9 @@ def opening_intervals(window: Interval, rules: SpaceRules) -> list[Interval]:
 def _local_minute(day: date, minute: int, tz: ZoneInfo) -> datetime:
     naive = datetime.combine(day, time(0)) + timedelta(minutes=minute)
     aware = localize(naive, tz)
-    if aware is None:  # inside a skipped hour: the first instant after it
-        aware = (naive + timedelta(hours=1)).replace(tzinfo=tz)
+    while aware is None:  # inside a skipped hour: the first wall-clock minute after it
+        naive += timedelta(minutes=1)
+        aware = localize(naive, tz)
     return aware
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from commons.schemas import MAX_ID, Id
 from spaces.models import ACCESSIBILITY_FEATURES
 
 
@@ -113,7 +114,7 @@ def _check_features(values: list[str]) -> list[str]:
 
 
 class SpaceIn(In):
-    facility_id: int
+    facility_id: Id
     name: Name
     description: Annotated[str, StringConstraints(max_length=4000)] = ""
     capacity: int = Field(ge=1, le=10000)
@@ -162,7 +163,7 @@ class SpaceQuery(In):
     min_capacity: int | None = Field(None, ge=0, le=100000)
     accessibility: list[Code] = Field(default_factory=list)
     equipment: list[Code] = Field(default_factory=list)
-    facility_id: int | None = None
+    facility_id: Id | None = None
     free_from: IsoDateTime | None = None
     free_to: IsoDateTime | None = None
 
@@ -210,8 +211,8 @@ class ClosureOut(BaseModel):
 
 
 class BookingIn(In):
-    space_id: int
-    group_id: int
+    space_id: Id
+    group_id: Id
     title: Title
     start: IsoDateTime
     end: IsoDateTime
@@ -263,13 +264,13 @@ class BookingOut(BaseModel):
 
 
 class BookingQuery(In):
-    space_id: int | None = None
-    group_id: int | None = None
+    space_id: Id | None = None
+    group_id: Id | None = None
     from_: IsoDateTime | None = Field(None, alias="from")
     to: IsoDateTime | None = None
     status: Literal["pending", "confirmed", "rejected", "cancelled", "expired"] | None = None
     limit: int = Field(500, ge=1, le=2000)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_ID)
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 

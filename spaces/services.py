@@ -317,13 +317,14 @@ def refusal(problems: list[rules.Problem], tz: ZoneInfo, series: bool) -> ApiErr
     conflicts = [problem_out(p, tz) for p in problems if p.kind == "conflict"]
     violations = [problem_out(p, tz) for p in problems if p.kind == "rule"]
     what = "Some dates of the series" if series else "This time"
+    verb = "are" if series else "is"
     if violations:
         first = violations[0]["reason"]
         more = f" ({len(problems)} problems in all, listed in 'violations' and 'conflicts')" if len(problems) > 1 else ""
         return RuleViolation(f"{what} cannot be booked: {first}{more}", conflicts=conflicts, extra={"violations": violations})
     first = conflicts[0]["reason"]
     more = f" ({len(conflicts)} conflicts in all)" if len(conflicts) > 1 else ""
-    return Conflict(f"{what} is not free: {first}{more}", conflicts=conflicts)
+    return Conflict(f"{what} {verb} not free: {first}{more}", conflicts=conflicts)
 
 
 @write_transaction
@@ -514,3 +515,43 @@ def decide(actor: User, booking_id: int, approve: bool, message: str = "", scope
         b.sequence += 1
     db.session.flush()
     return targets
+
+
+# --- Read helpers for the HTML pages ---------------------------------------------------------------
+
+
+def list_districts() -> list[str]:
+    """The districts that have facilities, for the search form."""
+    return list(db.session.execute(select(Facility.district).distinct().order_by(Facility.district)).scalars())
+
+
+def bookable_groups(actor: User, space: Space) -> tuple[list[Group], list[Group]]:
+    """(groups the actor represents, other verified groups they may book for as staff of the space's facility)."""
+    own_ids = member_group_ids(actor)
+    own = list(db.session.execute(select(Group).where(Group.id.in_(own_ids)).order_by(Group.name)).scalars()) if own_ids else []
+    others: list[Group] = []
+    if is_staff_of(actor, space.facility_id):
+        stmt = select(Group).where(Group.verified.is_(True)).order_by(Group.name)
+        if own_ids:
+            stmt = stmt.where(Group.id.not_in(own_ids))
+        others = list(db.session.execute(stmt).scalars())
+    return own, others
+
+
+def public_titles(space_id: int, lo: datetime, hi: datetime) -> list[tuple[datetime, datetime, str]]:
+    """(start, end, title) of the active bookings in [lo, hi) whose group made the title public; never who."""
+    return [
+        (s, e, t)
+        for s, e, t in db.session.execute(
+            select(Booking.start_at, Booking.end_at, Booking.title)
+            .where(
+                Booking.space_id == space_id,
+                Booking.status.in_(ACTIVE_STATUSES),
+                Booking.public_title.is_(True),
+                Booking.start_at < hi,
+                Booking.start_at > lo - LOOKBACK,
+                Booking.end_at > lo,
+            )
+            .order_by(Booking.start_at)
+        )
+    ]
