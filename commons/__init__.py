@@ -74,6 +74,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
     app.before_request(authenticate_and_check_csrf)
 
+    from spaces import register_personal_data_hooks
+
+    register_personal_data_hooks()
     register_error_handlers(app)
     register_cli(app)
 

@@ -84,6 +84,12 @@ def local_minutes(moment: datetime, tz: ZoneInfo, day: date) -> int:
     return (local.date() - day).days * MINUTES_PER_DAY + local.hour * 60 + local.minute
 
 
+def elapsed_minutes(start: datetime, end: datetime) -> float:
+    """Real minutes from start to end. Not `end - start`: Python subtracts two datetimes that share
+    one tzinfo by wall clock, which is wrong across a clock change."""
+    return (end.astimezone(timezone.utc) - start.astimezone(timezone.utc)).total_seconds() / 60
+
+
 def fmt_local(moment: datetime, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).strftime("%a %d %b %Y %H:%M")
 
@@ -132,7 +138,7 @@ def rule_problems(start: datetime, end: datetime, rules: SpaceRules, now: dateti
             f"Bookings can be made at most {rules.horizon_days} days ahead "
             f"(until {fmt_local(horizon_end, tz)}).",
         )
-    minutes = (end - start).total_seconds() / 60
+    minutes = elapsed_minutes(start, end)
     if minutes < rules.min_minutes:
         no("too_short", f"A booking must last at least {rules.min_minutes} minutes.")
     if minutes > rules.max_minutes:
@@ -204,7 +210,7 @@ def quota_problem(
     """The group's weekly quota (minutes per ISO week in the space's zone), counting this occurrence."""
     if rules.weekly_quota_minutes is None:
         return None
-    minutes = (end - start).total_seconds() / 60
+    minutes = elapsed_minutes(start, end)
     if used_minutes_in_week + minutes > rules.weekly_quota_minutes:
         year, week = iso_week(start, rules.tz)
         left = max(0, rules.weekly_quota_minutes - used_minutes_in_week)
@@ -288,7 +294,8 @@ def expand_series(
                     )
                 )
                 continue
-            occurrences.append(Interval(s, e))
+            # As UTC instants: two datetimes sharing one ZoneInfo compare and subtract by wall clock.
+            occurrences.append(Interval(s.astimezone(timezone.utc), e.astimezone(timezone.utc)))
     except RRuleError:
         raise
     except Exception as exc:  # dateutil can also raise IndexError (e.g. BYEASTER=366) while iterating
@@ -355,7 +362,7 @@ def evaluate(
             if over:
                 found.append(over)
             else:
-                used[week] = used.get(week, 0) + (occ.end - occ.start).total_seconds() / 60
+                used[week] = used.get(week, 0) + elapsed_minutes(occ.start, occ.end)
         if found:
             problems.extend(found)
         else:

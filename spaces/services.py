@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from commons.auth import is_representative, is_staff_of, member_group_ids, staff_facility_ids
@@ -555,3 +555,32 @@ def public_titles(space_id: int, lo: datetime, hi: datetime) -> list[tuple[datet
             .order_by(Booking.start_at)
         )
     ]
+
+
+# --- Personal data ---------------------------------------------------------------------------------
+
+
+def export_bookings_made(user: User) -> dict:
+    """The bookings this person made (for GET /me/export)."""
+    rows = db.session.execute(
+        select(Booking).where(Booking.booked_by_id == user.id).options(joinedload(Booking.space), joinedload(Booking.group)).order_by(Booking.start_at)
+    ).scalars()
+    return {
+        "bookings_made": [
+            {
+                "id": b.id,
+                "space": b.space.name,
+                "group": b.group.name,
+                "title": b.title,
+                "start": b.start_at.isoformat(),
+                "end": b.end_at.isoformat(),
+                "status": b.status,
+            }
+            for b in rows
+        ]
+    }
+
+
+def forget_booker(user: User) -> None:
+    """On erasure the group's bookings stay, without who made them (called inside erase_account)."""
+    db.session.execute(update(Booking).where(Booking.booked_by_id == user.id).values(booked_by_id=None))

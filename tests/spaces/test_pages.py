@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from commons.extensions import db
-from spaces.models import Booking, Closure
+from spaces.models import Booking
 from tests.conftest import HELSINKI, PASSWORD, next_weekday
 
 
