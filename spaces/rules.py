@@ -145,7 +145,7 @@ def rule_problems(start: datetime, end: datetime, rules: SpaceRules, now: dateti
         no("too_long", f"A booking may last at most {rules.max_minutes} minutes.")
     day = start.astimezone(tz).date()
     s_min, e_min = local_minutes(start, tz, day), local_minutes(end, tz, day)
-    if rules.slot_minutes > 1 and (
+    if (
         s_min % rules.slot_minutes
         or e_min % rules.slot_minutes
         or start.second
@@ -158,8 +158,19 @@ def rule_problems(start: datetime, end: datetime, rules: SpaceRules, now: dateti
             f"Start and end must be on the {rules.slot_minutes}-minute grid "
             f"(e.g. {_grid_example(rules.slot_minutes)}).",
         )
-    if not any(o <= s_min and e_min <= c for o, c in rules.opening.get(day.weekday(), [])):
+    if not any(o <= s_min and e_min <= c for o, c in _joined(rules.opening.get(day.weekday(), []))):
         no("outside_opening_hours", f"{fmt_span(start, end, tz)} is outside the opening hours: {_hours_text(rules, day)}.")
+    return out
+
+
+def _joined(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Back-to-back opening spans (08-12 and 12-21) are one open time, as in availability."""
+    out: list[tuple[int, int]] = []
+    for o, c in sorted(spans):
+        if out and o <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], c))
+        else:
+            out.append((o, c))
     return out
 
 
@@ -232,6 +243,15 @@ class RRuleError(ValueError):
 
 
 _ALLOWED_FREQ = {"DAILY", "WEEKLY", "MONTHLY", "YEARLY"}
+# What a booking series may say, by FREQ. Kept to parts with which every rule matches at least once
+# a year: dateutil searches up to the year 9999 for a rule that never matches (e.g. BYSETPOS=2 with
+# COUNT=1, or BYMONTH=2;BYMONTHDAY=30), which would let one request burn seconds of CPU.
+_ALLOWED_PARTS = {
+    "DAILY": {"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "WKST"},
+    "WEEKLY": {"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "WKST"},
+    "MONTHLY": {"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTHDAY", "WKST"},
+    "YEARLY": {"FREQ", "INTERVAL", "COUNT", "UNTIL", "WKST"},
+}
 
 
 def expand_series(
@@ -251,8 +271,15 @@ def expand_series(
         if not sep or not value:
             raise RRuleError(f"'{piece}' is not NAME=VALUE.")
         parts[key.strip().upper()] = value.strip()
-    if parts.get("FREQ", "").upper() not in _ALLOWED_FREQ:
+    freq = parts.get("FREQ", "").upper()
+    if freq not in _ALLOWED_FREQ:
         raise RRuleError("Say how it repeats: FREQ=DAILY, WEEKLY, MONTHLY or YEARLY.")
+    extra = sorted(set(parts) - _ALLOWED_PARTS[freq] - {"DTSTART"})
+    if extra:
+        allowed = ", ".join(sorted(_ALLOWED_PARTS[freq] - {"FREQ"}))
+        raise RRuleError(f"{extra[0]} is not supported for FREQ={freq}; use {allowed}.")
+    if freq == "MONTHLY" and "BYDAY" in parts and "BYMONTHDAY" in parts:
+        raise RRuleError("Give either BYDAY or BYMONTHDAY for a monthly series, not both.")
     if "DTSTART" in parts:
         raise RRuleError("DTSTART comes from the booking's start; leave it out of the RRULE.")
     if "COUNT" not in parts and "UNTIL" not in parts:
