@@ -423,7 +423,9 @@ def _local_minute(day: date, minute: int, tz: ZoneInfo) -> datetime:
     while aware is None:  # inside a skipped hour: the first wall-clock minute after it
         naive += timedelta(minutes=1)
         aware = localize(naive, tz)
-    return aware
+    # As UTC: instants of one ZoneInfo compare by wall clock, and a time in the repeated autumn hour
+    # never compares equal to another zone's (PEP 495). Everything the rules compare is UTC.
+    return aware.astimezone(timezone.utc)
 
 
 def merge(intervals: Iterable[Interval]) -> list[Interval]:

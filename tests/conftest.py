@@ -44,7 +44,7 @@ def app(database_url, tmp_path_factory):
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": "test-secret",
             "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
+            "LOGIN_RATE_LIMIT": "10000 per minute",  # tests sign in often; test_login sets the real one
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; production uses scrypt
             "SERVER_NAME": "commons.test",
         }

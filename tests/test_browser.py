@@ -37,7 +37,8 @@ def live_server(app, database_url):
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": "browser-test-secret",
             "WTF_CSRF_ENABLED": True,
-            "RATELIMIT_ENABLED": False,
+            "LOGIN_RATE_LIMIT": "10000 per minute",
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "TESTING": True,
         }
     )
