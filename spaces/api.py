@@ -4,6 +4,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, url_for
+from sqlalchemy import inspect
 
 from commons.apispec import api_route
 from commons.auth import require_user
@@ -86,6 +87,12 @@ def booking_out(b: Booking) -> BookingOut:
         decision_message=b.decision_message,
         created_at=b.created_at.astimezone(tz),
     )
+
+
+def changed_out(changed: list[Booking]) -> BookingsChanged:
+    """The changed bookings, reloaded in one query (the commit expired them; no query per row)."""
+    ids = [inspect(b).identity[0] for b in changed]  # without loading the expired objects one by one
+    return BookingsChanged(bookings=[booking_out(b) for b in services.bookings_by_ids(ids)])
 
 
 def closure_out(c: Closure, tz: ZoneInfo, affected: list[int] | None = None) -> ClosureOut:
@@ -217,7 +224,7 @@ def get_booking(booking_id: int):
 )
 def cancel_booking(booking_id: int, body: CancelIn):
     changed = services.cancel_booking(require_user(), booking_id, body.scope)
-    return BookingsChanged(bookings=[booking_out(b) for b in changed])
+    return changed_out(changed)
 
 
 @api_route(
@@ -225,7 +232,7 @@ def cancel_booking(booking_id: int, body: CancelIn):
 )
 def approve_booking(booking_id: int, body: DecisionIn):
     changed = services.decide(require_user(), booking_id, True, body.message, body.scope)
-    return BookingsChanged(bookings=[booking_out(b) for b in changed])
+    return changed_out(changed)
 
 
 @api_route(
@@ -233,4 +240,4 @@ def approve_booking(booking_id: int, body: DecisionIn):
 )
 def reject_booking(booking_id: int, body: DecisionIn):
     changed = services.decide(require_user(), booking_id, False, body.message, body.scope)
-    return BookingsChanged(bookings=[booking_out(b) for b in changed])
+    return changed_out(changed)

@@ -449,6 +449,17 @@ def list_bookings(actor: User, q: BookingQuery) -> list[Booking]:
     return list(db.session.execute(stmt.limit(q.limit).offset(q.offset)).scalars())
 
 
+def bookings_by_ids(ids: list[int]) -> list[Booking]:
+    return list(
+        db.session.execute(
+            select(Booking)
+            .where(Booking.id.in_(ids))
+            .options(joinedload(Booking.space), joinedload(Booking.group))
+            .order_by(Booking.start_at, Booking.id)
+        ).scalars()
+    )
+
+
 def get_booking(actor: User, booking_id: int) -> Booking:
     """A booking the actor may see; others' bookings answer 404, as if they did not exist."""
     booking = db.session.execute(
@@ -488,10 +499,7 @@ def cancel_booking(actor: User, booking_id: int, scope: str = "one", now: dateti
     targets = _targets(booking, scope, ACTIVE_STATUSES, now)
     if not targets:
         raise ApiError("Nothing left to cancel in this series.", code="state", status=422)
-    for b in targets:
-        b.status = "cancelled"
-        b.sequence += 1
-    db.session.flush()
+    _set_status(targets, "cancelled", now)
     return targets
 
 
@@ -508,13 +516,20 @@ def decide(actor: User, booking_id: int, approve: bool, message: str = "", scope
     targets = _targets(booking, scope, ("pending",), now) if scope == "series" else [booking]
     if not targets:
         raise ApiError("No pending dates left in this series.", code="state", status=422)
-    for b in targets:
-        b.status = "confirmed" if approve else "rejected"
-        b.decision_message = message or None
-        b.decided_at = now
-        b.sequence += 1
-    db.session.flush()
+    _set_status(targets, "confirmed" if approve else "rejected", now, decision_message=message or None, decided_at=now)
     return targets
+
+
+def _set_status(targets: list[Booking], status: str, now: datetime, **values) -> None:
+    """One UPDATE for all targets (a series is one statement, not one per date); SEQUENCE grows
+    so calendar clients see the change. The commit that follows expires the loaded objects."""
+    db.session.execute(
+        update(Booking)
+        .where(Booking.id.in_([b.id for b in targets]))
+        .values(status=status, sequence=Booking.sequence + 1, updated_at=now, **values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire_all()
 
 
 # --- Read helpers for the HTML pages ---------------------------------------------------------------
