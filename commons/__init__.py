@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import os
 
-from flask import Flask, request, session
+from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -25,7 +25,10 @@ class IdConverter(IntegerConverter):
 def create_app(overrides: dict | None = None) -> Flask:
     from commons.config import from_environment
     from commons.errors import register_error_handlers
+    from flask_babel import lazy_gettext
+
     from commons.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from commons.i18n import LANGUAGE_NAMES, page_language, select_locale
 
     app = Flask(
         __name__,
@@ -35,6 +38,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(from_environment(app.instance_path))
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = os.path.join(ROOT, "translations")  # from any working directory
     if overrides:
         app.config.update(overrides)
 
@@ -44,12 +48,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "commons.login"
     login_manager.session_protection = "basic"
+    login_manager.login_message = lazy_gettext("Please sign in to see this page.")
+    login_manager.localize_callback = str  # the lazy text, translated when flashed (the session stores text)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=lambda: select_locale(app))
-    from flask_babel import get_locale
+    babel.init_app(app, locale_selector=select_locale)
 
-    # base.html: <html lang="{{ current_locale() }}">
-    app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])
+    # base.html: <html lang="{{ current_locale() }}"> and the language switch
+    app.jinja_env.globals["current_locale"] = page_language
+    app.jinja_env.globals["language_names"] = lambda: [(code, LANGUAGE_NAMES.get(code, code)) for code in app.config["LANGUAGES"]]
     limiter.init_app(app)
 
     # Models and the user loader must be imported before the first request.
@@ -97,10 +103,3 @@ def create_app(overrides: dict | None = None) -> Flask:
         logging.basicConfig(level=logging.INFO)
     return app
 
-
-def select_locale(app: Flask) -> str:
-    languages = app.config["LANGUAGES"]
-    chosen = session.get("lang")
-    if chosen in languages:
-        return chosen
-    return request.accept_languages.best_match(languages) or app.config["BABEL_DEFAULT_LOCALE"]

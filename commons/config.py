@@ -36,7 +36,9 @@ def from_environment(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
-        "BABEL_DEFAULT_LOCALE": "en",
-        "LANGUAGES": ["en"],  # fi and sv arrive with their translations (web UI issue)
+        # Pages in Finnish, Swedish and English (translations/); Finnish when the browser asks for none
+        # of them. The JSON API speaks English.
+        "BABEL_DEFAULT_LOCALE": "fi",
+        "LANGUAGES": ["fi", "sv", "en"],
         "PRODUCTION": production,
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
@@ -84,6 +85,29 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def _page_message(err: HTTPException, status: int) -> str:
+    """The message of an error page, in the page's language. Werkzeug's own English descriptions
+    are replaced; a description the app gave (already translated for pages) is kept."""
+    from flask_wtf.csrf import CSRFError
+
+    if status == 429:
+        return _("Too many requests. Wait a moment and try again.")
+    if isinstance(err, CSRFError):
+        return _("The form has expired. Go back, reload the page and try again.")
+    if err.description and err.description != type(err).description:
+        return err.description
+    messages = {
+        400: _("The request could not be understood. Go back and try again."),
+        401: _("Sign in to see this page."),
+        403: _("You are not allowed to see this page."),
+        404: _("There is no page at this address. Check the address, or start again from the front page."),
+        405: _("This page cannot be used that way."),
+        413: _("What you sent is too large."),
+        415: _("What you sent is in a form this page does not take."),
+    }
+    return messages.get(status, err.description or err.name)
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def api_error(err: ApiError):
@@ -101,7 +125,7 @@ def register_error_handlers(app: Flask) -> None:
             response = jsonify({"error": {"code": _HTTP_CODES.get(status, "error"), "message": message}})
         else:
             response = app.make_response(
-                (render_template("error.html", status=status, message=message), status)
+                (render_template("error.html", status=status, message=_page_message(err, status)), status)
             )
         response.status_code = status
         for header in ("Retry-After", "Allow"):
@@ -124,7 +148,11 @@ def register_error_handlers(app: Flask) -> None:
             body = ApiError("This conflicts with something stored already.", code="conflict", status=409)
         if wants_json():
             return jsonify(body.body()), 409
-        return render_template("error.html", status=409, message=body.message), 409
+        if isinstance(body, Conflict):
+            message = _("This time was booked by someone else a moment ago. Choose another time.")
+        else:
+            message = _("This conflicts with something stored already.")
+        return render_template("error.html", status=409, message=message), 409
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):
@@ -132,4 +160,5 @@ def register_error_handlers(app: Flask) -> None:
         message = "Something went wrong on our side. It has been logged; please try again later."
         if wants_json():
             return jsonify({"error": {"code": "server_error", "message": message}}), 500
+        message = _("Something went wrong on our side. It has been logged; please try again later.")
         return render_template("error.html", status=500, message=message), 500

@@ -224,6 +224,14 @@ def change_password(user: User, current: str, new: str) -> None:
 
 
 @write_transaction
+def set_language(user: User, language: str, supported: list[str] | tuple[str, ...]) -> None:
+    """Remember the language a signed-in person chose for the pages (used on their next sign-in too)."""
+    if language not in supported:
+        raise Invalid(f"The language must be one of {', '.join(supported)}.", fields={"language": "unknown language"})
+    user.language = language
+
+
+@write_transaction
 def end_sessions(user: User) -> None:
     user.session_version += 1
 

@@ -1,21 +1,22 @@
-"""HTML pages of the application shell: front page, sign-in, sign-out."""
+"""HTML pages of the application shell: front page, sign-in, sign-out, the language switch."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from commons.extensions import limiter
-from commons.services import find_user
+from commons.services import find_user, set_language
 
 bp = Blueprint("commons", __name__)
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
 @bp.route("/")
@@ -24,9 +25,23 @@ def index():
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
+    """A path on this site to go back to; anything else (another site, //host, /\\host) is the front page."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith(("//", "/\\"))
+        and not any(c in target for c in "\r\n\t\x00")
+    ):
         return target
     return url_for("commons.index")
+
+
+def _fresh_session() -> None:
+    """Empty the session (at sign-in and sign-out) but keep the language the person chose."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -36,10 +51,10 @@ def login():
     if form.validate_on_submit():
         user = find_user(form.email.data)
         if user is not None and user.check_password(form.password.data):
-            session.clear()  # a fresh session at sign-in
+            _fresh_session()  # a fresh session at sign-in
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
-        form.password.errors.append("The e-mail or the password is not right.")
+        form.password.errors.append(_("The e-mail or the password is not right."))
     return render_template("commons/login.html", form=form), (422 if form.errors else 200)
 
 
@@ -47,6 +62,23 @@ def login():
 def logout():
     if current_user.is_authenticated:
         logout_user()
-    session.clear()
-    flash("You are signed out.")
+    _fresh_session()
+    flash(_("You are signed out."))
     return redirect(url_for("commons.index"))
+
+
+@bp.route("/language", methods=["POST"])
+def change_language():
+    """The language switch in every page's header: remembered in the session and, for a signed-in
+    person, on their account; then back to the page they were on."""
+    lang = request.form.get("lang", "")
+    supported = current_app.config["LANGUAGES"]
+    if lang not in supported:
+        abort(400, description=_("Choose one of the languages: Suomi, Svenska, English."))
+    session["lang"] = lang
+    if current_user.is_authenticated:
+        set_language(current_user._get_current_object(), lang, supported)
+    target = _safe_next(request.form.get("next"))
+    if target.split("?")[0] == url_for("commons.change_language"):
+        target = url_for("commons.index")
+    return redirect(target)

@@ -1,6 +1,6 @@
 """WTForms forms of the spaces pages: search, booking, cancelling.
 
-Labels are plain English wrapped in lazy_gettext so they can be translated later. The forms check
+Labels are plain English wrapped in lazy_gettext, translated in translations/ (fi, sv). The forms check
 what a form can check (required, types, ranges, order of times); the booking rules themselves are
 checked by spaces.services, whose errors the views put back on these forms.
 """

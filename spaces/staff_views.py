@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, TextAreaField
@@ -13,7 +13,8 @@ from wtforms.validators import InputRequired, Length
 
 from commons.auth import is_staff_of
 from commons.errors import ApiError
-from spaces import rules, services
+from commons.i18n import format_span
+from spaces import services
 from spaces.schemas import BookingQuery
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -49,7 +50,7 @@ def _queue(error: str | None = None, status: int = 200, failed_id: int | None = 
         if is_staff_of(current_user, b.space.facility_id)
     ]
     rows = [
-        {"booking": b, "when": rules.fmt_span(b.start_at, b.end_at, ZoneInfo(b.space.timezone))} for b in pending
+        {"booking": b, "when": format_span(b.start_at, b.end_at, ZoneInfo(b.space.timezone))} for b in pending
     ]
     return (
         render_template(
@@ -85,9 +86,11 @@ def decide(booking_id: int):
             raise
         return _queue(err.message, err.status, booking_id, form)
     first = changed[0]
-    when = rules.fmt_span(first.start_at, first.end_at, ZoneInfo(first.space.timezone))
+    when = format_span(first.start_at, first.end_at, ZoneInfo(first.space.timezone))
     if approve:
-        flash(_("Approved %(n)d date(s) from %(when)s: %(title)s.", n=len(changed), when=when, title=first.title))
+        flash(ngettext("Approved %(num)d date from %(when)s: %(title)s.", "Approved %(num)d dates from %(when)s: %(title)s.",
+                       len(changed), when=when, title=first.title))
     else:
-        flash(_("Rejected %(n)d date(s) from %(when)s: %(title)s.", n=len(changed), when=when, title=first.title))
+        flash(ngettext("Rejected %(num)d date from %(when)s: %(title)s.", "Rejected %(num)d dates from %(when)s: %(title)s.",
+                       len(changed), when=when, title=first.title))
     return redirect(url_for("staff.requests_queue"))

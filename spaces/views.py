@@ -11,11 +11,12 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, gettext as _, ngettext
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required
 from pydantic import ValidationError
 
 from commons.errors import ApiError
+from commons.i18n import format_day, format_span
 from spaces import rules, services
 from spaces.forms import (
     STATUS_LABELS,
@@ -194,7 +195,7 @@ def build_week(space: Space, year: int, week: int, now: datetime) -> list[Day]:
         days.append(
             Day(
                 date=d,
-                heading=format_date(d, "EEEE d MMMM"),
+                heading=format_day(d, "weekday_date"),
                 hours=_hours_text(space, d.weekday()),
                 slots=slots,
             )
@@ -248,13 +249,33 @@ def _put_back(form, err: ApiError, names: dict[str, str]) -> None:
             target.errors.append(reason[:1].upper() + reason[1:] + ("" if reason.endswith(".") else "."))
 
 
-def _problems(err: ApiError, tz: ZoneInfo) -> list[str]:
+def _reason(code: str, start: datetime | None, end: datetime | None, reason: str, space: Space) -> str:
+    """Why a time cannot be booked, in the page language for what is in the way (another booking,
+    a closure); the other rules' reasons come from spaces.rules in English (as the API gives them)."""
+    tz = ZoneInfo(space.timezone)
+    if code == "booked" and start and end:
+        if space.buffer_minutes:
+            return _(
+                "Already booked %(when)s (with %(d)s for changeover before and after).",
+                when=format_span(start, end, tz),
+                d=_duration(space.buffer_minutes),
+            )
+        return _("Already booked %(when)s.", when=format_span(start, end, tz))
+    if code == "closed" and start and end:
+        return _("Closed %(when)s.", when=format_span(start, end, tz))
+    return reason
+
+
+def _problems(err: ApiError, space: Space) -> list[str]:
     """The conflicts and rule violations of a refused booking as sentences: times only."""
+    tz = ZoneInfo(space.timezone)
     out = []
     for p in err.conflicts + err.extra.get("violations", []):
         occ_s = datetime.fromisoformat(p.get("occurrence_start", p["start"]))
         occ_e = datetime.fromisoformat(p.get("occurrence_end", p["end"]))
-        out.append(_("%(when)s: %(reason)s", when=rules.fmt_span(occ_s, occ_e, tz), reason=p["reason"]))
+        in_the_way = (datetime.fromisoformat(p["start"]), datetime.fromisoformat(p["end"]))
+        reason = _reason(p.get("code", ""), *in_the_way, p["reason"], space)
+        out.append(_("%(when)s: %(reason)s", when=format_span(occ_s, occ_e, tz), reason=reason))
     return out
 
 
@@ -307,7 +328,7 @@ def space_page(space_id: int):
                     try:
                         result = services.create_booking(current_user, data)
                     except ApiError as err:
-                        problems = _problems(err, tz)
+                        problems = _problems(err, space)
                         if not problems:
                             booking_error = err.message
                         elif data.rrule:
@@ -317,7 +338,7 @@ def space_page(space_id: int):
                         _put_back(form, err, _FIELD_NAMES)
                         status = err.status
                     else:
-                        _flash_booked(result)
+                        _flash_booked(result, space)
                         first = result.bookings[0].start_at
                         return redirect(
                             url_for("spaces.space_page", space_id=space.id, week=week_param(*rules.iso_week(first, tz)))
@@ -341,8 +362,8 @@ def space_page(space_id: int):
             days=days,
             year=year,
             week=week,
-            week_start=format_date(monday, "d MMMM"),
-            week_end=format_date(monday + timedelta(days=6), "d MMMM y"),
+            week_start=format_day(monday, "day_month"),
+            week_end=format_day(monday + timedelta(days=6), "date"),
             prev_week=prev_week,
             next_week=next_week,
             this_week=this_week,
@@ -360,9 +381,9 @@ def space_page(space_id: int):
     )
 
 
-def _flash_booked(result: services.BookingResult) -> None:
+def _flash_booked(result: services.BookingResult, space: Space) -> None:
     first = result.bookings[0]
-    when = rules.fmt_span(first.start_at, first.end_at, result.tz)
+    when = format_span(first.start_at, first.end_at, result.tz)
     if len(result.bookings) == 1:
         if result.status == "pending":
             flash(_("Request sent: %(title)s, %(when)s. The staff will confirm it.", title=first.title, when=when))
@@ -374,7 +395,8 @@ def _flash_booked(result: services.BookingResult) -> None:
         else:
             flash(_("Booked %(n)d dates from %(when)s: %(title)s.", n=len(result.bookings), when=when, title=first.title))
     for p in result.skipped:
-        flash(_("Not booked: %(when)s: %(reason)s", when=rules.fmt_span(p.occurrence.start, p.occurrence.end, result.tz), reason=p.reason))
+        reason = _reason(p.code, p.start, p.end, p.reason, space)
+        flash(_("Not booked: %(when)s: %(reason)s", when=format_span(p.occurrence.start, p.occurrence.end, result.tz), reason=reason))
 
 
 # --- My bookings ----------------------------------------------------------------------------------
@@ -391,7 +413,7 @@ def _my_bookings_page(error: str | None = None, status: int = 200):
         rows.append(
             {
                 "booking": b,
-                "when": rules.fmt_span(b.start_at, b.end_at, tz),
+                "when": format_span(b.start_at, b.end_at, tz),
                 "status": str(STATUS_LABELS.get(b.status, b.status)),
                 "can_cancel": b.status in ACTIVE_STATUSES and b.start_at > now,
                 "upcoming": b.end_at > now,
@@ -428,7 +450,7 @@ def cancel_booking(booking_id: int):
             raise
         return _my_bookings_page(err.message, err.status)
     first = cancelled[0]
-    when = rules.fmt_span(first.start_at, first.end_at, ZoneInfo(first.space.timezone))
+    when = format_span(first.start_at, first.end_at, ZoneInfo(first.space.timezone))
     if len(cancelled) == 1:
         flash(_("Cancelled: %(title)s, %(when)s.", title=first.title, when=when))
     else:

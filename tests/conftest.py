@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from commons import create_app
@@ -35,6 +36,16 @@ def is_postgres(database_url) -> bool:
     return database_url.startswith("postgres")
 
 
+class EnglishClient(FlaskClient):
+    """A test client whose requests ask for English pages (Accept-Language: en) unless a test gives
+    another Accept-Language: the pages default to Finnish, and most tests read English texts.
+    tests/test_i18n.py checks the other languages and the default."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.environ_base.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
+
+
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
     os.environ.setdefault("COMMONS_INSTANCE", str(tmp_path_factory.mktemp("instance")))
@@ -49,6 +60,7 @@ def app(database_url, tmp_path_factory):
             "SERVER_NAME": "commons.test",
         }
     )
+    app.test_client_class = EnglishClient
     from flask_migrate import upgrade
 
     with app.app_context():

@@ -1,0 +1,63 @@
+"""The page language: which one a request gets, and dates written the way that language writes them.
+
+The language is chosen (select_locale below) from, in order: the switch stored in the session,
+the signed-in user's saved language, the browser's Accept-Language, and Finnish. Only the pages are
+translated: the JSON API answers in English whatever the request's language.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date as _babel_format_date
+from flask import current_app, has_request_context, request, session
+
+# Each language by its own name, for the language switch.
+LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
+
+# Date patterns (CLDR) per language: Finnish writes 4.1.2027, Swedish 4 januari 2027.
+_PATTERNS = {
+    "fi": {"weekday_date": "cccc d.M.", "day_month": "d.M.", "date": "d.M.y", "short": "EEE d.M.y"},
+    "sv": {"weekday_date": "EEEE d MMMM", "day_month": "d MMMM", "date": "d MMMM y", "short": "EEE d MMM y"},
+    "en": {"weekday_date": "EEEE d MMMM", "day_month": "d MMMM", "date": "d MMMM y", "short": "EEE dd MMM y"},
+}
+
+
+def select_locale() -> str:
+    """The language of this request's page (Flask-Babel's locale selector)."""
+    languages = current_app.config["LANGUAGES"]
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    if not has_request_context():
+        return default
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    from flask_login import current_user
+
+    saved = getattr(current_user, "language", None) if current_user else None
+    if saved in languages:
+        return saved
+    return request.accept_languages.best_match(languages) or default
+
+
+def page_language() -> str:
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return locale.language if locale else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def format_day(day: date, kind: str = "date") -> str:
+    """A date in the page language; kind is weekday_date, day_month, date or short."""
+    lang = page_language()
+    text = _babel_format_date(day, _PATTERNS.get(lang, _PATTERNS["en"])[kind], locale=lang)
+    return text[:1].upper() + text[1:] if kind == "weekday_date" else text
+
+
+def format_span(start: datetime, end: datetime, tz: ZoneInfo) -> str:
+    """A booking's time in its space's zone, e.g. "ti 1.12.2026 18:00–20:00" (one day) or both ends."""
+    s, e = start.astimezone(tz), end.astimezone(tz)
+    first = f"{format_day(s.date(), 'short')} {s:%H:%M}"
+    if s.date() == e.date():
+        return f"{first}–{e:%H:%M}"
+    return f"{first} – {format_day(e.date(), 'short')} {e:%H:%M}"
