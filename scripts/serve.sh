@@ -3,12 +3,7 @@
 # (SQLite in ./instance by default; set DATABASE_URL for PostgreSQL).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PYTHON="${PYTHON:-python3}"
-if [ ! -x .venv/bin/python ]; then
-  "$PYTHON" -m venv .venv
-fi
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e .
+. scripts/venv.sh
 export FLASK_APP=commons
 .venv/bin/flask db upgrade
 .venv/bin/flask demo-data

@@ -248,25 +248,22 @@ def local(day: date, hhmm: str) -> str:
     return datetime.combine(day, time.fromisoformat(hhmm)).isoformat(timespec="minutes")
 
 
-def next_dst_start(after: date | None = None) -> date:
-    """The next last Sunday of March (EU clocks go forward: 03:00 -> 04:00 in Helsinki)."""
+def _next_last_sunday(month: int, after: date | None) -> date:
     after = after or datetime.now(HELSINKI).date()
     year = after.year
     while True:
-        d = date(year, 3, 31)
+        d = date(year, month, 31)
         d -= timedelta(days=(d.weekday() - 6) % 7)
         if d > after:
             return d
         year += 1
+
+
+def next_dst_start(after: date | None = None) -> date:
+    """The next last Sunday of March (EU clocks go forward: 03:00 -> 04:00 in Helsinki)."""
+    return _next_last_sunday(3, after)
 
 
 def next_dst_end(after: date | None = None) -> date:
     """The next last Sunday of October (clocks go back: 04:00 -> 03:00 in Helsinki)."""
-    after = after or datetime.now(HELSINKI).date()
-    year = after.year
-    while True:
-        d = date(year, 10, 31)
-        d -= timedelta(days=(d.weekday() - 6) % 7)
-        if d > after:
-            return d
-        year += 1
+    return _next_last_sunday(10, after)

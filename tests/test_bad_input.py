@@ -14,6 +14,15 @@ from spaces.models import Booking, Space
 from tests.conftest import PASSWORD, local, next_dst_start, next_weekday
 
 
+@pytest.fixture(autouse=True)
+def no_server_error_logged(caplog):
+    """Nothing a client sends leaves a traceback in the server log (the 500 handler logs one)."""
+    caplog.set_level("ERROR", logger="commons")
+    yield
+    errors = [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+    assert not errors, "server logged: " + "; ".join(r.getMessage() for r in errors)
+
+
 @pytest.fixture
 def stored(app):
     def rows():
