@@ -15,6 +15,9 @@ from commons.extensions import db as _db
 from commons.models import ApiToken, Facility, FacilityStaff, Group, GroupMember, User
 from spaces.models import OpeningHours, Space, SpaceFeature
 
+# live_server, browser_page (Playwright + system Chromium) and check_accessibility (axe-core).
+pytest_plugins = ["tests.browser_support"]
+
 HELSINKI = ZoneInfo("Europe/Helsinki")
 PASSWORD = "correct horse battery"
 

@@ -6,70 +6,12 @@ the booking in the week view. A screenshot of the page goes to docs/screenshots/
 """
 from __future__ import annotations
 
-import os
-import threading
-from pathlib import Path
-
 import pytest
 
+from tests.browser_support import SCREENSHOTS, check_accessibility
 from tests.conftest import PASSWORD, next_weekday
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def live_server(app, database_url):
-    """The app served over HTTP on a free port, on the same database as `app` (CSRF on)."""
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    from werkzeug.serving import make_server
-
-    from commons import create_app
-    from commons.extensions import db
-
-    served = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "SECRET_KEY": "browser-test-secret",
-            "WTF_CSRF_ENABLED": True,
-            "LOGIN_RATE_LIMIT": "10000 per minute",
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-            "TESTING": True,
-        }
-    )
-    server = make_server("127.0.0.1", 0, served, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        with served.app_context():
-            db.session.remove()
-            db.engine.dispose()
-
-
-@pytest.fixture
-def browser_page(live_server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
-            page = context.new_page()
-            page.set_default_timeout(15000)
-            yield page
-            context.close()
-        finally:
-            browser.close()
 
 
 def test_representative_books_a_space_in_the_browser(live_server, browser_page, make_facility, make_space, make_group, make_user):
@@ -94,6 +36,7 @@ def test_representative_books_a_space_in_the_browser(live_server, browser_page, 
 
     # Anonymous: the space page offers to sign in, and the sign-in comes back to the space.
     page.goto(f"{live_server}/spaces")
+    check_accessibility(page)
     page.get_by_role("link", name="Reading circle room").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Reading circle room")
     page.get_by_role("link", name="Sign in to book").click()
@@ -125,6 +68,7 @@ def test_representative_books_a_space_in_the_browser(live_server, browser_page, 
     expect(page.locator("#week")).not_to_contain_text("Kontula Chess Club")
     expect(page.locator("#week")).not_to_contain_text("Chess night")
 
+    check_accessibility(page)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "space-page.png"), full_page=True)
 
@@ -143,6 +87,7 @@ def test_representative_books_a_space_in_the_browser(live_server, browser_page, 
     # My bookings: cancel it.
     page.get_by_role("link", name="My bookings").click()
     expect(page.get_by_role("heading", level=3, name="Residents' evening")).to_be_visible()
+    check_accessibility(page)
     page.get_by_role("button", name="Cancel booking").click()
     expect(page.get_by_role("status")).to_contain_text("Cancelled: Residents' evening")
     expect(page.get_by_role("button", name="Cancel booking")).to_have_count(0)
