@@ -16,9 +16,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from markupsafe import Markup
-from wtforms import DateField
-from wtforms.validators import InputRequired, ValidationError
+from markupsafe import Markup, escape
+from wtforms import DateField, HiddenField
+from wtforms.validators import AnyOf, InputRequired, ValidationError
 
 from commons.errors import ApiError
 from commons.i18n import format_day, format_span, page_language
@@ -132,10 +132,6 @@ def weekly_chart(weeks: list[dict]) -> dict:
     return {"bars": bars, "width": 40 + step * len(bars) + 20, "height": 230}
 
 
-def _table_rows(report_rows: list[dict], key: str) -> list[dict]:
-    return [dict(r, name=r[key]) for r in report_rows]
-
-
 @bp.route("/staff/reports")
 @login_required
 def usage_page():
@@ -175,17 +171,17 @@ def usage_page():
     )
 
 
+class NoShowForm(FlaskForm):
+    no_show = HiddenField(validators=[AnyOf(("true", "false"))])
+
+
 @bp.route("/staff/reports/no-show/<int:booking_id>", methods=["POST"])
 @login_required
 def no_show(booking_id: int):
-    from flask_wtf.csrf import validate_csrf
-    from wtforms import ValidationError as CSRFValidationError
-
-    try:
-        validate_csrf(request.form.get("csrf_token"))
-    except CSRFValidationError:
+    form = NoShowForm()
+    if not form.validate_on_submit():
         abort(400, description=_("The form has expired. Go back, reload the page and try again."))
-    value = request.form.get("no_show") == "true"
+    value = form.no_show.data == "true"
     try:
         booking = report_services.record_no_show(current_user, booking_id, value)
     except ApiError as err:
@@ -208,7 +204,7 @@ def qr_svg(url: str, title: str) -> Markup:
     """The link as a QR code, inline SVG (no style attributes: the CSP allows none)."""
     qr = segno.make(url, error="m")
     svg = qr.svg_inline(scale=4, border=2, title=title, svgclass="qr", lineclass="qr-line", omitsize=False)
-    return Markup(svg.replace("<svg ", '<svg role="img" aria-label="' + Markup.escape(title) + '" ', 1))
+    return Markup(str(svg).replace("<svg ", f'<svg role="img" aria-label="{escape(title)}" ', 1))
 
 
 @bp.route("/spaces/<int:space_id>/print")
