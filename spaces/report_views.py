@@ -129,7 +129,7 @@ def weekly_chart(weeks: list[dict]) -> dict:
         h = round(160 * (u or 0), 1)
         bars.append({"x": 40 + i * step, "h": h, "y": 190 - h, "label": w["week"][-3:], "text": pct(u) if u is not None else "–",
                      "week": w["week"]})
-    return {"bars": bars, "width": 40 + step * len(bars) + 20, "height": 230}
+    return {"bars": bars, "width": max(600, 40 + step * len(bars) + 20), "height": 230}  # a few weeks stay small
 
 
 @bp.route("/staff/reports")
