@@ -106,7 +106,6 @@ class OpenDistrictOut(OpenFiguresOut):
 class OpenDataOut(BaseModel):
     start: datetime
     end: datetime
-    licence: str
     notes: str
     spaces: list[OpenSpaceOut]
     districts: list[OpenDistrictOut]

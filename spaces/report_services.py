@@ -244,7 +244,6 @@ def open_data_out(report: Report) -> dict:
     return {
         "start": report.start.isoformat(),
         "end": report.end.isoformat(),
-        "licence": "CC BY 4.0",
         "notes": (
             "Hours are real elapsed hours in the period [from, to). utilisation = booked hours inside opening hours "
             f"/ opening hours (minus closures); null when a space was not open. Group counts below "
