@@ -67,16 +67,18 @@ def create_app(overrides: dict | None = None) -> Flask:
     from commons.cli import register_cli
     from commons.views import bp as commons_pages
     from spaces.api import bp as spaces_api
+    from spaces.report_api import bp as reports_api
+    from spaces.report_views import bp as report_pages
     from spaces.staff_views import bp as staff_pages
     from spaces.views import bp as spaces_pages
 
     app.url_map.converters["int"] = IdConverter  # before any rule with <int:...> is added
     # The one visible list of blueprints. JSON APIs check CSRF themselves for browser-session
     # callers (commons.api.authenticate_and_check_csrf); Bearer-token callers need none.
-    for blueprint in (commons_api, spaces_api):
+    for blueprint in (commons_api, spaces_api, reports_api):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
-    for blueprint in (commons_pages, spaces_pages, staff_pages):
+    for blueprint in (commons_pages, spaces_pages, staff_pages, report_pages):
         app.register_blueprint(blueprint)
     app.before_request(authenticate_and_check_csrf)
 

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from flask import Blueprint, request
+from flask import Blueprint, Response, request
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from commons.errors import ApiError, Invalid
@@ -136,6 +136,8 @@ def api_route(
             if query is not None:
                 kwargs["query"] = _query(query)
             result = fn(**kwargs)
+            if isinstance(result, Response):  # another format asked for (e.g. ?format=csv): as the view made it
+                return result
             code = status
             if isinstance(result, tuple):
                 result, code = result

@@ -145,6 +145,7 @@ class Booking(db.Model):
     decision_message: Mapped[str | None] = mapped_column(String(1000))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sequence: Mapped[int] = mapped_column(Integer, default=0)  # iCalendar SEQUENCE: grows on each change
+    no_show: Mapped[bool | None] = mapped_column(Boolean)  # staff recorded: True the group did not come; None not recorded
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -1,0 +1,299 @@
+"""Use cases of the usage reports: load what the figures need in a few queries (never one per
+space or booking), hand plain values to spaces.reports, and record no-shows.
+
+The queries use the existing indexes: bookings by (space_id, start_at, ...) with a lower bound on
+start_at (LOOKBACK, as in spaces.services), closures by (space_id, start_at, end_at), opening hours by
+space. So no new index is needed for the reports.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, selectinload
+
+from commons.auth import is_staff_of, staff_facility_ids
+from commons.db import utcnow, write_transaction
+from commons.errors import ApiError, Forbidden, Invalid
+from commons.extensions import db
+from commons.models import Facility, Group, User
+from spaces import reports, rules
+from spaces.models import Booking, Closure, Space
+from spaces.services import LOOKBACK, default_tz, get_booking, space_rules, to_utc
+
+MAX_SPAN = timedelta(days=400)
+
+
+@dataclass
+class Row:
+    figures: reports.Figures
+    space: Space | None = None
+    facility: Facility | None = None
+    district: str = ""
+
+
+@dataclass
+class Report:
+    start: datetime  # the window, in the default zone (as asked)
+    end: datetime
+    spaces: list[Row] = field(default_factory=list)
+    facilities: list[Row] = field(default_factory=list)
+    districts: list[Row] = field(default_factory=list)
+    total: reports.Figures = field(default_factory=reports.Figures)
+    buckets: reports.Buckets = field(default_factory=reports.Buckets)
+
+
+def window(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
+    """The asked window, validated: both ends, end after start, at most 400 days."""
+    fields = {}
+    if start is None:
+        fields["from"] = "required, e.g. 2027-01-01 or 2027-01-01T08:00"
+    if end is None:
+        fields["to"] = "required, e.g. 2027-02-01 (not included)"
+    if fields:
+        raise Invalid("Give the period as from and to, e.g. from=2027-01-01&to=2027-02-01.", fields=fields)
+    tz = default_tz()
+    lo, hi = to_utc(start, tz, "from"), to_utc(end, tz, "to")
+    if hi <= lo:
+        raise Invalid("'to' must be after 'from'.", fields={"to": "must be after from"})
+    if hi - lo > MAX_SPAN:
+        raise Invalid("A report can cover at most 400 days; ask for a shorter period.", fields={"to": "at most 400 days after from"})
+    return lo, hi
+
+
+def visible_facility_ids(actor: User | None, facility_id: int | None = None) -> set[int] | None:
+    """The facilities the actor may see figures of (None: all, for an administrator)."""
+    if actor is None:
+        raise Forbidden("Sign in as staff or an administrator to see usage reports.")
+    if facility_id is not None:
+        if not is_staff_of(actor, facility_id):
+            raise Forbidden("You can see reports of your own facilities only.")
+        return {facility_id}
+    if actor.is_admin:
+        return None
+    if actor.role != "staff":
+        raise Forbidden("Usage reports are for facility staff and administrators.")
+    return staff_facility_ids(actor)
+
+
+def volunteer_figures(space_ids: list[int], lo: datetime, hi: datetime) -> dict[int, tuple[float, set[int]]]:
+    """Volunteer minutes and the ids of the volunteers active, per space, in [lo, hi).
+
+    The volunteers package does not exist yet: until it does, no volunteer hours are recorded and
+    this answers nothing (the reports show 0). The volunteers issue fills this one function in
+    (one query over the shifts of the spaces' bookings; minutes clipped to the window).
+    """
+    return {}
+
+
+def usage_report(facility_ids: set[int] | None, start: datetime, end: datetime) -> Report:
+    """Figures per space, facility and district (and all together) for [start, end).
+
+    A time without an offset is wall-clock time in each space's zone. Four queries whatever the
+    number of spaces or bookings: spaces with facilities, opening hours, closures, bookings.
+    """
+    tz = default_tz()
+    lo_all, hi_all = window(start, end)
+    report = Report(start=lo_all.astimezone(tz), end=hi_all.astimezone(tz))
+    stmt = (
+        select(Space)
+        .join(Space.facility)
+        .options(contains_eager(Space.facility), selectinload(Space.opening_hours))
+        .order_by(Facility.district, Facility.name, Space.name, Space.id)
+    )
+    if facility_ids is not None:
+        if not facility_ids:
+            return report
+        stmt = stmt.where(Space.facility_id.in_(facility_ids))
+    spaces = list(db.session.execute(stmt).unique().scalars())
+    if not spaces:
+        return report
+    ids = [s.id for s in spaces]
+    windows = {
+        s.id: rules.Interval(to_utc(start, ZoneInfo(s.timezone), "from"), to_utc(end, ZoneInfo(s.timezone), "to"))
+        for s in spaces
+    }
+    lo = min(w.start for w in windows.values())
+    hi = max(w.end for w in windows.values())
+
+    closures: dict[int, list[rules.Interval]] = defaultdict(list)
+    for sid, s, e in db.session.execute(
+        select(Closure.space_id, Closure.start_at, Closure.end_at).where(
+            Closure.space_id.in_(ids), Closure.start_at < hi, Closure.end_at > lo
+        )
+    ):
+        closures[sid].append(rules.Interval(s, e))
+    facts: dict[int, list[reports.BookingFact]] = defaultdict(list)
+    for sid, gid, kind, s, e, status, no_show in db.session.execute(
+        select(Booking.space_id, Booking.group_id, Group.kind, Booking.start_at, Booking.end_at, Booking.status, Booking.no_show)
+        .join(Group, Group.id == Booking.group_id)
+        .where(
+            Booking.space_id.in_(ids),
+            Booking.status.in_(("confirmed", "cancelled")),
+            Booking.start_at < hi,
+            Booking.start_at > lo - LOOKBACK,
+            Booking.end_at > lo,
+        )
+    ):
+        facts[sid].append(reports.BookingFact(s, e, status, gid, kind, no_show))
+    volunteers = volunteer_figures(ids, lo, hi)
+
+    by_facility: dict[int, Row] = {}
+    by_district: dict[str, Row] = {}
+    for space in spaces:
+        sr = space_rules(space)
+        win = windows[space.id]
+        fig, opened, booked = reports.space_figures(win, sr, closures[space.id], facts[space.id])
+        v_minutes, v_ids = volunteers.get(space.id, (0.0, set()))
+        fig.volunteer_minutes, fig.volunteers = v_minutes, set(v_ids)
+        report.buckets.add_space(opened, booked, sr.tz)
+        report.buckets.add_weeks(win, sr.tz)
+        district = space.facility.district
+        report.spaces.append(Row(fig, space, space.facility, district))
+        by_facility.setdefault(space.facility_id, Row(reports.Figures(), None, space.facility, district)).figures.add(fig)
+        by_district.setdefault(district, Row(reports.Figures(), None, None, district)).figures.add(fig)
+        report.total.add(fig)
+    report.facilities = list(by_facility.values())
+    report.districts = sorted(by_district.values(), key=lambda r: r.district)
+    return report
+
+
+# --- Answers: the API, the CSV and the page show the same numbers from these -----------------------
+
+
+def figures_out(fig: reports.Figures) -> dict:
+    kinds = fig.kinds()
+    return {
+        "open_hours": reports.hours(fig.open_minutes),
+        "booked_hours": reports.hours(fig.booked_minutes),
+        "utilisation": reports.ratio(fig.booked_open_minutes, fig.open_minutes),
+        "bookings": fig.bookings,
+        "distinct_groups": fig.distinct_groups,
+        "association_groups": kinds.get("association", 0),
+        "resident_groups": kinds.get("resident_group", 0),
+        "cancellations": fig.cancellations,
+        "no_shows": fig.no_shows,
+        "volunteer_hours": reports.hours(fig.volunteer_minutes),
+        "volunteers_active": len(fig.volunteers),
+    }
+
+
+def report_out(report: Report) -> dict:
+    return {
+        "start": report.start.isoformat(),
+        "end": report.end.isoformat(),
+        "spaces": [
+            {"space_id": r.space.id, "space": r.space.name, "facility_id": r.facility.id, "facility": r.facility.name,
+             "district": r.district, **figures_out(r.figures)}
+            for r in report.spaces
+        ],
+        "facilities": [
+            {"facility_id": r.facility.id, "facility": r.facility.name, "district": r.district, **figures_out(r.figures)}
+            for r in report.facilities
+        ],
+        "districts": [{"district": r.district, **figures_out(r.figures)} for r in report.districts],
+        "total": figures_out(report.total),
+        "heatmap": report.buckets.heatmap(),
+        "weekly": report.buckets.weekly(),
+    }
+
+
+CSV_COLUMNS = (
+    "space_id", "space", "facility_id", "facility", "district", "open_hours", "booked_hours", "utilisation", "bookings",
+    "distinct_groups", "association_groups", "resident_groups", "cancellations", "no_shows", "volunteer_hours",
+    "volunteers_active",
+)
+
+
+def report_csv(report: Report) -> str:
+    """One row per space, the same numbers as the JSON. Text cells that a spreadsheet would take for
+    a formula (=, +, -, @ first) are prefixed with an apostrophe."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in report_out(report)["spaces"]:
+        writer.writerow([_cell(row[c]) for c in CSV_COLUMNS])
+    return buf.getvalue()
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def open_data_out(report: Report) -> dict:
+    """Anonymous figures for the city's open data portal: no group, no person, no booking title.
+    Counts of distinct groups (and their kinds) below OPEN_DATA_MIN_GROUPS are left out (null), so
+    that a single group's use of a room cannot be told apart."""
+
+    def anon(fig: reports.Figures) -> dict:
+        out = figures_out(fig)
+        if fig.distinct_groups < reports.OPEN_DATA_MIN_GROUPS:
+            out["distinct_groups"] = out["association_groups"] = out["resident_groups"] = None
+        return out
+
+    return {
+        "start": report.start.isoformat(),
+        "end": report.end.isoformat(),
+        "notes": (
+            "Hours are real elapsed hours in the period [from, to). utilisation = booked hours inside opening hours "
+            f"/ opening hours (minus closures); null when a space was not open. Group counts below "
+            f"{reports.OPEN_DATA_MIN_GROUPS} are null so that no group can be identified."
+        ),
+        "spaces": [
+            {"space_id": r.space.id, "space": r.space.name, "facility": r.facility.name, "district": r.district, **anon(r.figures)}
+            for r in report.spaces
+        ],
+        "districts": [{"district": r.district, **anon(r.figures)} for r in report.districts],
+        "total": anon(report.total),
+    }
+
+
+# --- No-shows ---------------------------------------------------------------------------------------
+
+
+@write_transaction
+def record_no_show(actor: User, booking_id: int, no_show: bool, now: datetime | None = None) -> Booking:
+    """Staff of the facility record that a confirmed booking's group did not come (or, with False,
+    that it did). Only for a booking that has started."""
+    now = now or utcnow()
+    booking = get_booking(actor, booking_id)
+    if not is_staff_of(actor, booking.space.facility_id):
+        raise Forbidden("Only the facility's staff can record a no-show.")
+    if booking.status != "confirmed":
+        raise ApiError(f"Only a confirmed booking can be a no-show; this one is {booking.status}.", code="state", status=422)
+    if booking.start_at > now:
+        raise ApiError("A no-show can be recorded only once the booking has started.", code="state", status=422)
+    booking.no_show = no_show
+    db.session.flush()
+    return booking
+
+
+def recent_confirmed(facility_ids: set[int] | None, now: datetime | None = None, days: int = 14) -> list[Booking]:
+    """Confirmed bookings of the facilities that started in the last `days` days (for the no-show buttons)."""
+    from sqlalchemy.orm import joinedload
+
+    now = now or utcnow()
+    stmt = (
+        select(Booking)
+        .join(Booking.space)
+        .options(joinedload(Booking.space).joinedload(Space.facility), joinedload(Booking.group))
+        .where(Booking.status == "confirmed", Booking.start_at <= now, Booking.start_at > now - timedelta(days=days))
+        .order_by(Booking.start_at.desc(), Booking.id)
+        .limit(200)
+    )
+    if facility_ids is not None:
+        if not facility_ids:
+            return []
+        stmt = stmt.where(Space.facility_id.in_(facility_ids))
+    return list(db.session.execute(stmt).scalars())
+
