@@ -343,3 +343,32 @@ def test_saving_the_same_features_again_is_not_a_conflict(staffed, make_space):
     r = staffed["staff"].patch(f"/spaces/{space}", {"accessibility": ["elevator", "quiet_space"], "equipment": ["Piano"]})
     assert r.status_code == 200, r.get_json()
     assert r.get_json()["accessibility"] == ["elevator", "quiet_space"] and r.get_json()["equipment"] == ["piano"]
+
+
+# --- Languages -----------------------------------------------------------------------------------
+
+ENGLISH_ON_STAFF_PAGES = ("Staff dashboard", "Calendar", "Add a space", "Opening hours", "Closed all day", "Opens",
+                          "Upcoming closures", "Add closure", "Free", "Not open", "Administration", "Verify",
+                          "Add the facility", "Add to staff", "Week calendar", "Booking rules", "Reason")
+
+
+@pytest.mark.parametrize("lang,words", [("fi", ["Henkilökunnan etusivu", "Kalenteri", "Aukeaa", "Sulkuajat", "Ylläpito"]),
+                                        ("sv", ["Personalens startsida", "Kalender", "Öppnar", "Stängningar", "Administration"])])
+def test_staff_and_admin_pages_in_finnish_and_swedish(app, make_user, staffed, make_group, lang, words):
+    make_group(name="Waiting Group", verified=False)
+    make_user(role="admin", email="admin@example.fi")
+    c = app.test_client()
+    c.environ_base["HTTP_ACCEPT_LANGUAGE"] = lang
+    sign_in(c, "admin@example.fi")
+    room = staffed["room"]
+    pages = [c.get(p) for p in ("/staff", "/staff/calendar", "/staff/calendar?view=day", "/staff/spaces/new",
+                                 f"/staff/spaces/{room}/edit", f"/staff/spaces/{room}/closures", "/admin",
+                                 f"/admin/facilities/{staffed['kallio']}")]
+    html = " ".join(text(p) for p in pages)
+    assert all(p.status_code == 200 for p in pages)
+    assert html.count(f'<html lang="{lang}">') == len(pages)
+    for w in words:
+        assert w in html, w
+    for english in ENGLISH_ON_STAFF_PAGES:
+        if english not in words:
+            assert f">{english}<" not in html, english
