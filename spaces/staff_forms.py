@@ -181,11 +181,7 @@ def single_span_hours(space) -> list[dict]:
 
 for _d in range(7):
     setattr(SpaceForm, f"opens_{_d}", TimeField(_l("Opens"), validators=[Optional()]))
-    setattr(
-        SpaceForm,
-        f"closes_{_d}",
-        TimeField(_l("Closes"), description=_l("00:00 is midnight at the end of the day."), validators=[Optional()]),
-    )
+    setattr(SpaceForm, f"closes_{_d}", TimeField(_l("Closes"), validators=[Optional()]))
     setattr(SpaceForm, f"closed_{_d}", BooleanField(_l("Closed all day")))
 
 

@@ -372,3 +372,16 @@ def test_staff_and_admin_pages_in_finnish_and_swedish(app, make_user, staffed, m
     for english in ENGLISH_ON_STAFF_PAGES:
         if english not in words:
             assert f">{english}<" not in html, english
+
+
+@pytest.mark.parametrize("which", ["start", "end"])
+def test_calendar_day_on_a_clock_change_shows_local_times(staffed, which):
+    from tests.conftest import next_dst_end, next_dst_start
+
+    day = next_dst_start() if which == "start" else next_dst_end()
+    r = staffed["rep"].post("/bookings", {"space_id": staffed["room"], "group_id": staffed["group"], "title": "Sunday club",
+                                          "start": local(day, "18:00"), "end": local(day, "20:00")})
+    assert r.status_code == 201, r.get_json()
+    page = text(staffed["client"].get(f"/staff/calendar?date={day}&view=day"))
+    assert "18:00–20:00" in page and "Sunday club" in page
+    assert "08:00–18:00" in page and "20:00–22:00" in page
