@@ -63,6 +63,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     import commons.models  # noqa: F401
     import spaces.models  # noqa: F401
 
+    from commons.admin_views import bp as admin_pages
     from commons.api import authenticate_and_check_csrf, bp as commons_api
     from commons.cli import register_cli
     from commons.views import bp as commons_pages
@@ -78,7 +79,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     for blueprint in (commons_api, spaces_api, reports_api):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
-    for blueprint in (commons_pages, spaces_pages, staff_pages, report_pages):
+    for blueprint in (commons_pages, spaces_pages, staff_pages, admin_pages, report_pages):
         app.register_blueprint(blueprint)
     app.before_request(authenticate_and_check_csrf)
 

@@ -261,3 +261,32 @@ def erase_account(user: User) -> None:
     for eraser in PERSONAL_DATA_ERASERS:
         eraser(user)
     db.session.delete(user)
+
+
+# --- Read helpers of the admin pages -----------------------------------------------------------------
+
+
+def groups_for_review() -> list[Group]:
+    """All groups, those waiting for verification first (oldest first), then the verified ones by name."""
+    from sqlalchemy.orm import selectinload
+
+    return list(
+        db.session.execute(
+            select(Group)
+            .options(selectinload(Group.members).selectinload(GroupMember.user))
+            .order_by(Group.verified, Group.created_at, Group.name)
+        ).scalars()
+    )
+
+
+def list_facilities_with_staff() -> list[Facility]:
+    """Facilities by name, their staff (and the staff's users) loaded with them: three queries."""
+    from sqlalchemy.orm import selectinload
+
+    return list(
+        db.session.execute(
+            select(Facility)
+            .options(selectinload(Facility.staff).selectinload(FacilityStaff.user))
+            .order_by(Facility.name)
+        ).scalars()
+    )

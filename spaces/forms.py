@@ -154,6 +154,12 @@ class BookingForm(FlaskForm):
     def set_groups(self, own, others) -> None:
         """The groups one may book for: one's own, and (staff of the facility) other verified groups."""
         if others:
+            # staff at the counter or on the phone: "Booking for" a group, who sees it among its bookings
+            self.group.label.text = str(_l("Booking for"))
+            self.group.description = _l(
+                "As staff you can book for any verified group (a phone or counter booking). It is confirmed at once, "
+                "marked as made by the staff, and the group sees it among its bookings."
+            )
             mine, behalf = str(_l("Your groups")), str(_l("On behalf of a verified group"))
             self.group.choices = [SelectChoice(g.id, g.name, optgroup=mine) for g in own] + [
                 SelectChoice(g.id, g.name, optgroup=behalf) for g in others

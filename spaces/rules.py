@@ -477,3 +477,50 @@ def is_free(window: Interval, rules: SpaceRules, booked: Sequence[Booked], closu
     """The whole window is open and nothing (buffers included) is in the way."""
     _, free = availability(window, rules, booked, closures)
     return any(f.start <= window.start and window.end <= f.end for f in free)
+
+
+# --- Nearest free times ---------------------------------------------------------------------------
+
+
+def nearest_free_slots(
+    wanted: Interval,
+    free: Sequence[Interval],
+    tz: ZoneInfo,
+    slot_minutes: int,
+    count: int = 3,
+    earliest: datetime | None = None,
+) -> list[Interval]:
+    """Up to `count` free times as long as `wanted`, starting on the local slot grid, nearest to
+    `wanted.start` (earlier or later), not overlapping each other, none starting before `earliest`.
+    `free` are the free intervals (as from `availability`); the result is in time order."""
+    length = wanted.end - wanted.start
+    if length <= timedelta(0) or count <= 0:
+        return []
+    step = max(slot_minutes, 1)
+    candidates: list[Interval] = []
+    for iv in free:
+        day = iv.start.astimezone(tz).date()
+        last = iv.end.astimezone(tz).date()
+        while day <= last:
+            for minute in range(0, MINUTES_PER_DAY, step):
+                naive = datetime.combine(day, time(0)) + timedelta(minutes=minute)
+                aware = localize(naive, tz)
+                if aware is None:
+                    continue
+                start = aware.astimezone(timezone.utc)
+                if start < iv.start or (earliest is not None and start < earliest):
+                    continue
+                if start + length > iv.end:
+                    break
+                candidates.append(Interval(start, start + length))
+            day += timedelta(days=1)
+    candidates.sort(key=lambda c: (abs(c.start - wanted.start), c.start))
+    chosen: list[Interval] = []
+    for c in candidates:
+        if c.start == wanted.start:
+            continue
+        if all(c.end <= o.start or c.start >= o.end for o in chosen):
+            chosen.append(c)
+            if len(chosen) == count:
+                break
+    return sorted(chosen, key=lambda c: c.start)

@@ -104,8 +104,11 @@ def _set_opening_hours(space: Space, hours) -> None:
 
 def _set_features(space: Space, accessibility: list[str] | None, equipment: list[str] | None) -> None:
     keep = [f for f in space.features if (f.kind == "accessibility" and accessibility is None) or (f.kind == "equipment" and equipment is None)]
-    new = [SpaceFeature(kind="accessibility", code=c) for c in sorted(set(accessibility or []))]
-    new += [SpaceFeature(kind="equipment", code=c.lower()) for c in sorted({c.lower() for c in (equipment or [])})]
+    # rows that stay are reused: a new row beside a deleted one with the same code breaks the unique key
+    existing = {(f.kind, f.code): f for f in space.features}
+    wanted = [("accessibility", c) for c in sorted(set(accessibility or []))]
+    wanted += [("equipment", c) for c in sorted({c.lower() for c in (equipment or [])})]
+    new = [existing.get((k, c)) or SpaceFeature(kind=k, code=c) for k, c in wanted]
     space.features = keep + new
 
 
@@ -599,3 +602,19 @@ def export_bookings_made(user: User) -> dict:
 def forget_booker(user: User) -> None:
     """On erasure the group's bookings stay, without who made them (called inside erase_account)."""
     db.session.execute(update(Booking).where(Booking.booked_by_id == user.id).values(booked_by_id=None))
+
+
+def nearest_free_times(space: Space, start: datetime, end: datetime, now: datetime | None = None, count: int = 3) -> list[rules.Interval]:
+    """Free times as long as [start, end) nearest to it, on the requested day and the two days
+    either side (for "this time is taken: these are free"). Start/end naive local or aware."""
+    now = now or utcnow()
+    tz = ZoneInfo(space.timezone)
+    s, e = to_utc(start, tz, "start"), to_utc(end, tz, "end")
+    if e <= s:
+        return []
+    lo = max(s - timedelta(days=2), now)
+    hi = min(e + timedelta(days=2), now + timedelta(days=space.horizon_days))
+    if hi <= lo:
+        return []
+    _lo, _hi, _busy, free = availability(space, lo, hi, now=now)
+    return rules.nearest_free_slots(rules.Interval(s, e), free, tz, space.slot_minutes, count, earliest=now)

@@ -1,10 +1,13 @@
-"""Staff pages: the approval queue of pending booking requests in the staff member's facilities."""
+"""Staff pages: the dashboard of the staff member's facilities, the approval queue of pending booking
+requests, a day/week calendar across their spaces, creating and editing spaces (facts, rules, opening
+hours) and their closures. Thin: parse the form, call a service, render."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from dataclasses import dataclass, field as dc_field
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -13,9 +16,12 @@ from wtforms.validators import InputRequired, Length
 
 from commons.auth import is_staff_of
 from commons.errors import ApiError
-from commons.i18n import format_span
-from spaces import services
-from spaces.schemas import BookingQuery
+from commons.i18n import format_day, format_span
+from pydantic import ValidationError
+from spaces import rules, services, staff_services
+from spaces.forms import STATUS_LABELS
+from spaces.schemas import BookingQuery, SpaceIn, SpacePatch
+from spaces.staff_forms import ClosureForm, SpaceForm, single_span_hours
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -35,6 +41,10 @@ class DecisionForm(FlaskForm):
         _l("Message to the group (optional)"),
         validators=[Length(max=1000, message=_l("At most 1000 characters."))],
     )
+
+
+class EmptyForm(FlaskForm):
+    """A button's form: only the CSRF token."""
 
 
 def _require_staff() -> None:
@@ -94,3 +104,337 @@ def decide(booking_id: int):
         flash(ngettext("Rejected %(num)d date from %(when)s: %(title)s.", "Rejected %(num)d dates from %(when)s: %(title)s.",
                        len(changed), when=when, title=first.title))
     return redirect(url_for("staff.requests_queue"))
+
+
+# --- Dashboard ------------------------------------------------------------------------------------
+
+
+def _week_of(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year:04d}-W{week:02d}"
+
+
+@bp.route("")
+@login_required
+def dashboard():
+    _require_staff()
+    now = datetime.now(timezone.utc)
+    facilities = staff_services.managed_facilities(current_user)
+    spaces = staff_services.managed_spaces(current_user)
+    pending = staff_services.pending_counts(current_user, now)
+    by_facility: dict[int, list] = {f.id: [] for f in facilities}
+    for s in spaces:
+        by_facility.setdefault(s.facility_id, []).append(s)
+    today = datetime.now(services.default_tz()).date()
+    return render_template(
+        "spaces/staff_dashboard.html",
+        facilities=facilities,
+        by_facility=by_facility,
+        pending=pending,
+        pending_total=sum(pending.values()),
+        this_week=_week_of(today),
+    )
+
+
+# --- Calendar across the staff's spaces ----------------------------------------------------------
+
+
+@dataclass
+class CalItem:
+    kind: str  # booking, closed, free
+    text: str  # the time, e.g. 18:00–20:00
+    label: str  # what: status and title, or Closed: reason, or Free
+    detail: str = ""
+    status: str = ""
+    status_code: str = ""
+
+
+@dataclass
+class CalRow:
+    space: object
+    cells: list[list[CalItem]] = dc_field(default_factory=list)
+
+
+def _parse_date(text: str | None, today: date) -> date | None:
+    if not text:
+        return today
+    try:
+        d = date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return d if 2000 <= d.year <= 2200 else None
+
+
+def _clock(moment: datetime, tz: ZoneInfo, day: date) -> str:
+    minutes = rules.local_minutes(moment, tz, day)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _cell(cal: staff_services.SpaceCalendar, day: date) -> list[CalItem]:
+    tz = ZoneInfo(cal.space.timezone)
+    bounds = staff_services.day_bounds(day, tz)
+    items: list[tuple[datetime, int, CalItem]] = []
+
+    def span(s, e):
+        s, e = max(s, bounds.start), min(e, bounds.end)
+        return (s, f"{_clock(s, tz, day)}–{_clock(e, tz, day)}") if s < e else (None, "")
+
+    for b in cal.bookings:
+        start, text = span(b.start_at, b.end_at)
+        if start is None:
+            continue
+        detail = b.group.name + (" · " + _("booked by the staff") if b.on_behalf else "")
+        items.append((start, 0, CalItem("booking", text, b.title, detail, str(STATUS_LABELS.get(b.status, b.status)), b.status)))
+    for c in cal.closures:
+        start, text = span(c.start_at, c.end_at)
+        if start is not None:
+            items.append((start, 1, CalItem("closed", text, _("Closed"), c.reason)))
+    for f in cal.free:
+        start, text = span(f.start, f.end)
+        if start is not None:
+            items.append((start, 2, CalItem("free", text, _("Free"))))
+    items.sort(key=lambda x: (x[0], x[1]))
+    return [i for _, _, i in items]
+
+
+@bp.route("/calendar")
+@login_required
+def calendar():
+    _require_staff()
+    tz = services.default_tz()
+    today = datetime.now(tz).date()
+    status = 200
+    error = None
+    day = _parse_date(request.args.get("date"), today)
+    if day is None:
+        error = _("“%(date)s” is not a date; showing today. Dates look like 2027-01-05.", date=request.args.get("date", "")[:20])
+        day, status = today, 422
+    view = request.args.get("view", "week")
+    if view not in ("day", "week"):
+        view = "week"
+    facilities = staff_services.managed_facilities(current_user)
+    facility_id = request.args.get("facility", type=int)
+    if facility_id is not None and facility_id not in {f.id for f in facilities}:
+        facility_id = None
+    spaces = staff_services.managed_spaces(current_user, facility_id)
+    first = day - timedelta(days=day.weekday()) if view == "week" else day
+    days = [first + timedelta(days=k) for k in range(7 if view == "week" else 1)]
+    lo = staff_services.day_bounds(days[0], tz).start
+    hi = staff_services.day_bounds(days[-1], tz).end
+    cals = staff_services.calendar(spaces, lo, hi)
+    rows = [CalRow(c.space, [_cell(c, d) for d in days]) for c in cals]
+    step = timedelta(days=7 if view == "week" else 1)
+    if view == "week":
+        heading = _("Week %(week)d: %(start)s – %(end)s", week=first.isocalendar()[1],
+                    start=format_day(days[0], "day_month"), end=format_day(days[-1], "date"))
+    else:
+        heading = format_day(day, "weekday_date") + " " + str(day.year)
+    return (
+        render_template(
+            "spaces/staff_calendar.html",
+            rows=rows,
+            days=[(d, format_day(d, "weekday_date")) for d in days],
+            heading=heading,
+            view=view,
+            day=day,
+            prev_date=(day - step).isoformat(),
+            next_date=(day + step).isoformat(),
+            today=today.isoformat(),
+            is_today=(today in days),
+            facilities=facilities,
+            facility_id=facility_id,
+            error=error,
+            week_param=_week_of(first),
+        ),
+        status,
+    )
+
+
+# --- Creating and editing spaces -----------------------------------------------------------------
+
+_SPACE_FIELDS = {"name", "description", "capacity", "accessibility", "equipment", "facility_id"}
+
+
+def _space_errors(form: SpaceForm, locs: list[tuple[tuple, str]]) -> str | None:
+    """Schema or service errors next to the form's fields; what has no field comes back as text."""
+    general = []
+    for loc, msg in locs:
+        msg = msg[:1].upper() + msg[1:] + ("" if msg.endswith(".") else ".")
+        target = None
+        if loc and loc[0] in _SPACE_FIELDS:
+            target = form.facility if loc[0] == "facility_id" else getattr(form, loc[0])
+        elif loc and loc[0] == "rules":
+            target = getattr(form, loc[1], None) if len(loc) > 1 else form.max_minutes
+        if target is None:
+            general.append(msg)
+        else:
+            target.errors = list(target.errors) + [msg]
+    return " ".join(general) or None
+
+
+def _schema_locs(exc: ValidationError) -> list[tuple[tuple, str]]:
+    return [(tuple(e["loc"]), e["msg"].removeprefix("Value error, ")) for e in exc.errors()]
+
+
+def _service_locs(err: ApiError) -> list[tuple[tuple, str]]:
+    if not err.fields:
+        return [((), err.message)]
+    return [(tuple(k.split(".")), err.message) for k in err.fields]
+
+
+def _space_of_mine(space_id: int):
+    space = services.get_space(space_id)
+    if not is_staff_of(current_user, space.facility_id):
+        abort(403, description=_("Only the facility's staff can manage this space."))
+    return space
+
+
+@bp.route("/spaces/new", methods=["GET", "POST"])
+@login_required
+def space_new():
+    _require_staff()
+    facilities = staff_services.managed_facilities(current_user)
+    form = SpaceForm(facilities=facilities)
+    error = None
+    status = 200
+    if request.method == "GET":
+        for d in range(5):  # a sensible start: weekdays 08–21, weekends closed
+            opens, closes, _closed = form.day(d)
+            opens.data, closes.data = time(8), time(21)
+        for d in (5, 6):
+            form.day(d)[2].data = True
+    elif form.validate_on_submit():
+        try:
+            data = SpaceIn(
+                facility_id=form.facility.data,
+                name=form.name.data,
+                description=form.description.data or "",
+                capacity=form.capacity.data,
+                opening_hours=form.opening_hours(),
+                rules=form.rules(),
+                accessibility=form.accessibility.data or [],
+                equipment=form.equipment_list(),
+            )
+            space = services.create_space(current_user, data)
+        except ValidationError as exc:
+            error = _space_errors(form, _schema_locs(exc))
+            status = 422
+        except ApiError as err:
+            if err.status == 404:
+                raise
+            error = _space_errors(form, _service_locs(err))
+            status = err.status
+        else:
+            flash(_("Space created: %(name)s.", name=space.name))
+            return redirect(url_for("staff.dashboard"))
+    else:
+        status = 422
+    return render_template("spaces/staff_space_form.html", form=form, space=None, error=error,
+                           no_facilities=not facilities), status
+
+
+@bp.route("/spaces/<int:space_id>/edit", methods=["GET", "POST"])
+@login_required
+def space_edit(space_id: int):
+    _require_staff()
+    space = _space_of_mine(space_id)
+    form = SpaceForm(facilities=[space.facility])
+    del form.facility  # a space stays in its facility
+    error = None
+    status = 200
+    if request.method == "GET":
+        form.load(space)
+    elif form.validate_on_submit():
+        hours = form.opening_hours()
+        try:
+            rules_data = form.rules()
+            if rules_data["weekly_quota_minutes"] is None:
+                rules_data["weekly_quota_minutes"] = 0  # 0 removes the quota
+            patch = SpacePatch(
+                name=form.name.data,
+                description=form.description.data or "",
+                capacity=form.capacity.data,
+                rules=rules_data,
+                accessibility=form.accessibility.data or [],
+                equipment=form.equipment_list(),
+                # unchanged hours are not sent, so a day with two spans keeps them
+                opening_hours=hours if hours != single_span_hours(space) else None,
+            )
+            services.update_space(current_user, space.id, patch)
+        except ValidationError as exc:
+            error = _space_errors(form, _schema_locs(exc))
+            status = 422
+        except ApiError as err:
+            if err.status == 404:
+                raise
+            error = _space_errors(form, _service_locs(err))
+            status = err.status
+        else:
+            flash(_("Saved: %(name)s.", name=form.name.data))
+            return redirect(url_for("staff.space_edit", space_id=space_id))
+    else:
+        status = 422
+    split_days = sorted({oh.weekday for oh in space.opening_hours if sum(1 for o in space.opening_hours if o.weekday == oh.weekday) > 1})
+    return render_template("spaces/staff_space_form.html", form=form, space=space, error=error,
+                           no_facilities=False, split_days=split_days), status
+
+
+# --- Closures ------------------------------------------------------------------------------------
+
+
+def _closures_page(space, form: ClosureForm, error: str | None = None, status: int = 200):
+    now = datetime.now(timezone.utc)
+    tz = ZoneInfo(space.timezone)
+    closures = [
+        {"closure": c, "when": format_span(c.start_at, c.end_at, tz)} for c in staff_services.upcoming_closures(space.id, now)
+    ]
+    return (
+        render_template("spaces/staff_closures.html", space=space, form=form, closures=closures, error=error,
+                        delete_form=EmptyForm(formdata=None)),
+        status,
+    )
+
+
+@bp.route("/spaces/<int:space_id>/closures", methods=["GET", "POST"])
+@login_required
+def closures(space_id: int):
+    _require_staff()
+    space = _space_of_mine(space_id)
+    form = ClosureForm()
+    if request.method == "GET":
+        return _closures_page(space, ClosureForm(formdata=None))
+    if not form.validate_on_submit():
+        return _closures_page(space, form, status=422)
+    start, end = form.span()
+    try:
+        closure, affected = services.add_closure(current_user, space.id, start, end, form.reason.data)
+    except ApiError as err:
+        if err.status == 404:
+            raise
+        for key in err.fields:
+            target = {"start": form.first_day, "end": form.end if form.end.data else form.last_day}.get(key)
+            if target is not None:
+                target.errors = list(target.errors) + [err.message]
+        return _closures_page(space, form, err.message, err.status)
+    tz = ZoneInfo(space.timezone)
+    flash(_("Closed %(when)s: %(reason)s.", when=format_span(closure.start_at, closure.end_at, tz), reason=closure.reason))
+    hit = services.bookings_by_ids(affected)
+    if hit:
+        flash(ngettext("The closure overlaps %(num)d booking; tell the group, or cancel it:",
+                       "The closure overlaps %(num)d bookings; tell the groups, or cancel them:", len(hit)))
+        for b in hit:
+            flash(_("%(when)s: %(title)s (%(group)s, %(status)s)", when=format_span(b.start_at, b.end_at, tz), title=b.title,
+                    group=b.group.name, status=STATUS_LABELS.get(b.status, b.status)))
+    return redirect(url_for("staff.closures", space_id=space.id))
+
+
+@bp.route("/spaces/<int:space_id>/closures/<int:closure_id>/delete", methods=["POST"])
+@login_required
+def closure_delete(space_id: int, closure_id: int):
+    _require_staff()
+    space = _space_of_mine(space_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.delete_closure(current_user, space.id, closure_id)
+    flash(_("The closure was removed."))
+    return redirect(url_for("staff.closures", space_id=space.id))

@@ -298,6 +298,7 @@ def space_page(space_id: int):
 
     form = None
     problems: list[str] = []
+    suggestions: list[str] = []
     booking_error = None
     can_book = False
     if request.method == "POST" and not current_user.is_authenticated:
@@ -337,6 +338,11 @@ def space_page(space_id: int):
                             booking_error = _("This time cannot be booked:")
                         _put_back(form, err, _FIELD_NAMES)
                         status = err.status
+                        if err.conflicts and not data.rrule:  # which time is taken, and what is free nearby
+                            suggestions = [
+                                format_span(f.start, f.end, tz)
+                                for f in services.nearest_free_times(space, data.start, data.end, now=now)
+                            ]
                     else:
                         _flash_booked(result, space)
                         first = result.bookings[0].start_at
@@ -376,6 +382,7 @@ def space_page(space_id: int):
             can_book=can_book,
             booking_error=booking_error,
             problems=problems,
+            suggestions=suggestions,
         ),
         status,
     )
