@@ -258,6 +258,9 @@ def export_personal_data(user: User) -> dict:
 @write_transaction
 def erase_account(user: User) -> None:
     """Erase the account and personal data; the groups' bookings stay, without the person."""
+    from commons.mail import forget_recipient
+
+    forget_recipient(user)  # the e-mails queued to the person
     for eraser in PERSONAL_DATA_ERASERS:
         eraser(user)
     db.session.delete(user)
