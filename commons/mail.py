@@ -192,7 +192,6 @@ def build_email(m: _Outgoing, sender: str) -> EmailMessage:
     msg["Date"] = format_datetime(m.created_at)
     # Stable per outbox row: a retried or (after a crash) repeated delivery carries the same id.
     msg["Message-ID"] = f"<outbox-{m.id}-{m.created_at:%Y%m%d%H%M%S}@{domain}>"
-    msg["Content-Language"] = m.language
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(m.text)
     msg.add_alternative(m.html, subtype="html")
@@ -208,6 +207,7 @@ def build_email(m: _Outgoing, sender: str) -> EmailMessage:
             msg.add_attachment(m.attachment, subtype=subtype, filename=m.attachment_filename, params=params)
         else:
             msg.add_attachment(m.attachment.encode(), maintype=maintype, subtype=subtype, filename=m.attachment_filename, params=params)
+    msg["Content-Language"] = m.language  # after the body: set_content clears the Content-* headers
     return msg
 
 
