@@ -105,8 +105,13 @@ def queue_message(
         from sqlalchemy.dialects.sqlite import insert
     # ON CONFLICT DO NOTHING: two runs racing to queue the same reminder cannot both succeed,
     # and neither fails (a unique violation would abort the caller's whole transaction on PostgreSQL).
-    stmt = insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    return db.session.execute(stmt).rowcount == 1
+    stmt = (
+        insert(OutboxMessage)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OutboxMessage.id)  # no row back: the key was there already (rowcount is -1 on psycopg here)
+    )
+    return db.session.execute(stmt).scalar_one_or_none() is not None
 
 
 def render_message(template: str, language: str, subject, **context) -> tuple[str, str, str]:
