@@ -160,7 +160,7 @@ def run_scheduler(app: Flask) -> None:
             return
         _APP = app
         scheduler = build_scheduler(app)
-        log.warning("scheduler running: %s", ", ".join(j.id for j in scheduler.get_jobs()) or "(jobs load on start)")
+        log.info("scheduler running: %s", ", ".join(j.id for j in scheduler.get_jobs()) or "(jobs load on start)")
         try:
             scheduler.start()
         except (KeyboardInterrupt, SystemExit):

@@ -15,7 +15,7 @@ A series is one message listing its dates, never one per date.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -141,7 +141,10 @@ def _ics(bookings: list[Booking], now: datetime) -> Attachment:
         ev.add("status", {"confirmed": "CONFIRMED", "pending": "TENTATIVE"}.get(b.status, "CANCELLED"))
         ev.add("url", public_url(f"/spaces/{b.space_id}"))
         cal.add_component(ev)
-    cal.add_missing_timezones()
+    # VTIMEZONE rules for the years around these dates only (the default spans 1970-2038)
+    cal.add_missing_timezones(
+        first_date=bookings[0].start_at.date() - timedelta(days=366), last_date=bookings[-1].end_at.date() + timedelta(days=366)
+    )
     name = f"booking-{bookings[0].id}.ics"
     return Attachment(cal.to_ical().decode(), name, "text/calendar; method=PUBLISH")
 
