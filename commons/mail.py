@@ -395,6 +395,22 @@ def forget_recipient(user: User) -> None:
     )
 
 
+def export_messages(user: User) -> dict:
+    """The e-mails kept for this person (for GET /me/export)."""
+    rows = db.session.execute(
+        select(OutboxMessage)
+        .where(or_(OutboxMessage.user_id == user.id, OutboxMessage.to_address == user.email))
+        .order_by(OutboxMessage.created_at, OutboxMessage.id)
+    ).scalars()
+    return {
+        "emails": [
+            {"subject": m.subject, "to": m.to_address, "status": m.status, "created_at": m.created_at.isoformat(),
+             "sent_at": m.sent_at.isoformat() if m.sent_at else None, "text": m.text_body}
+            for m in rows
+        ]
+    }
+
+
 def list_messages(status: str | None = None, limit: int = 50) -> list[OutboxMessage]:
     stmt = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
     if status:

@@ -250,6 +250,9 @@ def export_personal_data(user: User) -> dict:
         "facilities": [{"id": s.facility.id, "name": s.facility.name} for s in user.staff_of],
         "api_tokens": [{"id": t.id, "created_at": t.created_at.isoformat()} for t in user.tokens],
     }
+    from commons.mail import export_messages
+
+    data.update(export_messages(user))  # the e-mails kept for the person (RETENTION_MAIL_DAYS)
     for exporter in PERSONAL_DATA_EXPORTERS:
         data.update(exporter(user))
     return data

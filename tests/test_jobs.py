@@ -139,3 +139,61 @@ def test_scheduler_processes_deliver_mail_and_the_second_waits(app, database_url
         first.stop()
         if second:
             second.stop()
+
+
+def test_leased_messages_are_not_taken_by_a_second_run(app, smtp_server):
+    from commons.jobs import run_job
+    from commons.mail import LEASE, _claim
+
+    now = datetime.now(timezone.utc)
+    with app.app_context():
+        queue_message(to="a@example.fi", subject="Once", text="t", html="h", now=now)
+        db.session.commit()
+        (claimed,) = _claim(now, "another-run", 10)  # a run that took it and then died
+        assert "sent 0" in run_job("send-mail", now + LEASE / 2)
+        assert smtp_server.messages == []
+        assert "sent 1" in run_job("send-mail", now + LEASE)  # the lease ran out: delivered after all
+        assert "sent 0" in run_job("send-mail", now + LEASE * 3)
+    assert [m["Subject"] for m in smtp_server.messages] == ["Once"]
+
+
+def test_concurrent_send_mail_runs_send_each_message_once(app, smtp_server, monkeypatch):
+    import commons.mail
+    from commons.jobs import run_job
+
+    monkeypatch.setattr(commons.mail, "BATCH", 5)  # small batches: the runs interleave
+
+    now = datetime.now(timezone.utc)
+    with app.app_context():
+        for i in range(40):
+            queue_message(to=f"p{i}@example.fi", subject=f"Message {i}", text="t", html="h", now=now)
+        db.session.commit()
+    start = threading.Barrier(3)
+    results = []
+
+    def run():
+        with app.app_context():
+            start.wait(timeout=30)
+            results.append(run_job("send-mail", now))
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert len(results) == 3
+    subjects = sorted(m["Subject"] for m in smtp_server.messages)
+    assert subjects == sorted(f"Message {i}" for i in range(40))  # every one, none twice
+
+
+def test_export_lists_and_erasure_removes_the_persons_mail(app, make_user):
+    user = make_user("member", email="sari@example.fi")
+    with app.app_context():
+        queue_message(to="sari@example.fi", subject="Hei Sari", text="t", html="h", user_id=user.user_id)
+        queue_message(to="other@example.fi", subject="Someone else", text="t", html="h")
+        db.session.commit()
+    export = user.get("/me/export").get_json()
+    assert [e["subject"] for e in export["emails"]] == ["Hei Sari"]
+    assert user.delete("/me").status_code == 200
+    with app.app_context():
+        assert list(db.session.execute(select(OutboxMessage.to_address)).scalars()) == ["other@example.fi"]

@@ -263,3 +263,43 @@ def test_retention_erases_the_booker_and_old_mail(app, setup):
         assert recent.booked_by_id == s["rep_fi"].user_id
         assert [m.dedupe_key for m in db.session.execute(select(OutboxMessage)).scalars()] == ["new"]
     assert "erased the booker from 0 booking(s)" in job(app, "retention", now)
+
+
+def test_a_series_cancelled_whole_is_one_message_and_changes_can_be_told(app, setup, smtp_server):
+    s = setup
+    body = book(s["rep_fi"], s["space"], s["group"], next_weekday(1), rrule="FREQ=WEEKLY;COUNT=4")
+    job(app, "send-mail", datetime.now(timezone.utc))
+    before = len(smtp_server.messages)
+    assert s["staff"].post(f"/bookings/{body['id']}/cancel", {"scope": "series"}).status_code == 200
+    job(app, "send-mail", datetime.now(timezone.utc))
+    new = smtp_server.messages[before:]
+    assert sorted(m["To"] for m in new) == ["matti@example.fi", "sara@example.fi"]  # one each, not one per date
+    assert "När (4 tillfällen)" in next(m for m in new if m["To"] == "sara@example.fi").get_body(("plain",)).get_content()
+
+    # The booking-change use case (moving a booking) calls notices.booking_changed in its transaction.
+    from commons.db import write_transaction
+    from spaces import notices
+
+    other = book(s["rep_fi"], s["space"], s["group"], next_weekday(2))
+    job(app, "send-mail", datetime.now(timezone.utc))
+    before = len(smtp_server.messages)
+
+    @write_transaction
+    def move(booking_id, actor_id):
+        b = db.session.get(Booking, booking_id)
+        b.start_at += timedelta(hours=1)
+        b.end_at += timedelta(hours=1)
+        b.blocked_until += timedelta(hours=1)
+        b.sequence += 1
+        db.session.flush()
+        return notices.booking_changed(db.session.get(User, actor_id), [b])
+
+    with app.app_context():
+        assert move(other["id"], s["rep_fi"].user_id) == 1  # the other representative only
+    job(app, "send-mail", datetime.now(timezone.utc))
+    (changed,) = smtp_server.messages[before:]
+    assert changed["To"] == "sara@example.fi" and changed["Subject"] == "Bokningen har ändrats: Meeting room Kiikku"
+    assert "19:00–21:00" in changed.get_body(("plain",)).get_content()
+    (ics,) = list(changed.iter_attachments())
+    (ev,) = Calendar.from_ical(ics.get_content()).walk("VEVENT")
+    assert ev.get("SEQUENCE") == 1 and ev.decoded("DTSTART").hour == 19
