@@ -197,3 +197,17 @@ def test_export_lists_and_erasure_removes_the_persons_mail(app, make_user):
     assert user.delete("/me").status_code == 200
     with app.app_context():
         assert list(db.session.execute(select(OutboxMessage.to_address)).scalars()) == ["other@example.fi"]
+
+
+def test_the_scheduler_schedules_every_job(app):
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    from commons.scheduler import build_scheduler
+
+    scheduler = build_scheduler(app)
+    jobs = {j.id: j for j in scheduler.get_jobs()}
+    assert set(jobs) == {"send-mail", "reminders", "retention", "expire-requests"}
+    assert isinstance(jobs["send-mail"].trigger, IntervalTrigger) and jobs["send-mail"].trigger.interval.total_seconds() == 60
+    assert isinstance(jobs["retention"].trigger, CronTrigger) and str(jobs["retention"].trigger.timezone) == "Europe/Helsinki"
+    assert jobs["reminders"].func_ref == "commons.scheduler:execute" and jobs["reminders"].args == ("reminders",)

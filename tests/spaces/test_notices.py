@@ -207,7 +207,10 @@ def test_one_reminder_per_booking_and_person(app, setup, smtp_server):
     reminders = [m for m in new if m["Subject"].startswith(("Muistutus", "Påminnelse"))]
     assert sorted(m["To"] for m in reminders) == ["matti@example.fi", "sara@example.fi"]
     fi = next(m for m in reminders if m["To"] == "matti@example.fi")
-    assert "18:00–20:00" in fi["Subject"] and later["id"] != soon["id"]
+    sv = next(m for m in reminders if m["To"] == "sara@example.fi")
+    assert fi["Subject"].startswith("Muistutus: Meeting room Kiikku, ") and "18:00–20:00" in fi["Subject"]
+    assert sv["Subject"].startswith("Påminnelse: Meeting room Kiikku, ")  # rendered in a job, outside any request
+    assert "Hej Sara," in sv.get_body(("plain",)).get_content() and later["id"] != soon["id"]
     assert job(app, "reminders", now) == "reminders: queued 0 reminder(s)."  # sent ones count too
 
 
@@ -219,17 +222,18 @@ def test_expire_requests_releases_the_slot_and_tells_the_group(app, setup, make_
     req = book(rep, s["space"], knit, day)
     job(app, "send-mail", datetime.now(timezone.utc))
     before = len(smtp_server.messages)
-    assert job(app, "expire-requests", at(day - timedelta(days=2), "12:00")) == "expire-requests: nothing to expire."
+    assert app.config["EXPIRE_REQUESTS_HOURS"] == 2
+    assert job(app, "expire-requests", at(day, "15:59")) == "expire-requests: nothing to expire."
     # without a free slot the verified group cannot book it
     assert s["rep_fi"].post("/bookings", {"space_id": s["space"], "group_id": s["group"], "title": "x",
                                           "start": local(day, "18:00"), "end": local(day, "20:00")}).status_code == 409
-    summary = job(app, "expire-requests", at(day - timedelta(days=1), "19:00"))
+    summary = job(app, "expire-requests", at(day, "16:00"))
     assert summary == "expire-requests: 1 request(s) expired, 1 message(s) queued."
     with app.app_context():
         b = db.session.get(Booking, req["id"])
         assert (b.status, b.sequence) == ("expired", 1)
-    assert job(app, "expire-requests", at(day - timedelta(days=1), "20:00")) == "expire-requests: nothing to expire."
-    job(app, "send-mail", at(day - timedelta(days=1), "20:00"))
+    assert job(app, "expire-requests", at(day, "16:15")) == "expire-requests: nothing to expire."
+    job(app, "send-mail", at(day, "16:15"))
     (msg,) = smtp_server.messages[before:]
     assert msg["To"] == "new@example.fi" and msg["Subject"] == "Varauspyyntö vanhentui: Meeting room Kiikku"
     book(s["rep_fi"], s["space"], s["group"], day)  # the slot is free again
