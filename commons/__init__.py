@@ -86,6 +86,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from spaces import register_personal_data_hooks
 
     register_personal_data_hooks()
+    from spaces import register_jobs
+
+    register_jobs()
     register_error_handlers(app)
     register_cli(app)
 

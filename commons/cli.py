@@ -8,6 +8,8 @@ from commons.errors import ApiError
 
 
 def register_cli(app: Flask) -> None:
+    register_job_cli(app)
+
     @app.cli.group()
     def users():
         """Create users and API tokens."""
@@ -50,3 +52,61 @@ def register_cli(app: Flask) -> None:
 
         summary = load_demo(bookings=bookings, volunteers=volunteers)
         click.echo(summary)
+
+
+def register_job_cli(app: Flask) -> None:
+    """`jobs list`, `jobs run NAME [--now ...]`, `scheduler`, `mail list` (README "Operations")."""
+
+    @app.cli.group()
+    def jobs():
+        """The jobs that run on their own (see `scheduler`)."""
+
+    @jobs.command("list")
+    def jobs_list():
+        """Each job and its schedule."""
+        from commons.jobs import JOBS
+
+        width = max(len(n) for n in JOBS)
+        for job in JOBS.values():
+            click.echo(f"{job.name:<{width}}  {job.schedule:<28}  {job.description}")
+
+    @jobs.command("run")
+    @click.argument("name")
+    @click.option("--now", "now_text", help="ISO 8601 time to run as (default: now); without an offset it is local time (TIMEZONE)")
+    def jobs_run(name, now_text):
+        """Run one job once."""
+        from commons.jobs import JOBS, parse_now, run_job
+
+        if name not in JOBS:
+            raise click.ClickException(f"No job {name!r}; the jobs are: {', '.join(JOBS)}.")
+        try:
+            now = parse_now(now_text)
+        except ValueError:
+            raise click.ClickException(f"--now must be an ISO 8601 time such as 2027-01-05T10:00+02:00, not {now_text!r}.") from None
+        click.echo(run_job(name, now))
+
+    @app.cli.command("scheduler")
+    def scheduler():
+        """Run the jobs on their schedules in the foreground (one per deployment: a second one waits)."""
+        import logging
+
+        from commons.scheduler import run_scheduler
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
+        run_scheduler(app)
+
+    @app.cli.group()
+    def mail():
+        """The e-mail outbox."""
+
+    @mail.command("list")
+    @click.option("--status", type=click.Choice(["queued", "sent", "failed"]))
+    @click.option("--limit", default=50, type=click.IntRange(1, 10000))
+    def mail_list(status, limit):
+        """The latest messages in the outbox, newest first."""
+        from commons.mail import list_messages
+
+        for m in list_messages(status, limit):
+            when = m.sent_at or m.next_attempt_at
+            error = f"  ({m.last_error})" if m.last_error and m.status != "sent" else ""
+            click.echo(f"{m.id:>6} {m.status:<6} {m.attempts:>2} {when:%Y-%m-%d %H:%M}Z {m.to_address}  {m.subject}{error}")

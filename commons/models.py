@@ -11,7 +11,7 @@ from datetime import datetime
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -145,3 +145,34 @@ class ApiToken(db.Model):
     @staticmethod
     def generate() -> str:
         return secrets.token_urlsafe(32)
+
+
+class OutboxMessage(db.Model):
+    """One e-mail to one recipient, written in the same transaction as the change that causes it
+    and delivered later by the `send-mail` job (commons.mail). Rendered when queued, in the
+    recipient's language. `dedupe_key` is unique: a message with the same key is queued once
+    (e.g. "reminder:booking:123:user:45"), which is what makes reminders idempotent."""
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (Index("ix_outbox_messages_status_next", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    to_address: Mapped[str] = mapped_column(String(254))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    language: Mapped[str] = mapped_column(String(5), default="fi")
+    subject: Mapped[str] = mapped_column(String(300))
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str] = mapped_column(Text)
+    attachment: Mapped[str | None] = mapped_column(Text)  # e.g. an iCalendar text
+    attachment_filename: Mapped[str | None] = mapped_column(String(100))
+    attachment_mime: Mapped[str | None] = mapped_column(String(100))  # e.g. "text/calendar; method=PUBLISH"
+    status: Mapped[str] = mapped_column(String(10), default="queued")  # queued, sent, failed (gave up)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(1000))
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # A send-mail run leases the rows it is delivering: another run skips them until the lease ends.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

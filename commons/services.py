@@ -250,6 +250,9 @@ def export_personal_data(user: User) -> dict:
         "facilities": [{"id": s.facility.id, "name": s.facility.name} for s in user.staff_of],
         "api_tokens": [{"id": t.id, "created_at": t.created_at.isoformat()} for t in user.tokens],
     }
+    from commons.mail import export_messages
+
+    data.update(export_messages(user))  # the e-mails kept for the person (RETENTION_MAIL_DAYS)
     for exporter in PERSONAL_DATA_EXPORTERS:
         data.update(exporter(user))
     return data
@@ -258,6 +261,9 @@ def export_personal_data(user: User) -> dict:
 @write_transaction
 def erase_account(user: User) -> None:
     """Erase the account and personal data; the groups' bookings stay, without the person."""
+    from commons.mail import forget_recipient
+
+    forget_recipient(user)  # the e-mails queued to the person
     for eraser in PERSONAL_DATA_ERASERS:
         eraser(user)
     db.session.delete(user)

@@ -89,6 +89,12 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
+    def include_object(obj, name, type_, reflected, compare_to):
+        # APScheduler creates and owns its job store table (commons.scheduler): not ours to migrate.
+        return not (type_ == "table" and name == "apscheduler_jobs")
+
+    conf_args.setdefault("include_object", include_object)
+
     connectable = get_engine()
 
     with connectable.connect() as connection:

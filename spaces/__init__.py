@@ -10,3 +10,16 @@ def register_personal_data_hooks() -> None:
         PERSONAL_DATA_EXPORTERS.append(export_bookings_made)
     if forget_booker not in PERSONAL_DATA_ERASERS:
         PERSONAL_DATA_ERASERS.append(forget_booker)
+
+
+def register_jobs() -> None:
+    """Add the bookings' jobs and job parts to commons.jobs (commons knows none of the packages)."""
+    from commons.jobs import REMINDER_SOURCES, RETENTION_TASKS, add_once, register_job
+    from spaces import housekeeping
+
+    add_once(REMINDER_SOURCES, housekeeping.queue_booking_reminders)
+    add_once(RETENTION_TASKS, housekeeping.forget_old_bookers)
+    register_job(
+        "expire-requests", housekeeping.expire_requests, "release booking requests still undecided when their start is near",
+        "interval", minutes=15,
+    )

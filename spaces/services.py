@@ -17,7 +17,7 @@ from commons.errors import ApiError, Conflict, Forbidden, Invalid, NotFound, Rul
 from commons.extensions import db
 from commons.models import Facility, Group, User
 from commons.services import get_facility, get_group
-from spaces import rules
+from spaces import notices, rules
 from spaces.models import ACTIVE_STATUSES, Booking, BookingSeries, Closure, OpeningHours, Space, SpaceFeature
 from spaces.schemas import BookingIn, BookingQuery, SpaceIn, SpacePatch, hhmm_to_minute
 
@@ -394,6 +394,7 @@ def create_booking(actor: User, data: BookingIn, now: datetime | None = None) ->
     ]
     db.session.add_all(bookings)
     db.session.flush()
+    notices.booking_created(actor, bookings, now)  # e-mail in the outbox, committed with the booking
     return BookingResult(status, series, bookings, problems, sr.tz)
 
 
@@ -503,6 +504,7 @@ def cancel_booking(actor: User, booking_id: int, scope: str = "one", now: dateti
     if not targets:
         raise ApiError("Nothing left to cancel in this series.", code="state", status=422)
     _set_status(targets, "cancelled", now)
+    notices.booking_cancelled(actor, targets, now)
     return targets
 
 
@@ -520,6 +522,7 @@ def decide(actor: User, booking_id: int, approve: bool, message: str = "", scope
     if not targets:
         raise ApiError("No pending dates left in this series.", code="state", status=422)
     _set_status(targets, "confirmed" if approve else "rejected", now, decision_message=message or None, decided_at=now)
+    notices.booking_decided(actor, targets, approve, now)
     return targets
 
 

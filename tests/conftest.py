@@ -16,7 +16,7 @@ from commons.models import ApiToken, Facility, FacilityStaff, Group, GroupMember
 from spaces.models import OpeningHours, Space, SpaceFeature
 
 # live_server, browser_page (Playwright + system Chromium) and check_accessibility (axe-core).
-pytest_plugins = ["tests.browser_support"]
+pytest_plugins = ["tests.browser_support", "tests.mail_support"]  # + smtp_server (aiosmtpd)
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 PASSWORD = "correct horse battery"

@@ -1,0 +1,99 @@
+"""The jobs that run on their own: each a plain function `job(now) -> str` (a one-line summary),
+registered here with its schedule. `flask --app commons jobs list|run` and the `scheduler` process
+(commons.scheduler) both run them from this registry; tests call them with any `now`.
+
+commons owns `send-mail`, and the two jobs that gather work from the domain packages:
+`reminders` (REMINDER_SOURCES: bookings now, shifts later) and `retention` (RETENTION_TASKS).
+Domain packages register their own jobs (spaces: `expire-requests`) with `register_job`, because
+commons must not depend on them.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from commons.db import utcnow
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    func: Callable[[datetime], str]
+    description: str
+    trigger: str  # "interval" or "cron" (APScheduler trigger names)
+    trigger_args: dict = field(default_factory=dict)
+
+    @property
+    def schedule(self) -> str:
+        if self.trigger == "interval":
+            return "every " + ", ".join(f"{v} {k}" for k, v in self.trigger_args.items())
+        return "cron " + " ".join(f"{k}={v}" for k, v in self.trigger_args.items())
+
+
+JOBS: dict[str, Job] = {}
+# fn(now) -> number of reminders queued; fn(now) -> summary text
+REMINDER_SOURCES: list[Callable[[datetime], int]] = []
+RETENTION_TASKS: list[Callable[[datetime], str]] = []
+
+
+def register_job(name: str, func: Callable[[datetime], str], description: str, trigger: str, **trigger_args) -> None:
+    JOBS[name] = Job(name, func, description, trigger, trigger_args)
+
+
+def add_once(registry: list, fn) -> None:
+    if fn not in registry:
+        registry.append(fn)
+
+
+def reminders(now: datetime) -> str:
+    """Queue one reminder for each booking (and later shift) starting within 24 hours; idempotent."""
+    total = sum(source(now) for source in REMINDER_SOURCES)
+    return f"reminders: queued {total} reminder(s)."
+
+
+def retention(now: datetime) -> str:
+    """Erase personal data past its retention period (each package says what that is)."""
+    return "retention: " + "; ".join(task(now) for task in RETENTION_TASKS) + "."
+
+
+def _send_mail(now: datetime) -> str:
+    from commons.mail import send_mail
+
+    return send_mail(now)
+
+
+def _purge_mail(now: datetime) -> str:
+    from commons.mail import purge_old_mail
+
+    return purge_old_mail(now)
+
+
+register_job("send-mail", _send_mail, "deliver the e-mail outbox (retries with backoff)", "interval", minutes=1)
+register_job("reminders", reminders, "queue reminders for bookings and shifts starting within 24 h, once each", "interval", minutes=15)
+register_job("retention", retention, "erase personal data past its retention period", "cron", hour=3, minute=30)
+add_once(RETENTION_TASKS, _purge_mail)
+
+
+def parse_now(value: str | None) -> datetime:
+    """`--now` text (ISO 8601; without an offset it is wall-clock time in TIMEZONE) -> aware UTC."""
+    if not value:
+        return utcnow()
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
+    return parsed.astimezone(timezone.utc)
+
+
+def run_job(name: str, now: datetime | None = None) -> str:
+    """Run one job once (inside an app context)."""
+    from commons.extensions import db
+
+    job = JOBS[name]
+    try:
+        return job.func(now or utcnow())
+    finally:
+        db.session.remove()

@@ -1,0 +1,418 @@
+"""E-mail that is never lost: the outbox.
+
+Every message is written to the `outbox_messages` table in the same transaction as the change
+that causes it (`queue_message`, `queue_templated`), so a booking and its message commit or roll
+back together. The `send-mail` job (`send_mail(now)`) delivers what is due over SMTP:
+
+- it first *claims* a batch (a lease: `claimed_until` + `claim_token`, with `FOR UPDATE SKIP
+  LOCKED` on PostgreSQL, BEGIN IMMEDIATE on SQLite), so two concurrent runs never take the same row;
+- it marks each message sent in its own short transaction right after the server accepted it;
+- when the server is down or refuses, the message waits 1, 2, 4 ... 60 minutes and is tried again,
+  and after MAIL_MAX_ATTEMPTS tries it is marked `failed` (listed by `flask --app commons mail list`).
+
+Each row has a stable Message-ID, so in the one case where a message could go out twice (the
+process dies between the server's "250 OK" and our commit, and the lease runs out) the receiving
+side can recognise the copy.
+"""
+from __future__ import annotations
+
+import smtplib
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from sqlalchemy import delete, func, or_, select, update
+
+from commons.db import utcnow, write_transaction
+from commons.extensions import db
+from commons.models import OutboxMessage, User
+
+LEASE = timedelta(minutes=10)
+BATCH = 200
+MAX_BACKOFF_MINUTES = 60
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    language: str
+    user_id: int | None = None
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    content: str
+    filename: str
+    mime: str  # e.g. "text/calendar; method=PUBLISH"
+
+
+def recipient_for(user: User) -> Recipient:
+    languages = current_app.config["LANGUAGES"]
+    language = user.language if user.language in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    return Recipient(email=user.email, language=language, user_id=user.id, name=user.name)
+
+
+def public_url(path: str = "/") -> str:
+    """An absolute link for an e-mail (PUBLIC_URL + path): mail is rendered outside requests too."""
+    return current_app.config["PUBLIC_URL"] + path
+
+
+# --- Queueing (inside the causing transaction) -----------------------------------------------------
+
+
+def queue_message(
+    *,
+    to: str,
+    subject: str,
+    text: str,
+    html: str,
+    key: str | None = None,
+    user_id: int | None = None,
+    language: str = "fi",
+    attachment: Attachment | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Add one message to the outbox in the current transaction (the caller's use case commits).
+
+    `key` makes it unique: a message whose key is already in the outbox is not queued again
+    (returns False). Without a key every call queues a new message."""
+    now = now or utcnow()
+    values = dict(
+        dedupe_key=(key or f"message:{uuid.uuid4().hex}")[:200],
+        to_address=to,
+        user_id=user_id,
+        language=language,
+        subject=" ".join(subject.split())[:300],  # one line: no header injection, no folding surprises
+        text_body=text,
+        html_body=html,
+        attachment=attachment.content if attachment else None,
+        attachment_filename=attachment.filename if attachment else None,
+        attachment_mime=attachment.mime if attachment else None,
+        status="queued",
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    # ON CONFLICT DO NOTHING: two runs racing to queue the same reminder cannot both succeed,
+    # and neither fails (a unique violation would abort the caller's whole transaction on PostgreSQL).
+    stmt = (
+        insert(OutboxMessage)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OutboxMessage.id)  # no row back: the key was there already (rowcount is -1 on psycopg here)
+    )
+    return db.session.execute(stmt).scalar_one_or_none() is not None
+
+
+def render_message(template: str, language: str, subject, **context) -> tuple[str, str, str]:
+    """(subject, text, html) in the recipient's language: `template`.txt and `template`.html, and
+    `subject` (a lazy_gettext string) translated under that locale."""
+    with force_locale(language):
+        subject_text = str(subject)
+        text = render_template(template + ".txt", subject=subject_text, language=language, **context)
+        html = render_template(template + ".html", subject=subject_text, language=language, **context)
+    return subject_text, text, html
+
+
+def queue_templated(
+    recipient: Recipient,
+    template: str,
+    subject,
+    *,
+    key: str | None = None,
+    attachment: Attachment | None = None,
+    now: datetime | None = None,
+    **context,
+) -> bool:
+    """Render `template` for the recipient (their language) and queue it. `subject` is lazy text."""
+    subject_text, text, html = render_message(template, recipient.language, subject, recipient=recipient, **context)
+    return queue_message(
+        to=recipient.email,
+        subject=subject_text,
+        text=text,
+        html=html,
+        key=key,
+        user_id=recipient.user_id,
+        language=recipient.language,
+        attachment=attachment,
+        now=now,
+    )
+
+
+def existing_keys(keys: list[str]) -> set[str]:
+    """Which of these dedupe keys are in the outbox already (in chunks: one query per 500 keys)."""
+    found: set[str] = set()
+    for i in range(0, len(keys), 500):
+        chunk = keys[i : i + 500]
+        found.update(db.session.execute(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(chunk))).scalars())
+    return found
+
+
+def discard_unsent(keys_like: list[str]) -> int:
+    """Drop queued (not yet sent) messages whose key starts with one of these prefixes, e.g. the
+    reminder of a booking that was just cancelled. Runs in the caller's transaction."""
+    if not keys_like:
+        return 0
+    return db.session.execute(
+        delete(OutboxMessage)
+        .where(OutboxMessage.status == "queued", or_(*[OutboxMessage.dedupe_key.startswith(k) for k in keys_like]))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+# --- Delivery (the send-mail job) ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    id: int
+    to: str
+    language: str
+    subject: str
+    text: str
+    html: str
+    attachment: str | None
+    attachment_filename: str | None
+    attachment_mime: str | None
+    created_at: datetime
+    attempts: int
+
+
+def build_email(m: _Outgoing, sender: str) -> EmailMessage:
+    msg = EmailMessage()
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "commons.localhost"
+    msg["Subject"] = m.subject
+    msg["From"] = sender
+    msg["To"] = m.to
+    msg["Date"] = format_datetime(m.created_at)
+    # Stable per outbox row: a retried or (after a crash) repeated delivery carries the same id.
+    msg["Message-ID"] = f"<outbox-{m.id}-{m.created_at:%Y%m%d%H%M%S}@{domain}>"
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(m.text)
+    msg.add_alternative(m.html, subtype="html")
+    if m.attachment is not None:
+        mime, _, param_text = (m.attachment_mime or "text/plain").partition(";")
+        maintype, _, subtype = mime.strip().partition("/")
+        params = {}
+        for part in param_text.split(";"):
+            name, eq, value = part.strip().partition("=")
+            if eq:
+                params[name.strip()] = value.strip()
+        if maintype == "text":
+            msg.add_attachment(m.attachment, subtype=subtype, filename=m.attachment_filename, params=params)
+        else:
+            msg.add_attachment(m.attachment.encode(), maintype=maintype, subtype=subtype, filename=m.attachment_filename, params=params)
+    msg["Content-Language"] = m.language  # after the body: set_content clears the Content-* headers
+    return msg
+
+
+@write_transaction
+def _claim(now: datetime, token: str, limit: int) -> list[_Outgoing]:
+    stmt = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status == "queued",
+            OutboxMessage.next_attempt_at <= now,
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
+        )
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    rows = list(db.session.execute(stmt).scalars())
+    if not rows:
+        return []
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_([r.id for r in rows]))
+        .values(claimed_until=now + LEASE, claim_token=token)
+        .execution_options(synchronize_session=False)
+    )
+    return [
+        _Outgoing(r.id, r.to_address, r.language, r.subject, r.text_body, r.html_body, r.attachment,
+                  r.attachment_filename, r.attachment_mime, r.created_at, r.attempts)
+        for r in rows
+    ]
+
+
+@write_transaction
+def _mark_sent(message_id: int, token: str, now: datetime) -> None:
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.claim_token == token)
+        .values(status="sent", sent_at=now, attempts=OutboxMessage.attempts + 1, claimed_until=None, claim_token=None, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait after the n-th failed attempt: 1, 2, 4, 8 ... minutes, at most an hour."""
+    return timedelta(minutes=min(2 ** max(attempts - 1, 0), MAX_BACKOFF_MINUTES))
+
+
+@write_transaction
+def _mark_failed(messages: list[_Outgoing], token: str, now: datetime, error: str) -> int:
+    """Record a failed attempt; returns how many messages were given up for good."""
+    max_attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
+    gave_up = 0
+    for m in messages:
+        attempts = m.attempts + 1
+        final = attempts >= max_attempts
+        gave_up += final
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == m.id, OutboxMessage.claim_token == token)
+            .values(
+                attempts=attempts,
+                last_error=error[:1000],
+                status="failed" if final else "queued",
+                next_attempt_at=now + backoff(attempts),
+                claimed_until=None,
+                claim_token=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    return gave_up
+
+
+def _connect() -> smtplib.SMTP:
+    cfg = current_app.config
+    cls = smtplib.SMTP_SSL if cfg.get("MAIL_USE_SSL") else smtplib.SMTP
+    smtp = cls(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=cfg.get("MAIL_TIMEOUT", 30))
+    try:
+        if cfg.get("MAIL_USE_TLS") and not cfg.get("MAIL_USE_SSL"):
+            smtp.starttls()
+        if cfg.get("MAIL_USERNAME"):
+            smtp.login(cfg["MAIL_USERNAME"], cfg.get("MAIL_PASSWORD") or "")
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "; ".join(f"{addr}: {code} {msg.decode(errors='replace') if isinstance(msg, bytes) else msg}" for addr, (code, msg) in exc.recipients.items())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        msg = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        return f"{exc.smtp_code} {msg}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def count_waiting() -> int:
+    return db.session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "queued")) or 0
+
+
+def send_mail(now: datetime) -> str:
+    """The send-mail job: deliver the queued messages that are due at `now`."""
+    cfg = current_app.config
+    if not cfg.get("MAIL_SERVER"):
+        waiting = count_waiting()
+        db.session.rollback()
+        return f"MAIL_SERVER is not set: nothing sent; {waiting} message(s) wait in the outbox."
+    sender = cfg["MAIL_DEFAULT_SENDER"]
+    token = uuid.uuid4().hex
+    sent = retried = gave_up = 0
+    while True:
+        batch = _claim(now, token, BATCH)
+        if not batch:
+            break
+        try:
+            smtp = _connect()
+        except (OSError, smtplib.SMTPException) as exc:
+            error = f"cannot connect to {cfg['MAIL_SERVER']}:{cfg['MAIL_PORT']}: {_describe(exc)}"
+            current_app.logger.warning("send-mail: %s", error)
+            lost = _mark_failed(batch, token, now, error)
+            gave_up += lost
+            retried += len(batch) - lost
+            break
+        with smtp:
+            for i, m in enumerate(batch):
+                try:
+                    smtp.send_message(build_email(m, sender), from_addr=parseaddr(sender)[1] or None, to_addrs=[m.to])
+                except (smtplib.SMTPServerDisconnected, OSError) as exc:
+                    # The connection is gone: this and the rest of the batch wait for the next run.
+                    lost = _mark_failed(batch[i:], token, now, _describe(exc))
+                    gave_up += lost
+                    retried += len(batch) - i - lost
+                    break
+                except smtplib.SMTPException as exc:  # refused (4xx/5xx) this one message
+                    current_app.logger.warning("send-mail: message %s refused: %s", m.id, _describe(exc))
+                    lost = _mark_failed([m], token, now, _describe(exc))
+                    gave_up += lost
+                    retried += 1 - lost
+                    try:
+                        smtp.rset()
+                    except (smtplib.SMTPException, OSError):
+                        lost = _mark_failed(batch[i + 1 :], token, now, "connection lost")
+                        gave_up += lost
+                        retried += len(batch) - i - 1 - lost
+                        break
+                else:
+                    _mark_sent(m.id, token, now)
+                    sent += 1
+            else:
+                continue
+            break  # the connection failed: stop this run
+    parts = [f"sent {sent}"]
+    if retried:
+        parts.append(f"{retried} will be retried")
+    if gave_up:
+        parts.append(f"{gave_up} failed for good")
+    return "send-mail: " + ", ".join(parts) + "."
+
+
+# --- Housekeeping ----------------------------------------------------------------------------------
+
+
+@write_transaction
+def purge_old_mail(now: datetime) -> str:
+    """Retention: messages (sent, failed, or never sent) older than RETENTION_MAIL_DAYS are deleted."""
+    cutoff = now - timedelta(days=current_app.config["RETENTION_MAIL_DAYS"])
+    n = db.session.execute(
+        delete(OutboxMessage).where(OutboxMessage.created_at < cutoff).execution_options(synchronize_session=False)
+    ).rowcount
+    return f"deleted {n} e-mail(s) older than {current_app.config['RETENTION_MAIL_DAYS']} days"
+
+
+def forget_recipient(user: User) -> None:
+    """Account erasure: the messages to this person go too (called inside erase_account)."""
+    db.session.execute(
+        delete(OutboxMessage)
+        .where(or_(OutboxMessage.user_id == user.id, OutboxMessage.to_address == user.email))
+        .execution_options(synchronize_session=False)
+    )
+
+
+def export_messages(user: User) -> dict:
+    """The e-mails kept for this person (for GET /me/export)."""
+    rows = db.session.execute(
+        select(OutboxMessage)
+        .where(or_(OutboxMessage.user_id == user.id, OutboxMessage.to_address == user.email))
+        .order_by(OutboxMessage.created_at, OutboxMessage.id)
+    ).scalars()
+    return {
+        "emails": [
+            {"subject": m.subject, "to": m.to_address, "status": m.status, "created_at": m.created_at.isoformat(),
+             "sent_at": m.sent_at.isoformat() if m.sent_at else None, "text": m.text_body}
+            for m in rows
+        ]
+    }
+
+
+def list_messages(status: str | None = None, limit: int = 50) -> list[OutboxMessage]:
+    stmt = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    if status:
+        stmt = stmt.where(OutboxMessage.status == status)
+    return list(db.session.execute(stmt).scalars())

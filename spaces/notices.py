@@ -1,0 +1,269 @@
+"""Booking notices: who is told what, by e-mail, when a booking changes.
+
+Called from the booking use cases (spaces.services, spaces.housekeeping) inside their transaction:
+the messages go into the outbox (commons.mail) with the change, and are delivered by `send-mail`.
+
+Who gets what:
+- the group's representatives: received (pending) / confirmed / rejected / cancelled / changed /
+  expired / reminder, each in their own language, with an .ics attachment;
+- the facility's staff: an approval request for each new pending request;
+- nobody gets a pointless copy of their own action: staff who book on behalf of a group tell the
+  group and get no approval request of their own; a representative who cancels or changes tells
+  the other representatives; staff deciding a request are not copied.
+A series is one message listing its dates, never one per date.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import force_locale, lazy_gettext as _l
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import joinedload
+
+from commons.db import utcnow
+from commons.extensions import db
+from commons.i18n import format_span
+from commons.mail import Attachment, Recipient, discard_unsent, public_url, queue_templated, recipient_for
+from commons.models import FacilityStaff, GroupMember, User
+from spaces.models import Booking, Space
+
+TEMPLATE = "spaces/mail/booking"
+
+# Subjects, translated in the recipient's language when the message is rendered.
+SUBJECTS = {
+    "received": lambda **v: _l("Booking request received: %(space)s", **v),
+    "confirmed": lambda **v: _l("Booking confirmed: %(space)s", **v),
+    "on_behalf": lambda **v: _l("Booked for your group: %(space)s", **v),
+    "approved": lambda **v: _l("Booking request approved: %(space)s", **v),
+    "rejected": lambda **v: _l("Booking request declined: %(space)s", **v),
+    "cancelled": lambda **v: _l("Booking cancelled: %(space)s", **v),
+    "changed": lambda **v: _l("Booking changed: %(space)s", **v),
+    "expired": lambda **v: _l("Booking request expired: %(space)s", **v),
+    "reminder": lambda **v: _l("Reminder: %(space)s, %(when)s", **v),
+    "approval_request": lambda **v: _l("Please approve or decline: %(group)s, %(space)s", **v),
+}
+
+
+# The opening sentence of each kind of message.
+INTROS = {
+    "received": lambda **v: _l("Your group's booking request has arrived. The facility's staff will approve or decline it; until then the time is held for you."),
+    "confirmed": lambda **v: _l("Your group's booking is confirmed."),
+    "on_behalf": lambda **v: _l("The facility's staff booked this space for your group. The booking is confirmed."),
+    "approved": lambda **v: _l("The facility's staff approved your group's booking request."),
+    "rejected": lambda **v: _l("The facility's staff declined your group's booking request."),
+    "cancelled": lambda **v: _l("This booking has been cancelled."),
+    "changed": lambda **v: _l("This booking has been changed. Below are the new details."),
+    "expired": lambda **v: _l("Your group's booking request was not handled before its start, so it has expired and the time is free again. You are welcome to book another time."),
+    "reminder": lambda **v: _l("A reminder: your group has booked this space soon."),
+    "approval_request": lambda **v: _l("%(group)s asks to book a space in your facility. Please approve or decline the request.", **v),
+}
+
+# --- Loading in bulk ---------------------------------------------------------------------------------
+
+
+def _load(ids: list[int]) -> list[Booking]:
+    """The bookings with their space, facility and group (one query; the objects the use case
+    touched were expired by its UPDATE, so reading them one by one would be a query each)."""
+    return list(
+        db.session.execute(
+            select(Booking)
+            .where(Booking.id.in_(ids))
+            .options(joinedload(Booking.space).joinedload(Space.facility), joinedload(Booking.group))
+            .order_by(Booking.start_at, Booking.id)
+        ).scalars()
+    )
+
+
+def _ids(bookings: list[Booking]) -> list[int]:
+    """The ids without loading: the use case's UPDATE expired the objects (an attribute read would
+    be a query per booking), but their identity is known."""
+    return [inspect(b).identity[0] for b in bookings]
+
+
+def _representatives(group_ids: set[int]) -> dict[int, list[User]]:
+    out: dict[int, list[User]] = defaultdict(list)
+    if group_ids:
+        for gid, user in db.session.execute(
+            select(GroupMember.group_id, User).join(User, User.id == GroupMember.user_id).where(GroupMember.group_id.in_(group_ids)).order_by(User.id)
+        ):
+            out[gid].append(user)
+    return out
+
+
+def _staff(facility_ids: set[int]) -> dict[int, list[User]]:
+    out: dict[int, list[User]] = defaultdict(list)
+    if facility_ids:
+        for fid, user in db.session.execute(
+            select(FacilityStaff.facility_id, User).join(User, User.id == FacilityStaff.user_id).where(FacilityStaff.facility_id.in_(facility_ids)).order_by(User.id)
+        ):
+            out[fid].append(user)
+    return out
+
+
+def _batches(bookings: list[Booking]) -> list[list[Booking]]:
+    """One batch per series (or single booking): one message each."""
+    groups: dict[tuple, list[Booking]] = defaultdict(list)
+    for b in bookings:
+        groups[("series", b.series_id) if b.series_id else ("booking", b.id)].append(b)
+    return list(groups.values())
+
+
+# --- The .ics attachment (a small private builder; calendars.ics will replace it) -------------------
+
+
+def _uid_domain() -> str:
+    return urlsplit(current_app.config["PUBLIC_URL"]).hostname or "commons.localhost"
+
+
+def _ics(bookings: list[Booking], now: datetime) -> Attachment:
+    from icalendar import Calendar, Event
+
+    cal = Calendar()
+    cal.add("prodid", "-//Commons//Bookings//EN")
+    cal.add("version", "2.0")
+    cal.add("method", "PUBLISH")
+    domain = _uid_domain()
+    for b in bookings:
+        tz = ZoneInfo(b.space.timezone)
+        facility = b.space.facility
+        ev = Event()
+        ev.add("uid", f"booking-{b.id}@{domain}")
+        ev.add("dtstamp", now)
+        ev.add("dtstart", b.start_at.astimezone(tz))
+        ev.add("dtend", b.end_at.astimezone(tz))
+        ev.add("summary", b.title)
+        ev.add("location", f"{b.space.name}, {facility.name}, {facility.address}")
+        ev.add("sequence", b.sequence)
+        ev.add("status", {"confirmed": "CONFIRMED", "pending": "TENTATIVE"}.get(b.status, "CANCELLED"))
+        ev.add("url", public_url(f"/spaces/{b.space_id}"))
+        cal.add_component(ev)
+    # VTIMEZONE rules for the years around these dates only (the default spans 1970-2038)
+    cal.add_missing_timezones(
+        first_date=bookings[0].start_at.date() - timedelta(days=366), last_date=bookings[-1].end_at.date() + timedelta(days=366)
+    )
+    name = f"booking-{bookings[0].id}.ics"
+    return Attachment(cal.to_ical().decode(), name, "text/calendar; method=PUBLISH")
+
+
+# --- Queueing ------------------------------------------------------------------------------------------
+
+
+def _queue(kind: str, batch: list[Booking], recipients: list[User], now: datetime, key: str | None = None, actor: User | None = None) -> int:
+    first = batch[0]
+    space, facility, group = first.space, first.space.facility, first.group
+    tz = ZoneInfo(space.timezone)
+    attachment = _ics(batch, now)
+    n = 0
+    for user in recipients:
+        r: Recipient = recipient_for(user)
+        with_locale = {"space": space.name, "group": group.name}
+        if kind == "reminder":
+            with force_locale(r.language):
+                with_locale["when"] = format_span(first.start_at, first.end_at, tz)
+        subject = SUBJECTS[kind](**with_locale)
+        n += queue_templated(
+            r,
+            TEMPLATE,
+            subject,
+            key=key,
+            attachment=attachment,
+            now=now,
+            kind=kind,
+            intro=INTROS[kind](group=group.name),
+            bookings=batch,
+            first=first,
+            space=space,
+            facility=facility,
+            group=group,
+            tz=tz,
+            span=format_span,
+            on_behalf=first.on_behalf,
+            actor_is_staff=bool(actor and first.on_behalf),
+            link=public_url("/staff/requests" if kind == "approval_request" else "/bookings"),
+            space_link=public_url(f"/spaces/{space.id}"),
+        )
+    return n
+
+
+def booking_created(actor: User, bookings: list[Booking], now: datetime | None = None) -> int:
+    """A new booking or series: the group is told (received / confirmed / booked on its behalf);
+    for a pending request, the facility's staff are asked to decide."""
+    if not bookings:
+        return 0
+    now = now or utcnow()
+    batch = _load(_ids(bookings))
+    first = batch[0]
+    reps = _representatives({first.group_id})[first.group_id]
+    if first.on_behalf:
+        kind, to = "on_behalf", [u for u in reps if u.id != actor.id]
+    else:
+        kind, to = ("confirmed" if first.status == "confirmed" else "received"), reps
+    n = _queue(kind, batch, to, now, actor=actor)
+    if first.status == "pending":
+        staff = [u for u in _staff({first.space.facility_id})[first.space.facility_id] if u.id != actor.id]
+        n += _queue("approval_request", batch, staff, now)
+    return n
+
+
+def booking_decided(actor: User, bookings: list[Booking], approve: bool, now: datetime | None = None) -> int:
+    """Staff approved or rejected: the group's representatives are told (with the staff's message)."""
+    return _tell_group("approved" if approve else "rejected", actor, bookings, now)
+
+
+def booking_cancelled(actor: User | None, bookings: list[Booking], now: datetime | None = None) -> int:
+    """Cancelled: the representatives (but not the one who cancelled) are told; reminders not yet
+    sent for these dates are dropped."""
+    discard_unsent([f"reminder:booking:{i}:" for i in _ids(bookings)])
+    return _tell_group("cancelled", actor, bookings, now)
+
+
+def booking_changed(actor: User | None, bookings: list[Booking], now: datetime | None = None) -> int:
+    """Moved or edited (for the booking-change use case): the other representatives are told,
+    with the new time and an .ics whose SEQUENCE has grown. A reminder not yet sent is dropped
+    (the reminders job queues one for the new time)."""
+    discard_unsent([f"reminder:booking:{i}:" for i in _ids(bookings)])
+    return _tell_group("changed", actor, bookings, now)
+
+
+def booking_expired(bookings: list[Booking], now: datetime | None = None) -> int:
+    """Requests nobody decided in time (the expire-requests job): the group is told."""
+    return _tell_group("expired", None, bookings, now)
+
+
+def _tell_group(kind: str, actor: User | None, bookings: list[Booking], now: datetime | None) -> int:
+    if not bookings:
+        return 0
+    now = now or utcnow()
+    loaded = _load(_ids(bookings))
+    reps = _representatives({b.group_id for b in loaded})
+    n = 0
+    for batch in _batches(loaded):
+        to = [u for u in reps[batch[0].group_id] if actor is None or u.id != actor.id]
+        n += _queue(kind, batch, to, now, actor=actor)
+    return n
+
+
+def reminder_keys(booking_id: int, user_ids: list[int]) -> list[str]:
+    return [f"reminder:booking:{booking_id}:{uid}" for uid in user_ids]
+
+
+def booking_reminders(bookings: list[Booking], now: datetime) -> int:
+    """One reminder per booking and representative, at most once (dedupe key
+    "reminder:booking:ID:USER"): a second run queues nothing. `bookings` come loaded with space,
+    facility and group."""
+    from commons.mail import existing_keys
+
+    reps = _representatives({b.group_id for b in bookings})
+    wanted = {(b.id, u.id): k for b in bookings for u in reps[b.group_id] for k in reminder_keys(b.id, [u.id])}
+    done = existing_keys(list(wanted.values()))
+    n = 0
+    for b in bookings:
+        for u in reps[b.group_id]:
+            key = wanted[(b.id, u.id)]
+            if key not in done:
+                n += _queue("reminder", [b], [u], now, key=key)
+    return n
