@@ -65,8 +65,10 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from commons.api import authenticate_and_check_csrf, bp as commons_api
     from commons.cli import register_cli
+    from commons.account_views import bp as account_pages
     from commons.views import bp as commons_pages
     from spaces.api import bp as spaces_api
+    from spaces.group_views import bp as group_pages
     from spaces.staff_views import bp as staff_pages
     from spaces.views import bp as spaces_pages
 
@@ -76,7 +78,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     for blueprint in (commons_api, spaces_api):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
-    for blueprint in (commons_pages, spaces_pages, staff_pages):
+    for blueprint in (commons_pages, spaces_pages, staff_pages, account_pages, group_pages):
         app.register_blueprint(blueprint)
     app.before_request(authenticate_and_check_csrf)
 

@@ -261,3 +261,24 @@ def erase_account(user: User) -> None:
     for eraser in PERSONAL_DATA_ERASERS:
         eraser(user)
     db.session.delete(user)
+
+
+# --- Read helpers for the pages ----------------------------------------------------------------------
+
+
+def groups_of(user: User) -> list[Group]:
+    """The groups a person represents, by name (one query)."""
+    return list(
+        db.session.execute(
+            select(Group).join(GroupMember).where(GroupMember.user_id == user.id).order_by(func.lower(Group.name))
+        ).scalars()
+    )
+
+
+def representatives(group_id: int) -> list[User]:
+    """The group's representatives, by name (one query)."""
+    return list(
+        db.session.execute(
+            select(User).join(GroupMember).where(GroupMember.group_id == group_id).order_by(func.lower(User.name), User.id)
+        ).scalars()
+    )
