@@ -112,8 +112,15 @@ def _retry_message(err: HTTPException) -> str:
     """"Too many tries" with the wait (the Retry-After header) said in words."""
     from flask_babel import ngettext
 
+    import time
+
+    from commons.extensions import limiter
+
     retry = err.get_response().headers.get("Retry-After", "")
     seconds = int(retry) if retry.isdigit() else 0
+    current = limiter.current_limit  # Flask-Limiter adds Retry-After itself after this, from the same value
+    if not seconds and current is not None:
+        seconds = int(current.reset_at - time.time())
     if seconds <= 0:
         return _("Too many requests. Wait a moment and try again.")
     if seconds < 90:
