@@ -172,7 +172,7 @@ class BookingForm(FlaskForm):
 class CancelForm(FlaskForm):
     scope = RadioField(
         _l("Cancel which dates"),
-        choices=[SelectChoice("one", _l("Only this date")), SelectChoice("series", _l("This and all later dates of the series"))],
+        choices=[SelectChoice("one", _l("Only this date")), SelectChoice("series", _l("All upcoming dates of the series"))],
         default="one",
     )
 

@@ -162,6 +162,13 @@ def add_representative(group_id: int):
 # --- Cancelling, with a confirmation step -------------------------------------------------------------------
 
 
+def safe_back(target: str | None) -> str:
+    """Where to go after cancelling: the list the person came from (a path on this site), else my bookings."""
+    if target and _safe_next(target) == target:
+        return target
+    return url_for("spaces.my_bookings")
+
+
 @bp.route("/bookings/<int:booking_id>/cancel", methods=["GET"])
 @login_required
 def confirm_cancel(booking_id: int):
@@ -169,7 +176,7 @@ def confirm_cancel(booking_id: int):
     The form posts to spaces.cancel_booking (the same address)."""
     booking = services.get_booking(current_user, booking_id)
     now = datetime.now(timezone.utc)
-    back = _safe_next(request.args.get("next") or url_for("spaces.my_bookings"))
+    back = safe_back(request.args.get("next"))
     return render_template(
         "spaces/cancel.html",
         booking=booking,

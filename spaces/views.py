@@ -16,7 +16,6 @@ from flask_login import current_user, login_required
 from pydantic import ValidationError
 
 from commons.errors import ApiError
-from commons.views import _safe_next
 from commons.i18n import format_day, format_span
 from spaces import rules, services
 from spaces.forms import (
@@ -447,4 +446,6 @@ def cancel_booking(booking_id: int):
         flash(_("Cancelled: %(title)s, %(when)s.", title=first.title, when=when))
     else:
         flash(_("Cancelled %(n)d dates from %(when)s: %(title)s.", n=len(cancelled), when=when, title=first.title))
-    return redirect(_safe_next(request.form.get("next") or url_for("spaces.my_bookings")))
+    from spaces.group_views import safe_back
+
+    return redirect(safe_back(request.form.get("next")))
