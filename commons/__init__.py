@@ -28,7 +28,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from flask_babel import lazy_gettext
 
     from commons.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from commons.i18n import LANGUAGE_NAMES, page_language, select_locale
+    from commons.i18n import LANGUAGE_NAMES, install_form_translations, page_language, select_locale
 
     app = Flask(
         __name__,
@@ -52,6 +52,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.localize_callback = str  # the lazy text, translated when flashed (the session stores text)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    install_form_translations()  # WTForms' own messages in the page language too
 
     # base.html: <html lang="{{ current_locale() }}"> and the language switch
     app.jinja_env.globals["current_locale"] = page_language
