@@ -126,7 +126,7 @@ def _group_page(group_id: int, invite_form: InviteForm | None = None, status: in
             "groups/detail.html",
             group=group,
             kind=GROUP_KIND_LABELS.get(group.kind, group.kind),
-            verified_on=format_day(group.verified_at.astimezone(ZoneInfo("Europe/Helsinki")).date()) if group.verified_at else None,
+            verified_on=format_day(group.verified_at.astimezone(services.default_tz()).date()) if group.verified_at else None,
             representatives=commons_services.representatives(group.id),
             invite_form=invite_form or InviteForm(formdata=None),
             listing=listing,

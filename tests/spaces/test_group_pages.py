@@ -328,3 +328,18 @@ def test_group_page_in_finnish_with_finnish_dates(app, client, world):
     assert "<h2 id=\"reps-title\">Edustajat</h2>" in page
     assert f"ti {day.day}.{day.month}.{day.year} 18:00–20:00" in page
     assert "Vahvistettu" in page and "Peru tämä varaus…" in page
+
+
+def test_group_forms_need_the_csrf_token(app, client, world, make_user, monkeypatch):
+    make_user(email="pekka@example.fi")
+    sign_in(client, world["rep"])
+    book(client, world["room"], world["group"], next_weekday(4))
+    [b] = all_bookings(app)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    r = client.post(f"/groups/{world['group']}/representatives", data={"email": "pekka@example.fi"})
+    assert r.status_code == 400 and "The form has expired" in text(r)
+    r = client.post(f"/bookings/{b.id}/cancel", data={"scope": "one"})
+    assert r.status_code == 400
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
+    assert all_bookings(app)[0].status == "confirmed"
+    assert "pekka@example.fi" not in text(client.get(f"/groups/{world['group']}"))
