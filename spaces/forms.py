@@ -85,7 +85,8 @@ class SearchForm(FlaskForm):
         kwargs.setdefault("meta", {"csrf": False})
         super().__init__(*args, **kwargs)
         self.district.choices = [SelectChoice("", _l("Any district"))] + [SelectChoice(d, d) for d in districts]
-        self.equipment.choices = [SelectChoice(c, equipment_label(c)) for c in equipment]
+        # by name in the page's language, as a person looks for them
+        self.equipment.choices = sorted((SelectChoice(c, equipment_label(c)) for c in equipment), key=lambda c: c.label.lower())
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
