@@ -7,12 +7,23 @@ put the services' refusals back next to the fields in the page's language.
 """
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
 
 MIN_PASSWORD = 8
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def plain_text(form, field):
+    """No control characters (a NUL byte cannot even be stored in PostgreSQL text)."""
+    if isinstance(field.data, str) and _CONTROL.search(field.data):
+        raise ValidationError(_l("Remove the control characters (such as NUL) from the text."))
 
 
 def _strip(value):
@@ -30,7 +41,7 @@ def email_address(form, field):
 def _email_field(label=None, **kwargs):
     return EmailField(
         label or _l("E-mail"),
-        validators=[DataRequired(message=_l("Give your e-mail address.")), Length(max=254), email_address],
+        validators=[DataRequired(message=_l("Give your e-mail address.")), Length(max=254), plain_text, email_address],
         filters=[_strip],
         **kwargs,
     )
@@ -43,6 +54,7 @@ def _new_password_field(label):
         validators=[
             DataRequired(message=_l("Choose a password.")),
             Length(min=MIN_PASSWORD, max=200, message=_l("The password must be at least 8 characters.")),
+            plain_text,
         ],
     )
 
@@ -58,7 +70,7 @@ class SignUpForm(FlaskForm):
     )
     name = StringField(
         _l("Your name"),
-        validators=[DataRequired(message=_l("Give your name.")), Length(max=120)],
+        validators=[DataRequired(message=_l("Give your name.")), Length(max=120), plain_text],
         filters=[_strip],
     )
     email = _email_field()
@@ -100,7 +112,7 @@ GROUP_KIND_LABELS = {
 class GroupForm(FlaskForm):
     name = StringField(
         _l("The group's name"),
-        validators=[DataRequired(message=_l("Give the group's name.")), Length(max=120, message=_l("At most 120 characters."))],
+        validators=[DataRequired(message=_l("Give the group's name.")), Length(max=120, message=_l("At most 120 characters.")), plain_text],
         filters=[_strip],
     )
     kind = RadioField(
@@ -111,18 +123,18 @@ class GroupForm(FlaskForm):
     district = StringField(
         _l("District"),
         description=_l("Where the group is active, e.g. Kallio."),
-        validators=[DataRequired(message=_l("Give the district.")), Length(max=120, message=_l("At most 120 characters."))],
+        validators=[DataRequired(message=_l("Give the district.")), Length(max=120, message=_l("At most 120 characters.")), plain_text],
         filters=[_strip],
     )
     registration_number = StringField(
         _l("Registration number (optional)"),
         description=_l("Registered associations: the number in the register of associations, e.g. 123.456."),
-        validators=[Optional(), Length(max=40, message=_l("At most 40 characters."))],
+        validators=[Optional(), Length(max=40, message=_l("At most 40 characters.")), plain_text],
         filters=[_strip],
     )
     description = TextAreaField(
         _l("What the group does (optional)"),
-        validators=[Optional(), Length(max=4000, message=_l("At most 4000 characters."))],
+        validators=[Optional(), Length(max=4000, message=_l("At most 4000 characters.")), plain_text],
         filters=[_strip],
     )
 
