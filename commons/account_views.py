@@ -15,7 +15,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from commons import services
 from commons.errors import ApiError
 from commons.extensions import limiter
-from commons.forms import DeleteAccountForm, PasswordForm, SignUpForm
+from commons.forms import DeleteAccountForm, PasswordForm, ProfileForm, SignUpForm
 from commons.views import _fresh_session
 
 bp = Blueprint("account", __name__)
@@ -61,7 +61,7 @@ def signup():
     return render_template("commons/signup.html", form=form), (422 if form.errors else 200)
 
 
-def _account_page(password_form: PasswordForm | None = None, status: int = 200):
+def _account_page(password_form: PasswordForm | None = None, status: int = 200, profile_form: ProfileForm | None = None):
     user = current_user
     groups = services.groups_of(user)
     return (
@@ -71,6 +71,7 @@ def _account_page(password_form: PasswordForm | None = None, status: int = 200):
             role=ROLE_LABELS.get(user.role, user.role),
             groups=groups,
             password_form=password_form or PasswordForm(formdata=None),
+            profile_form=profile_form or ProfileForm(formdata=None, obj=user),
         ),
         status,
     )
@@ -80,6 +81,24 @@ def _account_page(password_form: PasswordForm | None = None, status: int = 200):
 @login_required
 def account():
     return _account_page()
+
+
+@bp.route("/account/profile", methods=["POST"])
+@login_required
+def change_profile():
+    form = ProfileForm()
+    if form.validate_on_submit():
+        try:
+            services.update_profile(current_user._get_current_object(), form.name.data, form.email.data)
+        except ApiError as err:
+            if "email" in err.fields:
+                _field_error(form.email, _("Another account has this e-mail address."))
+            else:
+                _field_error(form.name, _("Give your name."))
+        else:
+            flash(_("Your details are saved."))
+            return redirect(url_for("account.account"))
+    return _account_page(status=422, profile_form=form)
 
 
 @bp.route("/account/password", methods=["POST"])

@@ -81,6 +81,15 @@ class SignUpForm(FlaskForm):
     )
 
 
+class ProfileForm(FlaskForm):
+    name = StringField(
+        _l("Your name"),
+        validators=[DataRequired(message=_l("Give your name.")), Length(max=120), plain_text],
+        filters=[_strip],
+    )
+    email = _email_field()
+
+
 class PasswordForm(FlaskForm):
     current_password = PasswordField(
         _l("Current password"), validators=[DataRequired(message=_l("Give your current password."))]

@@ -136,6 +136,7 @@ def pages(client, world):
     yield "account", client.get("/account")
     yield "password errors", client.post("/account/password", data={"current_password": "väärä", "new_password": "uusi pitkä salasana",
                                                                     "confirm": "uusi pitkä salasana"})
+    yield "profile errors", client.post("/account/profile", data={"name": "", "email": "ei-osoite"})
     yield "delete account", client.get("/account/delete")
     yield "my groups", client.get("/groups/mine")
     yield "new group", client.get("/groups/new")

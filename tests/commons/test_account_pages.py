@@ -128,7 +128,7 @@ def csrf_on(app, monkeypatch):
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
 
 
-@pytest.mark.parametrize("path", ["/signup", "/account/password", "/account/delete", "/groups/new"])
+@pytest.mark.parametrize("path", ["/signup", "/account/profile", "/account/password", "/account/delete", "/groups/new"])
 def test_forms_need_the_csrf_token(app, client, make_user, csrf_on, path):
     user = make_user()
     if path != "/signup":
@@ -141,7 +141,7 @@ def test_forms_need_the_csrf_token(app, client, make_user, csrf_on, path):
                                     kind="association", district="Kallio"))
     assert r.status_code == 400
     assert "The form has expired" in text(r)
-    assert len(users(app)) == 1
+    assert users(app) == [(user.email, "User 1", "member")]  # nothing changed
     with app.app_context():
         assert db.session.execute(select(Group)).first() is None
 
@@ -183,7 +183,8 @@ def test_the_account_page_shows_the_person_and_their_groups(client, make_user, m
     sign_in(client, user.email)
     page = text(client.get("/account"))
     assert "<h1>My account</h1>" in page
-    assert "<dd>Riikka Rep</dd>" in page and "<dd>riikka@example.fi</dd>" in page
+    assert 'id="name" maxlength="120" name="name" required type="text" value="Riikka Rep"' in page
+    assert 'value="riikka@example.fi"' in page
     assert f'<a href="/groups/{group}">Kallio Residents</a>' in page
     assert '<label for="current_password">Current password</label>' in page
     assert 'href="/account/export"' in page and 'href="/account/delete"' in page
@@ -261,3 +262,26 @@ def test_deleting_the_account_asks_for_the_password_first(app, client, make_user
     with app.app_context():
         assert db.session.get(Group, group) is not None  # the group stays
         assert db.session.execute(select(GroupMember)).first() is None
+
+
+def test_change_my_name_and_e_mail(app, client, make_user):
+    user = make_user(email="old@example.fi", name="Old Name")
+    make_user(email="taken@example.fi")
+    sign_in(client, user.email)
+    r = client.post("/account/profile", data={"name": " Uusi Nimi ", "email": "New@Example.fi"})
+    assert r.status_code == 302 and r.headers["Location"].endswith("/account")
+    assert "Your details are saved." in text(client.get("/account"))
+    assert signed_in_email(client) == "new@example.fi"
+    assert ("new@example.fi", "Uusi Nimi", "member") in users(app)
+    sign_in(app.test_client(), "new@example.fi")
+
+    r = client.post("/account/profile", data={"name": "Uusi Nimi", "email": "taken@example.fi"})
+    assert r.status_code == 422
+    page = text(r)
+    assert 'id="email-error">Another account has this e-mail address.' in page
+    assert 'value="taken@example.fi"' in page  # what was typed is kept
+    r = client.post("/account/profile", data={"name": "", "email": "bad"})
+    assert r.status_code == 422
+    page = text(r)
+    assert 'id="name-error">Give your name.' in page and 'id="email-error">Give an e-mail address like name@example.fi.' in page
+    assert signed_in_email(client) == "new@example.fi"

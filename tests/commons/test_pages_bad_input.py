@@ -73,13 +73,15 @@ def test_add_a_representative_with_odd_input(app, client, make_user, make_group,
 
 
 @pytest.mark.parametrize("value", ODD)
-@pytest.mark.parametrize("path, field", [("/account/password", "current_password"), ("/account/password", "new_password"),
+@pytest.mark.parametrize("path, field", [("/account/profile", "name"), ("/account/profile", "email"),
+                                         ("/account/password", "current_password"), ("/account/password", "new_password"),
                                          ("/account/delete", "password")])
 def test_account_forms_with_odd_input(app, client, make_user, path, field, value):
     user = make_user()
     assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
     before = counts(app)
-    data = {"current_password": PASSWORD, "new_password": "a new long secret", "confirm": "a new long secret"}
+    data = {"current_password": PASSWORD, "new_password": "a new long secret", "confirm": "a new long secret",
+            "name": "Name", "email": user.email}
     data[field] = value
     if field == "new_password":
         data["confirm"] = value
