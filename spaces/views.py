@@ -19,7 +19,6 @@ from commons.errors import ApiError
 from commons.i18n import format_day, format_span
 from spaces import rules, services
 from spaces.forms import (
-    STATUS_LABELS,
     WEEKDAYS,
     BookingForm,
     CancelForm,
@@ -27,8 +26,9 @@ from spaces.forms import (
     accessibility_label,
     equipment_label,
 )
-from spaces.models import ACTIVE_STATUSES, Space
-from spaces.schemas import BookingIn, BookingQuery, SpaceQuery
+from spaces.group_views import booking_list, safe_back
+from spaces.models import Space
+from spaces.schemas import BookingIn, SpaceQuery
 
 bp = Blueprint("spaces", __name__)
 
@@ -414,8 +414,6 @@ def _flash_booked(result: services.BookingResult, space: Space) -> None:
 
 
 def _my_bookings_page(error: str | None = None, status: int = 200):
-    from spaces.group_views import booking_list
-
     listing = booking_list(current_user)
     if not listing["filter_valid"]:
         status = max(status, 422)
@@ -446,6 +444,4 @@ def cancel_booking(booking_id: int):
         flash(_("Cancelled: %(title)s, %(when)s.", title=first.title, when=when))
     else:
         flash(_("Cancelled %(n)d dates from %(when)s: %(title)s.", n=len(cancelled), when=when, title=first.title))
-    from spaces.group_views import safe_back
-
     return redirect(safe_back(request.form.get("next")))
