@@ -277,3 +277,34 @@ def test_pages_print_without_navigation_or_forms(live_server, browser_page, make
     )
     assert hidden == [True, True, True]
     assert page.evaluate("getComputedStyle(document.querySelector('#week')).display") != "none"
+
+
+def test_sign_up_with_the_keyboard_only(live_server, browser_page, app):
+    """Tab to each field, Space on the radio button, type, Enter to send: no mouse."""
+    from playwright.sync_api import expect
+
+    page = browser_page
+    page.goto(live_server + "/signup")
+
+    def tab_to(element_id: str) -> None:
+        for _ in range(40):  # the header's links and buttons come first
+            if page.evaluate("document.activeElement && document.activeElement.id") == element_id:
+                return
+            page.keyboard.press("Tab")
+        raise AssertionError(f"Tab never reached #{element_id}")
+
+    tab_to("role-0")
+    page.keyboard.press("Space")
+    expect(page.get_by_label("A group representative")).to_be_checked()
+    tab_to("name")
+    page.keyboard.type("Keijo Keyboard")
+    page.keyboard.press("Tab")
+    page.keyboard.type("keijo@example.fi")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "password"
+    page.keyboard.type("typed without a mouse")
+    page.keyboard.press("Tab")
+    page.keyboard.type("typed without a mouse")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Register a group")
+    expect(page.get_by_role("status")).to_contain_text("Welcome, Keijo Keyboard!")
