@@ -343,3 +343,22 @@ def test_group_forms_need_the_csrf_token(app, client, world, make_user, monkeypa
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
     assert all_bookings(app)[0].status == "confirmed"
     assert "pekka@example.fi" not in text(client.get(f"/groups/{world['group']}"))
+
+
+def test_the_group_page_and_my_bookings_cost_the_same_for_3_or_30_bookings(app, client, world, make_user, make_space):
+    from tests.spaces.test_query_counts import count_queries
+
+    make_user(email="second@example.fi")
+    sign_in(client, world["rep"])
+    client.post(f"/groups/{world['group']}/representatives", data={"email": "second@example.fi"})
+    day = next_weekday(0)
+    book(client, world["room"], world["group"], day, repeat_until=(day + timedelta(weeks=2)).isoformat())
+    url = f"/groups/{world['group']}"
+    with count_queries(app) as few:
+        assert text(client.get(url)).count('class="booking status-') == 3
+        client.get("/bookings")
+    book(client, make_space(name="Other room"), world["group"], day, repeat_until=(day + timedelta(weeks=26)).isoformat())
+    with count_queries(app) as many:
+        assert text(client.get(url)).count('class="booking status-') == 30
+        client.get("/bookings")
+    assert len(many) == len(few)
