@@ -28,7 +28,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from flask_babel import lazy_gettext
 
     from commons.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from commons.i18n import LANGUAGE_NAMES, page_language, select_locale
+    from commons.i18n import LANGUAGE_NAMES, install_form_translations, page_language, select_locale
 
     app = Flask(
         __name__,
@@ -52,6 +52,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.localize_callback = str  # the lazy text, translated when flashed (the session stores text)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    install_form_translations()  # WTForms' own messages in the page language too
 
     # base.html: <html lang="{{ current_locale() }}"> and the language switch
     app.jinja_env.globals["current_locale"] = page_language
@@ -66,10 +67,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     from commons.admin_views import bp as admin_pages
     from commons.api import authenticate_and_check_csrf, bp as commons_api
     from commons.cli import register_cli
+    from commons.account_views import bp as account_pages
     from commons.views import bp as commons_pages
     from spaces.api import bp as spaces_api
     from spaces.report_api import bp as reports_api
     from spaces.report_views import bp as report_pages
+    from spaces.group_views import bp as group_pages
     from spaces.staff_views import bp as staff_pages
     from spaces.views import bp as spaces_pages
 
@@ -79,7 +82,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     for blueprint in (commons_api, spaces_api, reports_api):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
-    for blueprint in (commons_pages, spaces_pages, staff_pages, admin_pages, report_pages):
+    for blueprint in (commons_pages, spaces_pages, staff_pages, admin_pages, report_pages, account_pages, group_pages):
         app.register_blueprint(blueprint)
     app.before_request(authenticate_and_check_csrf)
 

@@ -91,7 +91,7 @@ def _page_message(err: HTTPException, status: int) -> str:
     from flask_wtf.csrf import CSRFError
 
     if status == 429:
-        return _("Too many requests. Wait a moment and try again.")
+        return _retry_message(err)
     if isinstance(err, CSRFError):
         return _("The form has expired. Go back, reload the page and try again.")
     if err.description and err.description != type(err).description:
@@ -106,6 +106,28 @@ def _page_message(err: HTTPException, status: int) -> str:
         415: _("What you sent is in a form this page does not take."),
     }
     return messages.get(status, err.description or err.name)
+
+
+def _retry_message(err: HTTPException) -> str:
+    """"Too many tries" with the wait (the Retry-After header) said in words."""
+    from flask_babel import ngettext
+
+    import time
+
+    from commons.extensions import limiter
+
+    retry = err.get_response().headers.get("Retry-After", "")
+    seconds = int(retry) if retry.isdigit() else 0
+    current = limiter.current_limit  # Flask-Limiter adds Retry-After itself after this, from the same value
+    if not seconds and current is not None:
+        seconds = int(current.reset_at - time.time())
+    if seconds <= 0:
+        return _("Too many requests. Wait a moment and try again.")
+    if seconds < 90:
+        wait = ngettext("%(num)d second", "%(num)d seconds", seconds)
+    else:
+        wait = ngettext("%(num)d minute", "%(num)d minutes", -(-seconds // 60))
+    return _("Too many tries in a short time. Wait %(wait)s and try again.", wait=wait)
 
 
 def register_error_handlers(app: Flask) -> None:

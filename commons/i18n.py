@@ -61,3 +61,52 @@ def format_span(start: datetime, end: datetime, tz: ZoneInfo) -> str:
     if s.date() == e.date():
         return f"{first}–{e:%H:%M}"
     return f"{first} – {format_day(e.date(), 'short')} {e:%H:%M}"
+
+
+# --- WTForms' own messages ("Not a valid time value.") in the page language ------------------------
+#
+# Flask-WTF translates WTForms' built-in messages with the catalogs shipped in WTForms, which miss
+# some (Finnish has no "Not a valid time value."). Our catalogs carry the ones our forms can show
+# (listed below for pybabel extract); the form translations look there first, then in WTForms'.
+
+
+def _wtforms_messages() -> None:  # pragma: no cover - never called: it only lists the texts for extraction
+    from flask_babel import gettext, ngettext
+
+    gettext("Not a valid choice.")
+    gettext("Invalid Choice: could not coerce.")
+    gettext("Not a valid date value.")
+    gettext("Not a valid time value.")
+    gettext("Not a valid integer value.")
+    gettext("This field is required.")
+    gettext("Field must be between %(min)d and %(max)d characters long.")
+    gettext("Number must be between %(min)s and %(max)s.")
+    ngettext("'%(value)s' is not a valid choice for this field.", "'%(value)s' are not valid choices for this field.", 1)
+    ngettext("Field cannot be longer than %(max)d character.", "Field cannot be longer than %(max)d characters.", 1)
+    ngettext("Field must be at least %(min)d character long.", "Field must be at least %(min)d characters long.", 1)
+
+
+class FormTranslations:
+    """WTForms translations: our catalog first (no formatting here: WTForms formats itself), then WTForms'."""
+
+    def gettext(self, string: str) -> str:
+        from flask_babel import get_translations
+        from flask_wtf.i18n import translations as wtforms_translations
+
+        ours = get_translations().ugettext(string) if has_request_context() else string
+        return ours if ours != string else wtforms_translations.gettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        from flask_babel import get_translations
+        from flask_wtf.i18n import translations as wtforms_translations
+
+        default = singular if n == 1 else plural
+        ours = get_translations().ungettext(singular, plural, n) if has_request_context() else default
+        return ours if ours != default else wtforms_translations.ngettext(singular, plural, n)
+
+
+def install_form_translations() -> None:
+    """Make every FlaskForm use FormTranslations (Flask-WTF reads the module-level `translations`)."""
+    import flask_wtf.form
+
+    flask_wtf.form.translations = FormTranslations()

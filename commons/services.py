@@ -224,6 +224,21 @@ def change_password(user: User, current: str, new: str) -> None:
 
 
 @write_transaction
+def update_profile(user: User, name: str, email: str) -> User:
+    """Change one's own name and e-mail address (the address must not be another account's)."""
+    name, email = name.strip(), email.strip().lower()
+    if not name:
+        raise Invalid("Give a name.", fields={"name": "required"})
+    if "@" not in email:
+        raise Invalid("Give an e-mail address.", fields={"email": "not an e-mail address"})
+    other = find_user(email)
+    if other is not None and other.id != user.id:
+        raise Invalid("Another account has this e-mail address.", fields={"email": "already registered"})
+    user.name, user.email = name, email
+    return user
+
+
+@write_transaction
 def set_language(user: User, language: str, supported: list[str] | tuple[str, ...]) -> None:
     """Remember the language a signed-in person chose for the pages (used on their next sign-in too)."""
     if language not in supported:
@@ -294,5 +309,23 @@ def list_facilities_with_staff() -> list[Facility]:
             select(Facility)
             .options(selectinload(Facility.staff).selectinload(FacilityStaff.user))
             .order_by(Facility.name)
+        ).scalars()
+    )
+
+
+def groups_of(user: User) -> list[Group]:
+    """The groups a person represents, by name (one query)."""
+    return list(
+        db.session.execute(
+            select(Group).join(GroupMember).where(GroupMember.user_id == user.id).order_by(func.lower(Group.name))
+        ).scalars()
+    )
+
+
+def representatives(group_id: int) -> list[User]:
+    """The group's representatives, by name (one query)."""
+    return list(
+        db.session.execute(
+            select(User).join(GroupMember).where(GroupMember.group_id == group_id).order_by(func.lower(User.name), User.id)
         ).scalars()
     )

@@ -76,14 +76,17 @@ class SearchForm(FlaskForm):
     accessibility = CheckboxesField(
         _l("Accessibility"), choices=[SelectChoice(code, ACCESSIBILITY_LABELS[code]) for code in ACCESSIBILITY_FEATURES]
     )
+    equipment = CheckboxesField(_l("Equipment"), choices=[])
     date = DateField(_l("Date"), validators=[Optional(), sensible_year])
     start = TimeField(_l("From"), validators=[Optional()])
     end = TimeField(_l("Until"), validators=[Optional()])
 
-    def __init__(self, *args, districts: list[str] = (), **kwargs):
+    def __init__(self, *args, districts: list[str] = (), equipment: list[str] = (), **kwargs):
         kwargs.setdefault("meta", {"csrf": False})
         super().__init__(*args, **kwargs)
         self.district.choices = [SelectChoice("", _l("Any district"))] + [SelectChoice(d, d) for d in districts]
+        # by name in the page's language, as a person looks for them
+        self.equipment.choices = sorted((SelectChoice(c, equipment_label(c)) for c in equipment), key=lambda c: c.label.lower())
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -176,6 +179,54 @@ class BookingForm(FlaskForm):
 class CancelForm(FlaskForm):
     scope = RadioField(
         _l("Cancel which dates"),
-        choices=[SelectChoice("one", _l("Only this date")), SelectChoice("series", _l("This and all later dates of the series"))],
+        choices=[SelectChoice("one", _l("Only this date")), SelectChoice("series", _l("All upcoming dates of the series"))],
         default="one",
     )
+
+
+class BookingFilterForm(FlaskForm):
+    """Which bookings a list shows (GET; no CSRF token: it changes nothing)."""
+
+    when = SelectField(
+        _l("When"),
+        choices=[SelectChoice("upcoming", _l("Upcoming")), SelectChoice("past", _l("Past (last 12 months)"))],
+        default="upcoming",
+    )
+    status = SelectField(
+        _l("Status"),
+        choices=[SelectChoice("", _l("Any status"))] + [SelectChoice(s, STATUS_LABELS[s]) for s in ("pending", "confirmed", "cancelled", "rejected")],
+        default="",
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("meta", {"csrf": False})
+        super().__init__(*args, **kwargs)
+
+
+# Equipment is free text that staff type; the common items are translated, others shown as typed.
+EQUIPMENT_LABELS = {
+    "projector": _l("projector"),
+    "screen": _l("screen"),
+    "whiteboard": _l("whiteboard"),
+    "wifi": _l("wifi"),
+    "sound system": _l("sound system"),
+    "stage": _l("stage"),
+    "coffee maker": _l("coffee maker"),
+    "drum kit": _l("drum kit"),
+    "amplifiers": _l("amplifiers"),
+    "piano": _l("piano"),
+    "kitchenette": _l("kitchenette"),
+    "kitchen": _l("kitchen"),
+    "board games": _l("board games"),
+    "floorball goals": _l("floorball goals"),
+    "mats": _l("mats"),
+    "oven": _l("oven"),
+    "dishwasher": _l("dishwasher"),
+    "sewing machines": _l("sewing machines"),
+    "large tables": _l("large tables"),
+    "sink": _l("sink"),
+}
+
+
+def equipment_label(code: str) -> str:
+    return str(EQUIPMENT_LABELS.get(code, code))

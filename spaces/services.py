@@ -546,6 +546,15 @@ def list_districts() -> list[str]:
     return list(db.session.execute(select(Facility.district).distinct().order_by(Facility.district)).scalars())
 
 
+def list_equipment() -> list[str]:
+    """The equipment the spaces have, for the search form."""
+    return list(
+        db.session.execute(
+            select(SpaceFeature.code).where(SpaceFeature.kind == "equipment").distinct().order_by(SpaceFeature.code)
+        ).scalars()
+    )
+
+
 def bookable_groups(actor: User, space: Space) -> tuple[list[Group], list[Group]]:
     """(groups the actor represents, other verified groups they may book for as staff of the space's facility)."""
     own_ids = member_group_ids(actor)

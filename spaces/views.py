@@ -19,17 +19,27 @@ from commons.errors import ApiError
 from commons.i18n import format_day, format_span
 from spaces import rules, services
 from spaces.forms import (
-    STATUS_LABELS,
     WEEKDAYS,
     BookingForm,
     CancelForm,
     SearchForm,
     accessibility_label,
+    equipment_label,
 )
-from spaces.models import ACTIVE_STATUSES, Space
-from spaces.schemas import BookingIn, BookingQuery, SpaceQuery
+from spaces.group_views import booking_list, safe_back
+from spaces.models import Space
+from spaces.schemas import BookingIn, SpaceQuery
 
 bp = Blueprint("spaces", __name__)
+
+
+@bp.app_template_global("space_search_form")
+def space_search_form() -> SearchForm:
+    """The search form of the front page (templates/commons/index.html): it GETs /spaces."""
+    return SearchForm(formdata=None, districts=services.list_districts(), equipment=services.list_equipment())
+
+
+bp.add_app_template_global(equipment_label, "equipment_label")
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -39,7 +49,7 @@ _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
 @bp.route("/spaces")
 def space_list():
-    form = SearchForm(formdata=request.args or None, districts=services.list_districts())
+    form = SearchForm(formdata=request.args or None, districts=services.list_districts(), equipment=services.list_equipment())
     searched = bool(request.args)
     spaces: list[Space] = []
     error = None
@@ -53,6 +63,7 @@ def space_list():
                 district=form.district.data or None,
                 min_capacity=form.min_capacity.data,
                 accessibility=form.accessibility.data or [],
+                equipment=form.equipment.data or [],
                 free_from=free_from,
                 free_to=free_to,
             )
@@ -410,32 +421,10 @@ def _flash_booked(result: services.BookingResult, space: Space) -> None:
 
 
 def _my_bookings_page(error: str | None = None, status: int = 200):
-    now = datetime.now(timezone.utc)
-    upcoming = services.list_bookings(current_user, BookingQuery(from_=now, limit=500))
-    past = services.list_bookings(current_user, BookingQuery(from_=now - timedelta(days=30), to=now, limit=500))
-    past = [b for b in reversed(past) if b.end_at <= now]
-    rows = []
-    for b in upcoming + past:
-        tz = ZoneInfo(b.space.timezone)
-        rows.append(
-            {
-                "booking": b,
-                "when": format_span(b.start_at, b.end_at, tz),
-                "status": str(STATUS_LABELS.get(b.status, b.status)),
-                "can_cancel": b.status in ACTIVE_STATUSES and b.start_at > now,
-                "upcoming": b.end_at > now,
-            }
-        )
-    return (
-        render_template(
-            "spaces/bookings.html",
-            upcoming=[r for r in rows if r["upcoming"]],
-            past=[r for r in rows if not r["upcoming"]],
-            cancel_form=CancelForm(formdata=None),
-            error=error,
-        ),
-        status,
-    )
+    listing = booking_list(current_user)
+    if not listing["filter_valid"]:
+        status = max(status, 422)
+    return render_template("spaces/bookings.html", error=error, listing=listing), status
 
 
 @bp.route("/bookings")
@@ -462,4 +451,4 @@ def cancel_booking(booking_id: int):
         flash(_("Cancelled: %(title)s, %(when)s.", title=first.title, when=when))
     else:
         flash(_("Cancelled %(n)d dates from %(when)s: %(title)s.", n=len(cancelled), when=when, title=first.title))
-    return redirect(url_for("spaces.my_bookings"))
+    return redirect(safe_back(request.form.get("next")))

@@ -91,3 +91,23 @@ def check_accessibility(page, *, context: str | None = None) -> list[dict]:
         lines = [f"{v['impact']}: {v['id']} ({v['help']}) at {[n['target'] for n in v['nodes']][:5]}" for v in bad]
         pytest.fail(f"axe-core found {len(bad)} serious/critical problem(s) on {where}:\n" + "\n".join(lines))
     return violations
+
+
+def check_small_screen(page, *, width: int = 375, context: str | None = None) -> None:
+    """The page as on a phone (`width` CSS pixels): nothing wider than the screen (no sideways
+    scrolling) and axe-core clean there too; then back to the viewport the page had."""
+    before = page.viewport_size
+    page.set_viewport_size({"width": width, "height": 800})
+    try:
+        overflow = page.evaluate(
+            """() => { const w = document.documentElement.clientWidth;
+                       const wide = [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > w + 1)
+                         .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + e.className : ''));
+                       return {scroll: document.documentElement.scrollWidth, width: w, wide: wide.slice(0, 5)}; }"""
+        )
+        where = context or page.url
+        assert overflow["scroll"] <= overflow["width"], f"{where} scrolls sideways at {width}px: {overflow}"
+        check_accessibility(page, context=f"{where} at {width}px")
+    finally:
+        if before:
+            page.set_viewport_size(before)

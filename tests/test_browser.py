@@ -88,8 +88,11 @@ def test_representative_books_a_space_in_the_browser(live_server, browser_page, 
     page.get_by_role("link", name="My bookings").click()
     expect(page.get_by_role("heading", level=3, name="Residents' evening")).to_be_visible()
     check_accessibility(page)
-    page.get_by_role("button", name="Cancel booking").click()
+    page.get_by_role("link", name="Cancel this booking…").click()  # a confirmation step first
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cancel a booking")
+    check_accessibility(page)
+    page.get_by_role("button", name="Yes, cancel").click()
     expect(page.get_by_role("status")).to_contain_text("Cancelled: Residents' evening")
-    expect(page.get_by_role("button", name="Cancel booking")).to_have_count(0)
+    expect(page.get_by_role("link", name="Cancel this booking…")).to_have_count(0)
 
     assert not [e for e in errors if "Content Security Policy" in e], errors

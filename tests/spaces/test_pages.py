@@ -419,14 +419,17 @@ def test_cancel_a_booking(client, world, app):
     client.post(f"/spaces/{world['room']}", data=book_form(world["group"], day))
     [b] = bookings(app)
     html = text_of(client.get("/bookings"))
-    assert f'action="/bookings/{b.id}/cancel"' in html
-    assert 'name="scope"' not in html  # not a series: nothing to choose
+    assert f'href="/bookings/{b.id}/cancel?next=/bookings"' in html  # to the confirmation step
+    confirm = text_of(client.get(f"/bookings/{b.id}/cancel?next=/bookings"))
+    assert f'action="/bookings/{b.id}/cancel"' in confirm
+    assert 'name="scope" value="series"' not in confirm  # not a series: nothing to choose
     r = client.post(f"/bookings/{b.id}/cancel")
     assert r.status_code == 302 and r.headers["Location"] == "/bookings"
     assert bookings(app)[0].status == "cancelled"
     html = text_of(client.get("/bookings"))
     assert "Cancelled: Board meeting" in html
-    assert f'action="/bookings/{b.id}/cancel"' not in html  # nothing left to cancel
+    assert f'href="/bookings/{b.id}/cancel' not in html  # nothing left to cancel
+    assert "This booking can no longer be cancelled." in text_of(client.get(f"/bookings/{b.id}/cancel"))
     # cancelling again is refused with a message, not a 500
     r = client.post(f"/bookings/{b.id}/cancel")
     assert r.status_code == 422 and "cancelled already" in text_of(r)
@@ -438,8 +441,8 @@ def test_cancel_a_series_or_one_date(client, world, app):
     client.post(f"/spaces/{world['room']}", data=book_form(world["group"], day, repeat_until=(day + timedelta(weeks=3)).isoformat()))
     rows = bookings(app)
     assert len(rows) == 4
-    html = text_of(client.get("/bookings"))
-    assert f'id="scope-series-{rows[0].id}"' in html and f'<label for="scope-series-{rows[0].id}">' in html
+    html = text_of(client.get(f"/bookings/{rows[0].id}/cancel"))
+    assert 'id="scope-series"' in html and '<label for="scope-series">' in html
     r = client.post(f"/bookings/{rows[1].id}/cancel", data={"scope": "one"})
     assert r.status_code == 302
     assert [b.status for b in bookings(app)] == ["confirmed", "cancelled", "confirmed", "confirmed"]

@@ -1,0 +1,152 @@
+"""Account pages: sign up (a volunteer or a group representative), my account (password change,
+the language, export my data, delete my account).
+
+Thin: a form, a call to commons.services, a page. The services' refusals (English, as the API
+gives them) are put back next to the fields in the page's language.
+"""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+
+from commons import services
+from commons.errors import ApiError
+from commons.extensions import limiter
+from commons.forms import DeleteAccountForm, PasswordForm, ProfileForm, SignUpForm
+from commons.views import _fresh_session
+
+bp = Blueprint("account", __name__)
+
+ROLE_LABELS = {
+    "member": _l("Group representative"),
+    "volunteer": _l("Volunteer"),
+    "staff": _l("Facility staff"),
+    "admin": _l("Administrator"),
+}
+
+
+def _field_error(field, message: str) -> None:
+    if not isinstance(field.errors, list):
+        field.errors = list(field.errors)
+    field.errors.append(message)
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def signup():
+    if current_user.is_authenticated:
+        return redirect(url_for("account.account"))
+    form = SignUpForm()
+    if form.validate_on_submit():
+        try:
+            user = services.sign_up(form.email.data, form.name.data, form.password.data, role=form.role.data)
+        except ApiError as err:
+            if "email" in err.fields:
+                _field_error(form.email, _("An account with this e-mail exists already. Sign in instead, or use another address."))
+            elif "password" in err.fields:
+                _field_error(form.password, _("The password must be at least 8 characters."))
+            else:
+                _field_error(form.role, err.message)
+        else:
+            _fresh_session()
+            login_user(user)
+            if user.role == "member":
+                flash(_("Welcome, %(name)s! You are signed in. Now register your group: then you can book.", name=user.name))
+                return redirect(url_for("groups.new_group"))
+            flash(_("Welcome, %(name)s! You are signed in.", name=user.name))
+            return redirect(url_for("account.account"))
+    return render_template("commons/signup.html", form=form), (422 if form.errors else 200)
+
+
+def _account_page(password_form: PasswordForm | None = None, status: int = 200, profile_form: ProfileForm | None = None):
+    user = current_user
+    groups = services.groups_of(user)
+    return (
+        render_template(
+            "commons/account.html",
+            user=user,
+            role=ROLE_LABELS.get(user.role, user.role),
+            groups=groups,
+            password_form=password_form or PasswordForm(formdata=None),
+            profile_form=profile_form or ProfileForm(formdata=None, obj=user),
+        ),
+        status,
+    )
+
+
+@bp.route("/account")
+@login_required
+def account():
+    return _account_page()
+
+
+@bp.route("/account/profile", methods=["POST"])
+@login_required
+def change_profile():
+    form = ProfileForm()
+    if form.validate_on_submit():
+        try:
+            services.update_profile(current_user._get_current_object(), form.name.data, form.email.data)
+        except ApiError as err:
+            if "email" in err.fields:
+                _field_error(form.email, _("Another account has this e-mail address."))
+            else:
+                _field_error(form.name, _("Give your name."))
+        else:
+            flash(_("Your details are saved."))
+            return redirect(url_for("account.account"))
+    return _account_page(status=422, profile_form=form)
+
+
+@bp.route("/account/password", methods=["POST"])
+@login_required
+def change_password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.change_password(user, form.current_password.data, form.new_password.data)
+        except ApiError as err:
+            if "current_password" in err.fields:
+                _field_error(form.current_password, _("The current password is not right."))
+            else:
+                _field_error(form.new_password, _("The password must be at least 8 characters."))
+        else:
+            # Other browsers are signed out (the session version grew); this one continues.
+            login_user(user)
+            flash(_("Your password is changed. Other browsers where you were signed in are now signed out."))
+            return redirect(url_for("account.account"))
+    return _account_page(form, 422)
+
+
+@bp.route("/account/export")
+@login_required
+def export():
+    """Everything stored about me, as a JSON file to download."""
+    data = services.export_personal_data(current_user._get_current_object())
+    body = json.dumps(data, ensure_ascii=False, indent=2)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": 'attachment; filename="commons-my-data.json"', "Cache-Control": "no-store"},
+    )
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@login_required
+def delete():
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        if not user.check_password(form.password.data):
+            _field_error(form.password, _("The password is not right."))
+        else:
+            services.erase_account(user)
+            logout_user()
+            _fresh_session()
+            flash(_("Your account and your personal data are deleted. Your groups' bookings stay, without your name."))
+            return redirect(url_for("commons.index"))
+    return render_template("commons/delete_account.html", form=form), (422 if form.errors else 200)

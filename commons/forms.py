@@ -1,0 +1,155 @@
+"""WTForms forms of the account and group pages: sign-up, password change, account deletion,
+registering a group, adding a co-representative.
+
+Labels and messages are plain English wrapped in lazy_gettext (translated in translations/). The
+forms check what a form can check; the services (commons.services) decide the rest, and the views
+put the services' refusals back next to the fields in the page's language.
+"""
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringField, TextAreaField
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
+
+MIN_PASSWORD = 8
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def plain_text(form, field):
+    """No control characters (a NUL byte cannot even be stored in PostgreSQL text)."""
+    if isinstance(field.data, str) and _CONTROL.search(field.data):
+        raise ValidationError(_l("Remove the control characters (such as NUL) from the text."))
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def email_address(form, field):
+    """Something that looks like an e-mail address (the same test as the API's)."""
+    value = (field.data or "").strip()
+    local, at, domain = value.partition("@")
+    if not at or not local or "." not in domain or " " in value:
+        raise ValidationError(_l("Give an e-mail address like name@example.fi."))
+
+
+def _email_field(label=None, **kwargs):
+    return EmailField(
+        label or _l("E-mail"),
+        validators=[DataRequired(message=_l("Give your e-mail address.")), Length(max=254), plain_text, email_address],
+        filters=[_strip],
+        **kwargs,
+    )
+
+
+def _new_password_field(label):
+    return PasswordField(
+        label,
+        description=_l("At least 8 characters. A few words in a row are easy to remember and hard to guess."),
+        validators=[
+            DataRequired(message=_l("Choose a password.")),
+            Length(min=MIN_PASSWORD, max=200, message=_l("The password must be at least 8 characters.")),
+            plain_text,
+        ],
+    )
+
+
+class SignUpForm(FlaskForm):
+    role = RadioField(
+        _l("I am signing up as"),
+        choices=[
+            SelectChoice("member", _l("A group representative: I book spaces for an association or a resident group")),
+            SelectChoice("volunteer", _l("A volunteer: I help at activities")),
+        ],
+        validators=[InputRequired(message=_l("Choose how you sign up."))],
+    )
+    name = StringField(
+        _l("Your name"),
+        validators=[DataRequired(message=_l("Give your name.")), Length(max=120), plain_text],
+        filters=[_strip],
+    )
+    email = _email_field()
+    password = _new_password_field(_l("Password"))
+    confirm = PasswordField(
+        _l("The password again"),
+        validators=[DataRequired(message=_l("Type the password again.")), EqualTo("password", message=_l("The passwords are not the same."))],
+    )
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(
+        _l("Your name"),
+        validators=[DataRequired(message=_l("Give your name.")), Length(max=120), plain_text],
+        filters=[_strip],
+    )
+    email = _email_field()
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(message=_l("Give your current password."))]
+    )
+    new_password = _new_password_field(_l("New password"))
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[
+            DataRequired(message=_l("Type the new password again.")),
+            EqualTo("new_password", message=_l("The passwords are not the same.")),
+        ],
+    )
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(
+        _l("Your password"),
+        description=_l("To be sure it is you, give your password."),
+        validators=[DataRequired(message=_l("Give your password."))],
+    )
+
+
+GROUP_KIND_LABELS = {
+    "association": _l("A registered association"),
+    "resident_group": _l("An informal resident group"),
+}
+
+
+class GroupForm(FlaskForm):
+    name = StringField(
+        _l("The group's name"),
+        validators=[DataRequired(message=_l("Give the group's name.")), Length(max=120, message=_l("At most 120 characters.")), plain_text],
+        filters=[_strip],
+    )
+    kind = RadioField(
+        _l("What kind of group"),
+        choices=[SelectChoice(k, v) for k, v in GROUP_KIND_LABELS.items()],
+        validators=[InputRequired(message=_l("Choose what kind of group it is."))],
+    )
+    district = StringField(
+        _l("District"),
+        description=_l("Where the group is active, e.g. Kallio."),
+        validators=[DataRequired(message=_l("Give the district.")), Length(max=120, message=_l("At most 120 characters.")), plain_text],
+        filters=[_strip],
+    )
+    registration_number = StringField(
+        _l("Registration number (optional)"),
+        description=_l("Registered associations: the number in the register of associations, e.g. 123.456."),
+        validators=[Optional(), Length(max=40, message=_l("At most 40 characters.")), plain_text],
+        filters=[_strip],
+    )
+    description = TextAreaField(
+        _l("What the group does (optional)"),
+        validators=[Optional(), Length(max=4000, message=_l("At most 4000 characters.")), plain_text],
+        filters=[_strip],
+    )
+
+
+class InviteForm(FlaskForm):
+    email = _email_field(
+        _l("Their e-mail"),
+        description=_l("They need an account first: ask them to sign up, then add them here."),
+    )

@@ -1,0 +1,174 @@
+"""No English left on a Finnish or Swedish page: every page of the public, account and group flows
+(and their error states) is rendered in fi and sv, and none of the app's English texts (the msgids
+of the catalogs) may appear in what a person sees or hears (text, labels, aria-label, title, alt,
+button values). Data (names, titles people typed) is not checked: it is written in Finnish here."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from tests.conftest import PASSWORD, next_weekday
+
+ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
+
+
+class Visible(HTMLParser):
+    """The texts of a page a person sees or a screen reader reads (not <script>/<style>, not the
+    language switch's own names, which are in their own languages)."""
+
+    ATTRS = ("aria-label", "title", "alt", "placeholder")
+
+    def __init__(self):
+        super().__init__()
+        self.texts: list[str] = []
+        self._skip = 0
+        self._stack: list[bool] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        skip = tag in ("script", "style", "title") or (tag != "html" and "lang" in a)
+        if tag not in ("input", "meta", "link", "br", "img", "hr"):
+            self._stack.append(skip)
+            self._skip += skip
+        if self._skip or skip:
+            return
+        for name in self.ATTRS:
+            if a.get(name):
+                self.texts.append(a[name])
+        if tag == "input" and a.get("type") in ("submit", "button") and a.get("value"):
+            self.texts.append(a["value"])
+
+    def handle_endtag(self, tag):
+        if tag not in ("input", "meta", "link", "br", "img", "hr") and self._stack:
+            self._skip -= self._stack.pop()
+
+    def handle_data(self, data):
+        if not self._skip and data.strip():
+            self.texts.append(" ".join(data.split()))
+
+
+def english_texts(lang: str) -> tuple[set[str], list[str]]:
+    """(whole texts, fragments): the catalog's English msgids whose translation differs."""
+    with (ROOT / "translations" / lang / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        catalog = read_po(f)
+    whole, fragments = set(), []
+    for m in catalog:
+        if not m.id:
+            continue
+        ids = m.id if isinstance(m.id, (tuple, list)) else (m.id,)
+        strings = m.string if isinstance(m.string, (tuple, list)) else (m.string,)
+        for text in ids:
+            if text in strings:
+                continue  # the same in both languages (e.g. "piano")
+            if not PLACEHOLDER.search(text):
+                whole.add(text)
+            for part in PLACEHOLDER.split(text):
+                part = part.strip(" :,.()")
+                if len(part) >= 12 and " " in part:
+                    fragments.append(part)
+    return whole, fragments
+
+
+def english_left(page_html: str, lang: str) -> list[str]:
+    parser = Visible()
+    parser.feed(page_html)
+    whole, fragments = english_texts(lang)
+    found = []
+    for text in parser.texts:
+        if text in whole or text.rstrip("…") in whole:
+            found.append(text)
+            continue
+        found += [f"{f!r} in {text!r}" for f in fragments if f in text]
+    return found
+
+
+@pytest.fixture
+def world(app, make_facility, make_space, make_group, make_user):
+    kallio = make_facility(name="Kallion kirjasto", district="Kallio")
+    room = make_space(facility_id=kallio, name="Lukupiiri", accessibility=["step_free_access"], equipment=["piano"],
+                      buffer_minutes=15, weekly_quota_minutes=600)
+    hall = make_space(facility_id=kallio, name="Sali", requires_approval=True)
+    group = make_group(name="Kallion asukkaat")
+    other = make_group(name="Toinen ryhmä")
+    rep = make_user(groups=[group], name="Riikka", email="riikka@example.fi")
+    day = next_weekday(1)
+    for space, title in ((room, "Hallituksen kokous"), (hall, "Kevätjuhla")):
+        r = rep.post("/bookings", {"space_id": space, "group_id": group, "title": title, "start": f"{day}T18:00",
+                                   "end": f"{day}T20:00", "public_title": True, "rrule": "FREQ=WEEKLY;COUNT=3"})
+        assert r.status_code == 201, r.get_json()
+    first = r.get_json()["bookings"][0]["id"] if "bookings" in r.get_json() else r.get_json()["id"]
+    return dict(room=room, hall=hall, group=group, other=other, rep=rep, day=day, booking=first)
+
+
+def pages(client, world):
+    """(name, response) of every page of the flows, in the client's language."""
+    day = world["day"]
+    yield "front", client.get("/")
+    yield "sign-in", client.get("/login")
+    yield "sign-in error", client.post("/login", data={"email": "x@example.fi", "password": "väärä"})
+    yield "sign-up", client.get("/signup")
+    yield "sign-up errors", client.post("/signup", data={"email": "ei-osoite", "password": "lyhyt", "confirm": "x"})
+    yield "search", client.get("/spaces")
+    yield "search results", client.get("/spaces", query_string={"date": day.isoformat(), "start": "18:00", "end": "19:00",
+                                                                 "accessibility": "step_free_access"})
+    yield "search errors", client.get("/spaces", query_string={"date": "2027-13-40", "start": "x", "min_capacity": "y"})
+    yield "space", client.get(f"/spaces/{world['room']}?week={day.isocalendar()[0]}-W{day.isocalendar()[1]:02d}")
+    yield "404", client.get("/ei-ole")
+    r = client.post("/login", data={"email": world["rep"].email, "password": PASSWORD})
+    assert r.status_code == 302
+    yield "space signed in", client.get(f"/spaces/{world['room']}")
+    yield "booking errors", client.post(f"/spaces/{world['room']}", data={"group": str(world["group"]), "title": "",
+                                                                           "date": "x", "start": "", "end": "25:00",
+                                                                           "attendees": "0", "on_conflict": "reject"})
+    yield "booking conflict", client.post(f"/spaces/{world['room']}", data={
+        "group": str(world["group"]), "title": "Päällekkäin", "date": day.isoformat(), "start": "19:00", "end": "20:00",
+        "attendees": "3", "on_conflict": "reject"})
+    yield "my bookings", client.get("/bookings")
+    yield "my bookings past", client.get("/bookings", query_string={"when": "past", "status": "cancelled"})
+    yield "my bookings bad filter", client.get("/bookings", query_string={"when": "eilen"})
+    yield "cancel step", client.get(f"/bookings/{world['booking']}/cancel")
+    yield "account", client.get("/account")
+    yield "password errors", client.post("/account/password", data={"current_password": "väärä", "new_password": "uusi pitkä salasana",
+                                                                    "confirm": "uusi pitkä salasana"})
+    yield "profile errors", client.post("/account/profile", data={"name": "", "email": "ei-osoite"})
+    yield "delete account", client.get("/account/delete")
+    yield "my groups", client.get("/groups/mine")
+    yield "new group", client.get("/groups/new")
+    yield "new group errors", client.post("/groups/new", data={"name": "", "kind": "yritys", "district": ""})
+    yield "group", client.get(f"/groups/{world['group']}")
+    yield "group pending", client.get(f"/groups/{world['group']}", query_string={"status": "pending"})
+    yield "invite error", client.post(f"/groups/{world['group']}/representatives", data={"email": "ei.ketaan@example.fi"})
+    yield "403", client.get(f"/groups/{world['other']}")
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv"])
+def test_no_english_is_left_on_the_pages(app, world, lang):
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = lang
+    seen = 0
+    problems = {}
+    for name, response in pages(client, world):
+        assert response.status_code < 500, name
+        body = response.get_data(as_text=True)
+        assert f'<html lang="{lang}">' in body, name
+        left = english_left(body, lang)
+        if left:
+            problems[name] = left
+        seen += 1
+    assert seen >= 25
+    assert not problems, f"English left on {lang} pages: {problems}"
+
+
+def test_the_check_finds_english(app, world):
+    """The check itself: an English page is full of English texts."""
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    body = client.get("/").get_data(as_text=True)
+    left = english_left(body, "fi")
+    assert "Find a free space" in left and len(left) > 10
