@@ -62,7 +62,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     import commons.auth  # noqa: F401
     import commons.models  # noqa: F401
     import spaces.models  # noqa: F401
+    import calendars.models  # noqa: F401
 
+    from calendars.api import bp as calendars_api
+    from calendars.views import bp as calendars_pages
     from commons.api import authenticate_and_check_csrf, bp as commons_api
     from commons.cli import register_cli
     from commons.views import bp as commons_pages
@@ -73,16 +76,19 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.url_map.converters["int"] = IdConverter  # before any rule with <int:...> is added
     # The one visible list of blueprints. JSON APIs check CSRF themselves for browser-session
     # callers (commons.api.authenticate_and_check_csrf); Bearer-token callers need none.
-    for blueprint in (commons_api, spaces_api):
+    for blueprint in (commons_api, spaces_api, calendars_api):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
-    for blueprint in (commons_pages, spaces_pages, staff_pages):
+    for blueprint in (commons_pages, spaces_pages, staff_pages, calendars_pages):
         app.register_blueprint(blueprint)
     app.before_request(authenticate_and_check_csrf)
 
     from spaces import register_personal_data_hooks
 
     register_personal_data_hooks()
+    from calendars import register_hooks as register_calendar_hooks
+
+    register_calendar_hooks()
     register_error_handlers(app)
     register_cli(app)
 
