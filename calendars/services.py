@@ -94,8 +94,9 @@ def _location(space: Space) -> str:
 
 
 def _last_modified(stamp: datetime | None, moments: list[datetime], now: datetime) -> datetime:
-    """The newest of the calendar's stamp and its items' own times, never later than now."""
-    latest = max([m for m in moments if m is not None] + ([stamp] if stamp else []), default=datetime(2000, 1, 1, tzinfo=timezone.utc))
+    """The calendar's change stamp (bumped with every change, deletions included); for data older
+    than the stamps, its items' own newest time. Never later than now."""
+    latest = stamp or max((m for m in moments if m is not None), default=datetime(2000, 1, 1, tzinfo=timezone.utc))
     return min(latest, max(now, utcnow()))
 
 
@@ -154,7 +155,6 @@ def space_feed(space_id: int, lang: str, now: datetime | None = None) -> Feed:
     return Feed(body, _last_modified(_stamp("space", space.id), moments, now), name)
 
 
-STATUS_WORDS = {"pending": "Waiting for the staff's approval", "confirmed": "Confirmed"}
 
 
 def group_feed(group: Group, lang: str, now: datetime | None = None) -> Feed:
