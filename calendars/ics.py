@@ -13,6 +13,7 @@ becomes a VEVENT of its own, so a client never shows a date that is not booked.
 """
 from __future__ import annotations
 
+import functools
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -84,13 +85,20 @@ def escape(text: str) -> str:
     )
 
 
+_CONTROL = {c: None for c in list(range(32)) + [127] if chr(c) not in "\n\t"}
+
+
 def _clean(text: str) -> str:
-    # Control characters other than newline are not allowed in TEXT values.
-    return "".join(ch for ch in text if ch in "\n\t" or ord(ch) >= 32 and ord(ch) != 127)
+    # Control characters other than newline and tab are not allowed in TEXT values.
+    return text if text.isprintable() else text.translate(_CONTROL)
 
 
 def fold(line: str) -> str:
     """Fold a content line at 75 octets (RFC 5545 3.1), never inside a UTF-8 character."""
+    if line.isascii():
+        if len(line) <= 75:
+            return line
+        return "\r\n ".join([line[:75]] + [line[i : i + 74] for i in range(75, len(line), 74)])
     raw = line.encode("utf-8")
     if len(raw) <= 75:
         return line
@@ -118,6 +126,7 @@ def prop(name: str, value: str, **params: str) -> str:
     return fold(f"{head}:{value}")
 
 
+@functools.lru_cache(maxsize=4096)
 def text_prop(name: str, value: str) -> str:
     return prop(name, escape(_clean(value)))
 
