@@ -23,7 +23,7 @@ from dateutil.rrule import rrulestr
 
 PRODID = "-//Commons//Calendar feeds 1.0//EN"
 ACTIVE = ("pending", "confirmed")
-ICS_STATUS = {"pending": "TENTATIVE", "confirmed": "CONFIRMED"}
+ICS_STATUS = {"pending": "TENTATIVE", "confirmed": "CONFIRMED", "cancelled": "CANCELLED", "rejected": "CANCELLED", "expired": "CANCELLED"}
 
 
 # --- Plain values in -------------------------------------------------------------------------------
@@ -453,8 +453,11 @@ def build_calendar(
     items: list[Item] = (),
     series_rules: dict[int, str] | None = None,
     closures: list[ClosureItem] = (),
+    include_cancelled: bool = False,
 ) -> bytes:
-    """The whole VCALENDAR as UTF-8 bytes with CRLF line ends."""
+    """The whole VCALENDAR as UTF-8 bytes with CRLF line ends. Feeds leave cancelled single
+    bookings out (a subscribed client drops them); `include_cancelled` writes them as
+    STATUS:CANCELLED instead (for a download or an e-mail that updates an imported event)."""
     series_rules = series_rules or {}
     years = _Years()
     keyed: list[tuple[datetime, str, list[str]]] = []
@@ -471,7 +474,7 @@ def build_calendar(
             keyed.append((_block_start(block, rows), block[1], block))
         singles += strays
     for it in singles:
-        if it.status in ACTIVE:
+        if it.status in ACTIVE or include_cancelled:
             block = _single(it, info.domain, years)
             keyed.append((it.start, block[1], block))
     for c in closures:
@@ -538,13 +541,14 @@ def _booking_item(b) -> Item:
 
 
 def booking_ics(bookings, domain: str | None = None, name: str | None = None) -> bytes:
-    """Single events ("Add to calendar", e-mail attachments): each booking as a VEVENT of its own,
-    with its real title, status and place. Cancelled or rejected bookings are left out. Needs the
-    bookings' space (and facility, group) loaded; `domain` defaults to the app's calendar domain."""
+    """Single events ("Add to calendar", e-mail attachments): each booking as a VEVENT of its own
+    (UID booking-<id>@<domain>, its SEQUENCE), with its real title, status and place; a cancelled,
+    rejected or expired booking as STATUS:CANCELLED, so a calendar that imported it updates it.
+    Needs the bookings' space (and facility, group) loaded; `domain` defaults to the app's."""
     if domain is None:
         from calendars.services import calendar_domain
 
         domain = calendar_domain()
     items = [_booking_item(b) for b in bookings]
     title = name or (items[0].summary if len(items) == 1 else "Commons")
-    return build_calendar(CalendarInfo(name=title, domain=domain, refresh=None), items)
+    return build_calendar(CalendarInfo(name=title, domain=domain, refresh=None), items, include_cancelled=True)

@@ -44,6 +44,9 @@ def scene(world, make_user, make_group):
     readers = make_group(name="Quiet Readers", verified=False)
     reader = make_user(groups=[readers])
     book(reader, space, readers, local(single_day, "15:00"), local(single_day, "16:30"), title="Reading circle")
+    # its weekly requests, one date approved by the staff: a CONFIRMED override in a TENTATIVE series
+    asked = book(reader, space, readers, local(spring, "10:00"), local(spring, "11:00"), title="Readers", rrule="FREQ=WEEKLY;COUNT=3")
+    assert staff.post(f"/bookings/{asked['occurrences'][1]['id']}/approve").status_code == 200
     # closures: two whole days and an afternoon
     assert staff.post(f"/spaces/{space}/closures", {"start": local(spring + timedelta(days=3), "00:00"), "end": local(spring + timedelta(days=5), "00:00"), "reason": "Easter"}).status_code == 201
     assert staff.post(f"/spaces/{space}/closures", {"start": local(spring + timedelta(days=2), "12:00"), "end": local(spring + timedelta(days=2), "16:00"), "reason": "Floor, cleaning"}).status_code == 201
@@ -71,11 +74,12 @@ def test_the_public_feed_reads_the_same_in_every_parser(scene, client, tmp_path)
     assert "RRULE:FREQ=WEEKLY" in text and "EXDATE;TZID=Europe/Helsinki:" in text
     assert "RECURRENCE-ID;TZID=Europe/Helsinki:" in text and "BEGIN:VTIMEZONE" in text
     expected = _expected(staff, space_id=space)
-    assert len(expected) == 6 - 1 + 6 + 1 + 1  # series minus the cancelled date, the single, the request
+    assert len(expected) == 6 - 1 + 6 + 1 + 1 + 3  # series minus the cancelled date, the single, the requests
     for name, occurrences in _parsers(body, tmp_path).items():
         assert as_pairs(occurrences) == expected, name
         closures = sorted((o["start"], o["end"], o["summary"]) for o in occurrences if o["uid"].startswith("closure-"))
         assert len(closures) == 2, name
+        assert sum(o["status"] == "CONFIRMED" for o in occurrences if o["uid"].startswith("series-3@")) == 1, name
         assert closures[0][2] == "Closed: Floor, cleaning" and closures[1][2] == "Closed: Easter", name
         assert {o["summary"] for o in occurrences if o["uid"].startswith(("booking-", "series-"))} == {"Choir", "Reserved"}, name
 

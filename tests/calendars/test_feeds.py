@@ -307,6 +307,10 @@ def test_booking_ics_is_reusable(world, app):
         body = booking_ics(bookings_by_ids([o["id"] for o in b["occurrences"]]))
     assert isinstance(body, bytes)
     assert len(_events(body)) == 2
+    assert rep.post(f"/bookings/{b['id']}/cancel").status_code == 200
+    with app.test_request_context():
+        [ev] = _events(booking_ics(bookings_by_ids([b["id"]])))
+    assert str(ev["STATUS"]) == "CANCELLED" and int(ev["SEQUENCE"]) == 1
 
 
 # --- Queries ---------------------------------------------------------------------------------------------
