@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -49,16 +49,12 @@ def touch(session: Session, scopes: set[tuple[str, int]]) -> None:
     rows = [{"scope": s, "scope_id": i, "changed_at": now} for s, i in sorted(scopes)]
     if conn.dialect.name == "postgresql":
         stmt = pg_insert(table).values(rows)
-        from sqlalchemy import func
-
         stmt = stmt.on_conflict_do_update(
             index_elements=["scope", "scope_id"],
             set_={"changed_at": func.greatest(table.c.changed_at, stmt.excluded.changed_at)},
         )
     else:
         stmt = sqlite_insert(table).values(rows)
-        from sqlalchemy import func
-
         stmt = stmt.on_conflict_do_update(
             index_elements=["scope", "scope_id"],
             set_={"changed_at": func.max(table.c.changed_at, stmt.excluded.changed_at)},

@@ -1,6 +1,7 @@
 """Feed tokens (secret personal feed links) and the "calendar changed at" stamps behind Last-Modified."""
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -50,8 +51,6 @@ class FeedToken(db.Model):
     def derive(seed: str, secret_key: str | bytes) -> str:
         key = secret_key.encode() if isinstance(secret_key, str) else secret_key
         digest = hmac.new(key, b"commons-feed:" + seed.encode(), hashlib.sha256).digest()
-        import base64
-
         return base64.urlsafe_b64encode(digest).decode().rstrip("=")  # 256 bits, 43 characters
 
     @staticmethod
