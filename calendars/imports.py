@@ -18,7 +18,9 @@ import recurring_ical_events
 import x_wr_timezone
 
 MAX_CLOSURE = timedelta(days=400)
-MAX_EVENTS = 5000
+MAX_EVENTS = 5000  # VEVENTs in one file
+MAX_DATES_PER_EVENT = 1000  # e.g. a daily event for the whole window fits; FREQ=MINUTELY does not
+MAX_CLOSURES = 5000  # closures from one import
 DEFAULT_REASON = "Closed (imported from a calendar)"
 
 
@@ -139,10 +141,22 @@ def parse(data: bytes, tz: ZoneInfo, lo: datetime, hi: datetime) -> Parsed:
             sub.add_component(z)
         for e in group:
             sub.add_component(e)
+        if len(out) >= MAX_CLOSURES:
+            skipped.append(Skipped(uid, f"one import makes at most {MAX_CLOSURES} closures: import the rest in another file"))
+            continue
+        occurrences = []
         try:
-            occurrences = list(recurring_ical_events.of(sub).between(lo, hi))
+            for occ in recurring_ical_events.of(sub).after(lo):  # lazily: a rule may repeat every minute
+                if _instant(occ["DTSTART"].dt, tz) >= hi:
+                    break
+                occurrences.append(occ)
+                if len(occurrences) > MAX_DATES_PER_EVENT:
+                    break
         except Exception as exc:  # a rule or date the expander cannot use
             skipped.append(Skipped(uid, _short(f"its dates could not be worked out ({exc})")))
+            continue
+        if len(occurrences) > MAX_DATES_PER_EVENT:
+            skipped.append(Skipped(uid, f"it repeats more than {MAX_DATES_PER_EVENT} times in the import window"))
             continue
         if not occurrences:
             skipped.append(Skipped(uid, "no dates between the start of today and the end of the import window"))

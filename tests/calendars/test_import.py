@@ -214,3 +214,13 @@ def test_the_import_page_needs_the_csrf_token(world, app, monkeypatch):
     r = client.post(f"/staff/spaces/{space}/import", data={"file": (io.BytesIO(data), "h.ics")}, content_type="multipart/form-data")
     assert r.status_code == 400  # refused before anything is read
     assert staff.get(f"/spaces/{space}/closures").get_json() == []
+
+
+def test_a_rule_that_repeats_too_often_is_skipped_quickly(world):
+    space, group, rep, staff, _ = world
+    d = next_weekday(0, 2)
+    data = ics(vevent("minutely@x", f"DTSTART:{ymd(d)}T100000Z", f"DTEND:{ymd(d)}T100100Z", "RRULE:FREQ=MINUTELY", "SUMMARY:Spam"),
+               vevent("daily@x", f"DTSTART;VALUE=DATE:{ymd(d)}", "RRULE:FREQ=DAILY;COUNT=30", "SUMMARY:Month off"))
+    out = post_ics(staff, space, data).get_json()
+    assert out["imported"] == 30
+    assert [s["uid"] for s in out["skipped"]] == ["minutely@x"] and "more than 1000" in out["skipped"][0]["reason"]
