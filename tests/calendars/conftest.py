@@ -19,7 +19,7 @@ EXPAND_JS = Path(__file__).with_name("expand_ics.mjs")
 def world(make_user, make_group, make_space, make_facility):
     """(space id, group id, representative Api, staff Api, facility id)."""
     facility = make_facility()
-    space = make_space(facility_id=facility, name="Hall")
+    space = make_space(facility_id=facility, name="Hall", horizon_days=800)  # DST dates up to a year and more ahead
     group = make_group(name="Kallio Knitters")
     rep = make_user(groups=[group], name="Riikka Rep", email="riikka@example.fi")
     staff = make_user(role="staff", facilities=[facility], name="Sami Staff")
@@ -128,5 +128,9 @@ def as_pairs(occurrences: list[dict], prefix: tuple[str, ...] = ("booking-", "se
     return sorted((o["start"], o["end"], o["status"]) for o in occurrences if o["uid"].startswith(prefix))
 
 
-def day_after(d: date, n: int) -> date:
-    return d + timedelta(days=n)
+def soon(days: int) -> date:
+    """A date `days` from today (Helsinki): DST dates are looked for after it, so that the dates
+    a test books before a clock change are never in the past, whatever the day the tests run."""
+    from tests.conftest import HELSINKI
+
+    return datetime.now(HELSINKI).date() + timedelta(days=days)

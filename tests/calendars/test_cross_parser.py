@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.calendars.conftest import as_pairs, book, ical_js, recurring_ical_events_occurrences, vobject_occurrences
+from tests.calendars.conftest import as_pairs, book, ical_js, recurring_ical_events_occurrences, soon, vobject_occurrences
 from tests.conftest import HELSINKI, local, next_dst_end, next_dst_start
 
 LO = datetime(2000, 1, 1, tzinfo=timezone.utc)
@@ -23,9 +23,9 @@ def _utc(text: str) -> str:
 @pytest.fixture
 def scene(world, make_user, make_group):
     space, group, rep, staff, facility = world
-    autumn = next_dst_end() - timedelta(days=19)  # a Tuesday three weeks before the clocks go back
+    autumn = next_dst_end(soon(30)) - timedelta(days=19)  # a Tuesday three weeks before the clocks go back
     autumn -= timedelta(days=(autumn.weekday() - 1) % 7)
-    spring = next_dst_start() - timedelta(days=17)
+    spring = next_dst_start(soon(30)) - timedelta(days=17)
     spring -= timedelta(days=(spring.weekday() - 3) % 7)  # a Thursday
     a = book(rep, space, group, local(autumn, "18:00"), local(autumn, "20:00"), title="Choir", rrule="FREQ=WEEKLY;COUNT=6", public_title=True)
     b = book(rep, space, group, local(spring, "17:00"), local(spring, "19:00"), title="Board, meeting; notes\\here", rrule="FREQ=WEEKLY;COUNT=6")
@@ -110,8 +110,8 @@ def test_a_daily_series_through_the_spring_change_at_an_early_hour(world, client
     """03:30 does not exist on the night the clocks go forward: that date is refused, and the feed
     must not let any parser invent it."""
     space, group, rep, staff, facility = world
-    early = make_space(facility_id=facility, hours={d: [("00:00", "24:00")] for d in range(7)})
-    day = next_dst_start() - timedelta(days=2)
+    early = make_space(facility_id=facility, hours={d: [("00:00", "24:00")] for d in range(7)}, horizon_days=800)
+    day = next_dst_start(soon(10)) - timedelta(days=2)
     r = rep.post("/bookings", {"space_id": early, "group_id": group, "title": "Night owls", "start": local(day, "03:30"),
                               "end": local(day, "04:30"), "rrule": "FREQ=DAILY;COUNT=5", "on_conflict": "skip"})
     assert r.status_code == 201, r.get_json()
@@ -135,16 +135,17 @@ def test_the_comparison_catches_a_wrong_vtimezone(scene, client, tmp_path):
 
 @pytest.mark.parametrize(
     "rrule",
-    ["FREQ=WEEKLY;BYDAY=MO,WE;COUNT=7", "FREQ=WEEKLY;INTERVAL=2;UNTIL=20280101", "FREQ=MONTHLY;BYDAY=2TU;COUNT=5",
+    ["FREQ=WEEKLY;BYDAY=MO,WE;COUNT=7", "FREQ=WEEKLY;INTERVAL=2;UNTIL={until}", "FREQ=MONTHLY;BYDAY=2TU;COUNT=5",
      "FREQ=MONTHLY;BYMONTHDAY=31;COUNT=4", "FREQ=DAILY;INTERVAL=3;COUNT=9"],
 )
 def test_other_series_shapes_read_the_same_everywhere(world, client, tmp_path, rrule):
     """The dates the RRULE gives from the first booked date equal the booked ones, in every parser
     (also when the first requested date was skipped, and with UNTIL as a date)."""
     space, group, rep, staff, _ = world
-    start = next_dst_start() - timedelta(days=30)
+    start = next_dst_start(soon(40)) - timedelta(days=30)
     start -= timedelta(days=start.weekday())  # a Monday
     blocker = book(rep, space, group, local(start, "18:00"), local(start, "19:00"), title="In the way")
+    rrule = rrule.format(until=(start + timedelta(days=120)).strftime("%Y%m%d"))  # UNTIL as a date
     r = rep.post("/bookings", {"space_id": space, "group_id": group, "title": "Series", "start": local(start, "18:00"),
                               "end": local(start, "19:30"), "rrule": rrule, "on_conflict": "skip"})
     assert r.status_code == 201, r.get_json()

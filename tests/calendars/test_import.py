@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from tests.calendars.conftest import book
+from tests.calendars.conftest import book, soon
 from tests.conftest import HELSINKI, local, next_dst_start, next_weekday
 
 
@@ -67,7 +67,7 @@ def test_all_day_timed_and_recurring_events_become_closures(world):
 
 def test_google_x_wr_timezone_and_a_weekly_series_across_dst(world):
     space, group, rep, staff, _ = world
-    start = next_dst_start() - timedelta(days=14)  # a Sunday two weeks before the spring change
+    start = next_dst_start(soon(20)) - timedelta(days=14)  # a Sunday two weeks before the spring change
     data = ics(
         vevent("g1@google.com", f"DTSTART:{ymd(start)}T160000Z", f"DTEND:{ymd(start)}T170000Z", "RRULE:FREQ=WEEKLY;COUNT=4", "SUMMARY:Sauna evening"),
         head="X-WR-TIMEZONE:Europe/Helsinki\r\nX-WR-CALNAME:City\r\n",
