@@ -63,8 +63,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     import commons.auth  # noqa: F401
     import commons.models  # noqa: F401
     import spaces.models  # noqa: F401
+    import calendars.models  # noqa: F401
 
     from commons.admin_views import bp as admin_pages
+    from calendars.api import bp as calendars_api
+    from calendars.views import bp as calendars_pages
     from commons.api import authenticate_and_check_csrf, bp as commons_api
     from commons.cli import register_cli
     from commons.account_views import bp as account_pages
@@ -79,10 +82,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.url_map.converters["int"] = IdConverter  # before any rule with <int:...> is added
     # The one visible list of blueprints. JSON APIs check CSRF themselves for browser-session
     # callers (commons.api.authenticate_and_check_csrf); Bearer-token callers need none.
-    for blueprint in (commons_api, spaces_api, reports_api):
+    for blueprint in (commons_api, spaces_api, reports_api, calendars_api):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
-    for blueprint in (commons_pages, spaces_pages, staff_pages, admin_pages, report_pages, account_pages, group_pages):
+    for blueprint in (commons_pages, spaces_pages, staff_pages, admin_pages, report_pages, account_pages, group_pages, calendars_pages):
         app.register_blueprint(blueprint)
     app.before_request(authenticate_and_check_csrf)
 
@@ -92,6 +95,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from spaces import register_jobs
 
     register_jobs()
+    from calendars import register_hooks as register_calendar_hooks
+
+    register_calendar_hooks()
     register_error_handlers(app)
     register_cli(app)
 

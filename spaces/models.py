@@ -90,7 +90,10 @@ class Closure(db.Model):
     """A time the space cannot be booked (holiday, maintenance)."""
 
     __tablename__ = "closures"
-    __table_args__ = (Index("ix_closures_space_start", "space_id", "start_at", "end_at"),)
+    __table_args__ = (
+        Index("ix_closures_space_start", "space_id", "start_at", "end_at"),
+        Index("ix_closures_space_source_uid", "space_id", "source_uid"),  # .ics re-imports (calendars)
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"))
@@ -146,6 +149,8 @@ class Booking(db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sequence: Mapped[int] = mapped_column(Integer, default=0)  # iCalendar SEQUENCE: grows on each change
     no_show: Mapped[bool | None] = mapped_column(Boolean)  # staff recorded: True the group did not come; None not recorded
+    # A moved occurrence's start before its first move: its RECURRENCE-ID in calendar feeds.
+    original_start: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -15,11 +15,9 @@ A series is one message listing its dates, never one per date.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
-from urllib.parse import urlsplit
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import force_locale, lazy_gettext as _l
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import joinedload
@@ -112,41 +110,16 @@ def _batches(bookings: list[Booking]) -> list[list[Booking]]:
     return list(groups.values())
 
 
-# --- The .ics attachment (a small private builder; calendars.ics will replace it) -------------------
-
-
-def _uid_domain() -> str:
-    return urlsplit(current_app.config["PUBLIC_URL"]).hostname or "commons.localhost"
+# --- The .ics attachment --------------------------------------------------------------------------
 
 
 def _ics(bookings: list[Booking], now: datetime) -> Attachment:
-    from icalendar import Calendar, Event
+    """The same events as the calendar feeds (calendars.ics: same UIDs, SEQUENCE, VTIMEZONE), so a
+    calendar that imported the attachment updates the event when a later message or feed changes it."""
+    from calendars.ics import booking_ics
 
-    cal = Calendar()
-    cal.add("prodid", "-//Commons//Bookings//EN")
-    cal.add("version", "2.0")
-    cal.add("method", "PUBLISH")
-    domain = _uid_domain()
-    for b in bookings:
-        tz = ZoneInfo(b.space.timezone)
-        facility = b.space.facility
-        ev = Event()
-        ev.add("uid", f"booking-{b.id}@{domain}")
-        ev.add("dtstamp", now)
-        ev.add("dtstart", b.start_at.astimezone(tz))
-        ev.add("dtend", b.end_at.astimezone(tz))
-        ev.add("summary", b.title)
-        ev.add("location", f"{b.space.name}, {facility.name}, {facility.address}")
-        ev.add("sequence", b.sequence)
-        ev.add("status", {"confirmed": "CONFIRMED", "pending": "TENTATIVE"}.get(b.status, "CANCELLED"))
-        ev.add("url", public_url(f"/spaces/{b.space_id}"))
-        cal.add_component(ev)
-    # VTIMEZONE rules for the years around these dates only (the default spans 1970-2038)
-    cal.add_missing_timezones(
-        first_date=bookings[0].start_at.date() - timedelta(days=366), last_date=bookings[-1].end_at.date() + timedelta(days=366)
-    )
     name = f"booking-{bookings[0].id}.ics"
-    return Attachment(cal.to_ical().decode(), name, "text/calendar; method=PUBLISH")
+    return Attachment(booking_ics(bookings).decode(), name, "text/calendar; method=PUBLISH")
 
 
 # --- Queueing ------------------------------------------------------------------------------------------

@@ -526,6 +526,50 @@ def decide(actor: User, booking_id: int, approve: bool, message: str = "", scope
     return targets
 
 
+@write_transaction
+def move_booking(actor: User, booking_id: int, start: datetime, end: datetime, now: datetime | None = None) -> Booking:
+    """Move one booking (one date of a series) to another time, checked by the same rules and
+    conflict check as a new booking. The occurrence keeps its first original start (its
+    RECURRENCE-ID in calendar feeds) and its SEQUENCE grows. A representative's move of a booking
+    that would need approval as a new one goes back to pending; staff moves keep the status."""
+    now = now or utcnow()
+    booking = get_booking(actor, booking_id)
+    space = get_space(booking.space_id)
+    staff = is_staff_of(actor, space.facility_id)
+    if not (staff or is_representative(actor, booking.group_id)):
+        raise Forbidden("Only the group's representatives or the facility's staff can move this booking.")
+    sr = space_rules(space)
+    new_start, new_end = to_utc(start, sr.tz, "start"), to_utc(end, sr.tz, "end")
+    if new_end <= new_start:
+        raise Invalid("The end must be after the start.", fields={"end": "must be after start"})
+    advisory_lock(ADVISORY_SPACE, space.id)
+    db.session.refresh(booking)
+    if booking.status not in ACTIVE_STATUSES:
+        raise ApiError(f"This booking is {booking.status}; only pending or confirmed bookings can be moved.", code="state", status=422)
+    if booking.start_at < now:
+        raise ApiError("A booking that has started or ended can no longer be moved.", code="state", status=422)
+    booked, closures = _load_busy([space.id], new_start, new_end, margin=sr.buffer, exclude_ids={booking.id})
+    used = _quota_usage(space, booking.group_id, new_start, new_end, sr)
+    own_week = rules.iso_week(booking.start_at, sr.tz)
+    if own_week in used:
+        used[own_week] -= rules.elapsed_minutes(booking.start_at, booking.end_at)
+    occurrence = rules.Interval(new_start, new_end)
+    result = rules.evaluate([occurrence], sr, now, booked[space.id], closures[space.id], used)
+    if result.problems:
+        raise refusal(result.problems, sr.tz, series=False)
+    group = get_group(booking.group_id)
+    if not staff and (space.requires_approval or not group.verified):
+        booking.status = "pending"
+    if booking.original_start is None:
+        booking.original_start = booking.start_at
+    booking.start_at, booking.end_at, booking.blocked_until = new_start, new_end, new_end + sr.buffer
+    booking.sequence += 1
+    booking.updated_at = now
+    db.session.flush()
+    notices.booking_changed(actor, [booking], now)
+    return booking
+
+
 def _set_status(targets: list[Booking], status: str, now: datetime, **values) -> None:
     """One UPDATE for all targets (a series is one statement, not one per date); SEQUENCE grows
     so calendar clients see the change. The commit that follows expires the loaded objects."""

@@ -1,0 +1,20 @@
+"""Forms of the calendars pages."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import HiddenField
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        _l("Calendar file (.ics)"),
+        validators=[FileRequired(message=_l("Choose an .ics file to import."))],
+        description=_l("For example a holiday calendar exported from Google Calendar or Outlook. At most 1 MB."),
+    )
+
+
+class RotateForm(FlaskForm):
+    kind = HiddenField()
+    group_id = HiddenField()

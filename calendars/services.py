@@ -1,0 +1,441 @@
+"""Use cases of calendars: feeds (public per space, personal per group), their secret links,
+and the .ics import that turns a file's events into closures. Writing use cases are one
+transaction each (commons.db.write_transaction)."""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import force_locale, gettext as _
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import joinedload
+
+from calendars import ics, imports
+from calendars.models import CalendarChange, FeedToken
+from commons.auth import is_representative, is_staff_of
+from commons.db import utcnow, write_transaction
+from commons.errors import ApiError, Forbidden, Invalid, NotFound
+from commons.extensions import db
+from commons.models import Group, GroupMember, User
+from spaces.models import ACTIVE_STATUSES, Booking, BookingSeries, Closure, Space
+from spaces.services import LOOKBACK, get_space
+
+WINDOW_BACK = timedelta(days=90)
+WINDOW_AHEAD = timedelta(days=548)  # 18 months
+MAX_IMPORT_BYTES = 1024 * 1024
+
+
+def calendar_domain() -> str:
+    """The domain in UIDs (booking-12@<domain>): stable whatever host name a client used."""
+    return (
+        current_app.config.get("CALENDAR_DOMAIN")
+        or os.environ.get("COMMONS_DOMAIN")
+        or current_app.config.get("SERVER_NAME")
+        or "commons.localhost"
+    ).split(":")[0]
+
+
+def window(now: datetime) -> tuple[datetime, datetime]:
+    """90 days back to 18 months ahead, on whole UTC days (so a feed is byte-identical all day)."""
+    day = datetime.combine(now.astimezone(timezone.utc).date(), time(0), tzinfo=timezone.utc)
+    return day - WINDOW_BACK, day + WINDOW_AHEAD
+
+
+@dataclass
+class Feed:
+    body: bytes
+    last_modified: datetime
+    name: str
+
+
+# --- Loading what a feed shows (a fixed number of queries) -----------------------------------------
+
+
+def _feed_bookings(where, lo: datetime, hi: datetime) -> tuple[list[Booking], dict[int, str]]:
+    """Active bookings in [lo, hi), plus every row of the series that reach into the window (so a
+    series' master can list its cancelled dates), and the series' rules: three queries."""
+    opts = (joinedload(Booking.space).joinedload(Space.facility), joinedload(Booking.group))
+    rows = list(
+        db.session.execute(
+            select(Booking)
+            .where(where, Booking.start_at < hi, Booking.start_at > lo - LOOKBACK, Booking.end_at > lo)
+            .where(or_(Booking.status.in_(ACTIVE_STATUSES), Booking.series_id.is_not(None)))
+            .options(*opts)
+        ).scalars()
+    )
+    series_ids = sorted({b.series_id for b in rows if b.series_id is not None})
+    rules: dict[int, str] = {}
+    if series_ids:
+        seen = {b.id for b in rows}
+        rows += [
+            b
+            for b in db.session.execute(
+                select(Booking).where(Booking.series_id.in_(series_ids)).options(*opts)
+            ).scalars()
+            if b.id not in seen
+        ]
+        rules = dict(db.session.execute(select(BookingSeries.id, BookingSeries.rrule).where(BookingSeries.id.in_(series_ids))).all())
+    return rows, rules
+
+
+def _stamp(scope: str, scope_id: int) -> datetime | None:
+    return db.session.execute(
+        select(CalendarChange.changed_at).where(CalendarChange.scope == scope, CalendarChange.scope_id == scope_id)
+    ).scalar_one_or_none()
+
+
+def _location(space: Space) -> str:
+    f = space.facility
+    return ", ".join(x for x in (space.name, f.name if f else "", f.address if f else "") if x)
+
+
+def _last_modified(stamp: datetime | None, moments: list[datetime], now: datetime) -> datetime:
+    """The calendar's change stamp (bumped with every change, deletions included); for data older
+    than the stamps, its items' own newest time. Never later than now."""
+    latest = stamp or max((m for m in moments if m is not None), default=datetime(2000, 1, 1, tzinfo=timezone.utc))
+    return min(latest, max(now, utcnow()))
+
+
+def space_feed(space_id: int, lang: str, now: datetime | None = None) -> Feed:
+    """The public feed of a space: bookings (the title only where the group made it public,
+    otherwise "Reserved") and closures; never who booked."""
+    now = now or utcnow()
+    space = get_space(space_id)
+    lo, hi = window(now)
+    rows, rules = _feed_bookings(Booking.space_id == space.id, lo, hi)
+    closures = list(
+        db.session.execute(
+            select(Closure).where(Closure.space_id == space.id, Closure.start_at < hi, Closure.end_at > lo)
+        ).scalars()
+    )
+    with force_locale(lang):
+        name = f"{space.name}, {space.facility.name}"
+        location = _location(space)
+        items = [
+            ics.Item(
+                id=b.id,
+                series_id=b.series_id,
+                summary=b.title if b.public_title else _("Reserved"),
+                status=b.status,
+                start=b.start_at,
+                end=b.end_at,
+                tz=space.timezone,
+                sequence=b.sequence,
+                created=b.created_at,
+                updated=b.updated_at,
+                original_start=b.original_start,
+                location=location,
+            )
+            for b in rows
+        ]
+        citems = [
+            ics.ClosureItem(
+                id=c.id,
+                summary=_("Closed: %(reason)s", reason=c.reason),
+                start=c.start_at,
+                end=c.end_at,
+                tz=space.timezone,
+                created=c.created_at,
+                location=location,
+            )
+            for c in closures
+        ]
+        info = ics.CalendarInfo(
+            name=name,
+            domain=calendar_domain(),
+            description=_("When %(space)s is booked or closed. Free of charge for resident groups.", space=name),
+            timezone=space.timezone,
+        )
+    body = ics.build_calendar(info, items, rules, citems)
+    moments = [b.updated_at for b in rows] + [c.created_at for c in closures]
+    return Feed(body, _last_modified(_stamp("space", space.id), moments, now), name)
+
+
+
+
+def group_feed(group: Group, lang: str, now: datetime | None = None) -> Feed:
+    """A group's own bookings with their real titles and status (pending as TENTATIVE)."""
+    now = now or utcnow()
+    lo, hi = window(now)
+    rows, rules = _feed_bookings(Booking.group_id == group.id, lo, hi)
+    with force_locale(lang):
+        status_words = {"pending": _("Status: waiting for the staff's approval"), "confirmed": _("Status: confirmed")}
+        items = []
+        for b in rows:
+            text = [_("Group: %(group)s", group=group.name), status_words.get(b.status, "")]
+            if b.decision_message:
+                text.append(_("Message from the staff: %(message)s", message=b.decision_message))
+            items.append(
+                ics.Item(
+                    id=b.id,
+                    series_id=b.series_id,
+                    summary=b.title,
+                    status=b.status,
+                    start=b.start_at,
+                    end=b.end_at,
+                    tz=b.space.timezone,
+                    sequence=b.sequence,
+                    created=b.created_at,
+                    updated=b.updated_at,
+                    original_start=b.original_start,
+                    description="\n".join(t for t in text if t),
+                    location=_location(b.space),
+                )
+            )
+        name = _("%(group)s: bookings", group=group.name)
+        info = ics.CalendarInfo(
+            name=name,
+            domain=calendar_domain(),
+            description=_("The bookings of %(group)s. This link is private: share it only with your group.", group=group.name),
+            timezone=current_app.config["TIMEZONE"],
+        )
+    body = ics.build_calendar(info, items, rules)
+    return Feed(body, _last_modified(_stamp("group", group.id), [b.updated_at for b in rows], now), name)
+
+
+# --- Personal feed links ------------------------------------------------------------------------------
+
+
+@dataclass
+class FeedKind:
+    """A kind of personal feed. `subjects(user)` lists (group_id or None, name) the user has one
+    of; `build(user, group_id, lang, now)` makes the feed (None: no longer theirs, a 404).
+    The volunteers package registers its kinds ("volunteer_shifts", "volunteer_matches") here."""
+
+    kind: str
+    subjects: Callable[[User], list[tuple[int | None, str]]]
+    build: Callable[[User, int | None, str, datetime], Feed | None]
+
+
+FEED_KINDS: dict[str, FeedKind] = {}
+
+
+def register_feed_kind(kind: FeedKind) -> None:
+    FEED_KINDS[kind.kind] = kind
+
+
+def _group_subjects(user: User) -> list[tuple[int | None, str]]:
+    return [
+        (gid, name)
+        for gid, name in db.session.execute(
+            select(Group.id, Group.name).join(GroupMember, GroupMember.group_id == Group.id).where(GroupMember.user_id == user.id).order_by(Group.name)
+        )
+    ]
+
+
+def _group_build(user: User, group_id: int | None, lang: str, now: datetime) -> Feed | None:
+    if group_id is None or not is_representative(user, group_id):
+        return None
+    group = db.session.get(Group, group_id)
+    return group_feed(group, lang, now) if group else None
+
+
+register_feed_kind(FeedKind("group_bookings", _group_subjects, _group_build))
+
+
+@dataclass
+class FeedLink:
+    kind: str
+    name: str
+    group_id: int | None
+    token: str
+    created_at: datetime = field(default_factory=utcnow)
+
+
+def _secret() -> str:
+    return current_app.config["SECRET_KEY"]
+
+
+def _issue(user: User, kind: str, group_id: int | None) -> FeedToken:
+    seed = FeedToken.new_seed()
+    row = FeedToken(
+        user_id=user.id,
+        kind=kind,
+        group_id=group_id,
+        slot=FeedToken.slot_of(kind, group_id),
+        seed=seed,
+        token_hash=FeedToken.hash(FeedToken.derive(seed, _secret())),
+    )
+    db.session.add(row)
+    return row
+
+
+@write_transaction
+def feed_links(user: User) -> list[FeedLink]:
+    """The user's personal feed links, one per kind and subject (created when first asked for).
+    A link whose token cannot be shown again (the SECRET_KEY changed) is replaced."""
+    existing = {
+        (t.kind, t.group_id): t for t in db.session.execute(select(FeedToken).where(FeedToken.user_id == user.id)).scalars()
+    }
+    links = []
+    for kind in FEED_KINDS.values():
+        for group_id, name in kind.subjects(user):
+            row = existing.get((kind.kind, group_id))
+            if row is not None and FeedToken.hash(FeedToken.derive(row.seed, _secret())) != row.token_hash:
+                db.session.delete(row)
+                db.session.flush()
+                row = None
+            if row is None:
+                row = _issue(user, kind.kind, group_id)
+                db.session.flush()
+            links.append(FeedLink(kind.kind, name, group_id, FeedToken.derive(row.seed, _secret()), row.created_at))
+    return links
+
+
+def token_from_url(url: str) -> str:
+    path = url.strip().split("?", 1)[0].rstrip("/")
+    last = path.rsplit("/", 1)[-1]
+    return last[: -len(".ics")] if last.endswith(".ics") else last
+
+
+@write_transaction
+def rotate_feed(user: User, kind: str | None = None, name: str | None = None, url: str | None = None) -> FeedLink:
+    """Replace one personal feed link: the old one answers 404 from this commit on."""
+    row = None
+    link_name = None
+    if url:
+        row = db.session.execute(
+            select(FeedToken).where(FeedToken.token_hash == FeedToken.hash(token_from_url(url)), FeedToken.user_id == user.id)
+        ).scalar_one_or_none()
+        if row is None:
+            raise NotFound("None of your feed links has that address (it may have been replaced already).")
+        kind = row.kind
+    if kind not in FEED_KINDS:
+        raise Invalid(f"Unknown feed kind; known: {', '.join(sorted(FEED_KINDS))}.", fields={"kind": "unknown kind"})
+    subjects = FEED_KINDS[kind].subjects(user)
+    if row is not None:
+        match = [(g, n) for g, n in subjects if g == row.group_id]
+    else:
+        wanted = (name or "").strip().casefold()
+        match = [(g, n) for g, n in subjects if n.casefold() == wanted]
+        if not match and len(subjects) == 1 and not wanted:
+            match = subjects
+    if not match:
+        raise NotFound("You have no feed of that kind and name; GET /api/v1/feeds lists yours.")
+    group_id, link_name = match[0]
+    db.session.execute(delete(FeedToken).where(FeedToken.user_id == user.id, FeedToken.slot == FeedToken.slot_of(kind, group_id)))
+    new = _issue(user, kind, group_id)
+    db.session.flush()
+    return FeedLink(kind, link_name, group_id, FeedToken.derive(new.seed, _secret()), new.created_at)
+
+
+def personal_feed(token: str, lang: str | None, now: datetime | None = None) -> Feed:
+    """The feed behind a secret link; 404 for an unknown, replaced or no longer permitted one."""
+    now = now or utcnow()
+    if not token or len(token) > 100:
+        raise NotFound("There is no feed at this address.")
+    row = db.session.execute(
+        select(FeedToken, User).join(User, User.id == FeedToken.user_id).where(FeedToken.token_hash == FeedToken.hash(token))
+    ).first()
+    if row is None or row[0].kind not in FEED_KINDS:
+        raise NotFound("There is no feed at this address. It may have been replaced with a new link.")
+    feed_token, user = row
+    language = lang or user.language or current_app.config["BABEL_DEFAULT_LOCALE"]
+    feed = FEED_KINDS[feed_token.kind].build(user, feed_token.group_id, language, now)
+    if feed is None:
+        raise NotFound("There is no feed at this address.")
+    return feed
+
+
+# --- Personal data -------------------------------------------------------------------------------------
+
+
+def export_feed_links(user: User) -> dict:
+    rows = db.session.execute(select(FeedToken).where(FeedToken.user_id == user.id).order_by(FeedToken.id)).scalars()
+    return {"calendar_feeds": [{"kind": t.kind, "group_id": t.group_id, "created_at": t.created_at.isoformat()} for t in rows]}
+
+
+def erase_feed_links(user: User) -> None:
+    """Called inside erase_account: the person's feed links stop working with the account."""
+    db.session.execute(delete(FeedToken).where(FeedToken.user_id == user.id))
+
+
+# --- Import ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    imported: int
+    updated: int
+    already_present: int
+    skipped: list[imports.Skipped]
+    affected: list[Booking]
+    tz: ZoneInfo
+    window_start: datetime
+    window_end: datetime
+
+
+def import_window(space: Space, now: datetime) -> tuple[datetime, datetime]:
+    """From the start of today (local) to the booking horizon, but at least a year ahead."""
+    tz = ZoneInfo(space.timezone)
+    today = now.astimezone(tz).date()
+    lo = datetime.combine(today, time(0), tzinfo=tz).astimezone(timezone.utc)
+    days = max(space.horizon_days, 365)
+    return lo, lo + timedelta(days=days)
+
+
+@write_transaction
+def import_closures(actor: User, space_id: int, data: bytes, now: datetime | None = None) -> ImportResult:
+    """The events of an .ics file become closures of the space (each event, or each date of a
+    recurring one, once: a second import of the same file adds nothing). Bookings that a new
+    closure hits are listed, not cancelled."""
+    now = now or utcnow()
+    space = get_space(space_id)
+    if not is_staff_of(actor, space.facility_id):
+        raise Forbidden("Only the facility's staff (or an administrator) can import closures.")
+    if len(data) > MAX_IMPORT_BYTES:
+        raise ApiError(f"The file is too large: at most {MAX_IMPORT_BYTES // 1024} KB.", code="too_large", status=413)
+    tz = ZoneInfo(space.timezone)
+    lo, hi = import_window(space, now)
+    try:
+        parsed = imports.parse(data, tz, lo, hi)
+    except imports.NotACalendar as exc:
+        raise ApiError(str(exc), code="bad_calendar", status=400) from None
+    existing = {
+        c.source_uid: c
+        for c in db.session.execute(
+            select(Closure).where(Closure.space_id == space.id, Closure.source_uid.is_not(None))
+        ).scalars()
+    }
+    imported = updated = present = 0
+    changed: list[Closure] = []
+    for cand in parsed.closures:
+        old = existing.get(cand.key)
+        if old is not None:
+            if (old.start_at, old.end_at, old.reason) == (cand.start, cand.end, cand.summary):
+                present += 1
+                continue
+            old.start_at, old.end_at, old.reason = cand.start, cand.end, cand.summary
+            updated += 1
+            changed.append(old)
+            continue
+        closure = Closure(space_id=space.id, start_at=cand.start, end_at=cand.end, reason=cand.summary, source_uid=cand.key)
+        db.session.add(closure)
+        existing[cand.key] = closure
+        changed.append(closure)
+        imported += 1
+    db.session.flush()
+    affected: list[Booking] = []
+    if changed:
+        first = min(c.start_at for c in changed)
+        last = max(c.end_at for c in changed)
+        spans = sorted((c.start_at, c.end_at) for c in changed)
+        for b in db.session.execute(
+            select(Booking)
+            .where(
+                Booking.space_id == space.id,
+                Booking.status.in_(ACTIVE_STATUSES),
+                Booking.start_at < last,
+                Booking.start_at > first - LOOKBACK,
+                Booking.end_at > first,
+            )
+            .options(joinedload(Booking.group))
+            .order_by(Booking.start_at, Booking.id)
+        ).scalars():
+            if any(s < b.end_at and b.start_at < e for s, e in spans):
+                affected.append(b)
+    return ImportResult(imported, updated, present, parsed.skipped, affected, tz, lo, hi)
