@@ -7,6 +7,7 @@ Fixtures here are loaded by tests/conftest.py (pytest_plugins), so any test modu
 from __future__ import annotations
 
 import os
+import tempfile
 import threading
 from pathlib import Path
 
@@ -18,7 +19,13 @@ AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+# Screenshots for the README go to docs/screenshots when UPDATE_SCREENSHOTS=1 (then commit them);
+# otherwise to a temporary folder, so that a test run leaves the working tree as it was.
+SCREENSHOTS = (
+    ROOT / "docs" / "screenshots"
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / "commons-screenshots"
+)
 
 @pytest.fixture
 def live_server(app, database_url):

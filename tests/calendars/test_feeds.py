@@ -74,7 +74,7 @@ def test_public_feed_hides_people_and_private_titles(world, client, make_user):
     fi = client.get(f"/calendars/spaces/{space}.ics").data.decode()  # Finnish by default
     assert "SUMMARY:Varattu" in fi
     sv = client.get(f"/calendars/spaces/{space}.ics?lang=sv").data.decode()
-    assert "SUMMARY:Reserverad" in sv
+    assert "SUMMARY:Reserverat" in sv
 
 
 def test_unknown_space_feed_is_404(client):
