@@ -5,6 +5,38 @@ import os
 import secrets
 
 
+def _development_secret(instance_path: str) -> str:
+    """Development without SECRET_KEY: a random key kept in the instance folder, made on first start.
+
+    Kept rather than random per start, because sessions and the private calendar feed links are
+    derived from it: a restart, or a second gunicorn worker, must not sign everyone out or
+    change every feed link."""
+    path = os.path.join(instance_path, "secret_key")
+    try:
+        with open(path, encoding="ascii") as f:
+            secret = f.read().strip()
+        if secret:
+            return secret
+    except FileNotFoundError:
+        pass
+    os.makedirs(instance_path, exist_ok=True)
+    secret = secrets.token_hex(32)
+    # Written under a temporary name and linked into place: two workers starting at once both end
+    # up with the one key that was linked first, never with an empty or half-written file.
+    tmp = f"{path}.{os.getpid()}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(secret)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        with open(path, encoding="ascii") as f:
+            secret = f.read().strip()
+    finally:
+        os.unlink(tmp)
+    return secret
+
+
 def from_environment(instance_path: str) -> dict:
     env = os.environ
     production = env.get("COMMONS_ENV", env.get("FLASK_ENV", "development")) == "production"
@@ -12,7 +44,7 @@ def from_environment(instance_path: str) -> dict:
     if not secret:
         if production:
             raise RuntimeError("SECRET_KEY must be set in production (COMMONS_ENV=production).")
-        secret = secrets.token_hex(32)  # development: random per start
+        secret = _development_secret(instance_path)
     database_url = env.get("DATABASE_URL") or "sqlite:///" + os.path.join(instance_path, "commons.db")
     if database_url.startswith("postgres://"):
         database_url = "postgresql+psycopg://" + database_url[len("postgres://") :]
