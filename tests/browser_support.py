@@ -71,6 +71,10 @@ def browser_page(live_server):
             context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
             page = context.new_page()
             page.set_default_timeout(15000)
+            # Assertions wait as long as actions: on a loaded 2-core CI machine 5 s (the default) is too short.
+            from playwright.sync_api import expect
+
+            expect.set_options(timeout=15000)
             yield page
             context.close()
         finally:
