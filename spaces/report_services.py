@@ -146,10 +146,11 @@ def usage_report(facility_ids: set[int] | None, start: datetime, end: datetime) 
     for space in spaces:
         sr = space_rules(space)
         win = windows[space.id]
-        fig, opened, booked = reports.space_figures(win, sr, closures[space.id], facts[space.id])
+        usage = reports.space_usage(win, sr, closures[space.id], facts[space.id])
+        fig = usage.figures
         v_minutes, v_ids = volunteers.get(space.id, (0.0, set()))
         fig.volunteer_minutes, fig.volunteers = v_minutes, set(v_ids)
-        report.buckets.add_space(opened, booked, sr.tz)
+        report.buckets.add_space(usage.opened, usage.booked, sr.tz, usage.booked_open)
         report.buckets.add_weeks(win, sr.tz)
         district = space.facility.district
         report.spaces.append(Row(fig, space, space.facility, district))
