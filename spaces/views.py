@@ -174,8 +174,9 @@ def _next_grid_time(now: datetime, tz: ZoneInfo, slot_minutes: int) -> datetime:
     return aware.astimezone(timezone.utc)
 
 
-def build_week(space: Space, year: int, week: int, now: datetime) -> list[Day]:
-    """The week as days of busy and free times, from services.availability (no names)."""
+def build_week(space: Space, year: int, week: int, now: datetime, shortest_free: int = 1) -> list[Day]:
+    """The week as days of busy and free times, from services.availability (no names). Free: only
+    what can still be booked (from now, within the space's horizon), at least `shortest_free` minutes."""
     tz = ZoneInfo(space.timezone)
     bounds = rules.week_bounds(year, week, tz)
     lo, hi, busy, free = services.availability(space, bounds.start, bounds.end, now=now)
@@ -184,6 +185,7 @@ def build_week(space: Space, year: int, week: int, now: datetime) -> list[Day]:
     booked = rules.subtract(busy, closures)
     public = services.public_titles(space.id, lo, hi)
     bookable_from = _next_grid_time(now, tz, space.slot_minutes)
+    bookable_until = now + timedelta(days=space.horizon_days)  # no booking may start later (rules.check)
     days = []
     monday = date.fromisocalendar(year, week, 1)
     for offset in range(7):
@@ -197,9 +199,9 @@ def build_week(space: Space, year: int, week: int, now: datetime) -> list[Day]:
         for iv in _clip(closed, day_lo, day_hi):
             slots.append(Slot(iv.start, iv.end, "closed", _("Closed")))
         for iv in _clip(free, day_lo, day_hi):
-            start = max(iv.start, bookable_from)  # only what can still be booked
-            if start < iv.end:
-                slots.append(Slot(start, iv.end, "free", _("Free")))
+            start, end = max(iv.start, bookable_from), min(iv.end, bookable_until)  # only what can still be booked
+            if start < end and rules.elapsed_minutes(start, end) >= shortest_free:
+                slots.append(Slot(start, end, "free", _("Free")))
         slots.sort(key=lambda s: (s.start, s.end))
         for s in slots:
             s.text = f"{_hhmm(s.start, tz, d)}–{_hhmm(s.end, tz, d)}"
