@@ -201,7 +201,7 @@ def test_every_report_page_costs_the_same_for_few_or_many_spaces_and_bookings(ap
             sid = make_space(facility_id=data.kontula)
             for d in range(4, 11):
                 add_booking(sid, data.g1 if d % 2 else data.g2, at(2027, 1, d, 9), at(2027, 1, d, 10))
-                add_booking(data.a1, data.g3, at(2027, 1, d, 16, 10 + k), at(2027, 1, d, 16, 15 + k), public=True, title=f"Club {k}")
+                add_booking(data.a1, data.g3, at(2027, 1, d, 16, 5 * k), at(2027, 1, d, 16, 5 * k + 4), public=True, title=f"Club {k}")
             add_booking(sid, data.g3, at(2027, 1, 5, 12), at(2027, 1, 5, 13), status="cancelled")
         db.session.commit()
     many = costs()
