@@ -233,8 +233,8 @@ def print_week(space_id: int):
         status = 422
     year, week = parsed
     # Free: only times a group could still book (from now, within the horizon, long enough for the
-    # shortest booking). A past week shows what was booked and closed, and says why nothing is free.
-    days = build_week(space, year, week, now, shortest_free=space.min_minutes)
+    # shortest booking, on the slot grid). A past week shows what was booked and closed, and says why nothing is free.
+    days = build_week(space, year, week, now, bookable_only=True)
     bounds = rules.week_bounds(year, week, tz)
     if bounds.end <= now:
         free_note = _("This week is over: it shows what was booked and closed; no time is free any more.")

@@ -153,3 +153,16 @@ def test_the_week_in_swedish_and_finnish(app, client, room):
     assert "09 310 80000" in sv and "Vecka" in sv
     fi = client.get(f"/spaces/{space}/print", query_string={"week": "2020-W10"}, headers={"Accept-Language": "fi"}).get_data(as_text=True)
     assert '<html lang="fi">' in fi and "This week is over" not in fi and "Viikko 10" in fi
+
+
+def test_free_times_on_paper_start_and_end_on_the_grid_after_the_changeover(app, client, make_space, make_group):
+    space = make_space(slot_minutes=30, min_minutes=60, buffer_minutes=15, hours={d: [("08:00", "20:00")] for d in range(7)})
+    group = make_group()
+    day = datetime.now(HELSINKI).date() + timedelta(days=14)
+    with app.app_context():
+        for s, e in ((at(day, 10), at(day, 11)), (at(day, 12, 30), at(day, 13, 30)), (at(day, 16), at(day, 17))):
+            add_booking(space, group, s, e).blocked_until = e + timedelta(minutes=15)
+        db.session.commit()
+    html = client.get(f"/spaces/{space}/print", query_string={"week": week_of(day)}).get_data(as_text=True)
+    # 08:00-09:45 -> 08:00-09:30; 11:15-12:15 -> 11:30-12:00, too short; 13:45-15:45 -> 14:00-15:30; 17:15-20:00 -> 17:30-20:00
+    assert slots(row(html, _heading(day)), "free") == ["08:00–09:30", "14:00–15:30", "17:30–20:00"]
