@@ -207,3 +207,26 @@ def test_every_report_page_costs_the_same_for_few_or_many_spaces_and_bookings(ap
     many = costs()
     assert many == few, list(zip([u for _, u, _ in urls], few, many))
     assert few[0] <= 6  # token, user, then spaces, opening hours, closures, bookings
+
+
+def test_open_data_is_remembered_for_a_while(app, anon, data, monkeypatch):
+    """The public open data is computed once per period every OPEN_DATA_CACHE_SECONDS (per worker)."""
+    from spaces import report_services
+
+    monkeypatch.setitem(app.config, "OPEN_DATA_CACHE_SECONDS", 300)  # the tests' app has it off
+    monkeypatch.setitem(app.extensions, "commons.open_data_cache", {})
+    first = anon.get("/reports/open-data", **WINDOW).get_json()
+    with app.app_context():
+        add_booking(data.b1, data.g3, at(2027, 1, 5, 10), at(2027, 1, 5, 12))
+        db.session.commit()
+    with count_queries(app) as queries:
+        assert anon.get("/reports/open-data", **WINDOW).get_json() == first
+    assert queries == []  # not even one: the same period's answer is kept
+    assert anon.get("/reports/open-data", **{"from": "2027-01-04", "to": "2027-01-09"}).get_json()["total"]["bookings"] == 6
+    with app.app_context(), app.test_request_context():
+        later = datetime.now(timezone.utc) + timedelta(seconds=app.config["OPEN_DATA_CACHE_SECONDS"] + 1)
+        fresh = report_services.open_data(datetime(2027, 1, 4), datetime(2027, 1, 8, 11), now=later)
+    assert fresh["total"]["bookings"] == first["total"]["bookings"] + 1
+    # the usage report (staff) is never cached
+    assert data.admin.get("/reports/usage", **WINDOW).get_json()["total"]["bookings"] == first["total"]["bookings"] + 1
+    assert anon.get("/reports/open-data", **{"from": "2027-01-08", "to": "2027-01-01"}).status_code == 422
