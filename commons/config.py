@@ -69,6 +69,7 @@ def from_environment(instance_path: str) -> dict:
         "EXPIRE_REQUESTS_HOURS": float(env.get("EXPIRE_REQUESTS_HOURS", "2")),
         "RETENTION_BOOKER_DAYS": int(env.get("RETENTION_BOOKER_DAYS", "365")),
         "RETENTION_MAIL_DAYS": int(env.get("RETENTION_MAIL_DAYS", "90")),
+        "OPEN_DATA_CACHE_SECONDS": float(env.get("OPEN_DATA_CACHE_SECONDS", "300")),  # public open data, per worker
         "SCHEDULER_LOCK_POLL_SECONDS": float(env.get("SCHEDULER_LOCK_POLL_SECONDS", "30")),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,

@@ -34,10 +34,10 @@ def usage(query: UsageQuery):
 @limiter.limit("30 per minute")
 def open_data(query: OpenDataQuery):
     """Public: per space and district, no names of groups or people, group counts below 3 left
-    out (null). The same figures as the usage report otherwise."""
+    out (null). The same figures as the usage report otherwise, computed at most every
+    OPEN_DATA_CACHE_SECONDS (5 minutes by default) for the same period."""
     current_actor()  # a bad token is still refused
-    report = report_services.usage_report(None, query.from_, query.to)
-    return OpenDataOut.model_validate(report_services.open_data_out(report))
+    return OpenDataOut.model_validate(report_services.open_data(query.from_, query.to))
 
 
 @api_route(bp, "/bookings/<int:booking_id>/no-show", "POST", summary="Record a no-show (staff)", body=NoShowIn, response=NoShowOut, auth=True, tag="bookings")

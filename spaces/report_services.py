@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -146,10 +147,11 @@ def usage_report(facility_ids: set[int] | None, start: datetime, end: datetime) 
     for space in spaces:
         sr = space_rules(space)
         win = windows[space.id]
-        fig, opened, booked = reports.space_figures(win, sr, closures[space.id], facts[space.id])
+        usage = reports.space_usage(win, sr, closures[space.id], facts[space.id])
+        fig = usage.figures
         v_minutes, v_ids = volunteers.get(space.id, (0.0, set()))
         fig.volunteer_minutes, fig.volunteers = v_minutes, set(v_ids)
-        report.buckets.add_space(opened, booked, sr.tz)
+        report.buckets.add_space(usage.opened, usage.booked, sr.tz, usage.booked_open)
         report.buckets.add_weeks(win, sr.tz)
         district = space.facility.district
         report.spaces.append(Row(fig, space, space.facility, district))
@@ -256,6 +258,32 @@ def open_data_out(report: Report) -> dict:
         "districts": [{"district": r.district, **anon(r.figures)} for r in report.districts],
         "total": anon(report.total),
     }
+
+
+OPEN_DATA_CACHE_SIZE = 64
+
+
+def open_data(start: datetime | None, end: datetime | None, now: datetime | None = None) -> dict:
+    """The open data of [start, end), remembered for OPEN_DATA_CACHE_SECONDS per worker process.
+
+    The endpoint is public and a year's figures of a whole city cost the better part of a second
+    of CPU (README "Reports"), so that anyone could keep the workers busy within the rate limit;
+    figures for an open data portal can be a few minutes old. Invalid periods are never cached."""
+    now = now or utcnow()
+    window(start, end)  # 422 before anything else
+    ttl = timedelta(seconds=current_app.config["OPEN_DATA_CACHE_SECONDS"])
+    cache: dict = current_app.extensions.setdefault("commons.open_data_cache", {})
+    key = (start.isoformat(), end.isoformat())
+    hit = cache.get(key)
+    if hit is not None and timedelta(0) <= now - hit[0] < ttl:
+        return hit[1]
+    out = open_data_out(usage_report(None, start, end))
+    if ttl > timedelta(0):
+        while len(cache) >= OPEN_DATA_CACHE_SIZE:
+            cache.pop(next(iter(cache)))  # the oldest entry
+        cache.pop(key, None)
+        cache[key] = (now, out)
+    return out
 
 
 # --- No-shows ---------------------------------------------------------------------------------------

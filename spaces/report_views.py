@@ -199,6 +199,18 @@ def no_show(booking_id: int):
 
 # --- A space's week for the door ----------------------------------------------------------------------
 
+# More times than these in a week (booked, closed and free) and the printed week takes a compact
+# print layout, so that it stays on one A4 page: smaller type and one line per public title; then
+# four times a line, each cut to its column (the whole week is on the space's page, behind the QR).
+DENSE_WEEK = 35
+DENSEST_WEEK = 110
+
+
+def _density(times: int) -> str:
+    if times > DENSEST_WEEK:
+        return "dense densest"
+    return "dense" if times > DENSE_WEEK else ""
+
 
 def qr_svg(url: str, title: str) -> Markup:
     """The link as a QR code, inline SVG (no style attributes: the CSP allows none)."""
@@ -220,8 +232,21 @@ def print_week(space_id: int):
         parsed = rules.iso_week(now, tz)
         status = 422
     year, week = parsed
-    days = build_week(space, year, week, now)
+    # Free: only times a group could still book (from now, within the horizon, long enough for the
+    # shortest booking, on the slot grid). A past week shows what was booked and closed, and says why nothing is free.
+    days = build_week(space, year, week, now, bookable_only=True)
     bounds = rules.week_bounds(year, week, tz)
+    if bounds.end <= now:
+        free_note = _("This week is over: it shows what was booked and closed; no time is free any more.")
+    elif bounds.start <= now:
+        free_note = _("Free times are shown from the time this page was printed on.")
+    elif bounds.start >= now + timedelta(days=space.horizon_days):
+        free_note = _("This week cannot be booked yet: bookings open %(days)d days ahead.", days=space.horizon_days)
+    elif bounds.end > now + timedelta(days=space.horizon_days):
+        free_note = _("Free times are shown up to %(date)s: later times cannot be booked yet.",
+                      date=format_day((now + timedelta(days=space.horizon_days)).astimezone(tz).date(), "date"))
+    else:
+        free_note = None
     closures = [
         {"when": format_span(c.start_at, c.end_at, tz), "reason": c.reason}
         for c in services.list_closures(space.id, bounds.start, bounds.end)
@@ -240,6 +265,8 @@ def print_week(space_id: int):
             prev_week=week_param(*(monday - timedelta(days=7)).isocalendar()[:2]),
             next_week=week_param(*(monday + timedelta(days=7)).isocalendar()[:2]),
             week_error=week_error,
+            free_note=free_note,
+            density=_density(sum(len(d.slots) for d in days)),
             opening=[(WEEKDAYS[d], _hours_text(space, d)) for d in range(7)],
             rules_text=rules_in_words(space),
             closures=closures,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from spaces import rules
@@ -18,6 +18,7 @@ from spaces.rules import Interval
 
 # Counting distinct groups below this number could identify them: the open data leaves them out.
 OPEN_DATA_MIN_GROUPS = 3
+_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,13 @@ class Figures:
 
 
 def minutes(intervals: Iterable[Interval]) -> float:
-    return sum(rules.elapsed_minutes(i.start, i.end) for i in intervals)
+    total = 0.0
+    for i in intervals:
+        if i.start.tzinfo is timezone.utc and i.end.tzinfo is timezone.utc:
+            total += (i.end - i.start).total_seconds() / 60  # UTC: plain subtraction is elapsed time
+        else:
+            total += rules.elapsed_minutes(i.start, i.end)
+    return total
 
 
 def clip(intervals: Iterable[Interval], window: Interval) -> list[Interval]:
@@ -105,36 +112,94 @@ def intersect(a: Sequence[Interval], b: Sequence[Interval]) -> list[Interval]:
 
 def open_time(window: Interval, sr: rules.SpaceRules, closures: Iterable[Interval]) -> list[Interval]:
     """Opening hours within the window, per local day (DST-aware), minus closures."""
-    return rules.subtract(rules.opening_intervals(window, sr), list(closures))
+    return rules.subtract(opening_intervals(window, sr), list(closures))
 
 
-def space_figures(
+def opening_intervals(window: Interval, sr: rules.SpaceRules) -> list[Interval]:
+    """The same intervals as spaces.rules.opening_intervals (tests/spaces/test_reports.py compares
+    them across clock changes), faster over a year: on a day whose two midnights have the same UTC
+    offset (all but two days a year) local times are plain arithmetic, no time zone lookups per
+    opening time. A day with a clock change takes the rules' way."""
+    tz = sr.tz
+    utc = timezone.utc
+    day = window.start.astimezone(tz).date() - _DAY
+    last = window.end.astimezone(tz).date()
+    w_start, w_end = window.start, window.end
+    out: list[Interval] = []
+    midnight = datetime.combine(day, time(0))
+    offset = tz.utcoffset(midnight)
+    while day <= last:
+        next_midnight = midnight + _DAY
+        next_offset = tz.utcoffset(next_midnight)
+        spans = sr.opening.get(day.weekday())
+        if spans:
+            if offset == next_offset:
+                base = (midnight - offset).replace(tzinfo=utc)
+                for opens, closes in spans:
+                    s, e = base + timedelta(minutes=opens), base + timedelta(minutes=closes)
+                    if s < w_start:
+                        s = w_start
+                    if e > w_end:
+                        e = w_end
+                    if s < e:
+                        out.append(Interval(s, e))
+            else:
+                out.extend(rules.opening_intervals(Interval(max(w_start, (midnight - offset).replace(tzinfo=utc)),
+                                                            min(w_end, (next_midnight - next_offset).replace(tzinfo=utc))),
+                                                   rules.SpaceRules(tz=tz, opening={day.weekday(): spans})))
+        day += _DAY
+        midnight, offset = next_midnight, next_offset
+    return rules.merge(out)
+
+
+@dataclass
+class SpaceUsage:
+    """One space's figures and the intervals behind them (all UTC, merged)."""
+
+    figures: Figures
+    opened: list[Interval]
+    booked: list[Interval]
+    booked_open: list[Interval]  # booked time inside open time (the utilisation's numerator)
+
+
+def space_usage(
     window: Interval, sr: rules.SpaceRules, closures: Iterable[Interval], bookings: Iterable[BookingFact]
-) -> tuple[Figures, list[Interval], list[Interval]]:
-    """(figures, open intervals, booked intervals) of one space in the window.
+) -> SpaceUsage:
+    """A space's figures in the window, with its open, booked and booked-while-open intervals.
 
     A booking counts when it overlaps the window (a booking across the window's edge counts once,
     with only its minutes inside the window). Booked = confirmed; cancelled bookings are counted as
-    cancellations; a confirmed booking marked as a no-show counts as booked and as a no-show.
+    cancellations; a confirmed booking marked as a no-show counts as booked and as a no-show. Any
+    other status (pending, rejected, expired) counts nowhere.
     """
     opened = open_time(window, sr, closures)
     fig = Figures(open_minutes=minutes(opened))
     booked: list[Interval] = []
+    w_start, w_end = window.start, window.end
     for b in bookings:
-        if not (b.start < window.end and b.end > window.start):
+        if not (b.start < w_end and b.end > w_start):
             continue
         if b.status == "confirmed":
             fig.bookings += 1
             fig.groups[b.group_id] = b.group_kind
             if b.no_show:
                 fig.no_shows += 1
-            booked.extend(clip([Interval(b.start, b.end)], window))
+            booked.append(Interval(max(b.start, w_start), min(b.end, w_end)))
         elif b.status == "cancelled":
             fig.cancellations += 1
     booked = rules.merge(booked)
+    inside = intersect(booked, opened)
     fig.booked_minutes = minutes(booked)
-    fig.booked_open_minutes = minutes(intersect(booked, opened))
-    return fig, opened, booked
+    fig.booked_open_minutes = minutes(inside)
+    return SpaceUsage(fig, opened, booked, inside)
+
+
+def space_figures(
+    window: Interval, sr: rules.SpaceRules, closures: Iterable[Interval], bookings: Iterable[BookingFact]
+) -> tuple[Figures, list[Interval], list[Interval]]:
+    """(figures, open intervals, booked intervals) of one space in the window (see space_usage)."""
+    u = space_usage(window, sr, closures, bookings)
+    return u.figures, u.opened, u.booked
 
 
 # --- Buckets by local time -----------------------------------------------------------------------
@@ -150,33 +215,50 @@ def _next_local_hour(moment: datetime, tz: ZoneInfo) -> datetime:
     return nxt
 
 
-_EPOCH = date(1970, 1, 1)
+# An hour bucket is one int: the local date's proleptic ordinal * 24 + the local hour. Summing into
+# ints and turning them into weekdays and ISO weeks once at the end is much faster than building a
+# (date, hour) key for every hour of every space (the 365-day report spent most of its time there).
+_EPOCH_HOUR = date(1970, 1, 1).toordinal() * 24
+
+
+def add_hours(out: dict[int, float], intervals: Iterable[Interval], tz: ZoneInfo) -> None:
+    """Add the intervals' minutes into `out`, per local hour bucket (see _EPOCH_HOUR)."""
+    for iv in intervals:
+        cur = iv.start.astimezone(timezone.utc)
+        end = iv.end.astimezone(timezone.utc)
+        while cur < end:
+            # At most a day at a time, so that a long interval (a space open day and night) takes
+            # the fast way on every day without a clock change.
+            stop = min(end, cur + _DAY)
+            offset = cur.astimezone(tz).utcoffset()
+            if stop.astimezone(tz).utcoffset() == offset:
+                # No clock change inside (they are months apart): local time is UTC plus one offset,
+                # so the hours are plain arithmetic on local seconds.
+                shift = offset.total_seconds()
+                s, e = cur.timestamp() + shift, stop.timestamp() + shift
+                h = int(s // 3600)
+                while s < e:
+                    nxt = (h + 1) * 3600
+                    if nxt > e:
+                        nxt = e
+                    out[_EPOCH_HOUR + h] += (nxt - s) / 60
+                    s = nxt
+                    h += 1
+            else:
+                c = cur
+                while c < stop:
+                    nxt = min(_next_local_hour(c, tz), stop)
+                    local = c.astimezone(tz)
+                    out[local.toordinal() * 24 + local.hour] += (nxt - c).total_seconds() / 60
+                    c = nxt
+            cur = stop
 
 
 def hour_buckets(intervals: Iterable[Interval], tz: ZoneInfo) -> dict[tuple[date, int], float]:
     """Minutes of the intervals per (local date, local hour)."""
-    out: dict[tuple[date, int], float] = defaultdict(float)
-    for iv in intervals:
-        cur = iv.start.astimezone(timezone.utc)
-        end = iv.end.astimezone(timezone.utc)
-        offset = cur.astimezone(tz).utcoffset()
-        if end - cur <= timedelta(days=7) and end.astimezone(tz).utcoffset() == offset:
-            # No clock change inside (they are months apart): local time is UTC plus one offset,
-            # so the hours are plain arithmetic on local seconds (most intervals; much faster).
-            shift = offset.total_seconds()
-            s, e = cur.timestamp() + shift, end.timestamp() + shift
-            while s < e:
-                nxt = min(s - s % 3600 + 3600, e)
-                day = int(s // 86400)
-                out[(_EPOCH + timedelta(days=day), int(s - day * 86400) // 3600)] += (nxt - s) / 60
-                s = nxt
-            continue
-        while cur < end:
-            nxt = min(_next_local_hour(cur, tz), end)
-            local = cur.astimezone(tz)
-            out[(local.date(), local.hour)] += (nxt - cur).total_seconds() / 60
-            cur = nxt
-    return out
+    out: dict[int, float] = defaultdict(float)
+    add_hours(out, intervals, tz)
+    return {(date.fromordinal(k // 24), k % 24): m for k, m in out.items()}
 
 
 @dataclass
@@ -188,14 +270,30 @@ class Buckets:
     open_by_week: dict[tuple[int, int], float] = field(default_factory=lambda: defaultdict(float))
     booked_by_week: dict[tuple[int, int], float] = field(default_factory=lambda: defaultdict(float))
 
-    def add_space(self, opened: Sequence[Interval], booked: Sequence[Interval], tz: ZoneInfo) -> None:
-        """Booked time counts where it is inside open time, as in the utilisation."""
-        for (day, hour), m in hour_buckets(opened, tz).items():
-            self.open_by_hour[(day.weekday(), hour)] += m
-            self.open_by_week[day.isocalendar()[:2]] += m
-        for (day, hour), m in hour_buckets(intersect(booked, opened), tz).items():
-            self.booked_by_hour[(day.weekday(), hour)] += m
-            self.booked_by_week[day.isocalendar()[:2]] += m
+    _open: dict[int, float] = field(default_factory=lambda: defaultdict(float))  # hour bucket -> minutes
+    _booked: dict[int, float] = field(default_factory=lambda: defaultdict(float))
+
+    def add_space(
+        self, opened: Sequence[Interval], booked: Sequence[Interval], tz: ZoneInfo, booked_open: Sequence[Interval] | None = None
+    ) -> None:
+        """Booked time counts where it is inside open time, as in the utilisation (`booked_open`,
+        when the caller has it already: space_usage's)."""
+        add_hours(self._open, opened, tz)
+        add_hours(self._booked, intersect(booked, opened) if booked_open is None else booked_open, tz)
+
+    def _fold(self) -> None:
+        """Sum the hour buckets added so far into weekday/hour and ISO week (once per distinct day)."""
+        weeks: dict[int, tuple[int, int]] = {}
+        for source, by_hour, by_week in ((self._open, self.open_by_hour, self.open_by_week),
+                                         (self._booked, self.booked_by_hour, self.booked_by_week)):
+            for key, m in source.items():
+                ordinal, hour = divmod(key, 24)
+                week = weeks.get(ordinal)
+                if week is None:
+                    week = weeks[ordinal] = date.fromordinal(ordinal).isocalendar()[:2]
+                by_hour[((ordinal - 1) % 7, hour)] += m  # ordinal 1 (1 January of year 1) was a Monday
+                by_week[week] += m
+            source.clear()
 
     def add_weeks(self, window: Interval, tz: ZoneInfo) -> None:
         """Every ISO week touching the window appears in the trend, open or not."""
@@ -208,6 +306,7 @@ class Buckets:
 
     def heatmap(self) -> list[dict]:
         """One cell per weekday (Monday 0) and hour with open time: minutes and utilisation."""
+        self._fold()
         return [
             {
                 "weekday": wd,
@@ -221,6 +320,7 @@ class Buckets:
         ]
 
     def weekly(self) -> list[dict]:
+        self._fold()
         return [
             {
                 "week": f"{y:04d}-W{w:02d}",

@@ -174,8 +174,17 @@ def _next_grid_time(now: datetime, tz: ZoneInfo, slot_minutes: int) -> datetime:
     return aware.astimezone(timezone.utc)
 
 
-def build_week(space: Space, year: int, week: int, now: datetime) -> list[Day]:
-    """The week as days of busy and free times, from services.availability (no names)."""
+def _grid_floor(moment: datetime, tz: ZoneInfo, slot_minutes: int) -> datetime:
+    """The last local time on the space's grid at or before `moment` (as an instant)."""
+    local = moment.astimezone(tz)
+    extra = (local.hour * 60 + local.minute) % max(slot_minutes, 1)
+    return moment - timedelta(minutes=extra, seconds=local.second, microseconds=local.microsecond)
+
+
+def build_week(space: Space, year: int, week: int, now: datetime, bookable_only: bool = False) -> list[Day]:
+    """The week as days of busy and free times, from services.availability (no names). Free: only
+    what can still be booked (from now, within the space's horizon); with `bookable_only` (for
+    paper) also cut to the slot grid and at least as long as the shortest booking."""
     tz = ZoneInfo(space.timezone)
     bounds = rules.week_bounds(year, week, tz)
     lo, hi, busy, free = services.availability(space, bounds.start, bounds.end, now=now)
@@ -184,6 +193,7 @@ def build_week(space: Space, year: int, week: int, now: datetime) -> list[Day]:
     booked = rules.subtract(busy, closures)
     public = services.public_titles(space.id, lo, hi)
     bookable_from = _next_grid_time(now, tz, space.slot_minutes)
+    bookable_until = now + timedelta(days=space.horizon_days)  # no booking may start later (rules.check)
     days = []
     monday = date.fromisocalendar(year, week, 1)
     for offset in range(7):
@@ -197,9 +207,13 @@ def build_week(space: Space, year: int, week: int, now: datetime) -> list[Day]:
         for iv in _clip(closed, day_lo, day_hi):
             slots.append(Slot(iv.start, iv.end, "closed", _("Closed")))
         for iv in _clip(free, day_lo, day_hi):
-            start = max(iv.start, bookable_from)  # only what can still be booked
-            if start < iv.end:
-                slots.append(Slot(start, iv.end, "free", _("Free")))
+            start, end = max(iv.start, bookable_from), min(iv.end, bookable_until)  # only what can still be booked
+            if bookable_only:
+                start, end = _next_grid_time(start, tz, space.slot_minutes), _grid_floor(end, tz, space.slot_minutes)
+                if start >= end or rules.elapsed_minutes(start, end) < space.min_minutes:
+                    continue
+            if start < end:
+                slots.append(Slot(start, end, "free", _("Free")))
         slots.sort(key=lambda s: (s.start, s.end))
         for s in slots:
             s.text = f"{_hhmm(s.start, tz, d)}–{_hhmm(s.end, tz, d)}"

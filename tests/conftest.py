@@ -61,6 +61,7 @@ def app(database_url, tmp_path_factory):
             "LOGIN_RATE_LIMIT": "10000 per minute",  # tests sign in often; test_login sets the real one
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; production uses scrypt
             "SERVER_NAME": "commons.test",
+            "OPEN_DATA_CACHE_SECONDS": 0,  # fresh figures in every test (one app for the session)
         }
     )
     app.test_client_class = EnglishClient

@@ -1,7 +1,7 @@
 """The usage figures (spaces/reports.py) against hand-computed numbers: pure functions, no database."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from spaces import reports, rules
@@ -119,3 +119,29 @@ def test_weekly_trend_lists_every_week_of_the_window():
     b.add_weeks(Interval(at(2027, 1, 1), at(2027, 1, 20)), HKI)  # Friday of 2026-W53 .. Tuesday of 2027-W03
     assert [w["week"] for w in b.weekly()] == ["2026-W53", "2027-W01", "2027-W02", "2027-W03"]
     assert b.weekly()[0]["utilisation"] is None
+
+
+def test_the_fast_opening_hours_are_the_rules_opening_hours():
+    """reports.opening_intervals (used for long reports) gives exactly spaces.rules.opening_intervals,
+    on days with and without a clock change, in zones whose clocks change at night or at midnight."""
+    import random
+
+    rng = random.Random(9)
+    hours = [
+        {d: [(0, 1440)] for d in range(7)},
+        {d: [(8 * 60, 16 * 60), (17 * 60, 1440)] for d in range(7)},
+        {6: [(0, 3 * 60 + 30), (3 * 60 + 30, 4 * 60 + 15)], 0: [(3 * 60, 5 * 60)]},  # inside the changed hours
+        {d: [(2 * 60 + 30, 3 * 60 + 30)] for d in (5, 6)},
+    ]
+    for zone in ("Europe/Helsinki", "America/Santiago", "America/Havana", "Australia/Lord_Howe", "UTC"):
+        tz = ZoneInfo(zone)
+        for opening in hours:
+            sr = rules.SpaceRules(tz=tz, opening=opening)
+            for _ in range(25):
+                start = datetime(2027, 1, 1, tzinfo=timezone.utc) + timedelta(minutes=rng.randrange(365 * 1440))
+                window = Interval(start, start + timedelta(minutes=rng.randrange(1, 60 * 1440)))
+                assert reports.opening_intervals(window, sr) == rules.opening_intervals(window, sr), (zone, opening, window)
+    # A whole year, and the figures of the hand-computed window
+    year = Interval(at(2027, 1, 1), at(2028, 1, 1))
+    assert reports.opening_intervals(year, ALL_DAY) == rules.opening_intervals(year, ALL_DAY)
+    assert reports.minutes(reports.opening_intervals(year, ALL_DAY)) == 365 * 24 * 60
