@@ -171,6 +171,18 @@ def test_a_move_tells_the_other_representatives_and_asks_staff_when_pending_agai
     (ev,) = icalendar.Calendar.from_ical(_attachment(ask).get_content()).walk("VEVENT")
     assert str(ev["STATUS"]) == "TENTATIVE" and int(ev["SEQUENCE"]) == 2
 
+    # Still pending: the representative moves it again (the staff decide on the new time); a
+    # staff member moves it: the group is told, no staff member is asked (they are handling it).
+    make_user(role="staff", facilities=[facility], email="olli@hel.example", name="Olli")
+    before = len(smtp_server.messages)
+    assert rep.patch(f"/bookings/{b['id']}", {"start": local(day, "13:00"), "end": local(day, "14:30")}).get_json()["status"] == "pending"
+    _send(app)
+    assert sorted(m["To"] for m in smtp_server.messages[before:]) == ["olli@hel.example", "sara@example.fi", "tiina@hel.example"]
+    before = len(smtp_server.messages)
+    assert staff.patch(f"/bookings/{b['id']}", {"start": local(day, "14:00"), "end": local(day, "15:30")}).get_json()["status"] == "pending"
+    _send(app)
+    assert sorted(m["To"] for m in smtp_server.messages[before:]) == ["matti@example.fi", "sara@example.fi"]
+
     # Staff move it (stays confirmed after approval): the group is told, no approval request, no copy to staff.
     assert staff.post(f"/bookings/{b['id']}/approve").status_code == 200
     _send(app)
