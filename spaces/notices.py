@@ -200,17 +200,18 @@ def booking_cancelled(actor: User | None, bookings: list[Booking], now: datetime
 def booking_changed(actor: User | None, bookings: list[Booking], now: datetime | None = None) -> int:
     """Moved or edited (spaces.services.move_booking): the other representatives are told, with
     the new time and an .ics whose SEQUENCE has grown. A change that leaves a booking pending (a
-    representative's move that needs approval again, or a request moved before it was decided) asks
-    the facility's staff to decide on the new time, unless staff made the change. A reminder not yet sent is dropped (the reminders job queues one for the new time)."""
+    representative's move that needs approval again, or a request moved before it was decided)
+    asks the facility's staff to decide on the new time, unless staff made the change. A reminder
+    not yet sent is dropped (the reminders job queues one for the new time)."""
     discard_unsent([f"reminder:booking:{i}:" for i in _ids(bookings)])
     loaded = _load(_ids(bookings))
     n = _tell_group("changed", actor, bookings, now, loaded)
     # Pending after a change that staff did not make (a representative's move that needs approval
     # again, or a request moved before anyone decided): the staff decide on the new time.
-    pending = [b for b in loaded if b.status == "pending" and not is_staff_of(actor, b.space.facility_id)]
+    by_staff = {fid: is_staff_of(actor, fid) for fid in {b.space.facility_id for b in loaded}}
+    pending = [b for b in loaded if b.status == "pending" and not by_staff[b.space.facility_id]]
     if pending:
-        facility_ids = {b.space.facility_id for b in pending}
-        staff = _staff(facility_ids)
+        staff = _staff({b.space.facility_id for b in pending})
         for batch in _batches(pending):
             to = [u for u in staff[batch[0].space.facility_id] if actor is None or u.id != actor.id]
             n += _queue("approval_request", batch, to, now or utcnow())
