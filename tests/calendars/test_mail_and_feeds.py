@@ -9,11 +9,13 @@ from datetime import datetime, timedelta, timezone
 
 import icalendar
 import pytest
+from sqlalchemy import update
 
 from calendars import changes
 from commons.extensions import db
 from commons.jobs import run_job
 from commons.models import User
+from spaces.models import Booking
 from tests.calendars.conftest import book, ical_js
 from tests.conftest import HELSINKI, local, next_weekday
 
@@ -233,6 +235,9 @@ def test_retention_leaves_feeds_valid_and_never_moves_last_modified_back(clock, 
     day = next_weekday(1)
     clock["now"] = datetime(2026, 2, 1, tzinfo=timezone.utc)
     b = book(rep, space, group, local(day, "18:00"), local(day, "19:00"), rrule="FREQ=WEEKLY;COUNT=2")
+    with app.app_context():  # booked long ago (so any new stamp would show in DTSTAMP)
+        db.session.execute(update(Booking).where(Booking.series_id == b["series_id"]).values(updated_at=datetime(2025, 1, 1, tzinfo=timezone.utc)))
+        db.session.commit()
     before = client.get(f"/calendars/spaces/{space}.ics")
     personal = _feed(rep, client)
     clock["now"] = datetime(2026, 1, 1, tzinfo=timezone.utc)  # a clock behind the stamp
