@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -417,6 +417,16 @@ def _series(rows: list[Item], rrule: str, domain: str, years: _Years) -> tuple[l
     return blocks, strays
 
 
+def _cancelled_series(rows: list[Item], rrule: str, domain: str, years: _Years) -> tuple[list[list[str]], list[Item]]:
+    """A series with no active date left (cancelled whole, or every date declined or expired), for a
+    download or an e-mail: the series' event as its dates stood, STATUS:CANCELLED, same UID and a
+    grown SEQUENCE, so a calendar that has it cancels it. (A feed simply leaves it out.)"""
+    blocks, strays = _series([replace(r, status="confirmed") for r in rows], rrule, domain, years)
+    blocks = [["STATUS:CANCELLED" if line == "STATUS:CONFIRMED" else line for line in b] for b in blocks]
+    by_id = {r.id: r for r in rows}
+    return blocks, [by_id[s.id] for s in strays]
+
+
 def _closure(c: ClosureItem, domain: str, years: _Years) -> list[str]:
     tz = ZoneInfo(c.tz)
     s, e = c.start.astimezone(tz), c.end.astimezone(tz)
@@ -470,6 +480,8 @@ def build_calendar(
             singles.append(it)
     for sid, rows in by_series.items():
         blocks, strays = _series(rows, series_rules[sid], info.domain, years)
+        if not blocks and not strays and include_cancelled:
+            blocks, strays = _cancelled_series(rows, series_rules[sid], info.domain, years)
         for block in blocks:
             keyed.append((_block_start(block, rows), block[1], block))
         singles += strays
@@ -526,7 +538,7 @@ def _booking_item(b) -> Item:
         location += f", {address}"
     return Item(
         id=b.id,
-        series_id=None,  # a download is one event on its own
+        series_id=b.series_id,  # a series' date is its event only when the caller gives the rule
         summary=b.title,
         status=b.status,
         start=b.start_at,
@@ -537,18 +549,27 @@ def _booking_item(b) -> Item:
         updated=b.updated_at,
         description=getattr(b.group, "name", ""),
         location=location,
+        original_start=b.original_start,
     )
 
 
-def booking_ics(bookings, domain: str | None = None, name: str | None = None) -> bytes:
-    """Single events ("Add to calendar", e-mail attachments): each booking as a VEVENT of its own
-    (UID booking-<id>@<domain>, its SEQUENCE), with its real title, status and place; a cancelled,
-    rejected or expired booking as STATUS:CANCELLED, so a calendar that imported it updates it.
-    Needs the bookings' space (and facility, group) loaded; `domain` defaults to the app's."""
+def booking_ics(bookings, domain: str | None = None, name: str | None = None, series_rules: dict[int, str] | None = None) -> bytes:
+    """Bookings as the feeds show them, for "Add to calendar" and e-mail attachments, so that a
+    calendar app that imported one recognises it in every later e-mail and download and updates it:
+
+    - a single booking: a VEVENT with UID booking-<id>@<domain> and its SEQUENCE;
+    - the dates of a series whose rule is in `series_rules` (pass *every* row of the series, as
+      calendars.services.booking_calendars does): the series' one event, exactly as in the feeds
+      (UID series-<id>@<domain>, RRULE, EXDATE for dates no longer booked, RECURRENCE-ID for moved
+      ones, the same SEQUENCE); without its rule a date is a booking-<id> event of its own.
+
+    Real titles, status and place; a cancelled, rejected or expired booking (or a series with no
+    date left) is written as STATUS:CANCELLED, so a calendar that imported it updates it. Needs the
+    bookings' space (and facility, group) loaded; `domain` defaults to the app's."""
     if domain is None:
         from calendars.services import calendar_domain
 
         domain = calendar_domain()
     items = [_booking_item(b) for b in bookings]
-    title = name or (items[0].summary if len(items) == 1 else "Commons")
-    return build_calendar(CalendarInfo(name=title, domain=domain, refresh=None), items, include_cancelled=True)
+    title = name or (items[0].summary if items else "Commons")
+    return build_calendar(CalendarInfo(name=title, domain=domain, refresh=None), items, series_rules or {}, include_cancelled=True)

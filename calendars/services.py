@@ -3,10 +3,12 @@ and the .ics import that turns a file's events into closures. Writing use cases 
 transaction each (commons.db.write_transaction)."""
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -30,13 +32,30 @@ MAX_IMPORT_BYTES = 1024 * 1024
 
 
 def calendar_domain() -> str:
-    """The domain in UIDs (booking-12@<domain>): stable whatever host name a client used."""
-    return (
-        current_app.config.get("CALENDAR_DOMAIN")
-        or os.environ.get("COMMONS_DOMAIN")
-        or current_app.config.get("SERVER_NAME")
-        or "commons.localhost"
-    ).split(":")[0]
+    """The domain in UIDs (booking-12@<domain>), the same in feeds, downloads and e-mail
+    attachments (web and scheduler processes read the same settings), whatever host a client used:
+    COMMONS_DOMAIN; else the host of PUBLIC_URL (the site's address, as in e-mail links) unless that
+    is an IP address or localhost; else SERVER_NAME; else commons.localhost. Keep it stable: a new
+    domain makes every calendar app see new events."""
+    cfg = current_app.config
+    explicit = cfg.get("COMMONS_DOMAIN") or cfg.get("CALENDAR_DOMAIN") or os.environ.get("COMMONS_DOMAIN")
+    if explicit:
+        return explicit.split(":")[0].lower()
+    host = (urlsplit(cfg.get("PUBLIC_URL") or "").hostname or "").lower()
+    if host and not _is_local(host):
+        return host
+    return (cfg.get("SERVER_NAME") or "commons.localhost").split(":")[0].lower()
+
+
+def _is_local(host: str) -> bool:
+    """An address that names no site of its own (a development server): not a UID domain."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def window(now: datetime) -> tuple[datetime, datetime]:
@@ -195,6 +214,45 @@ def group_feed(group: Group, lang: str, now: datetime | None = None) -> Feed:
         )
     body = ics.build_calendar(info, items, rules)
     return Feed(body, _last_modified(_stamp("group", group.id), [b.updated_at for b in rows], now), name)
+
+
+# --- One booking's (or series') events, for downloads and e-mails ------------------------------------
+
+
+def booking_calendars(batches: list[list[Booking]], domain: str | None = None) -> list[tuple[bytes, str]]:
+    """(.ics bytes, file name) for each batch of bookings (one booking, or dates of one series),
+    with the same events, UIDs and SEQUENCE as the feeds: a date of a series comes as the whole
+    series' event (series-N@domain with its RRULE, EXDATEs and moved dates), never as an event of
+    its own that a calendar would show twice. Two queries for all batches together (every row of
+    the series involved, and their rules)."""
+    series_ids = sorted({b.series_id for batch in batches for b in batch if b.series_id is not None})
+    by_series: dict[int, list[Booking]] = {}
+    rules: dict[int, str] = {}
+    if series_ids:
+        opts = (joinedload(Booking.space).joinedload(Space.facility), joinedload(Booking.group))
+        for b in db.session.execute(
+            select(Booking).where(Booking.series_id.in_(series_ids)).options(*opts).order_by(Booking.start_at, Booking.id)
+        ).scalars():
+            by_series.setdefault(b.series_id, []).append(b)
+        rules = dict(db.session.execute(select(BookingSeries.id, BookingSeries.rrule).where(BookingSeries.id.in_(series_ids))).all())
+    domain = domain or calendar_domain()
+    out = []
+    for batch in batches:
+        rows: list[Booking] = []
+        seen: set[int] = set()
+        for b in batch:
+            group = by_series.get(b.series_id, [b]) if b.series_id in rules else [b]
+            rows += [r for r in group if r.id not in seen]
+            seen |= {r.id for r in group}
+        sids = sorted({b.series_id for b in batch if b.series_id in rules})
+        one_series = len(sids) == 1 and all(b.series_id == sids[0] for b in batch)
+        filename = f"series-{sids[0]}.ics" if one_series else f"booking-{batch[0].id}.ics"
+        out.append((ics.booking_ics(rows, domain, series_rules={sid: rules[sid] for sid in sids}), filename))
+    return out
+
+
+def booking_calendar(bookings: list[Booking]) -> tuple[bytes, str]:
+    return booking_calendars([bookings])[0]
 
 
 # --- Personal feed links ------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from flask_login import current_user, login_required
 
 from calendars import services
 from calendars.forms import ImportForm, RotateForm
-from calendars.ics import booking_ics
 from commons.auth import current_actor, is_staff_of
 from commons.errors import ApiError
 from commons.i18n import format_span
@@ -66,8 +65,9 @@ def booking_download(booking_id: int):
     if actor is None:
         return redirect(url_for("commons.login", next=request.path))
     booking = space_services.get_booking(actor, booking_id)
-    response = Response(booking_ics([booking]), content_type="text/calendar; charset=utf-8")
-    response.headers["Content-Disposition"] = f'attachment; filename="booking-{booking.id}.ics"'
+    body, filename = services.booking_calendar([booking])
+    response = Response(body, content_type="text/calendar; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.cache_control.private = True
     response.cache_control.no_cache = True
     return response

@@ -66,7 +66,9 @@ def forget_old_bookers(now: datetime) -> str:
             Booking.end_at < now - timedelta(days=days),
             or_(Booking.booked_by_id.is_not(None), Booking.decision_message.is_not(None)),
         )
-        .values(booked_by_id=None, decision_message=None)
+        # updated_at kept: forgetting who booked is no change of the booking that calendars show
+        # (their DTSTAMP/LAST-MODIFIED stay, so an unchanged feed stays byte-identical)
+        .values(booked_by_id=None, decision_message=None, updated_at=Booking.updated_at)
         .execution_options(synchronize_session=False)
     ).rowcount
     return f"erased the booker from {n} booking(s) that ended over {days} days ago"

@@ -22,6 +22,7 @@ from flask_babel import force_locale, lazy_gettext as _l
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import joinedload
 
+from commons.auth import is_staff_of
 from commons.db import utcnow
 from commons.extensions import db
 from commons.i18n import format_span
@@ -113,23 +114,25 @@ def _batches(bookings: list[Booking]) -> list[list[Booking]]:
 # --- The .ics attachment --------------------------------------------------------------------------
 
 
-def _ics(bookings: list[Booking], now: datetime) -> Attachment:
-    """The same events as the calendar feeds (calendars.ics: same UIDs, SEQUENCE, VTIMEZONE), so a
-    calendar that imported the attachment updates the event when a later message or feed changes it."""
-    from calendars.ics import booking_ics
+def _attachments(batches: list[list[Booking]]) -> list[Attachment]:
+    """The same events as the calendar feeds (calendars.services.booking_calendars: same UIDs,
+    SEQUENCE, VTIMEZONE; a date of a series is the series' event), so a calendar that imported the
+    attachment updates the event when a later message, download or the feed changes it."""
+    from calendars.services import booking_calendars
 
-    name = f"booking-{bookings[0].id}.ics"
-    return Attachment(booking_ics(bookings).decode(), name, "text/calendar; method=PUBLISH")
+    return [Attachment(body.decode(), name, "text/calendar; method=PUBLISH") for body, name in booking_calendars(batches)]
 
 
 # --- Queueing ------------------------------------------------------------------------------------------
 
 
-def _queue(kind: str, batch: list[Booking], recipients: list[User], now: datetime, key: str | None = None, actor: User | None = None) -> int:
+def _queue(kind: str, batch: list[Booking], recipients: list[User], now: datetime, key: str | None = None, actor: User | None = None, attachment: Attachment | None = None) -> int:
+    if not recipients:
+        return 0
     first = batch[0]
     space, facility, group = first.space, first.space.facility, first.group
     tz = ZoneInfo(space.timezone)
-    attachment = _ics(batch, now)
+    attachment = attachment or _attachments([batch])[0]
     n = 0
     for user in recipients:
         r: Recipient = recipient_for(user)
@@ -195,11 +198,24 @@ def booking_cancelled(actor: User | None, bookings: list[Booking], now: datetime
 
 
 def booking_changed(actor: User | None, bookings: list[Booking], now: datetime | None = None) -> int:
-    """Moved or edited (for the booking-change use case): the other representatives are told,
-    with the new time and an .ics whose SEQUENCE has grown. A reminder not yet sent is dropped
-    (the reminders job queues one for the new time)."""
+    """Moved or edited (spaces.services.move_booking): the other representatives are told, with
+    the new time and an .ics whose SEQUENCE has grown. A change that leaves a booking pending (a
+    representative's move that needs approval again, or a request moved before it was decided)
+    asks the facility's staff to decide on the new time, unless staff made the change. A reminder
+    not yet sent is dropped (the reminders job queues one for the new time)."""
     discard_unsent([f"reminder:booking:{i}:" for i in _ids(bookings)])
-    return _tell_group("changed", actor, bookings, now)
+    loaded = _load(_ids(bookings))
+    n = _tell_group("changed", actor, bookings, now, loaded)
+    # Pending after a change that staff did not make (a representative's move that needs approval
+    # again, or a request moved before anyone decided): the staff decide on the new time.
+    by_staff = {fid: is_staff_of(actor, fid) for fid in {b.space.facility_id for b in loaded}}
+    pending = [b for b in loaded if b.status == "pending" and not by_staff[b.space.facility_id]]
+    if pending:
+        staff = _staff({b.space.facility_id for b in pending})
+        for batch in _batches(pending):
+            to = [u for u in staff[batch[0].space.facility_id] if actor is None or u.id != actor.id]
+            n += _queue("approval_request", batch, to, now or utcnow())
+    return n
 
 
 def booking_expired(bookings: list[Booking], now: datetime | None = None) -> int:
@@ -207,11 +223,11 @@ def booking_expired(bookings: list[Booking], now: datetime | None = None) -> int
     return _tell_group("expired", None, bookings, now)
 
 
-def _tell_group(kind: str, actor: User | None, bookings: list[Booking], now: datetime | None) -> int:
+def _tell_group(kind: str, actor: User | None, bookings: list[Booking], now: datetime | None, loaded: list[Booking] | None = None) -> int:
     if not bookings:
         return 0
     now = now or utcnow()
-    loaded = _load(_ids(bookings))
+    loaded = loaded if loaded is not None else _load(_ids(bookings))
     reps = _representatives({b.group_id for b in loaded})
     n = 0
     for batch in _batches(loaded):
@@ -233,10 +249,12 @@ def booking_reminders(bookings: list[Booking], now: datetime) -> int:
     reps = _representatives({b.group_id for b in bookings})
     wanted = {(b.id, u.id): k for b in bookings for u in reps[b.group_id] for k in reminder_keys(b.id, [u.id])}
     done = existing_keys(list(wanted.values()))
+    todo = [b for b in bookings if any(wanted[(b.id, u.id)] not in done for u in reps[b.group_id])]
+    attachments = dict(zip([b.id for b in todo], _attachments([[b] for b in todo]))) if todo else {}
     n = 0
-    for b in bookings:
+    for b in todo:
         for u in reps[b.group_id]:
             key = wanted[(b.id, u.id)]
             if key not in done:
-                n += _queue("reminder", [b], [u], now, key=key)
+                n += _queue("reminder", [b], [u], now, key=key, attachment=attachments[b.id])
     return n

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta, timezone
 
 import pytest
+import recurring_ical_events
 from icalendar import Calendar
 from sqlalchemy import select
 
@@ -112,7 +113,9 @@ def test_a_pending_request_asks_the_staff_and_a_series_is_one_message(app, setup
     text = ask.get_body(("plain",)).get_content()
     assert "When (3 dates)" in text and text.count("18:00–20:00") == 3 and "/staff/requests" in text
     (ics,) = [p for p in ask.iter_attachments()]
-    assert len(Calendar.from_ical(ics.get_content()).walk("VEVENT")) == 3
+    (series,) = Calendar.from_ical(ics.get_content()).walk("VEVENT")  # the series' one event, as in the feeds
+    assert str(series["UID"]).startswith("series-") and "RRULE" in series and str(series["STATUS"]) == "TENTATIVE"
+    assert len(recurring_ical_events.of(Calendar.from_ical(ics.get_content())).between(datetime(2000, 1, 1), datetime(2100, 1, 1))) == 3
     assert mails["new@example.fi"][0]["Subject"] == "Varauspyyntö vastaanotettu: Meeting room Kiikku"
 
 
