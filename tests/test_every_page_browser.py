@@ -1,0 +1,91 @@
+"""Every page of the app in Chromium, in Finnish, as the person who meets it (anyone, a group's
+representative, facility staff, an administrator): axe-core (WCAG 2.1 A/AA, failing on serious and
+critical findings) at desktop width and at 375 px (no sideways scrolling), one h1, a <title> in the
+page's language, <html lang="fi">, the landmarks (banner, main navigation, main, contentinfo), and the
+main navigation marks the page it is on. The inventory test fails when a page route is not listed in
+tests/page_inventory.py, so a new page cannot escape these checks."""
+from __future__ import annotations
+
+import pytest
+
+from tests.browser_support import check_accessibility, check_small_screen
+from tests.conftest import PASSWORD
+from tests.page_inventory import ROLES, endpoint_of, every_page, page_endpoints, seed_world
+
+
+@pytest.fixture
+def world(make_facility, make_space, make_group, make_user):
+    return seed_world(make_facility, make_space, make_group, make_user)
+
+
+def test_inventory_covers_every_page(app, world):
+    """Every GET route serving HTML is visited by the page-wide tests (add new pages to page_inventory.py)."""
+    covered = {endpoint_of(app, p.path) for p in every_page(world)}
+    missing = page_endpoints(app) - covered
+    assert not missing, f"pages not in tests/page_inventory.py: {sorted(missing)}"
+
+
+def sign_in(page, base, email):
+    page.goto(f"{base}/login")
+    page.locator("input[name=email]").fill(email)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("role", list(ROLES))
+def test_every_page_is_accessible_in_finnish_on_desktop_and_phone(live_server, world, role):
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser_support import CHROMIUM, CHROMIUM_ARGS
+
+    pages = [p for p in every_page(world) if p.role == role]
+    problems: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fi-FI")
+            page = context.new_page()
+            page.set_default_timeout(15000)
+            if ROLES[role]:
+                sign_in(page, live_server, ROLES[role])
+            for p in pages:
+                response = page.goto(live_server + p.path)
+                where = f"{p.name} ({p.path})"
+                if response.status != p.status:
+                    problems.append(f"{where}: status {response.status}, expected {p.status}")
+                    continue
+                facts = page.evaluate(
+                    """() => ({
+                        lang: document.documentElement.lang,
+                        title: document.title,
+                        h1: document.querySelectorAll('h1').length,
+                        main: document.querySelectorAll('main').length,
+                        banner: document.querySelectorAll('body > header').length,
+                        footer: document.querySelectorAll('body > footer').length,
+                        nav: document.querySelectorAll('nav[aria-label]').length,
+                        current: [...document.querySelectorAll('header nav [aria-current=page]')].map(a => a.getAttribute('href')),
+                    })"""
+                )
+                if facts["lang"] != "fi":
+                    problems.append(f"{where}: <html lang={facts['lang']!r}>")
+                if facts["h1"] != 1:
+                    problems.append(f"{where}: {facts['h1']} h1 elements")
+                if not facts["title"].endswith(" · Commons") or facts["title"].startswith("Commons ·"):
+                    problems.append(f"{where}: title {facts['title']!r} does not name the page")
+                if (facts["main"], facts["banner"], facts["footer"]) != (1, 1, 1) or not facts["nav"]:
+                    problems.append(f"{where}: landmarks {facts}")
+                if len(facts["current"]) > 1:
+                    problems.append(f"{where}: several nav links are aria-current: {facts['current']}")
+                for check in (lambda: check_accessibility(page, context=where),
+                              lambda: check_small_screen(page, context=where)):
+                    try:
+                        check()
+                    except (pytest.fail.Exception, AssertionError) as e:
+                        problems.append(str(e))
+            context.close()
+        finally:
+            browser.close()
+    assert len(pages) >= 3
+    assert not problems, "\n".join(problems)
