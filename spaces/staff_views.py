@@ -26,6 +26,19 @@ from spaces.staff_forms import ClosureForm, SpaceForm, single_span_hours
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 
+@bp.app_context_processor
+def _pending_requests_for_the_navigation():
+    """pending_requests(): how many requests wait for the signed-in staff member's decision, shown on
+    the main navigation's Staff link (templates/base.html calls it for staff and administrators only)."""
+
+    def pending_requests() -> int:
+        if not current_user.is_authenticated or current_user.role not in ("staff", "admin"):
+            return 0
+        return sum(staff_services.pending_counts(current_user, datetime.now(timezone.utc)).values())
+
+    return {"pending_requests": pending_requests}
+
+
 class DecisionForm(FlaskForm):
     decision = RadioField(
         _l("Decision"),
