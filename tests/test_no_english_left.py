@@ -80,6 +80,15 @@ def english_texts(lang: str) -> tuple[set[str], list[str]]:
 ENGLISH_WORDS = re.compile(r"\b(the|and|your|you|with|this|from|will|are|of|to|for|is|not|or|at|by)\b")
 
 
+# Dates that are not written the language's way: ISO dates (but the example the date errors give of
+# what a date field takes, 2027-01-05), English month or weekday names, a.m./p.m.
+FOREIGN_DATES = re.compile(
+    r"\b(?!2027-01-05)\d{4}-\d{2}-\d{2}\b|\b\d{1,2}(:\d{2})? ?[AP]M\b"
+    r"|\b(Jan(uary)?|Feb(ruary)?|Mar(ch)?|Apr(il)?|May|June?|July?|Aug(ust)?|Sept?(ember)?|Oct(ober)?|Nov(ember)?"
+    r"|Dec(ember)?|Mon(day)?|Tue(sday)?|Wed(nesday)?|Thu(rsday)?|Fri(day)?|Sat(urday)?|Sun(day)?)\b"
+)
+
+
 def english_left(page_html: str, lang: str) -> list[str]:
     parser = Visible()
     parser.feed(page_html)
@@ -88,6 +97,9 @@ def english_left(page_html: str, lang: str) -> list[str]:
     for text in parser.texts:
         if text in whole or text.rstrip("…") in whole:
             found.append(text)
+            continue
+        if FOREIGN_DATES.search(text):
+            found.append(f"date not in {lang} format: {text!r}")
             continue
         words = [w for w in ENGLISH_WORDS.findall(text) if not (lang == "fi" and w == "to")]  # "to" = torstai
         if len(words) >= 2 or (words and len(text.split()) <= 3):
