@@ -89,3 +89,29 @@ def test_every_page_is_accessible_in_finnish_on_desktop_and_phone(live_server, w
             browser.close()
     assert len(pages) >= 3
     assert not problems, "\n".join(problems)
+
+
+# Pages below a section link back to it (a breadcrumb), or offer their own way back (cancel steps, the print page).
+WAY_BACK = {
+    "requests": "/staff", "calendar week": "/staff", "calendar day": "/staff", "new space": "/staff", "edit space": "/staff",
+    "closures": "/staff", "import": "/staff", "reports": "/staff", "admin facility": "/admin", "group": "/groups/mine",
+    "new group": "/groups/mine", "delete account": "/account", "cancel step": "/bookings", "space": "/spaces",
+    "print week": "/spaces/",
+}
+
+
+def test_pages_below_a_section_have_a_way_back(app, world):
+    from tests.page_inventory import ROLES
+
+    clients = {}
+    for p in every_page(world):
+        if p.name not in WAY_BACK:
+            continue
+        if p.role not in clients:
+            c = clients[p.role] = app.test_client()
+            if ROLES[p.role]:
+                assert c.post("/login", data={"email": ROLES[p.role], "password": PASSWORD}).status_code == 302
+        main = clients[p.role].get(p.path).get_data(as_text=True).split('<main id="main"', 1)[1]
+        before_h1 = main.split("<h1", 1)[0]
+        target = WAY_BACK[p.name]
+        assert f'href="{target}' in (before_h1 if p.name not in ("cancel step", "print week") else main), p.name

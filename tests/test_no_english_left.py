@@ -32,7 +32,7 @@ class Visible(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
-        skip = tag in ("script", "style", "title") or (tag != "html" and "lang" in a)
+        skip = tag in ("script", "style") or (tag != "html" and "lang" in a)
         if tag not in ("input", "meta", "link", "br", "img", "hr"):
             self._stack.append(skip)
             self._skip += skip
