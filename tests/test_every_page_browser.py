@@ -2,13 +2,14 @@
 representative, facility staff, an administrator): axe-core (WCAG 2.1 A/AA, failing on serious and
 critical findings) at desktop width and at 375 px (no sideways scrolling), one h1, a <title> in the
 page's language, <html lang="fi">, the landmarks (banner, main navigation, main, contentinfo), and the
-main navigation marks the page it is on. The inventory test fails when a page route is not listed in
+main navigation marks the page it is on. A screenshot of the staff dashboard on a phone goes to
+docs/screenshots/staff-dashboard-phone.png (with UPDATE_SCREENSHOTS=1). The inventory test fails when a page route is not listed in
 tests/page_inventory.py, so a new page cannot escape these checks."""
 from __future__ import annotations
 
 import pytest
 
-from tests.browser_support import check_accessibility, check_small_screen
+from tests.browser_support import SCREENSHOTS, check_accessibility, check_small_screen
 from tests.conftest import PASSWORD
 from tests.page_inventory import ROLES, endpoint_of, every_page, page_endpoints, seed_world
 
@@ -78,6 +79,11 @@ def test_every_page_is_accessible_in_finnish_on_desktop_and_phone(live_server, w
                     problems.append(f"{where}: landmarks {facts}")
                 if len(facts["current"]) > 1:
                     problems.append(f"{where}: several nav links are aria-current: {facts['current']}")
+                if p.name == "staff dashboard":  # for the README: the navigation on a phone, in Finnish
+                    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+                    page.set_viewport_size({"width": 375, "height": 740})
+                    page.screenshot(path=str(SCREENSHOTS / "staff-dashboard-phone.png"))
+                    page.set_viewport_size({"width": 1280, "height": 900})
                 for check in (lambda: check_accessibility(page, context=where),
                               lambda: check_small_screen(page, context=where)):
                     try:
