@@ -1,6 +1,7 @@
 """Every page of the app in Chromium, in Finnish, as the person who meets it (anyone, a group's
 representative, facility staff, an administrator): axe-core (WCAG 2.1 A/AA, failing on serious and
-critical findings) at desktop width and at 375 px (no sideways scrolling), one h1, a <title> in the
+critical findings) at desktop width and at 375 px (no sideways scrolling), every field with a
+visible <label>, a CSRF token in every POST form (the live server has CSRF on), one h1, a <title> in the
 page's language, <html lang="fi">, the landmarks (banner, main navigation, main, contentinfo), and the
 main navigation marks the page it is on. A screenshot of the staff dashboard on a phone goes to
 docs/screenshots/staff-dashboard-phone.png (with UPDATE_SCREENSHOTS=1). The inventory test fails when a page route is not listed in
@@ -67,6 +68,11 @@ def test_every_page_is_accessible_in_finnish_on_desktop_and_phone(live_server, w
                         footer: document.querySelectorAll('body > footer').length,
                         nav: document.querySelectorAll('nav[aria-label]').length,
                         current: [...document.querySelectorAll('header nav [aria-current=page]')].map(a => a.getAttribute('href')),
+                        noCsrf: [...document.querySelectorAll('form')].filter(f => f.method === 'post'
+                                   && !(f.querySelector('input[name=csrf_token]') || {}).value).map(f => f.action),
+                        unlabelled: [...document.querySelectorAll('input:not([type=hidden]):not([type=submit]), select, textarea')]
+                                   .filter(e => !(e.labels && e.labels.length && [...e.labels].every(l => l.offsetParent !== null
+                                                  && !l.classList.contains('visually-hidden')))).map(e => e.name),
                     })"""
                 )
                 if facts["lang"] != "fi":
@@ -77,6 +83,10 @@ def test_every_page_is_accessible_in_finnish_on_desktop_and_phone(live_server, w
                     problems.append(f"{where}: title {facts['title']!r} does not name the page")
                 if (facts["main"], facts["banner"], facts["footer"]) != (1, 1, 1) or not facts["nav"]:
                     problems.append(f"{where}: landmarks {facts}")
+                if facts["noCsrf"]:
+                    problems.append(f"{where}: POST forms without a CSRF token: {facts['noCsrf']}")
+                if facts["unlabelled"]:
+                    problems.append(f"{where}: fields without a visible label: {facts['unlabelled']}")
                 if len(facts["current"]) > 1:
                     problems.append(f"{where}: several nav links are aria-current: {facts['current']}")
                 if p.name == "staff dashboard":  # for the README: the navigation on a phone, in Finnish
