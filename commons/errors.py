@@ -179,6 +179,11 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(err: Exception):
         app.logger.exception("Unexpected error on %s %s", request.method, request.path)
+        # A failed statement leaves a PostgreSQL transaction aborted: roll back, so that the error page
+        # can still read who is signed in (the language, the navigation) instead of failing in turn.
+        from commons.extensions import db
+
+        db.session.rollback()
         message = "Something went wrong on our side. It has been logged; please try again later."
         if wants_json():
             return jsonify({"error": {"code": "server_error", "message": message}}), 500

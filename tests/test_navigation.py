@@ -93,3 +93,29 @@ def test_no_count_when_nothing_waits(app, make_facility, make_user):
     make_user(role="staff", facilities=[make_facility()], email="idle@example.fi")
     links, _, _ = nav(client_for(app, "idle@example.fi").get("/staff").get_data(as_text=True))
     assert links[0] == "Staff"
+
+
+def test_the_500_page_shows_for_staff_even_when_the_database_failed(app, people, monkeypatch, caplog):
+    """A failed SQL statement leaves a PostgreSQL transaction aborted: the 500 handler rolls back, so the
+    page can still load who is signed in (for the language and the navigation); it shows no requests
+    count, which needs the database. Before the rollback this was a bare "Internal Server Error" on
+    PostgreSQL for anyone signed in."""
+    import logging
+
+    from sqlalchemy import text
+
+    from commons.extensions import db
+
+    def broken():
+        db.session.execute(text("select * from no_such_table"))
+
+    c = client_for(app, "staff@example.fi", "fi")
+    monkeypatch.setitem(app.view_functions, "commons.index", broken)
+    with caplog.at_level(logging.ERROR):
+        r = c.get("/")
+    assert r.status_code == 500
+    page = r.get_data(as_text=True)
+    assert "<h1>Jokin meni vikaan</h1>" in page
+    links, _, _ = nav(page)
+    assert links[0] == "Henkilökunta"  # no count on this page
+    caplog.clear()
