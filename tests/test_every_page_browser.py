@@ -133,3 +133,86 @@ def test_pages_below_a_section_have_a_way_back(app, world):
         before_h1 = main.split("<h1", 1)[0]
         target = WAY_BACK[p.name]
         assert f'href="{target}' in (before_h1 if p.name not in ("cancel step", "print week") else main), p.name
+
+
+def forms_sent_empty(w: dict) -> list[tuple[str, str, str]]:
+    """(role, page, form selector): the forms that take typed input, to send with every field emptied."""
+    room = w["room"]
+    return [
+        ("anon", "/signup", "form[action='/signup']"),
+        ("member", f"/spaces/{room}", "form.booking"),
+        ("member", "/groups/new", "form[action='/groups/new']"),
+        ("member", f"/groups/{w['group']}", "form[action$='/representatives']"),
+        ("member", "/account", "form[action='/account/profile']"),
+        ("member", "/account", "form[action='/account/password']"),
+        ("member", "/account/delete", "form[action='/account/delete']"),
+        ("staff", "/staff/spaces/new", "form.space-form"),
+        ("staff", f"/staff/spaces/{room}/closures", "form[action$='/closures']"),
+        ("staff", f"/staff/spaces/{room}/import", "form[enctype='multipart/form-data']"),
+        ("admin", "/admin", "form[action='/admin/facilities']"),
+        ("admin", f"/admin/facilities/{w['facility']}", "form[action$='/staff']"),
+    ]
+
+
+ERRORS_NEXT_TO_FIELDS = """() => {
+  const bad = [...document.querySelectorAll('[aria-invalid=true]')];
+  const detached = bad.filter(f => {
+    const ids = (f.getAttribute('aria-describedby') || '').split(/\\s+/).filter(Boolean);
+    const errors = ids.map(i => document.getElementById(i)).filter(e => e && e.classList.contains('error') && e.offsetParent !== null);
+    const box = f.closest('.field, fieldset');
+    return !errors.length || !errors.every(e => box && box.contains(e));
+  }).map(f => f.name);
+  return {invalid: bad.length, detached, alert: document.querySelectorAll('[role=alert]').length};
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("role", list(ROLES))
+def test_forms_sent_empty_say_what_to_fix_next_to_each_field(live_server, world, role):
+    """Every form that takes typed input, sent with its fields emptied, in Finnish: a 4xx page with an
+    error summary (role="alert"), each wrong field marked aria-invalid with its error shown next to it
+    (inside the field's box, tied by aria-describedby), and axe-core clean at desktop width and 375 px."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser_support import CHROMIUM, CHROMIUM_ARGS
+
+    forms = [f for f in forms_sent_empty(world) if f[0] == role]
+    problems: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fi-FI")
+            page = context.new_page()
+            page.set_default_timeout(15000)
+            if ROLES[role]:
+                sign_in(page, live_server, ROLES[role])
+            for _, path, selector in forms:
+                where = f"{selector} on {path}"
+                page.goto(live_server + path)
+                form = page.locator(selector)
+                form.evaluate("""f => f.querySelectorAll('input:not([type=hidden]):not([type=checkbox]):not([type=radio]):not([type=file]), textarea')
+                                    .forEach(i => { i.value = ''; })""")
+                with page.expect_navigation() as nav:
+                    form.locator("button[type=submit]").last.click()
+                status = nav.value.status
+                if not 400 <= status < 500:
+                    problems.append(f"{where}: status {status}")
+                    continue
+                facts = page.evaluate(ERRORS_NEXT_TO_FIELDS)
+                if not facts["invalid"]:
+                    problems.append(f"{where}: no field marked aria-invalid")
+                if not facts["alert"]:
+                    problems.append(f"{where}: no error summary with role=alert")
+                if facts["detached"]:
+                    problems.append(f"{where}: errors not next to their fields: {facts['detached']}")
+                for check in (lambda: check_accessibility(page, context=where),
+                              lambda: check_small_screen(page, context=where)):
+                    try:
+                        check()
+                    except (pytest.fail.Exception, AssertionError) as e:
+                        problems.append(str(e))
+            context.close()
+        finally:
+            browser.close()
+    assert forms
+    assert not problems, "\n".join(problems)
