@@ -2,6 +2,7 @@
 
 - the main booking journey: sign in, the Spaces link, search, open a space, fill in the booking form,
   book, then see the booking in My bookings and cancel it, without the mouse;
+- staff approve a request from the navigation's Staff link;
 - visible focus: on pages with every kind of control (links, buttons, text/date/time/number fields,
   selects, checkboxes, radio buttons, text areas, disclosure summaries, scrollable regions), Tab
   through the whole page; every element that takes the focus shows the focus outline and is on screen.
@@ -133,6 +134,44 @@ def test_book_a_space_and_cancel_it_with_the_keyboard_only(live_server, browser_
     tab_to(page, "main form button[type=submit]")
     enter(page)
     expect(page.get_by_role("status")).to_contain_text("Cancelled")
+
+
+def test_staff_approve_a_request_with_the_keyboard_only(live_server, browser_page, make_facility, make_space,
+                                                       make_group, make_user):
+    """Staff: the Staff link (with the count), the queue, Space on "Approve", a message, Enter; the count is gone."""
+    from playwright.sync_api import expect
+
+    kallio = make_facility(name="Kallio Library")
+    hall = make_space(facility_id=kallio, name="Hall", requires_approval=True)
+    group = make_group(name="Kallio Knitters")
+    rep = make_user(groups=[group], email="rep@example.fi")
+    make_user(role="staff", facilities=[kallio], email="staff@example.fi")
+    day = next_weekday(2)
+    r = rep.post("/bookings", {"space_id": hall, "group_id": group, "title": "Spring party", "start": local(day, "18:00"),
+                               "end": local(day, "20:00")})
+    booking = r.get_json()["id"]
+    page = browser_page
+    page.goto(live_server + "/login")
+    tab_to(page, "input[name=email]")
+    page.keyboard.type("staff@example.fi")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    enter(page)
+
+    tab_to(page, "header nav a[href='/staff']")
+    assert page.evaluate("document.activeElement.textContent.replace(/\\s+/g, ' ').trim()") == "Staff 1 request waiting"
+    enter(page)
+    tab_to(page, "main a[href='/staff/requests']")
+    enter(page)
+    tab_to(page, f"#approve-{booking}")
+    page.keyboard.press("Space")
+    assert page.evaluate("document.activeElement.checked") is True
+    tab_to(page, f"#message-{booking}")
+    page.keyboard.type("Welcome! Keys at the counter.")
+    tab_to(page, "form.decision button[type=submit]")
+    enter(page)
+    expect(page.get_by_role("status")).to_contain_text("Approved 1 date")
+    expect(page.locator("header nav a[href='/staff']")).to_have_text("Staff")
 
 
 FOCUS_REPORT = """() => {
