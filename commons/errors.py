@@ -135,7 +135,7 @@ def register_error_handlers(app: Flask) -> None:
     def api_error(err: ApiError):
         if wants_json():
             return jsonify(err.body()), err.status
-        return render_template("error.html", status=err.status, message=err.message), err.status
+        return render_template("commons/error.html", status=err.status, message=err.message), err.status
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
@@ -147,7 +147,7 @@ def register_error_handlers(app: Flask) -> None:
             response = jsonify({"error": {"code": _HTTP_CODES.get(status, "error"), "message": message}})
         else:
             response = app.make_response(
-                (render_template("error.html", status=status, message=_page_message(err, status)), status)
+                (render_template("commons/error.html", status=status, message=_page_message(err, status)), status)
             )
         response.status_code = status
         for header in ("Retry-After", "Allow"):
@@ -174,13 +174,18 @@ def register_error_handlers(app: Flask) -> None:
             message = _("This time was booked by someone else a moment ago. Choose another time.")
         else:
             message = _("This conflicts with something stored already.")
-        return render_template("error.html", status=409, message=message), 409
+        return render_template("commons/error.html", status=409, message=message), 409
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):
         app.logger.exception("Unexpected error on %s %s", request.method, request.path)
+        # A failed statement leaves a PostgreSQL transaction aborted: roll back, so that the error page
+        # can still read who is signed in (the language, the navigation) instead of failing in turn.
+        from commons.extensions import db
+
+        db.session.rollback()
         message = "Something went wrong on our side. It has been logged; please try again later."
         if wants_json():
             return jsonify({"error": {"code": "server_error", "message": message}}), 500
         message = _("Something went wrong on our side. It has been logged; please try again later.")
-        return render_template("error.html", status=500, message=message), 500
+        return render_template("commons/error.html", status=500, message=message), 500

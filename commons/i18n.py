@@ -17,9 +17,11 @@ LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
 
 # Date patterns (CLDR) per language: Finnish writes 4.1.2027, Swedish 4 januari 2027.
 _PATTERNS = {
-    "fi": {"weekday_date": "cccc d.M.", "day_month": "d.M.", "date": "d.M.y", "short": "EEE d.M.y"},
-    "sv": {"weekday_date": "EEEE d MMMM", "day_month": "d MMMM", "date": "d MMMM y", "short": "EEE d MMM y"},
-    "en": {"weekday_date": "EEEE d MMMM", "day_month": "d MMMM", "date": "d MMMM y", "short": "EEE dd MMM y"},
+    "fi": {"weekday_date": "cccc d.M.", "weekday_full": "cccc d.M.y", "day_month": "d.M.", "date": "d.M.y", "short": "EEE d.M.y"},
+    "sv": {"weekday_date": "EEEE d MMMM", "weekday_full": "EEEE d MMMM y", "day_month": "d MMMM", "date": "d MMMM y",
+           "short": "EEE d MMM y"},
+    "en": {"weekday_date": "EEEE d MMMM", "weekday_full": "EEEE d MMMM y", "day_month": "d MMMM", "date": "d MMMM y",
+           "short": "EEE dd MMM y"},
 }
 
 
@@ -48,19 +50,36 @@ def page_language() -> str:
 
 
 def format_day(day: date, kind: str = "date") -> str:
-    """A date in the page language; kind is weekday_date, day_month, date or short."""
+    """A date in the page language; kind is weekday_date, weekday_full (with the year), day_month, date or short."""
     lang = page_language()
     text = _babel_format_date(day, _PATTERNS.get(lang, _PATTERNS["en"])[kind], locale=lang)
-    return text[:1].upper() + text[1:] if kind == "weekday_date" else text
+    return text[:1].upper() + text[1:] if kind.startswith("weekday") else text
+
+
+def format_clock(minutes: int) -> str:
+    """A time of day given in minutes after midnight (1440: the midnight that ends the day) the way
+    the page language writes it: Finnish 18.00 and 8.30 (CLDR H.mm), Swedish and English 18:00 and 08:30."""
+    h, m = divmod(minutes, 60)
+    return f"{h}.{m:02d}" if page_language() == "fi" else f"{h:02d}:{m:02d}"
 
 
 def format_span(start: datetime, end: datetime, tz: ZoneInfo) -> str:
-    """A booking's time in its space's zone, e.g. "ti 1.12.2026 18:00–20:00" (one day) or both ends."""
+    """A booking's time in its space's zone, e.g. "ti 1.12.2026 18.00–20.00" (one day) or both ends."""
     s, e = start.astimezone(tz), end.astimezone(tz)
-    first = f"{format_day(s.date(), 'short')} {s:%H:%M}"
+    first = f"{format_day(s.date(), 'short')} {format_clock(s.hour * 60 + s.minute)}"
     if s.date() == e.date():
-        return f"{first}–{e:%H:%M}"
-    return f"{first} – {format_day(e.date(), 'short')} {e:%H:%M}"
+        return f"{first}–{format_clock(e.hour * 60 + e.minute)}"
+    return f"{first} – {format_day(e.date(), 'short')} {format_clock(e.hour * 60 + e.minute)}"
+
+
+def format_week(iso_week: str, short: bool = False) -> str:
+    """An ISO week ("2026-W44") in the page language: "Viikko 44/2026", or short "vk 44"."""
+    from flask_babel import gettext
+
+    year, week = iso_week.split("-W")
+    if short:
+        return gettext("wk %(week)d", week=int(week))
+    return gettext("Week %(week)d/%(year)d", week=int(week), year=int(year))
 
 
 # --- WTForms' own messages ("Not a valid time value.") in the page language ------------------------

@@ -77,7 +77,7 @@ def booking_list(actor, group_id: int | None = None, now: datetime | None = None
 @login_required
 def my_groups():
     return render_template(
-        "groups/mine.html", groups=commons_services.groups_of(current_user), kind_labels=GROUP_KIND_LABELS
+        "spaces/groups/mine.html", groups=commons_services.groups_of(current_user), kind_labels=GROUP_KIND_LABELS
     )
 
 
@@ -103,7 +103,7 @@ def new_group():
         else:
             flash(_("Your group %(name)s is registered. You can book now; until the city verifies the group, the staff approve each booking.", name=group.name))
             return redirect(url_for("groups.group_page", group_id=group.id))
-    return render_template("groups/new.html", form=form), (422 if form.errors else 200)
+    return render_template("spaces/groups/new.html", form=form), (422 if form.errors else 200)
 
 
 # --- A group's page -------------------------------------------------------------------------------------------
@@ -123,7 +123,7 @@ def _group_page(group_id: int, invite_form: InviteForm | None = None, status: in
         status = 422
     return (
         render_template(
-            "groups/detail.html",
+            "spaces/groups/detail.html",
             group=group,
             kind=GROUP_KIND_LABELS.get(group.kind, group.kind),
             verified_on=format_day(group.verified_at.astimezone(services.default_tz()).date()) if group.verified_at else None,

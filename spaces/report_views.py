@@ -21,7 +21,7 @@ from wtforms import DateField, HiddenField
 from wtforms.validators import AnyOf, InputRequired, ValidationError
 
 from commons.errors import ApiError
-from commons.i18n import format_day, format_span, page_language
+from commons.i18n import format_day, format_span, format_week, page_language
 from spaces import report_services, rules, services
 from spaces.forms import WEEKDAYS, sensible_year
 from spaces.views import _hours_text, _parse_week, build_week, rules_in_words, week_param
@@ -127,8 +127,8 @@ def weekly_chart(weeks: list[dict]) -> dict:
     for i, w in enumerate(weeks):
         u = w["utilisation"]
         h = round(160 * (u or 0), 1)
-        bars.append({"x": 40 + i * step, "h": h, "y": 190 - h, "label": w["week"][-3:], "text": pct(u) if u is not None else "–",
-                     "week": w["week"]})
+        bars.append({"x": 40 + i * step, "h": h, "y": 190 - h, "label": format_week(w["week"], short=True),
+                     "text": pct(u) if u is not None else "–", "week": format_week(w["week"])})
     return {"bars": bars, "width": max(600, 40 + step * len(bars) + 20), "height": 230}  # a few weeks stay small
 
 
@@ -163,6 +163,7 @@ def usage_page():
             heat=heatmap_chart(out["heatmap"]),
             trend=weekly_chart(out["weekly"]),
             weekdays=WEEKDAYS,
+            week_name=format_week,
             recent=[{"booking": b, "when": format_span(b.start_at, b.end_at, ZoneInfo(b.space.timezone))} for b in recent],
             pct=pct,
             num=num,

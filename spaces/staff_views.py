@@ -16,7 +16,7 @@ from wtforms.validators import InputRequired, Length
 
 from commons.auth import is_staff_of
 from commons.errors import ApiError
-from commons.i18n import format_day, format_span
+from commons.i18n import format_clock, format_day, format_span
 from pydantic import ValidationError
 from spaces import rules, services, staff_services
 from spaces.forms import STATUS_LABELS
@@ -24,6 +24,19 @@ from spaces.schemas import BookingQuery, SpaceIn, SpacePatch
 from spaces.staff_forms import ClosureForm, SpaceForm, single_span_hours
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+@bp.app_context_processor
+def _pending_requests_for_the_navigation():
+    """pending_requests(): how many requests wait for the signed-in staff member's decision, shown on
+    the main navigation's Staff link (templates/base.html calls it for staff and administrators only)."""
+
+    def pending_requests() -> int:
+        if not current_user.is_authenticated or current_user.role not in ("staff", "admin"):
+            return 0
+        return sum(staff_services.pending_counts(current_user, datetime.now(timezone.utc)).values())
+
+    return {"pending_requests": pending_requests}
 
 
 class DecisionForm(FlaskForm):
@@ -166,8 +179,7 @@ def _parse_date(text: str | None, today: date) -> date | None:
 
 
 def _clock(moment: datetime, tz: ZoneInfo, day: date) -> str:
-    minutes = rules.local_minutes(moment, tz, day)
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+    return format_clock(rules.local_minutes(moment, tz, day))
 
 
 def _cell(cal: staff_services.SpaceCalendar, day: date) -> list[CalItem]:
@@ -228,7 +240,7 @@ def calendar():
         heading = _("Week %(week)d: %(start)s – %(end)s", week=first.isocalendar()[1],
                     start=format_day(days[0], "day_month"), end=format_day(days[-1], "date"))
     else:
-        heading = format_day(day, "weekday_date") + " " + str(day.year)
+        heading = format_day(day, "weekday_full")
     return (
         render_template(
             "spaces/staff_calendar.html",

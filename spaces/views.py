@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from pydantic import ValidationError
 
 from commons.errors import ApiError
-from commons.i18n import format_day, format_span
+from commons.i18n import format_clock, format_day, format_span
 from spaces import rules, services
 from spaces.forms import (
     WEEKDAYS,
@@ -135,8 +135,7 @@ def week_param(year: int, week: int) -> str:
 
 
 def _hhmm(moment: datetime, tz: ZoneInfo, day: date) -> str:
-    minutes = rules.local_minutes(moment, tz, day)
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+    return format_clock(rules.local_minutes(moment, tz, day))
 
 
 def _clip(intervals, lo: datetime, hi: datetime) -> list[rules.Interval]:
@@ -161,7 +160,7 @@ def _hours_text(space: Space, weekday: int) -> str:
 
 
 def _minute(m: int) -> str:
-    return f"{m // 60:02d}:{m % 60:02d}"
+    return format_clock(m)
 
 
 def _next_grid_time(now: datetime, tz: ZoneInfo, slot_minutes: int) -> datetime:

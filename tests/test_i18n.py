@@ -157,7 +157,7 @@ def test_format_span_in_each_language(app):
     for lang in LANGUAGES:
         with app.test_request_context("/", headers={"Accept-Language": lang}):
             spans[lang] = format_span(start, end, tz)
-    assert spans["fi"] == "ti 1.12.2026 18:00–20:00"
+    assert spans["fi"] == "ti 1.12.2026 18.00–20.00"  # Finnish writes times with a dot
     assert spans["sv"] == "tis 1 dec. 2026 18:00–20:00"
     assert spans["en"] == fmt_span(start, end, tz) == "Tue 01 Dec 2026 18:00–20:00"
 
@@ -175,7 +175,7 @@ def test_what_is_in_the_way_of_a_booking_is_said_in_the_page_language(client, sp
     assert r.status_code == 409
     text = html.unescape(r.get_data(as_text=True))
     when = f"ti {day.day}.{day.month}.{day.year}"
-    assert f"{when} 19:00–21:00: Jo varattu {when} 18:00–20:00." in text
+    assert f"{when} 19.00–21.00: Jo varattu {when} 18.00–20.00." in text
     assert "Tätä aikaa ei voi varata:" in text
 
 

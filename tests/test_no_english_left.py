@@ -32,7 +32,7 @@ class Visible(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
-        skip = tag in ("script", "style", "title") or (tag != "html" and "lang" in a)
+        skip = tag in ("script", "style") or (tag != "html" and "lang" in a)
         if tag not in ("input", "meta", "link", "br", "img", "hr"):
             self._stack.append(skip)
             self._skip += skip
@@ -75,6 +75,20 @@ def english_texts(lang: str) -> tuple[set[str], list[str]]:
     return whole, fragments
 
 
+# Small English words that are not Finnish or Swedish words: they find English that never went
+# through the catalog (a text not wrapped in _() is not among the msgids above).
+ENGLISH_WORDS = re.compile(r"\b(the|and|your|you|with|this|from|will|are|of|to|for|is|not|or|at|by)\b")
+
+
+# Dates that are not written the language's way: ISO dates (but the example the date errors give of
+# what a date field takes, 2027-01-05), English month or weekday names, a.m./p.m.
+FOREIGN_DATES = re.compile(
+    r"\b(?!2027-01-05)\d{4}-\d{2}-\d{2}\b|\b\d{1,2}(:\d{2})? ?[AP]M\b"
+    r"|\b(Jan(uary)?|Feb(ruary)?|Mar(ch)?|Apr(il)?|May|June?|July?|Aug(ust)?|Sept?(ember)?|Oct(ober)?|Nov(ember)?"
+    r"|Dec(ember)?|Mon(day)?|Tue(sday)?|Wed(nesday)?|Thu(rsday)?|Fri(day)?|Sat(urday)?|Sun(day)?)\b"
+)
+
+
 def english_left(page_html: str, lang: str) -> list[str]:
     parser = Visible()
     parser.feed(page_html)
@@ -83,6 +97,13 @@ def english_left(page_html: str, lang: str) -> list[str]:
     for text in parser.texts:
         if text in whole or text.rstrip("…") in whole:
             found.append(text)
+            continue
+        if FOREIGN_DATES.search(text):
+            found.append(f"date not in {lang} format: {text!r}")
+            continue
+        words = [w for w in ENGLISH_WORDS.findall(text) if not (lang == "fi" and w == "to")]  # "to" = torstai
+        if len(words) >= 2 or (words and len(text.split()) <= 3):
+            found.append(f"untranslated? {text!r}")
             continue
         found += [f"{f!r} in {text!r}" for f in fragments if f in text]
     return found
@@ -172,3 +193,120 @@ def test_the_check_finds_english(app, world):
     body = client.get("/").get_data(as_text=True)
     left = english_left(body, "fi")
     assert "Find a free space" in left and len(left) > 10
+
+
+# --- Every other page: staff, admin, calendars, reports, print, and the e-mails ------------------------
+
+
+@pytest.fixture
+def everything(make_facility, make_space, make_group, make_user):
+    from tests.page_inventory import seed_world
+
+    return seed_world(make_facility, make_space, make_group, make_user)
+
+
+def signed_in(app, lang, email):
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = lang
+    if email:
+        r = client.post("/login", data={"email": email, "password": PASSWORD})
+        assert r.status_code == 302, email
+    return client
+
+
+def error_states(clients, w):
+    """(name, response) of the staff and admin forms sent wrong, and the 403s staff pages give residents."""
+    staff, admin, member = clients["staff"], clients["admin"], clients["member"]
+    room, day = w["room"], w["day"]
+    yield "new space errors", staff.post("/staff/spaces/new", data={"facility": "999", "name": "", "capacity": "-1",
+                                                                    "horizon_days": "x"})
+    yield "edit space errors", staff.post(f"/staff/spaces/{room}/edit", data={"name": "", "capacity": "0"})
+    yield "closure errors", staff.post(f"/staff/spaces/{room}/closures", data={"first_day": "x", "last_day": "",
+                                                                               "start": "25:00", "reason": ""})
+    yield "import errors", staff.post(f"/staff/spaces/{room}/import", data={})
+    yield "decision errors", staff.post(f"/staff/requests/{w['pending']}", data={"decision": ""})
+    yield "report errors", staff.get("/staff/reports", query_string={"first_day": "2027-13-40", "last_day": "x"})
+    yield "calendar bad date", staff.get("/staff/calendar", query_string={"date": "eilen", "view": "week"})
+    yield "on behalf conflict", staff.post(f"/spaces/{room}", data={
+        "group": str(w["group"]), "title": "Päällekkäin", "date": day.isoformat(), "start": "19:00", "end": "20:00",
+        "attendees": "3", "on_conflict": "reject"})
+    yield "admin facility errors", admin.post("/admin/facilities", data={"name": "", "district": "", "address": ""})
+    yield "admin staff errors", admin.post(f"/admin/facilities/{w['facility']}/staff", data={"email": "ei-osoite"})
+    yield "reports 403", member.get("/staff/reports")
+    yield "import 403", member.get(f"/staff/spaces/{room}/import")
+    yield "admin 403", clients["staff"].get("/admin")
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv"])
+def test_no_english_is_left_on_any_page(app, everything, lang):
+    """Every page of tests/page_inventory.py (which covers every page route), as the role that meets
+    it, and the staff and admin forms' error states."""
+    from tests.page_inventory import ROLES, every_page
+
+    clients = {role: signed_in(app, lang, email) for role, email in ROLES.items()}
+    responses = [(p.name, clients[p.role].get(p.path)) for p in every_page(everything)]
+    responses += list(error_states(clients, everything))
+    problems = {}
+    for name, response in responses:
+        assert response.status_code < 500, name
+        body = response.get_data(as_text=True)
+        assert f'<html lang="{lang}">' in body, name
+        left = english_left(body, lang)
+        if left:
+            problems[name] = left
+    assert len(responses) >= 45
+    assert not problems, f"English left on {lang} pages: {problems}"
+
+
+def test_no_english_is_left_in_the_emails(app, everything):
+    """Each kind of booking e-mail (received, confirmed, on behalf, approved, rejected, cancelled,
+    changed, reminder, approval request), rendered for Finnish and Swedish readers: subject, text
+    and HTML, with <html lang> of the reader's language."""
+    from datetime import datetime, time, timezone
+
+    from sqlalchemy import select
+
+    from commons.extensions import db
+    from commons.jobs import run_job
+    from commons.models import OutboxMessage, User
+    from tests.conftest import HELSINKI, local
+
+    w = everything
+    with app.app_context():
+        rep = db.session.execute(select(User).where(User.email == "riikka@example.fi")).scalar_one()
+        staff = db.session.execute(select(User).where(User.email == "sanna@example.fi")).scalar_one()
+        rep.language, staff.language = "sv", "fi"
+        db.session.commit()
+    # A second representative reading Finnish, so that every message has a Finnish and a Swedish reader.
+    api = w["rep"]
+    day = w["day"] + timedelta(days=14)
+    r = api.post("/bookings", {"space_id": w["hall"], "group_id": w["group"], "title": "Toinen", "start": local(day, "10:00"),
+                               "end": local(day, "11:00")})
+    assert r.status_code == 201
+    assert w["staff"].post(f"/bookings/{r.get_json()['id']}/reject", {"message": "Sali on varattu."}).status_code == 200
+    r = api.post("/bookings", {"space_id": w["hall"], "group_id": w["group"], "title": "Kolmas", "start": local(day, "14:00"),
+                               "end": local(day, "15:00")})
+    assert w["staff"].post(f"/bookings/{r.get_json()['id']}/approve", {"message": "Tervetuloa!"}).status_code == 200
+    assert w["staff"].post(f"/bookings/{w['booking']}/cancel", {"scope": "one"}).status_code == 200
+    staff_booking = w["staff"].post("/bookings", {"space_id": w["room"], "group_id": w["group"], "title": "Henkilökunnan varaus",
+                                                  "start": local(day, "12:00"), "end": local(day, "13:00")})
+    assert staff_booking.status_code == 201
+    with app.app_context():
+        run_job("reminders", datetime.combine(w["day"], time(9), HELSINKI).astimezone(timezone.utc))
+        messages = db.session.execute(select(OutboxMessage)).scalars().all()
+        seen = {m.language for m in messages}
+        problems = {}
+        for m in messages:
+            lang = m.language
+            if lang == "en":
+                continue
+            assert f'<html lang="{lang}"' in m.html_body, m.subject
+            left = english_left(m.html_body, lang) + english_left(f"<p>{m.subject}</p>", lang)
+            left += english_left("".join(f"<p>{line}</p>" for line in m.text_body.splitlines()), lang)
+            if left:
+                problems[f"{lang}: {m.subject}"] = left
+        kinds = {m.subject.split(":")[0] for m in messages}
+        db.session.remove()
+    assert {"fi", "sv"} <= seen, seen
+    assert len(kinds) >= 8, sorted(kinds)
+    assert not problems, f"English left in e-mails: {problems}"

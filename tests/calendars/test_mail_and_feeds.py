@@ -193,7 +193,8 @@ def test_a_move_tells_the_other_representatives_and_asks_staff_when_pending_agai
     _send(app)
     new = smtp_server.messages[before:]
     assert sorted(m["To"] for m in new) == ["matti@example.fi", "sara@example.fi"]
-    assert all("16:00–17:00" in m.get_body(("plain",)).get_content() for m in new)
+    # in each recipient's language: Finnish writes 16.00–17.00, Swedish 16:00–17:00
+    assert all(("16.00–17.00" if m["To"] == "matti@example.fi" else "16:00–17:00") in m.get_body(("plain",)).get_content() for m in new)
     assert "godkännande" not in next(m for m in new if m["To"] == "sara@example.fi").get_body(("plain",)).get_content()
 
 

@@ -326,7 +326,7 @@ def test_group_page_in_finnish_with_finnish_dates(app, client, world):
     assert '<html lang="fi">' in page
     assert "Kyllä, 4.1.2027 alkaen" in page
     assert "<h2 id=\"reps-title\">Edustajat</h2>" in page
-    assert f"ti {day.day}.{day.month}.{day.year} 18:00–20:00" in page
+    assert f"ti {day.day}.{day.month}.{day.year} 18.00–20.00" in page
     assert "Vahvistettu" in page and "Peru tämä varaus…" in page
 
 

@@ -211,7 +211,7 @@ def test_one_reminder_per_booking_and_person(app, setup, smtp_server):
     assert sorted(m["To"] for m in reminders) == ["matti@example.fi", "sara@example.fi"]
     fi = next(m for m in reminders if m["To"] == "matti@example.fi")
     sv = next(m for m in reminders if m["To"] == "sara@example.fi")
-    assert fi["Subject"].startswith("Muistutus: Meeting room Kiikku, ") and "18:00–20:00" in fi["Subject"]
+    assert fi["Subject"].startswith("Muistutus: Meeting room Kiikku, ") and "18.00–20.00" in fi["Subject"]
     assert sv["Subject"].startswith("Påminnelse: Meeting room Kiikku, ")  # rendered in a job, outside any request
     assert "Hej Sara," in sv.get_body(("plain",)).get_content() and later["id"] != soon["id"]
     assert job(app, "reminders", now) == "reminders: queued 0 reminder(s)."  # sent ones count too

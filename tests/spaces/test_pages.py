@@ -125,7 +125,7 @@ def test_no_inline_script_or_style(client, world):
     for path in ("/spaces", f"/spaces/{world['room']}", "/bookings", "/spaces?min_capacity=x"):
         html = text_of(client.get(path))
         assert "<script" not in html and "style=" not in html and "<style" not in html, path
-        assert '<main id="main"' in html and '<nav aria-label="Main">' in html and "<h1" in html
+        assert '<main id="main"' in html and '<nav aria-label="Main" class="main-nav">' in html and "<h1" in html
         assert '<html lang="en">' in html
 
 

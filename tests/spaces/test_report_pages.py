@@ -44,7 +44,7 @@ def test_staff_page_shows_the_same_figures_as_the_api(client, data):
     assert html.count('<svg viewBox') == 3 and html.count('role="img"') == 3
     assert 'id="districts-table"' in html and "heat-table-caption" in html and "trend-table-caption" in html
     assert "style=" not in html  # the CSP forbids inline styles
-    assert "2027-W01" in html
+    assert "Week 1/2027" in html and ">wk 1<" in html  # ISO week 2027-W01 in words
 
 
 def test_staff_page_checks_the_period_and_who_asks(client, data):

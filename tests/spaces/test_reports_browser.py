@@ -65,7 +65,8 @@ def test_usage_report_and_printed_week(live_server, browser_page, week_of_use):
     page.get_by_label("E-mail").fill(staff.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("link", name="Reports").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Staff").click()  # the dashboard leads to the reports
+    page.get_by_role("navigation", name="Staff tools").get_by_role("link", name="Reports").click()
     page.get_by_label("First day").fill(monday.isoformat())
     page.get_by_label("Last day").fill((monday + timedelta(days=6)).isoformat())
     page.get_by_role("button", name="Show").click()

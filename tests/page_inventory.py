@@ -1,0 +1,132 @@
+"""Every HTML page of the app, with the data to show it full, for the page-wide checks
+(tests/test_every_page_browser.py: axe-core, one h1, title, 375 px; tests/test_no_english_left.py).
+
+`seed_world` builds a facility with spaces, closures, a group with confirmed and pending bookings,
+a resident, staff and an admin through the conftest factories and the API. `every_page(world)` lists
+(role, name, path) for every GET page, signed in as the role that meets it. `test_inventory_covers_every_page`
+in test_every_page_browser.py fails when a new page route is not in the list.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from tests.conftest import local, next_weekday
+
+# GET routes that are not HTML pages (downloads and feeds), or are only a redirect.
+NOT_PAGES = {
+    "static",
+    "account.export",  # a JSON download
+    "calendars.booking_download",  # .ics
+    "calendars.personal_feed",  # .ics
+    "calendars.space_feed",  # .ics
+}
+
+ROLES = {
+    "anon": None,
+    "member": "riikka@example.fi",
+    "staff": "sanna@example.fi",
+    "admin": "aino@example.fi",
+}
+
+
+@dataclass(frozen=True)
+class Page:
+    role: str
+    name: str
+    path: str
+    status: int = 200
+
+
+def seed_world(make_facility, make_space, make_group, make_user) -> dict:
+    kallio = make_facility(name="Kallion kirjasto", district="Kallio")
+    room = make_space(facility_id=kallio, name="Lukupiiri", accessibility=["step_free_access"], equipment=["piano"],
+                      buffer_minutes=15, weekly_quota_minutes=600)
+    hall = make_space(facility_id=kallio, name="Sali", requires_approval=True)
+    group = make_group(name="Kallion asukkaat")
+    other = make_group(name="Toinen ryhmä")
+    unverified = make_group(name="Uusi kerho", verified=False)
+    rep = make_user(groups=[group, unverified], name="Riikka", email=ROLES["member"])
+    staff = make_user(role="staff", facilities=[kallio], name="Sanna", email=ROLES["staff"])
+    make_user(role="admin", name="Aino", email=ROLES["admin"])
+    day = next_weekday(1)
+    booked = {}
+    for space, title in ((room, "Hallituksen kokous"), (hall, "Kevätjuhla")):
+        r = rep.post("/bookings", {"space_id": space, "group_id": group, "title": title, "start": local(day, "18:00"),
+                                   "end": local(day, "20:00"), "public_title": True, "rrule": "FREQ=WEEKLY;COUNT=3"})
+        assert r.status_code == 201, r.get_json()
+        body = r.get_json()
+        booked[space] = body["bookings"][0]["id"] if "bookings" in body else body["id"]
+    closure = staff.post(f"/spaces/{room}/closures", {"start": local(day + timedelta(days=1), "08:00"),
+                                                        "end": local(day + timedelta(days=1), "16:00"), "reason": "Siivous"})
+    assert closure.status_code == 201, closure.get_json()
+    iso = day.isocalendar()
+    return dict(facility=kallio, room=room, hall=hall, group=group, other=other, rep=rep, staff=staff, day=day,
+                booking=booked[room], pending=booked[hall], week=f"{iso[0]}-W{iso[1]:02d}")
+
+
+def every_page(w: dict) -> list[Page]:
+    room, day, week = w["room"], w["day"].isoformat(), w["week"]
+    return [
+        # Anyone
+        Page("anon", "front", "/"),
+        Page("anon", "sign in", "/login"),
+        Page("anon", "sign up", "/signup"),
+        Page("anon", "spaces", "/spaces"),
+        Page("anon", "search results", f"/spaces?date={day}&start=18:00&end=19:00&accessibility=step_free_access"),
+        Page("anon", "space", f"/spaces/{room}?week={week}"),
+        Page("anon", "print week", f"/spaces/{room}/print?week={week}"),
+        Page("anon", "404", "/ei-ole", 404),
+        # A group's representative
+        Page("member", "front signed in", "/"),
+        Page("member", "space signed in", f"/spaces/{room}?week={week}"),
+        Page("member", "my bookings", "/bookings"),
+        Page("member", "my past bookings", "/bookings?when=past&status=cancelled"),
+        Page("member", "cancel step", f"/bookings/{w['booking']}/cancel"),
+        Page("member", "my groups", "/groups/mine"),
+        Page("member", "new group", "/groups/new"),
+        Page("member", "group", f"/groups/{w['group']}"),
+        Page("member", "calendar feeds", "/calendars"),
+        Page("member", "account", "/account"),
+        Page("member", "delete account", "/account/delete"),
+        Page("member", "403", f"/groups/{w['other']}", 403),
+        Page("member", "403 staff", "/staff", 403),
+        # Facility staff
+        Page("staff", "staff dashboard", "/staff"),
+        Page("staff", "requests", "/staff/requests"),
+        Page("staff", "calendar week", f"/staff/calendar?view=week&date={day}"),
+        Page("staff", "calendar day", f"/staff/calendar?view=day&date={day}"),
+        Page("staff", "new space", "/staff/spaces/new"),
+        Page("staff", "edit space", f"/staff/spaces/{room}/edit"),
+        Page("staff", "closures", f"/staff/spaces/{room}/closures"),
+        Page("staff", "import", f"/staff/spaces/{room}/import"),
+        Page("staff", "reports", "/staff/reports"),
+        Page("staff", "book on behalf", f"/spaces/{room}?week={week}"),
+        Page("staff", "print week staff", f"/spaces/{room}/print?week={week}"),
+        # Administrators
+        Page("admin", "admin", "/admin"),
+        Page("admin", "admin facility", f"/admin/facilities/{w['facility']}"),
+        Page("admin", "staff dashboard as admin", "/staff"),
+    ]
+
+
+def page_endpoints(app) -> set[str]:
+    """The endpoints of every GET route that serves an HTML page (not the API, feeds or downloads)."""
+    return {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and not rule.rule.startswith("/api/") and rule.endpoint not in NOT_PAGES
+    }
+
+
+def endpoint_of(app, path: str) -> str | None:
+    from urllib.parse import urlsplit
+
+    from werkzeug.exceptions import HTTPException
+
+    adapter = app.url_map.bind("localhost")
+    try:
+        endpoint, _ = adapter.match(urlsplit(path).path, method="GET")
+    except HTTPException:
+        return None
+    return endpoint
