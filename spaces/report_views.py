@@ -24,7 +24,7 @@ from commons.errors import ApiError
 from commons.i18n import format_day, format_span, format_week, page_language
 from spaces import report_services, rules, services
 from spaces.forms import WEEKDAYS, sensible_year
-from spaces.views import _hours_text, _parse_week, build_week, rules_in_words, week_param
+from spaces.views import _hours_text, build_week, requested_week, rules_in_words, week_param
 
 bp = Blueprint("reports", __name__)
 
@@ -225,14 +225,8 @@ def print_week(space_id: int):
     space = services.get_space(space_id)
     tz = ZoneInfo(space.timezone)
     now = datetime.now(timezone.utc)
-    status = 200
-    week_error = None
-    parsed = _parse_week(request.args.get("week"), tz)
-    if parsed is None:
-        week_error = _("“%(week)s” is not a week; showing this week. Weeks look like 2027-W05.", week=request.args.get("week", "")[:20])
-        parsed = rules.iso_week(now, tz)
-        status = 422
-    year, week = parsed
+    (year, week), week_error = requested_week(tz, now)
+    status = 422 if week_error else 200
     # Free: only times a group could still book (from now, within the horizon, long enough for the
     # shortest booking, on the slot grid). A past week shows what was booked and closed, and says why nothing is free.
     days = build_week(space, year, week, now, bookable_only=True)

@@ -130,6 +130,16 @@ def _parse_week(text: str | None, tz: ZoneInfo) -> tuple[int, int] | None:
     return year, week
 
 
+def requested_week(tz: ZoneInfo, now: datetime) -> tuple[tuple[int, int], str | None]:
+    """The ISO week asked for in `?week=2027-W05` (this week without one), and a message when the
+    parameter is not a week (then this week is shown): the space page and its printed week."""
+    parsed = _parse_week(request.args.get("week"), tz)
+    if parsed is not None:
+        return parsed, None
+    message = _("“%(week)s” is not a week; showing this week. Weeks look like 2027-W05.", week=request.args.get("week", "")[:20])
+    return rules.iso_week(now, tz), message
+
+
 def week_param(year: int, week: int) -> str:
     return f"{year:04d}-W{week:02d}"
 
@@ -311,14 +321,8 @@ def space_page(space_id: int):
     space = services.get_space(space_id)
     tz = ZoneInfo(space.timezone)
     now = datetime.now(timezone.utc)
-    status = 200
-    week_error = None
-    parsed = _parse_week(request.args.get("week"), tz)
-    if parsed is None:
-        week_error = _("“%(week)s” is not a week; showing this week. Weeks look like 2027-W05.", week=request.args.get("week", "")[:20])
-        parsed = rules.iso_week(now, tz)
-        status = 422 if request.method == "GET" else status
-    year, week = parsed
+    (year, week), week_error = requested_week(tz, now)
+    status = 422 if week_error and request.method == "GET" else 200
 
     form = None
     problems: list[str] = []
