@@ -43,7 +43,11 @@ def calendar_response(body: bytes, last_modified: datetime | None, filename: str
         response.headers["X-Robots-Tag"] = "noindex"
     else:
         response.cache_control.public = True
-    return response.make_conditional(request)
+    response = response.make_conditional(request)
+    # make_conditional adds a Date header; the server (gunicorn, werkzeug) adds its own, and two
+    # Date headers in one response are invalid (RFC 9110 allows one).
+    del response.headers["Date"]
+    return response
 
 
 @bp.route("/calendars/spaces/<int:space_id>.ics")

@@ -358,3 +358,13 @@ def test_a_feed_costs_the_same_queries_for_few_or_many_events(world, app, client
     assert len(_events(big.data)) >= 6 + 20
     assert many_public == few_public <= 10
     assert many_group == few_group <= 10
+
+
+def test_feed_has_one_date_header_at_most(client, make_space):
+    """The server adds Date; the app must not add a second one (make_conditional would)."""
+    space = make_space()
+    r = client.get(f"/calendars/spaces/{space}.ics")
+    assert r.status_code == 200
+    assert len(r.headers.getlist("Date")) == 0
+    again = client.get(f"/calendars/spaces/{space}.ics", headers={"If-None-Match": r.headers["ETag"]})
+    assert again.status_code == 304 and len(again.headers.getlist("Date")) == 0
