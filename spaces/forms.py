@@ -12,14 +12,14 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
+    DateField as _DateField,
     IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
-    TimeField,
+    TimeField as _TimeField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -46,6 +46,29 @@ STATUS_LABELS = {
     "cancelled": _l("Cancelled"),
     "expired": _l("Expired"),
 }
+
+
+class DateField(_DateField):
+    """A date as the browser's date input sends it (2027-01-12), or typed the Finnish and Swedish way
+    (12.1.2027) where the browser shows a plain text field."""
+
+    def __init__(self, label=None, validators=None, format=("%Y-%m-%d", "%d.%m.%Y"), **kwargs):
+        super().__init__(label, validators, format=list(format), **kwargs)
+
+    def _value(self):
+        # A date that was understood goes back in the form the date input reads; one that was not, as typed.
+        return self.data.strftime(self.format[0]) if self.data is not None and not self.errors else super()._value()
+
+
+class TimeField(_TimeField):
+    """A time as the browser's time input sends it (18:00, or 18:00:00 with a step), or typed the
+    Finnish way (18.00) where the browser shows a plain text field."""
+
+    def __init__(self, label=None, validators=None, format=("%H:%M", "%H.%M", "%H:%M:%S"), **kwargs):
+        super().__init__(label, validators, format=list(format), **kwargs)
+
+    def _value(self):
+        return self.data.strftime(self.format[0]) if self.data is not None and not self.errors else super()._value()
 
 
 def accessibility_label(code: str) -> str:

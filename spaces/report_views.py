@@ -17,13 +17,13 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import DateField, HiddenField
+from wtforms import HiddenField
 from wtforms.validators import AnyOf, InputRequired, ValidationError
 
 from commons.errors import ApiError
 from commons.i18n import format_day, format_span, format_week, page_language
 from spaces import report_services, rules, services
-from spaces.forms import WEEKDAYS, sensible_year
+from spaces.forms import WEEKDAYS, DateField, sensible_year
 from spaces.views import _hours_text, build_week, requested_week, rules_in_words, week_param
 
 bp = Blueprint("reports", __name__)

@@ -9,10 +9,10 @@ from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField, TimeField
+from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from spaces.forms import ACCESSIBILITY_LABELS, WEEKDAYS, CheckboxesField, sensible_year
+from spaces.forms import ACCESSIBILITY_LABELS, WEEKDAYS, CheckboxesField, DateField, TimeField, sensible_year
 from spaces.models import ACCESSIBILITY_FEATURES
 from spaces.schemas import minute_to_hhmm
 
