@@ -453,3 +453,41 @@ def test_feed_secrets_are_kept_out_of_the_logs(w, caplog, monkeypatch):
         assert w.app.test_client().get(path).status_code == 500
     assert "/calendars/feeds/[secret]" in caplog.text
     assert secret not in caplog.text
+
+
+HOSTILE_POSTS = [
+    "/admin/facilities/{big}/staff/{big}/remove", "/admin/groups/{big}/verify", "/admin/facilities/{big}/staff",
+    "/staff/requests/{big}", "/staff/reports/no-show/{big}", "/staff/spaces/{sx}/closures/{big}/delete",
+    "/staff/spaces/{sx}/closures", "/staff/spaces/{sx}/edit", "/staff/spaces/new", "/staff/spaces/{sx}/import",
+    "/calendars/rotate", "/groups/{big}/representatives", "/groups/new", "/bookings/{big}/cancel",
+    "/account/profile", "/account/password",
+]
+HOSTILE_FORMS = [
+    {"group_id": str(BIG), "kind": "group_bookings", "decision": "approve", "no_show": "maybe", "first_day": "9999-12-31",
+     "last_day": "0001-01-01", "email": "x" * 5000, "name": "\x00", "reason": "\ud800".encode("utf-8", "surrogatepass")},
+    {"group_id": "abc", "kind": "x" * 10000, "scope": "all", "decision": "x", "start": "24:99", "first_day": "%ff",
+     "capacity": str(BIG), "facility": str(BIG), "end": "-1"},
+]
+
+
+@pytest.mark.parametrize("path", HOSTILE_POSTS)
+def test_hostile_page_posts_are_never_a_500(w, path):
+    url = path.format(big=BIG, sx=w.sx)
+    for role in ("admin", "staff_x", "member_a"):
+        c = page_client(w, role)
+        for form in HOSTILE_FORMS:
+            r = c.post(url, data=form)
+            assert r.status_code < 500, (role, url, form.keys(), r.status_code)
+        r = c.post(url, data=b"name=\xff\xfe&email=%ff%fe&group_id=%c0%80", content_type="application/x-www-form-urlencoded")
+        assert r.status_code < 500, (role, url, "non-UTF-8", r.status_code)
+
+
+def test_too_large_imports_are_413_with_a_message(w):
+    big = b"BEGIN:VCALENDAR\r\n" + b"X-PAD:" + b"x" * (2 * 1024 * 1024) + b"\r\nEND:VCALENDAR\r\n"
+    r = _api(w, "staff_x", "post", f"/spaces/{w.sx}/import", data=big, content_type="text/calendar")
+    assert r.status_code == 413 and r.get_json()["error"]["message"]
+    r = _api(w, "staff_x", "post", f"/spaces/{w.sx}/import", data={"file": (io.BytesIO(big), "big.ics")}, content_type="multipart/form-data")
+    assert r.status_code == 413 and r.get_json()["error"]["message"]
+    r = page_client(w, "staff_x").post(f"/staff/spaces/{w.sx}/import", data={"file": (io.BytesIO(big), "big.ics")},
+                                       content_type="multipart/form-data")
+    assert r.status_code == 413 and "<h1" in r.get_data(as_text=True)
