@@ -111,6 +111,8 @@ PAGE_ROUTES = [
     ("get", "/staff/reports", None, {"member_a": "403", "member_b": "403", "staff_x": "ok", "staff_y": "ok", "admin": "ok"}),
     ("get", "/staff/calendar", None, {"member_a": "403", "member_b": "403", "staff_x": "ok", "staff_y": "ok", "admin": "ok"}),
     ("get", "/staff/requests", None, {"member_a": "403", "member_b": "403", "staff_x": "ok", "staff_y": "ok", "admin": "ok"}),
+    ("post", "/calendars/rotate", {"kind": "group_bookings", "group_id": "{ga}"},
+     {"member_a": "ok", "member_b": "404", "staff_x": "404", "staff_y": "404", "admin": "404"}),
     ("get", "/calendars", None, {"member_a": "ok", "member_b": "ok", "staff_x": "ok", "staff_y": "ok", "admin": "ok"}),
     ("get", "/admin", None, {"member_a": "403", "member_b": "403", "staff_x": "403", "staff_y": "403", "admin": "ok"}),
     ("get", "/admin/facilities/{fx}", None, {"member_a": "403", "member_b": "403", "staff_x": "403", "staff_y": "403", "admin": "ok"}),
@@ -137,7 +139,7 @@ def test_page_routes_allow_exactly(w, method, path, data, expected):
         if data == "ics":
             r = c.post(url, data={"file": (io.BytesIO(_ics()), "closures.ics")}, content_type="multipart/form-data")
         else:
-            r = getattr(c, method)(url, data=data)
+            r = getattr(c, method)(url, data={k: _fill(v, w) for k, v in data.items()} if data else data)
         if role == "anon":
             assert r.status_code == 302 and "/login" in r.headers["Location"], (role, r.status_code)
             continue
@@ -491,3 +493,19 @@ def test_too_large_imports_are_413_with_a_message(w):
     r = page_client(w, "staff_x").post(f"/staff/spaces/{w.sx}/import", data={"file": (io.BytesIO(big), "big.ics")},
                                        content_type="multipart/form-data")
     assert r.status_code == 413 and "<h1" in r.get_data(as_text=True)
+
+
+def test_new_api_writes_from_a_browser_session_need_the_csrf_header(w, monkeypatch):
+    a, x = page_client(w, "member_a"), page_client(w, "staff_x")
+    monkeypatch.setitem(w.app.config, "WTF_CSRF_ENABLED", True)
+    for client, method, path, kw in (
+        (a, "post", "/api/v1/feeds/rotate", {"json": {"kind": "group_bookings", "name": "Alpha Knitters"}}),
+        (a, "patch", f"/api/v1/bookings/{w.ba}", {"json": _move(w)}),
+        (x, "post", f"/api/v1/bookings/{w.past_a}/no-show", {"json": {"no_show": True}}),
+        (x, "post", f"/api/v1/spaces/{w.sx}/import", {"data": _ics(), "content_type": "text/calendar"}),
+    ):
+        r = getattr(client, method)(path, **kw)
+        assert r.status_code == 400 and r.get_json()["error"]["code"] == "csrf", path
+    with w.app.app_context():
+        assert db.session.get(Booking, w.past_a).no_show is None
+        assert db.session.execute(db.select(Closure).where(Closure.space_id == w.sx)).first() is None
