@@ -87,7 +87,12 @@ def _feeds_page(status: int = 200):
         url = url_for("calendars.personal_feed", token=link.token, _external=True)
         rows.append({"link": link, "url": url, "webcal": "webcal://" + url.split("://", 1)[1]})
     public = []
-    return render_template("calendars/feeds.html", rows=rows, form=RotateForm(formdata=None), public=public), status
+    response = current_app.make_response(
+        (render_template("calendars/feeds.html", rows=rows, form=RotateForm(formdata=None), public=public), status)
+    )
+    # the page shows the secret feed links: no cache (shared or the browser's) keeps a copy
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/calendars")

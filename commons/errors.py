@@ -1,6 +1,8 @@
 """One error shape for the API, friendly pages for people, and never a 500 for client input."""
 from __future__ import annotations
 
+import logging
+import re
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
@@ -130,7 +132,29 @@ def _retry_message(err: HTTPException) -> str:
     return _("Too many tries in a short time. Wait %(wait)s and try again.", wait=wait)
 
 
+SECRET_PATH = re.compile(r"(/calendars/feeds/)[^/?#\s\"]+")
+
+
+def redact(text: str) -> str:
+    """A path or log line without the secret of a personal feed link (/calendars/feeds/<secret>.ics)."""
+    return SECRET_PATH.sub(r"\1[secret]", text)
+
+
+class RedactSecrets(logging.Filter):
+    """Keeps personal feed links out of the request log (the development server logs every path)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "/calendars/feeds/" in message:
+            record.msg, record.args = redact(message), None
+        return True
+
+
 def register_error_handlers(app: Flask) -> None:
+    werkzeug_log = logging.getLogger("werkzeug")
+    if not any(isinstance(f, RedactSecrets) for f in werkzeug_log.filters):
+        werkzeug_log.addFilter(RedactSecrets())
+
     @app.errorhandler(ApiError)
     def api_error(err: ApiError):
         if wants_json():
@@ -178,7 +202,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):
-        app.logger.exception("Unexpected error on %s %s", request.method, request.path)
+        app.logger.exception("Unexpected error on %s %s", request.method, redact(request.path))
         # A failed statement leaves a PostgreSQL transaction aborted: roll back, so that the error page
         # can still read who is signed in (the language, the navigation) instead of failing in turn.
         from commons.extensions import db
