@@ -86,6 +86,8 @@ def booking_out(b: Booking) -> BookingOut:
         on_behalf=b.on_behalf,
         decision_message=b.decision_message,
         created_at=b.created_at.astimezone(tz),
+        no_show=b.no_show,
+        original_start=b.original_start.astimezone(tz) if b.original_start else None,
     )
 
 

@@ -261,6 +261,8 @@ class BookingOut(BaseModel):
     on_behalf: bool
     decision_message: str | None
     created_at: datetime
+    no_show: bool | None = Field(None, description="staff recorded whether the group came: true = did not come; null = not recorded")
+    original_start: datetime | None = Field(None, description="a moved booking's start before its first move (its RECURRENCE-ID in feeds)")
 
 
 class BookingQuery(In):

@@ -11,7 +11,7 @@ def test_move_checks_rules_and_conflicts_like_a_new_booking(world, make_user, ma
     space, group, rep, staff, _ = world
     day = next_weekday(1)
     a = book(rep, space, group, local(day, "10:00"), local(day, "11:00"))
-    book(rep, space, group, local(day, "12:00"), local(day, "13:00"))
+    b = book(rep, space, group, local(day, "12:00"), local(day, "13:00"))
     r = rep.patch(f"/bookings/{a['id']}", {"start": local(day, "12:30"), "end": local(day, "13:30")})
     assert r.status_code == 409 and r.get_json()["error"]["conflicts"]
     r = rep.patch(f"/bookings/{a['id']}", {"start": local(day, "06:00"), "end": local(day, "07:00")})
@@ -23,6 +23,9 @@ def test_move_checks_rules_and_conflicts_like_a_new_booking(world, make_user, ma
     assert r.status_code == 200, r.get_json()
     out = r.get_json()
     assert datetime.fromisoformat(out["start"]) == datetime.combine(day, datetime.min.time().replace(hour=10, minute=30), tzinfo=HELSINKI)
+    # the API tells where it was first (its RECURRENCE-ID in feeds); a booking never moved has none
+    assert datetime.fromisoformat(rep.get(f"/bookings/{a['id']}").get_json()["original_start"]) == datetime.fromisoformat(local(day, "10:00")).replace(tzinfo=HELSINKI)
+    assert rep.get(f"/bookings/{b['id']}").get_json()["original_start"] is None
     stranger = make_user(groups=[make_group()])
     assert stranger.patch(f"/bookings/{a['id']}", {"start": local(day, "15:00"), "end": local(day, "16:00")}).status_code == 404
     assert staff.patch(f"/bookings/{a['id']}", {"start": local(day, "15:00"), "end": local(day, "16:00")}).status_code == 200

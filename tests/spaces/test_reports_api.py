@@ -225,7 +225,10 @@ def test_staff_record_a_no_show_once_the_booking_has_started(app, data, make_use
     day = datetime.now(HELSINKI).date()
     span = {"from": (day - timedelta(days=1)).isoformat(), "to": (day + timedelta(days=1)).isoformat()}
     assert data.staff.get("/reports/usage", **span).get_json()["total"]["no_shows"] == 1
+    assert data.staff.get(f"/bookings/{ids.started}").get_json()["no_show"] is True  # the booking says so too
+    assert data.staff.get(f"/bookings/{ids.later}").get_json()["no_show"] is None  # not recorded
     assert data.staff.post(f"/bookings/{ids.started}/no-show", {"no_show": False}).get_json()["no_show"] is False
+    assert data.staff.get(f"/bookings/{ids.started}").get_json()["no_show"] is False
     assert data.staff.get("/reports/usage", **span).get_json()["total"]["no_shows"] == 0
 
     assert data.staff.post(f"/bookings/{ids.later}/no-show", {"no_show": True}).status_code == 422
