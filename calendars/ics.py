@@ -530,25 +530,29 @@ def _block_start(block: list[str], rows: list[Item]) -> datetime:
     return datetime.strptime(value, "%Y%m%dT%H%M%S").replace(tzinfo=ZoneInfo(tzid)).astimezone(timezone.utc)
 
 
-def _booking_item(b) -> Item:
-    space = b.space
-    location = space.name + (f", {space.facility.name}" if getattr(space, "facility", None) else "")
-    address = getattr(getattr(space, "facility", None), "address", "")
-    if address:
-        location += f", {address}"
+def space_location(space) -> str:
+    """Where: the space, its facility and the facility's address (LOCATION of every event)."""
+    f = getattr(space, "facility", None)
+    return ", ".join(x for x in (space.name, f.name if f else "", f.address if f else "") if x)
+
+
+def booking_item(b, summary: str | None = None, description: str | None = None) -> Item:
+    """A booking as every calendar shows it: the feeds (public: `summary` "Reserved" where the title
+    is private and an empty `description`, never the group), downloads and e-mail attachments
+    (the real title; the group as the description by default)."""
     return Item(
         id=b.id,
         series_id=b.series_id,  # a series' date is its event only when the caller gives the rule
-        summary=b.title,
+        summary=b.title if summary is None else summary,
         status=b.status,
         start=b.start_at,
         end=b.end_at,
-        tz=space.timezone,
+        tz=b.space.timezone,
         sequence=b.sequence,
         created=b.created_at,
         updated=b.updated_at,
-        description=getattr(b.group, "name", ""),
-        location=location,
+        description=getattr(b.group, "name", "") if description is None else description,
+        location=space_location(b.space),
         original_start=b.original_start,
     )
 
@@ -570,6 +574,6 @@ def booking_ics(bookings, domain: str | None = None, name: str | None = None, se
         from calendars.services import calendar_domain
 
         domain = calendar_domain()
-    items = [_booking_item(b) for b in bookings]
+    items = [booking_item(b) for b in bookings]
     title = name or (items[0].summary if items else "Commons")
     return build_calendar(CalendarInfo(name=title, domain=domain, refresh=None), items, series_rules or {}, include_cancelled=True)

@@ -107,11 +107,6 @@ def _stamp(scope: str, scope_id: int) -> datetime | None:
     ).scalar_one_or_none()
 
 
-def _location(space: Space) -> str:
-    f = space.facility
-    return ", ".join(x for x in (space.name, f.name if f else "", f.address if f else "") if x)
-
-
 def _last_modified(stamp: datetime | None, moments: list[datetime], now: datetime) -> datetime:
     """The calendar's change stamp (bumped with every change, deletions included); for data older
     than the stamps, its items' own newest time. Never later than now."""
@@ -133,24 +128,9 @@ def space_feed(space_id: int, lang: str, now: datetime | None = None) -> Feed:
     )
     with force_locale(lang):
         name = f"{space.name}, {space.facility.name}"
-        location = _location(space)
-        items = [
-            ics.Item(
-                id=b.id,
-                series_id=b.series_id,
-                summary=b.title if b.public_title else _("Reserved"),
-                status=b.status,
-                start=b.start_at,
-                end=b.end_at,
-                tz=space.timezone,
-                sequence=b.sequence,
-                created=b.created_at,
-                updated=b.updated_at,
-                original_start=b.original_start,
-                location=location,
-            )
-            for b in rows
-        ]
+        location = ics.space_location(space)
+        # Public: the title only where the group made it public; never the group or a person.
+        items = [ics.booking_item(b, summary=b.title if b.public_title else _("Reserved"), description="") for b in rows]
         citems = [
             ics.ClosureItem(
                 id=c.id,
@@ -188,23 +168,7 @@ def group_feed(group: Group, lang: str, now: datetime | None = None) -> Feed:
             text = [_("Group: %(group)s", group=group.name), status_words.get(b.status, "")]
             if b.decision_message:
                 text.append(_("Message from the staff: %(message)s", message=b.decision_message))
-            items.append(
-                ics.Item(
-                    id=b.id,
-                    series_id=b.series_id,
-                    summary=b.title,
-                    status=b.status,
-                    start=b.start_at,
-                    end=b.end_at,
-                    tz=b.space.timezone,
-                    sequence=b.sequence,
-                    created=b.created_at,
-                    updated=b.updated_at,
-                    original_start=b.original_start,
-                    description="\n".join(t for t in text if t),
-                    location=_location(b.space),
-                )
-            )
+            items.append(ics.booking_item(b, description="\n".join(t for t in text if t)))
         name = _("%(group)s: bookings", group=group.name)
         info = ics.CalendarInfo(
             name=name,
