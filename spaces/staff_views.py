@@ -301,6 +301,20 @@ def _space_of_mine(space_id: int):
     return space
 
 
+def _save_space(form, save):
+    """Run `save` (builds the schema from the form and calls the service). Returns (space, None, 200),
+    or (None, a general message or None, 4xx status) with each refusal put back next to its field;
+    an unknown space is a 404 page."""
+    try:
+        return save(), None, 200
+    except ValidationError as exc:
+        return None, _space_errors(form, _schema_locs(exc)), 422
+    except ApiError as err:
+        if err.status == 404:
+            raise
+        return None, _space_errors(form, _service_locs(err)), err.status
+
+
 @bp.route("/spaces/new", methods=["GET", "POST"])
 @login_required
 def space_new():
@@ -316,7 +330,7 @@ def space_new():
         for d in (5, 6):
             form.day(d)[2].data = True
     elif form.validate_on_submit():
-        try:
+        def save():
             data = SpaceIn(
                 facility_id=form.facility.data,
                 name=form.name.data,
@@ -327,16 +341,10 @@ def space_new():
                 accessibility=form.accessibility.data or [],
                 equipment=form.equipment_list(),
             )
-            space = services.create_space(current_user, data)
-        except ValidationError as exc:
-            error = _space_errors(form, _schema_locs(exc))
-            status = 422
-        except ApiError as err:
-            if err.status == 404:
-                raise
-            error = _space_errors(form, _service_locs(err))
-            status = err.status
-        else:
+            return services.create_space(current_user, data)
+
+        space, error, status = _save_space(form, save)
+        if status == 200:
             flash(_("Space created: %(name)s.", name=space.name))
             return redirect(url_for("staff.dashboard"))
     else:
@@ -358,7 +366,8 @@ def space_edit(space_id: int):
         form.load(space)
     elif form.validate_on_submit():
         hours = form.opening_hours()
-        try:
+
+        def save():
             rules_data = form.rules()
             if rules_data["weekly_quota_minutes"] is None:
                 rules_data["weekly_quota_minutes"] = 0  # 0 removes the quota
@@ -372,16 +381,10 @@ def space_edit(space_id: int):
                 # unchanged hours are not sent, so a day with two spans keeps them
                 opening_hours=hours if hours != single_span_hours(space) else None,
             )
-            services.update_space(current_user, space.id, patch)
-        except ValidationError as exc:
-            error = _space_errors(form, _schema_locs(exc))
-            status = 422
-        except ApiError as err:
-            if err.status == 404:
-                raise
-            error = _space_errors(form, _service_locs(err))
-            status = err.status
-        else:
+            return services.update_space(current_user, space.id, patch)
+
+        _saved, error, status = _save_space(form, save)
+        if status == 200:
             flash(_("Saved: %(name)s.", name=form.name.data))
             return redirect(url_for("staff.space_edit", space_id=space_id))
     else:
