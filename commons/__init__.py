@@ -64,6 +64,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     import commons.models  # noqa: F401
     import spaces.models  # noqa: F401
     import calendars.models  # noqa: F401
+    import volunteers.models  # noqa: F401
 
     from commons.admin_views import bp as admin_pages
     from calendars.api import bp as calendars_api
