@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, text
 
 from commons.db import utcnow, write_transaction
 from commons.extensions import db
@@ -241,4 +241,9 @@ def generate_bookings(n: int) -> int:
                 rows = []
     if rows:
         db.session.execute(insert(Booking), rows)
+    # Fresh planner statistics: right after a bulk load PostgreSQL still believes the table is
+    # small and answered a week's availability by walking every booking of the space through the
+    # exclusion constraint's GiST index (5 472 rows filtered at N=220k, EXPLAIN ANALYZE) instead of
+    # the (space_id, start_at, blocked_until) range; autovacuum would fix it only later.
+    db.session.execute(text("ANALYZE bookings"))
     return made
