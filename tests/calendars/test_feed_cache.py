@@ -155,16 +155,13 @@ def test_group_feeds_are_cached_and_follow_their_bookings(world, client, builds)
 
 def test_without_the_cache_every_request_builds(app, world, client, builds):
     space, *_ = world
-    saved = app.config.get("FEED_CACHE_BYTES")
+    saved = app.config["FEED_CACHE_BYTES"]
     app.config["FEED_CACHE_BYTES"] = 0
     try:
         client.get(f"/calendars/spaces/{space}.ics")
         client.get(f"/calendars/spaces/{space}.ics")
     finally:
-        if saved is None:
-            del app.config["FEED_CACHE_BYTES"]
-        else:
-            app.config["FEED_CACHE_BYTES"] = saved
+        app.config["FEED_CACHE_BYTES"] = saved
     assert builds["space"] == 2
 
 

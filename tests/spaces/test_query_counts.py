@@ -101,9 +101,10 @@ def test_availability_costs_the_same_for_3_or_30_bookings(app, anon, make_user, 
 @pytest.fixture
 def no_feed_cache(app):
     """Every feed request builds its feed (what the first request after a change costs)."""
+    saved = app.config.get("FEED_CACHE_BYTES")
     app.config["FEED_CACHE_BYTES"] = 0
     yield
-    del app.config["FEED_CACHE_BYTES"]
+    app.config["FEED_CACHE_BYTES"] = saved
 
 
 def test_a_feed_costs_the_same_for_3_or_30_events(app, client, make_user, make_group, make_space, make_facility, no_feed_cache):
