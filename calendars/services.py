@@ -162,7 +162,7 @@ def space_feed(space_id: int, lang: str, now: datetime | None = None) -> Feed:
 
 def build_space_feed(space_id: int, lang: str, now: datetime | None = None) -> Feed:
     """The public feed of a space: bookings (the title only where the group made it public,
-    otherwise "Reserved") and closures; never who booked. Five queries, whatever it holds."""
+    otherwise "Reserved") and closures; never who booked. A fixed number of queries, whatever it holds."""
     now = now or utcnow()
     space = get_space(space_id)
     lo, hi = window(now)
