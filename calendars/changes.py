@@ -7,6 +7,7 @@ calendars; a closure its space's; a space's or group's own row (a new name) its 
 """
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timezone
 
 from sqlalchemy import event, func, select
@@ -23,8 +24,11 @@ def clock() -> datetime:
     return datetime.now(timezone.utc)
 
 
+PLACES = ("places", 0)  # every space and facility: their names and addresses are in every feed's LOCATION
+
+
 def _scopes_of(obj) -> set[tuple[str, int]]:
-    from commons.models import Group
+    from commons.models import Facility, Group
     from spaces.models import Booking, Closure, Space
 
     if isinstance(obj, Booking):
@@ -32,7 +36,9 @@ def _scopes_of(obj) -> set[tuple[str, int]]:
     if isinstance(obj, Closure):
         return {("space", obj.space_id)}
     if isinstance(obj, Space):
-        return {("space", obj.id)}
+        return {("space", obj.id), PLACES}
+    if isinstance(obj, Facility):
+        return {PLACES}
     if isinstance(obj, Group):
         return {("group", obj.id)}
     return set()
@@ -46,18 +52,19 @@ def touch(session: Session, scopes: set[tuple[str, int]]) -> None:
     now = clock()
     conn = session.connection()
     table = CalendarChange.__table__
-    rows = [{"scope": s, "scope_id": i, "changed_at": now} for s, i in sorted(scopes)]
+    rows = [{"scope": s, "scope_id": i, "changed_at": now, "revision": secrets.token_hex(12)} for s, i in sorted(scopes)]
+    # the stamp never goes backwards; the revision is always new (the feed cache's key)
     if conn.dialect.name == "postgresql":
         stmt = pg_insert(table).values(rows)
         stmt = stmt.on_conflict_do_update(
             index_elements=["scope", "scope_id"],
-            set_={"changed_at": func.greatest(table.c.changed_at, stmt.excluded.changed_at)},
+            set_={"changed_at": func.greatest(table.c.changed_at, stmt.excluded.changed_at), "revision": stmt.excluded.revision},
         )
     else:
         stmt = sqlite_insert(table).values(rows)
         stmt = stmt.on_conflict_do_update(
             index_elements=["scope", "scope_id"],
-            set_={"changed_at": func.max(table.c.changed_at, stmt.excluded.changed_at)},
+            set_={"changed_at": func.max(table.c.changed_at, stmt.excluded.changed_at), "revision": stmt.excluded.revision},
         )
     conn.execute(stmt)
 
@@ -80,7 +87,25 @@ def _bulk(state) -> None:
     from spaces.models import Booking, Closure
 
     table = getattr(state.statement, "table", None)
-    if table is None or table.name not in ("bookings", "closures"):
+    if table is None or table.name not in ("bookings", "closures", "spaces", "facilities", "groups"):
+        return
+    if table.name == "groups":  # a group's name is in its feed
+        if not state.is_insert:
+            from commons.models import Group
+
+            where = state.statement.whereclause
+            q = select(Group.id) if where is None else select(Group.id).where(where)
+            touch(state.session, {("group", gid) for (gid,) in state.session.connection().execute(q)})
+        return
+    if table.name in ("spaces", "facilities"):  # a statement about places (rare): every feed may show them
+        scopes = {PLACES}
+        if table.name == "spaces" and not state.is_insert:
+            from spaces.models import Space
+
+            where = state.statement.whereclause
+            q = select(Space.id) if where is None else select(Space.id).where(where)
+            scopes |= {("space", sid) for (sid,) in state.session.connection().execute(q)}
+        touch(state.session, scopes)
         return
     scopes: set[tuple[str, int]] = set()
     if state.is_insert:

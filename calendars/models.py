@@ -68,3 +68,7 @@ class CalendarChange(db.Model):
     scope: Mapped[str] = mapped_column(String(20), primary_key=True)  # "space", "group", ...
     scope_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A new random value with every change (calendars.changes.touch), whatever the clocks say: the
+    # feeds' per-process cache (calendars.cache) is keyed by it, so any committed change, by any
+    # process, makes every cached copy a miss. NULL (rows older than this column): not cached.
+    revision: Mapped[str | None] = mapped_column(String(32))

@@ -3,6 +3,7 @@ and the .ics import that turns a file's events into closures. Writing use cases 
 transaction each (commons.db.write_transaction)."""
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import os
 from collections.abc import Callable
@@ -13,10 +14,12 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import force_locale, gettext as _
-from sqlalchemy import delete, or_, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import joinedload
 
 from calendars import ics, imports
+from calendars.cache import feed_cache
+from calendars.changes import PLACES
 from calendars.models import CalendarChange, FeedToken
 from commons.auth import is_representative, is_staff_of
 from commons.db import utcnow, write_transaction
@@ -69,6 +72,44 @@ class Feed:
     body: bytes
     last_modified: datetime
     name: str
+    etag: str = ""  # a hash of the body: the same bytes, the same ETag
+
+    def __post_init__(self):
+        if not self.etag:
+            self.etag = hashlib.sha256(self.body).hexdigest()[:40]
+
+
+# --- The cache: built once per change (see calendars.cache) -----------------------------------------
+
+
+def _revisions(scopes: list[tuple[str, int]]) -> tuple | None:
+    """The current revision of each scope, one query; None when one has none yet (not cached)."""
+    conds = [and_(CalendarChange.scope == s, CalendarChange.scope_id == i) for s, i in scopes]
+    found = {
+        (s, i): r
+        for s, i, r in db.session.execute(
+            select(CalendarChange.scope, CalendarChange.scope_id, CalendarChange.revision).where(or_(*conds))
+        )
+    }
+    revisions = tuple(found.get(scope) for scope in scopes)
+    return None if any(r is None for r in revisions) else revisions
+
+
+def cached_feed(name: tuple, scopes: list[tuple[str, int]], build: Callable[[datetime | None], Feed], now: datetime | None) -> Feed:
+    """The feed `name` (e.g. ("space", 12, "fi")) from this process's cache while the revisions of
+    `scopes` (everything it shows) and the window are those it was built with; else built and kept.
+    A feed for a given `now` (tests, jobs) is always built."""
+    cache = feed_cache() if now is None else None
+    revisions = _revisions(scopes) if cache is not None else None
+    if revisions is None:
+        return build(now)
+    now = utcnow()
+    key = (*name, window(now)[0], calendar_domain(), revisions)
+    feed = cache.get(key)
+    if feed is None:
+        feed = build(now)
+        cache.put(key, feed, len(feed.body))
+    return feed
 
 
 # --- Loading what a feed shows (a fixed number of queries) -----------------------------------------
@@ -115,8 +156,13 @@ def _last_modified(stamp: datetime | None, moments: list[datetime], now: datetim
 
 
 def space_feed(space_id: int, lang: str, now: datetime | None = None) -> Feed:
+    """The public feed of a space, built once per change of its calendar (or of the places)."""
+    return cached_feed(("space", space_id, lang), [("space", space_id), PLACES], lambda n: build_space_feed(space_id, lang, n), now)
+
+
+def build_space_feed(space_id: int, lang: str, now: datetime | None = None) -> Feed:
     """The public feed of a space: bookings (the title only where the group made it public,
-    otherwise "Reserved") and closures; never who booked."""
+    otherwise "Reserved") and closures; never who booked. A fixed number of queries, whatever it holds."""
     now = now or utcnow()
     space = get_space(space_id)
     lo, hi = window(now)
@@ -157,6 +203,11 @@ def space_feed(space_id: int, lang: str, now: datetime | None = None) -> Feed:
 
 
 def group_feed(group: Group, lang: str, now: datetime | None = None) -> Feed:
+    """A group's feed, built once per change of its calendar (or of the places)."""
+    return cached_feed(("group", group.id, lang), [("group", group.id), PLACES], lambda n: build_group_feed(group, lang, n), now)
+
+
+def build_group_feed(group: Group, lang: str, now: datetime | None = None) -> Feed:
     """A group's own bookings with their real titles and status (pending as TENTATIVE)."""
     now = now or utcnow()
     lo, hi = window(now)
@@ -231,6 +282,9 @@ class FeedKind:
     kind: str
     subjects: Callable[[User], list[tuple[int | None, str]]]
     build: Callable[[User, int | None, str, datetime], Feed | None]
+    # True: build accepts now=None (a real request) and keeps its feeds in the cache itself
+    # (cached_feed); False: it is always given a time.
+    cached: bool = False
 
 
 FEED_KINDS: dict[str, FeedKind] = {}
@@ -249,14 +303,14 @@ def _group_subjects(user: User) -> list[tuple[int | None, str]]:
     ]
 
 
-def _group_build(user: User, group_id: int | None, lang: str, now: datetime) -> Feed | None:
+def _group_build(user: User, group_id: int | None, lang: str, now: datetime | None) -> Feed | None:
     if group_id is None or not is_representative(user, group_id):
         return None
     group = db.session.get(Group, group_id)
     return group_feed(group, lang, now) if group else None
 
 
-register_feed_kind(FeedKind("group_bookings", _group_subjects, _group_build))
+register_feed_kind(FeedKind("group_bookings", _group_subjects, _group_build, cached=True))
 
 
 @dataclass
@@ -347,7 +401,6 @@ def rotate_feed(user: User, kind: str | None = None, name: str | None = None, ur
 
 def personal_feed(token: str, lang: str | None, now: datetime | None = None) -> Feed:
     """The feed behind a secret link; 404 for an unknown, replaced or no longer permitted one."""
-    now = now or utcnow()
     if not token or len(token) > 100:
         raise NotFound("There is no feed at this address.")
     row = db.session.execute(
@@ -357,7 +410,8 @@ def personal_feed(token: str, lang: str | None, now: datetime | None = None) -> 
         raise NotFound("There is no feed at this address. It may have been replaced with a new link.")
     feed_token, user = row
     language = lang or user.language or current_app.config["BABEL_DEFAULT_LOCALE"]
-    feed = FEED_KINDS[feed_token.kind].build(user, feed_token.group_id, language, now)
+    kind = FEED_KINDS[feed_token.kind]
+    feed = kind.build(user, feed_token.group_id, language, now if kind.cached else (now or utcnow()))
     if feed is None:
         raise NotFound("There is no feed at this address.")
     return feed

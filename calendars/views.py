@@ -24,12 +24,13 @@ def _lang() -> str | None:
     return lang if lang in current_app.config["LANGUAGES"] else None
 
 
-def calendar_response(body: bytes, last_modified: datetime | None, filename: str, private: bool) -> Response:
-    """text/calendar with a strong ETag (a hash of the bytes) and Last-Modified; 304 to a
-    conditional GET whose copy is current. Last-Modified is left out while its second is not over
-    yet, so that a change later in the same second can never hide behind a 304."""
+def calendar_response(body: bytes, last_modified: datetime | None, filename: str, private: bool, etag: str | None = None) -> Response:
+    """text/calendar with a strong ETag (a hash of the bytes, `etag` when the feed knows it
+    already) and Last-Modified; 304 to a conditional GET whose copy is current. Last-Modified is left
+    out while its second is not over yet, so that a change later in the same second can never hide
+    behind a 304."""
     response = Response(body, content_type="text/calendar; charset=utf-8")
-    response.set_etag(hashlib.sha256(body).hexdigest()[:40])
+    response.set_etag(etag or hashlib.sha256(body).hexdigest()[:40])
     now = datetime.now(timezone.utc).replace(microsecond=0)
     if last_modified is not None:
         lm = last_modified.astimezone(timezone.utc).replace(microsecond=0)
@@ -53,13 +54,13 @@ def calendar_response(body: bytes, last_modified: datetime | None, filename: str
 @bp.route("/calendars/spaces/<int:space_id>.ics")
 def space_feed(space_id: int):
     feed = services.space_feed(space_id, _lang() or current_app.config["BABEL_DEFAULT_LOCALE"])
-    return calendar_response(feed.body, feed.last_modified, f"space-{space_id}.ics", private=False)
+    return calendar_response(feed.body, feed.last_modified, f"space-{space_id}.ics", private=False, etag=feed.etag)
 
 
 @bp.route("/calendars/feeds/<token>.ics")
 def personal_feed(token: str):
     feed = services.personal_feed(token, _lang())
-    return calendar_response(feed.body, feed.last_modified, "commons.ics", private=True)
+    return calendar_response(feed.body, feed.last_modified, "commons.ics", private=True, etag=feed.etag)
 
 
 @bp.route("/bookings/<int:booking_id>.ics")

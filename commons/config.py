@@ -71,6 +71,7 @@ def from_environment(instance_path: str) -> dict:
         "RETENTION_BOOKER_DAYS": int(env.get("RETENTION_BOOKER_DAYS", "365")),
         "RETENTION_MAIL_DAYS": int(env.get("RETENTION_MAIL_DAYS", "90")),
         "OPEN_DATA_CACHE_SECONDS": float(env.get("OPEN_DATA_CACHE_SECONDS", "300")),  # public open data, per worker
+        "FEED_CACHE_BYTES": int(env.get("FEED_CACHE_BYTES", str(32 * 1024 * 1024))),  # built feeds, per worker (calendars.cache)
         "SCHEDULER_LOCK_POLL_SECONDS": float(env.get("SCHEDULER_LOCK_POLL_SECONDS", "30")),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
