@@ -1,7 +1,7 @@
 """perf: a revision per calendar change stamp (the feed cache's key)
 
-Revision ID: 0006_perf
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 """
 import secrets
 from datetime import datetime, timezone
@@ -10,8 +10,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0006_perf'
-down_revision = '0004'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
