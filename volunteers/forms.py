@@ -28,6 +28,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.widgets import TextInput
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from commons.forms import plain_text
@@ -82,7 +83,13 @@ def language_choices(locale: str, extra: list[str] = ()) -> list[SelectChoice]:
 
 
 class HoursField(DecimalField):
-    """Hours as a person types them: 4, 2.5 or 2,5."""
+    """Hours as a person types them: 4, 2.5 or 2,5 (a text field: a number field refuses the comma)."""
+
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("places", None)
+        super().__init__(label, validators, **kwargs)
 
     def process_formdata(self, valuelist):
         if valuelist:

@@ -296,7 +296,7 @@ def _profile_data(profile) -> dict:
         "languages": d.get("languages", []),
         "districts": d.get("districts", []),
         "availability": [{"weekday": str(w["weekday"]), "start": t(w["start"]), "end": t(w["end"])} for w in d.get("availability", [])],
-        "max_hours_per_week": Decimal(str(d.get("max_hours_per_week", 4))).normalize(),
+        "max_hours_per_week": Decimal(f"{float(d.get('max_hours_per_week', 4)):g}"),
         "date_of_birth": d.get("date_of_birth"),
         "guardian_name": d.get("guardian_name") or "",
         "guardian_contact": d.get("guardian_contact") or "",
@@ -785,7 +785,7 @@ def _signups_page(view, form: AttendanceForm | None = None, status: int = 200):
             form.rows.append_entry({
                 "signup_id": str(r["sv"].signup.id),
                 "attended": "" if att is None else ("yes" if att else "no"),
-                "hours": Decimal(r["sv"].signup.minutes_worked) / 60 if r["sv"].signup.minutes_worked is not None else None,
+                "hours": Decimal(f"{r['sv'].signup.minutes_worked / 60:g}") if r["sv"].signup.minutes_worked is not None else None,
             })
     by_id = {str(r["sv"].signup.id): r for r in confirmed}
     attendance = [(entry, by_id.get(entry.form.signup_id.data)) for entry in form.rows]
