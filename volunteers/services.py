@@ -915,7 +915,7 @@ def _signup(user: User, shift_id: int, now: datetime, notify: bool = True) -> Si
         su = ShiftSignup(shift_id=shift.id, volunteer_id=profile.id, start_at=shift.start_at, end_at=shift.end_at)
         db.session.add(su)
     su.status = status
-    su.queued_at = now
+    su.queued_at = utcnow()  # taken under the shift's lock: the line's order is the order of commits
     su.updated_at = now
     su.start_at, su.end_at = shift.start_at, shift.end_at
     _flush_or_conflict()
