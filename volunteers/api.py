@@ -272,4 +272,4 @@ def fill_plan_apply(body: FillPlanApplyIn):
     refused ones come back with the reason."""
     r = services.apply_fill_plan(require_user(), body.assignments)
     return FillPlanApplied(applied=[AssignmentIn(shift_id=s, volunteer_id=v) for s, v in r.applied],
-                           refused=[RefusedOut(shift_id=x.shift_id, volunteer_id=x.volunteer_id, reason=x.reason) for x in r.refused])
+                           refused=[RefusedOut(shift_id=x.shift_id, volunteer_id=x.volunteer_id, reason=x.reason, message=x.message) for x in r.refused])

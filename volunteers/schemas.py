@@ -374,7 +374,8 @@ class FillPlanOut(BaseModel):
 class RefusedOut(BaseModel):
     shift_id: int
     volunteer_id: int
-    reason: str
+    reason: str = Field(description="a code: overlap, over_hours, too_young, needs_birth_date, needs_consent, full, cancelled, past, not_eligible, already, removed, not_organiser")
+    message: str = ""
 
 
 class FillPlanApplied(BaseModel):

@@ -102,7 +102,9 @@ class SignupResult:
 class Refused:
     shift_id: int
     volunteer_id: int
-    reason: str
+    reason: str  # a code: overlap, over_hours, too_young, needs_birth_date, needs_consent, full, cancelled, past,
+    #              not_eligible (no such volunteer, paused), already, removed, not_organiser
+    message: str = ""
 
 
 @dataclass
@@ -609,7 +611,8 @@ def _windows(profile_availability) -> tuple[rules.Window, ...]:
     return tuple(rules.Window(int(w["weekday"]), int(w["start"]), int(w["end"])) for w in profile_availability or [])
 
 
-def _facts_for(profiles: list[tuple[int, list, list, list, list, list, int, date | None, datetime | None]], now: datetime) -> list[rules.VolunteerFacts]:
+def _facts_for(profiles: list[tuple[int, list, list, list, list, list, int, date | None, datetime | None]], now: datetime,
+               exclude_shift: int | None = None) -> list[rules.VolunteerFacts]:
     """VolunteerFacts from profile rows: busy intervals and recent-shift counts in one query each."""
     ids = [p[0] for p in profiles]
     busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
@@ -619,7 +622,8 @@ def _facts_for(profiles: list[tuple[int, list, list, list, list, list, int, date
         id_filter = ShiftSignup.volunteer_id.in_(ids) if len(ids) <= 1000 else ShiftSignup.volunteer_id.is_not(None)
         for vid, s, e in db.session.execute(
             select(ShiftSignup.volunteer_id, ShiftSignup.start_at, ShiftSignup.end_at)
-            .where(id_filter, ShiftSignup.status == "confirmed", ShiftSignup.end_at > lo)
+            .where(id_filter, ShiftSignup.status == "confirmed", ShiftSignup.end_at > lo,
+                   ShiftSignup.shift_id != (exclude_shift or 0))
             .order_by(ShiftSignup.start_at)
         ):
             busy[vid].append((s, e))
@@ -655,10 +659,11 @@ _PROFILE_COLUMNS = (
 )
 
 
-def volunteer_facts(profile: VolunteerProfile, now: datetime) -> rules.VolunteerFacts:
+def volunteer_facts(profile: VolunteerProfile, now: datetime, exclude_shift: int | None = None) -> rules.VolunteerFacts:
+    """One person's facts; `exclude_shift`: leave their own place on that shift out of `busy`."""
     row = (profile.id, profile.skills, profile.tags, profile.languages, profile.districts, profile.availability,
            profile.max_minutes_per_week, profile.date_of_birth, profile.guardian_consent_at)
-    return _facts_for([row], now)[0]
+    return _facts_for([row], now, exclude_shift)[0]
 
 
 def _pool_stamp() -> tuple:
@@ -678,6 +683,7 @@ def all_volunteer_facts(now: datetime) -> tuple[list[rules.VolunteerFacts], dict
     cached = _POOL_CACHE.get("pool")
     if cached is not None and cached[0] == key:
         return cached[1], cached[2]
+    _POOL_CACHE.pop("matcher", None)
     rows = db.session.execute(
         select(*_PROFILE_COLUMNS, User.name).join(User, User.id == VolunteerProfile.user_id)
         .where(VolunteerProfile.active.is_(True)).order_by(VolunteerProfile.id)
@@ -736,7 +742,7 @@ def explain(user: User, shift_id: int, now: datetime | None = None) -> Match | N
         return None
     view = get_shift_view(shift_id)
     tz = default_tz()
-    return rules.match(volunteer_facts(profile, now), shift_facts(view), tz, _local_today(now, tz))
+    return rules.match(volunteer_facts(profile, now, exclude_shift=shift_id), shift_facts(view), tz, _local_today(now, tz))
 
 
 def _organised_shift(actor: User, shift_id: int) -> ShiftView:
@@ -755,24 +761,25 @@ def candidates_for(actor: User, shift_id: int, limit: int = 50, now: datetime | 
     ).all())
     facts, names = all_volunteer_facts(now)
     skip = {vid for vid, st in statuses.items() if st in ("confirmed", "waitlisted", "removed", "cancelled")}
-    pool = [f for f in facts if f.id not in skip] if skip else facts
     tz = default_tz()
-    ranked = _rank_candidates(shift_facts(view), pool, tz, _local_today(now, tz), limit)
+    ranked = [m for m in _rank_candidates(shift_facts(view), facts, tz, _local_today(now, tz), limit + len(skip)) if m.volunteer_id not in skip]
+    ranked = ranked[:limit]
     return [(Candidate(m.volunteer_id, names.get(m.volunteer_id, ""), statuses.get(m.volunteer_id)), m) for m in ranked]
 
 
-def _rank_candidates(sf: rules.ShiftFacts, pool: list[rules.VolunteerFacts], tz: ZoneInfo, today: date, limit: int) -> list[Match]:
-    """MATCH's fast path for many volunteers when it is there, else the plain rules."""
-    if len(pool) > 2000:
-        try:
-            from volunteers import matching
+def _rank_candidates(sf: rules.ShiftFacts, facts: list[rules.VolunteerFacts], tz: ZoneInfo, today: date, limit: int) -> list[Match]:
+    """Many volunteers: MATCH's in-memory pool (numpy arrays), built once per process for the
+    cached facts (all_volunteer_facts) and reused until a profile or sign-up changes; few: the rules."""
+    threshold = getattr(rules, "POOL_THRESHOLD", 300)
+    if len(facts) > threshold:
+        from volunteers.matching import VolunteerPool
 
-            fast = getattr(matching, "rank_candidates", None)
-            if fast is not None:
-                return fast(sf, pool, tz, today, limit=limit)
-        except ImportError:
-            pass
-    return rules.rank_candidates(sf, pool, tz, today, limit=limit)
+        cached = _POOL_CACHE.get("matcher")
+        if cached is None or cached[0] is not facts:
+            cached = (facts, VolunteerPool(facts))
+            _POOL_CACHE["matcher"] = cached
+        return cached[1].rank(sf, tz, today, limit)
+    return rules.rank_candidates(sf, facts, tz, today, limit=limit)
 
 
 # --- Sign-ups --------------------------------------------------------------------------------
@@ -1202,29 +1209,31 @@ def apply_fill_plan(actor: User, assignments, now: datetime | None = None) -> Ap
             checked[shift_id] = shift
         shift = checked[shift_id]
         if shift is None:
-            result.refused.append(Refused(shift_id, volunteer_id, "not a shift you organise"))
+            result.refused.append(Refused(shift_id, volunteer_id, "not_organiser", "not a shift you organise"))
             continue
         if shift.status != "open" or shift.start_at <= now:
-            result.refused.append(Refused(shift_id, volunteer_id, "the shift is cancelled or has started"))
+            result.refused.append(Refused(shift_id, volunteer_id, "cancelled" if shift.status != "open" else "past",
+                                          "the shift is cancelled or has started"))
             continue
         if _confirmed_count(shift.id) >= shift.needed:
-            result.refused.append(Refused(shift_id, volunteer_id, "the shift is full"))
+            result.refused.append(Refused(shift_id, volunteer_id, "full", "the shift is full"))
             continue
         profile = db.session.execute(
             select(VolunteerProfile).where(VolunteerProfile.id == volunteer_id).with_for_update()
         ).scalar_one_or_none()
         if profile is None or not profile.active:
-            result.refused.append(Refused(shift_id, volunteer_id, "no such volunteer"))
+            result.refused.append(Refused(shift_id, volunteer_id, "not_eligible", "no such volunteer (or the profile is paused)"))
             continue
         su = db.session.execute(
             select(ShiftSignup).where(ShiftSignup.shift_id == shift.id, ShiftSignup.volunteer_id == profile.id)
         ).scalar_one_or_none()
         if su is not None and su.status in ("confirmed", "removed"):
-            result.refused.append(Refused(shift_id, volunteer_id, "signed up already" if su.status == "confirmed" else "taken off this shift"))
+            result.refused.append(Refused(shift_id, volunteer_id, "already" if su.status == "confirmed" else "removed",
+                                          "signed up already" if su.status == "confirmed" else "taken off this shift"))
             continue
         problem = _problem(profile, shift.start_at, shift.end_at, shift.min_age, tz)
         if problem is not None:
-            result.refused.append(Refused(shift_id, volunteer_id, problem.message))
+            result.refused.append(Refused(shift_id, volunteer_id, problem.extra.get("reason", "not_eligible"), problem.message))
             continue
         if su is None:
             su = ShiftSignup(shift_id=shift.id, volunteer_id=profile.id)
@@ -1237,7 +1246,7 @@ def apply_fill_plan(actor: User, assignments, now: datetime | None = None) -> Ap
             _flush_or_conflict()
         except Conflict:
             db.session.expunge(su) if su in db.session.new else db.session.refresh(su)
-            result.refused.append(Refused(shift_id, volunteer_id, "another shift at this time"))
+            result.refused.append(Refused(shift_id, volunteer_id, "overlap", "another shift at this time"))
             continue
         result.applied.append((shift_id, volunteer_id))
         notices.confirmed(su, now, by_organiser=True)

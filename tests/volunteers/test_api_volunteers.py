@@ -346,9 +346,11 @@ def test_fill_plan_propose_and_apply(world, make_user):
     assert r.status_code == 200, r.get_json()
     out = r.get_json()
     assert len(out["applied"]) == 2 and out["refused"] and out["refused"][0]["volunteer_id"] == 99999
+    assert out["refused"][0]["reason"] == "full"  # the plan filled the one place first
     # applied twice: refused, nothing doubled
     again = world.organiser.post("/fill-plan/apply", {"assignments": apply[:2]}).get_json()
     assert again["applied"] == [] and len(again["refused"]) == 2
+    assert {x["reason"] for x in again["refused"]} <= {"full", "already"}
 
 
 def test_fill_plan_errors(world, make_user):

@@ -187,3 +187,26 @@ def test_hostile_input_is_never_500(world):
         r = v.client.open("/api/v1" + path, method=method, data=data, content_type="application/json", headers=v._headers())
         assert 400 <= r.status_code < 500, (path, r.status_code, r.get_data(as_text=True))
     assert v.get("/shifts/99999999999").status_code == 404
+
+
+def test_candidates_among_many_volunteers_use_the_cached_pool(app, world):
+    """Past the pool threshold, candidates come from MATCH's in-memory pool built once per process
+    for the cached facts; a new sign-up (a change stamp) rebuilds it, and the answers stay right."""
+    from volunteers import services
+    from volunteers.demo import generate_volunteers
+
+    s = world.shift(world.activity(), needed=2)
+    with app.app_context():
+        generate_volunteers(400)
+        db.session.remove()
+    first = world.organiser.get(f"/shifts/{s}/candidates", limit=200).get_json()
+    assert first and len(first) <= 200
+    pool = services._POOL_CACHE.get("matcher")
+    assert pool is not None
+    again = world.organiser.get(f"/shifts/{s}/candidates", limit=200).get_json()
+    assert again == first and services._POOL_CACHE["matcher"] is pool  # reused
+    v = world.volunteer("Late Joiner")
+    v.post(f"/shifts/{s}/signup")
+    after = world.organiser.get(f"/shifts/{s}/candidates", limit=200).get_json()
+    assert v.profile_id not in {c["volunteer_id"] for c in after}  # confirmed: not a candidate any more
+    assert services._POOL_CACHE["matcher"] is not pool
