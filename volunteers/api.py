@@ -66,12 +66,13 @@ def shift_out(v: services.ShiftView) -> ShiftOut:
     )
 
 
-def activity_out(a, views, actor) -> ActivityOut:
+def activity_out(a, views, actor, organised: set[int] | None = None) -> ActivityOut:
     return ActivityOut(
         id=a.id, title=a.title, description=a.description, district=a.district, place=a.place,
         group_id=a.group_id, group=a.group.name if a.group is not None else None,
         facility_id=a.facility_id, facility=a.facility.name if a.facility is not None else None,
-        booking_id=a.booking_id, can_organise=services.can_organise(actor, a), shifts=[shift_out(v) for v in views],
+        booking_id=a.booking_id, can_organise=(a.id in organised) if organised is not None else services.can_organise(actor, a),
+        shifts=[shift_out(v) for v in views],
     )
 
 
@@ -135,7 +136,9 @@ def my_shifts():
 @api_route(bp, "/activities", summary="Activities with upcoming open shifts (counts only)", response=list[ActivityOut], tag="volunteers")
 def list_activities():
     actor = current_actor()
-    return [activity_out(a, views, actor) for a, views in services.list_activities()]
+    found = services.list_activities()
+    organised = services.organised_ids(actor, [a for a, _ in found])
+    return [activity_out(a, views, actor, organised) for a, views in found]
 
 
 @api_route(bp, "/activities", "POST", summary="Create an activity", body=ActivityIn, response=Created, status=201, auth=True, tag="volunteers")

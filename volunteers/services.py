@@ -276,6 +276,25 @@ def can_organise(user: User | None, activity: Activity) -> bool:
     return False
 
 
+def organised_ids(user: User | None, activities: list[Activity]) -> set[int]:
+    """The ids of those activities the user organises (can_organise for a list: at most three queries)."""
+    if user is None or not activities:
+        return set()
+    if user.is_admin:
+        return {a.id for a in activities}
+    gids, fids = member_group_ids(user), staff_facility_ids(user)
+    booking_facility = {}
+    linked = [a.booking_id for a in activities if a.booking_id is not None]
+    if fids and linked:
+        booking_facility = dict(db.session.execute(
+            select(Booking.id, Space.facility_id).join(Space, Space.id == Booking.space_id).where(Booking.id.in_(linked))
+        ).all())
+    return {
+        a.id for a in activities
+        if a.group_id in gids or a.facility_id in fids or booking_facility.get(a.booking_id) in fids
+    }
+
+
 def _require_organiser(user: User, activity: Activity) -> None:
     if not can_organise(user, activity):
         raise refused("Only the activity's organisers (the group's representatives, the facility's staff) can do this.",
