@@ -1217,16 +1217,20 @@ def apply_fill_plan(actor: User, assignments, now: datetime | None = None) -> Ap
         pairs.append((a.shift_id, a.volunteer_id) if not isinstance(a, tuple) else a)
     result = ApplyResult()
     tz = default_tz()
-    checked: dict[int, Shift | None] = {}
-    for shift_id, volunteer_id in sorted(set(pairs)):
-        if shift_id not in checked:
-            shift = db.session.execute(select(Shift).where(Shift.id == shift_id).with_for_update()).scalar_one_or_none()
-            if shift is not None:
-                activity = db.session.get(Activity, shift.activity_id)
-                if not can_organise(actor, activity):
-                    shift = None
-            checked[shift_id] = shift
-        shift = checked[shift_id]
+    pairs = sorted(set(pairs))
+    # Every shift row first (in id order), then people's rows: the same order as a sign-up (shift,
+    # then person), so a plan applied during sign-ups cannot deadlock with them.
+    shift_ids = sorted({s for s, _ in pairs})
+    locked = {sh.id: sh for sh in db.session.execute(
+        select(Shift).where(Shift.id.in_(shift_ids)).order_by(Shift.id).with_for_update()
+    ).scalars()} if shift_ids else {}
+    activities = {a.id: a for a in db.session.execute(
+        select(Activity).where(Activity.id.in_({sh.activity_id for sh in locked.values()}))
+    ).scalars()} if locked else {}
+    organised = organised_ids(actor, list(activities.values()))
+    checked: dict[int, Shift | None] = {sid: (sh if sh.activity_id in organised else None) for sid, sh in locked.items()}
+    for shift_id, volunteer_id in pairs:
+        shift = checked.get(shift_id)
         if shift is None:
             result.refused.append(Refused(shift_id, volunteer_id, "not_organiser", "not a shift you organise"))
             continue
