@@ -200,8 +200,7 @@ def activity_list():
             "shifts": [_shift_row(v) for v in views],
             "open": sum(v.open_places for v in views),
         })
-    status = 200 if district is None or district in districts else 404
-    return render_template("volunteers/activities.html", rows=rows, districts=districts, district=district), status
+    return render_template("volunteers/activities.html", rows=rows, districts=districts, district=district)
 
 
 @bp.route("/activities/<int:activity_id>")

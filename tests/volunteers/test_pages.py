@@ -475,3 +475,45 @@ def test_editing_an_activity(app, client, world):
                                                                    "place": "2nd floor"})
     assert r.status_code == 302
     assert "Language café in Kallio" in text(client.get(f"/activities/{world['activity']}"))
+
+
+def test_the_navigation_marks_the_volunteering_section(app, client, world):
+    from tests.test_navigation import nav
+
+    sign_in(client, world["vol"])
+    links, _, current = nav(client.get("/volunteering").get_data(as_text=True))
+    assert "Volunteering" in links and "Activities" in links
+    assert current == [("Volunteering", "page")]
+    assert nav(client.get("/volunteering/profile").get_data(as_text=True))[2] == [("Volunteering", "true")]
+    assert nav(client.get(f"/activities/{world['activity']}").get_data(as_text=True))[2] == [("Activities", "true")]
+    anon = app.test_client()
+    links, _, current = nav(anon.get("/activities").get_data(as_text=True))
+    assert links == ["Spaces", "Activities"] and current == [("Activities", "page")]
+
+
+def test_pages_in_finnish_and_swedish_name_skills_languages_and_reasons_in_that_language(app, client, world):
+    save_profile(app, world["vol"])
+    sign_in(client, world["vol"])
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fi"
+    page = text(client.get("/volunteering"))
+    assert '<html lang="fi">' in page and "Ruoanlaitto" in page and "Ruotsi" in page and "Miksi sopii" in page
+    assert "Vapaana tiistaisin 17.00–21.00" in page
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "sv"
+    page = text(client.get("/volunteering"))
+    assert '<html lang="sv">' in page and "Matlagning" in page and "Varför det passar" in page
+    assert "Ledig på tisdagar 17:00–21:00" in page
+
+
+def test_facility_staff_organise_an_activity_of_their_facility(app, client, world, make_user):
+    staff = make_user(role="staff", facilities=[world["kallio"]], name="Sanna Staff", email="sanna@example.fi")
+    sign_in(client, staff)
+    page = text(client.get("/activities/new"))
+    assert f'value="facility:{world["kallio"]}"' in page
+    r = client.post("/activities/new", data={"organiser": f"facility:{world['kallio']}", "booking": "", "title": "Library garden",
+                                             "description": "", "district": "Kallio", "place": "The yard"})
+    assert r.status_code == 302, text(r)[:3000]
+    activity_id = int(r.headers["Location"].split("/activities/")[1].split("/")[0])
+    assert client.get(f"/activities/{activity_id}/manage").status_code == 200
+    page = text(client.get("/activities"))
+    assert "Library garden" not in page  # no shifts yet: not listed as needing volunteers
+    assert client.get("/activities?district=Nowhere").status_code == 200
