@@ -427,16 +427,13 @@ def fill_plan(shifts: list[ShiftFacts], volunteers: list[VolunteerFacts], tz: Zo
         # No overlaps: at each start point, the candidate shifts covering it sum to at most 1 (these
         # sets include every maximal clique of the interval graph).
         active: list[int] = []
-        last: tuple[int, ...] = ()
         for k in sorted(ks, key=lambda q: span[pairs[q][0]]):
             t = span[pairs[k][0]][0]
             active = [q for q in active if span[pairs[q][0]][1] > t]
             active.append(k)
-            cover = tuple(active)
-            if len(cover) > 1 and not set(cover) <= set(last):
-                rows.append(list(cover))
+            if len(active) > 1:
+                rows.append(list(active))
                 upper.append(1.0)
-            last = cover
         # Weekly hours: per local ISO week, the candidate minutes fit in what is left.
         v = volunteers[j]
         busy = [(ts(b0), ts(b1)) for b0, b1 in v.busy]
