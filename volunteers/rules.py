@@ -122,7 +122,7 @@ class Reason:
       fairness: number of recent shifts; too_young: the minimum age; over_hours: the weekly limit
       in minutes; available/unavailable: "weekday:start-end" in local minutes (e.g. "1:1020-1260"),
       two such parts joined by "," for a shift crossing midnight.
-    `points` what it added to the score. Text comes from volunteers.reasons.describe."""
+    `points` what it added to the score (to two decimals; the score adds the exact parts). Text comes from volunteers.reasons.describe."""
 
     code: str
     met: bool
@@ -190,21 +190,46 @@ def merged_windows(windows) -> dict[int, list[tuple[int, int]]]:
 
 def local_segments(start: datetime, end: datetime, tz: ZoneInfo) -> list[tuple[int, int, int]] | None:
     """The shift's local wall-clock span as (weekday, start minute, end minute) per local day: one
-    segment, or two for a shift crossing midnight; None when it spans more than that. At the autumn
-    change the repeated hour is read once (a span ending before it starts on the clock is widened
-    to the clock minutes it shows)."""
+    segment, or two for a shift crossing midnight; None when it spans more than that (or is empty).
+    Across a clock change the span is every wall-clock minute the shift shows: at the spring change
+    02:00-05:00 is 02:00-05:00 (two real hours), at the autumn change 03:00 EEST to 03:00 EET
+    (one real hour) is 03:00-04:00."""
+    if end <= start:
+        return None
     ls, le = start.astimezone(tz), end.astimezone(tz)
+    if ls.utcoffset() != le.utcoffset():
+        return _segments_across_a_change(start, end, tz)
     s_min = ls.hour * 60 + ls.minute
     e_min = le.hour * 60 + le.minute + (1 if (le.second or le.microsecond) else 0)
     days = (le.date() - ls.date()).days
     if days == 0:
-        lo, hi = min(s_min, e_min), max(s_min, e_min)
-        return [(ls.weekday(), lo, max(hi, lo + 1))]
+        return [(ls.weekday(), s_min, max(e_min, s_min + 1))]
     if days == 1 and e_min == 0:
         return [(ls.weekday(), s_min, 1440)]
     if days == 1:
         return [(ls.weekday(), s_min, 1440), (le.weekday(), 0, e_min)]
     return None
+
+
+def _segments_across_a_change(start: datetime, end: datetime, tz: ZoneInfo) -> list[tuple[int, int, int]] | None:
+    """local_segments for a span crossing a clock change (twice a year): walk it a minute at a time
+    (in UTC: arithmetic on datetimes of one zone is wall-clock arithmetic)."""
+    start, end = start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+    if end - start > timedelta(days=2):
+        return None
+    spans: dict[date, list[int]] = {}
+    t = start
+    while t < end:
+        lt = t.astimezone(tz)
+        m = lt.hour * 60 + lt.minute
+        lo_hi = spans.setdefault(lt.date(), [m, m + 1])
+        lo_hi[0], lo_hi[1] = min(lo_hi[0], m), max(lo_hi[1], m + 1)
+        t += timedelta(minutes=1)
+    days = sorted(spans)
+    if len(days) > 2 or (len(days) == 2 and ((days[1] - days[0]).days != 1 or spans[days[0]][1] != 1440
+                                             or spans[days[1]][0] != 0)):
+        return None
+    return [(d.weekday(), lo, hi) for d in days for lo, hi in [spans[d]]]
 
 
 def local_weeks(start: datetime, end: datetime, tz: ZoneInfo) -> list[tuple[int, int]]:
@@ -308,7 +333,7 @@ def match(volunteer: VolunteerFacts, shift: ShiftFacts, tz: ZoneInfo, today: dat
         held = sum(1 for s in shift.skills if s in have)
         skill_pts = WEIGHTS["skills"] * held / len(shift.skills)
         for code in sorted(shift.skills, key=lambda c: (c not in have, c)):
-            parts.append(Reason("skill", code in have, code, each if code in have else 0.0))
+            parts.append(Reason("skill", code in have, code, round(each, 2) if code in have else 0.0))
     else:
         skill_pts = WEIGHTS["skills"]
         parts.append(Reason("no_skills_needed", True, "", skill_pts))
@@ -319,7 +344,7 @@ def match(volunteer: VolunteerFacts, shift: ShiftFacts, tz: ZoneInfo, today: dat
         lang_pts = WEIGHTS["languages"] * spoken / len(shift.languages)
         for code in sorted(shift.languages, key=lambda c: (c not in volunteer.languages, c)):
             ok = code in volunteer.languages
-            parts.append(Reason("language", ok, code, each if ok else 0.0))
+            parts.append(Reason("language", ok, code, round(each, 2) if ok else 0.0))
     else:
         lang_pts = WEIGHTS["languages"]
         parts.append(Reason("no_languages_needed", True, "", lang_pts))
@@ -330,11 +355,11 @@ def match(volunteer: VolunteerFacts, shift: ShiftFacts, tz: ZoneInfo, today: dat
 
     spare_min = spare_sec // 60
     spare_pts = spare_points(spare_min)
-    parts.append(Reason("spare_hours", spare_min >= 60, str(max(spare_min, 0)), spare_pts))
+    parts.append(Reason("spare_hours", spare_min >= 60, str(max(spare_min, 0)), round(spare_pts, 2)))
 
     fair_pts = fairness_points(volunteer.recent_shifts)
     parts.append(Reason("fairness", volunteer.recent_shifts <= FAIRNESS_FEW, str(volunteer.recent_shifts),
-                        fair_pts))
+                        round(fair_pts, 2)))
 
     eligible = not hard
     raw = skill_pts + lang_pts + district_pts + spare_pts + fair_pts

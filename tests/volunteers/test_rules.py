@@ -372,3 +372,30 @@ def test_helpers():
     assert not rules.age_reached(date(2000, 5, 5), date(2018, 5, 4), 18)
     assert rules.ts(datetime(1970, 1, 1, 0, 1, tzinfo=timezone.utc)) == 60
     assert set(EVERY_DAY) == {Window(d, 0, 1440) for d in range(7)}
+
+
+# --- the nights the clocks change ---
+
+def test_the_spring_change_night_reads_the_wall_clock_and_counts_real_minutes():
+    sunday = date(2027, 3, 28)  # 03:00 EET -> 04:00 EEST
+    s = rules.ShiftFacts(1, at(sunday, 2), at(sunday, 5), "Kallio")
+    assert rules.ts(s.end) - rules.ts(s.start) == 2 * 3600  # (s.end - s.start is wall-clock: 3 h)
+    assert rules.local_segments(s.start, s.end, TZ) == [(6, 120, 300)]
+    v = volunteer(availability=[(6, 120, 300)], max_minutes_per_week=120)
+    m = match(v, s, TZ, TODAY)
+    assert m.eligible and reason(m, "spare_hours").value == "0"  # two real hours, not three
+    assert not match(volunteer(availability=[(6, 120, 299)]), s, TZ, TODAY).eligible
+
+
+def test_the_autumn_change_night_covers_the_repeated_hour():
+    sunday = date(2027, 10, 31)  # 04:00 EEST -> 03:00 EET
+    first_three = datetime(2027, 10, 31, 0, 0, tzinfo=timezone.utc)  # 03:00 EEST
+    s = rules.ShiftFacts(1, first_three, first_three + timedelta(hours=1), "Kallio")  # to 03:00 EET
+    assert s.end.astimezone(TZ).hour == 3 and s.start.astimezone(TZ).hour == 3
+    assert rules.local_segments(s.start, s.end, TZ) == [(6, 180, 240)]
+    assert match(volunteer(availability=[(6, 180, 240)]), s, TZ, TODAY).eligible
+    assert not match(volunteer(availability=[(6, 180, 239)]), s, TZ, TODAY).eligible
+    # Crossing midnight and the change at once: Saturday 22:00 to Sunday 05:00 (eight real hours).
+    night = rules.ShiftFacts(2, at(sunday - timedelta(days=1), 22), at(sunday, 5), "Kallio")
+    assert rules.local_segments(night.start, night.end, TZ) == [(5, 1320, 1440), (6, 0, 300)]
+    assert rules.local_segments(night.start, night.start, TZ) is None
