@@ -50,10 +50,10 @@ from volunteers.schemas import (
 bp = Blueprint("volunteers_api", __name__, url_prefix="/api/v1")
 
 
-def _describe(m: Match) -> tuple[list[str], list[ReasonCode]]:
+def _describe(m: Match, audience: str = "volunteer") -> tuple[list[str], list[ReasonCode]]:
     from volunteers.reasons import describe
 
-    return [describe(r) for r in m.reasons], [ReasonCode(code=r.code, met=r.met, value=str(r.value), points=float(r.points)) for r in m.reasons]
+    return [describe(r, audience=audience) for r in m.reasons], [ReasonCode(code=r.code, met=r.met, value=str(r.value), points=float(r.points)) for r in m.reasons]
 
 
 def shift_out(v: services.ShiftView) -> ShiftOut:
@@ -195,7 +195,7 @@ def candidates(shift_id: int, query: ListQuery):
     """Organisers of the shift's activity only. Names, scores and reasons; never contact details."""
     out = []
     for c, m in services.candidates_for(require_user(), shift_id, limit=query.limit):
-        reasons, codes = _describe(m)
+        reasons, codes = _describe(m, audience="organiser")
         out.append(CandidateOut(volunteer_id=c.volunteer_id, name=c.name, score=round(m.score, 2), eligible=m.eligible,
                                 reasons=reasons, reason_codes=codes, signup_status=c.signup_status))
     return out
@@ -263,7 +263,7 @@ def fill_plan(body: FillPlanIn):
     items = []
     for s, v in plan.assignments:
         m = matches.get((s, v))
-        reasons = _describe(m)[0] if m else []
+        reasons = _describe(m, audience="organiser")[0] if m else []
         items.append(PlanItemOut(shift_id=s, volunteer_id=v, name=names.get(v, ""), score=round(m.score, 2) if m else 0.0, reasons=reasons))
     return FillPlanOut(assignments=items, total_score=round(plan.total_score, 2), unfilled={str(k): v for k, v in plan.unfilled.items()},
                        optimal=plan.optimal)

@@ -200,6 +200,7 @@ def test_candidates_for_organisers_only_with_names_never_emails(world, make_user
     cands = r.get_json()
     assert cands[0]["volunteer_id"] == v.profile_id and cands[0]["name"] == "Vera Volunteer"
     assert cands[0]["reasons"] and cands[0]["reason_codes"]
+    assert any("their district" in t for t in cands[0]["reasons"])  # said to the organiser, about the volunteer
     assert "@" not in r.get_data(as_text=True)
     assert v.get(f"/shifts/{s}/candidates").status_code == 403
     assert world.organiser.get("/shifts/99999/candidates").status_code == 404
