@@ -117,18 +117,17 @@ def _hours(minutes: int | None) -> str:
     return text.replace(".", ",") if page_language() in ("fi", "sv") else text
 
 
-def reason_text(reason) -> str:
-    try:
-        from volunteers import reasons
-    except ImportError:  # pragma: no cover - the matching helper's module
-        return reason.code
-    return str(reasons.describe(reason))
+def reason_text(reason, audience: str = "volunteer") -> str:
+    """A reason as a sentence in the page's language; for organisers about the volunteer ("In their district")."""
+    from volunteers import reasons
+
+    return str(reasons.describe(reason, audience=audience))
 
 
-def reason_rows(match) -> dict:
+def reason_rows(match, audience: str = "volunteer") -> dict:
     """The reasons of a match, the met ones and the misses apart, as sentences."""
-    met = [reason_text(r) for r in match.reasons if r.met]
-    missed = [reason_text(r) for r in match.reasons if not r.met]
+    met = [reason_text(r, audience) for r in match.reasons if r.met]
+    missed = [reason_text(r, audience) for r in match.reasons if not r.met]
     return {"met": [t for t in met if t], "missed": [t for t in missed if t]}
 
 
@@ -727,7 +726,7 @@ def candidates(shift_id: int):
             "candidate": candidate,
             "score": _score(match.score),
             "status": str(ORGANISER_STATUS_LABELS.get(candidate.signup_status, "")) if candidate.signup_status else "",
-            **reason_rows(match),
+            **reason_rows(match, "organiser"),
         })
     return render_template(
         "volunteers/candidates.html",
@@ -888,7 +887,7 @@ def fill_plan(activity_id: int):
             "when": _when(v.shift) if v else "",
             "name": names.get(volunteer_id, ""),
             "score": _score(match.score) if match else "",
-            **(reason_rows(match) if match else {"met": [], "missed": []}),
+            **(reason_rows(match, "organiser") if match else {"met": [], "missed": []}),
         })
     unfilled = [{"when": _when(shift_views[s].shift), "places": n} for s, n in plan.unfilled.items() if n and s in shift_views]
     form = FillPlanApplyForm(formdata=None)

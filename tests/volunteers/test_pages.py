@@ -351,6 +351,7 @@ def test_candidates_with_reasons_and_invite(app, client, world):
     sign_in(client, world["rep"])
     page = text(client.get(f"/shifts/{world['shift']}/candidates"))
     assert "Vilja Volunteer" in page and "Score" in page and "Why it fits" in page
+    assert "In their district: Kallio" in page and "In your district" not in page  # about the volunteer
     assert "vilja@example.fi" not in page  # no e-mail addresses
     r = client.post(f"/shifts/{world['shift']}/invite", data={"volunteer_id": str(vid)}, follow_redirects=True)
     assert "The invitation is sent" in text(r)
