@@ -210,3 +210,18 @@ def test_candidates_among_many_volunteers_use_the_cached_pool(app, world):
     after = world.organiser.get(f"/shifts/{s}/candidates", limit=200).get_json()
     assert v.profile_id not in {c["volunteer_id"] for c in after}  # confirmed: not a candidate any more
     assert services._POOL_CACHE["matcher"] is not pool
+
+
+def test_applying_a_plan_re_checks_every_assignment(world):
+    a = world.activity()
+    s1 = world.shift(a, start="18:00", end="20:00", needed=2)
+    s2 = world.shift(a, start="19:00", end="21:00", needed=2)
+    s3 = world.shift(a, day=tuesday() + timedelta(days=1), start="10:00", end="14:00", needed=2)
+    v = world.volunteer(max_hours_per_week=4)
+    r = world.organiser.post("/fill-plan/apply", {"assignments": [
+        {"shift_id": s1, "volunteer_id": v.profile_id},
+        {"shift_id": s2, "volunteer_id": v.profile_id},
+        {"shift_id": s3, "volunteer_id": v.profile_id},
+    ]}).get_json()
+    assert r["applied"] == [{"shift_id": s1, "volunteer_id": v.profile_id}]
+    assert {(x["shift_id"], x["reason"]) for x in r["refused"]} == {(s2, "overlap"), (s3, "over_hours")}
