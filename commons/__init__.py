@@ -79,14 +79,16 @@ def create_app(overrides: dict | None = None) -> Flask:
     from spaces.group_views import bp as group_pages
     from spaces.staff_views import bp as staff_pages
     from spaces.views import bp as spaces_pages
+    from volunteers.api import bp as volunteers_api
+    from volunteers.views import bp as volunteer_pages
 
     app.url_map.converters["int"] = IdConverter  # before any rule with <int:...> is added
     # The one visible list of blueprints. JSON APIs check CSRF themselves for browser-session
     # callers (commons.api.authenticate_and_check_csrf); Bearer-token callers need none.
-    for blueprint in (commons_api, spaces_api, reports_api, calendars_api):
+    for blueprint in (commons_api, spaces_api, reports_api, calendars_api, volunteers_api):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
-    for blueprint in (commons_pages, spaces_pages, staff_pages, admin_pages, report_pages, account_pages, group_pages, calendars_pages):
+    for blueprint in (commons_pages, spaces_pages, staff_pages, admin_pages, report_pages, account_pages, group_pages, calendars_pages, volunteer_pages):
         app.register_blueprint(blueprint)
     app.before_request(authenticate_and_check_csrf)
 
@@ -99,6 +101,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from calendars import register_hooks as register_calendar_hooks
 
     register_calendar_hooks()
+    from volunteers import register_hooks as register_volunteer_hooks
+
+    register_volunteer_hooks()
     register_error_handlers(app)
     register_cli(app)
 

@@ -56,6 +56,9 @@ def signup():
             if user.role == "member":
                 flash(_("Welcome, %(name)s! You are signed in. Now register your group: then you can book.", name=user.name))
                 return redirect(url_for("groups.new_group"))
+            if user.role == "volunteer":
+                flash(_("Welcome, %(name)s! You are signed in. Now tell us what you can do and when you are free: then we suggest shifts that suit you.", name=user.name))
+                return redirect(url_for("volunteers.profile"))
             flash(_("Welcome, %(name)s! You are signed in.", name=user.name))
             return redirect(url_for("account.account"))
     return render_template("commons/signup.html", form=form), (422 if form.errors else 200)

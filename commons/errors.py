@@ -188,6 +188,11 @@ def register_error_handlers(app: Flask) -> None:
 
         db.session.rollback()
         text = str(err.orig)
+        if "ex_shift_signups_no_overlap" in text:  # one person's overlapping shifts (volunteers)
+            body = Conflict("You have another shift at this time.", extra={"reason": "overlap"})
+            if wants_json():
+                return jsonify(body.body()), 409
+            return render_template("commons/error.html", status=409, message=_("You have another shift at this time.")), 409
         if "ex_bookings_no_overlap" in text or "exclusion" in text.lower():
             body = Conflict("This time was booked by someone else a moment ago. Choose another time.")
         else:

@@ -97,8 +97,13 @@ def load_demo(bookings: int = 0, volunteers: int = 0) -> str:
         started = clock.perf_counter()
         n = generate_bookings(bookings)
         messages.append(f"Generated {n} bookings in {clock.perf_counter() - started:.1f} s.")
+    from volunteers.demo import generate_volunteers, load_demo_volunteers
+
+    messages.append(load_demo_volunteers())
     if volunteers:
-        messages.append("Generated volunteers arrive with the volunteers package; skipped.")
+        started = clock.perf_counter()
+        n = generate_volunteers(volunteers)
+        messages.append(f"Generated {n} volunteers in {clock.perf_counter() - started:.1f} s.")
     return "\n".join(messages)
 
 

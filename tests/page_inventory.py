@@ -27,6 +27,7 @@ ROLES = {
     "member": "riikka@example.fi",
     "staff": "sanna@example.fi",
     "admin": "aino@example.fi",
+    "volunteer": "vilja@example.fi",
 }
 
 
@@ -61,8 +62,27 @@ def seed_world(make_facility, make_space, make_group, make_user) -> dict:
                                                         "end": local(day + timedelta(days=1), "16:00"), "reason": "Siivous"})
     assert closure.status_code == 201, closure.get_json()
     iso = day.isocalendar()
+    # Volunteering: the group's activity linked to its booking, a shift needing a cook who speaks Swedish, and a
+    # volunteer (with a profile that fits) who has a place on a second shift.
+    volunteer = make_user(role="volunteer", name="Vilja", email=ROLES["volunteer"])
+    r = volunteer.client.put("/api/v1/volunteers/me", headers=volunteer._headers(), json={
+        "skills": ["cooking"], "languages": ["fi", "sv"], "districts": ["Kallio"], "max_hours_per_week": 6,
+        "availability": [{"weekday": 1, "start": "17:00", "end": "21:00"}], "shared_contact": "040 123 4567"})
+    assert r.status_code == 200, r.get_json()
+    r = rep.post("/activities", {"group_id": group, "title": "Kielikahvila", "description": "Suomea kahvin äärellä.",
+                                 "booking_id": booked[room]})
+    assert r.status_code == 201, r.get_json()
+    activity = r.get_json()["id"]
+    shifts = []
+    for start, end, needed in (("18:00", "19:00", 2), ("19:00", "20:00", 3)):
+        r = rep.post(f"/activities/{activity}/shifts", {"start": local(day, start), "end": local(day, end), "needed": needed,
+                                                        "skills": ["cooking"], "languages": ["sv"]})
+        assert r.status_code == 201, r.get_json()
+        shifts.append(r.get_json()["id"])
+    assert volunteer.post(f"/shifts/{shifts[1]}/signup").status_code == 200
     return dict(facility=kallio, room=room, hall=hall, group=group, other=other, rep=rep, staff=staff, day=day,
-                booking=booked[room], pending=booked[hall], week=f"{iso[0]}-W{iso[1]:02d}")
+                booking=booked[room], pending=booked[hall], week=f"{iso[0]}-W{iso[1]:02d}", activity=activity, shift=shifts[0],
+                taken_shift=shifts[1], volunteer=volunteer)
 
 
 def every_page(w: dict) -> list[Page]:
@@ -103,6 +123,26 @@ def every_page(w: dict) -> list[Page]:
         Page("staff", "reports", "/staff/reports"),
         Page("staff", "book on behalf", f"/spaces/{room}?week={week}"),
         Page("staff", "print week staff", f"/spaces/{room}/print?week={week}"),
+        # Volunteering: anyone sees the activities (counts only); a volunteer their home, profile and shifts;
+        # the group's representative organises (activity, shifts, candidates, sign-ups, fill plan)
+        Page("anon", "activities", "/activities"),
+        Page("anon", "activity", f"/activities/{w['activity']}"),
+        Page("volunteer", "volunteering", "/volunteering"),
+        Page("volunteer", "volunteer profile", "/volunteering/profile"),
+        Page("volunteer", "my shifts", "/volunteering/shifts"),
+        Page("volunteer", "activity as volunteer", f"/activities/{w['activity']}"),
+        Page("volunteer", "activities as volunteer", "/activities"),
+        Page("volunteer", "403 organiser", f"/activities/{w['activity']}/manage", 403),
+        Page("member", "new activity", f"/activities/new?group={w['group']}"),
+        Page("member", "manage activity", f"/activities/{w['activity']}/manage"),
+        Page("member", "edit activity", f"/activities/{w['activity']}/edit"),
+        Page("member", "new shift", f"/activities/{w['activity']}/shifts/new"),
+        Page("member", "edit shift", f"/shifts/{w['shift']}/edit"),
+        Page("member", "cancel shift", f"/shifts/{w['shift']}/cancel"),
+        Page("member", "candidates", f"/shifts/{w['shift']}/candidates"),
+        Page("member", "signups", f"/shifts/{w['taken_shift']}/signups"),
+        Page("member", "fill plan", f"/activities/{w['activity']}/fill-plan"),
+        Page("member", "volunteering as representative", "/volunteering"),
         # Administrators
         Page("admin", "admin", "/admin"),
         Page("admin", "admin facility", f"/admin/facilities/{w['facility']}"),

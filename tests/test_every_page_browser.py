@@ -115,6 +115,9 @@ WAY_BACK = {
     "closures": "/staff", "import": "/staff", "reports": "/staff", "admin facility": "/admin", "group": "/groups/mine",
     "new group": "/groups/mine", "delete account": "/account", "cancel step": "/bookings", "space": "/spaces",
     "print week": "/spaces/",
+    "volunteer profile": "/volunteering", "my shifts": "/volunteering", "activity": "/activities",
+    "edit activity": "/activities/", "new shift": "/activities/", "candidates": "/activities/", "signups": "/activities/",
+    "fill plan": "/activities/", "cancel shift": "/activities/",
 }
 
 
@@ -151,6 +154,10 @@ def forms_sent_empty(w: dict) -> list[tuple[str, str, str]]:
         ("staff", f"/staff/spaces/{room}/import", "form[enctype='multipart/form-data']"),
         ("admin", "/admin", "form[action='/admin/facilities']"),
         ("admin", f"/admin/facilities/{w['facility']}", "form[action$='/staff']"),
+        ("volunteer", "/volunteering/profile", "form.profile-form"),
+        ("member", f"/activities/new?group={w['group']}", "form.activity-form"),
+        ("member", f"/activities/{w['activity']}/shifts/new", "form.shift-form"),
+        ("member", f"/shifts/{w['shift']}/edit", "form.shift-form"),
     ]
 
 

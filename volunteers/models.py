@@ -21,8 +21,9 @@ from commons.models import Facility, Group, User
 SHIFT_STATUSES = ("open", "cancelled")
 # invited: an organiser asked this volunteer (no place held); confirmed: holds a place;
 # waitlisted: in line for a place (first come, first served by `queued_at`); withdrawn: left
-# (or declined an invitation); removed: taken off by the organiser.
-SIGNUP_STATUSES = ("invited", "confirmed", "waitlisted", "withdrawn", "removed")
+# (or declined an invitation); removed: taken off by the organiser; cancelled: the shift was
+# cancelled while this person was on it (their feed shows it as STATUS:CANCELLED).
+SIGNUP_STATUSES = ("invited", "confirmed", "waitlisted", "withdrawn", "removed", "cancelled")
 HOLDING_STATUSES = ("confirmed",)
 
 

@@ -1,16 +1,56 @@
 """Matching volunteers and shifts, as pure functions over plain values: no Flask, no database.
 
-INTERFACE FIRST (the matching helper fills in the bodies; services/api/views code against these
-names). One function, `match`, scores one (volunteer, shift) pair and gives the reasons; ranking in
-either direction and the fill plan are built on it.
+One function, `match`, scores one (volunteer, shift) pair and gives the reasons; ranking in either
+direction (`rank_candidates`, `rank_shifts`) and the fill plan (`fill_plan`) are built on it, so a
+pair gets the same score whichever way it is looked at. volunteers.matching is the same rules over
+numpy arrays, for thousands of volunteers at once (tests prove both agree).
 
 All instants are aware datetimes; availability windows are local wall-clock minutes in `tz`.
-Intervals are half-open: [start, end). Weekly hours are counted per local ISO week (Mon-Sun).
+Intervals are half-open: [start, end). Weekly hours are counted per local ISO week (Monday 00:00 to
+Monday 00:00 in `tz`), in real elapsed time.
+
+Hard filters (a pair failing one is not eligible; its score is 0 and the miss is a reason):
+- "unavailable": the shift's local wall-clock interval must lie inside one availability window of
+  its weekday (touching or overlapping windows of one weekday are merged first: 17-19 and 19-21 is
+  17-21). A shift crossing local midnight needs a window reaching 24:00 on the first day and one
+  from 00:00 on the next; a shift spanning more than that is unavailable. A shift ending exactly
+  at midnight ends at minute 1440 of its first day. When passed, the window is the reason
+  "available" (0 points) - "Free on Tuesdays 17.00-21.00".
+- "age_unknown": the shift has a minimum age and the volunteer gave no date of birth.
+- "too_young": the volunteer's age on the shift's local date is below the shift's minimum age
+  (the birthday itself counts: on it the new age holds; 29 February birthdays turn on 1 March).
+- "needs_consent": a minor (under 18 on the shift's date) without a guardian's consent recorded.
+  Without a date of birth a volunteer is taken as an adult.
+- "overlap": the shift overlaps a shift the volunteer already holds (`busy`; back to back is fine).
+  `busy` must not contain the shift being matched.
+- "over_hours": in any local ISO week the shift touches, the shift's minutes in that week plus the
+  held minutes in that week exceed `max_minutes_per_week` (exactly at the limit is fine).
+
+Weighted parts (points from WEIGHTS, total 100; each gives its reasons with their points, and the
+score is the sum of the points, rounded half up to one decimal; not eligible -> 0):
+- skills (35): the share of the shift's required skills the volunteer has, one reason "skill" per
+  required skill (met or missing). A free tag counts as a skill when, written as a code (lower
+  case, spaces and hyphens as "_"), it equals a required skill ("sign language" -> sign_language).
+  No required skills: full points and one neutral reason "no_skills_needed".
+- languages (25): the share of the shift's required languages spoken, one reason "language" per
+  required language. No required language: full points and a neutral reason "no_languages_needed".
+- district (15): the shift's district is among the volunteer's districts (case-insensitive);
+  reason "district" (met or not) with the district's name. No districts listed: 0 points.
+- spare_hours (15): the minutes left in the week after this shift (the tightest week if the shift
+  crosses weeks), full points from SPARE_FULL_MINUTES (10 h) up, linearly less below; reason
+  "spare_hours" with the spare minutes (met from one hour up).
+- fairness (10): fewer recent shifts rank up: points W * FAIRNESS_HALF / (FAIRNESS_HALF + n) for n
+  recent confirmed shifts (0 -> 10, 4 -> 5, 12 -> 2.5); reason "fairness" with n (met when n is at
+  most FAIRNESS_FEW).
+
+Ties: candidates for a shift by fewer recent shifts, then volunteer id; shifts for a volunteer by
+earlier start, then shift id.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 # The shared skill vocabulary (codes; the pages show translated names). Free tags come on top.
@@ -20,8 +60,20 @@ SKILLS: tuple[str, ...] = (
     "event_setup", "photography", "translation", "sign_language",
 )
 
-# Hard filters (a pair failing one is not eligible) and weighted parts (each adds score and a reason).
-WEIGHTS: dict[str, float] = {}  # e.g. {"skills": 40, "languages": 30, "district": 15, "spare_hours": 10, "fairness": 5}
+# Weighted parts and their points (sum 100); see the module docstring.
+WEIGHTS: dict[str, float] = {"skills": 35.0, "languages": 25.0, "district": 15.0, "spare_hours": 15.0,
+                             "fairness": 10.0}
+SPARE_FULL_MINUTES = 600  # this many spare minutes in the week (10 h) or more: full spare_hours points
+FAIRNESS_HALF = 4  # this many recent shifts halve the fairness points
+FAIRNESS_FEW = 2  # up to this many recent shifts reads "has had few shifts lately"
+ADULT_AGE = 18
+# rank_candidates hands lists longer than this to volunteers.matching (numpy); same results.
+POOL_THRESHOLD = 300
+
+# Reason codes, hard-filter misses first.
+HARD_CODES = ("unavailable", "age_unknown", "too_young", "needs_consent", "overlap", "over_hours")
+PART_CODES = ("available", "skill", "no_skills_needed", "language", "no_languages_needed", "district",
+              "spare_hours", "fairness")
 
 
 @dataclass(frozen=True)
@@ -62,10 +114,15 @@ class ShiftFacts:
 
 @dataclass(frozen=True)
 class Reason:
-    """One readable part of a match. `code` names the part (e.g. "language", "skill", "district",
-    "available", "spare_hours", "fairness", "too_young", "needs_consent", "overlap", "over_hours",
-    "unavailable"); `met` whether it speaks for the match; `value` the detail the text needs
-    (a language or skill code, a district, a weekday and time). Text comes from volunteers.reasons."""
+    """One readable part of a match. `code` names the part (HARD_CODES: the hard-filter misses;
+    PART_CODES: "available", "skill", "no_skills_needed", "language", "no_languages_needed",
+    "district", "spare_hours", "fairness"); `met` whether it speaks for the match; `value` the
+    detail the text needs:
+      skill/language: the code; district: the shift's district; spare_hours: spare minutes;
+      fairness: number of recent shifts; too_young: the minimum age; over_hours: the weekly limit
+      in minutes; available/unavailable: "weekday:start-end" in local minutes (e.g. "1:1020-1260"),
+      two such parts joined by "," for a shift crossing midnight.
+    `points` what it added to the score (to two decimals; the score adds the exact parts). Text comes from volunteers.reasons.describe."""
 
     code: str
     met: bool
@@ -92,24 +149,358 @@ class Plan:
     optimal: bool = True
 
 
-def match(volunteer: VolunteerFacts, shift: ShiftFacts, tz: ZoneInfo, today: date) -> Match:
-    raise NotImplementedError
+# --- small shared helpers (volunteers.matching uses the same ones, so both agree to the bit) ---
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_SECOND = timedelta(seconds=1)
+
+
+def ts(moment: datetime) -> int:
+    """Whole seconds since the epoch (floor)."""
+    return (moment - _EPOCH) // _SECOND
+
+
+def skill_code(tag: str) -> str:
+    """A free tag written as a skill code: "Sign language" -> "sign_language"."""
+    return "_".join(tag.strip().lower().replace("-", " ").split())
+
+
+def held_skills(volunteer: VolunteerFacts) -> frozenset[str]:
+    """Skills plus the free tags written as codes."""
+    return frozenset(volunteer.skills) | frozenset(skill_code(t) for t in volunteer.tags)
+
+
+def merged_windows(windows) -> dict[int, list[tuple[int, int]]]:
+    """Weekday -> sorted, merged [start, end) minute intervals (touching ones joined); empty dropped."""
+    by_day: dict[int, list[tuple[int, int]]] = {}
+    for w in windows:
+        if w.end > w.start:
+            by_day.setdefault(w.weekday, []).append((max(0, w.start), min(1440, w.end)))
+    for day, spans in by_day.items():
+        spans.sort()
+        out: list[list[int]] = []
+        for s, e in spans:
+            if out and s <= out[-1][1]:
+                out[-1][1] = max(out[-1][1], e)
+            else:
+                out.append([s, e])
+        by_day[day] = [(s, e) for s, e in out]
+    return by_day
+
+
+def local_segments(start: datetime, end: datetime, tz: ZoneInfo) -> list[tuple[int, int, int]] | None:
+    """The shift's local wall-clock span as (weekday, start minute, end minute) per local day: one
+    segment, or two for a shift crossing midnight; None when it spans more than that (or is empty).
+    Across a clock change the span is every wall-clock minute the shift shows: at the spring change
+    02:00-05:00 is 02:00-05:00 (two real hours), at the autumn change 03:00 EEST to 03:00 EET
+    (one real hour) is 03:00-04:00."""
+    if end <= start:
+        return None
+    ls, le = start.astimezone(tz), end.astimezone(tz)
+    if ls.utcoffset() != le.utcoffset():
+        return _segments_across_a_change(start, end, tz)
+    s_min = ls.hour * 60 + ls.minute
+    e_min = le.hour * 60 + le.minute + (1 if (le.second or le.microsecond) else 0)
+    days = (le.date() - ls.date()).days
+    if days == 0:
+        return [(ls.weekday(), s_min, max(e_min, s_min + 1))]
+    if days == 1 and e_min == 0:
+        return [(ls.weekday(), s_min, 1440)]
+    if days == 1:
+        return [(ls.weekday(), s_min, 1440), (le.weekday(), 0, e_min)]
+    return None
+
+
+def _segments_across_a_change(start: datetime, end: datetime, tz: ZoneInfo) -> list[tuple[int, int, int]] | None:
+    """local_segments for a span crossing a clock change (twice a year): walk it a minute at a time
+    (in UTC: arithmetic on datetimes of one zone is wall-clock arithmetic)."""
+    start, end = start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+    if end - start > timedelta(days=2):
+        return None
+    spans: dict[date, list[int]] = {}
+    t = start
+    while t < end:
+        lt = t.astimezone(tz)
+        m = lt.hour * 60 + lt.minute
+        lo_hi = spans.setdefault(lt.date(), [m, m + 1])
+        lo_hi[0], lo_hi[1] = min(lo_hi[0], m), max(lo_hi[1], m + 1)
+        t += timedelta(minutes=1)
+    days = sorted(spans)
+    if len(days) > 2 or (len(days) == 2 and ((days[1] - days[0]).days != 1 or spans[days[0]][1] != 1440
+                                             or spans[days[1]][0] != 0)):
+        return None
+    return [(d.weekday(), lo, hi) for d in days for lo, hi in [spans[d]]]
+
+
+def local_weeks(start: datetime, end: datetime, tz: ZoneInfo) -> list[tuple[int, int]]:
+    """The local ISO weeks [Monday 00:00, next Monday 00:00) the span touches, as epoch-second pairs."""
+    ls = start.astimezone(tz)
+    monday = ls.date() - timedelta(days=ls.weekday())
+    end_ts = ts(end)
+    weeks = []
+    while True:
+        w0 = ts(datetime(monday.year, monday.month, monday.day, tzinfo=tz))
+        nxt = monday + timedelta(days=7)
+        w1 = ts(datetime(nxt.year, nxt.month, nxt.day, tzinfo=tz))
+        weeks.append((w0, w1))
+        if end_ts <= w1:
+            return weeks
+        monday = nxt
+
+
+def age_reached(dob: date, on: date, years: int) -> bool:
+    """Whether someone born on `dob` is at least `years` old on `on` (the birthday counts)."""
+    return (dob.year + years) * 10000 + dob.month * 100 + dob.day <= on.year * 10000 + on.month * 100 + on.day
+
+
+def round_score(raw: float) -> float:
+    """Half up to one decimal (the same arithmetic as numpy's floor, so both paths agree)."""
+    return math.floor(raw * 10.0 + 0.5) / 10.0
+
+
+def fairness_points(recent: int) -> float:
+    return WEIGHTS["fairness"] * FAIRNESS_HALF / (FAIRNESS_HALF + recent)
+
+
+def spare_points(spare_minutes: int) -> float:
+    return WEIGHTS["spare_hours"] * min(max(spare_minutes, 0), SPARE_FULL_MINUTES) / SPARE_FULL_MINUTES
+
+
+def _fmt_segment(day: int, start: int, end: int) -> str:
+    return f"{day}:{start}-{end}"
+
+
+# --- the match ---
+
+def match(volunteer: VolunteerFacts, shift: ShiftFacts, tz: ZoneInfo, today: date) -> Match:
+    """Score one pair with its reasons. `today` is accepted for the interface; ages are taken on the
+    shift's local date."""
+    hard: list[Reason] = []
+    parts: list[Reason] = []
+
+    # Availability.
+    segments = local_segments(shift.start, shift.end, tz)
+    windows = merged_windows(volunteer.availability)
+    if segments is None:
+        ls = shift.start.astimezone(tz)
+        hard.append(Reason("unavailable", False, _fmt_segment(ls.weekday(), ls.hour * 60 + ls.minute, 1440)))
+    else:
+        found = []
+        for day, s, e in segments:
+            hit = next(((ws, we) for ws, we in windows.get(day, ()) if ws <= s and e <= we), None)
+            if hit is None:
+                found = None
+                break
+            found.append(_fmt_segment(day, hit[0], hit[1]))
+        if found is None:
+            hard.append(Reason("unavailable", False, ",".join(_fmt_segment(*seg) for seg in segments)))
+        else:
+            parts.append(Reason("available", True, ",".join(found)))
+
+    # Age and consent, on the shift's local date.
+    on = shift.start.astimezone(tz).date()
+    dob = volunteer.date_of_birth
+    if shift.min_age is not None and shift.min_age > 0:
+        if dob is None:
+            hard.append(Reason("age_unknown", False, str(shift.min_age)))
+        elif not age_reached(dob, on, shift.min_age):
+            hard.append(Reason("too_young", False, str(shift.min_age)))
+    if dob is not None and not age_reached(dob, on, ADULT_AGE) and not volunteer.guardian_consent:
+        hard.append(Reason("needs_consent", False))
+
+    # Overlap with what the volunteer already holds.
+    s_ts, e_ts = ts(shift.start), ts(shift.end)
+    busy = [(ts(b0), ts(b1)) for b0, b1 in volunteer.busy]
+    if any(b0 < e_ts and s_ts < b1 for b0, b1 in busy):
+        hard.append(Reason("overlap", False))
+
+    # Weekly hours, per local ISO week the shift touches.
+    limit = volunteer.max_minutes_per_week * 60
+    spare_sec = None
+    for w0, w1 in local_weeks(shift.start, shift.end, tz):
+        used = min(e_ts, w1) - max(s_ts, w0)
+        for b0, b1 in busy:
+            used += max(0, min(b1, w1) - max(b0, w0))
+        left = limit - used
+        spare_sec = left if spare_sec is None else min(spare_sec, left)
+    if spare_sec < 0:
+        hard.append(Reason("over_hours", False, str(volunteer.max_minutes_per_week)))
+
+    # Weighted parts.
+    have = held_skills(volunteer)
+    if shift.skills:
+        each = WEIGHTS["skills"] / len(shift.skills)
+        held = sum(1 for s in shift.skills if s in have)
+        skill_pts = WEIGHTS["skills"] * held / len(shift.skills)
+        for code in sorted(shift.skills, key=lambda c: (c not in have, c)):
+            parts.append(Reason("skill", code in have, code, round(each, 2) if code in have else 0.0))
+    else:
+        skill_pts = WEIGHTS["skills"]
+        parts.append(Reason("no_skills_needed", True, "", skill_pts))
+
+    if shift.languages:
+        each = WEIGHTS["languages"] / len(shift.languages)
+        spoken = sum(1 for c in shift.languages if c in volunteer.languages)
+        lang_pts = WEIGHTS["languages"] * spoken / len(shift.languages)
+        for code in sorted(shift.languages, key=lambda c: (c not in volunteer.languages, c)):
+            ok = code in volunteer.languages
+            parts.append(Reason("language", ok, code, round(each, 2) if ok else 0.0))
+    else:
+        lang_pts = WEIGHTS["languages"]
+        parts.append(Reason("no_languages_needed", True, "", lang_pts))
+
+    in_district = shift.district.casefold() in {d.casefold() for d in volunteer.districts}
+    district_pts = WEIGHTS["district"] if in_district else 0.0
+    parts.append(Reason("district", in_district, shift.district, district_pts))
+
+    spare_min = spare_sec // 60
+    spare_pts = spare_points(spare_min)
+    parts.append(Reason("spare_hours", spare_min >= 60, str(max(spare_min, 0)), round(spare_pts, 2)))
+
+    fair_pts = fairness_points(volunteer.recent_shifts)
+    parts.append(Reason("fairness", volunteer.recent_shifts <= FAIRNESS_FEW, str(volunteer.recent_shifts),
+                        round(fair_pts, 2)))
+
+    eligible = not hard
+    raw = skill_pts + lang_pts + district_pts + spare_pts + fair_pts
+    score = round_score(raw) if eligible else 0.0
+    return Match(volunteer.id, shift.id, eligible, score, tuple(hard) + tuple(parts))
+
+
+# --- ranking ---
 
 def rank_candidates(shift: ShiftFacts, volunteers: list[VolunteerFacts], tz: ZoneInfo, today: date,
                     limit: int | None = None) -> list[Match]:
     """Eligible volunteers for one shift, best first (ties: fewer recent shifts, then id)."""
-    raise NotImplementedError
+    if len(volunteers) > POOL_THRESHOLD:
+        from volunteers.matching import VolunteerPool
+
+        return VolunteerPool(volunteers).rank(shift, tz, today, limit)
+    recent = {v.id: v.recent_shifts for v in volunteers}
+    found = [m for m in (match(v, shift, tz, today) for v in volunteers) if m.eligible]
+    found.sort(key=lambda m: (-m.score, recent[m.volunteer_id], m.volunteer_id))
+    return found if limit is None else found[:max(limit, 0)]
 
 
 def rank_shifts(volunteer: VolunteerFacts, shifts: list[ShiftFacts], tz: ZoneInfo, today: date,
                 limit: int | None = None) -> list[Match]:
     """Open shifts one volunteer is eligible for, best first (ties: earlier start, then id)."""
-    raise NotImplementedError
+    starts = {s.id: ts(s.start) for s in shifts}
+    found = [m for m in (match(volunteer, s, tz, today) for s in shifts) if m.eligible]
+    found.sort(key=lambda m: (-m.score, starts[m.shift_id], m.shift_id))
+    return found if limit is None else found[:max(limit, 0)]
 
 
-def fill_plan(shifts: list[ShiftFacts], volunteers: list[VolunteerFacts], tz: ZoneInfo, today: date) -> Plan:
+# --- the fill plan ---
+
+def eligible_pairs(shifts: list[ShiftFacts], volunteers: list[VolunteerFacts], tz: ZoneInfo,
+                   today: date) -> list[tuple[int, int, float]]:
+    """(shift index, volunteer index, score) of every eligible pair with open places."""
+    open_shifts = [(i, s) for i, s in enumerate(shifts) if s.needed - s.taken > 0]
+    if not open_shifts or not volunteers:
+        return []
+    if len(volunteers) > POOL_THRESHOLD:
+        from volunteers.matching import VolunteerPool
+
+        pool = VolunteerPool(volunteers)
+        pairs = []
+        for i, s in open_shifts:
+            idx, scores = pool.eligible_scores(s, tz, today)
+            pairs.extend((i, int(j), float(sc)) for j, sc in zip(idx, scores))
+        return pairs
+    return [(i, j, m.score) for i, s in open_shifts for j, v in enumerate(volunteers)
+            if (m := match(v, s, tz, today)).eligible]
+
+
+def fill_plan(shifts: list[ShiftFacts], volunteers: list[VolunteerFacts], tz: ZoneInfo, today: date,
+              time_limit: float | None = None) -> Plan:
     """The assignment maximising the total match score: each shift at most its open places, no
-    person in two overlapping shifts (including what they already hold), no one past their weekly
-    hours, only eligible pairs. Exact (mixed-integer programme)."""
-    raise NotImplementedError
+    person in two overlapping shifts (including what they already hold: such pairs are not
+    eligible), no one past their weekly hours, only eligible pairs. Exact (a mixed-integer programme
+    solved by HiGHS through scipy.optimize.milp, relative gap 0). With `time_limit` (seconds) the
+    best assignment found in time is returned and `optimal` says whether it is proven optimal."""
+    import numpy as np
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import coo_array
+
+    unfilled = {s.id: max(s.needed - s.taken, 0) for s in shifts}
+    pairs = eligible_pairs(shifts, volunteers, tz, today)
+    if not pairs:
+        return Plan([], 0.0, {k: v for k, v in unfilled.items() if v > 0}, True)
+
+    n = len(pairs)
+    rows: list[list[int]] = []  # each constraint row: the variable indices it sums
+    upper: list[float] = []
+
+    # Capacity per shift.
+    by_shift: dict[int, list[int]] = {}
+    by_volunteer: dict[int, list[int]] = {}
+    for k, (i, j, _) in enumerate(pairs):
+        by_shift.setdefault(i, []).append(k)
+        by_volunteer.setdefault(j, []).append(k)
+    for i, ks in by_shift.items():
+        cap = shifts[i].needed - shifts[i].taken
+        if len(ks) > cap:
+            rows.append(ks)
+            upper.append(float(cap))
+
+    coef_rows: list[tuple[list[int], list[float], float]] = []
+    span = {i: (ts(shifts[i].start), ts(shifts[i].end)) for i in by_shift}
+    week_secs = {i: [(w, min(span[i][1], w[1]) - max(span[i][0], w[0]))
+                     for w in local_weeks(shifts[i].start, shifts[i].end, tz)] for i in by_shift}
+    for j, ks in by_volunteer.items():
+        # No overlaps: at each start point, the candidate shifts covering it sum to at most 1 (these
+        # sets include every maximal clique of the interval graph).
+        active: list[int] = []
+        for k in sorted(ks, key=lambda q: span[pairs[q][0]]):
+            t = span[pairs[k][0]][0]
+            active = [q for q in active if span[pairs[q][0]][1] > t]
+            active.append(k)
+            if len(active) > 1:
+                rows.append(list(active))
+                upper.append(1.0)
+        # Weekly hours: per local ISO week, the candidate minutes fit in what is left.
+        v = volunteers[j]
+        busy = [(ts(b0), ts(b1)) for b0, b1 in v.busy]
+        weeks: dict[tuple[int, int], dict[int, int]] = {}
+        for k in ks:
+            for w, secs in week_secs[pairs[k][0]]:
+                weeks.setdefault(w, {})[k] = secs
+        for (w0, w1), secs in weeks.items():
+            left = v.max_minutes_per_week * 60 - sum(max(0, min(b1, w1) - max(b0, w0)) for b0, b1 in busy)
+            if sum(secs.values()) > left:
+                coef_rows.append((list(secs), [float(x) for x in secs.values()], float(left)))
+
+    r_idx, c_idx, vals, ub = [], [], [], []
+    for r, ks in enumerate(rows):
+        r_idx.extend([r] * len(ks))
+        c_idx.extend(ks)
+        vals.extend([1.0] * len(ks))
+        ub.append(upper[r])
+    for ks, cs, left in coef_rows:
+        r = len(ub)
+        r_idx.extend([r] * len(ks))
+        c_idx.extend(ks)
+        vals.extend(cs)
+        ub.append(left)
+
+    # Scores are tenths: whole numbers of tenths let the solver use an integral objective.
+    c = -np.array([round(p[2] * 10) for p in pairs], dtype=float)
+    constraints = []
+    if ub:
+        a = coo_array((vals, (r_idx, c_idx)), shape=(len(ub), n)).tocsr()
+        constraints.append(LinearConstraint(a, -np.inf, np.array(ub)))
+    # Gap 0: proven optimal. HiGHS's presolve costs seconds here and gains nothing on these
+    # assignment-shaped programmes (measured: 3.3 s with, 0.7 s without, same optimum).
+    options: dict = {"mip_rel_gap": 0.0, "presolve": False}
+    if time_limit is not None:
+        options["time_limit"] = float(time_limit)
+    res = milp(c, constraints=constraints, integrality=np.ones(n), bounds=Bounds(0, 1), options=options)
+    if res.x is None:
+        return Plan([], 0.0, {k: v for k, v in unfilled.items() if v > 0}, False)
+    chosen = [k for k in range(n) if res.x[k] > 0.5]
+    assignments = sorted((shifts[pairs[k][0]].id, volunteers[pairs[k][1]].id) for k in chosen)
+    for sid, _ in assignments:
+        unfilled[sid] -= 1
+    total = round(sum(pairs[k][2] for k in chosen), 1)
+    return Plan(assignments, total, {k: v for k, v in unfilled.items() if v > 0}, res.status == 0)

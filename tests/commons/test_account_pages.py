@@ -63,13 +63,14 @@ def test_a_representative_signs_up_is_signed_in_and_continues_to_register_the_gr
     assert "<h1>Register a group</h1>" in page
 
 
-def test_a_volunteer_signs_up_and_lands_on_the_account_page(app, client):
+def test_a_volunteer_signs_up_and_continues_to_the_volunteer_profile(app, client):
     r = client.post("/signup", data=dict(SIGNUP, role="volunteer"))
-    assert r.status_code == 302 and r.headers["Location"].endswith("/account")
+    assert r.status_code == 302 and r.headers["Location"].endswith("/volunteering/profile")
     assert users(app)[0][2] == "volunteer"
-    page = text(client.get("/account"))
-    assert "Welcome, Tuula Treasurer! You are signed in." in page
-    assert "<dd>Volunteer</dd>" in page
+    page = text(client.get("/volunteering/profile"))
+    assert "Welcome, Tuula Treasurer! You are signed in. Now tell us what you can do" in page
+    assert "<h1>My volunteer profile</h1>" in page
+    assert "<dd>Volunteer</dd>" in text(client.get("/account"))
 
 
 @pytest.mark.parametrize(

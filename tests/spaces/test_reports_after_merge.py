@@ -206,7 +206,7 @@ def test_every_report_page_costs_the_same_for_few_or_many_spaces_and_bookings(ap
         db.session.commit()
     many = costs()
     assert many == few, list(zip([u for _, u, _ in urls], few, many))
-    assert few[0] <= 6  # token, user, then spaces, opening hours, closures, bookings
+    assert few[0] <= 7  # token, user, then spaces, opening hours, closures, bookings, volunteer hours
 
 
 def test_open_data_is_remembered_for_a_while(app, anon, data, monkeypatch):

@@ -1,0 +1,227 @@
+"""Sign-up limits (overlap, weekly hours, age, guardian consent), the waitlist skipping people who
+cannot take a place, shift changes and cancellation, hours counting."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from commons.extensions import db
+from tests.conftest import HELSINKI, local
+from tests.volunteers.conftest import put, tuesday
+from volunteers.models import ShiftSignup
+
+
+def status_of(app, shift_id, profile_id):
+    with app.app_context():
+        s = db.session.execute(select(ShiftSignup.status).where(ShiftSignup.shift_id == shift_id, ShiftSignup.volunteer_id == profile_id)).scalar_one_or_none()
+        db.session.remove()
+        return s
+
+
+def test_overlap_is_409_back_to_back_is_fine(world):
+    a = world.activity()
+    s1 = world.shift(a, start="18:00", end="20:00", needed=3)
+    s2 = world.shift(a, start="19:00", end="21:00", needed=3)
+    s3 = world.shift(a, start="20:00", end="21:00", needed=3)
+    v = world.volunteer()
+    assert v.post(f"/shifts/{s1}/signup").get_json()["status"] == "confirmed"
+    r = v.post(f"/shifts/{s2}/signup")
+    assert r.status_code == 409
+    err = r.get_json()["error"]
+    assert err["code"] == "conflict" and err["reason"] == "overlap" and err["conflicts"]
+    assert v.post(f"/shifts/{s3}/signup").get_json()["status"] == "confirmed"  # [18,20) and [20,21) touch only
+
+
+def test_weekly_hours_never_exceeded(world):
+    a = world.activity()
+    day = tuesday()
+    s1 = world.shift(a, day=day, start="10:00", end="13:00", needed=2)
+    s2 = world.shift(a, day=day + timedelta(days=1), start="10:00", end="12:00", needed=2)
+    s3 = world.shift(a, day=day + timedelta(days=7), start="10:00", end="12:00", needed=2)  # next week
+    v = world.volunteer(max_hours_per_week=4)
+    assert v.post(f"/shifts/{s1}/signup").get_json()["status"] == "confirmed"
+    r = v.post(f"/shifts/{s2}/signup")
+    assert r.status_code == 422 and r.get_json()["error"]["code"] == "rule" and r.get_json()["error"]["reason"] == "over_hours"
+    assert v.post(f"/shifts/{s3}/signup").get_json()["status"] == "confirmed"
+
+
+def test_minimum_age_and_guardian_consent(world):
+    a = world.activity()
+    adult_only = world.shift(a, min_age=18, needed=5)
+    teen_ok = world.shift(a, day=tuesday(2), min_age=15, needed=5)
+    today = date.today()
+    teen = world.volunteer("Teen", date_of_birth=date(today.year - 16, 1, 1).isoformat())
+    unknown = world.volunteer("Unknown age")
+    r = teen.post(f"/shifts/{adult_only}/signup")
+    assert r.status_code == 422 and r.get_json()["error"]["reason"] == "too_young"
+    r = teen.post(f"/shifts/{teen_ok}/signup")
+    assert r.status_code == 422 and r.get_json()["error"]["reason"] == "needs_consent"
+    r = unknown.post(f"/shifts/{teen_ok}/signup")
+    assert r.status_code == 422 and r.get_json()["error"]["reason"] == "needs_birth_date"
+    from tests.volunteers.conftest import PROFILE
+
+    body = dict(PROFILE, date_of_birth=date(today.year - 16, 1, 1).isoformat(), guardian_consent=True, guardian_name="Parent Person")
+    assert put(teen, "/volunteers/me", body).get_json()["guardian_consent"] is True
+    assert teen.post(f"/shifts/{teen_ok}/signup").get_json()["status"] == "confirmed"
+
+
+def test_cancelled_and_past_shifts_refuse(world, app):
+    a = world.activity()
+    s = world.shift(a)
+    v = world.volunteer()
+    world.organiser.post(f"/shifts/{s}/cancel")
+    r = v.post(f"/shifts/{s}/signup")
+    assert r.status_code == 422 and r.get_json()["error"]["reason"] == "cancelled"
+    paused = world.volunteer("Paused", active=False)
+    s2 = world.shift(a, day=tuesday(2))
+    r = paused.post(f"/shifts/{s2}/signup")
+    assert r.status_code == 422 and r.get_json()["error"]["reason"] == "inactive_profile"
+
+
+def test_promotion_skips_people_who_cannot_take_the_place(world, app):
+    a = world.activity()
+    s = world.shift(a, start="18:00", end="20:00", needed=1)
+    other = world.shift(a, start="19:00", end="21:00", needed=1)
+    holder, busy, free = world.volunteer("Holder"), world.volunteer("Busy"), world.volunteer("Free")
+    holder.post(f"/shifts/{s}/signup")
+    assert busy.post(f"/shifts/{s}/signup").get_json()["status"] == "waitlisted"
+    assert free.post(f"/shifts/{s}/signup").get_json()["status"] == "waitlisted"
+    # Busy is first in line but meanwhile is not allowed a place that overlaps: they take another shift
+    # ... which they cannot while waitlisted for an overlapping one? Waiting holds nothing: allowed.
+    assert busy.post(f"/shifts/{other}/signup").get_json()["status"] == "confirmed"
+    holder.post(f"/shifts/{s}/withdraw")
+    assert status_of(app, s, free.profile_id) == "confirmed"
+    assert status_of(app, s, busy.profile_id) == "waitlisted"
+
+
+def test_moving_a_shift_moves_clashing_people_to_the_waitlist(world, app):
+    a = world.activity()
+    day = tuesday()
+    s = world.shift(a, day=day, start="18:00", end="20:00", needed=2)
+    later = world.shift(a, day=day, start="20:00", end="21:00", needed=2)
+    clash, fine = world.volunteer("Clash"), world.volunteer("Fine")
+    clash.post(f"/shifts/{s}/signup")
+    clash.post(f"/shifts/{later}/signup")
+    fine.post(f"/shifts/{s}/signup")
+    r = world.organiser.patch(f"/shifts/{s}", {"start": local(day, "19:00"), "end": local(day, "21:00")})
+    assert r.status_code == 200, r.get_json()
+    assert status_of(app, s, clash.profile_id) == "waitlisted"
+    assert status_of(app, s, fine.profile_id) == "confirmed"
+    with app.app_context():
+        from volunteers.models import Shift
+
+        shift = db.session.get(Shift, s)
+        assert shift.sequence == 1
+        rows = db.session.execute(select(ShiftSignup).where(ShiftSignup.shift_id == s)).scalars().all()
+        assert all(r.start_at == shift.start_at and r.end_at == shift.end_at for r in rows)
+        db.session.remove()
+
+
+def test_cancel_marks_signups_cancelled(world, app):
+    s = world.shift(world.activity(), needed=1)
+    a, b = world.volunteer("A"), world.volunteer("B")
+    a.post(f"/shifts/{s}/signup")
+    b.post(f"/shifts/{s}/signup")
+    world.organiser.post(f"/shifts/{s}/cancel")
+    assert status_of(app, s, a.profile_id) == "cancelled" and status_of(app, s, b.profile_id) == "cancelled"
+    assert a.get("/volunteers/me/shifts").get_json()["upcoming"][0]["status"] == "cancelled"
+    # the cancelled place no longer blocks an overlapping shift
+    s2 = world.shift(world.activity("Other"), needed=1)
+    assert a.post(f"/shifts/{s2}/signup").get_json()["status"] == "confirmed"
+
+
+def test_hours_this_week_month_total(world, app):
+    from datetime import datetime
+
+    from volunteers import services
+
+    a = world.activity()
+    v = world.volunteer(max_hours_per_week=20)
+    s = world.shift(a, start="10:00", end="12:00", needed=1)
+    v.post(f"/shifts/{s}/signup")
+    with app.app_context():
+        from commons.models import User
+
+        user = db.session.get(User, v.user_id)
+        su = db.session.execute(select(ShiftSignup)).scalar_one()
+        later = su.end_at + timedelta(hours=1)  # the clock after the shift: it counts (not marked yet)
+        r = services.my_shifts(user, now=later)
+        assert r.minutes_total == 120 and r.minutes_week == 120
+        assert r.past and not r.upcoming
+        much_later = su.end_at + timedelta(days=40)
+        r = services.my_shifts(user, now=much_later)
+        assert r.minutes_total == 120 and r.minutes_week == 0 and r.minutes_month == 0
+        db.session.remove()
+
+
+def test_session_api_writes_need_csrf(app, world):
+    from tests.conftest import PASSWORD
+
+    s = world.shift(world.activity())
+    v = world.volunteer()
+    client = app.test_client()
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        with client.session_transaction() as sess:
+            sess["_user_id"] = f"{v.user_id}:1"
+            sess["_fresh"] = True
+        r = client.post(f"/api/v1/shifts/{s}/signup")
+        assert r.status_code == 400 and r.get_json()["error"]["code"] == "csrf"
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_hostile_input_is_never_500(world):
+    s = world.shift(world.activity())
+    v = world.volunteer()
+    bad = [
+        ("PUT", "/volunteers/me", b"not json"),
+        ("PUT", "/volunteers/me", b"[1,2]"),
+        ("PUT", "/volunteers/me", b'{"skills": "cooking"}'),
+        ("PUT", "/volunteers/me", b'{"tags": ["\\u0000"]}'),
+        ("POST", "/fill-plan", b'{"shift_ids": [99999999999]}'),
+        ("POST", f"/shifts/{s}/invite", b'{"volunteer_id": 99999999999}'),
+    ]
+    for method, path, data in bad:
+        r = v.client.open("/api/v1" + path, method=method, data=data, content_type="application/json", headers=v._headers())
+        assert 400 <= r.status_code < 500, (path, r.status_code, r.get_data(as_text=True))
+    assert v.get("/shifts/99999999999").status_code == 404
+
+
+def test_candidates_among_many_volunteers_use_the_cached_pool(app, world):
+    """Past the pool threshold, candidates come from MATCH's in-memory pool built once per process
+    for the cached facts; a new sign-up (a change stamp) rebuilds it, and the answers stay right."""
+    from volunteers import services
+    from volunteers.demo import generate_volunteers
+
+    s = world.shift(world.activity(), needed=2)
+    with app.app_context():
+        generate_volunteers(400)
+        db.session.remove()
+    first = world.organiser.get(f"/shifts/{s}/candidates", limit=200).get_json()
+    assert first and len(first) <= 200
+    pool = services._POOL_CACHE.get("matcher")
+    assert pool is not None
+    again = world.organiser.get(f"/shifts/{s}/candidates", limit=200).get_json()
+    assert again == first and services._POOL_CACHE["matcher"] is pool  # reused
+    v = world.volunteer("Late Joiner")
+    v.post(f"/shifts/{s}/signup")
+    after = world.organiser.get(f"/shifts/{s}/candidates", limit=200).get_json()
+    assert v.profile_id not in {c["volunteer_id"] for c in after}  # confirmed: not a candidate any more
+    assert services._POOL_CACHE["matcher"] is not pool
+
+
+def test_applying_a_plan_re_checks_every_assignment(world):
+    a = world.activity()
+    s1 = world.shift(a, start="18:00", end="20:00", needed=2)
+    s2 = world.shift(a, start="19:00", end="21:00", needed=2)
+    s3 = world.shift(a, day=tuesday() + timedelta(days=1), start="10:00", end="14:00", needed=2)
+    v = world.volunteer(max_hours_per_week=4)
+    r = world.organiser.post("/fill-plan/apply", {"assignments": [
+        {"shift_id": s1, "volunteer_id": v.profile_id},
+        {"shift_id": s2, "volunteer_id": v.profile_id},
+        {"shift_id": s3, "volunteer_id": v.profile_id},
+    ]}).get_json()
+    assert r["applied"] == [{"shift_id": s1, "volunteer_id": v.profile_id}]
+    assert {(x["shift_id"], x["reason"]) for x in r["refused"]} == {(s2, "overlap"), (s3, "over_hours")}

@@ -1,0 +1,278 @@
+"""JSON API of volunteering (thin: parse, call a service, answer). API.md's volunteer rows, plus:
+GET /volunteers/me, GET /volunteers/me/shifts, GET /activities, PATCH /activities/{id},
+GET/PATCH /shifts/{id}, POST /shifts/{id}/cancel, /invite, GET /shifts/{id}/signups,
+POST /signups/{id}/attendance, /remove, POST /fill-plan, /fill-plan/apply.
+
+Reasons come twice: `reasons` as sentences in the request's language, `reason_codes` as data.
+Candidates and sign-ups show names to organisers only; never an e-mail address; the contact a
+volunteer chose to share only on their confirmed sign-ups."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+from commons.apispec import api_route
+from commons.auth import current_actor, require_user
+from commons.errors import NotFound
+from spaces.services import default_tz
+from volunteers import services
+from volunteers.rules import Match
+from volunteers.schemas import (
+    ActivityIn,
+    ActivityOut,
+    ActivityPatch,
+    AssignmentIn,
+    AttendanceIn,
+    AttendanceOut,
+    CandidateOut,
+    Created,
+    FillPlanApplied,
+    FillPlanApplyIn,
+    FillPlanIn,
+    FillPlanOut,
+    HoursOut,
+    InviteIn,
+    ListQuery,
+    MatchOut,
+    MyShiftOut,
+    MyShiftsOut,
+    PlanItemOut,
+    ProfileIn,
+    ProfileOut,
+    ReasonCode,
+    RefusedOut,
+    ShiftIn,
+    ShiftOut,
+    ShiftPatch,
+    SignupOut,
+    StatusOut,
+)
+
+bp = Blueprint("volunteers_api", __name__, url_prefix="/api/v1")
+
+
+def _describe(m: Match, audience: str = "volunteer") -> tuple[list[str], list[ReasonCode]]:
+    from volunteers.reasons import describe
+
+    return [describe(r, audience=audience) for r in m.reasons], [ReasonCode(code=r.code, met=r.met, value=str(r.value), points=float(r.points)) for r in m.reasons]
+
+
+def shift_out(v: services.ShiftView) -> ShiftOut:
+    tz = default_tz()
+    s = v.shift
+    return ShiftOut(
+        id=s.id, activity_id=v.activity.id, activity=v.activity.title, start=s.start_at.astimezone(tz), end=s.end_at.astimezone(tz),
+        needed=s.needed, confirmed=v.confirmed, waitlisted=v.waitlisted, skills=list(s.skills or []), languages=list(s.languages or []),
+        min_age=s.min_age, status=s.status, district=v.district, place=v.place,
+    )
+
+
+def activity_out(a, views, actor, organised: set[int] | None = None) -> ActivityOut:
+    return ActivityOut(
+        id=a.id, title=a.title, description=a.description, district=a.district, place=a.place,
+        group_id=a.group_id, group=a.group.name if a.group is not None else None,
+        facility_id=a.facility_id, facility=a.facility.name if a.facility is not None else None,
+        booking_id=a.booking_id, can_organise=(a.id in organised) if organised is not None else services.can_organise(actor, a),
+        shifts=[shift_out(v) for v in views],
+    )
+
+
+# --- Volunteers --------------------------------------------------------------------------------
+
+
+@api_route(bp, "/volunteers/me", summary="My volunteer profile", response=ProfileOut, auth=True, tag="volunteers")
+def get_me():
+    profile = services.get_profile(require_user())
+    if profile is None:
+        raise NotFound("You have no volunteer profile yet; PUT /api/v1/volunteers/me creates it.")
+    return ProfileOut(**services.profile_dict(profile))
+
+
+@api_route(bp, "/volunteers/me", "PUT", summary="Create or replace my volunteer profile", body=ProfileIn, response=ProfileOut, auth=True, tag="volunteers")
+def put_me(body: ProfileIn):
+    """Skills from the shared vocabulary, free tags, languages (ISO 639-1), districts, weekly
+    availability windows (local time; Monday 0), max_hours_per_week, and optionally date_of_birth,
+    guardian consent (needed under 18) and the contact shared with organisers of my confirmed shifts."""
+    user = require_user()
+    services.save_profile(user, body)
+    return ProfileOut(**services.profile_dict(services.get_profile(user)))
+
+
+@api_route(bp, "/volunteers/me/matches", summary="Shifts recommended to me, best first", query=ListQuery, response=list[MatchOut], auth=True, tag="volunteers")
+def my_matches(query: ListQuery):
+    """Open shifts I am eligible for (available, old enough, no overlap, within my weekly hours),
+    best first, each with the reasons (met and missed)."""
+    out = []
+    for v, m in services.matches_for(require_user(), limit=query.limit):
+        reasons, codes = _describe(m)
+        s = shift_out(v)
+        out.append(MatchOut(shift_id=s.id, activity_id=s.activity_id, activity=s.activity, start=s.start, end=s.end,
+                            district=s.district, place=s.place, score=round(m.score, 2), reasons=reasons, reason_codes=codes))
+    return out
+
+
+@api_route(bp, "/volunteers/me/shifts", summary="My shifts and hours", response=MyShiftsOut, auth=True, tag="volunteers")
+def my_shifts():
+    """Upcoming and past sign-ups (confirmed, waiting with my place in line, invited, cancelled by
+    the organisers) and my hours this week, this month and in total."""
+    r = services.my_shifts(require_user())
+    tz = default_tz()
+
+    def item(ms: services.MyShift) -> MyShiftOut:
+        su, v = ms.signup, ms.view
+        return MyShiftOut(signup_id=su.id, shift_id=su.shift_id, activity_id=v.activity.id, activity=v.activity.title,
+                          start=su.start_at.astimezone(tz), end=su.end_at.astimezone(tz), status=su.status,
+                          waitlist_position=ms.waitlist_position, district=v.district, place=v.place, attended=su.attended,
+                          minutes=ms.minutes)
+
+    return MyShiftsOut(
+        upcoming=[item(x) for x in r.upcoming], past=[item(x) for x in r.past],
+        hours=HoursOut(week=round(r.minutes_week / 60, 2), month=round(r.minutes_month / 60, 2), total=round(r.minutes_total / 60, 2)),
+    )
+
+
+# --- Activities and shifts -------------------------------------------------------------------------
+
+
+@api_route(bp, "/activities", summary="Activities with upcoming open shifts (counts only)", response=list[ActivityOut], tag="volunteers")
+def list_activities():
+    actor = current_actor()
+    found = services.list_activities()
+    organised = services.organised_ids(actor, [a for a, _ in found])
+    return [activity_out(a, views, actor, organised) for a, views in found]
+
+
+@api_route(bp, "/activities", "POST", summary="Create an activity", body=ActivityIn, response=Created, status=201, auth=True, tag="volunteers")
+def create_activity(body: ActivityIn):
+    """group_id (a group you represent) or facility_id (a facility you staff); booking_id optional:
+    one of the group's own bookings, which gives the place and district, and shifts must lie within it."""
+    return Created(id=services.create_activity(require_user(), body).id)
+
+
+@api_route(bp, "/activities/<int:activity_id>", summary="One activity with its shifts (counts only)", response=ActivityOut, tag="volunteers")
+def get_activity(activity_id: int):
+    activity = services.get_activity(activity_id)
+    return activity_out(activity, services.activity_shift_views(activity_id), current_actor())
+
+
+@api_route(bp, "/activities/<int:activity_id>", "PATCH", summary="Edit an activity", body=ActivityPatch, response=ActivityOut, auth=True, tag="volunteers")
+def update_activity(activity_id: int, body: ActivityPatch):
+    actor = require_user()
+    services.update_activity(actor, activity_id, body)
+    return activity_out(services.get_activity(activity_id), services.activity_shift_views(activity_id), actor)
+
+
+@api_route(bp, "/activities/<int:activity_id>/shifts", "POST", summary="Add a shift", body=ShiftIn, response=Created, status=201, auth=True, tag="volunteers")
+def create_shift(activity_id: int, body: ShiftIn):
+    """start, end (a time without an offset is Helsinki wall-clock time), needed, skills, languages,
+    min_age. A shift of an activity linked to a booking must lie within the booking."""
+    return Created(id=services.create_shift(require_user(), activity_id, body).id)
+
+
+@api_route(bp, "/shifts/<int:shift_id>", summary="One shift (counts only)", response=ShiftOut, tag="volunteers")
+def get_shift(shift_id: int):
+    return shift_out(services.get_shift_view(shift_id))
+
+
+@api_route(bp, "/shifts/<int:shift_id>", "PATCH", summary="Change a shift", body=ShiftPatch, response=ShiftOut, auth=True, tag="volunteers")
+def update_shift(shift_id: int, body: ShiftPatch):
+    """A new time tells everyone signed up (and moves people for whom it now overlaps another shift
+    to the waiting list); raising `needed` gives the new places to the first in line."""
+    services.update_shift(require_user(), shift_id, body)
+    return shift_out(services.get_shift_view(shift_id))
+
+
+@api_route(bp, "/shifts/<int:shift_id>/cancel", "POST", summary="Cancel a shift", response=ShiftOut, auth=True, tag="volunteers")
+def cancel_shift(shift_id: int):
+    services.cancel_shift(require_user(), shift_id)
+    return shift_out(services.get_shift_view(shift_id))
+
+
+# --- Organisers: candidates, invitations, sign-ups, attendance --------------------------------------
+
+
+@api_route(bp, "/shifts/<int:shift_id>/candidates", summary="Ranked candidates for a shift", query=ListQuery, response=list[CandidateOut], auth=True, tag="volunteers")
+def candidates(shift_id: int, query: ListQuery):
+    """Organisers of the shift's activity only. Names, scores and reasons; never contact details."""
+    out = []
+    for c, m in services.candidates_for(require_user(), shift_id, limit=query.limit):
+        reasons, codes = _describe(m, audience="organiser")
+        out.append(CandidateOut(volunteer_id=c.volunteer_id, name=c.name, score=round(m.score, 2), eligible=m.eligible,
+                                reasons=reasons, reason_codes=codes, signup_status=c.signup_status))
+    return out
+
+
+@api_route(bp, "/shifts/<int:shift_id>/invite", "POST", summary="Invite a volunteer", body=InviteIn, response=StatusOut, auth=True, tag="volunteers")
+def invite(shift_id: int, body: InviteIn):
+    """The volunteer gets an e-mail and accepts by signing up; the invitation holds no place."""
+    su = services.invite(require_user(), shift_id, body.volunteer_id)
+    return StatusOut(status="invited", signup_id=su.id)
+
+
+@api_route(bp, "/shifts/<int:shift_id>/signups", summary="Sign-ups and the waiting list", response=list[SignupOut], auth=True, tag="volunteers")
+def signups(shift_id: int):
+    """Confirmed first, then the waiting list in order, then invited. The contact a volunteer
+    chose to share appears on confirmed sign-ups only."""
+    return [
+        SignupOut(id=v.signup.id, volunteer_id=v.signup.volunteer_id, name=v.name, status=v.signup.status,
+                  waitlist_position=v.waitlist_position, shared_contact=v.shared_contact, attended=v.signup.attended,
+                  minutes_worked=v.signup.minutes_worked)
+        for v in services.shift_signups(require_user(), shift_id)
+    ]
+
+
+@api_route(bp, "/signups/<int:signup_id>/attendance", "POST", summary="Record attendance and hours", body=AttendanceIn, response=AttendanceOut, auth=True, tag="volunteers")
+def attendance(signup_id: int, body: AttendanceIn):
+    su = services.record_attendance(require_user(), signup_id, body.attended, body.minutes_worked)
+    return AttendanceOut(id=su.id, attended=su.attended, minutes_worked=su.minutes_worked)
+
+
+@api_route(bp, "/signups/<int:signup_id>/remove", "POST", summary="Take someone off a shift", response=StatusOut, auth=True, tag="volunteers")
+def remove(signup_id: int):
+    """Their place goes to the first eligible person in line."""
+    su = services.remove_signup(require_user(), signup_id)
+    return StatusOut(status="removed", signup_id=su.id)
+
+
+# --- Volunteers: sign up, withdraw --------------------------------------------------------------
+
+
+@api_route(bp, "/shifts/<int:shift_id>/signup", "POST", summary="Sign up for a shift", response=StatusOut, auth=True, tag="volunteers")
+def signup(shift_id: int):
+    """confirmed when a place is free, waitlisted when the shift is full. 409 when it overlaps a
+    shift I hold; 422 (code rule, with `reason`) over my weekly hours, too young, no guardian consent."""
+    r = services.signup(require_user(), shift_id)
+    return StatusOut(status=r.status, signup_id=r.signup.id if r.signup else None, waitlist_position=r.waitlist_position)
+
+
+@api_route(bp, "/shifts/<int:shift_id>/withdraw", "POST", summary="Withdraw from a shift or its waiting list", response=StatusOut, auth=True, tag="volunteers")
+def withdraw(shift_id: int):
+    """A freed place goes at once to the first eligible person in line, who is told."""
+    r = services.withdraw(require_user(), shift_id)
+    return StatusOut(status=r.status, signup_id=r.signup.id if r.signup else None)
+
+
+# --- Fill plan ---------------------------------------------------------------------------------
+
+
+@api_route(bp, "/fill-plan", "POST", summary="Propose who fills open shifts (not applied)", body=FillPlanIn, response=FillPlanOut, auth=True, tag="volunteers")
+def fill_plan(body: FillPlanIn):
+    """shift_ids, or activity_id, or district with from and to: the assignment with the highest
+    total match score (capacity, no overlaps, weekly hours respected). Nothing changes until
+    POST /fill-plan/apply."""
+    plan, names, matches = services.propose_fill_plan(require_user(), body)
+    items = []
+    for s, v in plan.assignments:
+        m = matches.get((s, v))
+        reasons = _describe(m, audience="organiser")[0] if m else []
+        items.append(PlanItemOut(shift_id=s, volunteer_id=v, name=names.get(v, ""), score=round(m.score, 2) if m else 0.0, reasons=reasons))
+    return FillPlanOut(assignments=items, total_score=round(plan.total_score, 2), unfilled={str(k): v for k, v in plan.unfilled.items()},
+                       optimal=plan.optimal)
+
+
+@api_route(bp, "/fill-plan/apply", "POST", summary="Apply a fill plan", body=FillPlanApplyIn, response=FillPlanApplied, auth=True, tag="volunteers")
+def fill_plan_apply(body: FillPlanApplyIn):
+    """Each assignment is re-checked (capacity, overlap, hours, age) in one transaction; the
+    refused ones come back with the reason."""
+    r = services.apply_fill_plan(require_user(), body.assignments)
+    return FillPlanApplied(applied=[AssignmentIn(shift_id=s, volunteer_id=v) for s, v in r.applied],
+                           refused=[RefusedOut(shift_id=x.shift_id, volunteer_id=x.volunteer_id, reason=x.reason, message=x.message) for x in r.refused])

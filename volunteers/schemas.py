@@ -1,0 +1,383 @@
+"""Request and response schemas of the volunteers API (the same models validate what the pages
+send to volunteers.services: a dict given to a service is validated with these, and a bad one is
+an Invalid error with `fields`)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from commons.schemas import Id
+from spaces.schemas import IsoDateTime, hhmm_to_minute
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+District = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+
+
+class In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+@lru_cache(maxsize=1)
+def language_codes() -> frozenset[str]:
+    """ISO 639-1 (two-letter) language codes babel knows a name for."""
+    from babel import Locale
+
+    return frozenset(code for code in Locale("en").languages if len(code) == 2 and code.isalpha())
+
+
+def _skills(values: list[str]) -> list[str]:
+    from volunteers.rules import SKILLS
+
+    out = []
+    for v in values:
+        code = v.strip().lower()
+        if code not in SKILLS:
+            raise ValueError(f"'{v[:40]}' is not a known skill; use one of: {', '.join(SKILLS)}")
+        if code not in out:
+            out.append(code)
+    return out
+
+
+def _languages(values: list[str]) -> list[str]:
+    out = []
+    known = language_codes()
+    for v in values:
+        code = v.strip().lower()
+        if code not in known:
+            raise ValueError(f"'{v[:40]}' is not a language code (ISO 639-1, e.g. fi, sv, en)")
+        if code not in out:
+            out.append(code)
+    return out
+
+
+def _texts(values: list[str], what: str, lower: bool = False) -> list[str]:
+    out = []
+    for v in values:
+        t = " ".join(v.split())
+        if lower:
+            t = t.lower()
+        if not t:
+            raise ValueError(f"an empty {what}")
+        if len(t) > 80:
+            raise ValueError(f"a {what} can be at most 80 characters")
+        if t not in out:
+            out.append(t)
+    return out
+
+
+class WindowIn(In):
+    weekday: int = Field(ge=0, le=6, description="Monday 0 … Sunday 6")
+    start: str = Field(examples=["17:00"])
+    end: str = Field(examples=["21:00"], description="may be 24:00")
+
+    @model_validator(mode="after")
+    def _order(self):
+        if hhmm_to_minute(self.end) <= hhmm_to_minute(self.start):
+            raise ValueError("end must be after start")
+        return self
+
+
+class WindowOut(BaseModel):
+    weekday: int
+    start: str
+    end: str
+
+
+class ProfileIn(In):
+    skills: list[str] = Field(default_factory=list, max_length=40, description="codes from the shared vocabulary")
+    tags: list[str] = Field(default_factory=list, max_length=40, description="free tags")
+    languages: list[str] = Field(default_factory=list, max_length=30, description="ISO 639-1 codes")
+    districts: list[str] = Field(default_factory=list, max_length=40)
+    availability: list[WindowIn] = Field(default_factory=list, max_length=50)
+    max_hours_per_week: float = Field(4, ge=0, le=80)
+    date_of_birth: date | None = None
+    guardian_name: ShortText | None = None
+    guardian_contact: ShortText | None = None
+    guardian_consent: bool = Field(False, description="a guardian's consent is recorded (needed under 18)")
+    shared_contact: ShortText | None = Field(None, description="what organisers of my confirmed shifts may see")
+    active: bool = True
+
+    _v_skills = field_validator("skills")(classmethod(lambda cls, v: _skills(v)))
+    _v_languages = field_validator("languages")(classmethod(lambda cls, v: _languages(v)))
+    _v_tags = field_validator("tags")(classmethod(lambda cls, v: _texts(v, "tag", lower=True)))
+    _v_districts = field_validator("districts")(classmethod(lambda cls, v: _texts(v, "district")))
+
+    @field_validator("date_of_birth")
+    @classmethod
+    def _dob(cls, v):
+        if v is not None and not (date(1900, 1, 1) <= v <= date.today()):
+            raise ValueError("give a real date of birth")
+        return v
+
+    @model_validator(mode="after")
+    def _consent(self):
+        if self.guardian_consent and not (self.guardian_name or "").strip():
+            raise ValueError("a guardian's consent needs the guardian's name (guardian_name)")
+        return self
+
+
+class ProfileOut(BaseModel):
+    id: int
+    user_id: int
+    skills: list[str]
+    tags: list[str]
+    languages: list[str]
+    districts: list[str]
+    availability: list[WindowOut]
+    max_hours_per_week: float
+    date_of_birth: date | None = None
+    guardian_name: str | None = None
+    guardian_contact: str | None = None
+    guardian_consent: bool
+    guardian_consent_at: datetime | None = None
+    shared_contact: str | None = None
+    active: bool
+
+
+class ActivityIn(In):
+    group_id: Id | None = None
+    facility_id: Id | None = None
+    title: Title
+    description: LongText = ""
+    district: District | None = Field(None, description="taken from the booking's facility when booking_id is given")
+    place: ShortText = ""
+    booking_id: Id | None = None
+
+    @model_validator(mode="after")
+    def _organiser(self):
+        if self.group_id is None and self.facility_id is None:
+            raise ValueError("give group_id (a group you represent) or facility_id (a facility you staff)")
+        if self.group_id is not None and self.facility_id is not None:
+            raise ValueError("give either group_id or facility_id, not both")
+        if self.booking_id is not None and self.group_id is None:
+            raise ValueError("booking_id needs group_id: the booking must be the group's own")
+        return self
+
+
+class ActivityPatch(In):
+    title: Title | None = None
+    description: LongText | None = None
+    district: District | None = None
+    place: ShortText | None = None
+
+
+class ShiftIn(In):
+    start: IsoDateTime
+    end: IsoDateTime
+    needed: int = Field(1, ge=1, le=500)
+    skills: list[str] = Field(default_factory=list, max_length=20)
+    languages: list[str] = Field(default_factory=list, max_length=20)
+    min_age: int | None = Field(None, ge=0, le=120)
+
+    _v_skills = field_validator("skills")(classmethod(lambda cls, v: _skills(v)))
+    _v_languages = field_validator("languages")(classmethod(lambda cls, v: _languages(v)))
+
+
+class ShiftPatch(In):
+    start: IsoDateTime | None = None
+    end: IsoDateTime | None = None
+    needed: int | None = Field(None, ge=1, le=500)
+    skills: list[str] | None = Field(None, max_length=20)
+    languages: list[str] | None = Field(None, max_length=20)
+    min_age: int | None = Field(None, ge=0, le=120)
+
+    @field_validator("skills")
+    @classmethod
+    def _s(cls, v):
+        return None if v is None else _skills(v)
+
+    @field_validator("languages")
+    @classmethod
+    def _l(cls, v):
+        return None if v is None else _languages(v)
+
+
+class InviteIn(In):
+    volunteer_id: Id
+
+
+class AttendanceIn(In):
+    attended: bool
+    minutes_worked: int | None = Field(None, ge=0, le=1440, description="default: the shift's length")
+
+
+class FillPlanIn(In):
+    shift_ids: list[Id] | None = Field(None, max_length=500)
+    activity_id: Id | None = None
+    district: District | None = None
+    from_: IsoDateTime | None = Field(None, alias="from")
+    to: IsoDateTime | None = None
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _which(self):
+        if not self.shift_ids and self.activity_id is None and self.district is None:
+            raise ValueError("give shift_ids, activity_id, or district with from and to")
+        if self.district is not None and (self.from_ is None or self.to is None):
+            raise ValueError("district needs from and to")
+        return self
+
+
+class AssignmentIn(In):
+    shift_id: Id
+    volunteer_id: Id
+
+
+class FillPlanApplyIn(In):
+    assignments: list[AssignmentIn] = Field(max_length=5000)
+
+
+class ListQuery(In):
+    limit: int = Field(20, ge=1, le=200)
+
+
+# --- Answers ---------------------------------------------------------------------------------
+
+
+class ReasonCode(BaseModel):
+    code: str
+    met: bool
+    value: str = ""
+    points: float = 0.0
+
+
+class Created(BaseModel):
+    id: int
+
+
+class StatusOut(BaseModel):
+    status: Literal["confirmed", "waitlisted", "withdrawn", "invited", "removed"]
+    signup_id: int | None = None
+    waitlist_position: int | None = None
+
+
+class ShiftOut(BaseModel):
+    id: int
+    activity_id: int
+    activity: str
+    start: datetime
+    end: datetime
+    needed: int
+    confirmed: int
+    waitlisted: int
+    skills: list[str]
+    languages: list[str]
+    min_age: int | None = None
+    status: str
+    district: str
+    place: str = ""
+
+
+class ActivityOut(BaseModel):
+    id: int
+    title: str
+    description: str
+    district: str
+    place: str
+    group_id: int | None = None
+    group: str | None = None
+    facility_id: int | None = None
+    facility: str | None = None
+    booking_id: int | None = None
+    can_organise: bool = False
+    shifts: list[ShiftOut] = []
+
+
+class CandidateOut(BaseModel):
+    volunteer_id: int
+    name: str
+    score: float
+    eligible: bool = True
+    reasons: list[str]
+    reason_codes: list[ReasonCode]
+    signup_status: str | None = None
+
+
+class MatchOut(BaseModel):
+    shift_id: int
+    activity_id: int
+    activity: str
+    start: datetime
+    end: datetime
+    district: str
+    place: str = ""
+    score: float
+    reasons: list[str]
+    reason_codes: list[ReasonCode]
+
+
+class SignupOut(BaseModel):
+    id: int
+    volunteer_id: int | None = None
+    name: str
+    status: str
+    waitlist_position: int | None = None
+    shared_contact: str | None = None
+    attended: bool | None = None
+    minutes_worked: int | None = None
+
+
+class MyShiftOut(BaseModel):
+    signup_id: int
+    shift_id: int
+    activity_id: int
+    activity: str
+    start: datetime
+    end: datetime
+    status: str
+    waitlist_position: int | None = None
+    district: str
+    place: str = ""
+    attended: bool | None = None
+    minutes: int = 0
+
+
+class HoursOut(BaseModel):
+    week: float
+    month: float
+    total: float
+
+
+class MyShiftsOut(BaseModel):
+    upcoming: list[MyShiftOut]
+    past: list[MyShiftOut]
+    hours: HoursOut
+
+
+class AttendanceOut(BaseModel):
+    id: int
+    attended: bool
+    minutes_worked: int | None = None
+
+
+class PlanItemOut(BaseModel):
+    shift_id: int
+    volunteer_id: int
+    name: str
+    score: float
+    reasons: list[str] = []
+
+
+class FillPlanOut(BaseModel):
+    assignments: list[PlanItemOut]
+    total_score: float
+    unfilled: dict[str, int]
+    optimal: bool
+
+
+class RefusedOut(BaseModel):
+    shift_id: int
+    volunteer_id: int
+    reason: str = Field(description="a code: overlap, over_hours, too_young, needs_birth_date, needs_consent, full, cancelled, past, not_eligible, already, removed, not_organiser")
+    message: str = ""
+
+
+class FillPlanApplied(BaseModel):
+    applied: list[AssignmentIn]
+    refused: list[RefusedOut]
