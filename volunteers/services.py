@@ -10,7 +10,7 @@ dict (validated with that model; a bad dict raises Invalid with `fields`).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -630,29 +630,41 @@ def _windows(profile_availability) -> tuple[rules.Window, ...]:
     return tuple(rules.Window(int(w["weekday"]), int(w["start"]), int(w["end"])) for w in profile_availability or [])
 
 
+def _commitments(ids: list[int] | None, now: datetime, exclude_shift: int | None = None
+                 ) -> tuple[dict[int, tuple[tuple[datetime, datetime], ...]], dict[int, int]]:
+    """Confirmed shifts held (from a week back: the current week's hours count) and recent-shift
+    counts, per volunteer, in one query each. `ids` None: everyone's (a small set of rows: only
+    people holding shifts appear)."""
+    busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    recent: dict[int, int] = {}
+    if ids is not None and not ids:
+        return {}, {}
+    lo = now - timedelta(days=8)
+    if ids is None or len(ids) > 1000:
+        id_filter = ShiftSignup.volunteer_id.is_not(None)
+    else:
+        id_filter = ShiftSignup.volunteer_id.in_(ids)
+    for vid, s, e in db.session.execute(
+        select(ShiftSignup.volunteer_id, ShiftSignup.start_at, ShiftSignup.end_at)
+        .where(id_filter, ShiftSignup.status == "confirmed", ShiftSignup.end_at > lo,
+               ShiftSignup.shift_id != (exclude_shift or 0))
+        .order_by(ShiftSignup.start_at)
+    ):
+        busy[vid].append((s, e))
+    for vid, n in db.session.execute(
+        select(ShiftSignup.volunteer_id, func.count())
+        .where(id_filter, ShiftSignup.status == "confirmed",
+               ShiftSignup.start_at >= now - timedelta(days=FAIRNESS_DAYS), ShiftSignup.start_at < now)
+        .group_by(ShiftSignup.volunteer_id)
+    ):
+        recent[vid] = n
+    return {vid: tuple(spans) for vid, spans in busy.items()}, recent
+
+
 def _facts_for(profiles: list[tuple[int, list, list, list, list, list, int, date | None, datetime | None]], now: datetime,
                exclude_shift: int | None = None) -> list[rules.VolunteerFacts]:
     """VolunteerFacts from profile rows: busy intervals and recent-shift counts in one query each."""
-    ids = [p[0] for p in profiles]
-    busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    recent: dict[int, int] = {}
-    if ids:
-        lo = now - timedelta(days=8)  # the current week's hours count, and everything ahead
-        id_filter = ShiftSignup.volunteer_id.in_(ids) if len(ids) <= 1000 else ShiftSignup.volunteer_id.is_not(None)
-        for vid, s, e in db.session.execute(
-            select(ShiftSignup.volunteer_id, ShiftSignup.start_at, ShiftSignup.end_at)
-            .where(id_filter, ShiftSignup.status == "confirmed", ShiftSignup.end_at > lo,
-                   ShiftSignup.shift_id != (exclude_shift or 0))
-            .order_by(ShiftSignup.start_at)
-        ):
-            busy[vid].append((s, e))
-        for vid, n in db.session.execute(
-            select(ShiftSignup.volunteer_id, func.count())
-            .where(id_filter, ShiftSignup.status == "confirmed",
-                   ShiftSignup.start_at >= now - timedelta(days=FAIRNESS_DAYS), ShiftSignup.start_at < now)
-            .group_by(ShiftSignup.volunteer_id)
-        ):
-            recent[vid] = n
+    busy, recent = _commitments([p[0] for p in profiles], now, exclude_shift)
     return [
         rules.VolunteerFacts(
             id=pid,
@@ -664,7 +676,7 @@ def _facts_for(profiles: list[tuple[int, list, list, list, list, list, int, date
             max_minutes_per_week=maxm,
             date_of_birth=dob,
             guardian_consent=consent is not None,
-            busy=tuple(busy.get(pid, ())),
+            busy=busy.get(pid, ()),
             recent_shifts=recent.get(pid, 0),
         )
         for pid, skills, tags, langs, districts, avail, maxm, dob, consent in profiles
@@ -685,32 +697,97 @@ def volunteer_facts(profile: VolunteerProfile, now: datetime, exclude_shift: int
     return _facts_for([row], now, exclude_shift)[0]
 
 
-def _pool_stamp() -> tuple:
-    """A cheap stamp of everything the candidate pool depends on (profiles and confirmed sign-ups)."""
-    p = db.session.execute(select(func.count(VolunteerProfile.id), func.max(VolunteerProfile.updated_at))).one()
-    s = db.session.execute(select(func.count(ShiftSignup.id), func.max(ShiftSignup.updated_at))).one()
-    return (db.session.get_bind().url.render_as_string(hide_password=True), tuple(p), tuple(s))
+@dataclass
+class VolunteerSet:
+    """Every active volunteer as the matching sees them now.
+
+    `base` is built from all profiles once per process (and day) and cached: loading and converting
+    20 000 profiles takes a second or two, and the numpy pool over it a few tenths more. What changed
+    since is read fresh on every call, in three small queries, and laid over it: `changed` holds the
+    people whose profile changed (or who joined) or whose held shifts or recent-shift count differ
+    from `base`; `removed` the ones gone or paused. So neither a sign-up nor a profile edit makes the
+    next organiser wait for a reload. `facts` is the current list."""
+
+    base: list[rules.VolunteerFacts]
+    changed: dict[int, rules.VolunteerFacts]
+    removed: set[int]
+    names: dict[int, str]
+
+    @property
+    def facts(self) -> list[rules.VolunteerFacts]:
+        if not self.changed and not self.removed:
+            return self.base
+        kept = [self.changed.get(f.id, f) for f in self.base if f.id not in self.removed]
+        known = {f.id for f in self.base}
+        return kept + [f for vid, f in sorted(self.changed.items()) if vid not in known]
 
 
 _POOL_CACHE: dict = {}
+# A profile saved in a transaction that commits late can carry an updated_at older than the newest
+# one already seen; re-reading (id, updated_at) this far before the base's newest change catches it.
+_LATE_COMMIT_MARGIN = timedelta(minutes=2)
+_REBUILD_AFTER = 1000  # overlaid people: past this many, rebuild the base instead
 
 
-def all_volunteer_facts(now: datetime) -> tuple[list[rules.VolunteerFacts], dict[int, str]]:
-    """Every active profile as VolunteerFacts, and their names: three queries, cached per process
-    until a profile or sign-up changes (and at most for the day: fairness counts move with time)."""
-    key = (_pool_stamp(), now.astimezone(timezone.utc).date())
-    cached = _POOL_CACHE.get("pool")
-    if cached is not None and cached[0] == key:
-        return cached[1], cached[2]
-    _POOL_CACHE.pop("matcher", None)
-    rows = db.session.execute(
-        select(*_PROFILE_COLUMNS, User.name).join(User, User.id == VolunteerProfile.user_id)
-        .where(VolunteerProfile.active.is_(True)).order_by(VolunteerProfile.id)
+def _profile_rows(where) -> list:
+    return db.session.execute(
+        select(*_PROFILE_COLUMNS, User.name, VolunteerProfile.updated_at)
+        .join(User, User.id == VolunteerProfile.user_id).where(where).order_by(VolunteerProfile.id)
     ).all()
-    facts = _facts_for([tuple(r[:-1]) for r in rows], now)
-    names = {r[0]: r[-1] for r in rows}
-    _POOL_CACHE["pool"] = (key, facts, names)
-    return facts, names
+
+
+def all_volunteer_facts(now: datetime) -> VolunteerSet:
+    """Every active profile as VolunteerFacts, and their names: the cached base with what changed
+    since laid over it (see VolunteerSet). Queries: profiles touched since the base (id and time
+    only, then the changed ones in full), the number of active profiles (to notice deletions), held
+    shifts and recent-shift counts."""
+    key = (db.session.get_bind().url.render_as_string(hide_password=True), now.astimezone(timezone.utc).date())
+    cached = _POOL_CACHE.get("pool")
+    if cached is None or cached["key"] != key:
+        cached = _build_base(key, now)
+    seen = cached["stamps"]  # id -> updated_at as in the base
+    touched = db.session.execute(
+        select(VolunteerProfile.id, VolunteerProfile.updated_at, VolunteerProfile.active)
+        .where(VolunteerProfile.updated_at >= cached["newest"] - _LATE_COMMIT_MARGIN)
+    ).all() if cached["newest"] else db.session.execute(
+        select(VolunteerProfile.id, VolunteerProfile.updated_at, VolunteerProfile.active)).all()
+    removed = {vid for vid, _, active in touched if not active and vid in seen}
+    reread = [vid for vid, at, active in touched if active and seen.get(vid) != at]
+    joined = sum(1 for vid in reread if vid not in seen)
+    active_now = db.session.execute(select(func.count(VolunteerProfile.id)).where(VolunteerProfile.active.is_(True))).scalar_one()
+    if active_now != len(seen) - len(removed) + joined or len(reread) + len(removed) > _REBUILD_AFTER:
+        # A profile was deleted (an erased account) or much has changed: start again.
+        cached = _build_base(key, now)
+        removed, reread = set(), []
+    names = cached["names"]
+    changed: dict[int, rules.VolunteerFacts] = {}
+    if reread:
+        rows = _profile_rows(VolunteerProfile.id.in_(reread))
+        n = len(_PROFILE_COLUMNS)
+        changed = {f.id: f for f in _facts_for([tuple(r[:n]) for r in rows], now)}
+        names = {**names, **{r[0]: r[n] for r in rows}}
+    busy, recent = _commitments(None, now)
+    for f in cached["base"]:
+        if f.id in changed or f.id in removed:
+            continue
+        if f.busy != busy.get(f.id, ()) or f.recent_shifts != recent.get(f.id, 0):
+            changed[f.id] = replace(f, busy=busy.get(f.id, ()), recent_shifts=recent.get(f.id, 0))
+    return VolunteerSet(cached["base"], changed, removed, names)
+
+
+def _build_base(key: tuple, now: datetime) -> dict:
+    _POOL_CACHE.pop("matcher", None)
+    rows = _profile_rows(VolunteerProfile.active.is_(True))
+    n = len(_PROFILE_COLUMNS)
+    cached = {
+        "key": key,
+        "base": _facts_for([tuple(r[:n]) for r in rows], now),
+        "names": {r[0]: r[n] for r in rows},
+        "stamps": {r[0]: r[-1] for r in rows},
+        "newest": max((r[-1] for r in rows), default=None),
+    }
+    _POOL_CACHE["pool"] = cached
+    return cached
 
 
 def shift_facts(view: ShiftView) -> rules.ShiftFacts:
@@ -778,27 +855,41 @@ def candidates_for(actor: User, shift_id: int, limit: int = 50, now: datetime | 
     statuses = dict(db.session.execute(
         select(ShiftSignup.volunteer_id, ShiftSignup.status).where(ShiftSignup.shift_id == shift_id, ShiftSignup.volunteer_id.is_not(None))
     ).all())
-    facts, names = all_volunteer_facts(now)
+    volunteers = all_volunteer_facts(now)
     skip = {vid for vid, st in statuses.items() if st in ("confirmed", "waitlisted", "removed", "cancelled")}
     tz = default_tz()
-    ranked = [m for m in _rank_candidates(shift_facts(view), facts, tz, _local_today(now, tz), limit + len(skip)) if m.volunteer_id not in skip]
+    ranked = [m for m in _rank_candidates(shift_facts(view), volunteers, tz, _local_today(now, tz), limit + len(skip)) if m.volunteer_id not in skip]
     ranked = ranked[:limit]
-    return [(Candidate(m.volunteer_id, names.get(m.volunteer_id, ""), statuses.get(m.volunteer_id)), m) for m in ranked]
+    return [(Candidate(m.volunteer_id, volunteers.names.get(m.volunteer_id, ""), statuses.get(m.volunteer_id)), m) for m in ranked]
 
 
-def _rank_candidates(sf: rules.ShiftFacts, facts: list[rules.VolunteerFacts], tz: ZoneInfo, today: date, limit: int) -> list[Match]:
-    """Many volunteers: MATCH's in-memory pool (numpy arrays), built once per process for the
-    cached facts (all_volunteer_facts) and reused until a profile or sign-up changes; few: the rules."""
+def _rank_candidates(sf: rules.ShiftFacts, volunteers: VolunteerSet, tz: ZoneInfo, today: date, limit: int) -> list[Match]:
+    """Many volunteers: MATCH's in-memory pool (numpy arrays) over the cached `base`, built once per
+    process; the few people changed since (VolunteerSet.changed) are scored with the rules and merged
+    in the same order (score, fewer recent shifts, id), the removed ones left out. Few volunteers:
+    the rules for everyone."""
     threshold = getattr(rules, "POOL_THRESHOLD", 300)
-    if len(facts) > threshold:
-        from volunteers.matching import VolunteerPool
+    if len(volunteers.base) <= threshold:
+        return rules.rank_candidates(sf, volunteers.facts, tz, today, limit)
+    from volunteers.matching import VolunteerPool
 
-        cached = _POOL_CACHE.get("matcher")
-        if cached is None or cached[0] is not facts:
-            cached = (facts, VolunteerPool(facts))
-            _POOL_CACHE["matcher"] = cached
-        return cached[1].rank(sf, tz, today, limit)
-    return rules.rank_candidates(sf, facts, tz, today, limit=limit)
+    cached = _POOL_CACHE.get("matcher")
+    if cached is None or cached[0] is not volunteers.base:
+        cached = (volunteers.base, VolunteerPool(volunteers.base), {f.id: f.recent_shifts for f in volunteers.base})
+        _POOL_CACHE["matcher"] = cached
+    _, pool, base_recent = cached
+    changed, removed = volunteers.changed, volunteers.removed
+    # The pool's order among unchanged people stays right; ask for enough to make up for those left out.
+    merged = [m for m in pool.rank(sf, tz, today, limit + len(changed) + len(removed))
+              if m.volunteer_id not in changed and m.volunteer_id not in removed]
+    if changed:
+        merged += [m for m in (rules.match(f, sf, tz, today) for f in changed.values()) if m.eligible]
+
+        def recent_shifts(vid: int) -> int:
+            return changed[vid].recent_shifts if vid in changed else base_recent[vid]
+
+        merged.sort(key=lambda m: (-m.score, recent_shifts(m.volunteer_id), m.volunteer_id))
+    return merged[:limit]
 
 
 # --- Sign-ups --------------------------------------------------------------------------------
@@ -1186,7 +1277,8 @@ def propose_fill_plan(actor: User, data, now: datetime | None = None) -> tuple[P
     views = [v for v in _plan_views(actor, d, now) if v.confirmed < v.shift.needed]
     if not views:
         return Plan(), {}, {}
-    facts, names = all_volunteer_facts(now)
+    volunteers = all_volunteer_facts(now)
+    facts, names = volunteers.facts, volunteers.names
     taken = set(db.session.execute(
         select(ShiftSignup.shift_id, ShiftSignup.volunteer_id).where(
             ShiftSignup.shift_id.in_([v.shift.id for v in views]), ShiftSignup.status.in_(("confirmed", "removed")))

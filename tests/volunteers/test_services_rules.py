@@ -9,7 +9,8 @@ from sqlalchemy import select
 from commons.extensions import db
 from tests.conftest import HELSINKI, local
 from tests.volunteers.conftest import put, tuesday
-from volunteers.models import ShiftSignup
+from commons.db import utcnow
+from volunteers.models import ShiftSignup, VolunteerProfile
 
 
 def status_of(app, shift_id, profile_id):
@@ -191,24 +192,79 @@ def test_hostile_input_is_never_500(world):
 
 def test_candidates_among_many_volunteers_use_the_cached_pool(app, world):
     """Past the pool threshold, candidates come from MATCH's in-memory pool built once per process
-    for the cached facts; a new sign-up (a change stamp) rebuilds it, and the answers stay right."""
-    from volunteers import services
+    from the cached profiles. Sign-ups, profile edits, pauses and new volunteers do not rebuild it
+    (what changed is read fresh and scored with the rules); an erased account does. Every answer
+    equals the plain rules over fresh facts."""
+    from volunteers import rules, services
     from volunteers.demo import generate_volunteers
 
-    s = world.shift(world.activity(), needed=2)
+    a = world.activity()
+    s = world.shift(a, needed=2)
+    other = world.shift(a, start="18:30", end="19:30", needed=5)  # overlaps s
     with app.app_context():
         generate_volunteers(400)
         db.session.remove()
-    first = world.organiser.get(f"/shifts/{s}/candidates", limit=200).get_json()
-    assert first and len(first) <= 200
+
+    def expected(limit=200):
+        with app.app_context():
+            now = utcnow()
+            profiles = db.session.execute(
+                db.select(*services._PROFILE_COLUMNS).where(VolunteerProfile.active.is_(True)).order_by(VolunteerProfile.id)
+            ).all()
+            facts = services._facts_for([tuple(r) for r in profiles], now)
+            view = services.get_shift_view(s)
+            tz = services.default_tz()
+            taken = set(db.session.execute(db.select(ShiftSignup.volunteer_id).where(
+                ShiftSignup.shift_id == s, ShiftSignup.status.in_(("confirmed", "waitlisted"))
+            )).scalars())
+            ranked = rules.rank_candidates(services.shift_facts(view), facts, tz, services._local_today(now, tz))
+            db.session.remove()
+            return [(m.volunteer_id, m.score) for m in ranked if m.volunteer_id not in taken][:limit]
+
+    def got(limit=200):
+        return [(c["volunteer_id"], c["score"]) for c in world.organiser.get(f"/shifts/{s}/candidates", limit=limit).get_json()]
+
+    first = got()
+    assert first and first == expected()
     pool = services._POOL_CACHE.get("matcher")
     assert pool is not None
-    again = world.organiser.get(f"/shifts/{s}/candidates", limit=200).get_json()
-    assert again == first and services._POOL_CACHE["matcher"] is pool  # reused
+    assert got() == first and services._POOL_CACHE["matcher"] is pool  # reused
+    # Someone near the top takes the overlapping shift: no longer eligible, and the pool is kept.
+    top = first[0][0]
+    with app.app_context():
+        user = db.session.get(VolunteerProfile, top).user
+        services.signup(user, other)
+        db.session.remove()
+    after = got()
+    assert top not in {vid for vid, _ in after}
+    assert after == expected()
+    assert services._POOL_CACHE["matcher"] is pool
+    # A new volunteer who fits perfectly comes first; one who signs up is no candidate.
     v = world.volunteer("Late Joiner")
+    assert got() == expected()
     v.post(f"/shifts/{s}/signup")
-    after = world.organiser.get(f"/shifts/{s}/candidates", limit=200).get_json()
-    assert v.profile_id not in {c["volunteer_id"] for c in after}  # confirmed: not a candidate any more
+    again = got()
+    assert v.profile_id not in {vid for vid, _ in again}
+    assert again == expected()
+    # The second best pauses their profile; the third leaves their district.
+    second, third = again[1][0], again[2][0]
+    with app.app_context():
+        db.session.get(VolunteerProfile, second).active = False
+        p3 = db.session.get(VolunteerProfile, third)
+        p3.districts = ["Nowhere"]
+        p3.languages = []
+        db.session.commit()
+        db.session.remove()
+    changed = got()
+    assert second not in {vid for vid, _ in changed}
+    assert changed == expected()
+    assert services._POOL_CACHE["matcher"] is pool
+    # An erased account (a deleted profile) rebuilds the base.
+    with app.app_context():
+        db.session.delete(db.session.get(VolunteerProfile, third))
+        db.session.commit()
+        db.session.remove()
+    assert got() == expected()
     assert services._POOL_CACHE["matcher"] is not pool
 
 
