@@ -726,7 +726,7 @@ _POOL_CACHE: dict = {}
 # A profile saved in a transaction that commits late can carry an updated_at older than the newest
 # one already seen; re-reading (id, updated_at) this far before the base's newest change catches it.
 _LATE_COMMIT_MARGIN = timedelta(minutes=2)
-_REBUILD_AFTER = 1000  # overlaid people: past this many, rebuild the base instead
+_REBUILD_AFTER = 1000  # overlaid profiles: past this many (or a quarter of the base), rebuild the base instead
 
 
 def _profile_rows(where) -> list:
@@ -755,7 +755,8 @@ def all_volunteer_facts(now: datetime) -> VolunteerSet:
     reread = [vid for vid, at, active in touched if active and seen.get(vid) != at]
     joined = sum(1 for vid in reread if vid not in seen)
     active_now = db.session.execute(select(func.count(VolunteerProfile.id)).where(VolunteerProfile.active.is_(True))).scalar_one()
-    if active_now != len(seen) - len(removed) + joined or len(reread) + len(removed) > _REBUILD_AFTER:
+    overlaid = len(reread) + len(removed)
+    if active_now != len(seen) - len(removed) + joined or overlaid > min(_REBUILD_AFTER, max(50, len(seen) // 4)):
         # A profile was deleted (an erased account) or much has changed: start again.
         cached = _build_base(key, now)
         removed, reread = set(), []
