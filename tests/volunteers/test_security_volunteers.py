@@ -891,3 +891,41 @@ def test_non_utf8_and_duplicated_form_fields_are_never_a_500(w, path):
         assert r.status_code < 500, (url, raw[:30], r.status_code)
     r = c.post(url, data=b"garbage", content_type="multipart/form-data")
     assert r.status_code < 500
+
+
+def test_organisers_see_a_volunteers_current_name_not_a_cached_one(w):
+    """Someone who changes their name (say, to a nickname) is shown to organisers under the new one at once."""
+    assert NAMES["vol_b"] in _api(w, "rep_a", "get", f"/shifts/{w.a1}/candidates").get_data(as_text=True)
+    assert NAMES["vol_b"] in page_client(w, "rep_a").get(f"/activities/{w.act_a}/fill-plan").get_data(as_text=True)
+    r = page_client(w, "vol_b").post("/account/profile", data={"name": "Nick B", "email": EMAILS["vol_b"]})
+    assert r.status_code in (302, 303)
+    for text in (_api(w, "rep_a", "get", f"/shifts/{w.a1}/candidates").get_data(as_text=True),
+                 _api(w, "rep_a", "post", "/fill-plan", {"activity_id": w.act_a}).get_data(as_text=True),
+                 page_client(w, "rep_a").get(f"/shifts/{w.a1}/candidates").get_data(as_text=True),
+                 page_client(w, "rep_a").get(f"/activities/{w.act_a}/fill-plan").get_data(as_text=True)):
+        assert NAMES["vol_b"] not in text and "Nick B" in text
+
+
+def test_a_paused_profile_is_offered_to_no_organiser(w):
+    profile = dict(PROFILE, active=False)
+    assert _api(w, "vol_b", "put", "/volunteers/me", profile).status_code == 200
+    for role in ORGANISERS_A:
+        for text in (_api(w, role, "get", f"/shifts/{w.a1}/candidates").get_data(as_text=True),
+                     _api(w, role, "post", "/fill-plan", {"activity_id": w.act_a}).get_data(as_text=True)):
+            assert NAMES["vol_b"] not in text, role
+    assert _api(w, "rep_a", "post", f"/shifts/{w.a1}/invite", {"volunteer_id": w.vp_b}).status_code == 404
+
+
+def test_district_fill_plan_covers_only_ones_own_activities(w):
+    first, last = min(w.tue, w.sat), max(w.tue, w.sat)
+    lo, hi = (first - timedelta(days=1)).isoformat() + "T00:00", (last + timedelta(days=1)).isoformat() + "T00:00"
+    body = {"district": "Kallio", "from": lo, "to": hi}
+    for role in ("vol_a", "vol_b", "staff_y"):
+        r = _api(w, role, "post", "/fill-plan", body)
+        assert r.status_code == 200 and r.get_json()["assignments"] == [], role
+    r = _api(w, "rep_b", "post", "/fill-plan", body)
+    assert r.status_code == 200 and {a["shift_id"] for a in r.get_json()["assignments"]} <= {w.b1}
+    assert NAMES["vol_a"] not in json.dumps(r.get_json()["unfilled"])
+    assert str(w.a1) not in r.get_json()["unfilled"]
+    r = _api(w, "rep_a", "post", "/fill-plan", body)
+    assert {a["shift_id"] for a in r.get_json()["assignments"]} <= {w.a1}
