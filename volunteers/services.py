@@ -713,6 +713,17 @@ def all_volunteer_facts(now: datetime) -> tuple[list[rules.VolunteerFacts], dict
     return facts, names
 
 
+def current_names(profile_ids) -> dict[int, str]:
+    """{profile id: the person's name now} (one query). The pool's cached names can be stale: a
+    change of name touches no profile or sign-up, and organisers must see the name the person uses."""
+    ids = sorted(set(profile_ids))
+    if not ids:
+        return {}
+    return dict(db.session.execute(
+        select(VolunteerProfile.id, User.name).join(User, User.id == VolunteerProfile.user_id).where(VolunteerProfile.id.in_(ids))
+    ).all())
+
+
 def shift_facts(view: ShiftView) -> rules.ShiftFacts:
     s = view.shift
     return rules.ShiftFacts(
@@ -778,11 +789,12 @@ def candidates_for(actor: User, shift_id: int, limit: int = 50, now: datetime | 
     statuses = dict(db.session.execute(
         select(ShiftSignup.volunteer_id, ShiftSignup.status).where(ShiftSignup.shift_id == shift_id, ShiftSignup.volunteer_id.is_not(None))
     ).all())
-    facts, names = all_volunteer_facts(now)
+    facts, _cached_names = all_volunteer_facts(now)
     skip = {vid for vid, st in statuses.items() if st in ("confirmed", "waitlisted", "removed", "cancelled")}
     tz = default_tz()
     ranked = [m for m in _rank_candidates(shift_facts(view), facts, tz, _local_today(now, tz), limit + len(skip)) if m.volunteer_id not in skip]
     ranked = ranked[:limit]
+    names = current_names(m.volunteer_id for m in ranked)
     return [(Candidate(m.volunteer_id, names.get(m.volunteer_id, ""), statuses.get(m.volunteer_id)), m) for m in ranked]
 
 
@@ -1186,7 +1198,7 @@ def propose_fill_plan(actor: User, data, now: datetime | None = None) -> tuple[P
     views = [v for v in _plan_views(actor, d, now) if v.confirmed < v.shift.needed]
     if not views:
         return Plan(), {}, {}
-    facts, names = all_volunteer_facts(now)
+    facts, _cached_names = all_volunteer_facts(now)
     taken = set(db.session.execute(
         select(ShiftSignup.shift_id, ShiftSignup.volunteer_id).where(
             ShiftSignup.shift_id.in_([v.shift.id for v in views]), ShiftSignup.status.in_(("confirmed", "removed")))
@@ -1199,6 +1211,7 @@ def propose_fill_plan(actor: User, data, now: datetime | None = None) -> tuple[P
     by_shift = {sf.id: sf for sf in sfs}
     by_vol = {f.id: f for f in facts}
     matches = {(s, v): rules.match(by_vol[v], by_shift[s], tz, today) for s, v in plan.assignments}
+    names = current_names(v for _, v in plan.assignments)
     return plan, {v: names.get(v, "") for _, v in plan.assignments}, matches
 
 
