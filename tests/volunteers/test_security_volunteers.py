@@ -929,3 +929,40 @@ def test_district_fill_plan_covers_only_ones_own_activities(w):
     assert str(w.a1) not in r.get_json()["unfilled"]
     r = _api(w, "rep_a", "post", "/fill-plan", body)
     assert {a["shift_id"] for a in r.get_json()["assignments"]} <= {w.a1}
+
+
+def test_organisers_who_leave_lose_the_activity(w):
+    from commons.models import FacilityStaff, GroupMember
+
+    with w.app.app_context():
+        db.session.execute(db.delete(FacilityStaff).where(FacilityStaff.user_id == w.users["staff_x"].user_id))
+        db.session.execute(db.delete(GroupMember).where(GroupMember.user_id == w.users["rep_a"].user_id))
+        db.session.commit()
+    for role in ("staff_x", "rep_a"):
+        c = page_client(w, role)
+        for path in (f"/activities/{w.act_a}/manage", f"/shifts/{w.a1}/signups", f"/shifts/{w.a1}/candidates"):
+            assert c.get(path).status_code == 403, (role, path)
+        assert _api(w, role, "get", f"/shifts/{w.a1}/signups").status_code == 403
+        assert _api(w, role, "post", f"/signups/{w.su_a}/remove").status_code == 404
+        text = c.get("/volunteering").get_data(as_text=True)
+        assert "Alpha café" not in text or f"/activities/{w.act_a}/manage" not in text, role
+
+
+def test_creating_an_activity_for_another_group_says_nothing_of_its_bookings(w):
+    """Authorization comes first: the refusal does not tell whether the other group's booking exists or is active."""
+    answers = []
+    for status in ("confirmed", "cancelled"):
+        with w.app.app_context():
+            db.session.get(Booking, w.ba).status = status
+            db.session.commit()
+        for booking in (w.ba, 999999):
+            r = _api(w, "rep_b", "post", "/activities", {"group_id": w.ga, "title": "Mine now", "booking_id": booking})
+            answers.append((r.status_code, r.get_json()["error"].get("fields"), r.get_json()["error"]["message"]))
+    assert {a[0] for a in answers} == {403} and len(set(map(str, answers))) == 1, answers
+
+
+def test_after_erasure_the_volunteer_feeds_are_gone(w):
+    feeds = _feeds(w, "vol_a")
+    assert page_client(w, "vol_a").post("/account/delete", data={"password": PASSWORD}).status_code in (302, 303)
+    for path in feeds.values():
+        assert w.app.test_client().get(path).status_code == 404
