@@ -339,12 +339,20 @@ def _booking(booking_id: int) -> Booking | None:
 def create_activity(actor: User, data) -> Activity:
     """schemas.ActivityIn or dict: {group_id | facility_id, title, description, district, place, booking_id}."""
     d = _parse(schemas.ActivityIn, data)
-    booking = None
     district = d.district
     place = d.place or ""
+    # Who may, first: a refusal must not tell another group's bookings apart (existing, missing, cancelled).
+    booking = _booking(d.booking_id) if d.booking_id is not None else None
+    own_booking = booking is not None and booking.group_id == d.group_id
+    if d.group_id is not None:
+        group = db.session.get(Group, d.group_id)
+        if group is None:
+            raise Invalid("There is no such group.", fields={"group_id": "unknown group"})
+        staff_of_booking = own_booking and is_staff_of(actor, booking.space.facility_id)
+        if not (actor.is_admin or is_representative(actor, group.id) or staff_of_booking):
+            raise refused("You can create activities only for groups you represent.", "not_organiser", cls=Forbidden)
     if d.booking_id is not None:
-        booking = _booking(d.booking_id)
-        if booking is None or booking.group_id != d.group_id:
+        if not own_booking:
             raise refused("The booking must be one of the group's own bookings.", "booking_not_group",
                           cls=Invalid, fields={"booking_id": "not a booking of this group"})
         if booking.status not in ACTIVE_STATUSES:
@@ -355,12 +363,6 @@ def create_activity(actor: User, data) -> Activity:
         district = booking.space.facility.district
         place = place or space_location(booking.space)
     if d.group_id is not None:
-        group = db.session.get(Group, d.group_id)
-        if group is None:
-            raise Invalid("There is no such group.", fields={"group_id": "unknown group"})
-        staff_of_booking = booking is not None and is_staff_of(actor, booking.space.facility_id)
-        if not (actor.is_admin or is_representative(actor, group.id) or staff_of_booking):
-            raise refused("You can create activities only for groups you represent.", "not_organiser", cls=Forbidden)
         district = district or group.district
     else:
         facility = db.session.get(Facility, d.facility_id)
