@@ -680,6 +680,12 @@ HOSTILE_API = [
     ("put", "/volunteers/me", {"districts": {"a": 1}}), ("put", "/volunteers/me", None),
     ("put", "/volunteers/me", []), ("put", "/volunteers/me", "string"), ("put", "/volunteers/me", b"\xff\xfe\x00 not json"),
     ("put", "/volunteers/me", {"skills": [[[[[]]]]], "tags": {"a": {"b": {"c": None}}}}),
+    ("put", "/volunteers/me", {"tags": ["a\x00b"], "districts": ["Kal\x00lio"], "shared_contact": "\x00"}),
+    ("get", "/activities?district=Kal%00lio", None), ("get", "/volunteers/me/matches?limit=%00", None),
+    ("post", "/activities", {"group_id": "{ga}", "title": "T\x00", "district": "K\x00", "place": "\x00"}),
+    ("patch", "/activities/{act_a}", {"title": "\x00", "description": "a\x00"}),
+    ("post", "/fill-plan", {"district": "Kal\x00lio", "from": "2027-01-01T00:00", "to": "2027-01-02T00:00"}),
+    ("patch", "/shifts/{b1}", {"skills": ["cook\x00ing"], "languages": ["f\x00"]}),
     # activities
     ("post", "/activities", {"group_id": "{ga}", "title": "x" * 5000, "district": "Kallio"}),
     ("post", "/activities", {"group_id": "{ga}", "title": "", "district": "Kallio"}),
@@ -762,7 +768,7 @@ HOSTILE_PAGES = [
     "/activities/{big}", "/activities/0", "/activities/-1", "/activities/{big}/manage", "/activities/{big}/edit",
     "/activities/{big}/shifts/new", "/activities/{big}/fill-plan", "/shifts/{big}/edit", "/shifts/{big}/cancel",
     "/shifts/{big}/candidates", "/shifts/{big}/signups", "/activities?district=" + "x" * 5000, "/activities?district=%ff%fe",
-    "/activities?district=%00", "/activities/new?group={big}", "/activities/new?group=abc", "/activities/new?group=-1",
+    "/activities?district=%00", "/activities?district=Kal%00lio", "/activities?district=%01%1f", "/activities/new?group={big}", "/activities/new?group=abc", "/activities/new?group=-1",
 ]
 
 
@@ -800,6 +806,12 @@ HOSTILE_FORMS = [
     ("vol_a", "/volunteering/profile", {"max_hours_per_week": "4", "availability-0-weekday": "1", "availability-0-start": "10:00", "availability-0-end": "12:00",
                                         "availability-1-weekday": "1", "availability-1-start": "11:00", "availability-1-end": "13:00"}),
     ("vol_a", "/volunteering/profile", {"max_hours_per_week": "4", "languages": "x" * 5000, "districts": "%ff"}),
+    ("vol_a", "/volunteering/profile", {"max_hours_per_week": "4", "tags": "a\x00b", "shared_contact": "\x00", "guardian_name": "\x01",
+                                        "districts": "Kal\x00lio", "skills": "cook\x00ing", "availability-0-weekday": "\x00"}),
+    ("rep_a", "/activities/new", {"organiser": "group:{ga}\x00", "title": "T\x00", "district": "K\x00", "place": "\x00", "description": "\x00"}),
+    ("rep_a", "/activities/{act_a}/edit", {"organiser": "group:{ga}", "title": "T\x00", "description": "\x00"}),
+    ("rep_a", "/shifts/{a1}/invite", {"volunteer_id": "1\x00"}),
+    ("rep_a", "/activities/{act_a}/fill-plan", {"assignments": "{a1}:{vp_b}\x00"}),
     ("rep_a", "/activities/new", {"organiser": "group:{ga}", "title": "x" * 5000, "district": "Kallio"}),
     ("rep_a", "/activities/new", {"organiser": "group:99999999999999999999", "title": "T", "district": "Kallio"}),
     ("rep_a", "/activities/new", {"organiser": "garbage", "title": "T", "booking": "abc"}),
