@@ -102,6 +102,9 @@ class HoursField(DecimalField):
             except (InvalidOperation, ValueError):
                 self.data = None
                 raise ValueError(_l("Give the hours as a number, e.g. 4 or 2.5."))
+            if not self.data.is_finite():  # NaN, sNaN, Infinity: NumberRange cannot compare sNaN (a 500)
+                self.data = None
+                raise ValueError(_l("Give the hours as a number, e.g. 4 or 2.5."))
 
 
 def _minutes(t) -> int | None:

@@ -339,12 +339,20 @@ def _booking(booking_id: int) -> Booking | None:
 def create_activity(actor: User, data) -> Activity:
     """schemas.ActivityIn or dict: {group_id | facility_id, title, description, district, place, booking_id}."""
     d = _parse(schemas.ActivityIn, data)
-    booking = None
     district = d.district
     place = d.place or ""
+    # Who may, first: a refusal must not tell another group's bookings apart (existing, missing, cancelled).
+    booking = _booking(d.booking_id) if d.booking_id is not None else None
+    own_booking = booking is not None and booking.group_id == d.group_id
+    if d.group_id is not None:
+        group = db.session.get(Group, d.group_id)
+        if group is None:
+            raise Invalid("There is no such group.", fields={"group_id": "unknown group"})
+        staff_of_booking = own_booking and is_staff_of(actor, booking.space.facility_id)
+        if not (actor.is_admin or is_representative(actor, group.id) or staff_of_booking):
+            raise refused("You can create activities only for groups you represent.", "not_organiser", cls=Forbidden)
     if d.booking_id is not None:
-        booking = _booking(d.booking_id)
-        if booking is None or booking.group_id != d.group_id:
+        if not own_booking:
             raise refused("The booking must be one of the group's own bookings.", "booking_not_group",
                           cls=Invalid, fields={"booking_id": "not a booking of this group"})
         if booking.status not in ACTIVE_STATUSES:
@@ -355,12 +363,6 @@ def create_activity(actor: User, data) -> Activity:
         district = booking.space.facility.district
         place = place or space_location(booking.space)
     if d.group_id is not None:
-        group = db.session.get(Group, d.group_id)
-        if group is None:
-            raise Invalid("There is no such group.", fields={"group_id": "unknown group"})
-        staff_of_booking = booking is not None and is_staff_of(actor, booking.space.facility_id)
-        if not (actor.is_admin or is_representative(actor, group.id) or staff_of_booking):
-            raise refused("You can create activities only for groups you represent.", "not_organiser", cls=Forbidden)
         district = district or group.district
     else:
         facility = db.session.get(Facility, d.facility_id)
@@ -711,7 +713,6 @@ class VolunteerSet:
     base: list[rules.VolunteerFacts]
     changed: dict[int, rules.VolunteerFacts]
     removed: set[int]
-    names: dict[int, str]
 
     @property
     def facts(self) -> list[rules.VolunteerFacts]:
@@ -731,14 +732,13 @@ _REBUILD_AFTER = 1000  # overlaid profiles: past this many (or a quarter of the 
 
 def _profile_rows(where) -> list:
     return db.session.execute(
-        select(*_PROFILE_COLUMNS, User.name, VolunteerProfile.updated_at)
-        .join(User, User.id == VolunteerProfile.user_id).where(where).order_by(VolunteerProfile.id)
+        select(*_PROFILE_COLUMNS, VolunteerProfile.updated_at).where(where).order_by(VolunteerProfile.id)
     ).all()
 
 
 def all_volunteer_facts(now: datetime) -> VolunteerSet:
-    """Every active profile as VolunteerFacts, and their names: the cached base with what changed
-    since laid over it (see VolunteerSet). Queries: profiles touched since the base (id and time
+    """Every active profile as VolunteerFacts: the cached base with what changed since laid over it
+    (see VolunteerSet; names come from current_names, for the people shown). Queries: profiles touched since the base (id and time
     only, then the changed ones in full), the number of active profiles (to notice deletions), held
     shifts and recent-shift counts."""
     key = (db.session.get_bind().url.render_as_string(hide_password=True), now.astimezone(timezone.utc).date())
@@ -760,20 +760,18 @@ def all_volunteer_facts(now: datetime) -> VolunteerSet:
         # A profile was deleted (an erased account) or much has changed: start again.
         cached = _build_base(key, now)
         removed, reread = set(), []
-    names = cached["names"]
     changed: dict[int, rules.VolunteerFacts] = {}
     if reread:
         rows = _profile_rows(VolunteerProfile.id.in_(reread))
         n = len(_PROFILE_COLUMNS)
         changed = {f.id: f for f in _facts_for([tuple(r[:n]) for r in rows], now)}
-        names = {**names, **{r[0]: r[n] for r in rows}}
     busy, recent = _commitments(None, now)
     for f in cached["base"]:
         if f.id in changed or f.id in removed:
             continue
         if f.busy != busy.get(f.id, ()) or f.recent_shifts != recent.get(f.id, 0):
             changed[f.id] = replace(f, busy=busy.get(f.id, ()), recent_shifts=recent.get(f.id, 0))
-    return VolunteerSet(cached["base"], changed, removed, names)
+    return VolunteerSet(cached["base"], changed, removed)
 
 
 def _build_base(key: tuple, now: datetime) -> dict:
@@ -783,12 +781,22 @@ def _build_base(key: tuple, now: datetime) -> dict:
     cached = {
         "key": key,
         "base": _facts_for([tuple(r[:n]) for r in rows], now),
-        "names": {r[0]: r[n] for r in rows},
         "stamps": {r[0]: r[-1] for r in rows},
         "newest": max((r[-1] for r in rows), default=None),
     }
     _POOL_CACHE["pool"] = cached
     return cached
+
+
+def current_names(profile_ids) -> dict[int, str]:
+    """{profile id: the person's name now} (one query). Names are not cached with the pool: a change
+    of name touches no profile, and organisers must see the name the person uses."""
+    ids = sorted(set(profile_ids))
+    if not ids:
+        return {}
+    return dict(db.session.execute(
+        select(VolunteerProfile.id, User.name).join(User, User.id == VolunteerProfile.user_id).where(VolunteerProfile.id.in_(ids))
+    ).all())
 
 
 def shift_facts(view: ShiftView) -> rules.ShiftFacts:
@@ -861,7 +869,8 @@ def candidates_for(actor: User, shift_id: int, limit: int = 50, now: datetime | 
     tz = default_tz()
     ranked = [m for m in _rank_candidates(shift_facts(view), volunteers, tz, _local_today(now, tz), limit + len(skip)) if m.volunteer_id not in skip]
     ranked = ranked[:limit]
-    return [(Candidate(m.volunteer_id, volunteers.names.get(m.volunteer_id, ""), statuses.get(m.volunteer_id)), m) for m in ranked]
+    names = current_names(m.volunteer_id for m in ranked)
+    return [(Candidate(m.volunteer_id, names.get(m.volunteer_id, ""), statuses.get(m.volunteer_id)), m) for m in ranked]
 
 
 def _rank_candidates(sf: rules.ShiftFacts, volunteers: VolunteerSet, tz: ZoneInfo, today: date, limit: int) -> list[Match]:
@@ -1278,8 +1287,7 @@ def propose_fill_plan(actor: User, data, now: datetime | None = None) -> tuple[P
     views = [v for v in _plan_views(actor, d, now) if v.confirmed < v.shift.needed]
     if not views:
         return Plan(), {}, {}
-    volunteers = all_volunteer_facts(now)
-    facts, names = volunteers.facts, volunteers.names
+    facts = all_volunteer_facts(now).facts
     taken = set(db.session.execute(
         select(ShiftSignup.shift_id, ShiftSignup.volunteer_id).where(
             ShiftSignup.shift_id.in_([v.shift.id for v in views]), ShiftSignup.status.in_(("confirmed", "removed")))
@@ -1292,6 +1300,7 @@ def propose_fill_plan(actor: User, data, now: datetime | None = None) -> tuple[P
     by_shift = {sf.id: sf for sf in sfs}
     by_vol = {f.id: f for f in facts}
     matches = {(s, v): rules.match(by_vol[v], by_shift[s], tz, today) for s, v in plan.assignments}
+    names = current_names(v for _, v in plan.assignments)
     return plan, {v: names.get(v, "") for _, v in plan.assignments}, matches
 
 

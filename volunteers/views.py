@@ -190,6 +190,8 @@ def _my_signups() -> dict:
 @bp.route("/activities")
 def activity_list():
     district = request.args.get("district") or None
+    if district is not None and "\x00" in district:
+        abort(400)  # no district has one, and PostgreSQL cannot even compare text with a NUL (a 500)
     found = services.list_activities(upcoming_only=True, district=district)
     districts = sorted({a.district for a, _ in services.list_activities(upcoming_only=True)})
     rows = []
