@@ -761,7 +761,9 @@ def _signup_rows(shift_id: int) -> list[dict]:
         s = sv.signup
         rows.append({
             "sv": sv,
-            "name": sv.name,
+            # An erased account keeps its sign-up (its hours still count) without the person: say so
+            # rather than an empty name cell and an empty attendance legend.
+            "name": sv.name or _("Erased account"),
             "status": s.status,
             "status_label": str(ORGANISER_STATUS_LABELS.get(s.status, s.status)),
             "position": sv.waitlist_position,

@@ -423,6 +423,20 @@ def test_attendance_and_hours_after_the_shift(app, client, world):
     assert "You came" in past and "1.5" in past
 
 
+def test_an_erased_volunteers_sign_up_is_named_as_such_not_left_blank(app, client, world):
+    """Erasing an account keeps its past sign-up (the hours count) without the person: the organiser's
+    sign-ups page and its attendance form say "Erased account" instead of an empty name and legend."""
+    save_profile(app, world["vol"])
+    shift = _past_shift(app, world)
+    assert world["vol"].delete("/me").status_code == 200
+    sign_in(client, world["rep"])
+    page = text(client.get(f"/shifts/{shift}/signups"))
+    assert 'name="rows-0-attended"' in page
+    assert "<legend></legend>" not in page
+    assert re.search(r'<th scope="row" id="person-\d+">Erased account</th>', page)
+    assert "<legend>Erased account</legend>" in page
+
+
 def test_the_fill_plan_is_shown_then_applied_on_confirmation(app, client, world):
     vid = save_profile(app, world["vol"])
     sign_in(client, world["rep"])
