@@ -437,6 +437,25 @@ def test_an_erased_volunteers_sign_up_is_named_as_such_not_left_blank(app, clien
     assert "<legend>Erased account</legend>" in page
 
 
+def test_recorded_hours_are_shown_in_the_page_languages_number_format(app, client, world):
+    """The attendance form's hours box and the profile's weekly hours show 1,5 on a Finnish or
+    Swedish page (as every other number of hours there), 1.5 on an English one."""
+    save_profile(app, world["vol"], max_hours_per_week=2.5)
+    shift = _past_shift(app, world)
+    sign_in(client, world["rep"])
+    sid = text(client.get(f"/shifts/{shift}/signups")).split('name="rows-0-signup_id"')[1].split('value="')[1].split('"')[0]
+    assert client.post(f"/shifts/{shift}/attendance", data={"rows-0-signup_id": sid, "rows-0-attended": "yes",
+                                                            "rows-0-hours": "1,5"}).status_code == 302
+    for lang, hours in (("fi", "1,5"), ("sv", "1,5"), ("en", "1.5")):
+        page = text(client.get(f"/shifts/{shift}/signups", headers={"Accept-Language": lang}))
+        assert re.search(rf'name="rows-0-hours"[^>]* value="{re.escape(hours)}"', page), lang
+    vc = app.test_client()
+    sign_in(vc, world["vol"])
+    for lang, hours in (("fi", "2,5"), ("en", "2.5")):
+        page = text(vc.get("/volunteering/profile", headers={"Accept-Language": lang}))
+        assert re.search(rf'name="max_hours_per_week"[^>]* value="{re.escape(hours)}"', page), lang
+
+
 def test_the_fill_plan_is_shown_then_applied_on_confirmation(app, client, world):
     vid = save_profile(app, world["vol"])
     sign_in(client, world["rep"])
