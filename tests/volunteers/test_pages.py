@@ -478,7 +478,10 @@ def test_the_fill_plan_is_shown_then_applied_on_confirmation(app, client, world)
 def test_cancelling_a_shift_asks_first(app, client, world):
     sign_in(client, world["rep"])
     page = text(client.get(f"/shifts/{world['shift']}/cancel"))
-    assert "Yes, cancel the shift" in page
+    assert "Yes, cancel the shift" in page and "No, keep the shift" in page
+    # Swedish: "ett pass" (neuter), so "behåll passet", not the booking's "behåll den" (en bokning)
+    sv = text(client.get(f"/shifts/{world['shift']}/cancel", headers={"Accept-Language": "sv"}))
+    assert "Nej, behåll passet" in sv and "behåll den" not in sv
     r = client.post(f"/shifts/{world['shift']}/cancel", data={})
     assert r.status_code == 302
     with app.app_context():
