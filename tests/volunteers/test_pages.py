@@ -341,6 +341,11 @@ def test_creating_an_activity_linked_to_a_booking_then_a_shift(app, client, worl
     r = client.post(new_shift_path, data={"date": world["day"].isoformat(), "start": "20:00", "end": "22:00", "needed": "2"})
     assert r.status_code == 422
     assert "within the linked booking" in text(r)
+    # ... and says which time that is, next to the field and at the top of the form
+    assert re.search(r'id="start-error">[^<]*within the linked booking[^<]*17:00–21:00', text(r))
+    assert re.search(r"linked to a booking, [^<]*17:00–21:00", text(client.get(new_shift_path)))
+    fi = text(client.get(new_shift_path, headers={"Accept-Language": "fi"}))
+    assert re.search(r"varaukseen[^<]*17\.00–21\.00", fi)
     r = client.post(new_shift_path, data={"date": world["day"].isoformat(), "start": "17:30", "end": "19:00", "needed": "3",
                                           "skills": ["repair"], "languages": ["fi"], "min_age": "16"})
     assert r.status_code == 302 and "/candidates" in r.headers["Location"]
