@@ -165,6 +165,16 @@ def test_the_profile_form_offers_the_vocabulary_and_saves_several_windows_a_day(
     assert 'value="chess, sign language"' in page
 
 
+def test_the_profile_forms_legends_are_not_repeated(client, world):
+    """The section around the skills is not called "What you can do" like the skills themselves
+    (a screen reader read "What you can do, What you can do")."""
+    sign_in(client, world["vol"])
+    page = text(client.get("/volunteering/profile"))
+    legends = re.findall(r"<legend[^>]*>([^<]*)</legend>", page)
+    assert "What you can do" in legends and "Skills and languages" in legends
+    assert len(legends) == len(set(legends)), legends
+
+
 def test_profile_errors_are_next_to_the_fields_and_typed_values_kept(app, client, world):
     sign_in(client, world["vol"])
     r = client.post("/volunteering/profile", data=profile_form(**{
