@@ -479,6 +479,14 @@ def test_the_fill_plan_is_shown_then_applied_on_confirmation(app, client, world)
     page = text(r)
     assert "Vilja Volunteer" in page and "Score" in page
     assert signups(app, world["shift"]) == []  # nothing applied by looking
+    # each proposal's heading: the name, then the time on its own line (not "Vilja Volunteer Tue …",
+    # read as one name), with a comma between them for screen readers
+    heading = re.search(r'<h2 id="plan-1">(.*?)</h2>', page).group(1)
+    assert re.sub(r"<[^>]+>", "", heading).startswith("Vilja Volunteer, ")
+    from pathlib import Path
+
+    css = (Path(app.static_folder) / "commons.css").read_text(encoding="utf-8")
+    assert re.search(r"h2 \.subtitle[^{]*\{[^}]*display: block", css)
     assignments = re.search(r'name="assignments" type="hidden" value="([^"]+)"|type="hidden" name="assignments" value="([^"]+)"', page)
     value = next(g for g in assignments.groups() if g)
     assert value == f"{world['shift']}:{vid}"
