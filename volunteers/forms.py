@@ -91,6 +91,19 @@ class HoursField(DecimalField):
         kwargs.setdefault("places", None)
         super().__init__(label, validators, **kwargs)
 
+    def _value(self):
+        """What the box shows: what was typed when the form came back with an error; else the number
+        as a person writes it in the page's language (2,5 in Finnish and Swedish, as the hours are
+        shown everywhere else on the pages)."""
+        if self.raw_data is not None:
+            return self.raw_data[0] if self.raw_data else ""
+        if self.data is None:
+            return ""
+        from commons.i18n import page_language
+
+        text = format(Decimal(self.data).normalize(), "f")
+        return text.replace(".", ",") if page_language() in ("fi", "sv") else text
+
     def process_formdata(self, valuelist):
         if valuelist:
             text = (valuelist[0] or "").strip().replace(",", ".")

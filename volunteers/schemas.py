@@ -114,11 +114,14 @@ class ProfileIn(In):
             raise ValueError("give a real date of birth")
         return v
 
-    @model_validator(mode="after")
-    def _consent(self):
-        if self.guardian_consent and not (self.guardian_name or "").strip():
+    @field_validator("guardian_consent")
+    @classmethod
+    def _consent(cls, v, info):
+        # A field validator (guardian_name is declared before, so it is in info.data), not a model
+        # validator: the error then names the field (fields.guardian_consent), as the page does.
+        if v and not (info.data.get("guardian_name") or "").strip():
             raise ValueError("a guardian's consent needs the guardian's name (guardian_name)")
-        return self
+        return v
 
 
 class ProfileOut(BaseModel):

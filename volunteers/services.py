@@ -1340,6 +1340,14 @@ def apply_fill_plan(actor: User, assignments, now: datetime | None = None) -> Ap
             result.refused.append(Refused(shift_id, volunteer_id, "cancelled" if shift.status != "open" else "past",
                                           "the shift is cancelled or has started"))
             continue
+        # Someone already on the shift is "already" even when it is full (a plan applied twice), not
+        # "full", which would send the organiser looking for another place for them.
+        held = db.session.execute(
+            select(ShiftSignup.status).where(ShiftSignup.shift_id == shift.id, ShiftSignup.volunteer_id == volunteer_id)
+        ).scalar_one_or_none()
+        if held == "confirmed":
+            result.refused.append(Refused(shift_id, volunteer_id, "already", "signed up already"))
+            continue
         if _confirmed_count(shift.id) >= shift.needed:
             result.refused.append(Refused(shift_id, volunteer_id, "full", "the shift is full"))
             continue

@@ -611,6 +611,18 @@ SHIFT_FIELD_ERRORS = {
 }
 
 
+def _booking_when(activity) -> str | None:
+    """The linked booking's time as the page shows times ("la 5.12.2026 12.00–15.00"), so that the
+    organiser knows which time the shift must lie within; None without a booking."""
+    if not activity.booking_id:
+        return None
+    from commons.extensions import db
+    from spaces.models import Booking
+
+    booking = db.session.get(Booking, activity.booking_id)
+    return format_span(booking.start_at, booking.end_at, _tz()) if booking is not None else None
+
+
 def _shift_data(form: ShiftForm) -> dict:
     day = form.date.data
     start = datetime.combine(day, form.start.data).replace(tzinfo=_tz())
@@ -626,10 +638,12 @@ def _shift_data(form: ShiftForm) -> dict:
     }
 
 
-def _put_back_shift(form: ShiftForm, err: ApiError) -> None:
+def _put_back_shift(form: ShiftForm, err: ApiError, activity=None) -> None:
     reason = (err.extra or {}).get("reason")
     if reason == "outside_booking":
-        _field_error(form.start, str(REFUSALS["outside_booking"]))
+        when = _booking_when(activity) if activity is not None else None
+        _field_error(form.start, _("The shift must be within the linked booking's time, %(when)s.", when=when) if when
+                     else str(REFUSALS["outside_booking"]))
         return
     put = False
     for key in err.fields or {}:
@@ -663,11 +677,12 @@ def new_shift(activity_id: int):
         except ApiError as err:
             if err.status in (401, 403, 404):
                 raise
-            _put_back_shift(form, err)
+            _put_back_shift(form, err, activity)
         else:
             flash(_("The shift %(when)s is added. Here are the volunteers who fit it best.", when=_when(shift)))
             return redirect(url_for("volunteers.candidates", shift_id=shift.id))
-    return render_template("volunteers/shift_form.html", form=form, activity=activity, shift=None), (422 if form.errors else 200)
+    return render_template("volunteers/shift_form.html", form=form, activity=activity, shift=None,
+                           booking_when=_booking_when(activity)), (422 if form.errors else 200)
 
 
 @bp.route("/shifts/<int:shift_id>/edit", methods=["GET", "POST"])
@@ -688,11 +703,12 @@ def edit_shift(shift_id: int):
         except ApiError as err:
             if err.status in (401, 403, 404):
                 raise
-            _put_back_shift(form, err)
+            _put_back_shift(form, err, view.activity)
         else:
             flash(_("The shift is saved. Volunteers with a place are told of any change of time."))
             return redirect(url_for("volunteers.manage_activity", activity_id=view.activity.id))
-    return render_template("volunteers/shift_form.html", form=form, activity=view.activity, shift=shift, when=_when(shift)), (
+    return render_template("volunteers/shift_form.html", form=form, activity=view.activity, shift=shift, when=_when(shift),
+                           booking_when=_booking_when(view.activity)), (
         422 if form.errors else 200)
 
 
@@ -763,7 +779,9 @@ def _signup_rows(shift_id: int) -> list[dict]:
         s = sv.signup
         rows.append({
             "sv": sv,
-            "name": sv.name,
+            # An erased account keeps its sign-up (its hours still count) without the person: say so
+            # rather than an empty name cell and an empty attendance legend.
+            "name": sv.name or _("Erased account"),
             "status": s.status,
             "status_label": str(ORGANISER_STATUS_LABELS.get(s.status, s.status)),
             "position": sv.waitlist_position,

@@ -165,6 +165,16 @@ def test_the_profile_form_offers_the_vocabulary_and_saves_several_windows_a_day(
     assert 'value="chess, sign language"' in page
 
 
+def test_the_profile_forms_legends_are_not_repeated(client, world):
+    """The section around the skills is not called "What you can do" like the skills themselves
+    (a screen reader read "What you can do, What you can do")."""
+    sign_in(client, world["vol"])
+    page = text(client.get("/volunteering/profile"))
+    legends = re.findall(r"<legend[^>]*>([^<]*)</legend>", page)
+    assert "What you can do" in legends and "Skills and languages" in legends
+    assert len(legends) == len(set(legends)), legends
+
+
 def test_profile_errors_are_next_to_the_fields_and_typed_values_kept(app, client, world):
     sign_in(client, world["vol"])
     r = client.post("/volunteering/profile", data=profile_form(**{
@@ -341,6 +351,11 @@ def test_creating_an_activity_linked_to_a_booking_then_a_shift(app, client, worl
     r = client.post(new_shift_path, data={"date": world["day"].isoformat(), "start": "20:00", "end": "22:00", "needed": "2"})
     assert r.status_code == 422
     assert "within the linked booking" in text(r)
+    # ... and says which time that is, next to the field and at the top of the form
+    assert re.search(r'id="start-error">[^<]*within the linked booking[^<]*17:00–21:00', text(r))
+    assert re.search(r"linked to a booking, [^<]*17:00–21:00", text(client.get(new_shift_path)))
+    fi = text(client.get(new_shift_path, headers={"Accept-Language": "fi"}))
+    assert re.search(r"varaukseen[^<]*17\.00–21\.00", fi)
     r = client.post(new_shift_path, data={"date": world["day"].isoformat(), "start": "17:30", "end": "19:00", "needed": "3",
                                           "skills": ["repair"], "languages": ["fi"], "min_age": "16"})
     assert r.status_code == 302 and "/candidates" in r.headers["Location"]
@@ -423,6 +438,39 @@ def test_attendance_and_hours_after_the_shift(app, client, world):
     assert "You came" in past and "1.5" in past
 
 
+def test_an_erased_volunteers_sign_up_is_named_as_such_not_left_blank(app, client, world):
+    """Erasing an account keeps its past sign-up (the hours count) without the person: the organiser's
+    sign-ups page and its attendance form say "Erased account" instead of an empty name and legend."""
+    save_profile(app, world["vol"])
+    shift = _past_shift(app, world)
+    assert world["vol"].delete("/me").status_code == 200
+    sign_in(client, world["rep"])
+    page = text(client.get(f"/shifts/{shift}/signups"))
+    assert 'name="rows-0-attended"' in page
+    assert "<legend></legend>" not in page
+    assert re.search(r'<th scope="row" id="person-\d+">Erased account</th>', page)
+    assert "<legend>Erased account</legend>" in page
+
+
+def test_recorded_hours_are_shown_in_the_page_languages_number_format(app, client, world):
+    """The attendance form's hours box and the profile's weekly hours show 1,5 on a Finnish or
+    Swedish page (as every other number of hours there), 1.5 on an English one."""
+    save_profile(app, world["vol"], max_hours_per_week=2.5)
+    shift = _past_shift(app, world)
+    sign_in(client, world["rep"])
+    sid = text(client.get(f"/shifts/{shift}/signups")).split('name="rows-0-signup_id"')[1].split('value="')[1].split('"')[0]
+    assert client.post(f"/shifts/{shift}/attendance", data={"rows-0-signup_id": sid, "rows-0-attended": "yes",
+                                                            "rows-0-hours": "1,5"}).status_code == 302
+    for lang, hours in (("fi", "1,5"), ("sv", "1,5"), ("en", "1.5")):
+        page = text(client.get(f"/shifts/{shift}/signups", headers={"Accept-Language": lang}))
+        assert re.search(rf'name="rows-0-hours"[^>]* value="{re.escape(hours)}"', page), lang
+    vc = app.test_client()
+    sign_in(vc, world["vol"])
+    for lang, hours in (("fi", "2,5"), ("en", "2.5")):
+        page = text(vc.get("/volunteering/profile", headers={"Accept-Language": lang}))
+        assert re.search(rf'name="max_hours_per_week"[^>]* value="{re.escape(hours)}"', page), lang
+
+
 def test_the_fill_plan_is_shown_then_applied_on_confirmation(app, client, world):
     vid = save_profile(app, world["vol"])
     sign_in(client, world["rep"])
@@ -431,6 +479,14 @@ def test_the_fill_plan_is_shown_then_applied_on_confirmation(app, client, world)
     page = text(r)
     assert "Vilja Volunteer" in page and "Score" in page
     assert signups(app, world["shift"]) == []  # nothing applied by looking
+    # each proposal's heading: the name, then the time on its own line (not "Vilja Volunteer Tue …",
+    # read as one name), with a comma between them for screen readers
+    heading = re.search(r'<h2 id="plan-1">(.*?)</h2>', page).group(1)
+    assert re.sub(r"<[^>]+>", "", heading).startswith("Vilja Volunteer, ")
+    from pathlib import Path
+
+    css = (Path(app.static_folder) / "commons.css").read_text(encoding="utf-8")
+    assert re.search(r"h2 \.subtitle[^{]*\{[^}]*display: block", css)
     assignments = re.search(r'name="assignments" type="hidden" value="([^"]+)"|type="hidden" name="assignments" value="([^"]+)"', page)
     value = next(g for g in assignments.groups() if g)
     assert value == f"{world['shift']}:{vid}"
@@ -445,7 +501,10 @@ def test_the_fill_plan_is_shown_then_applied_on_confirmation(app, client, world)
 def test_cancelling_a_shift_asks_first(app, client, world):
     sign_in(client, world["rep"])
     page = text(client.get(f"/shifts/{world['shift']}/cancel"))
-    assert "Yes, cancel the shift" in page
+    assert "Yes, cancel the shift" in page and "No, keep the shift" in page
+    # Swedish: "ett pass" (neuter), so "behåll passet", not the booking's "behåll den" (en bokning)
+    sv = text(client.get(f"/shifts/{world['shift']}/cancel", headers={"Accept-Language": "sv"}))
+    assert "Nej, behåll passet" in sv and "behåll den" not in sv
     r = client.post(f"/shifts/{world['shift']}/cancel", data={})
     assert r.status_code == 302
     with app.app_context():
