@@ -1056,8 +1056,6 @@ def _signup(user: User, shift_id: int, now: datetime, notify: bool = True) -> Si
 def withdraw(user: User, shift_id: int, now: datetime | None = None) -> SignupResult:
     """Leave a shift or its waitlist (or decline an invitation); a freed place goes to the first
     eligible person in line in the same transaction."""
-    from volunteers import notices
-
     now = now or utcnow()
     shift = _get_shift(shift_id, lock=True)
     profile = _require_profile(user)
@@ -1068,14 +1066,7 @@ def withdraw(user: User, shift_id: int, now: datetime | None = None) -> SignupRe
         raise refused("You are not signed up for this shift.", "not_signed_up", cls=ApiError, code="state", status=422)
     if shift.start_at <= now:
         raise refused("This shift has started already.", "started", cls=ApiError, code="state", status=422)
-    was = su.status
-    su.status = "withdrawn"
-    su.updated_at = now
-    db.session.flush()
-    notices.forget_reminders([su])
-    if was == "confirmed":
-        _promote(shift, now)
-    _touch([profile.id])
+    _take_off(shift, su, "withdrawn", now)
     return SignupResult("withdrawn", su)
 
 
@@ -1088,17 +1079,24 @@ def remove_signup(actor: User, signup_id: int, now: datetime | None = None) -> S
     db.session.refresh(su)
     if su.status not in LISTED:
         raise refused("This person is not on the shift.", "not_signed_up", cls=ApiError, code="state", status=422)
-    was = su.status
-    su.status = "removed"
-    su.updated_at = now
-    db.session.flush()
+    _take_off(shift, su, "removed", now)
+    return su
+
+
+def _take_off(shift: Shift, su: ShiftSignup, status: str, now: datetime) -> None:
+    """Someone leaves a shift (withdrawn) or is taken off it (removed): their pending reminder is
+    dropped, and a place they held goes to the first eligible person in line, in this transaction.
+    The caller holds the shift's row lock."""
     from volunteers import notices
 
+    held = su.status == "confirmed"
+    su.status = status
+    su.updated_at = now
+    db.session.flush()
     notices.forget_reminders([su])
-    if was == "confirmed":
+    if held:
         _promote(shift, now)
     _touch([su.volunteer_id])
-    return su
 
 
 def _organised_signup(actor: User, signup_id: int) -> ShiftSignup:
