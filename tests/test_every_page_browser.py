@@ -27,6 +27,18 @@ def test_inventory_covers_every_page(app, world):
     assert not missing, f"pages not in tests/page_inventory.py: {sorted(missing)}"
 
 
+def page_problems(page, where: str) -> list[str]:
+    """What axe-core (serious/critical) and the 375 px check find on the page, as text, so that one
+    run lists every page's problems instead of stopping at the first."""
+    found = []
+    for check in (lambda: check_accessibility(page, context=where), lambda: check_small_screen(page, context=where)):
+        try:
+            check()
+        except (pytest.fail.Exception, AssertionError) as e:
+            found.append(str(e))
+    return found
+
+
 def sign_in(page, base, email):
     page.goto(f"{base}/login")
     page.locator("input[name=email]").fill(email)
@@ -96,12 +108,7 @@ def test_every_page_is_accessible_on_desktop_and_phone(live_server, world, role,
                     page.set_viewport_size({"width": 375, "height": 740})
                     page.screenshot(path=str(SCREENSHOTS / "staff-dashboard-phone.png"))
                     page.set_viewport_size({"width": 1280, "height": 900})
-                for check in (lambda: check_accessibility(page, context=where),
-                              lambda: check_small_screen(page, context=where)):
-                    try:
-                        check()
-                    except (pytest.fail.Exception, AssertionError) as e:
-                        problems.append(str(e))
+                problems.extend(page_problems(page, where))
             context.close()
         finally:
             browser.close()
@@ -212,12 +219,7 @@ def test_forms_sent_empty_say_what_to_fix_next_to_each_field(live_server, world,
                     problems.append(f"{where}: no error summary with role=alert")
                 if facts["detached"]:
                     problems.append(f"{where}: errors not next to their fields: {facts['detached']}")
-                for check in (lambda: check_accessibility(page, context=where),
-                              lambda: check_small_screen(page, context=where)):
-                    try:
-                        check()
-                    except (pytest.fail.Exception, AssertionError) as e:
-                        problems.append(str(e))
+                problems.extend(page_problems(page, where))
             context.close()
         finally:
             browser.close()

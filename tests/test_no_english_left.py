@@ -89,6 +89,21 @@ FOREIGN_DATES = re.compile(
 )
 
 
+def english_on(named_responses, lang: str) -> tuple[int, dict[str, list[str]]]:
+    """Walk (name, response) pairs: each must be a page in `lang`; returns how many were seen and
+    the English left on each page that has any."""
+    seen, problems = 0, {}
+    for name, response in named_responses:
+        assert response.status_code < 500, name
+        body = response.get_data(as_text=True)
+        assert f'<html lang="{lang}">' in body, name
+        left = english_left(body, lang)
+        if left:
+            problems[name] = left
+        seen += 1
+    return seen, problems
+
+
 def english_left(page_html: str, lang: str) -> list[str]:
     parser = Visible()
     parser.feed(page_html)
@@ -172,16 +187,7 @@ def pages(client, world):
 def test_no_english_is_left_on_the_pages(app, world, lang):
     client = app.test_client()
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = lang
-    seen = 0
-    problems = {}
-    for name, response in pages(client, world):
-        assert response.status_code < 500, name
-        body = response.get_data(as_text=True)
-        assert f'<html lang="{lang}">' in body, name
-        left = english_left(body, lang)
-        if left:
-            problems[name] = left
-        seen += 1
+    seen, problems = english_on(pages(client, world), lang)
     assert seen >= 25
     assert not problems, f"English left on {lang} pages: {problems}"
 

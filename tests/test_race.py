@@ -115,18 +115,19 @@ def server(live_server):
 # --- Helpers --------------------------------------------------------------------------------------
 
 
-def post_all_at_once(url: str, requests_: list[tuple[str, dict]]) -> list[tuple[int, dict | None, str]]:
-    """POST every (token, body) from its own thread, all released together by a barrier.
-    Returns (status, json or None, text) per request, in order; exceptions fail the test."""
-    barrier = threading.Barrier(len(requests_))
-    results: list = [None] * len(requests_)
+def post_concurrently(url: str, calls: list[tuple[str, str, dict | None]]) -> list[tuple[int, dict | None, str]]:
+    """POST every (token, path under /api/v1, JSON body or None) from its own thread, all released
+    together by a barrier. Returns (status, json or None, text) per call, in order; exceptions fail
+    the test."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
 
-    def worker(i: int, token: str, body: dict) -> None:
+    def worker(i: int, token: str, path: str, body: dict | None) -> None:
         try:
             barrier.wait(timeout=30)
             with requests.Session() as s:
                 with s.post(
-                    url + "/api/v1/bookings", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=60
+                    url + "/api/v1" + path, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=60
                 ) as r:
                     try:
                         payload = r.json()
@@ -136,7 +137,7 @@ def post_all_at_once(url: str, requests_: list[tuple[str, dict]]) -> list[tuple[
         except BaseException as exc:  # reported below, in the test's thread
             results[i] = exc
 
-    threads = [threading.Thread(target=worker, args=(i, t, b)) for i, (t, b) in enumerate(requests_)]
+    threads = [threading.Thread(target=worker, args=(i, *call)) for i, call in enumerate(calls)]
     for t in threads:
         t.start()
     for t in threads:
@@ -145,6 +146,11 @@ def post_all_at_once(url: str, requests_: list[tuple[str, dict]]) -> list[tuple[
     errors = [r for r in results if isinstance(r, BaseException)]
     assert not errors, errors
     return results
+
+
+def post_all_at_once(url: str, requests_: list[tuple[str, dict]]) -> list[tuple[int, dict | None, str]]:
+    """POST every (token, booking body) to /bookings at once (post_concurrently)."""
+    return post_concurrently(url, [(token, "/bookings", body) for token, body in requests_])
 
 
 def active_bookings(app, space_id: int) -> list[Booking]:

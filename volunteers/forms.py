@@ -33,6 +33,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from commons.forms import plain_text
 from spaces.forms import WEEKDAYS, CheckboxesField, DateField, TimeField, sensible_year
+from volunteers import rules
 
 # The languages the profile and shift forms offer (ISO 639-1), named in the page's language. The
 # city's languages first, then those most spoken in Helsinki; a profile may hold others (from the
@@ -167,10 +168,6 @@ class WindowForm(Form):
         return {"weekday": int(self.weekday.data), "start": _minutes(self.start.data), "end": self.end_minute()}
 
 
-def age_on(born: date, day: date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-
 class ProfileForm(FlaskForm):
     skills = CheckboxesField(_l("What you can do"), description=_l("Choose all that fit."), choices=[])
     tags = StringField(
@@ -232,7 +229,7 @@ class ProfileForm(FlaskForm):
             raise ValidationError(_l("Give your date of birth, e.g. 2008-05-17."))
 
     def is_minor(self, today: date) -> bool:
-        return bool(self.date_of_birth.data and not self.date_of_birth.errors and age_on(self.date_of_birth.data, today) < 18)
+        return bool(self.date_of_birth.data and not self.date_of_birth.errors and rules.is_minor(self.date_of_birth.data, today))
 
     def validate_guardian_consent(self, field):
         if field.data and not (self.guardian_name.data and self.guardian_contact.data):

@@ -270,6 +270,58 @@ def _fmt_segment(day: int, start: int, end: int) -> str:
     return f"{day}:{start}-{end}"
 
 
+# --- holding a place ---
+
+def _holding(volunteer: VolunteerFacts, shift: ShiftFacts, tz: ZoneInfo) -> tuple[list[Reason], int]:
+    """The hard misses other than availability (age and consent on the shift's local date, overlap
+    with `busy`, weekly hours per local ISO week the shift touches), and the seconds to spare in the
+    tightest of those weeks (negative: over)."""
+    misses: list[Reason] = []
+    on = shift.start.astimezone(tz).date()
+    dob = volunteer.date_of_birth
+    if shift.min_age is not None and shift.min_age > 0:
+        if dob is None:
+            misses.append(Reason("age_unknown", False, str(shift.min_age)))
+        elif not age_reached(dob, on, shift.min_age):
+            misses.append(Reason("too_young", False, str(shift.min_age)))
+    if is_minor(dob, on) and not volunteer.guardian_consent:
+        misses.append(Reason("needs_consent", False))
+
+    s_ts, e_ts = ts(shift.start), ts(shift.end)
+    busy = [(ts(b0), ts(b1)) for b0, b1 in volunteer.busy]
+    if any(b0 < e_ts and s_ts < b1 for b0, b1 in busy):
+        misses.append(Reason("overlap", False))
+
+    limit = volunteer.max_minutes_per_week * 60
+    spare_sec = None
+    for w0, w1 in local_weeks(shift.start, shift.end, tz):
+        used = min(e_ts, w1) - max(s_ts, w0)
+        for b0, b1 in busy:
+            used += max(0, min(b1, w1) - max(b0, w0))
+        left = limit - used
+        spare_sec = left if spare_sec is None else min(spare_sec, left)
+    if spare_sec < 0:
+        misses.append(Reason("over_hours", False, str(volunteer.max_minutes_per_week)))
+    return misses, spare_sec
+
+
+def holding_misses(volunteer: VolunteerFacts, shift: ShiftFacts, tz: ZoneInfo) -> list[Reason]:
+    """Why this person cannot hold a place on the shift (empty: they can). The sign-up's rule: the
+    hard filters of `match` except availability (a volunteer may take a shift outside the windows
+    they gave; recommendations only show shifts inside them)."""
+    return _holding(volunteer, shift, tz)[0]
+
+
+def is_minor(dob: date | None, on: date) -> bool:
+    """Under 18 on that day: a guardian's consent must be recorded before signing up."""
+    return dob is not None and not age_reached(dob, on, ADULT_AGE)
+
+
+def age_on(dob: date, on: date) -> int:
+    """Age in whole years on `on` (the birthday counts)."""
+    return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
+
+
 # --- the match ---
 
 def match(volunteer: VolunteerFacts, shift: ShiftFacts, tz: ZoneInfo, today: date) -> Match:
@@ -297,34 +349,9 @@ def match(volunteer: VolunteerFacts, shift: ShiftFacts, tz: ZoneInfo, today: dat
         else:
             parts.append(Reason("available", True, ",".join(found)))
 
-    # Age and consent, on the shift's local date.
-    on = shift.start.astimezone(tz).date()
-    dob = volunteer.date_of_birth
-    if shift.min_age is not None and shift.min_age > 0:
-        if dob is None:
-            hard.append(Reason("age_unknown", False, str(shift.min_age)))
-        elif not age_reached(dob, on, shift.min_age):
-            hard.append(Reason("too_young", False, str(shift.min_age)))
-    if dob is not None and not age_reached(dob, on, ADULT_AGE) and not volunteer.guardian_consent:
-        hard.append(Reason("needs_consent", False))
-
-    # Overlap with what the volunteer already holds.
-    s_ts, e_ts = ts(shift.start), ts(shift.end)
-    busy = [(ts(b0), ts(b1)) for b0, b1 in volunteer.busy]
-    if any(b0 < e_ts and s_ts < b1 for b0, b1 in busy):
-        hard.append(Reason("overlap", False))
-
-    # Weekly hours, per local ISO week the shift touches.
-    limit = volunteer.max_minutes_per_week * 60
-    spare_sec = None
-    for w0, w1 in local_weeks(shift.start, shift.end, tz):
-        used = min(e_ts, w1) - max(s_ts, w0)
-        for b0, b1 in busy:
-            used += max(0, min(b1, w1) - max(b0, w0))
-        left = limit - used
-        spare_sec = left if spare_sec is None else min(spare_sec, left)
-    if spare_sec < 0:
-        hard.append(Reason("over_hours", False, str(volunteer.max_minutes_per_week)))
+    # Age, consent, overlap and weekly hours: what holding a place needs (the sign-up checks the same).
+    misses, spare_sec = _holding(volunteer, shift, tz)
+    hard.extend(misses)
 
     # Weighted parts.
     have = held_skills(volunteer)

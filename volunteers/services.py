@@ -136,10 +136,6 @@ def _local_today(now: datetime, tz: ZoneInfo) -> date:
     return now.astimezone(tz).date()
 
 
-def age_on(born: date, day: date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-
 def _week_bounds(moment: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """The local ISO week (Monday 00:00 to Monday 00:00) around `moment`, as UTC instants."""
     d = moment.astimezone(tz).date()
@@ -905,39 +901,34 @@ def _rank_candidates(sf: rules.ShiftFacts, volunteers: VolunteerSet, tz: ZoneInf
 # --- Sign-ups --------------------------------------------------------------------------------
 
 
+_REFUSALS = {
+    # rules.holding_misses code -> (refusal code the pages translate, message)
+    "age_unknown": ("needs_birth_date", "This shift needs volunteers aged {age} or over: add your date of birth to your profile."),
+    "too_young": ("too_young", "This shift needs volunteers aged {age} or over."),
+    "needs_consent": ("needs_consent", "Volunteers under 18 need a guardian's consent recorded in their profile first."),
+    "over_hours": ("over_hours", "This shift would take you past the weekly hours in your profile."),
+}
+
+
 def _problem(profile: VolunteerProfile | None, s: datetime, e: datetime, min_age: int | None, tz: ZoneInfo,
              exclude_shift: int | None = None) -> ApiError | None:
-    """Why this person cannot hold a place on a shift at [s, e) (None: they can): overlap with a
-    confirmed shift, weekly hours, minimum age, guardian consent. Reads their confirmed shifts."""
+    """Why this person cannot hold a place on a shift at [s, e) (None: they can), as an error to
+    raise: the rules' `holding_misses` (age, consent, overlap, weekly hours), the same ones the
+    matching uses. Reads their confirmed shifts (one query)."""
     if profile is None:
         return refused("Fill in your volunteer profile first.", "no_profile")
-    day = s.astimezone(tz).date()
-    if min_age is not None:
-        if profile.date_of_birth is None:
-            return refused(f"This shift needs volunteers aged {min_age} or over: add your date of birth to your profile.",
-                           "needs_birth_date")
-        if age_on(profile.date_of_birth, day) < min_age:
-            return refused(f"This shift needs volunteers aged {min_age} or over.", "too_young")
-    if profile.date_of_birth is not None and age_on(profile.date_of_birth, day) < 18 and profile.guardian_consent_at is None:
-        return refused("Volunteers under 18 need a guardian's consent recorded in their profile first.", "needs_consent")
-    week_lo, week_hi = _week_bounds(s, tz)
-    stmt = select(ShiftSignup.shift_id, ShiftSignup.start_at, ShiftSignup.end_at).where(
-        ShiftSignup.volunteer_id == profile.id, ShiftSignup.status == "confirmed",
-        or_(and_(ShiftSignup.start_at < e, ShiftSignup.end_at > s), and_(ShiftSignup.start_at >= week_lo, ShiftSignup.start_at < week_hi)),
-    )
-    used = 0
-    for sid, bs, be in db.session.execute(stmt):
-        if sid == exclude_shift:
-            continue
-        if bs < e and s < be:
-            return refused("You have another shift at this time.", "overlap", cls=Conflict,
-                           conflicts=[{"start": bs.astimezone(tz).isoformat(), "end": be.astimezone(tz).isoformat(),
-                                       "reason": "you have another shift at this time"}])
-        if week_lo <= bs < week_hi:
-            used += _minutes(bs, be)
-    if used + _minutes(s, e) > profile.max_minutes_per_week:
-        return refused("This shift would take you past the weekly hours in your profile.", "over_hours")
-    return None
+    facts = volunteer_facts(profile, s, exclude_shift)
+    misses = rules.holding_misses(facts, rules.ShiftFacts(id=exclude_shift or 0, start=s, end=e, district="", min_age=min_age), tz)
+    if not misses:
+        return None
+    first = misses[0]
+    if first.code == "overlap":
+        return refused("You have another shift at this time.", "overlap", cls=Conflict, conflicts=[
+            {"start": bs.astimezone(tz).isoformat(), "end": be.astimezone(tz).isoformat(), "reason": "you have another shift at this time"}
+            for bs, be in facts.busy if bs < e and s < be
+        ])
+    code, message = _REFUSALS[first.code]
+    return refused(message.format(age=min_age), code)
 
 
 def _waitlist_position(shift_id: int, su: ShiftSignup) -> int | None:

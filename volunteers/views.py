@@ -20,7 +20,7 @@ from commons.errors import ApiError, Forbidden
 from commons.i18n import format_day, format_span, page_language
 from commons.views import _safe_next
 from spaces import services as space_services
-from volunteers import services
+from volunteers import rules, services
 from volunteers.forms import (
     ActivityForm,
     AttendanceForm,
@@ -29,7 +29,6 @@ from volunteers.forms import (
     InviteForm,
     ProfileForm,
     ShiftForm,
-    age_on,
     language_name,
     organiser_value,
     skill_name,
@@ -377,7 +376,7 @@ def profile():
             form=form,
             existing=existing,
             show_guardian=show_guardian,
-            age=age_on(form.date_of_birth.data, today) if minor else None,
+            age=rules.age_on(form.date_of_birth.data, today) if minor else None,
             consent_at=format_day(existing.guardian_consent_at.astimezone(_tz()).date()) if existing is not None and existing.guardian_consent_at else None,
         ),
         status,

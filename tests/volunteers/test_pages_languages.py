@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.page_inventory import ROLES, seed_world
-from tests.test_no_english_left import english_left, signed_in
+from tests.test_no_english_left import english_on, signed_in
 
 
 @pytest.fixture
@@ -43,15 +43,6 @@ def states(clients, w):
 @pytest.mark.parametrize("lang", ["fi", "sv"])
 def test_no_english_on_the_volunteering_pages_and_their_errors(app, w, lang):
     clients = {role: signed_in(app, lang, email) for role, email in ROLES.items()}
-    problems = {}
-    seen = 0
-    for name, response in states(clients, w):
-        assert response.status_code < 500, name
-        body = response.get_data(as_text=True)
-        assert f'<html lang="{lang}">' in body, name
-        left = english_left(body, lang)
-        if left:
-            problems[name] = left
-        seen += 1
+    seen, problems = english_on(states(clients, w), lang)
     assert seen >= 12
     assert not problems, f"English left on {lang} pages: {problems}"

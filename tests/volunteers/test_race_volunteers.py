@@ -5,16 +5,14 @@ others 409. Never a 500, "database is locked" or a traceback. On PostgreSQL the 
 constraint also refuses overlapping confirmed rows written directly."""
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-import requests
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from commons.extensions import db
-from tests.test_race import live_server, server  # noqa: F401  (fixtures: one gunicorn for the module)
+from tests.test_race import live_server, post_concurrently, server  # noqa: F401  (fixtures: one gunicorn for the module)
 from tests.volunteers.conftest import tuesday
 from volunteers.models import ShiftSignup
 
@@ -22,31 +20,8 @@ THREADS = 8
 
 
 def post_together(url: str, calls: list[tuple[str, str]]) -> list[tuple[int, dict | None, str]]:
-    """POST each (token, path) from its own thread, all released together by a barrier."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def worker(i: int, token: str, path: str) -> None:
-        try:
-            barrier.wait(timeout=30)
-            with requests.post(url + "/api/v1" + path, headers={"Authorization": f"Bearer {token}"}, timeout=60) as r:
-                try:
-                    payload = r.json()
-                except ValueError:
-                    payload = None
-                results[i] = (r.status_code, payload, r.text)
-        except BaseException as exc:
-            results[i] = exc
-
-    threads = [threading.Thread(target=worker, args=(i, t, p)) for i, (t, p) in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=90)
-    assert not any(t.is_alive() for t in threads), "some requests never finished"
-    errors = [r for r in results if isinstance(r, BaseException)]
-    assert not errors, errors
-    return results
+    """POST each (token, path) from its own thread, all released together (tests.test_race)."""
+    return post_concurrently(url, [(token, path, None) for token, path in calls])
 
 
 def statuses(app, **where) -> list[str]:

@@ -281,3 +281,24 @@ def test_applying_a_plan_re_checks_every_assignment(world):
     ]}).get_json()
     assert r["applied"] == [{"shift_id": s1, "volunteer_id": v.profile_id}]
     assert {(x["shift_id"], x["reason"]) for x in r["refused"]} == {(s2, "overlap"), (s3, "over_hours")}
+
+
+def test_sign_up_counts_weekly_hours_in_every_local_week_a_shift_touches(world):
+    """A shift from Sunday 23:00 to Monday 01:00 takes an hour from each local ISO week. The sign-up
+    asks the same rules as the matching (rules.holding_misses): with 2 h a week and 1.5 h held next
+    Monday, the hour after midnight is one too many, though Sunday's week has room."""
+    a = world.activity()
+    sunday = tuesday(2) - timedelta(days=2)
+    monday = sunday + timedelta(days=1)
+    r = world.organiser.post(f"/activities/{a}/shifts", {"start": local(sunday, "23:00"), "end": local(monday, "01:00"), "needed": 2})
+    assert r.status_code == 201, r.get_json()
+    night = r.get_json()["id"]
+    later = world.shift(a, day=monday, start="10:00", end="11:30", needed=2)
+    v = world.volunteer(max_hours_per_week=2)
+    assert v.post(f"/shifts/{later}/signup").get_json()["status"] == "confirmed"
+    r = v.post(f"/shifts/{night}/signup")
+    assert r.status_code == 422 and r.get_json()["error"]["reason"] == "over_hours", r.get_json()
+    # With an hour more a week, both fit.
+    with_more = world.volunteer(max_hours_per_week=3)
+    assert with_more.post(f"/shifts/{later}/signup").get_json()["status"] == "confirmed"
+    assert with_more.post(f"/shifts/{night}/signup").get_json()["status"] == "confirmed"
