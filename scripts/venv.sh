@@ -5,4 +5,6 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".${1:-}"
+# constraints.txt pins every dependency (direct and indirect) to the versions tested together;
+# pyproject.toml keeps the ranges. Regenerate after changing dependencies: scripts/lock.sh
+.venv/bin/python -m pip install --quiet -c constraints.txt -e ".${1:-}"
