@@ -88,6 +88,10 @@ def from_environment(instance_path: str) -> dict:
         "SCHEDULER_LOCK_POLL_SECONDS": float(env.get("SCHEDULER_LOCK_POLL_SECONDS", "30")),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis out of reach: each worker counts in its own memory until Redis answers again,
+        # rather than every limited request failing.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "commons"),  # several sites on one Redis: one prefix each
         # Rate limits (commons.ratelimits; README "Rate limits, headers and sessions"): Flask-Limiter
         # strings such as "10 per minute" or "10 per minute;100 per day".

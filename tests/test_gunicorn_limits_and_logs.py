@@ -182,8 +182,13 @@ def test_access_log_has_no_feed_secret_or_token(app, database_url, make_user, ma
     secret = path.rsplit("/", 1)[1].removesuffix(".ics")
     assert len(secret) >= 16
     # The default access log format (%(r)s: the request line with the query; %(f)s: the referrer).
-    server = Gunicorn(app, database_url, tmp_path_factory.mktemp("gunicorn-log"), 1, {}, [])
+    # The same server has its Redis out of reach: it serves anyway, and the limits hold in its memory.
+    env = {"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0", "TOKEN_FAILURE_RATE_LIMIT": "2 per hour"}
+    server = Gunicorn(app, database_url, tmp_path_factory.mktemp("gunicorn-log"), 1, env, [])
     try:
+        bad = [requests.get(server.url + "/api/v1/me", headers={"Authorization": "Bearer nope"}, timeout=30) for _ in range(3)]
+        assert [r.status_code for r in bad] == [401, 401, 429]
+        assert int(bad[2].headers["Retry-After"]) > 0
         assert requests.get(server.url + path, timeout=30).status_code == 200
         assert requests.get(server.url + path + "?lang=sv", timeout=30,
                             headers={"Referer": server.url + path}).status_code == 200
@@ -192,10 +197,11 @@ def test_access_log_has_no_feed_secret_or_token(app, database_url, make_user, ma
     finally:
         server.stop()
     log = server.access_log()
-    assert log.count("\n") >= 4, log
+    assert log.count("\n") >= 7, log
     assert secret not in log and "unknownsecret123456" not in log and "tok3nvalue" not in log, log
     assert "/calendars/feeds/[secret]" in log and "token=[secret]" in log, log
     assert secret not in server.log()
+    assert "Rate limit storage unreachable - falling back to in-memory storage" in server.log()
 
 
 def test_every_access_log_atom_is_redacted():
