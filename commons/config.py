@@ -92,6 +92,9 @@ def from_environment(instance_path: str) -> dict:
         # rather than every limited request failing.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,
+        # Reverse proxies in front that set X-Forwarded-For and X-Forwarded-Proto (1 behind one nginx):
+        # then the client's address, not the proxy's, is what per-IP limits count.
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
         "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "commons"),  # several sites on one Redis: one prefix each
         # Rate limits (commons.ratelimits; README "Rate limits, headers and sessions"): Flask-Limiter
         # strings such as "10 per minute" or "10 per minute;100 per day".

@@ -254,3 +254,26 @@ def test_a_limit_setting_that_is_not_a_limit_stops_the_start(monkeypatch, tmp_pa
         from_environment(str(tmp_path))
     monkeypatch.setenv("BOOKING_RATE_LIMIT", "5 per minute;100 per day")
     assert from_environment(str(tmp_path))["BOOKING_RATE_LIMIT"] == "5 per minute;100 per day"
+
+
+def test_behind_a_trusted_proxy_each_client_address_counts(database_url, monkeypatch):
+    from commons import create_app
+    from commons.extensions import db
+    from tests.conftest import RELAXED_LIMITS
+
+    def served(proxies):
+        app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "SECRET_KEY": "t", "WTF_CSRF_ENABLED": False,
+                          "SERVER_NAME": "commons.test", **dict(RELAXED_LIMITS, LOGIN_RATE_LIMIT="2 per minute"),
+                          "TRUSTED_PROXIES": proxies})
+        limiter.reset()
+        client = from_ip(app, "192.0.2.1")  # the proxy
+        codes = [client.post("/login", data={"email": "x@example.fi", "password": "wrong one"},
+                             headers={"X-Forwarded-For": f"10.9.0.{i}"}).status_code for i in range(4)]
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        limiter.reset()
+        return codes
+
+    assert served(1) == [422, 422, 422, 422]  # four clients behind the proxy, one try each
+    assert served(0) == [422, 422, 429, 429]  # no proxy trusted: the header is ignored, one address
