@@ -124,6 +124,17 @@ def change_password():
     return _account_page(form, 422)
 
 
+@bp.route("/account/sign-out-elsewhere", methods=["POST"])
+@login_required
+def sign_out_elsewhere():
+    """Every other browser's session ends (a lost phone); this one continues in a fresh session."""
+    user = current_user._get_current_object()
+    services.end_sessions(user)
+    sign_in(user)
+    flash(_("You are signed out in your other browsers and devices. You stay signed in here."))
+    return redirect(url_for("account.account"))
+
+
 @bp.route("/account/export")
 @login_required
 def export():

@@ -207,3 +207,20 @@ def test_development_cookies_are_httponly_and_lax_but_not_secure(app, make_user)
     session_cookie = set_cookie_headers(r)["session"]
     assert "; HttpOnly" in session_cookie and "; SameSite=Lax" in session_cookie and "; Secure" not in session_cookie
     assert "Strict-Transport-Security" not in r.headers
+
+
+def test_sign_out_elsewhere_from_the_account_page(app, make_user):
+    user = make_user(email="sari@example.fi")
+    here, lost_phone = app.test_client(), app.test_client()
+    sign_in(here, "sari@example.fi")
+    sign_in(lost_phone, "sari@example.fi")
+    copied = cookie(here)
+    page = here.get("/account").get_data(as_text=True)
+    assert 'action="/account/sign-out-elsewhere"' in page
+    r = here.post("/account/sign-out-elsewhere", follow_redirects=True)
+    assert r.status_code == 200
+    assert "You are signed out in your other browsers and devices. You stay signed in here." in r.get_data(as_text=True)
+    assert signed_in_as(here) == "sari@example.fi"
+    assert signed_in_as(lost_phone) is None
+    assert signed_in_as(with_cookie(app, copied)) is None  # this browser's own cookie from before
+    assert sign_ins(app, user.user_id) == 1
