@@ -14,6 +14,7 @@ from calendars.forms import ImportForm, RotateForm
 from commons.auth import current_actor, is_staff_of
 from commons.errors import ApiError
 from commons.i18n import format_span
+from commons.ratelimits import feed_per_link, space_feeds_per_ip
 from spaces import services as space_services
 
 bp = Blueprint("calendars", __name__)
@@ -52,12 +53,14 @@ def calendar_response(body: bytes, last_modified: datetime | None, filename: str
 
 
 @bp.route("/calendars/spaces/<int:space_id>.ics")
+@space_feeds_per_ip
 def space_feed(space_id: int):
     feed = services.space_feed(space_id, _lang() or current_app.config["BABEL_DEFAULT_LOCALE"])
     return calendar_response(feed.body, feed.last_modified, f"space-{space_id}.ics", private=False, etag=feed.etag)
 
 
 @bp.route("/calendars/feeds/<token>.ics")
+@feed_per_link
 def personal_feed(token: str):
     feed = services.personal_feed(token, _lang())
     return calendar_response(feed.body, feed.last_modified, "commons.ics", private=True, etag=feed.etag)

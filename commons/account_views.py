@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user
 
 from commons import services
 from commons.errors import ApiError
-from commons.extensions import limiter
+from commons.ratelimits import sign_up_per_ip
 from commons.forms import DeleteAccountForm, PasswordForm, ProfileForm, SignUpForm
-from commons.views import _fresh_session
+from commons.views import sign_in, sign_out
 
 bp = Blueprint("account", __name__)
 
@@ -35,7 +35,7 @@ def _field_error(field, message: str) -> None:
 
 
 @bp.route("/signup", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@sign_up_per_ip
 def signup():
     if current_user.is_authenticated:
         return redirect(url_for("account.account"))
@@ -51,8 +51,7 @@ def signup():
             else:
                 _field_error(form.role, err.message)
         else:
-            _fresh_session()
-            login_user(user)
+            sign_in(user)
             if user.role == "member":
                 flash(_("Welcome, %(name)s! You are signed in. Now register your group: then you can book.", name=user.name))
                 return redirect(url_for("groups.new_group"))
@@ -125,6 +124,17 @@ def change_password():
     return _account_page(form, 422)
 
 
+@bp.route("/account/sign-out-elsewhere", methods=["POST"])
+@login_required
+def sign_out_elsewhere():
+    """Every other browser's session ends (a lost phone); this one continues in a fresh session."""
+    user = current_user._get_current_object()
+    services.end_sessions(user)
+    sign_in(user)
+    flash(_("You are signed out in your other browsers and devices. You stay signed in here."))
+    return redirect(url_for("account.account"))
+
+
 @bp.route("/account/export")
 @login_required
 def export():
@@ -148,8 +158,7 @@ def delete():
             _field_error(form.password, _("The password is not right."))
         else:
             services.erase_account(user)
-            logout_user()
-            _fresh_session()
+            sign_out()
             flash(_("Your account and your personal data are deleted. Your groups' bookings stay, without your name."))
             return redirect(url_for("commons.index"))
     return render_template("commons/delete_account.html", form=form), (422 if form.errors else 200)

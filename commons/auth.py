@@ -1,13 +1,16 @@
 """Who is asking, and what they may act for. Used by every view and service."""
 from __future__ import annotations
 
-from flask import g, request
+from flask import g, request, session
 from flask_login import current_user
 from sqlalchemy import select
 
 from commons.errors import Forbidden, Unauthorized
 from commons.extensions import db, login_manager
 from commons.models import ApiToken, GroupMember, User, FacilityStaff
+
+
+SIGN_IN_KEY = "sign_in"  # the session's secret of its SignIn row (commons.models.SignIn)
 
 
 @login_manager.user_loader
@@ -18,6 +21,10 @@ def load_user(session_id: str) -> User | None:
     user = db.session.get(User, int(user_id))
     if user is None or user.session_version != int(version):
         return None  # password changed or signed out everywhere: old cookies stop working
+    from commons.services import is_signed_in
+
+    if not is_signed_in(user.id, session.get(SIGN_IN_KEY)):
+        return None  # this browser signed out (or its cookie was copied from one that did)
     return user
 
 
@@ -29,14 +36,25 @@ def current_actor() -> User | None:
     actor = None
     g.auth_method = None
     if header:
+        from commons import ratelimits
+
+        # Flask-Limiter's limits on a block of code (its documented context-manager form): an IP
+        # address that sent too many invalid tokens waits before any token of it is even looked up.
+        with ratelimits.token_failures_per_ip:
+            pass
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
+            g.token_refused = True
             raise Unauthorized("Send the token as 'Authorization: Bearer TOKEN'.")
         actor = db.session.execute(
             select(User).join(ApiToken).where(ApiToken.token_hash == ApiToken.hash(token.strip()))
         ).scalar_one_or_none()
         if actor is None:
+            g.token_refused = True
             raise Unauthorized("That API token is not valid: it may have been revoked or mistyped.")
+        g.token_user_id = actor.id
+        with ratelimits.token_use_per_account:  # a valid token's owner, from any address
+            pass
         g.auth_method = "token"
     elif current_user.is_authenticated:
         actor = current_user._get_current_object()

@@ -37,6 +37,19 @@ def _development_secret(instance_path: str) -> str:
     return secret
 
 
+def _limit(env, name: str, default: str) -> str:
+    """A rate limit setting, refused at start when Flask-Limiter could not read it (it would
+    otherwise log an error and not limit at all)."""
+    from limits import parse_many
+
+    value = env.get(name, default).strip()
+    try:
+        parse_many(value)
+    except ValueError:
+        raise RuntimeError(f'{name}={value!r} is not a rate limit: write e.g. "10 per minute" or "10 per minute;100 per day".') from None
+    return value
+
+
 def from_environment(instance_path: str) -> dict:
     env = os.environ
     production = env.get("COMMONS_ENV", env.get("FLASK_ENV", "development")) == "production"
@@ -75,13 +88,32 @@ def from_environment(instance_path: str) -> dict:
         "SCHEDULER_LOCK_POLL_SECONDS": float(env.get("SCHEDULER_LOCK_POLL_SECONDS", "30")),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
-        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute"),  # sign-in attempts per IP
+        # Redis out of reach: each worker counts in its own memory until Redis answers again,
+        # rather than every limited request failing.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        # Reverse proxies in front that set X-Forwarded-For and X-Forwarded-Proto (1 behind one nginx):
+        # then the client's address, not the proxy's, is what per-IP limits count.
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
+        "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "commons"),  # several sites on one Redis: one prefix each
+        # Rate limits (commons.ratelimits; README "Rate limits, headers and sessions"): Flask-Limiter
+        # strings such as "10 per minute" or "10 per minute;100 per day".
+        "LOGIN_RATE_LIMIT": _limit(env, "LOGIN_RATE_LIMIT", "10 per minute"),  # sign-in attempts per IP
+        "LOGIN_ACCOUNT_RATE_LIMIT": _limit(env, "LOGIN_ACCOUNT_RATE_LIMIT", "10 per 15 minutes;50 per day"),  # failed sign-ins per account
+        "SIGNUP_RATE_LIMIT": _limit(env, "SIGNUP_RATE_LIMIT", "20 per hour"),  # sign-ups per IP
+        "TOKEN_FAILURE_RATE_LIMIT": _limit(env, "TOKEN_FAILURE_RATE_LIMIT", "20 per minute;200 per day"),  # invalid API tokens per IP
+        "TOKEN_RATE_LIMIT": _limit(env, "TOKEN_RATE_LIMIT", "600 per minute"),  # API requests per account (valid token)
+        "BOOKING_RATE_LIMIT": _limit(env, "BOOKING_RATE_LIMIT", "60 per minute;600 per day"),  # booking requests per group
+        "INVITE_RATE_LIMIT": _limit(env, "INVITE_RATE_LIMIT", "60 per hour;300 per day"),  # volunteer invitations per organiser
+        "FEED_RATE_LIMIT": _limit(env, "FEED_RATE_LIMIT", "600 per hour"),  # fetches per personal feed link
+        "SPACE_FEED_RATE_LIMIT": _limit(env, "SPACE_FEED_RATE_LIMIT", "1200 per hour"),  # public space feed fetches per IP
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         # Pages in Finnish, Swedish and English (translations/); Finnish when the browser asks for none
         # of them. The JSON API speaks English.

@@ -133,11 +133,13 @@ def _retry_message(err: HTTPException) -> str:
 
 
 SECRET_PATH = re.compile(r"(/calendars/feeds/)[^/?#\s\"]+")
+SECRET_QUERY = re.compile(r"((?:^|[?&;\s])(?:token|secret)=)[^&;#\s\"]*", re.IGNORECASE)
 
 
 def redact(text: str) -> str:
-    """A path or log line without the secret of a personal feed link (/calendars/feeds/<secret>.ics)."""
-    return SECRET_PATH.sub(r"\1[secret]", text)
+    """A path or log line without the secret of a personal feed link (/calendars/feeds/<secret>.ics)
+    and without the value of a `token=` (or `secret=`) query parameter."""
+    return SECRET_QUERY.sub(r"\1[secret]", SECRET_PATH.sub(r"\1[secret]", text))
 
 
 class RedactSecrets(logging.Filter):
@@ -145,7 +147,7 @@ class RedactSecrets(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if "/calendars/feeds/" in message:
+        if "/calendars/feeds/" in message or "token=" in message.lower() or "secret=" in message.lower():
             record.msg, record.args = redact(message), None
         return True
 

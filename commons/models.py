@@ -38,6 +38,7 @@ class User(UserMixin, db.Model):
     memberships: Mapped[list[GroupMember]] = relationship(back_populates="user", cascade="all, delete-orphan")
     staff_of: Mapped[list[FacilityStaff]] = relationship(back_populates="user", cascade="all, delete-orphan")
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
+    sign_ins: Mapped[list[SignIn]] = relationship(back_populates="user", cascade="all, delete-orphan", passive_deletes=True)
 
     def set_password(self, password: str) -> None:
         # scrypt (Werkzeug's default) is a memory-hard KDF. Tests may pick a cheaper method through
@@ -145,6 +146,26 @@ class ApiToken(db.Model):
     @staticmethod
     def generate() -> str:
         return secrets.token_urlsafe(32)
+
+
+class SignIn(db.Model):
+    """One signed-in browser. Its session cookie holds a random secret; only the secret's SHA-256
+    is stored here. A session counts as signed in only while its row exists: signing out deletes
+    the row, so a copy of the cookie taken before sign-out is worth nothing after it, while the
+    person's other browsers stay signed in (commons.auth.load_user, commons.services.start_sign_in)."""
+
+    __tablename__ = "sign_ins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="sign_ins")
+
+    @staticmethod
+    def hash(secret: str) -> str:
+        return hashlib.sha256(secret.encode()).hexdigest()
 
 
 class OutboxMessage(db.Model):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from commons.auth import is_representative
 from commons.db import utcnow, write_transaction
 from commons.errors import Forbidden, Invalid, NotFound
 from commons.extensions import db
-from commons.models import ROLES, ApiToken, Facility, FacilityStaff, Group, GroupMember, User
+from commons.models import ROLES, ApiToken, Facility, FacilityStaff, Group, GroupMember, SignIn, User
 
 # Packages that keep personal data register how to export and erase it (commons knows none of them).
 PERSONAL_DATA_EXPORTERS: list[Callable[[User], dict]] = []
@@ -248,7 +248,40 @@ def set_language(user: User, language: str, supported: list[str] | tuple[str, ..
 
 @write_transaction
 def end_sessions(user: User) -> None:
+    """Sign out everywhere: every browser's session of the user ends."""
     user.session_version += 1
+    db.session.execute(delete(SignIn).where(SignIn.user_id == user.id))
+
+
+KEPT_SIGN_INS = 50  # per person; the oldest sessions beyond that end at the next sign-in
+
+
+@write_transaction
+def start_sign_in(user: User) -> str:
+    """A new signed-in session for one browser: the secret its session cookie keeps (see SignIn)."""
+    import secrets
+
+    secret = secrets.token_urlsafe(32)
+    db.session.add(SignIn(user_id=user.id, secret_hash=SignIn.hash(secret)))
+    db.session.flush()
+    stale = select(SignIn.id).where(SignIn.user_id == user.id).order_by(SignIn.id.desc()).offset(KEPT_SIGN_INS)
+    db.session.execute(delete(SignIn).where(SignIn.id.in_(list(db.session.execute(stale).scalars()))))
+    return secret
+
+
+@write_transaction
+def end_sign_in(secret: str | None) -> None:
+    """Sign-out of one browser: its session (a copy of its cookie included) is no longer signed in."""
+    if isinstance(secret, str) and secret:
+        db.session.execute(delete(SignIn).where(SignIn.secret_hash == SignIn.hash(secret)))
+
+
+def is_signed_in(user_id: int, secret: object) -> bool:
+    if not isinstance(secret, str) or not secret:
+        return False
+    return db.session.execute(
+        select(SignIn.id).where(SignIn.user_id == user_id, SignIn.secret_hash == SignIn.hash(secret))
+    ).first() is not None
 
 
 def export_personal_data(user: User) -> dict:

@@ -8,8 +8,9 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from commons.extensions import limiter
-from commons.services import find_user, set_language
+from commons.ratelimits import sign_in_per_account, sign_in_per_ip
+from commons.auth import SIGN_IN_KEY
+from commons.services import end_sign_in, find_user, set_language, start_sign_in
 
 bp = Blueprint("commons", __name__)
 
@@ -44,15 +45,29 @@ def _fresh_session() -> None:
         session["lang"] = lang
 
 
+def sign_in(user) -> None:
+    """A fresh session (nothing of the one before but the language) that is signed in as `user`."""
+    _fresh_session()
+    session[SIGN_IN_KEY] = start_sign_in(user)
+    login_user(user)
+
+
+def sign_out() -> None:
+    """This browser's session ends for good: a copy of its cookie is not signed in either."""
+    end_sign_in(session.get(SIGN_IN_KEY))
+    logout_user()
+    _fresh_session()
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@sign_in_per_ip
+@sign_in_per_account
 def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = find_user(form.email.data)
         if user is not None and user.check_password(form.password.data):
-            _fresh_session()  # a fresh session at sign-in
-            login_user(user)
+            sign_in(user)
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors.append(_("The e-mail or the password is not right."))
     return render_template("commons/login.html", form=form), (422 if form.errors else 200)
@@ -60,9 +75,7 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    if current_user.is_authenticated:
-        logout_user()
-    _fresh_session()
+    sign_out()
     flash(_("You are signed out."))
     return redirect(url_for("commons.index"))
 

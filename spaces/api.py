@@ -8,6 +8,7 @@ from sqlalchemy import inspect
 
 from commons.apispec import api_route
 from commons.auth import require_user
+from commons.ratelimits import booking_per_group
 from commons.schemas import Ok
 from spaces import services
 from spaces.models import Booking, Closure, Space
@@ -181,6 +182,7 @@ def delete_closure(space_id: int, closure_id: int):
 
 
 @api_route(bp, "/bookings", "POST", summary="Book a space", body=BookingIn, response=BookingCreated, status=201, auth=True, tag="bookings")
+@booking_per_group
 def create_booking(body: BookingIn):
     """One date, or a series with an RFC 5545 `rrule` expanded in the space's local time.
     409 `conflict` lists what is in the way (time only); 422 `rule` says which rule said no.

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from commons.errors import ApiError
 from commons.i18n import format_clock, format_day, format_span
+from commons.ratelimits import booking_per_group
 from spaces import rules, services
 from spaces.forms import (
     WEEKDAYS,
@@ -317,6 +318,7 @@ _FIELD_NAMES = {"start": "start", "end": "end", "rrule": "repeat_until", "title"
 
 
 @bp.route("/spaces/<int:space_id>", methods=["GET", "POST"])
+@booking_per_group
 def space_page(space_id: int):
     space = services.get_space(space_id)
     tz = ZoneInfo(space.timezone)

@@ -36,13 +36,14 @@ def live_server(app, database_url):
 
     from commons import create_app
     from commons.extensions import db
+    from tests.conftest import RELAXED_LIMITS
 
     served = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": "browser-test-secret",
             "WTF_CSRF_ENABLED": True,
-            "LOGIN_RATE_LIMIT": "10000 per minute",
+            **RELAXED_LIMITS,
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "TESTING": True,
         }

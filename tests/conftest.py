@@ -20,6 +20,14 @@ pytest_plugins = ["tests.browser_support", "tests.mail_support"]  # + smtp_serve
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 PASSWORD = "correct horse battery"
+# Every rate limit out of the way: one app (and one memory store of counts) serves the whole run,
+# from one address. Tests of a limit set it tight on `app.config` and call limiter.reset()
+# (tests/test_rate_limits.py).
+RELAXED_LIMITS = {
+    name: "1000000 per minute"
+    for name in ("LOGIN_RATE_LIMIT", "LOGIN_ACCOUNT_RATE_LIMIT", "SIGNUP_RATE_LIMIT", "TOKEN_FAILURE_RATE_LIMIT",
+                 "TOKEN_RATE_LIMIT", "BOOKING_RATE_LIMIT", "INVITE_RATE_LIMIT", "FEED_RATE_LIMIT", "SPACE_FEED_RATE_LIMIT")
+}
 
 
 def _database_url(tmp_path_factory) -> str:
@@ -58,7 +66,7 @@ def app(database_url, tmp_path_factory):
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": "test-secret",
             "WTF_CSRF_ENABLED": False,
-            "LOGIN_RATE_LIMIT": "10000 per minute",  # tests sign in often; test_login sets the real one
+            **RELAXED_LIMITS,  # tests sign in often; test_login and test_rate_limits set real ones
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; production uses scrypt
             "SERVER_NAME": "commons.test",
             "OPEN_DATA_CACHE_SECONDS": 0,  # fresh figures in every test (one app for the session)
@@ -236,6 +244,21 @@ def make_space(app, make_facility):
 def _m(hhmm: str) -> int:
     h, m = hhmm.split(":")
     return int(h) * 60 + int(m)
+
+
+def sign_in_without_form(app, client, user_id: int) -> None:
+    """Make `client`'s session signed in as the user, as the sign-in form would (a SignIn row and
+    its secret in the session), for tests that must not post the form (e.g. with CSRF on)."""
+    from commons.auth import SIGN_IN_KEY
+    from commons.services import start_sign_in
+
+    with app.app_context():
+        user = _db.session.get(User, user_id)
+        secret = start_sign_in(user)
+        with client.session_transaction() as sess:
+            sess["_user_id"] = user.get_id()
+            sess["_fresh"] = True
+            sess[SIGN_IN_KEY] = secret
 
 
 # --- Time helpers -----------------------------------------------------------------------------------

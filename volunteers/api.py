@@ -13,6 +13,7 @@ from flask import Blueprint
 from commons.apispec import api_route
 from commons.auth import current_actor, require_user
 from commons.errors import NotFound
+from commons.ratelimits import invite_per_organiser
 from spaces.services import default_tz
 from volunteers import services
 from volunteers.rules import Match
@@ -202,6 +203,7 @@ def candidates(shift_id: int, query: ListQuery):
 
 
 @api_route(bp, "/shifts/<int:shift_id>/invite", "POST", summary="Invite a volunteer", body=InviteIn, response=StatusOut, auth=True, tag="volunteers")
+@invite_per_organiser
 def invite(shift_id: int, body: InviteIn):
     """The volunteer gets an e-mail and accepts by signing up; the invitation holds no place."""
     su = services.invite(require_user(), shift_id, body.volunteer_id)

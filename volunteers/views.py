@@ -18,6 +18,7 @@ from flask_login import current_user, login_required
 
 from commons.errors import ApiError, Forbidden
 from commons.i18n import format_day, format_span, page_language
+from commons.ratelimits import invite_per_organiser
 from commons.views import _safe_next
 from spaces import services as space_services
 from volunteers import rules, services
@@ -756,6 +757,7 @@ def candidates(shift_id: int):
 
 @bp.route("/shifts/<int:shift_id>/invite", methods=["POST"])
 @login_required
+@invite_per_organiser
 def invite(shift_id: int):
     _organised_shift(shift_id)
     form = InviteForm()

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from commons.extensions import db, limiter
 from commons.models import Group, GroupMember, User
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, sign_in_without_form
 
 
 def text(response) -> str:
@@ -133,11 +133,7 @@ def csrf_on(app, monkeypatch):
 def test_forms_need_the_csrf_token(app, client, make_user, csrf_on, path):
     user = make_user()
     if path != "/signup":
-        with app.app_context():  # sign in without a form post
-            with client.session_transaction() as s:
-                u = db.session.get(User, user.user_id)
-                s["_user_id"] = u.get_id()
-                s["_fresh"] = True
+        sign_in_without_form(app, client, user.user_id)
     r = client.post(path, data=dict(SIGNUP, current_password=PASSWORD, new_password="x" * 10, password=PASSWORD,
                                     kind="association", district="Kallio"))
     assert r.status_code == 400
@@ -149,7 +145,7 @@ def test_forms_need_the_csrf_token(app, client, make_user, csrf_on, path):
 
 def test_sign_up_is_rate_limited_with_the_wait_in_words(app, client, monkeypatch):
     limiter.reset()
-    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", "2 per minute")
+    monkeypatch.setitem(app.config, "SIGNUP_RATE_LIMIT", "2 per minute")
     try:
         for _ in range(2):
             assert client.post("/signup", data=dict(SIGNUP, role="")).status_code == 422

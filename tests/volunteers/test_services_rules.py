@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from commons.extensions import db
-from tests.conftest import HELSINKI, local
+from tests.conftest import HELSINKI, local, sign_in_without_form
 from tests.volunteers.conftest import put, tuesday
 from commons.db import utcnow
 from volunteers.models import ShiftSignup, VolunteerProfile
@@ -164,9 +164,7 @@ def test_session_api_writes_need_csrf(app, world):
     client = app.test_client()
     app.config["WTF_CSRF_ENABLED"] = True
     try:
-        with client.session_transaction() as sess:
-            sess["_user_id"] = f"{v.user_id}:1"
-            sess["_fresh"] = True
+        sign_in_without_form(app, client, v.user_id)
         r = client.post(f"/api/v1/shifts/{s}/signup")
         assert r.status_code == 400 and r.get_json()["error"]["code"] == "csrf"
     finally:

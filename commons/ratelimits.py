@@ -1,0 +1,125 @@
+"""Rate limits (Flask-Limiter): how often one IP address, one account, one group or one feed link
+may do a thing. The figures are settings (commons.config, README "Rate limits, headers and
+sessions"); each limit reads its setting at request time, so tests can tighten one on a running app.
+
+Counts live in RATELIMIT_STORAGE_URI: memory (per process) by default, Redis when several gunicorn
+workers must share them. Keys never hold a secret or an e-mail address as such: a feed link's
+secret and a typed e-mail are hashed first (Redis keys and Flask-Limiter's log lines show keys).
+
+Every limit breached answers 429 with Retry-After (commons.errors): JSON `rate_limited` under
+/api/, else the page that says how long to wait.
+"""
+from __future__ import annotations
+
+import hashlib
+from typing import Callable
+
+from flask import current_app, g, request
+from flask_login import current_user
+from flask_limiter.util import get_remote_address
+
+from commons.extensions import limiter
+
+
+def _setting(name: str) -> Callable[[], str]:
+    return lambda: current_app.config[name]
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+# --- Signing in and signing up ------------------------------------------------------------------------
+
+
+def typed_email() -> str:
+    """The e-mail address typed into the sign-in form, as accounts are looked up (commons.services.find_user)."""
+    return (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _sign_in_failed(response) -> bool:
+    return response.status_code == 422  # the form is shown again: wrong e-mail or password
+
+
+#: Every sign-in attempt from one IP address.
+sign_in_per_ip = limiter.limit(_setting("LOGIN_RATE_LIMIT"), methods=["POST"])
+#: Failed sign-ins to one account (the e-mail typed), from any number of IP addresses: guessing one
+#: person's password from many machines. Counted when the attempt failed; once over, even the right
+#: password waits (the page says how long).
+sign_in_per_account = limiter.limit(
+    _setting("LOGIN_ACCOUNT_RATE_LIMIT"),
+    key_func=lambda: "account:" + _digest(typed_email()),
+    methods=["POST"],
+    exempt_when=lambda: not typed_email(),
+    deduct_when=_sign_in_failed,
+)
+#: Sign-ups from one IP address.
+sign_up_per_ip = limiter.limit(_setting("SIGNUP_RATE_LIMIT"), methods=["POST"])
+
+
+# --- API tokens (checked in commons.auth.current_actor, where the token is read) -----------------------
+
+
+def _token_refused(_response) -> bool:
+    return bool(g.get("token_refused"))
+
+
+#: Requests with a token that is not valid (unknown, revoked, mistyped), per IP address: guessing
+#: tokens. Counted when the token was refused; once over, that address waits, whatever token it sends.
+token_failures_per_ip = limiter.shared_limit(
+    _setting("TOKEN_FAILURE_RATE_LIMIT"), scope="api-token-failures", deduct_when=_token_refused
+)
+#: Requests with a valid token, per account (all its tokens, from any IP address).
+token_use_per_account = limiter.shared_limit(
+    _setting("TOKEN_RATE_LIMIT"), scope="api-token-account", key_func=lambda: f"user:{g.token_user_id}"
+)
+
+
+# --- Bookings, invitations, feeds -----------------------------------------------------------------------
+
+
+def requested_group() -> str:
+    """The group a booking request is for: `group_id` in the API's JSON, `group` in the page's form.
+    Empty when the request names none (it is then refused as invalid anyway)."""
+    if request.is_json:
+        body = request.get_json(silent=True)
+        value = body.get("group_id") if isinstance(body, dict) else None
+    else:
+        value = request.form.get("group")
+    text = str(value).strip() if isinstance(value, (int, str)) and not isinstance(value, bool) else ""
+    return text if text.isdigit() and len(text) <= 10 else ""
+
+
+#: Booking requests for one group, whoever sends them (its representatives, or staff booking on its
+#: behalf) and however (the API or the space page's form): one count.
+booking_per_group = limiter.shared_limit(
+    _setting("BOOKING_RATE_LIMIT"),
+    scope="booking-creation",
+    key_func=lambda: "group:" + requested_group(),
+    methods=["POST"],
+    exempt_when=lambda: not requested_group(),
+)
+
+
+def _organiser() -> str:
+    actor = g.get("actor")
+    if actor is None and current_user.is_authenticated:
+        actor = current_user
+    return f"user:{actor.id}" if actor is not None else ""
+
+
+#: Volunteer invitations sent by one organiser (API and page), whatever the shift.
+invite_per_organiser = limiter.shared_limit(
+    _setting("INVITE_RATE_LIMIT"),
+    scope="invitations",
+    key_func=_organiser,
+    methods=["POST"],
+    exempt_when=lambda: not _organiser(),
+)
+
+#: Fetches of one personal feed link (its secret, hashed), from anywhere.
+feed_per_link = limiter.limit(
+    _setting("FEED_RATE_LIMIT"), key_func=lambda: "feed:" + _digest((request.view_args or {}).get("token", ""))
+)
+#: Fetches of the public space feeds from one IP address, all spaces together.
+space_feeds_per_ip = limiter.shared_limit(_setting("SPACE_FEED_RATE_LIMIT"), scope="space-feeds", key_func=get_remote_address)
