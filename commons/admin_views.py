@@ -229,8 +229,8 @@ class AuditFilterForm(FlaskForm):
     action = SelectField(_l("Action"), choices=[], default="")
     facility = SelectField(_l("Facility"), choices=[], default="")
     group = SelectField(_l("Group"), choices=[], default="")
-    first_day = DateField(_l("From"), format=["%Y-%m-%d", "%d.%m.%Y"], validators=[Optional()])
-    last_day = DateField(_l("To"), format=["%Y-%m-%d", "%d.%m.%Y"], validators=[Optional()])
+    first_day = DateField(_l("First day"), format=["%Y-%m-%d", "%d.%m.%Y"], validators=[Optional()])
+    last_day = DateField(_l("Last day"), format=["%Y-%m-%d", "%d.%m.%Y"], validators=[Optional()])
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("meta", {"csrf": False})
