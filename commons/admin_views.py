@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import DateField, EmailField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from commons import audit, services
 from commons.errors import ApiError, Forbidden
@@ -238,7 +238,7 @@ class AuditFilterForm(FlaskForm):
 
     def validate_last_day(self, field):
         if field.data and self.first_day.data and field.data < self.first_day.data:
-            raise ValueError(_("The last day must not be before the first day."))
+            raise ValidationError(_("The last day must not be before the first day."))
 
 
 def _id_or_none(value: str) -> int | None:
