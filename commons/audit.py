@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from commons.db import utcnow, write_transaction
 from commons.errors import Forbidden, Invalid
@@ -199,6 +199,18 @@ def export_audit(user: User) -> dict:
         select(AuditEvent).where(AuditEvent.subject_id == user.id).order_by(AuditEvent.at, AuditEvent.id)
     ).scalars()
     return {"audit_actions": [event_dict(e) for e in acted], "audit_about_me": [event_dict(e) for e in about]}
+
+
+def forget_person(user: User) -> None:
+    """Account erasure (inside erase_account): the events stay, but no longer point at the account.
+    actor_id and subject_id become NULL by their foreign keys (ON DELETE SET NULL); an event whose
+    object is the account itself (user.role) loses the object's id here."""
+    db.session.execute(
+        update(AuditEvent)
+        .where(AuditEvent.object_type == "user", AuditEvent.object_id == user.id)
+        .values(object_id=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 @write_transaction

@@ -293,6 +293,7 @@ def erase_account(user: User) -> None:
     from commons.mail import forget_recipient
 
     forget_recipient(user)  # the e-mails queued to the person
+    audit.forget_person(user)  # the audit log keeps its events, without the account
     for eraser in PERSONAL_DATA_ERASERS:
         eraser(user)
     db.session.delete(user)
