@@ -481,3 +481,54 @@ def test_retention_deletes_old_events(app, w):
         summary = run_job("retention", now)
     assert "deleted 1 audit event(s) older than 730 days" in summary
     assert sorted(e.object_id for e in events(app)) == [0, days - 1]
+
+
+# --- Indexes ---------------------------------------------------------------------------------------------
+
+
+def _plans(app, statements) -> list[tuple[str, str]]:
+    from sqlalchemy import text as sql
+
+    out = []
+    with app.app_context():
+        with db.engine.connect() as conn:
+            postgres = conn.dialect.name == "postgresql"
+            if postgres:
+                conn.exec_driver_sql("SET enable_seqscan = off")  # tiny test tables: ask whether an index *can* serve
+            for statement, params in statements:
+                prefix = "EXPLAIN " if postgres else "EXPLAIN QUERY PLAN "
+                rows = conn.exec_driver_sql(prefix + statement, params).all()
+                out.append((statement, "\n".join(" ".join(str(v) for v in r) for r in rows)))
+    return out
+
+
+def test_every_query_of_the_page_and_api_uses_an_index(app, w):
+    from sqlalchemy import event
+
+    _seed_events(w)
+    seen = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if "audit_events" in statement and not statement.lstrip().upper().startswith(("INSERT", "EXPLAIN")):
+            seen.append((statement, parameters))
+
+    admin, staff = signed_in(app, "admin@example.fi"), signed_in(app, "staff@example.fi")
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        for c in (admin, staff):
+            assert c.get("/admin/audit").status_code == 200
+            assert c.get(f"/admin/audit?actor={w['staff'].user_id}&action=booking.create_on_behalf&facility={w['facility']}"
+                         f"&group={w['group']}&first_day=2026-01-01&last_day=2030-01-01&page=1").status_code == 200
+        assert w["admin"].get("/audit", group_id=w["group"]).status_code == 200
+        assert w["staff"].get("/audit").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    assert len(seen) >= 12
+    for statement, plan in _plans(app, seen):
+        lines = [line for line in plan.splitlines() if "audit_events" in line]
+        if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+            assert "Seq Scan on audit_events" not in plan, (statement, plan)
+        else:
+            assert lines and all("USING" in line for line in lines), (statement, plan)
