@@ -270,10 +270,15 @@ def audit_log():
     f = audit.AuditFilter()
     if request.args:
         if form.validate():
-            f = audit.make_filter(
-                _id_or_none(form.actor.data), form.action.data or None, _id_or_none(form.facility.data),
-                _id_or_none(form.group.data), form.first_day.data, form.last_day.data,
-            )
+            try:
+                f = audit.make_filter(
+                    _id_or_none(form.actor.data), form.action.data or None, _id_or_none(form.facility.data),
+                    _id_or_none(form.group.data), form.first_day.data, form.last_day.data,
+                )
+            except ApiError as err:
+                field = form.last_day if "to" in err.fields else form.first_day
+                field.errors = list(field.errors) + [_("Give a date between the years 2000 and 2200.")]
+                status = 422
         else:
             status = 422
     page = max(1, min(_id_or_none(request.args.get("page", "1")) or 1, 100000))

@@ -98,6 +98,9 @@ def day_range(since: date | None, until: date | None) -> tuple[datetime | None, 
     from zoneinfo import ZoneInfo
 
     tz = ZoneInfo(current_app.config["TIMEZONE"])
+    for name, day in (("from", since), ("to", until)):
+        if day is not None and not 2000 <= day.year <= 2200:
+            raise Invalid("Give a date between the years 2000 and 2200.", fields={name: "year out of range"})
     lo = datetime.combine(since, time(0), tzinfo=tz).astimezone(timezone.utc) if since else None
     hi = datetime.combine(until + timedelta(days=1), time(0), tzinfo=tz).astimezone(timezone.utc) if until else None
     if lo is not None and hi is not None and hi <= lo:

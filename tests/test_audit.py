@@ -389,7 +389,8 @@ def test_api_permissions(app, w, anon):
     assert w["admin"].get("/audit", **{"from": (today + timedelta(days=2)).isoformat()}).get_json() == []
     # bad input: 422 with a message, never a 500
     for params in ({"action": "booking.explode"}, {"limit": 0}, {"limit": 501}, {"from": "yesterday"},
-                   {"from": "2027-01-05", "to": "2027-01-01"}, {"actor_id": 2**31}, {"colour": "red"}):
+                   {"from": "2027-01-05", "to": "2027-01-01"}, {"actor_id": 2**31}, {"colour": "red"},
+                   {"to": "9999-12-31"}, {"from": "0001-01-01"}, {"action": "x\x00"}):
         r = w["admin"].get("/audit", **params)
         assert r.status_code == 422, (params, r.status_code)
         assert r.get_json()["error"]["message"]
@@ -428,6 +429,9 @@ def test_page_permissions_and_filters(app, w, client):
     assert "Verified a group" in page.split("<tbody>")[1] and "Closed a space" not in page.split("<tbody>")[1]
     assert admin.get("/admin/audit?first_day=2027-01-05&last_day=2027-01-01").status_code == 422
     assert admin.get("/admin/audit?action=nonsense").status_code == 422
+    r = admin.get("/admin/audit?last_day=9999-12-31")
+    assert r.status_code == 422 and "Give a date between the years 2000 and 2200." in r.get_data(as_text=True)
+    assert admin.get("/admin/audit?first_day=0001-01-01").status_code == 422
     assert admin.get("/admin/audit?page=99999999999").status_code == 200
 
 
