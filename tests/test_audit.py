@@ -460,6 +460,8 @@ def test_erasing_the_actor_keeps_the_event_anonymised(app, w):
     assert e.actor_id is None and e.actor_role == "staff" and e.action == "booking.create_on_behalf"
     listed = w["admin"].get("/audit").get_json()
     assert listed[0]["actor_id"] is None
+    rows = signed_in(app, "admin@example.fi").get("/admin/audit").get_data(as_text=True).split("<tbody>")[1]
+    assert "Erased account" in rows and "Sanna Staff" not in rows
 
 
 def test_export_includes_events_about_the_person(app, w):
