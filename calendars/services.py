@@ -21,6 +21,7 @@ from calendars import ics, imports
 from calendars.cache import feed_cache
 from calendars.changes import PLACES
 from calendars.models import CalendarChange, FeedToken
+from commons import audit
 from commons.auth import is_representative, is_staff_of
 from commons.db import utcnow, write_transaction
 from commons.errors import ApiError, Forbidden, Invalid, NotFound
@@ -514,4 +515,8 @@ def import_closures(actor: User, space_id: int, data: bytes, now: datetime | Non
         ).scalars():
             if any(s < b.end_at and b.start_at < e for s, e in spans):
                 affected.append(b)
+    if imported or updated:
+        audit.record(actor, "closure.import", space.id, facility_id=space.facility_id,
+                     details={"imported": imported, "updated": updated, "already_present": present,
+                              "affected_booking_ids": [b.id for b in affected]})
     return ImportResult(imported, updated, present, parsed.skipped, affected, tz, lo, hi)

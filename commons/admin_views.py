@@ -4,15 +4,22 @@ Administrators only (everyone else gets the 403 page). Thin: each form calls a c
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import EmailField, StringField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from sqlalchemy import select
+from wtforms import DateField, EmailField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from commons import services
-from commons.errors import ApiError
+from commons import audit, services
+from commons.errors import ApiError, Forbidden
+from commons.extensions import db
+from commons.i18n import format_clock, format_day
+from commons.models import Facility, Group
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -181,3 +188,137 @@ def staff_remove(facility_id: int, user_id: int):
     services.remove_staff(current_user, facility_id, user_id)
     flash(_("Removed from the staff of %(facility)s.", facility=facility.name))
     return redirect(url_for("admin.facility", facility_id=facility_id))
+
+
+# --- The audit log -------------------------------------------------------------------------------------
+
+ACTION_LABELS = {
+    "booking.create_on_behalf": _l("Booked on behalf of a group"),
+    "booking.approve": _l("Approved a booking request"),
+    "booking.reject": _l("Rejected a booking request"),
+    "booking.cancel": _l("Cancelled a group's booking"),
+    "booking.move": _l("Moved a group's booking"),
+    "booking.no_show": _l("Recorded whether the group came"),
+    "closure.create": _l("Closed a space"),
+    "closure.delete": _l("Removed a closure"),
+    "closure.import": _l("Imported closures from a calendar file"),
+    "space.create": _l("Added a space"),
+    "space.update": _l("Changed a space"),
+    "group.verify": _l("Verified a group"),
+    "group.member_add": _l("Added a representative to a group"),
+    "facility.create": _l("Created a facility"),
+    "staff.assign": _l("Made someone staff of a facility"),
+    "staff.remove": _l("Removed someone from a facility's staff"),
+    "user.role": _l("Changed a person's role"),
+}
+ROLE_NAMES = {"admin": _l("Administrator"), "staff": _l("Facility staff"), "cli": _l("Command line")}
+OBJECT_NAMES = {
+    "booking": _l("Booking %(id)s"),
+    "closure": _l("Closure %(id)s"),
+    "space": _l("Space %(id)s"),
+    "group": _l("Group %(id)s"),
+    "facility": _l("Facility %(id)s"),
+    "user": _l("Account %(id)s"),
+}
+
+
+class AuditFilterForm(FlaskForm):
+    """The audit log's filters (GET; no CSRF token: it changes nothing)."""
+
+    actor = SelectField(_l("Who"), choices=[], default="")
+    action = SelectField(_l("Action"), choices=[], default="")
+    facility = SelectField(_l("Facility"), choices=[], default="")
+    group = SelectField(_l("Group"), choices=[], default="")
+    first_day = DateField(_l("First day"), format=["%Y-%m-%d", "%d.%m.%Y"], validators=[Optional()])
+    last_day = DateField(_l("Last day"), format=["%Y-%m-%d", "%d.%m.%Y"], validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("meta", {"csrf": False})
+        super().__init__(*args, **kwargs)
+
+    def validate_last_day(self, field):
+        if field.data and self.first_day.data and field.data < self.first_day.data:
+            raise ValidationError(_("The last day must not be before the first day."))
+
+
+def _id_or_none(value: str) -> int | None:
+    return int(value) if value and value.isdigit() and int(value) < 2**31 else None
+
+
+@bp.route("/audit")
+@login_required
+def audit_log():
+    """Administrators see every event; facility staff the events of their own facilities."""
+    try:
+        visible = audit.visible_facility_ids(current_user)
+    except Forbidden:
+        abort(403, description=_("This page is for administrators and facility staff."))
+    form = AuditFilterForm(formdata=request.args if request.args else None)
+    form.actor.choices = [("", _("Anyone"))] + [(str(i), n) for i, n in audit.actors_for_filter(current_user)]
+    form.action.choices = [("", _("Any action"))] + [(code, str(label)) for code, label in ACTION_LABELS.items()]
+    fac_stmt = select(Facility.id, Facility.name).order_by(Facility.name)
+    if visible is not None:
+        fac_stmt = fac_stmt.where(Facility.id.in_(visible or [-1]))
+    facilities = dict(db.session.execute(fac_stmt).all())
+    form.facility.choices = [("", _("Any facility"))] + [(str(i), n) for i, n in facilities.items()]
+    group_ids = select(audit.AuditEvent.group_id).where(audit.AuditEvent.group_id.is_not(None))
+    if visible is not None:
+        group_ids = group_ids.where(audit.AuditEvent.facility_id.in_(visible or [-1]))
+    groups = dict(db.session.execute(select(Group.id, Group.name).where(Group.id.in_(group_ids.distinct())).order_by(Group.name)).all())
+    form.group.choices = [("", _("Any group"))] + [(str(i), n) for i, n in groups.items()]
+    status = 200
+    f = audit.AuditFilter()
+    if request.args:
+        if form.validate():
+            try:
+                f = audit.make_filter(
+                    _id_or_none(form.actor.data), form.action.data or None, _id_or_none(form.facility.data),
+                    _id_or_none(form.group.data), form.first_day.data, form.last_day.data,
+                )
+            except ApiError as err:
+                field = form.last_day if "to" in err.fields else form.first_day
+                field.errors = list(field.errors) + [_("Give a date between the years 2000 and 2200.")]
+                status = 422
+        else:
+            status = 422
+    page = max(1, min(_id_or_none(request.args.get("page", "1")) or 1, 100000))
+    total = audit.count_events(current_user, f)
+    events = audit.list_events(current_user, f, audit.PAGE_SIZE, (page - 1) * audit.PAGE_SIZE)
+    names = audit.actor_names(events)
+    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    rows = []
+    for e in events:
+        local = e.at.astimezone(tz)
+        if e.actor_id is not None:
+            who = names.get(e.actor_id, "")
+        elif e.actor_role == "cli":
+            who = _("Command line")
+        else:
+            who = _("Erased account")
+        rows.append({
+            "event": e,
+            "when": f"{format_day(local.date(), 'short')} {format_clock(local.hour * 60 + local.minute)}",
+            "who": who,
+            "role": str(ROLE_NAMES.get(e.actor_role, e.actor_role)),
+            "action": str(ACTION_LABELS.get(e.action, e.action)),
+            "object": str(OBJECT_NAMES.get(e.object_type, "%(id)s")) % {"id": e.object_id if e.object_id is not None else "–"},
+            "facility": facilities.get(e.facility_id, e.facility_id or ""),
+            "group": groups.get(e.group_id, e.group_id or ""),
+            "details": ", ".join(f"{k}: {v}" for k, v in sorted((e.details or {}).items())),
+        })
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    pages = max(1, -(-total // audit.PAGE_SIZE))
+    return (
+        render_template(
+            "commons/admin_audit.html",
+            form=form,
+            rows=rows,
+            total=total,
+            page=page,
+            pages=pages,
+            prev_url=url_for("admin.audit_log", page=page - 1, **args) if page > 1 else None,
+            next_url=url_for("admin.audit_log", page=page + 1, **args) if page < pages else None,
+            retention_days=current_app.config["AUDIT_RETENTION_DAYS"],
+        ),
+        status,
+    )

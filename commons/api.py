@@ -13,6 +13,8 @@ from commons.errors import ApiError
 from commons.extensions import db
 from commons.models import Facility, Group
 from commons.schemas import (
+    AuditEventOut,
+    AuditQuery,
     FacilityIn,
     FacilityOut,
     GroupCreated,
@@ -79,6 +81,19 @@ def me_export():
 def me_delete():
     services.erase_account(require_user())
     return Ok(message="Your account and personal data were erased.")
+
+
+@api_route(bp, "/audit", summary="The audit log (staff: their facilities; admin: all)", query=AuditQuery,
+           response=list[AuditEventOut], auth=True, tag="accounts")
+def audit_log(query: AuditQuery):
+    """Staff and administrator actions on bookings, groups, facilities and roles, newest first.
+    Facility staff see the events of their own facilities; everyone else but administrators gets 403."""
+    from commons import audit
+
+    actor = require_user()
+    audit.visible_facility_ids(actor)  # 403 before any filter is looked at
+    f = audit.make_filter(query.actor_id, query.action, query.facility_id, query.group_id, query.from_, query.to)
+    return [AuditEventOut(**audit.event_dict(e)) for e in audit.list_events(actor, f, query.limit, query.offset)]
 
 
 def group_out(g: Group) -> GroupOut:

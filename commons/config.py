@@ -83,6 +83,9 @@ def from_environment(instance_path: str) -> dict:
         "EXPIRE_REQUESTS_HOURS": float(env.get("EXPIRE_REQUESTS_HOURS", "2")),
         "RETENTION_BOOKER_DAYS": int(env.get("RETENTION_BOOKER_DAYS", "365")),
         "RETENTION_MAIL_DAYS": int(env.get("RETENTION_MAIL_DAYS", "90")),
+        "AUDIT_RETENTION_DAYS": int(env.get("AUDIT_RETENTION_DAYS", "730")),  # the audit log (commons.audit)
+        # Who answers questions about personal data (the privacy page /privacy); empty: the first administrator's e-mail
+        "PRIVACY_CONTACT": env.get("PRIVACY_CONTACT", ""),
         "OPEN_DATA_CACHE_SECONDS": float(env.get("OPEN_DATA_CACHE_SECONDS", "300")),  # public open data, per worker
         "FEED_CACHE_BYTES": int(env.get("FEED_CACHE_BYTES", str(32 * 1024 * 1024))),  # built feeds, per worker (calendars.cache)
         "SCHEDULER_LOCK_POLL_SECONDS": float(env.get("SCHEDULER_LOCK_POLL_SECONDS", "30")),

@@ -78,6 +78,15 @@ register_job("retention", retention, "erase personal data past its retention per
 add_once(RETENTION_TASKS, _purge_mail)
 
 
+def _purge_audit(now: datetime) -> str:
+    from commons.audit import purge_old_events
+
+    return purge_old_events(now)
+
+
+add_once(RETENTION_TASKS, _purge_audit)
+
+
 def parse_now(value: str | None) -> datetime:
     """`--now` text (ISO 8601; without an offset it is wall-clock time in TIMEZONE) -> aware UTC."""
     if not value:

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -197,3 +197,35 @@ class OutboxMessage(db.Model):
     claim_token: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AuditEvent(db.Model):
+    """One staff or administrator action on bookings, groups, facilities or who may do what,
+    written by the use case in the same transaction as the action (commons.audit.record).
+
+    `details` holds non-personal facts only (times, statuses, counts, ids), never names or
+    e-mail addresses. `actor_id` and `subject_id` (the person the action was about, e.g. the user
+    made staff) become NULL when that account is erased: the event stays, anonymised.
+    `facility_id` and `group_id` are plain numbers, not foreign keys: the record outlives the object."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_at", "at"),
+        Index("ix_audit_events_facility_at", "facility_id", "at"),
+        Index("ix_audit_events_group_at", "group_id", "at"),
+        Index("ix_audit_events_actor_at", "actor_id", "at"),
+        Index("ix_audit_events_action_at", "action", "at"),
+        Index("ix_audit_events_subject", "subject_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor_role: Mapped[str] = mapped_column(String(20))  # admin, staff, or cli (the command line)
+    action: Mapped[str] = mapped_column(String(40))  # e.g. booking.approve
+    object_type: Mapped[str] = mapped_column(String(20))  # booking, closure, space, group, facility, user
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    facility_id: Mapped[int | None] = mapped_column(Integer)
+    group_id: Mapped[int | None] = mapped_column(Integer)
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    details: Mapped[dict] = mapped_column(JSON, default=dict)

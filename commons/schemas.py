@@ -1,6 +1,7 @@
 """Request and response schemas of the accounts, groups and facilities API."""
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -97,3 +98,34 @@ class StaffIn(In):
 class Ok(BaseModel):
     ok: bool = True
     message: str = ""
+
+
+class AuditQuery(In):
+    """Filters of GET /audit: dates are local days (TIMEZONE), both included."""
+
+    actor_id: Id | None = None
+    action: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None = None
+    facility_id: Id | None = None
+    group_id: Id | None = None
+    from_: date | None = Field(None, alias="from")
+    to: date | None = None
+    limit: int = Field(100, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=MAX_ID)
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class AuditEventOut(BaseModel):
+    """One staff or administrator action. actor_id null: the account was erased (or the command line acted)."""
+
+    id: int
+    at: datetime
+    actor_id: int | None
+    actor_role: str
+    action: str
+    object_type: str
+    object_id: int | None
+    facility_id: int | None
+    group_id: int | None
+    subject_id: int | None
+    details: dict

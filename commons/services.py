@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from sqlalchemy import delete, func, select
 
+from commons import audit
 from commons.auth import is_representative
 from commons.db import utcnow, write_transaction
 from commons.errors import Forbidden, Invalid, NotFound
@@ -58,6 +59,7 @@ def create_user(
     if "@" not in email:
         raise Invalid("Give an e-mail address.", fields={"email": "not an e-mail address"})
     user = find_user(email)
+    old_role = user.role if user is not None else None
     if user is None:
         user = User(email=email, name=name.strip(), role=role)
         db.session.add(user)
@@ -68,6 +70,9 @@ def create_user(
             raise Invalid("The password must be at least 8 characters.", fields={"password": "too short"})
         user.set_password(password)
     db.session.flush()
+    if role != old_role and (role in ("staff", "admin") or old_role in ("staff", "admin")):
+        # the command line gave or took staff or administrator rights: no actor account, role "cli"
+        audit.record(None, "user.role", user.id, subject_id=user.id, details={"role_from": old_role, "role_to": role}, role="cli")
     if group:
         g = _group_by_name(group)
         if g is None:
@@ -126,6 +131,7 @@ def verify_group(actor: User, group_id: int) -> Group:
     group = get_group(group_id)
     if not group.verified:
         group.verified, group.verified_at = True, utcnow()
+        audit.record(actor, "group.verify", group.id, group_id=group.id)
     return group
 
 
@@ -147,6 +153,8 @@ def add_representative(actor: User, group_id: int, email: str) -> GroupMember:
         member = GroupMember(group_id=group.id, user_id=user.id)
         db.session.add(member)
         db.session.flush()
+        if not is_representative(actor, group.id):  # an administrator, not one of the group's own
+            audit.record(actor, "group.member_add", group.id, group_id=group.id, subject_id=user.id)
     return member
 
 
@@ -158,6 +166,7 @@ def create_facility(actor: User, name: str, district: str, address: str, phone: 
     facility = Facility(name=name, district=district, address=address, phone=phone)
     db.session.add(facility)
     db.session.flush()
+    audit.record(actor, "facility.create", facility.id, facility_id=facility.id)
     return facility
 
 
@@ -175,6 +184,7 @@ def add_staff(actor: User, facility_id: int, email: str) -> FacilityStaff:
     user = find_user(email)
     if user is None:
         raise Invalid("Nobody has an account with that e-mail.", fields={"email": "no account with this e-mail"})
+    old_role = user.role
     if user.role not in ("staff", "admin"):
         user.role = "staff"
     row = db.session.execute(
@@ -184,6 +194,8 @@ def add_staff(actor: User, facility_id: int, email: str) -> FacilityStaff:
         row = FacilityStaff(facility_id=facility.id, user_id=user.id)
         db.session.add(row)
         db.session.flush()
+        audit.record(actor, "staff.assign", facility.id, facility_id=facility.id, subject_id=user.id,
+                     details={"role_from": old_role, "role_to": user.role})
     return row
 
 
@@ -196,6 +208,7 @@ def remove_staff(actor: User, facility_id: int, user_id: int) -> None:
     if row is None:
         raise NotFound("That person is not staff of this facility.")
     db.session.delete(row)
+    audit.record(actor, "staff.remove", facility_id, facility_id=facility_id, subject_id=user_id)
 
 
 @write_transaction
@@ -301,6 +314,7 @@ def export_personal_data(user: User) -> dict:
     from commons.mail import export_messages
 
     data.update(export_messages(user))  # the e-mails kept for the person (RETENTION_MAIL_DAYS)
+    data.update(audit.export_audit(user))  # their actions as staff or administrator, and those about them
     for exporter in PERSONAL_DATA_EXPORTERS:
         data.update(exporter(user))
     return data
@@ -312,6 +326,7 @@ def erase_account(user: User) -> None:
     from commons.mail import forget_recipient
 
     forget_recipient(user)  # the e-mails queued to the person
+    audit.forget_person(user)  # the audit log keeps its events, without the account
     for eraser in PERSONAL_DATA_ERASERS:
         eraser(user)
     db.session.delete(user)

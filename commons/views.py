@@ -25,6 +25,33 @@ def index():
     return render_template("commons/index.html")
 
 
+def privacy_contact() -> str:
+    """Who answers questions about personal data: PRIVACY_CONTACT, else the first administrator's e-mail."""
+    from sqlalchemy import select
+
+    from commons.extensions import db
+    from commons.models import User
+
+    configured = (current_app.config.get("PRIVACY_CONTACT") or "").strip()
+    if configured:
+        return configured
+    return db.session.execute(select(User.email).where(User.role == "admin").order_by(User.id).limit(1)).scalar_one_or_none() or ""
+
+
+@bp.route("/privacy")
+def privacy():
+    """The privacy notice: what is stored, why, how long (the real retention settings), who sees it, the
+    person's rights and where to use them, and whom to contact."""
+    cfg = current_app.config
+    return render_template(
+        "commons/privacy.html",
+        contact=privacy_contact(),
+        booker_days=cfg["RETENTION_BOOKER_DAYS"],
+        mail_days=cfg["RETENTION_MAIL_DAYS"],
+        audit_days=cfg["AUDIT_RETENTION_DAYS"],
+    )
+
+
 def _safe_next(target: str | None) -> str:
     """A path on this site to go back to; anything else (another site, //host, /\\host) is the front page."""
     if (

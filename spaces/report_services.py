@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 
+from commons import audit
 from commons.auth import is_staff_of, staff_facility_ids
 from commons.db import utcnow, write_transaction
 from commons.errors import ApiError, Forbidden, Invalid
@@ -323,6 +324,8 @@ def record_no_show(actor: User, booking_id: int, no_show: bool, now: datetime | 
         raise ApiError(f"Only a confirmed booking can be a no-show; this one is {booking.status}.", code="state", status=422)
     if booking.start_at > now:
         raise ApiError("A no-show can be recorded only once the booking has started.", code="state", status=422)
+    audit.record(actor, "booking.no_show", booking.id, facility_id=booking.space.facility_id, group_id=booking.group_id,
+                 details={"no_show_from": booking.no_show, "no_show_to": no_show, "start": audit.iso(booking.start_at)})
     booking.no_show = no_show
     db.session.flush()
     return booking

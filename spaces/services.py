@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from commons import audit
 from commons.auth import is_representative, is_staff_of, member_group_ids, staff_facility_ids
 from commons.db import advisory_lock, utcnow, write_transaction
 from commons.errors import ApiError, Conflict, Forbidden, Invalid, NotFound, RuleViolation
@@ -137,6 +138,7 @@ def create_space(actor: User, data: SpaceIn) -> Space:
     _set_features(space, data.accessibility, data.equipment)
     db.session.add(space)
     db.session.flush()
+    audit.record(actor, "space.create", space.id, facility_id=facility.id, details={"requires_approval": space.requires_approval})
     return space
 
 
@@ -162,6 +164,8 @@ def update_space(actor: User, space_id: int, patch: SpacePatch) -> Space:
     if patch.accessibility is not None or patch.equipment is not None:
         _set_features(space, patch.accessibility, patch.equipment)
     db.session.flush()
+    changed = sorted(patch.model_dump(exclude_unset=True))
+    audit.record(actor, "space.update", space.id, facility_id=space.facility_id, details={"changed": changed})
     return space
 
 
@@ -256,6 +260,8 @@ def add_closure(actor: User, space_id: int, start: datetime, end: datetime, reas
     closure = Closure(space_id=space.id, start_at=s, end_at=e, reason=reason)
     db.session.add(closure)
     db.session.flush()
+    audit.record(actor, "closure.create", closure.id, facility_id=space.facility_id,
+                 details={"space_id": space.id, "start": audit.iso(s), "end": audit.iso(e)})
     affected = list(
         db.session.execute(
             select(Booking.id)
@@ -287,6 +293,8 @@ def delete_closure(actor: User, space_id: int, closure_id: int) -> None:
     closure = db.session.get(Closure, closure_id)
     if closure is None or closure.space_id != space.id:
         raise NotFound(f"Space {space_id} has no closure {closure_id}.")
+    audit.record(actor, "closure.delete", closure.id, facility_id=space.facility_id,
+                 details={"space_id": space.id, "start": audit.iso(closure.start_at), "end": audit.iso(closure.end_at)})
     db.session.delete(closure)
 
 
@@ -394,8 +402,24 @@ def create_booking(actor: User, data: BookingIn, now: datetime | None = None) ->
     ]
     db.session.add_all(bookings)
     db.session.flush()
+    if on_behalf:
+        audit.record(actor, "booking.create_on_behalf", bookings[0].id, facility_id=space.facility_id, group_id=group.id,
+                     details=_booking_facts(bookings, status=status, series_id=series.id if series else None))
     notices.booking_created(actor, bookings, now)  # e-mail in the outbox, committed with the booking
     return BookingResult(status, series, bookings, problems, sr.tz)
+
+
+def _booking_facts(targets: list[Booking], **more) -> dict:
+    """What the audit log keeps about the bookings an action touched: ids and times, no names or titles."""
+    facts = {
+        "space_id": targets[0].space_id,
+        "booking_ids": [b.id for b in targets],
+        "count": len(targets),
+        "start": audit.iso(min(b.start_at for b in targets)),
+        "end": audit.iso(max(b.end_at for b in targets)),
+    }
+    facts.update(more)
+    return facts
 
 
 def _quota_usage(space: Space, group_id: int, lo: datetime, hi: datetime, sr: rules.SpaceRules) -> dict:
@@ -503,6 +527,9 @@ def cancel_booking(actor: User, booking_id: int, scope: str = "one", now: dateti
     targets = _targets(booking, scope, ACTIVE_STATUSES, now)
     if not targets:
         raise ApiError("Nothing left to cancel in this series.", code="state", status=422)
+    if not is_representative(actor, booking.group_id):  # staff or an administrator, not the group itself
+        audit.record(actor, "booking.cancel", booking.id, facility_id=booking.space.facility_id, group_id=booking.group_id,
+                     details=_booking_facts(targets, scope=scope, status_from=sorted({b.status for b in targets})))
     _set_status(targets, "cancelled", now)
     notices.booking_cancelled(actor, targets, now)
     return targets
@@ -521,6 +548,8 @@ def decide(actor: User, booking_id: int, approve: bool, message: str = "", scope
     targets = _targets(booking, scope, ("pending",), now) if scope == "series" else [booking]
     if not targets:
         raise ApiError("No pending dates left in this series.", code="state", status=422)
+    audit.record(actor, "booking.approve" if approve else "booking.reject", booking.id, facility_id=booking.space.facility_id,
+                 group_id=booking.group_id, details=_booking_facts(targets, scope=scope, message_given=bool(message)))
     _set_status(targets, "confirmed" if approve else "rejected", now, decision_message=message or None, decided_at=now)
     notices.booking_decided(actor, targets, approve, now)
     return targets
@@ -560,6 +589,10 @@ def move_booking(actor: User, booking_id: int, start: datetime, end: datetime, n
     group = get_group(booking.group_id)
     if not staff and (space.requires_approval or not group.verified):
         booking.status = "pending"
+    if staff and not is_representative(actor, booking.group_id):
+        audit.record(actor, "booking.move", booking.id, facility_id=space.facility_id, group_id=booking.group_id,
+                     details={"space_id": space.id, "start_from": audit.iso(booking.start_at), "end_from": audit.iso(booking.end_at),
+                              "start_to": audit.iso(new_start), "end_to": audit.iso(new_end), "status": booking.status})
     if booking.original_start is None:
         booking.original_start = booking.start_at
     booking.start_at, booking.end_at, booking.blocked_until = new_start, new_end, new_end + sr.buffer

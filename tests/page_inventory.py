@@ -97,6 +97,7 @@ def every_page(w: dict) -> list[Page]:
         Page("anon", "space", f"/spaces/{room}?week={week}"),
         Page("anon", "print week", f"/spaces/{room}/print?week={week}"),
         Page("anon", "404", "/ei-ole", 404),
+        Page("anon", "privacy notice", "/privacy"),
         # A group's representative
         Page("member", "front signed in", "/"),
         Page("member", "space signed in", f"/spaces/{room}?week={week}"),
@@ -123,6 +124,7 @@ def every_page(w: dict) -> list[Page]:
         Page("staff", "reports", "/staff/reports"),
         Page("staff", "book on behalf", f"/spaces/{room}?week={week}"),
         Page("staff", "print week staff", f"/spaces/{room}/print?week={week}"),
+        Page("staff", "audit log staff", f"/admin/audit?facility={w['facility']}&action=closure.create"),
         # Volunteering: anyone sees the activities (counts only); a volunteer their home, profile and shifts;
         # the group's representative organises (activity, shifts, candidates, sign-ups, fill plan)
         Page("anon", "activities", "/activities"),
@@ -147,6 +149,8 @@ def every_page(w: dict) -> list[Page]:
         Page("admin", "admin", "/admin"),
         Page("admin", "admin facility", f"/admin/facilities/{w['facility']}"),
         Page("admin", "staff dashboard as admin", "/staff"),
+        Page("admin", "audit log", "/admin/audit"),
+        Page("member", "403 audit log", "/admin/audit", 403),
     ]
 
 

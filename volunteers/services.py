@@ -1379,10 +1379,30 @@ def apply_fill_plan(actor: User, assignments, now: datetime | None = None) -> Ap
 # --- Personal data (hooks: commons.services.PERSONAL_DATA_EXPORTERS / ERASERS) ----------------
 
 
+def _export_organising(user: User) -> dict:
+    """What the person did as an organiser: the activities they created and the invitations they sent."""
+    activities = db.session.execute(
+        select(Activity).where(Activity.created_by_id == user.id).order_by(Activity.created_at, Activity.id)
+    ).scalars()
+    invitations = db.session.execute(
+        select(ShiftSignup).where(ShiftSignup.invited_by_id == user.id).order_by(ShiftSignup.created_at, ShiftSignup.id)
+    ).scalars()
+    return {
+        "activities_created": [
+            {"id": a.id, "title": a.title, "group_id": a.group_id, "facility_id": a.facility_id, "created_at": a.created_at.isoformat()}
+            for a in activities
+        ],
+        "volunteer_invitations_sent": [
+            {"id": su.id, "shift_id": su.shift_id, "status": su.status, "created_at": su.created_at.isoformat()} for su in invitations
+        ],
+    }
+
+
 def export_personal_data(user: User) -> dict:
+    organising = _export_organising(user)
     profile = get_profile(user)
     if profile is None:
-        return {"volunteer_profile": None, "volunteer_signups": []}
+        return {"volunteer_profile": None, "volunteer_signups": [], **organising}
     p = profile_dict(profile)
     p["date_of_birth"] = profile.date_of_birth.isoformat() if profile.date_of_birth else None
     p["guardian_consent_at"] = profile.guardian_consent_at.isoformat() if profile.guardian_consent_at else None
@@ -1398,6 +1418,7 @@ def export_personal_data(user: User) -> dict:
              "status": su.status, "attended": su.attended, "minutes_worked": su.minutes_worked}
             for su, title in rows
         ],
+        **organising,
     }
 
 

@@ -1,14 +1,14 @@
 """sign_ins: one row per signed-in browser, so that signing out ends that session for good
 
 Revision ID: 0008
-Revises: 0006 (to be 0007 once the gdpr migration 0007 is merged: only down_revision changes)
+Revises: 0007
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
