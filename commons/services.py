@@ -310,6 +310,8 @@ def export_personal_data(user: User) -> dict:
         "groups": [{"id": m.group.id, "name": m.group.name} for m in user.memberships],
         "facilities": [{"id": s.facility.id, "name": s.facility.name} for s in user.staff_of],
         "api_tokens": [{"id": t.id, "created_at": t.created_at.isoformat()} for t in user.tokens],
+        # the browsers signed in now (when each signed in; never the cookie's secret)
+        "signed_in_browsers": [{"id": s.id, "signed_in_at": s.created_at.isoformat()} for s in user.sign_ins],
     }
     from commons.mail import export_messages
 

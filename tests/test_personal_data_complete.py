@@ -39,6 +39,7 @@ ROW_IN_EXPORT = {
     "group_members": lambda row, ex: bool(_one(ex["groups"], "id", row["group_id"])),
     "facility_staff": lambda row, ex: bool(_one(ex["facilities"], "id", row["facility_id"])),
     "api_tokens": lambda row, ex: bool(_one(ex["api_tokens"], "id", row["id"])),
+    "sign_ins": lambda row, ex: bool(_one(ex["signed_in_browsers"], "id", row["id"])),
     "outbox_messages": lambda row, ex: any(m["subject"] == row["subject"] and m["to"] == row["to_address"] for m in ex["emails"]),
     "bookings": lambda row, ex: bool(_one(ex["bookings_made"], "id", row["id"])),
     "volunteer_profiles": lambda row, ex: ex["volunteer_profile"] is not None and ex["volunteer_profile"]["shared_contact"] == row["shared_contact"]
@@ -119,6 +120,11 @@ def world(app, make_user, make_group, make_facility, make_space):
         body = r.get_json()
         return [b["id"] for b in body["bookings"]] if "bookings" in body else [body["id"]]
 
+    # Sari is signed in on two browsers (sign_ins rows: exported, then erased)
+    from commons import services as cs
+    with app.app_context():
+        cs.start_sign_in(db.session.get(U, sari.user_id))
+        cs.start_sign_in(db.session.get(U, sari.user_id))
     # an administrator makes Sari staff of the facility (an audit event about her)
     assert admin.post(f"/facilities/{facility}/staff", {"email": EMAIL}).status_code == 201
     own = book(sari, group, "10:00", "11:00")
