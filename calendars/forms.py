@@ -11,7 +11,7 @@ class ImportForm(FlaskForm):
     file = FileField(
         _l("Calendar file (.ics)"),
         validators=[FileRequired(message=_l("Choose an .ics file to import."))],
-        description=_l("For example a holiday calendar exported from Google Calendar or Outlook. At most 1 MB."),
+        # the description, with the configured size limit, is set by the page (calendars.views.import_page)
     )
 
 
