@@ -237,7 +237,8 @@ class FillPlanApplyIn(In):
 
 
 class ListQuery(In):
-    limit: int = Field(20, ge=1, le=200)
+    limit: int = Field(20, ge=1, le=200, description="at most this many, best first (1..200); the rest via the Link rel=\"next\" header")
+    offset: int = Field(0, ge=0, le=10000, description="skip this many of the best first")
 
 
 # --- Answers ---------------------------------------------------------------------------------
