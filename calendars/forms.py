@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField
+from wtforms.validators import Length
 
 
 class ImportForm(FlaskForm):
@@ -16,5 +17,5 @@ class ImportForm(FlaskForm):
 
 
 class RotateForm(FlaskForm):
-    kind = HiddenField()
-    group_id = HiddenField()
+    kind = HiddenField(validators=[Length(max=40)])
+    group_id = HiddenField(validators=[Length(max=20)])

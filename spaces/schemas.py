@@ -55,8 +55,8 @@ def minute_to_hhmm(minute: int) -> str:
 
 class OpeningHoursIn(In):
     weekday: int = Field(ge=0, le=6, description="Monday 0 … Sunday 6")
-    opens: str = Field(examples=["08:00"])
-    closes: str = Field(examples=["21:00"])
+    opens: str = Field(examples=["08:00"], max_length=5)
+    closes: str = Field(examples=["21:00"], max_length=5)
 
     @model_validator(mode="after")
     def _order(self):
