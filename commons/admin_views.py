@@ -12,6 +12,7 @@ from wtforms import EmailField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from commons import services
+from commons.pagination import paginate
 from commons.errors import ApiError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -82,7 +83,8 @@ def _overview(facility_form: FacilityForm | None = None, status: int = 200):
         render_template(
             "commons/admin.html",
             unverified=[g for g in groups if not g.verified],
-            verified=[g for g in groups if g.verified],
+            verified=(pager := paginate([g for g in groups if g.verified])).items,
+            verified_pager=pager,
             facilities=services.list_facilities_with_staff(),
             facility_form=facility_form or FacilityForm(formdata=None),
             button=ButtonForm(formdata=None),
