@@ -203,3 +203,12 @@ def test_gunicorn_answers_an_oversize_page_form_with_a_page(gunicorn):
             "Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
     status, body = raw_request(gunicorn.port, head, _chunked(form))
     assert status == 413 and "Det du skickade är för stort." in body.decode()
+
+
+@pytest.mark.slow
+def test_gunicorn_refuses_an_overlong_request_line(gunicorn):
+    """Query strings are bounded before the app: gunicorn's request line is at most 4094 bytes."""
+    status, _ = raw_request(gunicorn.port, f"GET /api/v1/spaces?district={'K' * 5000} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", [])
+    assert status in (400, 414)
+    status, body = raw_request(gunicorn.port, f"GET /api/v1/spaces?district={'K' * 81} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", [])
+    assert status == 422 and "district" in json.loads(body)["error"]["fields"]
