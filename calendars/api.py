@@ -42,7 +42,7 @@ def uploaded_file() -> bytes:
         upload = request.files.get("file")
         if upload is None:
             raise ApiError("Send the .ics file in the multipart field 'file'.", code="bad_request", status=400)
-        data = upload.read(services.MAX_IMPORT_BYTES + 1)
+        data = upload.read(services.max_import_bytes() + 1)
     else:
         data = request.get_data(cache=False)
     if not data.strip():
@@ -80,7 +80,10 @@ def import_ics(space_id: int):
     """Each event of the file (each date of a recurring one, within the import window: today until the
     booking horizon, at least a year) becomes a closure of the space. All-day events close whole
     local days. Importing the same file again adds nothing. Bookings the closures overlap are listed
-    in `affected_bookings`, not cancelled. 400: not an iCalendar file; 413: larger than 1 MB."""
+    in `affected_bookings`, not cancelled. 400: not an iCalendar file; 413 `too_large`: larger than
+    512 KB (ICS_IMPORT_MAX_BYTES); 422 `too_many_events` (over 1000 VEVENTs), `too_many_closures` (over
+    2000 dates in the window) or `too_many_timezones` (over 50 VTIMEZONEs), with `found` and `limit`.
+    An event repeating too often over too long a time is skipped with the reason."""
     actor = require_user()
     data = uploaded_file()
     return import_out(services.import_closures(actor, space_id, data))

@@ -5,16 +5,17 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField
+from wtforms.validators import Length
 
 
 class ImportForm(FlaskForm):
     file = FileField(
         _l("Calendar file (.ics)"),
         validators=[FileRequired(message=_l("Choose an .ics file to import."))],
-        description=_l("For example a holiday calendar exported from Google Calendar or Outlook. At most 1 MB."),
+        # the description, with the configured size limit, is set by the page (calendars.views.import_page)
     )
 
 
 class RotateForm(FlaskForm):
-    kind = HiddenField()
-    group_id = HiddenField()
+    kind = HiddenField(validators=[Length(max=40)])
+    group_id = HiddenField(validators=[Length(max=20)])

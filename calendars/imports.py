@@ -18,14 +18,58 @@ import recurring_ical_events
 import x_wr_timezone
 
 MAX_CLOSURE = timedelta(days=400)
-MAX_EVENTS = 5000  # VEVENTs in one file
+# Limits of one import (README "Limits"). The events and closures are the defaults of the
+# ICS_IMPORT_MAX_EVENTS and ICS_IMPORT_MAX_CLOSURES settings; the service passes the configured ones.
+MAX_EVENTS = 1000  # VEVENTs in one file
 MAX_DATES_PER_EVENT = 1000  # e.g. a daily event for the whole window fits; FREQ=MINUTELY does not
-MAX_CLOSURES = 5000  # closures from one import
+MAX_CLOSURES = 2000  # closures from one import
+MAX_TIMEZONES = 50  # VTIMEZONEs in one file (a real one has a few; each is copied to every event's expansion)
+# Expanding a rule walks every period from its DTSTART, also those before the window: a FREQ=SECONDLY
+# rule from 1900 would take hours. A rule whose walk to the end of the window is longer is skipped.
+MAX_RULE_STEPS = 200_000
+MAX_DEPTH = 8  # VCALENDAR > VEVENT > VALARM is 3; VTIMEZONE > STANDARD is 3
+
+
+def _scan(text: bytes, max_events: int) -> None:
+    """Refuse a hostile file before the parser reads it: components nested deeper than any calendar
+    nests them, or more events or time zones than one import takes (counted on the raw lines, which
+    is fast; parsing such a file first would take seconds)."""
+    depth = events = zones = 0
+    for line in text.splitlines():
+        head = line[:6].upper()
+        if head == b"BEGIN:":
+            depth += 1
+            name = line[6:].strip().upper()
+            if depth > MAX_DEPTH:
+                raise NotACalendar(f"The file nests components more than {MAX_DEPTH} deep; no calendar does that.")
+            if name == b"VEVENT":
+                events += 1
+            elif name == b"VTIMEZONE":
+                zones += 1
+        elif line[:4].upper() == b"END:":
+            depth = max(0, depth - 1)
+    if zones > MAX_TIMEZONES:
+        raise TooMany(f"The file has {zones} time zones (VTIMEZONE); one import takes at most {MAX_TIMEZONES}.",
+                      "timezones", zones, MAX_TIMEZONES)
+    if events > max_events:
+        raise TooMany(f"The file has {events} events; import at most {max_events} at a time: split the file.",
+                      "events", events, max_events)
+_FREQ_SECONDS = {"SECONDLY": 1, "MINUTELY": 60, "HOURLY": 3600, "DAILY": 86400, "WEEKLY": 7 * 86400,
+                 "MONTHLY": 28 * 86400, "YEARLY": 365 * 86400}
+_PER_PERIOD_DAYS = {"YEARLY": 366, "MONTHLY": 31, "WEEKLY": 7}
 DEFAULT_REASON = "Closed (imported from a calendar)"
 
 
 class NotACalendar(ValueError):
     """The file is not iCalendar at all (a 400 for the client)."""
+
+
+class TooMany(ValueError):
+    """The file holds more than one import may (a 422 for the client: split the file)."""
+
+    def __init__(self, message: str, what: str, found: int, limit: int):
+        super().__init__(message)
+        self.what, self.found, self.limit = what, found, limit
 
 
 @dataclass(frozen=True)
@@ -98,9 +142,64 @@ def _problem(event) -> str | None:
     return None
 
 
-def parse(data: bytes, tz: ZoneInfo, lo: datetime, hi: datetime) -> Parsed:
+def _rule_steps(event, lo: datetime, hi: datetime, tz: ZoneInfo) -> int:
+    """How many candidate dates expanding the event's RRULEs up to `hi` may walk through (an upper
+    bound: periods from DTSTART times the dates one period can hold)."""
+    rules = event.get("RRULE")
+    if rules is None:
+        return 0
+    start = _instant(event["DTSTART"].dt, tz)
+    worst = 0
+    for rule in rules if isinstance(rules, list) else [rules]:
+        freq = str((rule.get("FREQ") or [""])[0]).upper()
+        if freq not in _FREQ_SECONDS:
+            continue  # the expander refuses it, with a reason
+        try:
+            interval = max(1, int((rule.get("INTERVAL") or [1])[0]))
+        except (TypeError, ValueError):
+            interval = 1
+        end = hi
+        until = (rule.get("UNTIL") or [None])[0]
+        if until is not None:
+            try:
+                end = min(end, _instant(until, tz))
+            except ValueError:
+                pass
+        step = _FREQ_SECONDS[freq] * interval
+        per_period = 1
+        if any(rule.get(k) for k in ("BYDAY", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO")):
+            per_period = _PER_PERIOD_DAYS.get(freq, 1)
+        for k in ("BYHOUR", "BYMINUTE", "BYSECOND"):
+            per_period *= max(1, len(rule.get(k) or []))
+        filtered = any(rule.get(k) for k in ("BYMONTH", "BYSETPOS", "BYWEEKNO", "BYYEARDAY", "BYMONTHDAY", "BYDAY"))
+        if filtered:  # a filter may pass few of the dates walked: the walk may go on to the end
+            periods = max(0.0, (end - start).total_seconds()) / step + 1
+        else:  # every period gives dates: the expansion stops after MAX_DATES_PER_EVENT of them in the window
+            before = max(0.0, (min(lo, end) - start).total_seconds()) / step
+            inside = max(0.0, (end - max(lo, start)).total_seconds()) / step + 1
+            periods = before + min(inside, MAX_DATES_PER_EVENT + 1)
+            count = (rule.get("COUNT") or [None])[0]
+            if count is not None:
+                try:
+                    periods = min(periods, int(count))
+                except (TypeError, ValueError):
+                    pass
+        worst = max(worst, int(min(periods * per_period, 10**12)))
+    return worst
+
+
+def parse(
+    data: bytes,
+    tz: ZoneInfo,
+    lo: datetime,
+    hi: datetime,
+    *,
+    max_events: int = MAX_EVENTS,
+    max_closures: int = MAX_CLOSURES,
+) -> Parsed:
     """Closures for the events of `data` within [lo, hi). Raises NotACalendar for a file that is
-    not iCalendar; events that cannot be used are returned in `skipped` with the reason."""
+    not iCalendar, TooMany for one with more events, time zones or closures than one import may
+    make; events that cannot be used are returned in `skipped` with the reason."""
     text = data.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not text[:15].upper().startswith(b"BEGIN:VCALENDAR"):
         raise NotACalendar("This is not an iCalendar (.ics) file: it should begin with BEGIN:VCALENDAR. Export the calendar as .ics and send that.")
@@ -108,6 +207,7 @@ def parse(data: bytes, tz: ZoneInfo, lo: datetime, hi: datetime) -> Parsed:
         text.decode("utf-8")
     except UnicodeDecodeError:
         raise NotACalendar("The file is not UTF-8 text, as iCalendar files are.") from None
+    _scan(text, max_events)
     try:
         cal = icalendar.Calendar.from_ical(text)
     except Exception as exc:  # icalendar raises ValueError (and others) for what it cannot read at all
@@ -120,11 +220,15 @@ def parse(data: bytes, tz: ZoneInfo, lo: datetime, hi: datetime) -> Parsed:
         raise NotACalendar(_short(f"The calendar's X-WR-TIMEZONE could not be used: {exc}")) from None
 
     zones = [c for c in cal.subcomponents if c.name == "VTIMEZONE"]
+    if len(zones) > MAX_TIMEZONES:
+        raise TooMany(f"The file has {len(zones)} time zones (VTIMEZONE); one import takes at most {MAX_TIMEZONES}.",
+                      "timezones", len(zones), MAX_TIMEZONES)
     by_uid: dict[str, list] = {}
     skipped: list[Skipped] = []
     events = [c for c in cal.subcomponents if c.name == "VEVENT"]
-    if len(events) > MAX_EVENTS:
-        raise NotACalendar(f"The file has {len(events)} events; import at most {MAX_EVENTS} at a time.")
+    if len(events) > max_events:
+        raise TooMany(f"The file has {len(events)} events; import at most {max_events} at a time: split the file.",
+                      "events", len(events), max_events)
     for event in events:
         uid = _uid(event)
         problem = _problem(event)
@@ -141,8 +245,13 @@ def parse(data: bytes, tz: ZoneInfo, lo: datetime, hi: datetime) -> Parsed:
             sub.add_component(z)
         for e in group:
             sub.add_component(e)
-        if len(out) >= MAX_CLOSURES:
-            skipped.append(Skipped(uid, f"one import makes at most {MAX_CLOSURES} closures: import the rest in another file"))
+        try:
+            steps = max(_rule_steps(e, lo, hi, tz) for e in group)
+        except Exception as exc:  # a DTSTART the expander could not use either
+            skipped.append(Skipped(uid, _short(f"its dates could not be worked out ({exc})")))
+            continue
+        if steps > MAX_RULE_STEPS:
+            skipped.append(Skipped(uid, "it repeats too often over too long a time (e.g. every minute for years) to be worked out"))
             continue
         occurrences = []
         try:
@@ -187,6 +296,9 @@ def parse(data: bytes, tz: ZoneInfo, lo: datetime, hi: datetime) -> Parsed:
             key = _key(f"{uid}|{_stamp(rid.dt if rid is not None else start_value)}") if recurring else _key(uid)
             summary = _short(str(occ.get("SUMMARY") or "").strip(), 200) or DEFAULT_REASON
             out.append(Candidate(key, uid, start, end, summary))
+        if len(out) > max_closures:
+            raise TooMany(f"The file makes more than {max_closures} closures in the import window; "
+                          "import at most that many at a time: split the file.", "closures", len(out), max_closures)
     seen: set[str] = set()
     unique = []
     for c in sorted(out, key=lambda c: (c.start, c.key)):

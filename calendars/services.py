@@ -32,7 +32,21 @@ from spaces.services import LOOKBACK, get_space
 
 WINDOW_BACK = timedelta(days=90)
 WINDOW_AHEAD = timedelta(days=548)  # 18 months
-MAX_IMPORT_BYTES = 1024 * 1024
+MAX_IMPORT_BYTES = 512 * 1024  # the default of ICS_IMPORT_MAX_BYTES (README "Limits")
+
+
+def import_limits() -> tuple[int, int, int]:
+    """The configured limits of one .ics import: bytes, events, closures."""
+    config = current_app.config
+    return (
+        int(config.get("ICS_IMPORT_MAX_BYTES", MAX_IMPORT_BYTES)),
+        int(config.get("ICS_IMPORT_MAX_EVENTS", imports.MAX_EVENTS)),
+        int(config.get("ICS_IMPORT_MAX_CLOSURES", imports.MAX_CLOSURES)),
+    )
+
+
+def max_import_bytes() -> int:
+    return import_limits()[0]
 
 
 def calendar_domain() -> str:
@@ -464,14 +478,20 @@ def import_closures(actor: User, space_id: int, data: bytes, now: datetime | Non
     space = get_space(space_id)
     if not is_staff_of(actor, space.facility_id):
         raise Forbidden("Only the facility's staff (or an administrator) can import closures.")
-    if len(data) > MAX_IMPORT_BYTES:
-        raise ApiError(f"The file is too large: at most {MAX_IMPORT_BYTES // 1024} KB.", code="too_large", status=413)
+    max_bytes, max_events, max_closures = import_limits()
+    if len(data) > max_bytes:
+        raise ApiError(
+            f"The file is too large: at most {max_bytes // 1024} KB. Split it, or export a shorter period.",
+            code="too_large", status=413, extra={"limit": max_bytes},
+        )
     tz = ZoneInfo(space.timezone)
     lo, hi = import_window(space, now)
     try:
-        parsed = imports.parse(data, tz, lo, hi)
+        parsed = imports.parse(data, tz, lo, hi, max_events=max_events, max_closures=max_closures)
     except imports.NotACalendar as exc:
         raise ApiError(str(exc), code="bad_calendar", status=400) from None
+    except imports.TooMany as exc:
+        raise ApiError(str(exc), code=f"too_many_{exc.what}", status=422, extra={"found": exc.found, "limit": exc.limit}) from None
     existing = {
         c.source_uid: c
         for c in db.session.execute(

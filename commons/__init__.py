@@ -110,6 +110,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     register_volunteer_hooks()
     register_error_handlers(app)
+    from commons import limits
+
+    limits.install(app)  # first of the before_request functions: chunked bodies over 1 MB are a 413
     register_cli(app)
 
     @app.after_request

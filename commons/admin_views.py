@@ -20,6 +20,7 @@ from commons.errors import ApiError, Forbidden
 from commons.extensions import db
 from commons.i18n import format_clock, format_day
 from commons.models import Facility, Group
+from commons.pagination import paginate
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -89,7 +90,8 @@ def _overview(facility_form: FacilityForm | None = None, status: int = 200):
         render_template(
             "commons/admin.html",
             unverified=[g for g in groups if not g.verified],
-            verified=[g for g in groups if g.verified],
+            verified=(pager := paginate([g for g in groups if g.verified])).items,
+            verified_pager=pager,
             facilities=services.list_facilities_with_staff(),
             facility_form=facility_form or FacilityForm(formdata=None),
             button=ButtonForm(formdata=None),

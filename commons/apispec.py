@@ -5,11 +5,13 @@ from __future__ import annotations
 import functools
 import json
 import re
+import typing
 from dataclasses import dataclass
 from typing import Any, Callable
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, request
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from commons.errors import ApiError, Invalid
 
@@ -31,6 +33,59 @@ class Endpoint:
 
 ENDPOINTS: list[Endpoint] = []
 API_PREFIX = "/api/v1"
+
+# --- Pages of a list (README "Limits"): every endpoint answering an array takes limit and offset ------
+
+MAX_PAGE = 500  # the largest `limit` of a list (GET /bookings: 2000; matches and candidates: 200)
+MAX_OFFSET = 2**31 - 1
+
+
+class PageQuery(BaseModel):
+    """`limit` and `offset` of a list. A query model of a list endpoint declares the same two fields
+    (inheriting this class, or with its own bounds); an endpoint without a query model gets this one,
+    which ignores other parameters as the endpoint always did."""
+
+    model_config = ConfigDict(extra="ignore")
+    limit: int = Field(MAX_PAGE, ge=1, le=MAX_PAGE, description=f"at most this many items (1..{MAX_PAGE}); the rest via the Link rel=\"next\" header")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="skip this many items first")
+
+
+@dataclass
+class Page:
+    """A view's list when it paged it itself (in SQL): `total` is None when counting would cost."""
+
+    items: list
+    limit: int
+    offset: int
+    total: int | None = None
+
+
+def is_list_response(response: Any) -> bool:
+    return typing.get_origin(response) is list
+
+
+def _page_headers(page: Page) -> dict[str, str]:
+    """X-Total-Count when known, and RFC 8288 Link rel="next"/"prev" with the same query otherwise."""
+    headers: dict[str, str] = {}
+    if page.total is not None:
+        headers["X-Total-Count"] = str(page.total)
+        more = page.offset + len(page.items) < page.total
+    else:
+        more = len(page.items) >= page.limit
+    args = [(k, v) for k in request.args for v in request.args.getlist(k) if k not in ("limit", "offset")]
+
+    def link(offset: int, rel: str) -> str:
+        query = urlencode(args + [("limit", page.limit), ("offset", offset)])
+        return f'<{request.base_url}?{query}>; rel="{rel}"'
+
+    links = []
+    if more:
+        links.append(link(page.offset + page.limit, "next"))
+    if page.offset > 0:
+        links.append(link(max(0, page.offset - page.limit), "prev"))
+    if links:
+        headers["Link"] = ", ".join(links)
+    return headers
 
 
 def fields_from(exc: ValidationError) -> dict[str, str]:
@@ -122,6 +177,11 @@ def api_route(
     """Register a JSON view. The view receives `body=` and/or `query=` (validated models) and
     returns a value of `response` (models, lists of models or plain JSON), or (value, status)."""
 
+    paged = is_list_response(response)
+    if paged and query is not None:
+        missing = {"limit", "offset"} - set(query.model_fields)
+        assert not missing, f"{rule}: a list's query model needs limit and offset (commons.apispec.PageQuery)"
+
     def decorate(fn: Callable) -> Callable:
         adapter = TypeAdapter(response) if response is not None else None
 
@@ -133,16 +193,26 @@ def api_route(
                 require_user()
             if body is not None:
                 kwargs["body"] = _json_body(body)
+            page_query = None
             if query is not None:
-                kwargs["query"] = _query(query)
+                kwargs["query"] = page_query = _query(query)
+            elif paged:
+                page_query = _query(PageQuery)
             result = fn(**kwargs)
             if isinstance(result, Response):  # another format asked for (e.g. ?format=csv): as the view made it
                 return result
             code = status
             if isinstance(result, tuple):
                 result, code = result
+            headers = {"Content-Type": "application/json"}
+            if paged:
+                if not isinstance(result, Page):  # the whole list: this page of it
+                    limit, offset = page_query.limit, page_query.offset
+                    result = Page(list(result)[offset : offset + limit], limit, offset, total=len(result))
+                headers.update(_page_headers(result))
+                result = result.items
             payload = adapter.dump_python(result, mode="json") if adapter else result
-            return json.dumps(payload, ensure_ascii=False), code, {"Content-Type": "application/json"}
+            return json.dumps(payload, ensure_ascii=False), code, headers
 
         bp.add_url_rule(rule, endpoint=fn.__name__, view_func=view, methods=[method])
         ENDPOINTS.append(
@@ -232,8 +302,9 @@ def openapi_document() -> dict:
         }
         if ep.description:
             op["description"] = ep.description
-        if ep.query is not None:
-            qschema = ep.query.model_json_schema(ref_template=_REF)
+        query_model = ep.query if ep.query is not None else (PageQuery if is_list_response(ep.response) else None)
+        if query_model is not None:
+            qschema = query_model.model_json_schema(ref_template=_REF)
             for name, sub in qschema.pop("$defs", {}).items():
                 components.setdefault(name, sub)
             required = set(qschema.get("required", []))
@@ -255,6 +326,14 @@ def openapi_document() -> dict:
         ok: dict[str, Any] = {"description": "OK"}
         if ep.response is not None:
             ok["content"] = {"application/json": {"schema": _schema(ep.response, components, "serialization")}}
+        if is_list_response(ep.response):
+            ok["description"] = "OK: one page of the list (limit, offset)"
+            ok["headers"] = {
+                "Link": {"description": 'RFC 8288: rel="next" when more items follow, rel="prev" after the first page',
+                         "schema": {"type": "string"}},
+                "X-Total-Count": {"description": "how many items the whole list has (where counting is cheap)",
+                                  "schema": {"type": "integer"}},
+            }
         op["responses"][str(ep.status)] = ok
         error_ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
         for code, text in _error_responses(ep):
@@ -286,7 +365,7 @@ def _error_responses(ep: Endpoint) -> list[tuple[str, str]]:
     out = []
     if ep.body is not None or ep.raw_body:
         out.append(("400", "Malformed body"))
-    if ep.body is not None or ep.query is not None:
+    if ep.body is not None or ep.query is not None or is_list_response(ep.response):
         out.append(("422", "Invalid input or a booking rule said no"))
     if ep.auth:
         out += [("401", "No or bad credentials"), ("403", "Not allowed")]

@@ -111,6 +111,10 @@ def from_environment(instance_path: str) -> dict:
         "FEED_RATE_LIMIT": _limit(env, "FEED_RATE_LIMIT", "600 per hour"),  # fetches per personal feed link
         "SPACE_FEED_RATE_LIMIT": _limit(env, "SPACE_FEED_RATE_LIMIT", "1200 per hour"),  # public space feed fetches per IP
         "MAX_CONTENT_LENGTH": 1024 * 1024,
+        # .ics imports (calendars.services.import_limits; README "Limits")
+        "ICS_IMPORT_MAX_BYTES": int(env.get("ICS_IMPORT_MAX_BYTES", str(512 * 1024))),
+        "ICS_IMPORT_MAX_EVENTS": int(env.get("ICS_IMPORT_MAX_EVENTS", "1000")),
+        "ICS_IMPORT_MAX_CLOSURES": int(env.get("ICS_IMPORT_MAX_CLOSURES", "2000")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

@@ -77,7 +77,8 @@ class SignUpForm(FlaskForm):
     password = _new_password_field(_l("Password"))
     confirm = PasswordField(
         _l("The password again"),
-        validators=[DataRequired(message=_l("Type the password again.")), EqualTo("password", message=_l("The passwords are not the same."))],
+        validators=[DataRequired(message=_l("Type the password again.")), Length(max=200, message=_l("At most 200 characters.")),
+                    EqualTo("password", message=_l("The passwords are not the same."))],
     )
 
 
@@ -92,13 +93,15 @@ class ProfileForm(FlaskForm):
 
 class PasswordForm(FlaskForm):
     current_password = PasswordField(
-        _l("Current password"), validators=[DataRequired(message=_l("Give your current password."))]
+        _l("Current password"),
+        validators=[DataRequired(message=_l("Give your current password.")), Length(max=200, message=_l("At most 200 characters."))],
     )
     new_password = _new_password_field(_l("New password"))
     confirm = PasswordField(
         _l("New password again"),
         validators=[
             DataRequired(message=_l("Type the new password again.")),
+            Length(max=200, message=_l("At most 200 characters.")),
             EqualTo("new_password", message=_l("The passwords are not the same.")),
         ],
     )
@@ -108,7 +111,7 @@ class DeleteAccountForm(FlaskForm):
     password = PasswordField(
         _l("Your password"),
         description=_l("To be sure it is you, give your password."),
-        validators=[DataRequired(message=_l("Give your password."))],
+        validators=[DataRequired(message=_l("Give your password.")), Length(max=200, message=_l("At most 200 characters."))],
     )
 
 
@@ -132,7 +135,7 @@ class GroupForm(FlaskForm):
     district = StringField(
         _l("District"),
         description=_l("Where the group is active, e.g. Kallio."),
-        validators=[DataRequired(message=_l("Give the district.")), Length(max=120, message=_l("At most 120 characters.")), plain_text],
+        validators=[DataRequired(message=_l("Give the district.")), Length(max=80, message=_l("At most 80 characters.")), plain_text],
         filters=[_strip],
     )
     registration_number = StringField(

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+District = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]  # the districts' columns
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
 # Database ids are 32-bit integers: a larger number in a request is refused as invalid
 # instead of overflowing the database driver (a 500).
@@ -22,7 +23,7 @@ def _email(value: str) -> str:
     return value
 
 
-Email = Annotated[str, AfterValidator(_email)]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_email)]  # users.email
 
 
 class In(BaseModel):
@@ -46,7 +47,7 @@ class MeOut(BaseModel):
 class GroupIn(In):
     name: Text
     kind: Literal["association", "resident_group"]
-    district: Text
+    district: District
     registration_number: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
     description: LongText = ""
 
@@ -78,7 +79,7 @@ class MemberOut(BaseModel):
 
 class FacilityIn(In):
     name: Text
-    district: Text
+    district: District
     address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
 

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, url_for
 from sqlalchemy import inspect
 
-from commons.apispec import api_route
+from commons.apispec import Page, api_route
 from commons.auth import require_user
 from commons.ratelimits import booking_per_group
 from commons.schemas import Ok
@@ -215,7 +215,8 @@ def skipped_out(problems, tz: ZoneInfo) -> list[Skipped]:
 @api_route(bp, "/bookings", summary="Bookings I may see", query=BookingQuery, response=list[BookingOut], auth=True, tag="bookings")
 def list_bookings(query: BookingQuery):
     """Representatives see their groups' bookings; staff their facilities'; admins all."""
-    return [booking_out(b) for b in services.list_bookings(require_user(), query)]
+    found, total = services.bookings_page(require_user(), query, count=True)
+    return Page([booking_out(b) for b in found], query.limit, query.offset, total)
 
 
 @api_route(bp, "/bookings/<int:booking_id>", summary="One booking", response=BookingOut, auth=True, tag="bookings")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -25,6 +25,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from spaces.models import ACCESSIBILITY_FEATURES
+from spaces.rules import MAX_OCCURRENCES
 
 ACCESSIBILITY_LABELS = {
     "step_free_access": _l("Step-free access"),
@@ -176,6 +177,11 @@ class BookingForm(FlaskForm):
     def validate_repeat_until(self, field):
         if field.data and self.date.data and field.data <= self.date.data:
             raise ValidationError(_l("The last date must be after the first date."))
+        if field.data and self.date.data and (field.data - self.date.data).days // 7 + 1 > MAX_OCCURRENCES:
+            raise ValidationError(
+                _("A series can have at most %(count)d dates: choose a last date at most %(weeks)d weeks after the first.",
+                  count=MAX_OCCURRENCES, weeks=MAX_OCCURRENCES - 1)
+            )
 
     def set_groups(self, own, others) -> None:
         """The groups one may book for: one's own, and (staff of the facility) other verified groups."""

@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 
 from commons import services as commons_services
 from commons.auth import is_representative
+from commons.pagination import paginate
 from commons.errors import ApiError, Forbidden
 from commons.forms import GROUP_KIND_LABELS, GroupForm, InviteForm
 from commons.i18n import format_day, format_span
@@ -61,9 +62,11 @@ def booking_list(actor, group_id: int | None = None, now: datetime | None = None
                 "can_cancel": b.status in ACTIVE_STATUSES and b.start_at > now,
             }
         )
+    pager = paginate(rows)
     return {
         "filter_form": form,
-        "rows": rows,
+        "rows": pager.items,
+        "pager": pager,
         "when": when,
         "status_label": str(STATUS_LABELS[status]) if status in STATUS_LABELS else "",
         "filter_valid": valid,

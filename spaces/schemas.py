@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from commons.apispec import PageQuery
 from commons.schemas import MAX_ID, Id
 from spaces.models import ACCESSIBILITY_FEATURES
 
@@ -54,8 +55,8 @@ def minute_to_hhmm(minute: int) -> str:
 
 class OpeningHoursIn(In):
     weekday: int = Field(ge=0, le=6, description="Monday 0 … Sunday 6")
-    opens: str = Field(examples=["08:00"])
-    closes: str = Field(examples=["21:00"])
+    opens: str = Field(examples=["08:00"], max_length=5)
+    closes: str = Field(examples=["21:00"], max_length=5)
 
     @model_validator(mode="after")
     def _order(self):
@@ -158,11 +159,12 @@ class SpaceOut(BaseModel):
     url: str
 
 
-class SpaceQuery(In):
+class SpaceQuery(In, PageQuery):
+    model_config = ConfigDict(extra="forbid")
     district: Annotated[str, StringConstraints(max_length=80)] | None = None
     min_capacity: int | None = Field(None, ge=0, le=100000)
-    accessibility: list[Code] = Field(default_factory=list)
-    equipment: list[Code] = Field(default_factory=list)
+    accessibility: list[Code] = Field(default_factory=list, max_length=20)
+    equipment: list[Code] = Field(default_factory=list, max_length=50)
     facility_id: Id | None = None
     free_from: IsoDateTime | None = None
     free_to: IsoDateTime | None = None
@@ -271,8 +273,8 @@ class BookingQuery(In):
     from_: IsoDateTime | None = Field(None, alias="from")
     to: IsoDateTime | None = None
     status: Literal["pending", "confirmed", "rejected", "cancelled", "expired"] | None = None
-    limit: int = Field(500, ge=1, le=2000)
-    offset: int = Field(0, ge=0, le=MAX_ID)
+    limit: int = Field(500, ge=1, le=2000, description="at most this many bookings (1..2000); the rest via the Link rel=\"next\" header")
+    offset: int = Field(0, ge=0, le=MAX_ID, description="skip this many bookings first")
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 

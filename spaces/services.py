@@ -456,10 +456,16 @@ def _visible_filter(actor: User):
 
 
 def list_bookings(actor: User, q: BookingQuery) -> list[Booking]:
-    stmt = select(Booking).options(joinedload(Booking.space), joinedload(Booking.group)).order_by(Booking.start_at, Booking.id)
+    return bookings_page(actor, q)[0]
+
+
+def bookings_page(actor: User, q: BookingQuery, count: bool = False) -> tuple[list[Booking], int | None]:
+    """One page (q.limit, q.offset) of the bookings the actor may see, and with `count` how many
+    match in all (one more query, on the same indexed filters)."""
+    stmt = select(Booking)
     visible = _visible_filter(actor)
     if visible is False:
-        return []
+        return [], 0
     if visible is not None:
         stmt = stmt.where(visible)
     tz = default_tz()
@@ -474,7 +480,9 @@ def list_bookings(actor: User, q: BookingQuery) -> list[Booking]:
         stmt = stmt.where(Booking.end_at > lo, Booking.start_at > lo - LOOKBACK)
     if q.to is not None:
         stmt = stmt.where(Booking.start_at < to_utc(q.to, tz, "to"))
-    return list(db.session.execute(stmt.limit(q.limit).offset(q.offset)).scalars())
+    total = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one() if count else None
+    stmt = stmt.options(joinedload(Booking.space), joinedload(Booking.group)).order_by(Booking.start_at, Booking.id)
+    return list(db.session.execute(stmt.limit(q.limit).offset(q.offset)).scalars()), total
 
 
 def bookings_by_ids(ids: list[int]) -> list[Booking]:

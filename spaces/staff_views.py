@@ -15,6 +15,7 @@ from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from commons.auth import is_staff_of
+from commons.pagination import paginate
 from commons.errors import ApiError
 from commons.i18n import format_clock, format_day, format_span
 from pydantic import ValidationError
@@ -78,7 +79,8 @@ def _queue(error: str | None = None, status: int = 200, failed_id: int | None = 
     return (
         render_template(
             "spaces/requests.html",
-            rows=rows,
+            rows=(pager := paginate(rows)).items,
+            pager=pager,
             form=form or DecisionForm(formdata=None),
             error=error,
             failed_id=failed_id,

@@ -15,6 +15,7 @@ from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required
 from pydantic import ValidationError
 
+from commons.pagination import paginate
 from commons.errors import ApiError
 from commons.i18n import format_clock, format_day, format_span
 from commons.ratelimits import booking_per_group
@@ -84,7 +85,8 @@ def space_list():
         render_template(
             "spaces/list.html",
             form=form,
-            spaces=spaces,
+            spaces=(pager := paginate(spaces)).items,
+            pager=pager,
             searched=searched,
             error=error,
             accessibility_label=accessibility_label,

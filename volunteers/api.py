@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from commons.apispec import api_route
+from commons.apispec import Page, api_route
 from commons.auth import current_actor, require_user
 from commons.errors import NotFound
 from commons.ratelimits import invite_per_organiser
@@ -103,12 +103,12 @@ def my_matches(query: ListQuery):
     """Open shifts I am eligible for (available, old enough, no overlap, within my weekly hours),
     best first, each with the reasons (met and missed)."""
     out = []
-    for v, m in services.matches_for(require_user(), limit=query.limit):
+    for v, m in services.matches_for(require_user(), limit=query.offset + query.limit)[query.offset :]:
         reasons, codes = _describe(m)
         s = shift_out(v)
         out.append(MatchOut(shift_id=s.id, activity_id=s.activity_id, activity=s.activity, start=s.start, end=s.end,
                             district=s.district, place=s.place, score=round(m.score, 2), reasons=reasons, reason_codes=codes))
-    return out
+    return Page(out, query.limit, query.offset)
 
 
 @api_route(bp, "/volunteers/me/shifts", summary="My shifts and hours", response=MyShiftsOut, auth=True, tag="volunteers")
@@ -195,11 +195,11 @@ def cancel_shift(shift_id: int):
 def candidates(shift_id: int, query: ListQuery):
     """Organisers of the shift's activity only. Names, scores and reasons; never contact details."""
     out = []
-    for c, m in services.candidates_for(require_user(), shift_id, limit=query.limit):
+    for c, m in services.candidates_for(require_user(), shift_id, limit=query.offset + query.limit)[query.offset :]:
         reasons, codes = _describe(m, audience="organiser")
         out.append(CandidateOut(volunteer_id=c.volunteer_id, name=c.name, score=round(m.score, 2), eligible=m.eligible,
                                 reasons=reasons, reason_codes=codes, signup_status=c.signup_status))
-    return out
+    return Page(out, query.limit, query.offset)
 
 
 @api_route(bp, "/shifts/<int:shift_id>/invite", "POST", summary="Invite a volunteer", body=InviteIn, response=StatusOut, auth=True, tag="volunteers")

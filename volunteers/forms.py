@@ -339,14 +339,14 @@ class ButtonForm(FlaskForm):
 
 
 class InviteForm(FlaskForm):
-    volunteer_id = HiddenField(validators=[DataRequired()])
+    volunteer_id = HiddenField(validators=[DataRequired(), Length(max=20)])
 
 
 ATTENDANCE_CHOICES = (("", _l("Not recorded")), ("yes", _l("Came")), ("no", _l("Did not come")))
 
 
 class AttendanceRow(Form):
-    signup_id = HiddenField()
+    signup_id = HiddenField(validators=[Length(max=20)])
     attended = RadioField(_l("Attendance"), choices=[SelectChoice(v, label) for v, label in ATTENDANCE_CHOICES], default="",
                           validate_choice=True)
     hours = HoursField(
@@ -360,10 +360,13 @@ class AttendanceForm(FlaskForm):
     rows = FieldList(FormField(AttendanceRow), min_entries=0)
 
 
+MAX_ASSIGNMENTS_TEXT = 5000 * 22  # FillPlanApplyIn's 5000 pairs "shift:volunteer," of 32-bit ids
+
+
 class FillPlanApplyForm(FlaskForm):
     """The proposed assignments, as shift:volunteer pairs, confirmed by the organiser."""
 
-    assignments = HiddenField(validators=[DataRequired()])
+    assignments = HiddenField(validators=[DataRequired(), Length(max=MAX_ASSIGNMENTS_TEXT)])
 
     def pairs(self) -> list[tuple[int, int]]:
         out = []

@@ -16,6 +16,11 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 District = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+PersonName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)]  # volunteer_profiles.guardian_name
+# List items: codes are checked against their vocabulary, free text is at most 80 characters once its
+# spaces are collapsed (_texts); these maxima only stop a huge item before that work.
+CodeItem = Annotated[str, StringConstraints(max_length=100)]
+TextItem = Annotated[str, StringConstraints(max_length=200)]
 
 
 class In(BaseModel):
@@ -72,8 +77,8 @@ def _texts(values: list[str], what: str, lower: bool = False) -> list[str]:
 
 class WindowIn(In):
     weekday: int = Field(ge=0, le=6, description="Monday 0 … Sunday 6")
-    start: str = Field(examples=["17:00"])
-    end: str = Field(examples=["21:00"], description="may be 24:00")
+    start: str = Field(examples=["17:00"], max_length=5)
+    end: str = Field(examples=["21:00"], description="may be 24:00", max_length=5)
 
     @model_validator(mode="after")
     def _order(self):
@@ -89,14 +94,14 @@ class WindowOut(BaseModel):
 
 
 class ProfileIn(In):
-    skills: list[str] = Field(default_factory=list, max_length=40, description="codes from the shared vocabulary")
-    tags: list[str] = Field(default_factory=list, max_length=40, description="free tags")
-    languages: list[str] = Field(default_factory=list, max_length=30, description="ISO 639-1 codes")
-    districts: list[str] = Field(default_factory=list, max_length=40)
+    skills: list[CodeItem] = Field(default_factory=list, max_length=40, description="codes from the shared vocabulary")
+    tags: list[TextItem] = Field(default_factory=list, max_length=40, description="free tags (each at most 80 characters)")
+    languages: list[CodeItem] = Field(default_factory=list, max_length=30, description="ISO 639-1 codes")
+    districts: list[TextItem] = Field(default_factory=list, max_length=40, description="each at most 80 characters")
     availability: list[WindowIn] = Field(default_factory=list, max_length=50)
     max_hours_per_week: float = Field(4, ge=0, le=80)
     date_of_birth: date | None = None
-    guardian_name: ShortText | None = None
+    guardian_name: PersonName | None = None
     guardian_contact: ShortText | None = None
     guardian_consent: bool = Field(False, description="a guardian's consent is recorded (needed under 18)")
     shared_contact: ShortText | None = Field(None, description="what organisers of my confirmed shifts may see")
@@ -173,8 +178,8 @@ class ShiftIn(In):
     start: IsoDateTime
     end: IsoDateTime
     needed: int = Field(1, ge=1, le=500)
-    skills: list[str] = Field(default_factory=list, max_length=20)
-    languages: list[str] = Field(default_factory=list, max_length=20)
+    skills: list[CodeItem] = Field(default_factory=list, max_length=20)
+    languages: list[CodeItem] = Field(default_factory=list, max_length=20)
     min_age: int | None = Field(None, ge=0, le=120)
 
     _v_skills = field_validator("skills")(classmethod(lambda cls, v: _skills(v)))
@@ -185,8 +190,8 @@ class ShiftPatch(In):
     start: IsoDateTime | None = None
     end: IsoDateTime | None = None
     needed: int | None = Field(None, ge=1, le=500)
-    skills: list[str] | None = Field(None, max_length=20)
-    languages: list[str] | None = Field(None, max_length=20)
+    skills: list[CodeItem] | None = Field(None, max_length=20)
+    languages: list[CodeItem] | None = Field(None, max_length=20)
     min_age: int | None = Field(None, ge=0, le=120)
 
     @field_validator("skills")
@@ -237,7 +242,8 @@ class FillPlanApplyIn(In):
 
 
 class ListQuery(In):
-    limit: int = Field(20, ge=1, le=200)
+    limit: int = Field(20, ge=1, le=200, description="at most this many, best first (1..200); the rest via the Link rel=\"next\" header")
+    offset: int = Field(0, ge=0, le=10000, description="skip this many of the best first")
 
 
 # --- Answers ---------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user, login_required
 
+from commons.pagination import paginate
 from commons.errors import ApiError, Forbidden
 from commons.i18n import format_day, format_span, page_language
 from commons.ratelimits import invite_per_organiser
@@ -201,7 +202,8 @@ def activity_list():
             "shifts": [_shift_row(v) for v in views],
             "open": sum(v.open_places for v in views),
         })
-    return render_template("volunteers/activities.html", rows=rows, districts=districts, district=district)
+    pager = paginate(rows)
+    return render_template("volunteers/activities.html", rows=pager.items, pager=pager, districts=districts, district=district)
 
 
 @bp.route("/activities/<int:activity_id>")
@@ -733,11 +735,14 @@ def cancel_shift(shift_id: int):
 # --- Organisers: candidates, sign-ups, attendance --------------------------------------------------
 
 
+CANDIDATES_SHOWN = 500  # the best ones, 50 a page
+
+
 @bp.route("/shifts/<int:shift_id>/candidates")
 @login_required
 def candidates(shift_id: int):
     view = _organised_shift(shift_id)
-    found = services.candidates_for(current_user._get_current_object(), shift_id, limit=50)
+    found = services.candidates_for(current_user._get_current_object(), shift_id, limit=CANDIDATES_SHOWN)
     rows = []
     for candidate, match in found:
         rows.append({
@@ -746,11 +751,13 @@ def candidates(shift_id: int):
             "status": str(ORGANISER_STATUS_LABELS.get(candidate.signup_status, "")) if candidate.signup_status else "",
             **reason_rows(match, "organiser"),
         })
+    pager = paginate(rows)
     return render_template(
         "volunteers/candidates.html",
         view=view,
         row=_shift_row(view),
-        rows=rows,
+        rows=pager.items,
+        pager=pager,
         form=InviteForm(formdata=None),
     )
 
