@@ -7,7 +7,7 @@ from sqlalchemy import select
 from wtforms import ValidationError as WTFValidationError
 
 from commons import services
-from commons.apispec import api_route, openapi_document
+from commons.apispec import Page, api_route, openapi_document
 from commons.auth import current_actor, require_user
 from commons.errors import ApiError
 from commons.extensions import db
@@ -93,7 +93,8 @@ def audit_log(query: AuditQuery):
     actor = require_user()
     audit.visible_facility_ids(actor)  # 403 before any filter is looked at
     f = audit.make_filter(query.actor_id, query.action, query.facility_id, query.group_id, query.from_, query.to)
-    return [AuditEventOut(**audit.event_dict(e)) for e in audit.list_events(actor, f, query.limit, query.offset)]
+    events = [AuditEventOut(**audit.event_dict(e)) for e in audit.list_events(actor, f, query.limit, query.offset)]
+    return Page(events, query.limit, query.offset, audit.count_events(actor, f))  # paged in SQL: not sliced again
 
 
 def group_out(g: Group) -> GroupOut:

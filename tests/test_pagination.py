@@ -25,6 +25,7 @@ def test_the_lists_are_the_ones_we_expect():
     table stays in step."""
     assert LIST_ENDPOINTS == [
         "/api/v1/activities",
+        "/api/v1/audit",
         "/api/v1/bookings",
         "/api/v1/facilities",
         "/api/v1/feeds",
