@@ -144,3 +144,253 @@ def test_the_connect_timeout_is_for_postgresql_only():
     lite = {"SQLALCHEMY_DATABASE_URI": "sqlite:///x.db", "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True}}
     connection_options(lite)
     assert lite["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": True}
+
+
+# --- Under load: a real gunicorn --------------------------------------------------------------------
+
+import random  # noqa: E402
+import threading  # noqa: E402
+from collections import Counter  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from datetime import datetime, timedelta  # noqa: E402
+
+import requests  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+
+from calendars.models import CalendarChange  # noqa: E402
+from commons.models import OutboxMessage  # noqa: E402
+from spaces.models import ACTIVE_STATUSES, Booking, BookingSeries  # noqa: E402
+from tests.conftest import local, next_weekday  # noqa: E402
+from tests.test_race import LiveServer  # noqa: E402
+
+SERIES_COUNT = 4  # dates in each series request ("FREQ=WEEKLY;COUNT=4")
+
+
+@dataclass
+class Sent:
+    """One booking request and what became of it."""
+
+    title: str  # unique, ends with "#": finds the request's rows and its e-mail
+    body: dict
+    expected_rows: int  # occurrences the request asks for (all or none: on_conflict "reject")
+    status: int | None = None  # None: the connection died before an answer came
+    answer: dict | None = None
+    error: str | None = None
+    phase: tuple[int, int] = (0, 0)  # (when sent, when answered): the outage test's phases
+
+
+def booking_body(space: int, group: int, title: str, day, start: str, end: str, rrule: str | None = None) -> dict:
+    body = {"space_id": space, "group_id": group, "title": title, "start": local(day, start), "end": local(day, end)}
+    if rrule:
+        body["rrule"] = rrule
+    return body
+
+
+def post_booking(session: requests.Session, url: str, token: str, sent: Sent, timeout: float = 60) -> None:
+    try:
+        with session.post(url + "/api/v1/bookings", json=sent.body, headers={"Authorization": f"Bearer {token}"},
+                          timeout=timeout) as r:
+            sent.status = r.status_code
+            try:
+                sent.answer = r.json()
+            except ValueError:
+                sent.answer = {"text": r.text[:500]}
+    except requests.ConnectionError as exc:  # the worker died under the request
+        sent.error = type(exc).__name__
+
+
+def verify_bookings(app, sent: list[Sent], spaces: list[int]) -> Counter:
+    """What the database holds against what the clients were told. Returns counts for the report."""
+    figures: Counter = Counter()
+    with app.app_context():
+        rows = list(db.session.execute(select(Booking).order_by(Booking.id)).scalars())
+        by_title: dict[str, list[Booking]] = {}
+        for b in rows:
+            by_title.setdefault(b.title, []).append(b)
+        mails = list(db.session.execute(select(OutboxMessage.text_body, OutboxMessage.status)).all())
+        series_ids = set(db.session.execute(select(BookingSeries.id)).scalars())
+        stamps = {(c.scope, c.scope_id): c.changed_at for c in db.session.execute(select(CalendarChange)).scalars()}
+
+        titles = {s.title for s in sent}
+        assert set(by_title) <= titles, f"rows nobody asked for: {set(by_title) - titles}"
+        for s in sent:
+            stored = by_title.get(s.title, [])
+            # All or nothing, whatever the client heard.
+            assert len(stored) in (0, s.expected_rows), (s.title, len(stored), s.status, s.error)
+            mail = [m for m in mails if s.title in m.text_body]
+            if s.status == 201:
+                figures["201 verified"] += 1
+                figures["occurrences verified"] += len(stored)
+                answer = s.answer
+                assert len(stored) == s.expected_rows, f"a 201 that is not stored in full: {s.title} {answer}"
+                assert answer["id"] == stored[0].id and answer["status"] == "confirmed"
+                assert [o["id"] for o in answer["occurrences"]] == [b.id for b in stored]
+                for o, b in zip(answer["occurrences"], stored):
+                    assert datetime.fromisoformat(o["start"]) == b.start_at and datetime.fromisoformat(o["end"]) == b.end_at
+                    assert b.status == "confirmed" and b.group_id == s.body["group_id"] and b.space_id == s.body["space_id"]
+                    assert b.series_id == answer["series_id"]
+            elif s.status is None:
+                figures["connection lost, stored" if stored else "connection lost, not stored"] += 1
+            else:
+                figures[f"{s.status} (none stored)" if not stored else f"{s.status} (stored)"] += 1
+                if s.status in (409, 422):
+                    assert not stored, (s.title, s.answer)
+            if stored:
+                # Everything the use case writes in the same transaction: the series with all its
+                # dates, one e-mail to the group's representative, the calendars' change stamps.
+                assert len(mail) == 1, (s.title, len(mail))
+                if s.body.get("rrule"):
+                    assert stored[0].series_id in series_ids and len({b.series_id for b in stored}) == 1
+                else:
+                    assert stored[0].series_id is None
+                newest = max(b.created_at for b in stored)
+                for scope in (("space", s.body["space_id"]), ("group", s.body["group_id"])):
+                    assert stamps[scope] >= newest, (s.title, scope)
+            else:
+                assert not mail, f"an e-mail about a booking that is not stored: {s.title}"
+        # No series without its dates.
+        used = {b.series_id for b in rows if b.series_id is not None}
+        assert series_ids == used, f"series rows without bookings: {series_ids - used}"
+
+        # The exclusion invariant: no two active bookings of a space overlap.
+        for space in spaces:
+            active = sorted((b for b in rows if b.space_id == space and b.status in ACTIVE_STATUSES), key=lambda b: b.start_at)
+            for a, b in zip(active, active[1:]):
+                assert a.blocked_until <= b.start_at, f"overlap: {a.id} and {b.id}"
+        figures["rows"] = len(rows)
+        db.session.remove()
+    return figures
+
+
+def worker_pids(master: int) -> set[int]:
+    """gunicorn's workers: the children of the master process (from /proc)."""
+    pids = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == master:
+            pids.add(int(entry))
+    return pids
+
+
+def wait_until(condition, timeout: float, what: str) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+CLIENTS = 12
+PER_CLIENT = 10
+SPACES = 4
+
+
+def plan_load(make_user, make_group, spaces: list[int]) -> list[tuple[str, list[Sent]]]:
+    """Per client (its own verified group and representative, a token): 6 single bookings, 3 weekly
+    series of 4 dates, each on a slot nobody else asks for, and 1 request for one of 3 contested
+    slots (each asked by 4 clients: one wins, three get 409)."""
+    base = next_weekday(0, weeks_ahead=1)
+    singles = series = 0
+    clients = []
+    for i in range(CLIENTS):
+        group = make_group(verified=True)
+        token = make_user(groups=[group]).token
+        plan = []
+        for j in range(PER_CLIENT):
+            title = f"Load c{i:02d} r{j:02d} #"
+            if j == PER_CLIENT - 1:  # contested
+                hour = 10 + 4 * (i % 3)
+                body = booking_body(spaces[0], group, title, base + timedelta(days=120), f"{hour}:00", f"{hour + 1}:30")
+                plan.append(Sent(title, body, 1))
+            elif j % 3 == 2:  # a weekly series
+                space, t = spaces[series % SPACES], series // SPACES
+                series += 1
+                day, hour = base + timedelta(days=60 + t % 7), 8 + 2 * (t // 7)
+                body = booking_body(space, group, title, day, f"{hour:02d}:00", f"{hour + 1:02d}:30", f"FREQ=WEEKLY;COUNT={SERIES_COUNT}")
+                plan.append(Sent(title, body, SERIES_COUNT))
+            else:
+                space, t = spaces[singles % SPACES], singles // SPACES
+                singles += 1
+                day, hour = base + timedelta(days=t // 7), 8 + 2 * (t % 7)
+                plan.append(Sent(title, booking_body(space, group, title, day, f"{hour:02d}:00", f"{hour + 1:02d}:30"), 1))
+        clients.append((token, plan))
+    return clients
+
+
+@pytest.mark.slow
+def test_workers_killed_under_a_load_of_bookings_lose_nothing_and_half_write_nothing(
+    app, database_url, make_user, make_group, make_space, tmp_path, record_property
+):
+    spaces = [make_space(max_minutes=240) for _ in range(SPACES)]
+    clients = plan_load(make_user, make_group, spaces)
+    server = LiveServer(database_url, tmp_path)
+    kills = 0
+    try:
+        server.wait_ready()
+        master = server.proc.pid
+        answered = Counter()
+        lock = threading.Lock()
+        done = threading.Event()
+
+        def client(token: str, plan: list[Sent]) -> None:
+            with requests.Session() as session:
+                for sent in plan:
+                    post_booking(session, server.url, token, sent)
+                    if sent.error:  # a new connection for what follows
+                        session.close()
+                    with lock:
+                        answered["n"] += 1
+
+        threads = [threading.Thread(target=client, args=c) for c in clients]
+        for t in threads:
+            t.start()
+
+        # SIGKILL a worker (twice, two at once) each time another 12 requests are over.
+        rng = random.Random(7)
+        total = CLIENTS * PER_CLIENT
+        for n, threshold in enumerate(range(8, total - 16, 12)):
+            wait_until(lambda: answered["n"] >= threshold or not any(t.is_alive() for t in threads), 120, "requests to finish")
+            if not any(t.is_alive() for t in threads):
+                break
+            workers = sorted(worker_pids(master))
+            for pid in rng.sample(workers, min(len(workers), 2 if n % 4 == 3 else 1)):
+                try:
+                    os.kill(pid, 9)
+                    kills += 1
+                except ProcessLookupError:
+                    pass
+        for t in threads:
+            t.join(timeout=180)
+        assert not any(t.is_alive() for t in threads), "some clients never finished"
+        done.set()
+
+        # gunicorn replaced every killed worker, and they serve.
+        wait_until(lambda: len(worker_pids(master)) == 4, 60, "gunicorn to restart the workers")
+        assert requests.get(server.url + "/api/v1/spaces", timeout=30).status_code == 200
+    finally:
+        server.stop()
+
+    sent = [s for _, plan in clients for s in plan]
+    statuses = Counter(s.status for s in sent)
+    for s in sent:
+        assert s.status in (201, 409, None), (s.title, s.status, s.answer)
+        if s.status == 409:
+            assert s.answer["error"]["code"] == "conflict"
+    figures = verify_bookings(app, sent, spaces)
+    assert kills >= 6
+    assert statuses[201] >= total // 2, statuses
+    log = server.log()
+    assert "Traceback" not in log and "database is locked" not in log, log
+    report = {"clients": CLIENTS, "requests": total, "kills": kills, **{str(k): v for k, v in figures.items()},
+              "409": statuses[409], "500": statuses[500]}
+    record_property("figures", report)
+    print("\nSIGKILL figures:", report)
