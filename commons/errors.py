@@ -241,6 +241,26 @@ def register_error_handlers(app: Flask) -> None:
             message = _("This conflicts with something stored already.")
         return render_template("commons/error.html", status=409, message=message), 409
 
+    @app.teardown_appcontext
+    def end_session(exc: BaseException | None) -> None:
+        # Runs before Flask-SQLAlchemy's own teardown (registered earlier, run later). Ending the
+        # request's session rolls back its read transaction; when the connection died after the
+        # answer was made (the database restarting), that rollback fails, and the answer, already
+        # made, would become a 500. The dead connection is thrown away instead; the answer stands.
+        from commons.extensions import db
+
+        try:
+            db.session.remove()
+        except SQLAlchemyError as err:
+            if not database_unavailable(err):
+                raise
+            app.logger.warning("Database connection lost at the end of a request: %s", _describe_database_error(err))
+            try:
+                db.session().invalidate()
+            except SQLAlchemyError:
+                pass
+            db.session.registry.clear()
+
     @app.errorhandler(DBAPIError)
     @app.errorhandler(PoolTimeout)
     def database_error(err: SQLAlchemyError):
