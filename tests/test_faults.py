@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+from datetime import datetime, timezone
 
 import pytest
 
@@ -51,36 +52,59 @@ def assert_unavailable_page(r, words: str) -> None:
 # --- The database unavailable: unit tests ----------------------------------------------------------
 
 
+class SqliteApp:
+    """An app of its own on a SQLite file whose file can be taken away (replaced by a directory, as
+    when a volume is unmounted or a restore goes wrong) and given back."""
+
+    def __init__(self, tmp_path):
+        self.dir = tmp_path
+        self.path = tmp_path / "commons.db"
+        self.app = _other_app(f"sqlite:///{self.path}")
+        with self.app.app_context():
+            db.create_all()
+            facility = Facility(name="Library", district="Kallio", address="Street 1")
+            db.session.add(facility)
+            db.session.flush()
+            db.session.add(Space(facility_id=facility.id, name="Hall", capacity=10, timezone="Europe/Helsinki",
+                                 opening_hours=[OpeningHours(weekday=0, opens_minute=480, closes_minute=1320)]))
+            user = User(email="rep@example.fi", name="Rep", role="member")
+            user.set_password("correct horse battery")
+            db.session.add(user)
+            db.session.flush()
+            self.token = ApiToken.generate()
+            db.session.add(ApiToken(user_id=user.id, token_hash=ApiToken.hash(self.token)))
+            db.session.commit()
+
+    def take_away(self) -> None:
+        with self.app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        moved = self.dir / "away"
+        moved.mkdir()
+        for f in self.dir.glob("commons.db*"):
+            shutil.move(str(f), moved / f.name)
+        self.path.mkdir()
+
+    def give_back(self) -> None:
+        self.path.rmdir()
+        moved = self.dir / "away"
+        for f in moved.iterdir():
+            shutil.move(str(f), self.dir / f.name)
+        moved.rmdir()
+
+    def dispose(self) -> None:
+        with self.app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
 def test_sqlite_file_gone_gives_503_and_the_next_request_after_it_is_back_works(tmp_path, caplog):
-    path = tmp_path / "commons.db"
-    other = _other_app(f"sqlite:///{path}")
-    with other.app_context():
-        db.create_all()
-        facility = Facility(name="Library", district="Kallio", address="Street 1")
-        db.session.add(facility)
-        db.session.flush()
-        db.session.add(Space(facility_id=facility.id, name="Hall", capacity=10, timezone="Europe/Helsinki",
-                             opening_hours=[OpeningHours(weekday=0, opens_minute=480, closes_minute=1320)]))
-        user = User(email="rep@example.fi", name="Rep", role="member")
-        user.set_password("correct horse battery")
-        db.session.add(user)
-        db.session.flush()
-        token = ApiToken.generate()
-        db.session.add(ApiToken(user_id=user.id, token_hash=ApiToken.hash(token)))
-        db.session.commit()
-    client = other.test_client()
-    bearer = {"Authorization": f"Bearer {token}"}
+    lite = SqliteApp(tmp_path)
+    client = lite.app.test_client()
+    bearer = {"Authorization": f"Bearer {lite.token}"}
     assert client.get("/api/v1/spaces").status_code == 200
 
-    # The file replaced by a directory (a volume unmounted, a careless restore): no connection opens.
-    with other.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    moved = tmp_path / "away"
-    moved.mkdir()
-    for f in tmp_path.glob("commons.db*"):
-        shutil.move(str(f), moved / f.name)
-    path.mkdir()
+    lite.take_away()
     try:
         caplog.clear()
         assert_unavailable_json(client.get("/api/v1/spaces"))
@@ -92,16 +116,41 @@ def test_sqlite_file_gone_gives_503_and_the_next_request_after_it_is_back_works(
         assert all(r.exc_info is None and "unable to open database" in r.getMessage() for r in warnings)
         assert not [r for r in caplog.records if r.levelname == "ERROR"]
     finally:
-        path.rmdir()
-        for f in moved.iterdir():
-            shutil.move(str(f), tmp_path / f.name)
+        lite.give_back()
 
     # Back: the same app answers again, nothing restarted.
     assert client.get("/api/v1/spaces").get_json()[0]["name"] == "Hall"
     assert client.get("/api/v1/groups", headers=bearer).status_code == 200
-    with other.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    lite.dispose()
+
+
+def test_a_job_run_while_the_database_is_gone_fails_cleanly_and_the_next_run_works(tmp_path, smtp_server):
+    from sqlalchemy.exc import OperationalError
+
+    from commons.errors import database_unavailable
+    from commons.jobs import run_job
+    from commons.mail import queue_message
+
+    lite = SqliteApp(tmp_path)
+    lite.app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
+    with lite.app.app_context():
+        queue_message(to="rep@example.fi", subject="Hei", text="t", html="<p>h</p>")
+        db.session.commit()
+    now = datetime.now(timezone.utc)
+    lite.take_away()
+    try:
+        for name in ("send-mail", "reminders", "expire-requests", "retention"):
+            with lite.app.app_context():
+                with pytest.raises(OperationalError) as caught:
+                    run_job(name, now)
+            assert database_unavailable(caught.value)
+    finally:
+        lite.give_back()
+    with lite.app.app_context():
+        assert run_job("send-mail", now) == "send-mail: sent 1."
+        assert run_job("reminders", now) == "reminders: queued 0 reminder(s)."
+    assert smtp_server.recipients == ["rep@example.fi"]
+    lite.dispose()
 
 
 def test_postgresql_unreachable_gives_503_not_500(caplog):
@@ -152,7 +201,7 @@ import random  # noqa: E402
 import threading  # noqa: E402
 from collections import Counter  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
-from datetime import datetime, timedelta  # noqa: E402
+from datetime import timedelta  # noqa: E402
 
 import requests  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
