@@ -41,6 +41,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = os.path.join(ROOT, "translations")  # from any working directory
     if overrides:
         app.config.update(overrides)
+    from commons.config import connection_options
+
+    connection_options(app.config)  # e.g. the connect timeout, for the database finally chosen
 
     if app.config.get("TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -7,7 +7,8 @@ from typing import Any
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 
@@ -152,6 +153,41 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+# --- The database unavailable (restarting, unreachable, its file gone) -------------------------------
+
+DB_RETRY_AFTER_SECONDS = 5
+# SQLite's own words for "the database cannot be used right now" (its OperationalError also covers
+# programming errors such as "no such table", which stay 500s).
+_SQLITE_UNAVAILABLE = ("unable to open database", "disk i/o error", "database is locked", "readonly database",
+                       "database disk image is malformed", "no such file")
+
+
+def database_unavailable(err: BaseException) -> bool:
+    """Whether a database error means "the database cannot be reached or used right now" (answered
+    503 with Retry-After) rather than a mistake in a statement (a 500)."""
+    if isinstance(err, PoolTimeout):  # every pooled connection busy past the pool's timeout
+        return True
+    if not isinstance(err, DBAPIError) or isinstance(err, IntegrityError):
+        return False
+    if err.connection_invalidated:
+        return True
+    orig = err.orig
+    module = type(orig).__module__ if orig is not None else ""
+    if module.startswith("sqlite3"):
+        text = str(orig).lower()
+        return any(words in text for words in _SQLITE_UNAVAILABLE)
+    # psycopg: OperationalError is a lost or refused connection, a server shutting down, a
+    # statement cancelled, a deadlock or serialisation failure: all worth trying again.
+    return err.__class__.__name__ in ("OperationalError", "InterfaceError")
+
+
+def _describe_database_error(err: BaseException) -> str:
+    """The driver's own first line, never the statement or its parameters (personal data, hashes)."""
+    orig = getattr(err, "orig", None) or err
+    first = (str(orig).strip().splitlines() or [""])[0]
+    return f"{type(orig).__module__}.{type(orig).__name__}: {first[:300]}"
+
+
 def register_error_handlers(app: Flask) -> None:
     werkzeug_log = logging.getLogger("werkzeug")
     if not any(isinstance(f, RedactSecrets) for f in werkzeug_log.filters):
@@ -206,6 +242,59 @@ def register_error_handlers(app: Flask) -> None:
         else:
             message = _("This conflicts with something stored already.")
         return render_template("commons/error.html", status=409, message=message), 409
+
+    @app.teardown_appcontext
+    def end_session(exc: BaseException | None) -> None:
+        # Runs before Flask-SQLAlchemy's own teardown (registered earlier, run later). Ending the
+        # request's session rolls back its read transaction; when the connection died after the
+        # answer was made (the database restarting), that rollback fails, and the answer, already
+        # made, would become a 500. The dead connection is thrown away instead; the answer stands.
+        from commons.extensions import db
+
+        try:
+            db.session.remove()
+        except SQLAlchemyError as err:
+            if not database_unavailable(err):
+                raise
+            app.logger.warning("Database connection lost at the end of a request: %s", _describe_database_error(err))
+            try:
+                db.session().invalidate()
+            except SQLAlchemyError:
+                pass
+            db.session.registry.clear()
+
+    @app.errorhandler(DBAPIError)
+    @app.errorhandler(PoolTimeout)
+    def database_error(err: SQLAlchemyError):
+        if not database_unavailable(err):
+            return unexpected(err)
+        # One line in the log (no traceback, no statement, no parameters): an outage gives many.
+        app.logger.warning(
+            "Database unavailable on %s %s: %s", request.method, redact(request.path), _describe_database_error(err)
+        )
+        from flask import g
+
+        from commons.extensions import db, login_manager
+
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            pass
+        # The page must not reach for the database again: whoever is signed in was loaded from it
+        # (and the rollback expired what was loaded), so the page is drawn as for a visitor.
+        g._login_user = login_manager.anonymous_user()
+        retry = str(DB_RETRY_AFTER_SECONDS)
+        if wants_json():
+            response = jsonify({"error": {"code": "unavailable", "message": (
+                "The service is unavailable for a moment (its database cannot be reached). Try again in a few "
+                "seconds; if you were making a change, check whether it was saved before sending it again.")}})
+        else:
+            message = _("The service is unavailable for a moment. Try again in a few seconds. If you were saving "
+                        "something, check afterwards whether it was saved before sending it again.")
+            response = app.make_response(render_template("commons/error.html", status=503, message=message))
+        response.status_code = 503
+        response.headers["Retry-After"] = retry
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):
