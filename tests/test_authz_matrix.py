@@ -17,6 +17,7 @@ put back as saved (rows deleted and inserted again), so each role meets the same
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from types import SimpleNamespace
@@ -592,3 +593,69 @@ def test_the_matrix_size():
     pairs = {(row.method, row.rule) for row in ROWS}
     assert len(ROLES) == 7
     assert len(pairs) >= 133 and len(ROWS) >= len(pairs)
+
+
+# --- A refused role cannot tell group A's object from one that does not exist ----------------------------------
+
+MISSING = 2**31 - 1
+HIDDEN = [row for row in ROWS if 404 in row.expected.values() and "{" in row.path and "feed_token" not in row.path]
+
+
+def _bad_bodies(w, row, role):
+    """The row's own body, an empty one, and one with every field wrong: none may answer differently for
+    A's object than for a missing one (validation that looked at the object would say it exists)."""
+    good = row.body(w, role) if callable(row.body) else row.body
+    bad = {"scope": "everything", "start": _local(w, 0, "14:00"), "end": _local(w, 0, "09:00"), "needed": -1,
+           "message": 5, "no_show": "maybe", "attended": "x", "volunteer_id": MISSING, "group_id": MISSING, "title": ""}
+    return [good, {}, bad] if row.kind == "json" else [good, {}]
+
+
+@pytest.mark.parametrize("row", HIDDEN, ids=[r.id for r in HIDDEN])
+def test_refused_roles_cannot_tell_an_object_from_a_missing_one(w, row):
+    values = _values(w)
+    missing = {k: (MISSING if isinstance(v, int) else v) for k, v in values.items()}
+    for role in (r for r, e in row.expected.items() if e == 404):
+        for body in _bad_bodies(w, row, role):
+            answers = []
+            for vals in (values, missing):
+                probe = Row(row.method, row.rule, row.path.format(**vals).replace("{", "{{").replace("}", "}}"), row.expected,
+                            (lambda _w, _r, b=body: b), row.kind)
+                r = call(w, probe, role)
+                err = r.get_json(silent=True) or {}
+                message = re.sub(r"\d+", "N", str(err.get("error", {}).get("message")))  # the id asked for is named
+                answers.append((outcome(r), err.get("error", {}).get("code"), message))
+                r.close()
+                if w.snapshot() != w.saved:
+                    w.restore()
+                    pytest.fail(f"{role} changed the database with {body}")
+            assert answers[0] == answers[1], (role, body, answers)
+            assert answers[0][0] in (404, 400, 422), (role, body, answers)
+
+
+# --- Lists and filters show nothing of group A to the others ----------------------------------------------------
+
+LISTS = [
+    "/api/v1/bookings", "/api/v1/bookings?group_id={ga}", "/api/v1/bookings?space_id={sx}", "/api/v1/bookings?status=pending",
+    "/bookings", "/bookings?when=past", "/staff/calendar?facility={fx}", "/staff/calendar?facility={fx}&view=day&date={day}",
+    "/staff/requests?facility={fx}", "/staff/reports?facility={fx}", "/staff", "/groups/mine", "/calendars", "/volunteering",
+    "/api/v1/shifts/{a1}", "/api/v1/activities/{act}", "/activities/{act}", "/api/v1/spaces/{sx}/availability",
+    "/calendars/spaces/{sx}.ics", "/spaces/{sx}", "/spaces/{sx}/print", "/api/v1/me/export", "/account/export",
+    "/api/v1/volunteers/me/matches", "/api/v1/volunteers/me/shifts", "/api/v1/feeds", "/admin", "/api/v1/reports/open-data?{period}",
+]
+A_PRIVATE = {"Alpha secret plan": "title", "Alpha pending plan": "title", "Aili Alpha": "member_a", "aili@": "member_a",
+             "Vilja Volunteer": "volunteer", "vilja@": "volunteer", "040 1234": "volunteer"}
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_lists_and_filters_show_nothing_of_a_to_others(w, path):
+    """Group A's private titles, its representative and the volunteer on its shift, asked for by id in a filter
+    or listed: only A's side (and the person themself) may see them."""
+    vals = dict(_values(w), day=str(w.day))
+    probe = Row("GET", path, path.format(**vals).replace("{", "{{").replace("}", "}}"), {}, None)
+    for role in ("anon", "volunteer", "member_b", "staff_y"):
+        r = call(w, probe, role)
+        body = r.get_data(as_text=True)
+        r.close()
+        assert r.status_code < 500
+        leaked = [s for s, owner in A_PRIVATE.items() if s in body and owner != role]
+        assert not leaked, (role, r.status_code, leaked)
