@@ -86,18 +86,28 @@ def _ics(day: date) -> bytes:
 class World(SimpleNamespace):
     app: Any
 
-    def snapshot(self) -> dict[str, list[tuple]]:
-        """Every row of every table (ordered by primary key); the columns that only say when a token was
-        last used are left out."""
-        out = {}
+    def snapshot(self) -> dict[str, str]:
+        """Every row of every table (ordered by primary key) as JSON text, in one query; the column that only
+        says when a token was last used is left out."""
         with self.app.app_context():
             with db.engine.connect() as conn:
-                for t in _tables():
-                    cols = [c for c in t.columns if not (t.name == ApiToken.__tablename__ and c.name == "last_used_at")]
-                    rows = conn.execute(select(*cols).order_by(*t.primary_key.columns)).all()
-                    out[t.name] = [tuple(r) for r in rows]
+                if conn.dialect.name == "postgresql":  # one round trip: every table as one JSON text
+                    parts = [
+                        f"(SELECT coalesce(jsonb_agg(to_jsonb(t) - 'last_used_at' ORDER BY "
+                        + ", ".join(f"t.{c.name}" for c in t.primary_key.columns) + f")::text, '') FROM {t.name} t)"
+                        for t in _tables()
+                    ]
+                else:
+                    parts = [
+                        "(SELECT coalesce(json_group_array(json_array("
+                        + ", ".join(f'"{c.name}"' for c in t.columns if c.name != "last_used_at")
+                        + f')), \'\') FROM (SELECT * FROM "{t.name}" ORDER BY '
+                        + ", ".join(f'"{c.name}"' for c in t.primary_key.columns) + "))"
+                        for t in _tables()
+                    ]
+                row = conn.execute(text("SELECT " + ", ".join(parts))).one()
             db.session.remove()
-        return out
+            return {t.name: v for t, v in zip(_tables(), row)}
 
     def saved_rows(self) -> None:
         with self.app.app_context():
