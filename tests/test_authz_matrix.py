@@ -669,3 +669,41 @@ def test_lists_and_filters_show_nothing_of_a_to_others(w, path):
         assert r.status_code < 500
         leaked = [s for s, owner in A_PRIVATE.items() if s in body and owner != role]
         assert not leaked, (role, r.status_code, leaked)
+
+
+# --- Group A's ids inside the bodies of the others' requests ------------------------------------------------------
+
+BODY_IDS = [
+    # (role, method, path, body, expected status; nothing may change)
+    ("member_b", "POST", "/api/v1/activities", lambda w: {"group_id": w.gb, "title": "x", "booking_id": w.ba}, 422),
+    ("staff_y", "POST", "/api/v1/activities", lambda w: {"facility_id": w.fy, "title": "x", "booking_id": w.ba}, 422),
+    ("staff_y", "POST", "/api/v1/bookings", lambda w: {"space_id": w.sx, "group_id": w.gb, "title": "x",
+                                                      "start": _local(w, 2, "10:00"), "end": _local(w, 2, "11:00")}, 403),
+    ("member_b", "POST", "/api/v1/bookings", lambda w: {"space_id": w.sy, "group_id": w.ga, "title": "x",
+                                                       "start": _local(w, 2, "10:00"), "end": _local(w, 2, "11:00")}, 403),
+    ("member_b", "POST", "/api/v1/feeds/rotate", lambda w: {"kind": "group_bookings", "name": "Alpha Knitters"}, 404),
+    ("volunteer", "POST", "/api/v1/feeds/rotate", lambda w: {"url": w.feed_url}, 404),
+    ("member_b", "POST", "/api/v1/fill-plan", lambda w: {"shift_ids": [w.a1]}, 403),
+    ("staff_y", "POST", "/api/v1/fill-plan/apply", lambda w: {"assignments": [{"shift_id": w.a1, "volunteer_id": w.vp}]}, 200),
+    ("member_a", "POST", "/account/profile", lambda w: {"name": "x", "email": EMAILS["member_b"]}, 422),
+]
+
+
+@pytest.mark.parametrize("role,method,path,body,expected", BODY_IDS, ids=[f"{r} {m} {p} {i}" for i, (r, m, p, _b, _e) in enumerate(BODY_IDS)])
+def test_ids_of_a_in_bodies_are_refused(w, role, method, path, body, expected):
+    row = Row(method, path, path, {}, (lambda _w, _r: body(w)), "json" if path.startswith("/api/") else "form")
+    r = call(w, row, role)
+    r.close()
+    changed = w.snapshot() != w.saved
+    if changed:
+        w.restore()
+    assert (r.status_code, changed) == (expected, False)
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/x", "/\\evil.example", "javascript:alert(1)"])
+def test_sign_in_and_language_do_not_send_people_elsewhere(w, target):
+    r = w.app.test_client().post("/login", query_string={"next": target}, data={"email": SPARE, "password": PASSWORD})
+    assert r.status_code == 302 and r.headers["Location"] in ("/", "http://commons.test/"), r.headers["Location"]
+    r = client_for(w, "member_b").post("/language", data={"lang": "fi", "next": target})
+    assert r.status_code == 302 and r.headers["Location"] in ("/", "http://commons.test/"), r.headers["Location"]
+    w.restore()
