@@ -112,6 +112,9 @@ def rotate():
     if not form.validate_on_submit():
         abort(400)
     group_id = form.group_id.data
+    kind = services.FEED_KINDS.get(form.kind.data or "")
+    if kind is None or (group_id or "") not in {str(g or "") for g, _name in kind.subjects(current_user)}:
+        abort(404)  # not one of the asker's feeds: refused before any link is made
     try:
         links = {(l.kind, str(l.group_id or "")): l for l in services.feed_links(current_user)}
         link = links.get((form.kind.data, group_id or ""))

@@ -25,6 +25,7 @@ from email.utils import format_datetime, parseaddr
 
 from flask import current_app, render_template
 from flask_babel import force_locale
+from flask_babel.speaklater import LazyString
 from sqlalchemy import delete, func, or_, select, update
 
 from commons.db import utcnow, write_transaction
@@ -119,6 +120,9 @@ def render_message(template: str, language: str, subject, **context) -> tuple[st
     `subject` (a lazy_gettext string) translated under that locale."""
     with force_locale(language):
         subject_text = str(subject)
+        # A lazy text (lazy_gettext with values, e.g. an intro naming the group) says it is safe HTML
+        # (__html__), so the HTML part would take a group's name as markup: make it plain text first.
+        context = {k: str(v) if isinstance(v, LazyString) else v for k, v in context.items()}
         text = render_template(template + ".txt", subject=subject_text, language=language, **context)
         html = render_template(template + ".html", subject=subject_text, language=language, **context)
     return subject_text, text, html
