@@ -353,6 +353,11 @@ ROWS: list[Row] = [
     # --- The account ------------------------------------------------------------------------------------------
     Row("GET", "/account", "/account", roles(200, anon=LOGIN)),
     Row("GET", "/account/export", "/account/export", roles(200, anon=LOGIN)),
+    Row("POST", "/account/sign-out-elsewhere", "/account/sign-out-elsewhere", roles(302, anon=LOGIN), {}, "form"),
+    Row("GET", "/privacy", "/privacy", roles(200)),
+    # the audit log: administrators all of it, staff their own facilities' events (tests/test_audit.py)
+    Row("GET", "/admin/audit", "/admin/audit", page_only(200, {"staff_x", "staff_y", "admin"})),
+    Row("GET", "/api/v1/audit", "/api/v1/audit", api_only(200, {"staff_x", "staff_y", "admin"})),
     Row("GET", "/account/delete", "/account/delete", roles(200, anon=LOGIN)),
     Row("POST", "/account/delete", "/account/delete", roles(302, anon=LOGIN), {"password": PASSWORD}, "form"),
     Row("POST", "/account/profile", "/account/profile", roles(302, anon=LOGIN),
