@@ -20,7 +20,7 @@ from commons.errors import ApiError, Forbidden
 from commons.extensions import db
 from commons.i18n import format_clock, format_day
 from commons.models import Facility, Group
-from commons.pagination import paginate
+from commons.pagination import Pager, paginate, requested_page
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -283,8 +283,9 @@ def audit_log():
                 status = 422
         else:
             status = 422
-    page = max(1, min(_id_or_none(request.args.get("page", "1")) or 1, 100000))
     total = audit.count_events(current_user, f)
+    pages = max(1, -(-total // audit.PAGE_SIZE))
+    page = min(requested_page(), pages)  # paged in SQL; the pager macro is the one every list uses
     events = audit.list_events(current_user, f, audit.PAGE_SIZE, (page - 1) * audit.PAGE_SIZE)
     names = audit.actor_names(events)
     tz = ZoneInfo(current_app.config["TIMEZONE"])
@@ -308,18 +309,13 @@ def audit_log():
             "group": groups.get(e.group_id, e.group_id or ""),
             "details": ", ".join(f"{k}: {v}" for k, v in sorted((e.details or {}).items())),
         })
-    args = {k: v for k, v in request.args.items() if k != "page"}
-    pages = max(1, -(-total // audit.PAGE_SIZE))
     return (
         render_template(
             "commons/admin_audit.html",
             form=form,
             rows=rows,
             total=total,
-            page=page,
-            pages=pages,
-            prev_url=url_for("admin.audit_log", page=page - 1, **args) if page > 1 else None,
-            next_url=url_for("admin.audit_log", page=page + 1, **args) if page < pages else None,
+            pager=Pager(rows, page, pages, total, audit.PAGE_SIZE),
             retention_days=current_app.config["AUDIT_RETENTION_DAYS"],
         ),
         status,
