@@ -724,3 +724,50 @@ def test_sign_in_and_language_do_not_send_people_elsewhere(w, target):
     r = client_for(w, "member_b").post("/language", data={"lang": "fi", "next": target})
     assert r.status_code == 302 and r.headers["Location"] in ("/", "http://commons.test/"), r.headers["Location"]
     w.restore()
+
+
+# --- CSRF: every state-changing route refuses a browser session's request without the token -------------------
+
+WRITES = [row for row in ROWS if row.method not in ("GET", "HEAD")]
+
+
+def _csrf_role(row) -> str:
+    """Whom to send as: the first role allowed (anonymous for sign-in, sign-up and the language switch),
+    else a group representative (the token is checked before who may do what)."""
+    return next((r for r in ROLES if _is_success(row.expected[r])), "member_a")
+
+
+@pytest.mark.parametrize("row", WRITES, ids=[r.id for r in WRITES])
+def test_session_writes_need_the_csrf_token(w, row):
+    """A browser session (cookies only, as a forged cross-site form or fetch would send) without the CSRF
+    token: pages answer 400 and the API 400 `csrf`; nothing changes. Bearer-token API calls need no token
+    (test_who_may runs them with CSRF on for the API: `authenticate_and_check_csrf` always checks sessions)."""
+    role = _csrf_role(row)
+    url = row.path.format(**_values(w))
+    api = url.startswith("/api/")
+    c = client_for(w, role)
+    body = row.body(w, role) if callable(row.body) else row.body
+    kw: dict = {}
+    if row.kind == "ics":
+        kw.update(data=_ics(w.day + timedelta(days=60)), content_type="text/calendar")
+    elif row.kind == "multipart":
+        kw.update(data={"file": (io.BytesIO(_ics(w.day + timedelta(days=60))), "closures.ics")}, content_type="multipart/form-data")
+    elif row.kind == "form":
+        kw["data"] = body
+    else:
+        kw["json"] = body if body is not None else {}
+    w.app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        r = c.open(url, method=row.method, **kw)
+    finally:
+        w.app.config["WTF_CSRF_ENABLED"] = False
+    changed = w.snapshot() != w.saved
+    if changed:
+        w.restore()
+    assert not changed, f"{row.id} as {role}: answered {r.status_code} without a CSRF token and changed the database"
+    if api and role == "anon":
+        assert r.status_code == 401, r.status_code  # no session to forge: nothing to check
+    elif api:
+        assert r.status_code == 400 and r.get_json()["error"]["code"] == "csrf", (r.status_code, r.get_data(as_text=True)[:200])
+    else:
+        assert r.status_code == 400, (row.id, role, r.status_code)
