@@ -27,6 +27,7 @@ class Endpoint:
     status: int
     auth: bool
     raw_body: str | None  # media type of a body that is not JSON (e.g. text/calendar)
+    errors: tuple[int, ...] = ()  # error statuses the rules below cannot guess (e.g. 404 for "no profile yet")
 
 
 ENDPOINTS: list[Endpoint] = []
@@ -118,6 +119,7 @@ def api_route(
     status: int = 200,
     auth: bool = False,
     raw_body: str | None = None,
+    errors: tuple[int, ...] = (),
 ) -> Callable:
     """Register a JSON view. The view receives `body=` and/or `query=` (validated models) and
     returns a value of `response` (models, lists of models or plain JSON), or (value, status)."""
@@ -158,6 +160,7 @@ def api_route(
                 status=status,
                 auth=auth,
                 raw_body=raw_body,
+                errors=errors,
             )
         )
         return view
@@ -286,8 +289,9 @@ def _error_responses(ep: Endpoint) -> list[tuple[str, str]]:
     out = []
     if ep.body is not None or ep.raw_body:
         out.append(("400", "Malformed body"))
-    if ep.body is not None or ep.query is not None:
-        out.append(("422", "Invalid input or a booking rule said no"))
+    if ep.body is not None or ep.query is not None or ep.method != "get":
+        # also a change without a body: a rule or the thing's state says no (a cancelled shift, no profile yet)
+        out.append(("422", "Invalid input, or a rule or the current state said no"))
     if ep.auth:
         out += [("401", "No or bad credentials"), ("403", "Not allowed")]
     if "<" in ep.rule or ep.body is not None:
@@ -295,4 +299,8 @@ def _error_responses(ep: Endpoint) -> list[tuple[str, str]]:
     if ep.method != "get":
         out.append(("409", "Conflicts with another booking or a closure"))
     out.append(("429", "Rate limited"))
+    named = {"404": "Not found", "409": "Conflict", "413": "Too large", "415": "Unsupported media type", "422": "Invalid input"}
+    for code in map(str, ep.errors):
+        if code not in dict(out):
+            out.append((code, named.get(code, "Error")))
     return out

@@ -161,6 +161,10 @@ CASES = {
     "booking-id-huge": Case(get("/bookings/99999999999999999999"), 404),
     "cancel-id-huge": Case(lambda w: w.rep.post("/bookings/99999999999999999999/cancel"), 404),
     "space-id-huge-path": Case(get("/spaces/99999999999999999999/availability"), 404),
+    # Another route has the same path with other methods: still 404, not 405 (found by the fuzzer)
+    "space-patch-id-huge": Case(lambda w: w.staff.patch("/spaces/288230376151711745", {"name": "x"}), 404, code="not_found"),
+    "booking-move-id-just-over-int32": Case(lambda w: w.rep.patch("/bookings/2147483648", {"start": local(w.day, "18:00")}),
+                                            404, code="not_found"),
     # Other bodies
     "cancel-scope-unknown": Case(lambda w: w.other_rep.post(f"/bookings/{w.other_booking}/cancel", {"scope": "everything"}),
                                  422, ("scope",)),
