@@ -65,31 +65,43 @@ NEGATIVE_CHECKS = CHECKS + [negative_data_rejection]
 REQUESTS: Counter = Counter()
 
 
-@pytest.fixture(scope="module")
-def fuzz_report(request):
-    started = time.perf_counter()
-    yield REQUESTS
-    total = sum(REQUESTS.values())
-    summary = {
-        "requests": total,
-        "operations": len({op for op, _who, _mode in REQUESTS}),
-        "examples_per_operation": EXAMPLES,
-        "seconds": round(time.perf_counter() - started, 1),
-    }
+def _summary(seconds: float) -> dict:
     by_identity: Counter = Counter()
     by_mode: Counter = Counter()
     for (_op, who, mode), n in REQUESTS.items():
         by_identity[who] += n
         by_mode[mode] += n
-    summary["by_identity"], summary["by_mode"] = dict(by_identity), dict(by_mode)
+    return {
+        "requests": sum(REQUESTS.values()),
+        "operations": len({op for op, _who, _mode in REQUESTS}),
+        "examples_per_operation": EXAMPLES,
+        "seconds": round(seconds, 1),
+        "by_identity": dict(by_identity),
+        "by_mode": dict(by_mode),
+    }
+
+
+@pytest.fixture(scope="module")
+def fuzz_report(request):
+    """Counts the requests made; the total is printed at the end of the module and, when
+    $FUZZ_REPORT names a file, written there as JSON after every operation (so that a long run
+    cut short still tells how far it got)."""
+    started = time.perf_counter()
+
+    def write() -> dict:
+        summary = _summary(time.perf_counter() - started)
+        if os.environ.get("FUZZ_REPORT"):
+            with open(os.environ["FUZZ_REPORT"], "w") as f:
+                json.dump(summary, f, indent=1)
+        return summary
+
+    yield write
+    summary = write()
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     capture = request.config.pluginmanager.get_plugin("capturemanager")
     if reporter is not None and capture is not None:
         with capture.global_and_fixture_disabled():
             reporter.write_line(f"\nfuzz: {json.dumps(summary)}")
-    if os.environ.get("FUZZ_REPORT"):
-        with open(os.environ["FUZZ_REPORT"], "w") as f:
-            json.dump(summary, f, indent=1)
 
 
 @pytest.fixture(scope="module")
@@ -196,7 +208,10 @@ def test_operation(path, method, app, api_schema, world, fuzz_report):
         )
         assert_error_shape(response)
 
-    fuzz()
+    try:
+        fuzz()
+    finally:
+        fuzz_report()
 
 
 def test_every_documented_operation_is_fuzzed(anon):
