@@ -14,9 +14,27 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 
+def _at_most(limit: int) -> str:
+    """A regex for the decimal numbers 0..limit (no sign): shorter numbers, then for each digit of
+    `limit` the same prefix with a smaller digit there and anything after, then `limit` itself."""
+    text = str(limit)
+    parts = [rf"\d{{1,{len(text) - 1}}}"] if len(text) > 1 else []
+    for i, digit in enumerate(text):
+        low = 1 if i == 0 and len(text) > 1 else 0  # no leading zero in a full-length number
+        if int(digit) > low:
+            rest = len(text) - i - 1
+            parts.append(text[:i] + f"[{low}-{int(digit) - 1}]" + (rf"\d{{{rest}}}" if rest else ""))
+    parts.append(text)
+    return "(?:" + "|".join(parts) + ")"
+
+
 class IdConverter(IntegerConverter):
     """`<int:...>` in URLs: ids are 32-bit database integers, so a larger number matches no
-    route (404) instead of overflowing the database driver (a 500)."""
+    route (404) instead of overflowing the database driver (a 500). The limit is in the regex
+    itself: a number that matched the pattern and failed only the converter's range check made
+    werkzeug answer 405 for the methods of the other routes on that path (PATCH /spaces/<huge>)."""
+
+    regex = _at_most(2**31 - 1)
 
     def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
         super().__init__(map, fixed_digits, min, max, signed)

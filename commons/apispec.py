@@ -29,6 +29,7 @@ class Endpoint:
     status: int
     auth: bool
     raw_body: str | None  # media type of a body that is not JSON (e.g. text/calendar)
+    errors: tuple[int, ...] = ()  # error statuses the rules below cannot guess (e.g. 404 for "no profile yet")
 
 
 ENDPOINTS: list[Endpoint] = []
@@ -173,6 +174,7 @@ def api_route(
     status: int = 200,
     auth: bool = False,
     raw_body: str | None = None,
+    errors: tuple[int, ...] = (),
 ) -> Callable:
     """Register a JSON view. The view receives `body=` and/or `query=` (validated models) and
     returns a value of `response` (models, lists of models or plain JSON), or (value, status)."""
@@ -228,6 +230,7 @@ def api_route(
                 status=status,
                 auth=auth,
                 raw_body=raw_body,
+                errors=errors,
             )
         )
         return view
@@ -365,8 +368,10 @@ def _error_responses(ep: Endpoint) -> list[tuple[str, str]]:
     out = []
     if ep.body is not None or ep.raw_body:
         out.append(("400", "Malformed body"))
-    if ep.body is not None or ep.query is not None or is_list_response(ep.response):
-        out.append(("422", "Invalid input or a booking rule said no"))
+    if ep.body is not None or ep.query is not None or is_list_response(ep.response) or ep.method != "get":
+        # also a change without a body: a rule or the thing's state says no (a cancelled shift, no profile yet);
+        # lists: a limit over the maximum
+        out.append(("422", "Invalid input, or a rule or the current state said no"))
     if ep.auth:
         out += [("401", "No or bad credentials"), ("403", "Not allowed")]
     if "<" in ep.rule or ep.body is not None:
@@ -374,4 +379,8 @@ def _error_responses(ep: Endpoint) -> list[tuple[str, str]]:
     if ep.method != "get":
         out.append(("409", "Conflicts with another booking or a closure"))
     out.append(("429", "Rate limited"))
+    named = {"404": "Not found", "409": "Conflict", "413": "Too large", "415": "Unsupported media type", "422": "Invalid input"}
+    for code in map(str, ep.errors):
+        if code not in dict(out):
+            out.append((code, named.get(code, "Error")))
     return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 District = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]  # the districts' columns
@@ -12,7 +12,17 @@ LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40
 # Database ids are 32-bit integers: a larger number in a request is refused as invalid
 # instead of overflowing the database driver (a 500).
 MAX_ID = 2**31 - 1
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def _not_a_boolean(value):
+    """JSON true/false is not an id (pydantic would read true as 1: "activity_id": true found a real
+    activity). Found by tests/test_fuzz_api.py."""
+    if isinstance(value, bool):
+        raise ValueError("Give an id as a number, not true or false.")
+    return value
+
+
+Id = Annotated[int, BeforeValidator(_not_a_boolean), Field(ge=1, le=MAX_ID)]
 
 
 def _email(value: str) -> str:

@@ -116,6 +116,8 @@ CASES = {
     "space-id-fraction": Case(post_json({"space_id": 1.5}), 422, ("space_id",)),
     "space-id-huge": Case(post_json({"space_id": 10**20}), 422, ("space_id",)),
     "group-id-huge": Case(post_json({"group_id": 2**63}), 422, ("group_id",)),
+    "space-id-boolean": Case(post_json({"space_id": True}), 422, ("space_id",)),  # not read as id 1 (found by the fuzzer)
+    "fill-plan-activity-boolean": Case(lambda w: w.staff.post("/fill-plan", {"activity_id": True}), 422, ("activity_id",)),
     "group-id-negative": Case(post_json({"group_id": -1}), 422, ("group_id",)),
     "start-list": Case(post_json({"start": ["2027-01-05T18:00"]}), 422, ("start",)),
     "on-conflict-unknown": Case(post_json({"on_conflict": "overwrite"}), 422, ("on_conflict",)),
@@ -161,6 +163,10 @@ CASES = {
     "booking-id-huge": Case(get("/bookings/99999999999999999999"), 404),
     "cancel-id-huge": Case(lambda w: w.rep.post("/bookings/99999999999999999999/cancel"), 404),
     "space-id-huge-path": Case(get("/spaces/99999999999999999999/availability"), 404),
+    # Another route has the same path with other methods: still 404, not 405 (found by the fuzzer)
+    "space-patch-id-huge": Case(lambda w: w.staff.patch("/spaces/288230376151711745", {"name": "x"}), 404, code="not_found"),
+    "booking-move-id-just-over-int32": Case(lambda w: w.rep.patch("/bookings/2147483648", {"start": local(w.day, "18:00")}),
+                                            404, code="not_found"),
     # Other bodies
     "cancel-scope-unknown": Case(lambda w: w.other_rep.post(f"/bookings/{w.other_booking}/cancel", {"scope": "everything"}),
                                  422, ("scope",)),

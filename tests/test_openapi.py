@@ -91,3 +91,15 @@ def test_list_query_parameters(doc):
     assert params["accessibility"]["schema"]["type"] == "array"
     params = {p["name"] for p in doc["paths"]["/api/v1/bookings"]["get"]["parameters"]}
     assert {"space_id", "group_id", "from", "to", "status"} <= params
+
+
+def test_every_error_status_a_route_can_answer_is_documented(doc):
+    """Found by tests/test_fuzz_api.py: a change refused by a rule or by the thing's state (a
+    cancelled shift, no volunteer profile yet) answers 422 even without a body, and GET
+    /volunteers/me answers 404 before a profile exists."""
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            if method != "get":
+                assert "422" in op["responses"], (method, path)
+    assert "404" in doc["paths"]["/api/v1/volunteers/me"]["get"]["responses"]
+    assert "404" not in doc["paths"]["/api/v1/me"]["get"]["responses"]

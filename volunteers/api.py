@@ -80,7 +80,7 @@ def activity_out(a, views, actor, organised: set[int] | None = None) -> Activity
 # --- Volunteers --------------------------------------------------------------------------------
 
 
-@api_route(bp, "/volunteers/me", summary="My volunteer profile", response=ProfileOut, auth=True, tag="volunteers")
+@api_route(bp, "/volunteers/me", summary="My volunteer profile", response=ProfileOut, auth=True, tag="volunteers", errors=(404,))
 def get_me():
     profile = services.get_profile(require_user())
     if profile is None:

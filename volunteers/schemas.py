@@ -112,6 +112,14 @@ class ProfileIn(In):
     _v_tags = field_validator("tags")(classmethod(lambda cls, v: _texts(v, "tag", lower=True)))
     _v_districts = field_validator("districts")(classmethod(lambda cls, v: _texts(v, "district")))
 
+    @field_validator("date_of_birth", mode="before")
+    @classmethod
+    def _dob_is_text(cls, v):
+        # pydantic reads a number as Unix time (0 -> 1970-01-01): only ISO text is a date here
+        if v is not None and not isinstance(v, (str, date)):
+            raise ValueError("give the date as YYYY-MM-DD")
+        return v
+
     @field_validator("date_of_birth")
     @classmethod
     def _dob(cls, v):

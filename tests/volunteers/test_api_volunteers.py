@@ -37,6 +37,8 @@ def test_profile_put_get_round_trip(make_user):
         ({"max_hours_per_week": -1}, "max_hours_per_week"),
         ({"max_hours_per_week": "lots"}, "max_hours_per_week"),
         ({"date_of_birth": "2999-01-01"}, "date_of_birth"),
+        ({"date_of_birth": 0.0}, "date_of_birth"),  # not Unix time 1970-01-01 (found by the fuzzer)
+        ({"date_of_birth": 631152000}, "date_of_birth"),
         ({"unknown": 1}, "unknown"),
         ({"guardian_consent": True}, "guardian_consent"),  # named, not "body": which field to fix
     ],
