@@ -545,24 +545,26 @@ def _values(w) -> dict:
     return vals
 
 
+def _body_kwargs(w, row: Row, role: str) -> dict:
+    """The request body of a row, as the test client takes it."""
+    body = row.body(w, role) if callable(row.body) else row.body
+    if row.kind == "ics":
+        return {"data": _ics(w.day + timedelta(days=60)), "content_type": "text/calendar"}
+    if row.kind == "multipart":
+        return {"data": {"file": (io.BytesIO(_ics(w.day + timedelta(days=60))), "closures.ics")}, "content_type": "multipart/form-data"}
+    if row.kind == "form":
+        return {"data": body}
+    if body is not None:
+        return {"json": body}
+    return {"json": {}} if row.method != "GET" else {}
+
+
 def call(w, row: Row, role: str):
     url = row.path.format(**_values(w))
-    body = row.body(w, role) if callable(row.body) else row.body
     api = url.startswith("/api/")
     c = w.app.test_client() if api else client_for(w, role)
     headers = {"Authorization": f"Bearer {w.tokens[role]}"} if api and role != "anon" else {}
-    kw: dict = {"headers": headers}
-    if row.kind == "ics":
-        kw.update(data=_ics(w.day + timedelta(days=60)), content_type="text/calendar")
-    elif row.kind == "multipart":
-        kw.update(data={"file": (io.BytesIO(_ics(w.day + timedelta(days=60))), "closures.ics")}, content_type="multipart/form-data")
-    elif row.kind == "form":
-        kw["data"] = body
-    elif body is not None:
-        kw["json"] = body
-    elif row.method != "GET":
-        kw["json"] = {}
-    return c.open(url, method=row.method, **kw)
+    return c.open(url, method=row.method, headers=headers, **_body_kwargs(w, row, role))
 
 
 def outcome(r) -> int | str:
@@ -746,19 +748,9 @@ def test_session_writes_need_the_csrf_token(w, row):
     url = row.path.format(**_values(w))
     api = url.startswith("/api/")
     c = client_for(w, role)
-    body = row.body(w, role) if callable(row.body) else row.body
-    kw: dict = {}
-    if row.kind == "ics":
-        kw.update(data=_ics(w.day + timedelta(days=60)), content_type="text/calendar")
-    elif row.kind == "multipart":
-        kw.update(data={"file": (io.BytesIO(_ics(w.day + timedelta(days=60))), "closures.ics")}, content_type="multipart/form-data")
-    elif row.kind == "form":
-        kw["data"] = body
-    else:
-        kw["json"] = body if body is not None else {}
     w.app.config["WTF_CSRF_ENABLED"] = True
     try:
-        r = c.open(url, method=row.method, **kw)
+        r = c.open(url, method=row.method, **_body_kwargs(w, row, role))
     finally:
         w.app.config["WTF_CSRF_ENABLED"] = False
     changed = w.snapshot() != w.saved

@@ -4,13 +4,8 @@
 """
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
 import threading
-import time
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -18,70 +13,29 @@ from pathlib import Path
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.test_race import LiveServer
+
 REDIS = ("127.0.0.1", 6379)
 REDIS_DB = 13
-BOOT_TIMEOUT = 60.0
 
 pytestmark = pytest.mark.slow
 
 
-class Gunicorn:
+class Gunicorn(LiveServer):
+    """tests.test_race's server with an access log, waited for at once."""
+
     def __init__(self, app, database_url: str, instance: Path, workers: int, env: dict, args: list[str]):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.workers = workers
-        self.log_path = instance / "gunicorn.log"
         self.access_path = instance / "access.log"
-        full_env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY=app.config["SECRET_KEY"],
-                        COMMONS_INSTANCE=str(instance), **env)
-        full_env.pop("COMMONS_ENV", None)
-        self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
-             "--access-logfile", str(self.access_path), *args, "commons:create_app()"],
-            cwd=str(ROOT), env=full_env, stdout=self._log, stderr=subprocess.STDOUT,
-        )
+        super().__init__(database_url, instance, workers, env, ["--access-logfile", str(self.access_path), *args],
+                         secret_key=app.config["SECRET_KEY"])
         try:
-            self._wait_ready()
+            self.wait_ready()
         except BaseException:
             self.stop()
             raise
 
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
     def access_log(self) -> str:
         return self.access_path.read_text(errors="replace") if self.access_path.exists() else ""
-
-    def _wait_ready(self) -> None:
-        deadline = time.monotonic() + BOOT_TIMEOUT
-        while True:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"gunicorn exited with {self.proc.returncode}:\n{self.log()}")
-            try:
-                with requests.get(self.url + "/api/v1/groups", timeout=2) as r:
-                    if r.status_code == 200 and self.log().count("Booting worker") >= self.workers:
-                        return
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError(f"gunicorn did not answer within {BOOT_TIMEOUT:.0f} s:\n{self.log()}")
-            time.sleep(0.1)
-
-    def stop(self) -> None:
-        try:
-            if self.proc.poll() is None:
-                self.proc.terminate()
-                try:
-                    self.proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    self.proc.kill()
-                    self.proc.wait(timeout=15)
-        finally:
-            self._log.close()
 
 
 def redis_client():

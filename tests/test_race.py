@@ -39,19 +39,21 @@ BOOT_TIMEOUT = 120.0  # an upper bound only (ready is waited for): a loaded 2-co
 class LiveServer:
     """gunicorn serving the app from the test database in a subprocess; its log goes to a file."""
 
-    def __init__(self, database_url: str, instance: Path):
+    def __init__(self, database_url: str, instance: Path, workers: int = 4, env: dict | None = None,
+                 args: tuple | list = (), secret_key: str = "x"):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
+        self.workers = workers
         self.log_path = instance / "gunicorn.log"
-        env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="x", COMMONS_INSTANCE=str(instance))
-        env.pop("COMMONS_ENV", None)
+        full_env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY=secret_key, COMMONS_INSTANCE=str(instance), **(env or {}))
+        full_env.pop("COMMONS_ENV", None)
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", "4", "-b", f"127.0.0.1:{self.port}", "commons:create_app()"],
+            [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{self.port}", *args, "commons:create_app()"],
             cwd=str(ROOT),
-            env=env,
+            env=full_env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
@@ -66,8 +68,8 @@ class LiveServer:
                 raise AssertionError(f"gunicorn exited with {self.proc.returncode}:\n{self.log()}")
             try:
                 with requests.get(self.url + "/api/v1/groups", timeout=2) as r:
-                    # Answering, and all four workers forked (each loads the app before accepting).
-                    if r.status_code == 200 and self.log().count("Booting worker") >= 4:
+                    # Answering, and every worker forked (each loads the app before accepting).
+                    if r.status_code == 200 and self.log().count("Booting worker") >= self.workers:
                         return
             except requests.RequestException:
                 pass
