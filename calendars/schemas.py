@@ -4,13 +4,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StringConstraints, model_validator
 
+from commons.schemas import In
 from spaces.schemas import IsoDateTime
 
 
-class In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class FeedLinkOut(BaseModel):

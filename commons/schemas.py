@@ -1,10 +1,12 @@
 """Request and response schemas of the accounts, groups and facilities API."""
 from __future__ import annotations
 
+import types
+import typing
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 District = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]  # the districts' columns
@@ -36,8 +38,29 @@ def _email(value: str) -> str:
 Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_email)]  # users.email
 
 
+def _is_number(annotation) -> bool:
+    """int or float, also inside Annotated[...] and Optional (a field that also takes bool is not)."""
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _is_number(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return bool not in args and any(_is_number(a) for a in args)
+    return annotation in (int, float)
+
+
 class In(BaseModel):
+    """A request body or query. Unknown fields are refused, and so is JSON true/false where a number
+    belongs (pydantic reads true as 1: `"attendees": true` would book for one person)."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_booleans_for_numbers(cls, value, info):
+        if isinstance(value, bool) and _is_number(cls.model_fields[info.field_name].annotation):
+            raise ValueError("Give a number, not true or false.")
+        return value
 
 
 class Ref(BaseModel):

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from commons.apispec import PageQuery
-from commons.schemas import MAX_ID, Id
+from commons.schemas import MAX_ID, Id, In
 from spaces.models import ACCESSIBILITY_FEATURES
 
 
@@ -35,8 +35,6 @@ Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 _HHMM = re.compile(r"^(\d{2}):(\d{2})$")
 
 
-class In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 def hhmm_to_minute(text: str) -> int:

@@ -118,6 +118,7 @@ CASES = {
     "group-id-huge": Case(post_json({"group_id": 2**63}), 422, ("group_id",)),
     "space-id-boolean": Case(post_json({"space_id": True}), 422, ("space_id",)),  # not read as id 1 (found by the fuzzer)
     "fill-plan-activity-boolean": Case(lambda w: w.staff.post("/fill-plan", {"activity_id": True}), 422, ("activity_id",)),
+    "attendees-boolean": Case(post_json({"attendees": True}), 422, ("attendees",)),  # not read as 1 person (any number: commons.schemas.In)
     "group-id-negative": Case(post_json({"group_id": -1}), 422, ("group_id",)),
     "start-list": Case(post_json({"start": ["2027-01-05T18:00"]}), 422, ("start",)),
     "on-conflict-unknown": Case(post_json({"on_conflict": "overwrite"}), 422, ("on_conflict",)),

@@ -103,3 +103,31 @@ def test_every_error_status_a_route_can_answer_is_documented(doc):
                 assert "422" in op["responses"], (method, path)
     assert "404" in doc["paths"]["/api/v1/volunteers/me"]["get"]["responses"]
     assert "404" not in doc["paths"]["/api/v1/me"]["get"]["responses"]
+
+
+def test_no_request_number_takes_true_or_false():
+    """Every request model refuses JSON true/false for a number field (pydantic alone reads true as 1)."""
+    import pydantic
+
+    import calendars.api  # noqa: F401
+    import commons.api  # noqa: F401
+    import spaces.api  # noqa: F401
+    import spaces.report_api  # noqa: F401
+    import volunteers.api  # noqa: F401
+    from commons.apispec import ENDPOINTS
+    from commons.schemas import In, _is_number
+
+    checked = 0
+    for ep in ENDPOINTS:
+        for model in (ep.body, ep.query):
+            if not (isinstance(model, type) and issubclass(model, pydantic.BaseModel)):
+                continue
+            assert issubclass(model, In) or model.__name__ == "PageQuery", f"{model.__name__} should derive from commons.schemas.In"
+            for name, field in model.model_fields.items():
+                if not _is_number(field.annotation):
+                    continue
+                with pytest.raises(pydantic.ValidationError) as err:
+                    model.model_validate({field.alias or name: True})
+                assert any(e["loc"][:1] == (field.alias or name,) and "true or false" in e["msg"] for e in err.value.errors()), (model.__name__, name)
+                checked += 1
+    assert checked >= 20

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from commons.schemas import Id
+from commons.schemas import Id, In
 from spaces.schemas import IsoDateTime, hhmm_to_minute
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
@@ -23,8 +23,6 @@ CodeItem = Annotated[str, StringConstraints(max_length=100)]
 TextItem = Annotated[str, StringConstraints(max_length=200)]
 
 
-class In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 @lru_cache(maxsize=1)
