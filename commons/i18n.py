@@ -39,7 +39,10 @@ def select_locale() -> str:
     saved = getattr(current_user, "language", None) if current_user else None
     if saved in languages:
         return saved
-    return request.accept_languages.best_match(languages) or default
+    # The JSON API speaks English unless the caller asks (Accept-Language) or has chosen a language:
+    # a script sending no header gets English reasons, like the API's English error messages.
+    fallback = "en" if request.path.startswith("/api/") and "en" in languages else default
+    return request.accept_languages.best_match(languages) or fallback
 
 
 def page_language() -> str:

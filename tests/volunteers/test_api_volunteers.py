@@ -380,3 +380,18 @@ def test_openapi_lists_the_volunteer_endpoints(anon):
               "/api/v1/shifts/{shift_id}/candidates", "/api/v1/shifts/{shift_id}/signup", "/api/v1/shifts/{shift_id}/withdraw",
               "/api/v1/fill-plan", "/api/v1/fill-plan/apply", "/api/v1/signups/{signup_id}/attendance"):
         assert p in paths, p
+
+
+def test_reasons_are_english_unless_the_caller_asks(world, app):
+    """The JSON API speaks English to a script that sends no Accept-Language (pages default to Finnish)."""
+    from flask.testing import FlaskClient
+
+    s = world.shift(world.activity(), languages=["sv"])
+    world.volunteer("Vera Volunteer")
+    plain = FlaskClient(app, use_cookies=False)  # no Accept-Language at all
+    headers = world.organiser._headers()
+    english = plain.get(f"/api/v1/shifts/{s}/candidates", headers=headers).get_json()[0]["reasons"]
+    finnish = plain.get(f"/api/v1/shifts/{s}/candidates", headers={**headers, "Accept-Language": "fi"}).get_json()[0]["reasons"]
+    assert any("their district" in t for t in english)
+    assert finnish != english and not any("their district" in t for t in finnish)
+    assert "<html lang=\"fi\"" in plain.get("/").get_data(as_text=True)  # pages keep their Finnish default
