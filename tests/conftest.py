@@ -114,6 +114,15 @@ def _clean_database(request):
 
 
 @pytest.fixture
+def no_server_error_logged(caplog):
+    """Nothing a client sends leaves a traceback in the server log (the 500 handler logs one)."""
+    caplog.set_level("ERROR", logger="commons")
+    yield
+    errors = [r for r in caplog.get_records("call") if r.levelno >= 40]
+    assert not errors, "server logged: " + "; ".join(r.getMessage() for r in errors)
+
+
+@pytest.fixture
 def ctx(app):
     with app.app_context():
         yield
