@@ -82,8 +82,11 @@ def import_ics(space_id: int):
     local days. Importing the same file again adds nothing. Bookings the closures overlap are listed
     in `affected_bookings`, not cancelled. 400: not an iCalendar file; 413 `too_large`: larger than
     512 KB (ICS_IMPORT_MAX_BYTES); 422 `too_many_events` (over 1000 VEVENTs), `too_many_closures` (over
-    2000 dates in the window) or `too_many_timezones` (over 50 VTIMEZONEs), with `found` and `limit`.
-    An event repeating too often over too long a time is skipped with the reason."""
+    2000 dates in the window) or `too_many_timezones` (over 50 VTIMEZONEs), with `found` and `limit`;
+    422 `bad_timezone` with `tzid` and `reason`: a VTIMEZONE rule that is not FREQ=YEARLY (`frequency`,
+    with `freq`), unreadable (`unreadable`), or the file's own zones with over 10 000 changes up to a year
+    after the window (`changes`, with `found` and `limit`); 422 `too_complex`: the recurring events together
+    walk over 500 000 steps. An event repeating too often over too long a time is skipped with the reason."""
     actor = require_user()
     data = uploaded_file()
     return import_out(services.import_closures(actor, space_id, data))

@@ -5,10 +5,23 @@ Time zones are honoured as the file gives them: TZID'd times with the file's VTI
 zoneinfo zone of that name), UTC times, Google's X-WR-TIMEZONE (via x-wr-timezone), and floating
 times as wall-clock times of the space. All-day events close whole local days. Recurring events are
 expanded within the window with recurring-ical-events, moved and cancelled dates included.
+
+Everything a file can make this module compute is bounded before it is computed (README "Limits"):
+the raw lines are counted before parsing; a time zone the file defines is checked before icalendar
+builds it (its rules repeat yearly, and their changes up to a year after the window are few) and its
+changes are then worked out once; an event's rule is estimated and its dates in the window counted
+before it is expanded, and all events' walks together have a budget. The service calls `parse`
+before its write transaction opens, so however long a file takes, nobody else waits for it.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
+import threading
+import zoneinfo
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -16,6 +29,11 @@ from zoneinfo import ZoneInfo
 import icalendar
 import recurring_ical_events
 import x_wr_timezone
+from dateutil.rrule import rruleset, rrulestr
+from dateutil.tz.tz import _tzicalvtz
+from icalendar.timezone import tzp
+from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
+from icalendar.timezone.zoneinfo import ZONEINFO
 
 MAX_CLOSURE = timedelta(days=400)
 # Limits of one import (README "Limits"). The events and closures are the defaults of the
@@ -27,6 +45,16 @@ MAX_TIMEZONES = 50  # VTIMEZONEs in one file (a real one has a few; each is copi
 # Expanding a rule walks every period from its DTSTART, also those before the window: a FREQ=SECONDLY
 # rule from 1900 would take hours. A rule whose walk to the end of the window is longer is skipped.
 MAX_RULE_STEPS = 200_000
+# All events' walks together (each is walked twice: counted, then expanded): about a second of work.
+MAX_FILE_RULE_STEPS = 500_000
+# An event's dates are counted around the window (two days either side, whatever the zone) before it is
+# expanded; more than this many there and it is skipped without being expanded.
+WINDOW_COUNT_LIMIT = 2 * MAX_DATES_PER_EVENT
+WINDOW_SLACK = timedelta(days=2)
+# The file's own time zones (VTIMEZONEs icalendar builds from their rules): their changes up to a year
+# after the window, all zones together. Outlook's "Customized Time Zone" from 1601 is about 860.
+MAX_ZONE_STEPS = 10_000
+ZONE_MARGIN = timedelta(days=366)
 MAX_DEPTH = 8  # VCALENDAR > VEVENT > VALARM is 3; VTIMEZONE > STANDARD is 3
 
 
@@ -62,6 +90,24 @@ DEFAULT_REASON = "Closed (imported from a calendar)"
 
 class NotACalendar(ValueError):
     """The file is not iCalendar at all (a 400 for the client)."""
+
+
+class BadTimezone(ValueError):
+    """A time zone of the file (VTIMEZONE) that is not worked out (a 422 for the client): a rule that
+    does not repeat yearly (`reason` "frequency"), one that cannot be read ("unreadable"), or more
+    changes than MAX_ZONE_STEPS ("changes")."""
+
+    def __init__(self, message: str, tzid: str, reason: str, **params):
+        super().__init__(message)
+        self.tzid, self.reason, self.params = tzid, reason, params
+
+
+class TooComplex(ValueError):
+    """The file's recurring events together walk more than MAX_FILE_RULE_STEPS (a 422: split the file)."""
+
+    def __init__(self, message: str, found: int, limit: int):
+        super().__init__(message)
+        self.found, self.limit = found, limit
 
 
 class TooMany(ValueError):
@@ -130,6 +176,24 @@ def _uid(event) -> str:
     return "no-uid-" + hashlib.sha256(raw).hexdigest()[:16]
 
 
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _rules(component, key: str = "RRULE") -> list:
+    return _as_list(component.get(key))
+
+
+def _interval(rule) -> int | None:
+    """The rule's INTERVAL (1 when absent); None when it is not a whole number."""
+    try:
+        return int((rule.get("INTERVAL") or [1])[0])
+    except (TypeError, ValueError):
+        return None
+
+
 def _problem(event) -> str | None:
     if event.errors:
         prop_name, message = event.errors[0]
@@ -139,7 +203,182 @@ def _problem(event) -> str | None:
         return "no start date (DTSTART)"
     if str(event.get("STATUS", "")).upper() == "CANCELLED" and event.get("RECURRENCE-ID") is None:
         return "the event is cancelled"
+    for rule in _rules(event):
+        interval = _interval(rule) if hasattr(rule, "get") else None
+        if interval is None or interval < 1:
+            # dateutil takes INTERVAL=0 and never moves on: the expansion would not end
+            return "its rule's INTERVAL is not a whole number of at least 1"
     return None
+
+
+# --- The file's own time zones ----------------------------------------------------------------------
+#
+# icalendar builds a tzinfo (dateutil's tzical) from each VTIMEZONE whose TZID is no IANA name, when it
+# reads the file. That tzinfo walks the STANDARD and DAYLIGHT rules from their DTSTART on every look-up,
+# caching each step: two FREQ=SECONDLY rules from 1900 grew a worker by 120 MB every 6 s. So every such
+# zone is checked before it is built (rules repeat yearly; their changes up to a year after the window
+# are at most MAX_ZONE_STEPS, all zones together), a name that means a known zone (Windows' "FLE
+# Standard Time", "/vendor/Europe/Helsinki") is that zone, and the changes of the others are worked out
+# once and looked up by bisection. icalendar keeps what it built in one cache per process, where the
+# first file to define "Office" would decide it for every later import: each import starts and ends
+# with an empty cache, one import at a time in a process.
+
+
+def _part_name(component) -> str:
+    return str(getattr(component, "name", "") or "").upper()
+
+
+def _tzid(component) -> str:
+    return _short(str(component.get("TZID") or "?"), 80)
+
+
+def _check_zone_rules(component, tzid: str) -> None:
+    """Refuse a time zone whose STANDARD or DAYLIGHT rules do not repeat yearly (time zones change
+    their offset at most a few times a year, and every producer writes FREQ=YEARLY)."""
+    for part in component.walk():
+        if _part_name(part) not in ("STANDARD", "DAYLIGHT"):
+            continue
+        for key in ("RRULE", "EXRULE"):
+            for rule in _rules(part, key):
+                if not hasattr(rule, "get"):
+                    raise BadTimezone(f"The time zone {tzid} has a rule that cannot be read.", tzid, "unreadable")
+                freq = str((rule.get("FREQ") or [""])[0]).upper()
+                if freq != "YEARLY":
+                    raise BadTimezone(
+                        f"The time zone {tzid} repeats its change with FREQ={freq or '?'}; "
+                        "a time zone changes at most a few times a year (FREQ=YEARLY).",
+                        tzid, "frequency", freq=freq or "?",
+                    )
+                interval = _interval(rule)
+                if interval is None or interval < 1:
+                    raise BadTimezone(f"The time zone {tzid} has a rule that cannot be read.", tzid, "unreadable")
+
+
+def _dates_per_year(rule) -> int:
+    """At most how many dates one year of a yearly rule gives (an upper bound)."""
+
+    def n(key: str) -> int:
+        return len(rule.get(key) or [])
+
+    if n("BYYEARDAY"):
+        days = n("BYYEARDAY")
+    elif n("BYWEEKNO"):
+        days = 7 * n("BYWEEKNO")
+    elif n("BYMONTHDAY") or n("BYDAY"):
+        per_month = 31
+        if n("BYMONTHDAY"):
+            per_month = min(per_month, n("BYMONTHDAY"))
+        if n("BYDAY"):  # "-1SU" is one day a month, "SU" up to five
+            per_month = min(per_month, sum(1 if str(d).strip().upper()[:1] in "+-0123456789" else 5 for d in rule["BYDAY"]))
+        days = (n("BYMONTH") or 12) * per_month
+    else:
+        days = n("BYMONTH") or 1
+    dates = min(days, 366) * max(1, n("BYHOUR")) * max(1, n("BYMINUTE")) * max(1, n("BYSECOND"))
+    return min(dates, n("BYSETPOS")) if n("BYSETPOS") else max(1, dates)
+
+
+def _zone_steps(component, until: datetime) -> int:
+    """How many changes (and yearly periods) building the zone up to `until` walks: an upper bound."""
+    steps = 0
+    for part in component.walk():
+        if _part_name(part) not in ("STANDARD", "DAYLIGHT"):
+            continue
+        steps += 1
+        start = part.get("DTSTART")
+        first_year = getattr(getattr(start, "dt", None), "year", until.year)
+        for rule in _rules(part, "RRULE") + _rules(part, "EXRULE"):
+            last_year = until.year
+            end = (rule.get("UNTIL") or [None])[0]
+            if getattr(end, "year", None) is not None:
+                last_year = min(last_year, end.year)
+            periods = max(0, last_year - first_year) // max(1, _interval(rule) or 1) + 1
+            steps += periods * _dates_per_year(rule)
+        for key in ("RDATE", "EXDATE"):
+            steps += sum(len(getattr(dates, "dts", ())) or 1 for dates in _as_list(part.get(key)))
+    return steps
+
+
+@functools.cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _known_zone(tzid: str) -> ZoneInfo | None:
+    """The IANA zone a TZID names: itself, a Windows name, or a "globally unique" /vendor/Area/City."""
+    cleaned = tzid.strip("/")
+    candidates = [cleaned, WINDOWS_TO_OLSON.get(cleaned, "")]
+    if tzid.startswith("/"):
+        parts = cleaned.split("/")
+        candidates += ["/".join(parts[i:]) for i in range(1, len(parts))]
+    for name in candidates:
+        if name in _zone_names():
+            return ZoneInfo(name)
+    return None
+
+
+class _Changes:
+    """The changes of one STANDARD or DAYLIGHT part up to `until`, worked out once; tzical asks
+    `before(dt, inc=True)` on every look-up, answered by bisection instead of a walk from DTSTART.
+    After `until` the last change before it holds (times that late are outside any import)."""
+
+    def __init__(self, rule, until: datetime):
+        self.times: list[datetime] = []
+        for moment in rule:
+            if moment > until:
+                break
+            self.times.append(moment)
+            if len(self.times) > MAX_ZONE_STEPS:  # the check before should have refused the zone
+                raise ValueError("a time zone with too many changes")
+
+    def before(self, dt: datetime, inc: bool = False) -> datetime | None:
+        i = bisect_right(self.times, dt) if inc else bisect_left(self.times, dt)
+        return self.times[i - 1] if i else None
+
+
+class _FileZones(ZONEINFO):
+    """icalendar's zoneinfo provider, for the time zones one file defines (see above)."""
+
+    def begin(self, until: datetime) -> None:
+        self.until = until.astimezone(timezone.utc).replace(tzinfo=None)
+        self.steps = 0
+
+    def create_timezone(self, tz):
+        tzid = _tzid(tz)
+        _check_zone_rules(tz, tzid)
+        known = _known_zone(str(tz.get("TZID") or ""))
+        if known is not None:
+            return known
+        self.steps += _zone_steps(tz, self.until)
+        if self.steps > MAX_ZONE_STEPS:
+            raise BadTimezone(
+                f"The time zone {tzid} has more changes than one import works out: {self.steps} up to "
+                f"{self.until.year}, all time zones of the file together at most {MAX_ZONE_STEPS}.",
+                tzid, "changes", found=self.steps, limit=MAX_ZONE_STEPS,
+            )
+        zone = super().create_timezone(tz)
+        if not isinstance(zone, _tzicalvtz):
+            raise ValueError(f"the time zone {tzid} could not be built")
+        for part in zone._comps:  # noqa: SLF001 - the parts tzical made from the rules we checked
+            part.rrule = _Changes(part.rrule, self.until)
+        return zone
+
+
+_FILE_ZONES = _FileZones()
+_FILE_ZONES_LOCK = threading.Lock()
+
+
+@contextmanager
+def _file_zones(until: datetime) -> Iterator[None]:
+    with _FILE_ZONES_LOCK:
+        _FILE_ZONES.begin(until)
+        tzp.use(_FILE_ZONES)  # an empty cache: nothing from an earlier file
+        try:
+            yield
+        finally:
+            tzp.use_zoneinfo()  # icalendar's default again, with an empty cache
+
+
+# --- Recurring events -----------------------------------------------------------------------------------
 
 
 def _rule_steps(event, lo: datetime, hi: datetime, tz: ZoneInfo) -> int:
@@ -154,10 +393,7 @@ def _rule_steps(event, lo: datetime, hi: datetime, tz: ZoneInfo) -> int:
         freq = str((rule.get("FREQ") or [""])[0]).upper()
         if freq not in _FREQ_SECONDS:
             continue  # the expander refuses it, with a reason
-        try:
-            interval = max(1, int((rule.get("INTERVAL") or [1])[0]))
-        except (TypeError, ValueError):
-            interval = 1
+        interval = max(1, _interval(rule) or 1)
         end = hi
         until = (rule.get("UNTIL") or [None])[0]
         if until is not None:
@@ -174,10 +410,10 @@ def _rule_steps(event, lo: datetime, hi: datetime, tz: ZoneInfo) -> int:
         filtered = any(rule.get(k) for k in ("BYMONTH", "BYSETPOS", "BYWEEKNO", "BYYEARDAY", "BYMONTHDAY", "BYDAY"))
         if filtered:  # a filter may pass few of the dates walked: the walk may go on to the end
             periods = max(0.0, (end - start).total_seconds()) / step + 1
-        else:  # every period gives dates: the expansion stops after MAX_DATES_PER_EVENT of them in the window
+        else:  # every period gives dates: the count stops after WINDOW_COUNT_LIMIT of them in the window
             before = max(0.0, (min(lo, end) - start).total_seconds()) / step
             inside = max(0.0, (end - max(lo, start)).total_seconds()) / step + 1
-            periods = before + min(inside, MAX_DATES_PER_EVENT + 1)
+            periods = before + min(inside, WINDOW_COUNT_LIMIT + 1)
             count = (rule.get("COUNT") or [None])[0]
             if count is not None:
                 try:
@@ -186,6 +422,45 @@ def _rule_steps(event, lo: datetime, hi: datetime, tz: ZoneInfo) -> int:
                     pass
         worst = max(worst, int(min(periods * per_period, 10**12)))
     return worst
+
+
+def _naive(value) -> datetime:
+    """A date or time as the naive wall-clock time it names (a date: its midnight)."""
+    if isinstance(value, tuple):  # a PERIOD (start, end or duration)
+        value = value[0]
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    return datetime.combine(value, time(0))
+
+
+def _window_dates(event, lo: datetime, hi: datetime) -> tuple[int, int]:
+    """How many dates the event's RRULEs and RDATEs give (EXDATEs taken off), counted on wall-clock
+    times without looking at time zones: (surely in the window, perhaps in it), the first up to
+    MAX_DATES_PER_EVENT + 1 and the second up to WINDOW_COUNT_LIMIT + 1. A walk of dateutil alone,
+    bounded like the expansion by _rule_steps."""
+    first = _naive(event["DTSTART"].dt)
+    dates = rruleset()
+    for rule in _rules(event):
+        dates.rrule(rrulestr(rule.to_ical().decode(), dtstart=first, ignoretz=True))
+    dates.rdate(first)
+    for key, add in (("RDATE", dates.rdate), ("EXDATE", dates.exdate)):
+        for values in _as_list(event.get(key)):
+            for value in getattr(values, "dts", ()):
+                add(_naive(value.dt))
+    lo_n, hi_n = lo.replace(tzinfo=None), hi.replace(tzinfo=None)
+    inner = outer = 0
+    for moment in dates.xafter(lo_n - WINDOW_SLACK, inc=True):
+        if moment >= hi_n + WINDOW_SLACK:
+            break
+        outer += 1
+        if lo_n + WINDOW_SLACK <= moment < hi_n - WINDOW_SLACK:
+            inner += 1
+        if inner > MAX_DATES_PER_EVENT or outer > WINDOW_COUNT_LIMIT:
+            break
+    return inner, outer
+
+
+TOO_OFTEN = "it repeats too often over too long a time (e.g. every minute for years) to be worked out"
 
 
 def parse(
@@ -199,7 +474,8 @@ def parse(
 ) -> Parsed:
     """Closures for the events of `data` within [lo, hi). Raises NotACalendar for a file that is
     not iCalendar, TooMany for one with more events, time zones or closures than one import may
-    make; events that cannot be used are returned in `skipped` with the reason."""
+    make, BadTimezone for a time zone that is not worked out, TooComplex for recurring events that
+    together take too long; events that cannot be used are returned in `skipped` with the reason."""
     text = data.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not text[:15].upper().startswith(b"BEGIN:VCALENDAR"):
         raise NotACalendar("This is not an iCalendar (.ics) file: it should begin with BEGIN:VCALENDAR. Export the calendar as .ics and send that.")
@@ -208,12 +484,21 @@ def parse(
     except UnicodeDecodeError:
         raise NotACalendar("The file is not UTF-8 text, as iCalendar files are.") from None
     _scan(text, max_events)
+    with _file_zones(hi + ZONE_MARGIN):
+        return _parse(text, tz, lo, hi, max_events, max_closures)
+
+
+def _parse(text: bytes, tz: ZoneInfo, lo: datetime, hi: datetime, max_events: int, max_closures: int) -> Parsed:
     try:
         cal = icalendar.Calendar.from_ical(text)
+    except BadTimezone:
+        raise
     except Exception as exc:  # icalendar raises ValueError (and others) for what it cannot read at all
         raise NotACalendar(_short(f"The file could not be read as iCalendar: {exc}")) from None
     if getattr(cal, "name", "") != "VCALENDAR":
         raise NotACalendar("This is not an iCalendar (.ics) file: it holds no VCALENDAR.")
+    for zone in cal.walk("VTIMEZONE"):  # those named after IANA zones too (icalendar uses zoneinfo for them)
+        _check_zone_rules(zone, _tzid(zone))
     try:
         cal = x_wr_timezone.to_standard(cal)
     except Exception as exc:
@@ -238,29 +523,42 @@ def parse(
         by_uid.setdefault(uid, []).append(event)
 
     out: list[Candidate] = []
+    walked = 0
     for uid, group in by_uid.items():
-        recurring = len(group) > 1 or any(e.get("RRULE") is not None or e.get("RDATE") is not None for e in group)
-        sub = icalendar.Calendar()
-        for z in zones:
-            sub.add_component(z)
-        for e in group:
-            sub.add_component(e)
+        masters = [e for e in group if e.get("RECURRENCE-ID") is None and (e.get("RRULE") is not None or e.get("RDATE") is not None)]
+        recurring = len(group) > 1 or bool(masters)
         try:
             steps = max(_rule_steps(e, lo, hi, tz) for e in group)
         except Exception as exc:  # a DTSTART the expander could not use either
             skipped.append(Skipped(uid, _short(f"its dates could not be worked out ({exc})")))
             continue
         if steps > MAX_RULE_STEPS:
-            skipped.append(Skipped(uid, "it repeats too often over too long a time (e.g. every minute for years) to be worked out"))
+            skipped.append(Skipped(uid, TOO_OFTEN))
             continue
-        occurrences = []
+        walked += 2 * steps
+        if walked > MAX_FILE_RULE_STEPS:
+            raise TooComplex(f"The file's recurring events together take too long to work out (more than "
+                             f"{MAX_FILE_RULE_STEPS} steps); split the file.", walked, MAX_FILE_RULE_STEPS)
         try:
-            for occ in recurring_ical_events.of(sub).after(lo):  # lazily: a rule may repeat every minute
-                if _instant(occ["DTSTART"].dt, tz) >= hi:
-                    break
-                occurrences.append(occ)
-                if len(occurrences) > MAX_DATES_PER_EVENT:
-                    break
+            counts = [_window_dates(e, lo, hi) for e in masters]
+        except Exception as exc:  # a rule or date dateutil cannot use
+            skipped.append(Skipped(uid, _short(f"its dates could not be worked out ({exc})")))
+            continue
+        if sum(inner for inner, _ in counts) > MAX_DATES_PER_EVENT:
+            skipped.append(Skipped(uid, f"it repeats more than {MAX_DATES_PER_EVENT} times in the import window"))
+            continue
+        if sum(outer for _, outer in counts) > WINDOW_COUNT_LIMIT:
+            skipped.append(Skipped(uid, TOO_OFTEN))
+            continue
+        sub = icalendar.Calendar()
+        for z in zones:
+            sub.add_component(z)
+        for e in group:
+            sub.add_component(e)
+        try:
+            # At most WINDOW_COUNT_LIMIT dates (and the moved ones): counted above. One walk; .after()
+            # would walk the rule again from its DTSTART for each of its growing time spans.
+            occurrences = list(recurring_ical_events.of(sub).between(lo, hi))
         except Exception as exc:  # a rule or date the expander cannot use
             skipped.append(Skipped(uid, _short(f"its dates could not be worked out ({exc})")))
             continue

@@ -469,11 +469,12 @@ def import_window(space: Space, now: datetime) -> tuple[datetime, datetime]:
     return lo, lo + timedelta(days=days)
 
 
-@write_transaction
 def import_closures(actor: User, space_id: int, data: bytes, now: datetime | None = None) -> ImportResult:
     """The events of an .ics file become closures of the space (each event, or each date of a
     recurring one, once: a second import of the same file adds nothing). Bookings that a new
-    closure hits are listed, not cancelled."""
+    closure hits are listed, not cancelled. The file is read and its dates worked out before the
+    write transaction opens (bounded, but it may take a second: nobody else's write waits for it);
+    the transaction only stores the closures."""
     now = now or utcnow()
     space = get_space(space_id)
     if not is_staff_of(actor, space.facility_id):
@@ -484,14 +485,31 @@ def import_closures(actor: User, space_id: int, data: bytes, now: datetime | Non
             f"The file is too large: at most {max_bytes // 1024} KB. Split it, or export a shorter period.",
             code="too_large", status=413, extra={"limit": max_bytes},
         )
-    tz = ZoneInfo(space.timezone)
+    zone = space.timezone
     lo, hi = import_window(space, now)
     try:
-        parsed = imports.parse(data, tz, lo, hi, max_events=max_events, max_closures=max_closures)
+        parsed = imports.parse(data, ZoneInfo(zone), lo, hi, max_events=max_events, max_closures=max_closures)
     except imports.NotACalendar as exc:
         raise ApiError(str(exc), code="bad_calendar", status=400) from None
     except imports.TooMany as exc:
         raise ApiError(str(exc), code=f"too_many_{exc.what}", status=422, extra={"found": exc.found, "limit": exc.limit}) from None
+    except imports.BadTimezone as exc:
+        raise ApiError(str(exc), code="bad_timezone", status=422, extra={"tzid": exc.tzid, "reason": exc.reason, **exc.params}) from None
+    except imports.TooComplex as exc:
+        raise ApiError(str(exc), code="too_complex", status=422, extra={"found": exc.found, "limit": exc.limit}) from None
+    return _store_closures(actor, space_id, zone, parsed, lo, hi)
+
+
+@write_transaction
+def _store_closures(actor: User, space_id: int, zone: str, parsed: imports.Parsed, lo: datetime, hi: datetime) -> ImportResult:
+    """The one transaction of an import: the closures of a file already read (import_closures)."""
+    space = get_space(space_id)
+    if not is_staff_of(actor, space.facility_id):  # checked again: the rights of now, not of before the reading
+        raise Forbidden("Only the facility's staff (or an administrator) can import closures.")
+    if space.timezone != zone:  # floating times and all-day events were read in the old zone
+        raise ApiError("The space's time zone changed while the file was being read. Import the file again.",
+                       code="space_changed", status=409)
+    tz = ZoneInfo(zone)
     existing = {
         c.source_uid: c
         for c in db.session.execute(

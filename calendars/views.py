@@ -140,6 +140,19 @@ def _import_error_message(err: ApiError) -> str:
         return _("The file makes more than %(limit)d closures; import at most that many at a time: split the file.", limit=limit)
     if err.code == "too_many_timezones":
         return _("The file has %(found)d time zones; one import takes at most %(limit)d.", found=err.extra["found"], limit=limit)
+    if err.code == "bad_timezone":
+        tzid = err.extra["tzid"]
+        if err.extra["reason"] == "frequency":
+            return _("The time zone %(tzid)s repeats its change with FREQ=%(freq)s; a time zone changes at most a few times a year (FREQ=YEARLY).",
+                     tzid=tzid, freq=err.extra["freq"])
+        if err.extra["reason"] == "changes":
+            return _("The time zone %(tzid)s has more changes than one import works out (%(found)d, at most %(limit)d).",
+                     tzid=tzid, found=err.extra["found"], limit=limit)
+        return _("The time zone %(tzid)s has a rule that cannot be read.", tzid=tzid)
+    if err.code == "too_complex":
+        return _("The repeating events of the file together take too long to work out. Split the file.")
+    if err.code == "space_changed":
+        return _("The time zone of the space changed while the file was being read. Import the file again.")
     return err.message
 
 
