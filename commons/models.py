@@ -40,11 +40,16 @@ class User(UserMixin, db.Model):
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
     sign_ins: Mapped[list[SignIn]] = relationship(back_populates="user", cascade="all, delete-orphan", passive_deletes=True)
 
-    def set_password(self, password: str) -> None:
-        # scrypt (Werkzeug's default) is a memory-hard KDF. Tests may pick a cheaper method through
-        # PASSWORD_HASH_METHOD; check_password reads the method from the stored hash either way.
+    @staticmethod
+    def hash_password(password: str) -> str:
+        """scrypt (Werkzeug's default), a memory-hard KDF: about 0.1 s of CPU, so use cases compute it
+        before their write transaction. Tests may pick a cheaper method through PASSWORD_HASH_METHOD;
+        check_password reads the method from the stored hash either way."""
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
-        self.password_hash = generate_password_hash(password, method=method)
+        return generate_password_hash(password, method=method)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = self.hash_password(password)
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)

@@ -211,28 +211,44 @@ def remove_staff(actor: User, facility_id: int, user_id: int) -> None:
     audit.record(actor, "staff.remove", facility_id, facility_id=facility_id, subject_id=user_id)
 
 
-@write_transaction
 def sign_up(email: str, name: str, password: str, role: str = "member") -> User:
+    """A new account. The password is hashed (scrypt, about 0.1 s) before the write transaction
+    opens: on SQLite every other write would wait for it."""
+    password_hash = User.hash_password(password) if len(password) >= 8 else ""
+    return _sign_up(email, name, password, password_hash, role)
+
+
+@write_transaction
+def _sign_up(email: str, name: str, password: str, password_hash: str, role: str) -> User:
     if role not in ("member", "volunteer"):
         raise Invalid("You can sign up as a group representative or a volunteer.", fields={"role": "not allowed"})
     if find_user(email):
         raise Invalid("An account with this e-mail exists already: sign in instead.", fields={"email": "already registered"})
     if len(password) < 8:
         raise Invalid("The password must be at least 8 characters.", fields={"password": "at least 8 characters"})
-    user = User(email=email.strip().lower(), name=name.strip(), role=role)
-    user.set_password(password)
+    user = User(email=email.strip().lower(), name=name.strip(), role=role, password_hash=password_hash)
     db.session.add(user)
     db.session.flush()
     return user
 
 
-@write_transaction
 def change_password(user: User, current: str, new: str) -> None:
+    """Both scrypt runs (the current password checked, the new one hashed) happen before the write
+    transaction; inside it the stored hash must still be the one the current password was checked
+    against (another browser may have changed it meanwhile)."""
+    checked = user.password_hash
     if not user.check_password(current):
         raise Invalid("The current password is not right.", fields={"current_password": "not right"})
     if len(new) < 8:
         raise Invalid("The new password must be at least 8 characters.", fields={"new_password": "at least 8 characters"})
-    user.set_password(new)
+    _store_password(user, checked, User.hash_password(new))
+
+
+@write_transaction
+def _store_password(user: User, checked: str | None, password_hash: str) -> None:
+    if user.password_hash != checked:
+        raise Invalid("The current password is not right.", fields={"current_password": "not right"})
+    user.password_hash = password_hash
     user.session_version += 1  # other signed-in browsers are signed out
 
 

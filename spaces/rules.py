@@ -294,6 +294,8 @@ def expand_series(
     local_start = start.astimezone(tz).replace(tzinfo=None)
     local_end = end.astimezone(tz).replace(tzinfo=None)
     duration = local_end - local_start
+    if _never_matches(freq, parts, local_start):
+        return [], []  # what dateutil finds, after searching every period up to the year 9999 (a second)
     try:
         rule = rrulestr(";".join(f"{k}={v}" for k, v in parts.items()), dtstart=local_start)
     except Exception as exc:  # dateutil raises ValueError, TypeError or KeyError for bad input
@@ -328,6 +330,35 @@ def expand_series(
     except Exception as exc:  # dateutil can also raise IndexError (e.g. BYEASTER=366) while iterating
         raise RRuleError(f"Not a valid RRULE: {exc}.") from None
     return occurrences, problems
+
+
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # February: in leap years
+
+
+def _never_matches(freq: str, parts: dict[str, str], start: datetime) -> bool:
+    """Whether the series can give no date at all, seen without walking it: a daily rule whose
+    INTERVAL only reaches weekdays its BYDAY does not name (FREQ=DAILY;INTERVAL=7;BYDAY=MO from a
+    Tuesday), or a monthly one whose INTERVAL only reaches months without its BYMONTHDAY (the 31st
+    every 12 months from April). dateutil would search each period up to the year 9999 for them."""
+    try:
+        interval = int(parts.get("INTERVAL", "1"))
+    except ValueError:
+        return False  # refused with its reason elsewhere
+    if freq == "DAILY" and "BYDAY" in parts:
+        named = {d.strip().upper()[-2:] for d in parts["BYDAY"].split(",")}
+        if not named <= set(_WEEKDAYS):
+            return False  # dateutil refuses it, with its reason
+        reached = {_WEEKDAYS[(start.weekday() + interval * k) % 7] for k in range(7)}
+        return not named & reached
+    if freq == "MONTHLY" and "BYMONTHDAY" in parts:
+        try:
+            days = {abs(int(d)) for d in parts["BYMONTHDAY"].split(",")}
+        except ValueError:
+            return False
+        reached = {(start.month - 1 + interval * k) % 12 for k in range(12)}
+        return not any(day <= _DAYS_IN_MONTH[m] for m in reached for day in days)
+    return False
 
 
 def _positive_int(value: str) -> bool:

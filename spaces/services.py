@@ -338,32 +338,64 @@ def refusal(problems: list[rules.Problem], tz: ZoneInfo, series: bool) -> ApiErr
     return Conflict(f"{what} {verb} not free: {first}{more}", conflicts=conflicts)
 
 
-@write_transaction
-def create_booking(actor: User, data: BookingIn, now: datetime | None = None) -> BookingResult:
-    now = now or utcnow()
-    space = get_space(data.space_id)
-    group = get_group(data.group_id)
-    if is_representative(actor, group.id):
-        on_behalf = False
-    elif is_staff_of(actor, space.facility_id):
-        if not group.verified:
-            raise Forbidden("Staff can book on behalf of verified groups only; verify the group first.")
-        on_behalf = True
-    else:
-        raise Forbidden("You can book only for groups you represent.")
-    sr = space_rules(space)
-    start, end = to_utc(data.start, sr.tz, "start"), to_utc(data.end, sr.tz, "end")
+@dataclass
+class _Plan:
+    """A booking request in UTC, its series expanded: worked out before the write transaction."""
+
+    zone: str
+    start: datetime
+    end: datetime
+    occurrences: list[rules.Interval]
+    problems: list[rules.Problem]
+
+
+def _plan(data: BookingIn, tz: ZoneInfo) -> _Plan:
+    start, end = to_utc(data.start, tz, "start"), to_utc(data.end, tz, "end")
     if end <= start:
         raise Invalid("The end must be after the start.", fields={"end": "must be after start"})
     if data.rrule:
         try:
-            occurrences, problems = rules.expand_series(data.rrule, start, end, sr.tz)
+            occurrences, problems = rules.expand_series(data.rrule, start, end, tz)
         except rules.RRuleError as exc:
             raise Invalid(str(exc), fields={"rrule": str(exc)}) from None
         if not occurrences and not problems:
             raise Invalid("The RRULE gives no dates.", fields={"rrule": "no dates"})
     else:
         occurrences, problems = [rules.Interval(start, end)], []
+    return _Plan(tz.key, start, end, occurrences, problems)
+
+
+def _books_on_behalf(actor: User, space: Space, group: Group) -> bool:
+    """Whether the actor books as staff for the group (False: as its representative); Forbidden
+    when neither."""
+    if is_representative(actor, group.id):
+        return False
+    if is_staff_of(actor, space.facility_id):
+        if not group.verified:
+            raise Forbidden("Staff can book on behalf of verified groups only; verify the group first.")
+        return True
+    raise Forbidden("You can book only for groups you represent.")
+
+
+def create_booking(actor: User, data: BookingIn, now: datetime | None = None) -> BookingResult:
+    """A booking, or a series of them. The request's times and the client's RRULE are worked out
+    before the write transaction opens, so that nobody else's write waits for them; the transaction
+    checks the rules, the conflicts and the quota against what is booked, and writes."""
+    now = now or utcnow()
+    space = get_space(data.space_id)
+    _books_on_behalf(actor, space, get_group(data.group_id))
+    return _book(actor, data, now, _plan(data, space_rules(space).tz))
+
+
+@write_transaction
+def _book(actor: User, data: BookingIn, now: datetime, plan: _Plan) -> BookingResult:
+    space = get_space(data.space_id)
+    group = get_group(data.group_id)
+    on_behalf = _books_on_behalf(actor, space, group)  # again: the rights of now
+    sr = space_rules(space)
+    if sr.tz.key != plan.zone:  # the space's time zone changed meanwhile: the local times mean other instants
+        plan = _plan(data, sr.tz)
+    start, end, occurrences, problems = plan.start, plan.end, plan.occurrences, plan.problems
 
     # From here on, nobody else books this space until we commit (PostgreSQL: advisory lock;
     # SQLite: the IMMEDIATE write transaction). The exclusion constraint stays the last word.
