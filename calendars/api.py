@@ -84,9 +84,10 @@ def import_ics(space_id: int):
     512 KB (ICS_IMPORT_MAX_BYTES); 422 `too_many_events` (over 1000 VEVENTs), `too_many_closures` (over
     2000 dates in the window) or `too_many_timezones` (over 50 VTIMEZONEs), with `found` and `limit`;
     422 `bad_timezone` with `tzid` and `reason`: a VTIMEZONE rule that is not FREQ=YEARLY (`frequency`,
-    with `freq`), unreadable (`unreadable`), or the file's own zones with over 10 000 changes up to a year
-    after the window (`changes`, with `found` and `limit`); 422 `too_complex`: the recurring events together
-    walk over 500 000 steps. An event repeating too often over too long a time is skipped with the reason."""
+    with `freq`), unreadable (`unreadable`), a zone the file defines with over 50 parts (`parts`), or the
+    file's own zones with over 10 000 changes up to a year after the window (`changes`; both with `found`
+    and `limit`); 422 `too_complex`: the recurring events together walk over 500 000 steps. An event
+    repeating too often over too long a time is skipped with the reason."""
     actor = require_user()
     data = uploaded_file()
     return import_out(services.import_closures(actor, space_id, data))

@@ -54,6 +54,8 @@ WINDOW_SLACK = timedelta(days=2)
 # The file's own time zones (VTIMEZONEs icalendar builds from their rules): their changes up to a year
 # after the window, all zones together. Outlook's "Customized Time Zone" from 1601 is about 860.
 MAX_ZONE_STEPS = 10_000
+# STANDARD/DAYLIGHT parts of one such zone: each look-up of a time asks every part (Outlook writes 2).
+MAX_ZONE_PARTS = 50
 ZONE_MARGIN = timedelta(days=366)
 MAX_DEPTH = 8  # VCALENDAR > VEVENT > VALARM is 3; VTIMEZONE > STANDARD is 3
 
@@ -94,8 +96,8 @@ class NotACalendar(ValueError):
 
 class BadTimezone(ValueError):
     """A time zone of the file (VTIMEZONE) that is not worked out (a 422 for the client): a rule that
-    does not repeat yearly (`reason` "frequency"), one that cannot be read ("unreadable"), or more
-    changes than MAX_ZONE_STEPS ("changes")."""
+    does not repeat yearly (`reason` "frequency"), one that cannot be read ("unreadable"), more parts
+    than MAX_ZONE_PARTS ("parts"), or more changes than MAX_ZONE_STEPS ("changes")."""
 
     def __init__(self, message: str, tzid: str, reason: str, **params):
         super().__init__(message)
@@ -348,6 +350,10 @@ class _FileZones(ZONEINFO):
         known = _known_zone(str(tz.get("TZID") or ""))
         if known is not None:
             return known
+        parts = sum(1 for part in tz.walk() if _part_name(part) in ("STANDARD", "DAYLIGHT"))
+        if parts > MAX_ZONE_PARTS:
+            raise BadTimezone(f"The time zone {tzid} has {parts} parts (STANDARD and DAYLIGHT); at most {MAX_ZONE_PARTS}.",
+                              tzid, "parts", found=parts, limit=MAX_ZONE_PARTS)
         self.steps += _zone_steps(tz, self.until)
         if self.steps > MAX_ZONE_STEPS:
             raise BadTimezone(

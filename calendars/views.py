@@ -145,6 +145,9 @@ def _import_error_message(err: ApiError) -> str:
         if err.extra["reason"] == "frequency":
             return _("The time zone %(tzid)s repeats its change with FREQ=%(freq)s; a time zone changes at most a few times a year (FREQ=YEARLY).",
                      tzid=tzid, freq=err.extra["freq"])
+        if err.extra["reason"] == "parts":
+            return _("The time zone %(tzid)s has %(found)d parts (STANDARD and DAYLIGHT); at most %(limit)d.",
+                     tzid=tzid, found=err.extra["found"], limit=limit)
         if err.extra["reason"] == "changes":
             return _("The time zone %(tzid)s has more changes than one import works out (%(found)d, at most %(limit)d).",
                      tzid=tzid, found=err.extra["found"], limit=limit)

@@ -211,6 +211,29 @@ def test_thousands_of_times_in_a_custom_zone_are_looked_up_quickly():
     assert starts(parsed) == [at_ten(day)]
 
 
+def zone_of_parts(tzid: str, n: int) -> str:
+    """A zone with n STANDARD parts, a change of offset every month from 1700."""
+    parts = "".join(f"BEGIN:STANDARD\r\nDTSTART:{1700 + i // 12:04d}{1 + i % 12:02d}01T000000\r\nTZOFFSETFROM:+0200\r\n"
+                    f"TZOFFSETTO:+0{2 + i % 2}00\r\nEND:STANDARD\r\n" for i in range(n))
+    return f"BEGIN:VTIMEZONE\r\nTZID:{tzid}\r\n{parts}END:VTIMEZONE\r\n"
+
+
+def test_a_zone_with_thousands_of_parts_is_refused(world):
+    """Every look-up of a time asks each STANDARD/DAYLIGHT part of its zone: 2500 parts and 15 000
+    EXDATEs in that zone took 17 s. A zone the file defines has at most MAX_ZONE_PARTS."""
+    space, group, rep, staff, _ = world
+    excluded = ",".join(ymd(date(2040, 1, 1) + timedelta(days=i)) + "T100000" for i in range(15_000))
+    d = next_weekday(0, 2)
+    with at_most():
+        r = post_ics(staff, space, ics(zoned_event("a@x", "Many", d, f"EXDATE;TZID=Many:{excluded}"), head=zone_of_parts("Many", 2500)))
+    assert r.status_code == 422, r.get_json()
+    err = r.get_json()["error"]
+    assert (err["code"], err["reason"], err["found"], err["limit"]) == ("bad_timezone", "parts", 2500, imports.MAX_ZONE_PARTS)
+    assert closure_count(staff, space) == 0
+    r = post_ics(staff, space, ics(zoned_event("a@x", "Many", d), head=zone_of_parts("Many", imports.MAX_ZONE_PARTS)))
+    assert r.status_code == 200 and r.get_json()["imported"] == 1, r.get_json()
+
+
 # --- Recurring events ---------------------------------------------------------------------------------
 
 
@@ -354,6 +377,8 @@ def test_the_staff_page_says_a_refused_time_zone_in_the_page_language(world, app
     assert "Aikavyöhyke Office toistaa vaihdostaan säännöllä FREQ=SECONDLY" in page and 'role="alert"' in page
     r = upload(ics(zoned_event("a@x", "Z", d), head="".join(vtimezone(f"Zone {i}") for i in range(50))), "sv")
     assert r.status_code == 422 and "har fler byten än en import räknar ut" in r.get_data(as_text=True)
+    r = upload(ics(zoned_event("a@x", "Many", d), head=zone_of_parts("Many", 60)), "fi")
+    assert r.status_code == 422 and "Aikavyöhykkeessä Many on 60 osaa (STANDARD ja DAYLIGHT); enintään 50." in r.get_data(as_text=True)
     events = [vevent(f"h{i}@x", f"DTSTART:{ymd(d)}T000000Z", f"DTEND:{ymd(d)}T003000Z", "RRULE:FREQ=HOURLY") for i in range(300)]
     r = upload(ics(*events), "en")
     assert r.status_code == 422 and "together take too long to work out" in r.get_data(as_text=True)
