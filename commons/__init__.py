@@ -91,6 +91,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     import spaces.models  # noqa: F401
     import calendars.models  # noqa: F401
     import volunteers.models  # noqa: F401
+    # The words of each package's refusal codes (commons.messages), per language.
+    import spaces.messages  # noqa: F401
 
     from commons.admin_views import bp as admin_pages
     from calendars.api import bp as calendars_api

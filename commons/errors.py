@@ -11,37 +11,69 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from commons.messages import Said, english, is_known, jsonable, say
+
 
 class ApiError(Exception):
-    """An answer to the client that something it sent cannot be done. Raised by services and views."""
+    """An answer to the client that something it sent cannot be done. Raised by services and views.
+
+    Say it as a code: `code` is the stable category of API.md (`rule`, `conflict`, `state`, ...),
+    `reason` the specific refusal (a code registered in a package's messages.py) and `params` its
+    values. `message` (English, for the API) is made from them when not given; pages say `said()`,
+    in the reader's language. `fields` map a field to its refusal (a `Said`, or legacy English text)."""
 
     status = 400
     code = "bad_request"
 
     def __init__(
         self,
-        message: str,
+        message: str | None = None,
         *,
-        fields: dict[str, str] | None = None,
+        reason: str | None = None,
+        params: dict[str, Any] | None = None,
+        fields: dict[str, str | Said] | None = None,
         conflicts: list[dict] | None = None,
         status: int | None = None,
         code: str | None = None,
         extra: dict[str, Any] | None = None,
     ):
-        super().__init__(message)
-        self.message = message
-        self.fields = fields or {}
-        self.conflicts = conflicts or []
-        self.extra = extra or {}
         if status is not None:
             self.status = status
         if code is not None:
             self.code = code
+        self.reason = reason
+        self.params = dict(params or {})
+        self.field_said = {k: v for k, v in (fields or {}).items() if isinstance(v, Said)}
+        self.fields = {k: (v.english() if isinstance(v, Said) else v) for k, v in (fields or {}).items()}
+        if message is None:
+            message = english(reason or self.code, self.params)
+        super().__init__(message)
+        self.message = message
+        self.conflicts = conflicts or []
+        self.extra = extra or {}
+
+    def said(self) -> str:
+        """The refusal in the current language (pages, e-mails)."""
+        for code in (self.reason, self.code):
+            if is_known(code):
+                return say(code, self.params)
+        return self.message
+
+    def field_text(self, name: str) -> str:
+        """A field's refusal in the current language."""
+        said = self.field_said.get(name)
+        return said.text() if said is not None else self.fields.get(name, "")
 
     def body(self) -> dict:
         error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.reason:
+            error["reason"] = self.reason
+        if self.reason or self.params:
+            error["params"] = jsonable(self.params)
         if self.fields:
             error["fields"] = self.fields
+        if self.field_said:
+            error["field_codes"] = {k: v.as_json() for k, v in self.field_said.items()}
         if self.conflicts:
             error["conflicts"] = self.conflicts
         error.update(self.extra)

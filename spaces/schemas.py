@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
@@ -233,8 +233,9 @@ class Occurrence(BaseModel):
 class Skipped(BaseModel):
     start: datetime
     end: datetime
-    reason: str
-    code: str
+    reason: str  # English; every problem of the date
+    code: str  # the first problem's code (words per language: spaces.messages)
+    params: dict[str, Any] = {}
 
 
 class BookingCreated(BaseModel):

@@ -14,6 +14,8 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from commons import audit
 from commons.auth import is_representative, is_staff_of, member_group_ids, staff_facility_ids
 from commons.db import advisory_lock, utcnow, write_transaction
+from commons.messages import Said, english, jsonable
+import spaces.messages  # noqa: F401  (the words of the codes said here)
 from commons.errors import ApiError, Conflict, Forbidden, Invalid, NotFound, RuleViolation
 from commons.extensions import db
 from commons.models import Facility, Group, User
@@ -315,8 +317,9 @@ def problem_out(p: rules.Problem, tz: ZoneInfo) -> dict:
     out = {
         "start": (p.start or p.occurrence.start).astimezone(tz).isoformat(),
         "end": (p.end or p.occurrence.end).astimezone(tz).isoformat(),
-        "reason": p.reason,
+        "reason": english(p.code, p.params),
         "code": p.code,
+        "params": jsonable(p.params),
     }
     if p.start is not None:
         out["occurrence_start"] = p.occurrence.start.astimezone(tz).isoformat()
@@ -327,15 +330,12 @@ def problem_out(p: rules.Problem, tz: ZoneInfo) -> dict:
 def refusal(problems: list[rules.Problem], tz: ZoneInfo, series: bool) -> ApiError:
     conflicts = [problem_out(p, tz) for p in problems if p.kind == "conflict"]
     violations = [problem_out(p, tz) for p in problems if p.kind == "rule"]
-    what = "Some dates of the series" if series else "This time"
-    verb = "are" if series else "is"
+    first = (violations or conflicts)[0]
+    params = {"series": series, "count": len(problems), "first_code": first["code"], "first": first["params"]}
     if violations:
-        first = violations[0]["reason"]
-        more = f" ({len(problems)} problems in all, listed in 'violations' and 'conflicts')" if len(problems) > 1 else ""
-        return RuleViolation(f"{what} cannot be booked: {first}{more}", conflicts=conflicts, extra={"violations": violations})
-    first = conflicts[0]["reason"]
-    more = f" ({len(conflicts)} conflicts in all)" if len(conflicts) > 1 else ""
-    return Conflict(f"{what} {verb} not free: {first}{more}", conflicts=conflicts)
+        return RuleViolation(reason="booking_refused", params=params, conflicts=conflicts,
+                             extra={"violations": violations})
+    return Conflict(reason="booking_not_free", params=params, conflicts=conflicts)
 
 
 @write_transaction
@@ -359,9 +359,9 @@ def create_booking(actor: User, data: BookingIn, now: datetime | None = None) ->
         try:
             occurrences, problems = rules.expand_series(data.rrule, start, end, sr.tz)
         except rules.RRuleError as exc:
-            raise Invalid(str(exc), fields={"rrule": str(exc)}) from None
+            raise Invalid(reason=exc.code, params=exc.params, fields={"rrule": exc.said}) from None
         if not occurrences and not problems:
-            raise Invalid("The RRULE gives no dates.", fields={"rrule": "no dates"})
+            raise Invalid(reason="rrule_no_dates", fields={"rrule": Said("rrule_no_dates")})
     else:
         occurrences, problems = [rules.Interval(start, end)], []
 

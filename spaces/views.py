@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 from pydantic import ValidationError
 
 from commons.pagination import paginate
+from commons.messages import say
 from commons.errors import ApiError
 from commons.i18n import format_clock, format_day, format_span
 from commons.ratelimits import booking_per_group
@@ -277,42 +278,24 @@ def rules_in_words(space: Space) -> list[str]:
 
 
 def _put_back(form, err: ApiError, names: dict[str, str]) -> None:
-    """Field errors of a service error, next to the form's fields."""
-    for key, reason in err.fields.items():
+    """Field errors of a service error, next to the form's fields, in the page language."""
+    for key in err.fields:
         target = getattr(form, names.get(key, key), None)
         if target is not None and hasattr(target, "errors"):
             if not isinstance(target.errors, list):
                 target.errors = list(target.errors)
+            reason = err.field_text(key)
             target.errors.append(reason[:1].upper() + reason[1:] + ("" if reason.endswith(".") else "."))
 
 
-def _reason(code: str, start: datetime | None, end: datetime | None, reason: str, space: Space) -> str:
-    """Why a time cannot be booked, in the page language for what is in the way (another booking,
-    a closure); the other rules' reasons come from spaces.rules in English (as the API gives them)."""
-    tz = ZoneInfo(space.timezone)
-    if code == "booked" and start and end:
-        if space.buffer_minutes:
-            return _(
-                "Already booked %(when)s (with %(d)s for changeover before and after).",
-                when=format_span(start, end, tz),
-                d=_duration(space.buffer_minutes),
-            )
-        return _("Already booked %(when)s.", when=format_span(start, end, tz))
-    if code == "closed" and start and end:
-        return _("Closed %(when)s.", when=format_span(start, end, tz))
-    return reason
-
-
 def _problems(err: ApiError, space: Space) -> list[str]:
-    """The conflicts and rule violations of a refused booking as sentences: times only."""
+    """The conflicts and rule violations of a refused booking as sentences in the page language: times only."""
     tz = ZoneInfo(space.timezone)
     out = []
     for p in err.conflicts + err.extra.get("violations", []):
         occ_s = datetime.fromisoformat(p.get("occurrence_start", p["start"]))
         occ_e = datetime.fromisoformat(p.get("occurrence_end", p["end"]))
-        in_the_way = (datetime.fromisoformat(p["start"]), datetime.fromisoformat(p["end"]))
-        reason = _reason(p.get("code", ""), *in_the_way, p["reason"], space)
-        out.append(_("%(when)s: %(reason)s", when=format_span(occ_s, occ_e, tz), reason=reason))
+        out.append(_("%(when)s: %(reason)s", when=format_span(occ_s, occ_e, tz), reason=say(p["code"], p["params"])))
     return out
 
 
@@ -434,7 +417,7 @@ def _flash_booked(result: services.BookingResult, space: Space) -> None:
         else:
             flash(_("Booked %(n)d dates from %(when)s: %(title)s.", n=len(result.bookings), when=when, title=first.title))
     for p in result.skipped:
-        reason = _reason(p.code, p.start, p.end, p.reason, space)
+        reason = say(p.code, p.params)
         flash(_("Not booked: %(when)s: %(reason)s", when=format_span(p.occurrence.start, p.occurrence.end, result.tz), reason=reason))
 
 
