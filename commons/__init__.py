@@ -91,7 +91,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     import spaces.models  # noqa: F401
     import calendars.models  # noqa: F401
     import volunteers.models  # noqa: F401
-    # The words of each package's refusal codes (commons.messages), per language.
+    # The words of each package's refusal codes (commons.codes), per language.
     import spaces.messages  # noqa: F401
 
     from commons.admin_views import bp as admin_pages

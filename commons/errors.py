@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from commons.messages import Said, english, is_known, jsonable, say
+from commons.codes import Said, english, is_known, jsonable, say
 
 
 class ApiError(Exception):

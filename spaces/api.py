@@ -8,7 +8,7 @@ from sqlalchemy import inspect
 
 from commons.apispec import Page, api_route
 from commons.auth import require_user
-from commons.messages import english, jsonable
+from commons.codes import english, jsonable
 from commons.ratelimits import booking_per_group
 from commons.schemas import Ok
 from spaces import services

@@ -1,6 +1,6 @@
 """The words of spaces' codes (booking rules, conflicts, series, service refusals), per language.
 
-Each function turns one code's params into a sentence in the current language; see commons.messages.
+Each function turns one code's params into a sentence in the current language; see commons.codes.
 Times in params are ISO 8601 texts in the space's zone, said the language's way (fi 17.00, sv 17:00).
 """
 from __future__ import annotations
@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from commons.i18n import ON_WEEKDAYS, format_clock, format_duration, format_minutes, format_moment, format_span_of
-from commons.messages import message
+from commons.codes import message
 
 EXAMPLE_START = "2027-03-02T18:00:00+02:00"
 EXAMPLE_END = "2027-03-02T20:00:00+02:00"
@@ -168,7 +168,7 @@ def _rrule_no_dates(p):
 
 @message("booking_refused", series=False, count=1, first_code="too_short", first={"min_minutes": 60})
 def _booking_refused(p):
-    from commons.messages import say
+    from commons.codes import say
 
     first = say(p["first_code"], p["first"])
     if p["series"]:
@@ -183,7 +183,7 @@ def _booking_refused(p):
 @message("booking_not_free", series=False, count=2, first_code="closed",
          first={"start": EXAMPLE_START, "end": EXAMPLE_END})
 def _booking_not_free(p):
-    from commons.messages import say
+    from commons.codes import say
 
     first = say(p["first_code"], p["first"])
     if p["series"]:

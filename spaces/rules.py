@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
 
-from commons.messages import Said, english
+from commons.codes import Said, english
 
 MAX_OCCURRENCES = 104  # two years of weekly meetings; longer series are refused with a clear error
 MINUTES_PER_DAY = 1440

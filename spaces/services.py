@@ -14,7 +14,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from commons import audit
 from commons.auth import is_representative, is_staff_of, member_group_ids, staff_facility_ids
 from commons.db import advisory_lock, utcnow, write_transaction
-from commons.messages import Said, english, jsonable
+from commons.codes import Said, english, jsonable
 import spaces.messages  # noqa: F401  (the words of the codes said here)
 from commons.errors import ApiError, Conflict, Forbidden, Invalid, NotFound, RuleViolation
 from commons.extensions import db

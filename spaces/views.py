@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from pydantic import ValidationError
 
 from commons.pagination import paginate
-from commons.messages import say
+from commons.codes import say
 from commons.errors import ApiError
 from commons.i18n import format_clock, format_day, format_span
 from commons.ratelimits import booking_per_group

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import spaces.messages  # noqa: F401  (the words of the codes)
-from commons.messages import english
+from commons.codes import english
 from spaces import rules
 from spaces.rules import Booked, Interval, Problem, RRuleError, SpaceRules
 

@@ -1,8 +1,9 @@
-"""Refusals are codes, words are per language.
+"""Refusals are codes, words are per language: the registry of codes and how they are said.
 
 A rule or a service says *what* is wrong as a stable `code` and the values it needs as `params`
 (plain JSON values: numbers, strings, ISO 8601 times with their offset). It never writes a
-sentence. The sentence of each code lives in its package's `messages.py`, registered here with
+sentence. The sentence of each code lives in its package's `messages.py` (commons' own in
+commons/messages.py), registered here with
 `@message(code, **example_params)`, written with Flask-Babel's gettext so it is said in the
 reader's language (fi, sv, en) and with the language's own way of writing times (fi 17.00, sv 17:00).
 
