@@ -17,7 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from commons.db import UTCDateTime, utcnow
 from commons.extensions import db
-from commons.text import name_digest
+from commons.text import name_digests
 
 ROLES = ("admin", "staff", "member", "volunteer")
 GROUP_KINDS = ("association", "resident_group")
@@ -93,11 +93,12 @@ class Group(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
-    # commons.text.name_digest(name), kept by `_key_name`: two names that look the same (a typographic
-    # apostrophe, a Cyrillic letter, full-width letters, another case) have the same key, and the unique
-    # index refuses the second one even when two requests race. NULL only for look-alikes that existed
-    # before the key did (migration 0009 keys the oldest of them).
+    # commons.text.name_digests(name), kept by `_key_name`: two names that look the same (a typographic
+    # apostrophe, a Cyrillic or Greek letter, full-width letters, another case) have the same key in small
+    # letters or in capitals, and the unique indexes refuse the second one even when two requests race.
+    # NULL only for look-alikes that existed before the keys did (migration 0009 keys the oldest of them).
     name_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    name_key_caps: Mapped[str | None] = mapped_column(String(64), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
     district: Mapped[str] = mapped_column(String(80))
     registration_number: Mapped[str | None] = mapped_column(String(40))
@@ -110,7 +111,7 @@ class Group(db.Model):
 
     @validates("name")
     def _key_name(self, _attribute: str, name: str) -> str:
-        self.name_key = name_digest(name)
+        self.name_key, self.name_key_caps = name_digests(name)
         return name
 
 

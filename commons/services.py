@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 
 from commons import audit
 from commons.auth import is_representative
@@ -22,7 +22,7 @@ from commons.models import (
     User,
     check_password_without_account,
 )
-from commons.text import has_bidi_control, name_digest
+from commons.text import has_bidi_control, name_digests
 
 # Packages that keep personal data register how to export and erase it (commons knows none of them).
 PERSONAL_DATA_EXPORTERS: list[Callable[[User], dict]] = []
@@ -66,7 +66,10 @@ def refuse_bidi_controls(**texts: str | None) -> None:
 def group_named_like(name: str) -> Group | None:
     """The group whose name looks the same as `name` (commons.text.name_key: case, Unicode look-alikes,
     invisible characters), if any."""
-    return db.session.execute(select(Group).where(Group.name_key == name_digest(name))).scalar_one_or_none()
+    small, caps = name_digests(name)
+    return db.session.execute(
+        select(Group).where(or_(Group.name_key == small, Group.name_key_caps == caps)).order_by(Group.id).limit(1)
+    ).scalar_one_or_none()
 
 
 def _name_taken(existing: Group) -> Invalid:

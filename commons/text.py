@@ -6,9 +6,10 @@ Pure functions (no database, no request), used by the schemas, the forms, the mo
   around them is drawn: "Kallion kuoro\u202eorouk" shows as something else than it is. Names and titles
   refuse them (`has_bidi_control`).
 - Look-alike names: "Tenants’ club" (a typographic apostrophe), "Kallion kuorо" (a Cyrillic о) or
-  "ＫＡＬＬＩＯＮ" (full-width letters) pass for another group's name. `name_key` makes them equal: NFKC,
+  "ＫＡＬＬＩＯＮ" (full-width letters) pass for another group's name. `name_keys` makes them equal: NFKC,
   case folding, the invisible characters left out, then the UTS #39 skeleton (each character replaced
   by the prototype it is confusable with, from Unicode's confusables data in commons.confusables_data).
+  Two names look the same when either of their two keys (small letters, capitals) is equal.
 """
 from __future__ import annotations
 
@@ -58,19 +59,38 @@ def _invisible(ch: str) -> bool:
     )
 
 
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+def _plain(text: str) -> str:
     text = "".join(ch for ch in text if not _invisible(ch))
     return " ".join(text.split())  # any run of white space (no-break, ideographic, ...) is one space
 
 
+def _fold(text: str) -> str:
+    return _plain(unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold()))
+
+
+def _capitals(text: str) -> str:
+    return _plain(unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).upper()))
+
+
+def name_keys(text: str) -> tuple[str, str]:
+    """Two keys that are equal for names that look the same, one seen in small letters, one in capitals:
+    confusability (UTS #39) depends on the case, and a name can be a look-alike in either.
+
+    - small letters: NFKC and case folded, the invisible characters and extra white space left out, then
+      the skeleton, folded again (a skeleton may hold capitals: 0 -> O). Catches "rn" for "m", a Cyrillic
+      "а" for "a", "1" for "l";
+    - capitals: the same with the name in capitals, and the skeleton as it is. Catches a Greek "Κ" for a
+      "K" (whose small "κ" looks like "ĸ", not "k"), and keeps "TILI" and "TILL" apart (I looks like l,
+      not L)."""
+    return _fold(skeleton(_fold(text))), skeleton(_capitals(text))
+
+
 def name_key(text: str) -> str:
-    """Equal for names that look the same: NFKC and case folded, the invisible characters and extra white
-    space left out, then the skeleton (folded again: a skeleton may hold capitals, e.g. 0 -> O)."""
-    return _fold(skeleton(_fold(text)))
+    """The two keys in one string (for comparing in code): equal keys, look-alike names."""
+    return "\n".join(name_keys(text))
 
 
-def name_digest(text: str) -> str:
-    """`name_key` as 64 hexadecimal characters (SHA-256): what a unique index stores (groups.name_key),
-    whatever the length of the key."""
-    return hashlib.sha256(name_key(text).encode("utf-8")).hexdigest()
+def name_digests(text: str) -> tuple[str, str]:
+    """`name_keys` as 64 hexadecimal characters each (SHA-256): what the unique indexes store
+    (groups.name_key and groups.name_key_caps), whatever the length of the keys."""
+    return tuple(hashlib.sha256(key.encode("utf-8")).hexdigest() for key in name_keys(text))  # type: ignore[return-value]
