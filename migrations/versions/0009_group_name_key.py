@@ -39,7 +39,8 @@ def upgrade():
                 values[column] = key
             else:
                 print(f"groups.{column}: group {group_id} looks the same as group {first}; it keeps its name, without this key")
-        conn.execute(groups.update().where(groups.c.id == group_id).values(**values))
+        if values:
+            conn.execute(groups.update().where(groups.c.id == group_id).values(**values))
 
     with op.batch_alter_table('groups', schema=None) as batch_op:
         for column in KEYS:

@@ -219,3 +219,67 @@ def test_the_keys_are_nfkc_casefold_and_skeleton():
     assert look_alike("\u039aallion", "Kallion")  # Greek capital kappa: only the capitals key sees it (κ looks like ĸ)
     assert not look_alike("Käpylä", "Kapyla")  # a letter with its marks is another letter
     assert not look_alike("Tili ry", "Till ry") and not look_alike("Ilona", "Llona")  # I looks like l, not L
+
+
+# --- Migration 0009: existing groups get their keys; existing look-alikes stay, the oldest keyed -----------
+
+
+@pytest.fixture
+def empty_database(database_url, tmp_path):
+    """A database of its own (a new PostgreSQL database beside the test one, or a SQLite file)."""
+    if not database_url.startswith("postgres"):
+        yield f"sqlite:///{tmp_path / 'migration.db'}"
+        return
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    name = f"{url.database}_mig_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_the_migration_keys_existing_groups_and_keeps_existing_look_alikes(empty_database, capsys):
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from commons import create_app
+    from tests.conftest import RELAXED_LIMITS
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database, "TESTING": True, "SECRET_KEY": "t", **RELAXED_LIMITS})
+    with app.app_context():
+        try:
+            upgrade(revision="0008")
+            names = [ORIGINAL, "Kallion Kuoro", LOOK_ALIKES["cyrillic o"], "\u039aallion kuoro", "Vallilan Shakkikerho"]
+            with db.engine.begin() as conn:
+                for i, name in enumerate(names, start=1):
+                    conn.execute(text("INSERT INTO groups (id, name, kind, district, description, verified, created_at) "
+                                      "VALUES (:id, :name, 'association', 'Kallio', '', false, CURRENT_TIMESTAMP)"),
+                                 {"id": i, "name": name})
+            upgrade()
+            printed = capsys.readouterr().out
+            rows = {r.id: r for r in db.session.execute(text("SELECT id, name, name_key, name_key_caps FROM groups ORDER BY id"))}
+            assert [r.name for r in rows.values()] == names  # nothing renamed or removed
+            assert rows[1].name_key and rows[1].name_key_caps and rows[2].name_key and rows[5].name_key
+            assert rows[3].name_key is None and rows[3].name_key_caps is None  # a look-alike of group 1 in both keys
+            assert rows[4].name_key_caps is None and rows[4].name_key  # like group 2 only in capitals
+            assert "group 3 looks the same as group 1" in printed and "group 4 looks the same as group 2" in printed
+            # a new look-alike of any of them is refused by the index
+            db.session.add(Group(name="KALLION KUORO", **GROUP))
+            with pytest.raises(IntegrityError):
+                db.session.commit()
+            db.session.rollback()
+            downgrade(revision="0008")
+            upgrade()
+        finally:
+            db.session.remove()
+            db.engine.dispose()
