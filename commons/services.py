@@ -72,7 +72,7 @@ def group_named_like(name: str) -> Group | None:
     ).scalar_one_or_none()
 
 
-def _name_taken(existing: Group) -> Invalid:
+def _name_taken() -> Invalid:
     return Invalid(
         "A group with this name, or a name that looks the same, is registered already.",
         code="name_taken",
@@ -124,7 +124,7 @@ def create_user(
     if group:
         g = group_named_like(group)
         if g is not None and g.name.casefold() != group.strip().casefold():
-            raise _name_taken(g)  # a look-alike of another group's name: not that group, and not a new one
+            raise _name_taken()  # a look-alike of another group's name: not that group, and not a new one
         if g is None:
             g = Group(name=group.strip(), kind="association", district=district, verified=True, verified_at=utcnow())
             db.session.add(g)
@@ -158,9 +158,8 @@ def issue_token(email: str) -> str:
 @write_transaction
 def register_group(actor: User, name: str, kind: str, district: str, registration_number: str | None, description: str) -> Group:
     refuse_bidi_controls(name=name, district=district)
-    existing = group_named_like(name)
-    if existing is not None:
-        raise _name_taken(existing)  # and the unique index on groups.name_key, when two race
+    if group_named_like(name) is not None:
+        raise _name_taken()  # and the unique indexes on groups.name_key(_caps), when two race
     group = Group(
         name=name, kind=kind, district=district, registration_number=registration_number or None, description=description
     )

@@ -85,11 +85,6 @@ def name_keys(text: str) -> tuple[str, str]:
     return _fold(skeleton(_fold(text))), skeleton(_capitals(text))
 
 
-def name_key(text: str) -> str:
-    """The two keys in one string (for comparing in code): equal keys, look-alike names."""
-    return "\n".join(name_keys(text))
-
-
 def name_digests(text: str) -> tuple[str, str]:
     """`name_keys` as 64 hexadecimal characters each (SHA-256): what the unique indexes store
     (groups.name_key and groups.name_key_caps), whatever the length of the keys."""
