@@ -14,7 +14,7 @@ from flask_login import current_user, login_required, login_user
 
 from commons import services
 from commons.errors import ApiError
-from commons.ratelimits import sign_up_per_ip
+from commons.ratelimits import account_lookups_per_account, account_lookups_per_ip, sign_up_per_ip
 from commons.forms import DeleteAccountForm, PasswordForm, ProfileForm, SignUpForm
 from commons.views import sign_in, sign_out
 
@@ -36,6 +36,7 @@ def _field_error(field, message: str) -> None:
 
 @bp.route("/signup", methods=["GET", "POST"])
 @sign_up_per_ip
+@account_lookups_per_ip  # a refused sign-up may say that the address has an account
 def signup():
     if current_user.is_authenticated:
         return redirect(url_for("account.account"))
@@ -87,6 +88,8 @@ def account():
 
 @bp.route("/account/profile", methods=["POST"])
 @login_required
+@account_lookups_per_ip  # a refused change may say that another account has the address
+@account_lookups_per_account
 def change_profile():
     form = ProfileForm()
     if form.validate_on_submit():

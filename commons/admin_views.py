@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 from commons import audit, services
 from commons.errors import ApiError, Forbidden
 from commons.extensions import db
+from commons.forms import no_bidi_controls
 from commons.i18n import format_clock, format_day
 from commons.models import Facility, Group
 from commons.pagination import Pager, paginate, requested_page
@@ -35,17 +36,20 @@ class FacilityForm(FlaskForm):
     name = StringField(
         _l("Name"),
         description=_l("e.g. Kallio Library"),
-        validators=[DataRequired(message=_l("Give the facility a name.")), Length(max=120, message=_l("At most 120 characters."))],
+        validators=[DataRequired(message=_l("Give the facility a name.")), Length(max=120, message=_l("At most 120 characters.")),
+                    no_bidi_controls],
         filters=_strip,
     )
     district = StringField(
         _l("District"),
-        validators=[DataRequired(message=_l("Give the district, e.g. Kallio.")), Length(max=80, message=_l("At most 80 characters."))],
+        validators=[DataRequired(message=_l("Give the district, e.g. Kallio.")), Length(max=80, message=_l("At most 80 characters.")),
+                    no_bidi_controls],
         filters=_strip,
     )
     address = StringField(
         _l("Address"),
-        validators=[DataRequired(message=_l("Give the street address.")), Length(max=200, message=_l("At most 200 characters."))],
+        validators=[DataRequired(message=_l("Give the street address.")), Length(max=200, message=_l("At most 200 characters.")),
+                    no_bidi_controls],
         filters=_strip,
     )
     phone = StringField(

@@ -11,6 +11,7 @@ from commons.apispec import Page, api_route, openapi_document
 from commons.auth import current_actor, require_user
 from commons.errors import ApiError
 from commons.extensions import db
+from commons.ratelimits import account_lookups_per_account, account_lookups_per_ip
 from commons.models import Facility, Group
 from commons.schemas import (
     AuditEventOut,
@@ -146,6 +147,8 @@ def verify_group(group_id: int):
     auth=True,
     tag="groups",
 )
+@account_lookups_per_ip  # a 422 says that nobody has an account with the address: counted (README "Rate limits")
+@account_lookups_per_account
 def add_member(group_id: int, body: MemberIn):
     member = services.add_representative(require_user(), group_id, body.email)
     return MemberOut(group_id=member.group_id, user_id=member.user_id, email=member.user.email)

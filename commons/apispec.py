@@ -100,9 +100,16 @@ def fields_from(exc: ValidationError) -> dict[str, str]:
     return fields
 
 
+# Refusals that have a code of their own when they are all that is wrong (pydantic's error type,
+# raised as a PydanticCustomError by the schemas).
+OWN_CODES = ("bidi_control",)
+
+
 def invalid(exc: ValidationError) -> Invalid:
     fields = fields_from(exc)
-    return Invalid("Some fields need fixing: " + ", ".join(sorted(fields)) + ".", fields=fields)
+    types = {err["type"] for err in exc.errors(include_url=False)}
+    code = next(iter(types)) if len(types) == 1 and types <= set(OWN_CODES) else None
+    return Invalid("Some fields need fixing: " + ", ".join(sorted(fields)) + ".", fields=fields, code=code)
 
 
 def _nul_at(data: Any) -> str | None:

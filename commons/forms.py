@@ -14,6 +14,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
 
+from commons.text import has_bidi_control
+
 MIN_PASSWORD = 8
 
 
@@ -24,6 +26,15 @@ def plain_text(form, field):
     """No control characters (a NUL byte cannot even be stored in PostgreSQL text)."""
     if isinstance(field.data, str) and _CONTROL.search(field.data):
         raise ValidationError(_l("Remove the control characters (such as NUL) from the text."))
+
+
+def no_bidi_controls(form, field):
+    """Names and titles: no bidirectional control characters (such as U+202E RIGHT-TO-LEFT OVERRIDE),
+    which make a name show as something else than it is (commons.text)."""
+    if has_bidi_control(field.data):
+        raise ValidationError(
+            _l("Remove the text direction control characters (such as U+202E): they make the text show as something else than it is.")
+        )
 
 
 def _strip(value):
@@ -70,7 +81,7 @@ class SignUpForm(FlaskForm):
     )
     name = StringField(
         _l("Your name"),
-        validators=[DataRequired(message=_l("Give your name.")), Length(max=120), plain_text],
+        validators=[DataRequired(message=_l("Give your name.")), Length(max=120), plain_text, no_bidi_controls],
         filters=[_strip],
     )
     email = _email_field()
@@ -85,7 +96,7 @@ class SignUpForm(FlaskForm):
 class ProfileForm(FlaskForm):
     name = StringField(
         _l("Your name"),
-        validators=[DataRequired(message=_l("Give your name.")), Length(max=120), plain_text],
+        validators=[DataRequired(message=_l("Give your name.")), Length(max=120), plain_text, no_bidi_controls],
         filters=[_strip],
     )
     email = _email_field()
@@ -124,7 +135,8 @@ GROUP_KIND_LABELS = {
 class GroupForm(FlaskForm):
     name = StringField(
         _l("The group's name"),
-        validators=[DataRequired(message=_l("Give the group's name.")), Length(max=120, message=_l("At most 120 characters.")), plain_text],
+        validators=[DataRequired(message=_l("Give the group's name.")), Length(max=120, message=_l("At most 120 characters.")), plain_text,
+                    no_bidi_controls],
         filters=[_strip],
     )
     kind = RadioField(
@@ -135,7 +147,8 @@ class GroupForm(FlaskForm):
     district = StringField(
         _l("District"),
         description=_l("Where the group is active, e.g. Kallio."),
-        validators=[DataRequired(message=_l("Give the district.")), Length(max=80, message=_l("At most 80 characters.")), plain_text],
+        validators=[DataRequired(message=_l("Give the district.")), Length(max=80, message=_l("At most 80 characters.")), plain_text,
+                    no_bidi_controls],
         filters=[_strip],
     )
     registration_number = StringField(

@@ -7,9 +7,25 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
+from pydantic_core import PydanticCustomError
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
-District = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]  # the districts' columns
+from commons.text import has_bidi_control
+
+
+def _no_bidi_controls(value: str | None) -> str | None:
+    if has_bidi_control(value):
+        raise PydanticCustomError(
+            "bidi_control", "Remove the bidirectional control characters (such as U+202E): they make a name show as something else."
+        )
+    return value
+
+
+#: On every name and title people choose (shown to staff and the public): no bidirectional control
+#: characters (commons.text.BIDI_CONTROLS). A refusal is a 422 with code `bidi_control` (commons.apispec.invalid).
+NoBidiControls = AfterValidator(_no_bidi_controls)
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), NoBidiControls]
+District = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), NoBidiControls]  # the districts' columns
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
 # Database ids are 32-bit integers: a larger number in a request is refused as invalid
 # instead of overflowing the database driver (a 500).
@@ -113,7 +129,7 @@ class MemberOut(BaseModel):
 class FacilityIn(In):
     name: Text
     district: District
-    address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoBidiControls]
     phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
 
 

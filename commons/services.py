@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 
 from commons import audit
 from commons.auth import is_representative
 from commons.db import utcnow, write_transaction
 from commons.errors import Forbidden, Invalid, NotFound
 from commons.extensions import db
-from commons.models import ROLES, ApiToken, Facility, FacilityStaff, Group, GroupMember, SignIn, User
+from commons.models import (
+    ROLES,
+    ApiToken,
+    Facility,
+    FacilityStaff,
+    Group,
+    GroupMember,
+    SignIn,
+    User,
+    check_password_without_account,
+)
+from commons.text import has_bidi_control, name_digests
 
 # Packages that keep personal data register how to export and erase it (commons knows none of them).
 PERSONAL_DATA_EXPORTERS: list[Callable[[User], dict]] = []
@@ -29,8 +40,44 @@ def find_user(email: str) -> User | None:
     return db.session.execute(select(User).where(User.email == email.strip().lower())).scalar_one_or_none()
 
 
-def _group_by_name(name: str) -> Group | None:
-    return db.session.execute(select(Group).where(func.lower(Group.name) == name.strip().lower())).scalar_one_or_none()
+def authenticate(email: str, password: str) -> User | None:
+    """The account of the address if the password is its password. An unknown address costs the same
+    password-hash check as a wrong password (commons.models.check_password_without_account): the
+    answer and its time tell nothing about whether the address has an account."""
+    user = find_user(email)
+    if user is None:
+        check_password_without_account(password)
+        return None
+    return user if user.check_password(password) else None
+
+
+def refuse_bidi_controls(**texts: str | None) -> None:
+    """Names and titles: no bidirectional control characters (commons.text.BIDI_CONTROLS), which make
+    a name show as something else than it is. A refusal with code `bidi_control` and the fields."""
+    fields = {name: "contains a bidirectional control character" for name, value in texts.items() if has_bidi_control(value)}
+    if fields:
+        raise Invalid(
+            "Remove the bidirectional control characters (such as U+202E) from: " + ", ".join(sorted(fields)) + ".",
+            code="bidi_control",
+            fields=fields,
+        )
+
+
+def group_named_like(name: str) -> Group | None:
+    """The group whose name looks the same as `name` (commons.text.name_key: case, Unicode look-alikes,
+    invisible characters), if any."""
+    small, caps = name_digests(name)
+    return db.session.execute(
+        select(Group).where(or_(Group.name_key == small, Group.name_key_caps == caps)).order_by(Group.id).limit(1)
+    ).scalar_one_or_none()
+
+
+def _name_taken() -> Invalid:
+    return Invalid(
+        "A group with this name, or a name that looks the same, is registered already.",
+        code="name_taken",
+        fields={"name": "already taken"},
+    )
 
 
 def _facility_by_name(name: str) -> Facility | None:
@@ -58,6 +105,7 @@ def create_user(
     email = email.strip().lower()
     if "@" not in email:
         raise Invalid("Give an e-mail address.", fields={"email": "not an e-mail address"})
+    refuse_bidi_controls(name=name, group=group, facility=facility)
     user = find_user(email)
     old_role = user.role if user is not None else None
     if user is None:
@@ -74,7 +122,9 @@ def create_user(
         # the command line gave or took staff or administrator rights: no actor account, role "cli"
         audit.record(None, "user.role", user.id, subject_id=user.id, details={"role_from": old_role, "role_to": role}, role="cli")
     if group:
-        g = _group_by_name(group)
+        g = group_named_like(group)
+        if g is not None and g.name.casefold() != group.strip().casefold():
+            raise _name_taken()  # a look-alike of another group's name: not that group, and not a new one
         if g is None:
             g = Group(name=group.strip(), kind="association", district=district, verified=True, verified_at=utcnow())
             db.session.add(g)
@@ -107,8 +157,9 @@ def issue_token(email: str) -> str:
 
 @write_transaction
 def register_group(actor: User, name: str, kind: str, district: str, registration_number: str | None, description: str) -> Group:
-    if _group_by_name(name):
-        raise Invalid("A group with this name is registered already.", fields={"name": "already taken"})
+    refuse_bidi_controls(name=name, district=district)
+    if group_named_like(name) is not None:
+        raise _name_taken()  # and the unique indexes on groups.name_key(_caps), when two race
     group = Group(
         name=name, kind=kind, district=district, registration_number=registration_number or None, description=description
     )
@@ -161,6 +212,7 @@ def add_representative(actor: User, group_id: int, email: str) -> GroupMember:
 @write_transaction
 def create_facility(actor: User, name: str, district: str, address: str, phone: str | None = None) -> Facility:
     _admin_only(actor)
+    refuse_bidi_controls(name=name, district=district, address=address)
     if _facility_by_name(name):
         raise Invalid("A facility with this name exists already.", fields={"name": "already taken"})
     facility = Facility(name=name, district=district, address=address, phone=phone)
@@ -215,6 +267,7 @@ def remove_staff(actor: User, facility_id: int, user_id: int) -> None:
 def sign_up(email: str, name: str, password: str, role: str = "member") -> User:
     if role not in ("member", "volunteer"):
         raise Invalid("You can sign up as a group representative or a volunteer.", fields={"role": "not allowed"})
+    refuse_bidi_controls(name=name)
     if find_user(email):
         raise Invalid("An account with this e-mail exists already: sign in instead.", fields={"email": "already registered"})
     if len(password) < 8:
@@ -242,6 +295,7 @@ def update_profile(user: User, name: str, email: str) -> User:
     name, email = name.strip(), email.strip().lower()
     if not name:
         raise Invalid("Give a name.", fields={"name": "required"})
+    refuse_bidi_controls(name=name)
     if "@" not in email:
         raise Invalid("Give an e-mail address.", fields={"email": "not an e-mail address"})
     other = find_user(email)

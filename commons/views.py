@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length
 
 from commons.ratelimits import sign_in_per_account, sign_in_per_ip
 from commons.auth import SIGN_IN_KEY
-from commons.services import end_sign_in, find_user, set_language, start_sign_in
+from commons.services import authenticate, end_sign_in, set_language, start_sign_in
 
 bp = Blueprint("commons", __name__)
 
@@ -92,8 +92,8 @@ def sign_out() -> None:
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = find_user(form.email.data)
-        if user is not None and user.check_password(form.password.data):
+        user = authenticate(form.email.data, form.password.data)  # an unknown address takes as long as a wrong password
+        if user is not None:
             sign_in(user)
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors.append(_("The e-mail or the password is not right."))

@@ -24,6 +24,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from commons.forms import no_bidi_controls
 from spaces.models import ACCESSIBILITY_FEATURES
 from spaces.rules import MAX_OCCURRENCES
 
@@ -139,7 +140,7 @@ class BookingForm(FlaskForm):
     title = StringField(
         _l("Title"),
         description=_l("What the booking is for, e.g. Board meeting."),
-        validators=[DataRequired(message=_l("Give the booking a title.")), Length(max=200)],
+        validators=[DataRequired(message=_l("Give the booking a title.")), Length(max=200), no_bidi_controls],
         filters=[lambda v: v.strip() if isinstance(v, str) else v],
     )
     date = DateField(

@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 from commons import services as commons_services
 from commons.auth import is_representative
 from commons.pagination import paginate
+from commons.ratelimits import account_lookups_per_account, account_lookups_per_ip
 from commons.errors import ApiError, Forbidden
 from commons.forms import GROUP_KIND_LABELS, GroupForm, InviteForm
 from commons.i18n import format_day, format_span
@@ -99,8 +100,13 @@ def new_group():
                 description=form.description.data or "",
             )
         except ApiError as err:
-            if "name" in err.fields:
-                _field_error(form.name, _("A group with this name is registered already. If it is your group, ask its representative to add you."))
+            if err.code == "bidi_control":
+                for key in err.fields:
+                    _field_error(getattr(form, key, form.name), _(
+                        "Remove the text direction control characters (such as U+202E): they make the text show as something else than it is."))
+            elif "name" in err.fields:
+                _field_error(form.name, _("A group with this name, or a name that looks the same, is registered already. "
+                                          "If it is your group, ask its representative to add you."))
             else:
                 _field_error(form.name, err.message)
         else:
@@ -146,6 +152,8 @@ def group_page(group_id: int):
 
 @bp.route("/groups/<int:group_id>/representatives", methods=["POST"])
 @login_required
+@account_lookups_per_ip  # a refusal says that nobody has an account with the address
+@account_lookups_per_account
 def add_representative(group_id: int):
     group = _group_for_representative(group_id)
     form = InviteForm()

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from commons.apispec import PageQuery
-from commons.schemas import MAX_ID, Id, In
+from commons.schemas import MAX_ID, Id, In, NoBidiControls
 from spaces.models import ACCESSIBILITY_FEATURES
 
 
@@ -29,8 +29,8 @@ def _iso_datetime(value):
 
 
 IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), NoBidiControls]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoBidiControls]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 _HHMM = re.compile(r"^(\d{2}):(\d{2})$")
 
@@ -198,7 +198,7 @@ class AvailabilityOut(BaseModel):
 class ClosureIn(In):
     start: IsoDateTime
     end: IsoDateTime
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoBidiControls]
 
 
 class ClosureOut(BaseModel):

@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from commons.forms import no_bidi_controls
 from spaces.forms import ACCESSIBILITY_LABELS, WEEKDAYS, CheckboxesField, DateField, TimeField, sensible_year
 from spaces.models import ACCESSIBILITY_FEATURES
 from spaces.schemas import minute_to_hhmm
@@ -30,7 +31,8 @@ class SpaceForm(FlaskForm):
     name = StringField(
         _l("Name"),
         description=_l("As people know it, e.g. Meeting room Sali."),
-        validators=[DataRequired(message=_l("Give the space a name.")), Length(max=120, message=_l("At most 120 characters."))],
+        validators=[DataRequired(message=_l("Give the space a name.")), Length(max=120, message=_l("At most 120 characters.")),
+                    no_bidi_controls],
         filters=_strip,
     )
     description = TextAreaField(
@@ -203,7 +205,8 @@ class ClosureForm(FlaskForm):
     reason = StringField(
         _l("Reason"),
         description=_l("Shown to the staff, e.g. Floor maintenance."),
-        validators=[DataRequired(message=_l("Give a reason.")), Length(max=200, message=_l("At most 200 characters."))],
+        validators=[DataRequired(message=_l("Give a reason.")), Length(max=200, message=_l("At most 200 characters.")),
+                    no_bidi_controls],
         filters=_strip,
     )
 

@@ -31,7 +31,7 @@ from wtforms import (
 from wtforms.widgets import TextInput
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from commons.forms import plain_text
+from commons.forms import no_bidi_controls, plain_text
 from spaces.forms import WEEKDAYS, CheckboxesField, DateField, TimeField, sensible_year
 from volunteers import rules
 
@@ -193,7 +193,8 @@ class ProfileForm(FlaskForm):
         validators=[Optional()],
     )
     guardian_name = StringField(
-        _l("Guardian's name"), validators=[Length(max=120, message=_l("At most 120 characters.")), plain_text], filters=[_strip]
+        _l("Guardian's name"), validators=[Length(max=120, message=_l("At most 120 characters.")), plain_text, no_bidi_controls],
+        filters=[_strip]
     )
     guardian_contact = StringField(
         _l("Guardian's phone or e-mail"),
@@ -267,7 +268,7 @@ class ActivityForm(FlaskForm):
         _l("Title"),
         description=_l("What volunteers will help with, e.g. Language café."),
         validators=[DataRequired(message=_l("Give the activity a title.")), Length(max=200, message=_l("At most 200 characters.")),
-                    plain_text],
+                    plain_text, no_bidi_controls],
         filters=[_strip],
     )
     description = TextAreaField(
@@ -283,7 +284,7 @@ class ActivityForm(FlaskForm):
     place = StringField(
         _l("Place (optional)"),
         description=_l("Where, when no booking is linked, e.g. Kallio library, 2nd floor."),
-        validators=[Length(max=200, message=_l("At most 200 characters.")), plain_text],
+        validators=[Length(max=200, message=_l("At most 200 characters.")), plain_text, no_bidi_controls],
         filters=[_strip],
     )
 

@@ -9,14 +9,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from commons.schemas import Id, In
+from commons.schemas import Id, In, NoBidiControls
 from spaces.schemas import IsoDateTime, hhmm_to_minute
 
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-District = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), NoBidiControls]  # a place, a contact
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoBidiControls]
+District = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), NoBidiControls]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
-PersonName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)]  # volunteer_profiles.guardian_name
+PersonName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120), NoBidiControls]  # volunteer_profiles.guardian_name
 # List items: codes are checked against their vocabulary, free text is at most 80 characters once its
 # spaces are collapsed (_texts); these maxima only stop a huge item before that work.
 CodeItem = Annotated[str, StringConstraints(max_length=100)]
