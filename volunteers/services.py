@@ -1175,7 +1175,7 @@ def invite(actor: User, shift_id: int, volunteer_id: int, now: datetime | None =
     """An organiser invites a volunteer (profile id): a sign-up with status invited (no place held)
     and a notice. The volunteer accepts by signing up (every check of a sign-up, on the shift's
     date) or declines by withdrawing. Only the shift's candidates can be invited (is_candidate);
-    anyone else is refused "not_eligible", without saying why."""
+    anyone else (no such profile, a paused one, any rule) is refused alike: 422 "not_eligible"."""
     now = now or utcnow()
     view = _organised_shift(actor, shift_id)
     shift = _get_shift(shift_id, lock=True)
@@ -1183,9 +1183,10 @@ def invite(actor: User, shift_id: int, volunteer_id: int, now: datetime | None =
         raise refused("This shift is cancelled.", "cancelled")
     if shift.start_at <= now:
         raise refused("This shift has started already.", "past")
+    not_candidate = refused("This volunteer is not among the candidates for this shift.", "not_eligible")
     profile = db.session.get(VolunteerProfile, volunteer_id)
     if profile is None or not profile.active:
-        raise NotFound(f"There is no volunteer {volunteer_id}.")
+        raise not_candidate  # the same answer: whether an id is a (paused) profile is not the organiser's to learn
     su = db.session.execute(
         select(ShiftSignup).where(ShiftSignup.shift_id == shift.id, ShiftSignup.volunteer_id == profile.id)
     ).scalar_one_or_none()
@@ -1194,7 +1195,7 @@ def invite(actor: User, shift_id: int, volunteer_id: int, now: datetime | None =
     if su is not None and su.status == "invited":
         return su
     if not is_candidate(profile, view, now):
-        raise refused("This volunteer is not among the candidates for this shift.", "not_eligible")
+        raise not_candidate
     return _invite(actor, shift, view.activity, profile, su, now)
 
 

@@ -216,6 +216,10 @@ def test_refusals_to_organisers_never_say_which_rule(app, world, teen):
     r = world.organiser.post("/fill-plan/apply", {"assignments": [{"shift_id": after, "volunteer_id": vid}
                                                                   for vid in (far.profile_id, 10**6)]})
     assert {x["reason"] for x in r.get_json()["refused"]} == {"not_eligible"}
+    paused = world.volunteer("Pia Paused", availability=EVERY_DAY, active=False)
+    for vid in (far.profile_id, paused.profile_id, 10**6):
+        r = world.organiser.post(f"/shifts/{after}/invite", {"volunteer_id": vid})
+        assert (r.status_code, r.get_json()) == (422, answers[0].get_json()), vid
     # The volunteer themself signs up by the rule of the shift's date, and reads their own reason.
     assert t.post(f"/shifts/{after}/signup").get_json()["status"] == "confirmed"
     r = t.post(f"/shifts/{before}/signup")
