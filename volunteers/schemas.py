@@ -307,9 +307,10 @@ class ActivityOut(BaseModel):
 class CandidateOut(BaseModel):
     volunteer_id: int
     name: str
-    score: float
+    score: float = Field(description="whole points; the list is in the order of the full match score")
     eligible: bool = True
-    reasons: list[str]
+    reasons: list[str] = Field(description="what the shift needs (its time, skills, languages, district); never the "
+                                           "volunteer's windows, spare hours, recent shifts or age")
     reason_codes: list[ReasonCode]
     signup_status: str | None = None
 
@@ -389,10 +390,12 @@ class FillPlanOut(BaseModel):
 class RefusedOut(BaseModel):
     shift_id: int
     volunteer_id: int
-    reason: str = Field(description="a code: overlap, over_hours, too_young, needs_birth_date, needs_consent, full, cancelled, past, not_eligible, already, removed, not_organiser")
+    reason: str = Field(description="a code that says nothing personal: not_eligible (not a candidate for the shift, whichever "
+                                    "rule; or no such volunteer), full (every place taken or invited for), already, removed, "
+                                    "cancelled, past, not_organiser")
     message: str = ""
 
 
 class FillPlanApplied(BaseModel):
-    applied: list[AssignmentIn]
+    applied: list[AssignmentIn] = Field(description="the invitations sent: each volunteer has a place only once they accept it")
     refused: list[RefusedOut]
