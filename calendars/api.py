@@ -41,12 +41,12 @@ def uploaded_file() -> bytes:
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("file")
         if upload is None:
-            raise ApiError("Send the .ics file in the multipart field 'file'.", code="bad_request", status=400)
+            raise ApiError(reason="ics_file_field_missing", code="bad_request", status=400)
         data = upload.read(services.max_import_bytes() + 1)
     else:
         data = request.get_data(cache=False)
     if not data.strip():
-        raise ApiError("The file is empty: send an .ics file (body text/calendar, or multipart field 'file').", code="bad_request", status=400)
+        raise ApiError(reason="ics_file_empty", code="bad_request", status=400)
     return data
 
 

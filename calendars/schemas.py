@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
+from pydantic_core import PydanticCustomError
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from commons.schemas import In
@@ -28,7 +29,7 @@ class RotateIn(In):
     @model_validator(mode="after")
     def _one(self):
         if not self.url and not self.kind:
-            raise ValueError("give {kind, name} or {url}")
+            raise PydanticCustomError("feed_kind_or_url", "give {kind, name} or {url}")
         return self
 
 
