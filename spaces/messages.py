@@ -9,7 +9,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from commons.i18n import ON_WEEKDAYS, format_clock, format_duration, format_minutes, format_moment, format_span_of
+from commons.i18n import (ON_WEEKDAYS, format_clock, format_duration, format_minutes, format_moment, format_span_of,
+                          with_detail)
 from commons.codes import message
 
 EXAMPLE_START = "2027-03-02T18:00:00+02:00"
@@ -145,7 +146,7 @@ def _rrule_interval(p):
 
 @message("rrule_invalid", detail="unknown parameter name")
 def _rrule_invalid(p):
-    return _("Not a valid RRULE (%(detail)s).", detail=p["detail"])
+    return with_detail(_("Not a valid RRULE."), p.get("detail"))
 
 
 @message("rrule_too_many", max_count=104)
