@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic_core import PydanticCustomError
 from pydantic import BaseModel, Field, StringConstraints, model_validator
@@ -35,7 +35,9 @@ class RotateIn(In):
 
 class SkippedEvent(BaseModel):
     uid: str
-    reason: str
+    reason: str = Field(description="why, in English")
+    code: str = Field(description="why, as a stable code (e.g. ics_no_start, ics_no_length); words per language in calendars.messages")
+    params: dict[str, Any] = Field(default_factory=dict)
 
 
 class AffectedBooking(BaseModel):
