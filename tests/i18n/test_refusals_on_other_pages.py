@@ -140,3 +140,27 @@ def test_admin_pages_say_the_services_refusals(app, world, lang):
     r = admin.get("/admin/audit", query_string={"first_day": f"{year}-01-01", "last_day": "2300-01-01"})
     assert r.status_code == 422
     assert_said(app, r, lang, "year_out_of_range")
+
+
+@pytest.mark.parametrize("constraint, reason", [("ex_bookings_no_overlap", "booked_meanwhile"),
+                                                ("uq_something", "already_stored"),
+                                                ("ex_shift_signups_no_overlap", "overlap")])
+def test_the_databases_own_guards_answer_with_a_reason(app, constraint, reason):
+    """A write that raced past the checks and hit a database constraint: the API says which refusal
+    (`reason`), a page says it in its language."""
+    from sqlalchemy.exc import IntegrityError
+
+    caught = IntegrityError("INSERT ...", {}, Exception(f'violates constraint "{constraint}"'))
+    with app.test_request_context("/api/v1/bookings", method="POST"):
+        response = app.make_response(app.handle_user_exception(caught))
+        assert response.status_code == 409
+        assert response.get_json()["error"]["reason"] == reason
+    with app.test_request_context("/spaces/1", method="POST", headers={"Accept-Language": "sv"}):
+        response = app.make_response(app.handle_user_exception(caught))
+        assert response.status_code == 409
+        body = html.unescape(response.get_data(as_text=True))
+        assert '<html lang="sv">' in body
+        if reason != "overlap":  # TODO(volunteers conversion): "overlap" gets its words in volunteers/messages.py
+            with force_locale("sv"):
+                assert say(reason) in body
+        assert not english_left(body, "sv")
