@@ -86,6 +86,10 @@ def walk_source(text: str, rel: str, produced: list, registered: list, bare: lis
                 bare.append(Found(name, *where))
             elif _literal(reason):
                 produced.append(Found(_literal(reason), *where))
+            fields = next((k.value for k in node.keywords if k.arg == "fields"), None)
+            if isinstance(fields, ast.Dict) and any(_literal(v) is not None or isinstance(v, ast.JoinedStr)
+                                                    for v in fields.values):
+                bare.append(Found(f"{name} with English fields", *where))  # a field's refusal is a Said
         elif name in CODE_FIRST and node.args and _literal(node.args[0]):
             produced.append(Found(_literal(node.args[0]), *where))
         elif name in CODE_SECOND and len(node.args) > 1 and _literal(node.args[1]):
@@ -131,8 +135,8 @@ def test_every_code_produced_is_registered(app):
 
 
 def test_no_refusal_is_raised_without_a_reason():
-    """A refusal in commons, spaces or calendars says what is wrong as a code (reason=...), never
-    only as an English sentence."""
+    """A refusal in commons, spaces or calendars says what is wrong as a code (reason=...), and each
+    field's refusal as a Said, never only as an English sentence."""
     bare = [f"{f.code} at {f.path}:{f.line}" for f in BARE if f.package in CONVERTED]
     assert not bare, f"refusals without a reason code: {bare}"
 
@@ -149,7 +153,7 @@ def test_the_walk_finds_a_bare_refusal_and_each_way_of_writing_a_code():
         'raise PydanticCustomError("hhmm_format", "Use HH:MM.")\n'
         '@message("staff_only")\ndef _staff_only(p):\n    return ""\n',
         "spaces/example.py", produced, registered, bare)
-    assert [(f.code, f.line) for f in bare] == [("Invalid", 1)]
+    assert [(f.code, f.line) for f in bare] == [("Invalid", 1), ("Invalid with English fields", 1)]
     assert {f.code for f in produced} == {"staff_only", "rrule_freq", "too_short", "ics_no_length", "hhmm_format"}
     assert [f.code for f in registered] == ["staff_only"]
 
