@@ -8,6 +8,7 @@ from calendars import services
 from calendars.schemas import AffectedBooking, FeedLinkOut, ImportOut, MoveIn, RotateIn, SkippedEvent
 from commons.apispec import api_route
 from commons.auth import require_user
+from commons.codes import jsonable
 from commons.errors import ApiError
 from spaces import services as space_services
 from spaces.api import booking_out
@@ -41,12 +42,12 @@ def uploaded_file() -> bytes:
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("file")
         if upload is None:
-            raise ApiError("Send the .ics file in the multipart field 'file'.", code="bad_request", status=400)
+            raise ApiError(reason="ics_file_field_missing", code="bad_request", status=400)
         data = upload.read(services.max_import_bytes() + 1)
     else:
         data = request.get_data(cache=False)
     if not data.strip():
-        raise ApiError("The file is empty: send an .ics file (body text/calendar, or multipart field 'file').", code="bad_request", status=400)
+        raise ApiError(reason="ics_file_empty", code="bad_request", status=400)
     return data
 
 
@@ -56,7 +57,7 @@ def import_out(result: services.ImportResult) -> ImportOut:
         imported=result.imported,
         updated=result.updated,
         already_present=result.already_present,
-        skipped=[SkippedEvent(uid=s.uid, reason=s.reason) for s in result.skipped],
+        skipped=[SkippedEvent(uid=s.uid, reason=s.reason, code=s.code, params=jsonable(s.params)) for s in result.skipped],
         affected_bookings=[
             AffectedBooking(id=b.id, start=b.start_at.astimezone(tz), end=b.end_at.astimezone(tz), title=b.title, group=b.group.name, status=b.status)
             for b in result.affected

@@ -24,6 +24,8 @@ from calendars.models import CalendarChange, FeedToken
 from commons import audit
 from commons.auth import is_representative, is_staff_of
 from commons.db import utcnow, write_transaction
+import calendars.messages  # noqa: F401  (the words of the codes said here)
+from commons.codes import Said
 from commons.errors import ApiError, Forbidden, Invalid, NotFound
 from commons.extensions import db
 from commons.models import Group, GroupMember, User
@@ -393,10 +395,11 @@ def rotate_feed(user: User, kind: str | None = None, name: str | None = None, ur
             select(FeedToken).where(FeedToken.token_hash == FeedToken.hash(token_from_url(url)), FeedToken.user_id == user.id)
         ).scalar_one_or_none()
         if row is None:
-            raise NotFound("None of your feed links has that address (it may have been replaced already).")
+            raise NotFound(reason="feed_url_unknown")
         kind = row.kind
     if kind not in FEED_KINDS:
-        raise Invalid(f"Unknown feed kind; known: {', '.join(sorted(FEED_KINDS))}.", fields={"kind": "unknown kind"})
+        params = {"known": sorted(FEED_KINDS)}
+        raise Invalid(reason="feed_kind_unknown", params=params, fields={"kind": Said("feed_kind_unknown", params)})
     subjects = FEED_KINDS[kind].subjects(user)
     if row is not None:
         match = [(g, n) for g, n in subjects if g == row.group_id]
@@ -406,7 +409,7 @@ def rotate_feed(user: User, kind: str | None = None, name: str | None = None, ur
         if not match and len(subjects) == 1 and not wanted:
             match = subjects
     if not match:
-        raise NotFound("You have no feed of that kind and name; GET /api/v1/feeds lists yours.")
+        raise NotFound(reason="feed_not_yours")
     group_id, link_name = match[0]
     db.session.execute(delete(FeedToken).where(FeedToken.user_id == user.id, FeedToken.slot == FeedToken.slot_of(kind, group_id)))
     new = _issue(user, kind, group_id)
@@ -417,18 +420,18 @@ def rotate_feed(user: User, kind: str | None = None, name: str | None = None, ur
 def personal_feed(token: str, lang: str | None, now: datetime | None = None) -> Feed:
     """The feed behind a secret link; 404 for an unknown, replaced or no longer permitted one."""
     if not token or len(token) > 100:
-        raise NotFound("There is no feed at this address.")
+        raise NotFound(reason="feed_not_found")
     row = db.session.execute(
         select(FeedToken, User).join(User, User.id == FeedToken.user_id).where(FeedToken.token_hash == FeedToken.hash(token))
     ).first()
     if row is None or row[0].kind not in FEED_KINDS:
-        raise NotFound("There is no feed at this address. It may have been replaced with a new link.")
+        raise NotFound(reason="feed_replaced")
     feed_token, user = row
     language = lang or user.language or current_app.config["BABEL_DEFAULT_LOCALE"]
     kind = FEED_KINDS[feed_token.kind]
     feed = kind.build(user, feed_token.group_id, language, now if kind.cached else (now or utcnow()))
     if feed is None:
-        raise NotFound("There is no feed at this address.")
+        raise NotFound(reason="feed_not_found")
     return feed
 
 
@@ -477,21 +480,20 @@ def import_closures(actor: User, space_id: int, data: bytes, now: datetime | Non
     now = now or utcnow()
     space = get_space(space_id)
     if not is_staff_of(actor, space.facility_id):
-        raise Forbidden("Only the facility's staff (or an administrator) can import closures.")
+        raise Forbidden(reason="import_staff_only")
     max_bytes, max_events, max_closures = import_limits()
     if len(data) > max_bytes:
-        raise ApiError(
-            f"The file is too large: at most {max_bytes // 1024} KB. Split it, or export a shorter period.",
-            code="too_large", status=413, extra={"limit": max_bytes},
-        )
+        raise ApiError(reason="file_too_large", params={"max_kb": max_bytes // 1024}, code="too_large", status=413,
+                       extra={"limit": max_bytes})
     tz = ZoneInfo(space.timezone)
     lo, hi = import_window(space, now)
     try:
         parsed = imports.parse(data, tz, lo, hi, max_events=max_events, max_closures=max_closures)
     except imports.NotACalendar as exc:
-        raise ApiError(str(exc), code="bad_calendar", status=400) from None
+        raise ApiError(reason=exc.code, params=exc.params, code="bad_calendar", status=400) from None
     except imports.TooMany as exc:
-        raise ApiError(str(exc), code=f"too_many_{exc.what}", status=422, extra={"found": exc.found, "limit": exc.limit}) from None
+        raise ApiError(reason=exc.code, params=exc.params, code=f"too_many_{exc.what}", status=422,
+                       extra={"found": exc.found, "limit": exc.limit}) from None
     existing = {
         c.source_uid: c
         for c in db.session.execute(

@@ -92,7 +92,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     import calendars.models  # noqa: F401
     import volunteers.models  # noqa: F401
     # The words of each package's refusal codes (commons.codes), per language.
+    import commons.messages  # noqa: F401
     import spaces.messages  # noqa: F401
+    import calendars.messages  # noqa: F401
 
     from commons.admin_views import bp as admin_pages
     from calendars.api import bp as calendars_api

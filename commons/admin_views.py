@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 
 from commons import audit, services
 from commons.errors import ApiError, Forbidden
+from commons.forms import put_back
 from commons.extensions import db
 from commons.forms import no_bidi_controls
 from commons.i18n import format_clock, format_day
@@ -78,16 +79,6 @@ def _require_admin() -> None:
         abort(403, description=_("This page is for administrators."))
 
 
-def _put_back(form, err: ApiError) -> bool:
-    placed = False
-    for key in err.fields:
-        target = getattr(form, key, None)
-        if target is not None and hasattr(target, "errors"):
-            target.errors = list(target.errors) + [err.message]
-            placed = True
-    return placed
-
-
 def _overview(facility_form: FacilityForm | None = None, status: int = 200):
     groups = services.groups_for_review()
     return (
@@ -132,10 +123,8 @@ def facility_create():
     try:
         facility = services.create_facility(current_user, form.name.data, form.district.data, form.address.data, form.phone.data or None)
     except ApiError as err:
-        if not _put_back(form, err):
-            form.form_errors.append(err.message)
-        if err.fields.get("name") == "already taken":
-            form.name.errors = [_("A facility with this name exists already.")]
+        if not put_back(form, err):
+            form.form_errors.append(err.said())
         return _overview(form, err.status)
     flash(_("Facility created: %(name)s. Now add its staff.", name=facility.name))
     return redirect(url_for("admin.facility", facility_id=facility.id))
@@ -175,10 +164,8 @@ def staff_add(facility_id: int):
     except ApiError as err:
         if err.status == 404:
             raise
-        if "email" in err.fields:
-            form.email.errors = [_("Nobody has an account with that e-mail. Ask them to sign up first.")]
-        else:
-            form.email.errors = [err.message]
+        if not put_back(form, err):
+            form.email.errors = [*form.email.errors, err.said()]
         return _facility_page(facility_id, form, err.status)
     flash(_("%(name)s is now staff of %(facility)s.", name=row.user.name, facility=row.facility.name))
     return redirect(url_for("admin.facility", facility_id=facility_id))
@@ -282,8 +269,8 @@ def audit_log():
                     _id_or_none(form.group.data), form.first_day.data, form.last_day.data,
                 )
             except ApiError as err:
-                field = form.last_day if "to" in err.fields else form.first_day
-                field.errors = list(field.errors) + [_("Give a date between the years 2000 and 2200.")]
+                if not put_back(form, err, {"from": "first_day", "to": "last_day"}):
+                    form.first_day.errors = [*form.first_day.errors, err.said()]
                 status = 422
         else:
             status = 422

@@ -45,11 +45,7 @@ def authenticate_and_check_csrf():
             try:
                 validate_csrf(request.headers.get("X-CSRFToken"))
             except (CSRFError, WTFValidationError):
-                raise ApiError(
-                    "Send the page's CSRF token in the X-CSRFToken header, or use an API token.",
-                    code="csrf",
-                    status=400,
-                ) from None
+                raise ApiError(reason="csrf_header", code="csrf", status=400) from None
 
 
 @api_route(bp, "/openapi.json", summary="This OpenAPI 3.1 document", tag="meta")

@@ -19,6 +19,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select, update
 
 from commons.db import utcnow, write_transaction
+from commons.codes import Said
 from commons.errors import Forbidden, Invalid
 from commons.extensions import db
 from commons.models import AuditEvent, User
@@ -100,17 +101,18 @@ def day_range(since: date | None, until: date | None) -> tuple[datetime | None, 
     tz = ZoneInfo(current_app.config["TIMEZONE"])
     for name, day in (("from", since), ("to", until)):
         if day is not None and not 2000 <= day.year <= 2200:
-            raise Invalid("Give a date between the years 2000 and 2200.", fields={name: "year out of range"})
+            raise Invalid(reason="year_out_of_range", fields={name: Said("year_out_of_range")})
     lo = datetime.combine(since, time(0), tzinfo=tz).astimezone(timezone.utc) if since else None
     hi = datetime.combine(until + timedelta(days=1), time(0), tzinfo=tz).astimezone(timezone.utc) if until else None
     if lo is not None and hi is not None and hi <= lo:
-        raise Invalid("The end date must not be before the start date.", fields={"to": "before from"})
+        raise Invalid(reason="last_day_before_first", fields={"to": Said("last_day_before_first")})
     return lo, hi
 
 
 def make_filter(actor_id=None, action=None, facility_id=None, group_id=None, since: date | None = None, until: date | None = None) -> AuditFilter:
     if action and action not in ACTIONS:
-        raise Invalid(f"Unknown action '{action[:40]}': use one of {', '.join(ACTIONS)}.", fields={"action": "unknown action"})
+        params = {"action": action[:40], "known": list(ACTIONS)}
+        raise Invalid(reason="unknown_audit_action", params=params, fields={"action": Said("unknown_audit_action", params)})
     lo, hi = day_range(since, until)
     return AuditFilter(actor_id=actor_id, action=action or None, facility_id=facility_id, group_id=group_id, since=lo, until=hi)
 
@@ -123,7 +125,7 @@ def visible_facility_ids(actor: User) -> set[int] | None:
         from commons.auth import staff_facility_ids
 
         return staff_facility_ids(actor)
-    raise Forbidden("The audit log is for administrators and facility staff.")
+    raise Forbidden(reason="audit_log_forbidden")
 
 
 def _filtered(actor: User, f: AuditFilter):

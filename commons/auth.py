@@ -45,13 +45,13 @@ def current_actor() -> User | None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             g.token_refused = True
-            raise Unauthorized("Send the token as 'Authorization: Bearer TOKEN'.")
+            raise Unauthorized(reason="bearer_format")
         actor = db.session.execute(
             select(User).join(ApiToken).where(ApiToken.token_hash == ApiToken.hash(token.strip()))
         ).scalar_one_or_none()
         if actor is None:
             g.token_refused = True
-            raise Unauthorized("That API token is not valid: it may have been revoked or mistyped.")
+            raise Unauthorized(reason="token_invalid")
         g.token_user_id = actor.id
         with ratelimits.token_use_per_account:  # a valid token's owner, from any address
             pass
@@ -66,14 +66,14 @@ def current_actor() -> User | None:
 def require_user() -> User:
     actor = current_actor()
     if actor is None:
-        raise Unauthorized("Sign in, or send an API token as 'Authorization: Bearer TOKEN'.")
+        raise Unauthorized(reason="sign_in_required")
     return actor
 
 
 def require_admin() -> User:
     actor = require_user()
     if not actor.is_admin:
-        raise Forbidden("Only an administrator can do this.")
+        raise Forbidden(reason="admin_only")
     return actor
 
 

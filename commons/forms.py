@@ -169,3 +169,24 @@ class InviteForm(FlaskForm):
         _l("Their e-mail"),
         description=_l("They need an account first: ask them to sign up, then add them here."),
     )
+
+
+def put_back(form, err, names: dict[str, str] | None = None) -> bool:
+    """A service's refusal (a commons.errors.ApiError) next to the form's fields, in the page's
+    language: each field the refusal names gets its words (`err.field_text`). `names` maps the
+    service's field names (the API's: "free_from", "rules.max_minutes") to the form's where they
+    differ. Returns whether any was placed; when none was, the page says `err.said()` instead."""
+    names = names or {}
+    placed = False
+    for key in err.fields:
+        target = getattr(form, names.get(key, key), None)
+        if target is None or not hasattr(target, "errors"):
+            continue
+        text = err.field_text(key)
+        text = text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
+        if not isinstance(target.errors, list):
+            target.errors = list(target.errors)
+        if text not in target.errors:
+            target.errors.append(text)
+        placed = True
+    return placed

@@ -6,6 +6,7 @@ import typing
 from datetime import date, datetime
 from typing import Annotated, Literal
 
+from pydantic_core import PydanticCustomError
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
@@ -36,7 +37,7 @@ def _not_a_boolean(value):
     """JSON true/false is not an id (pydantic would read true as 1: "activity_id": true found a real
     activity). Found by tests/test_fuzz_api.py."""
     if isinstance(value, bool):
-        raise ValueError("Give an id as a number, not true or false.")
+        raise PydanticCustomError("id_not_bool", "Give an id as a number, not true or false.")
     return value
 
 
@@ -47,7 +48,7 @@ def _email(value: str) -> str:
     value = value.strip().lower()
     local, at, domain = value.partition("@")
     if not at or not local or "." not in domain or " " in value or len(value) > 254:
-        raise ValueError("Give an e-mail address like name@example.fi.")
+        raise PydanticCustomError("email_format", "Give an e-mail address like name@example.fi.")
     return value
 
 
@@ -75,7 +76,7 @@ class In(BaseModel):
     @classmethod
     def _no_booleans_for_numbers(cls, value, info):
         if isinstance(value, bool) and _is_number(cls.model_fields[info.field_name].annotation):
-            raise ValueError("Give a number, not true or false.")
+            raise PydanticCustomError("number_not_bool", "Give a number, not true or false.")
         return value
 
 

@@ -9,6 +9,8 @@ from sqlalchemy import delete, func, or_, select
 from commons import audit
 from commons.auth import is_representative
 from commons.db import utcnow, write_transaction
+import commons.messages  # noqa: F401  (the words of the codes said here)
+from commons.codes import Said
 from commons.errors import Forbidden, Invalid, NotFound
 from commons.extensions import db
 from commons.models import (
@@ -31,7 +33,7 @@ PERSONAL_DATA_ERASERS: list[Callable[[User], None]] = []
 
 def _admin_only(actor: User) -> None:
     if not actor.is_admin:
-        raise Forbidden("Only an administrator can do this.")
+        raise Forbidden(reason="admin_only")
 
 
 def find_user(email: str) -> User | None:
@@ -54,13 +56,9 @@ def authenticate(email: str, password: str) -> User | None:
 def refuse_bidi_controls(**texts: str | None) -> None:
     """Names and titles: no bidirectional control characters (commons.text.BIDI_CONTROLS), which make
     a name show as something else than it is. A refusal with code `bidi_control` and the fields."""
-    fields = {name: "contains a bidirectional control character" for name, value in texts.items() if has_bidi_control(value)}
+    fields = {name: Said("bidi_control") for name, value in texts.items() if has_bidi_control(value)}
     if fields:
-        raise Invalid(
-            "Remove the bidirectional control characters (such as U+202E) from: " + ", ".join(sorted(fields)) + ".",
-            code="bidi_control",
-            fields=fields,
-        )
+        raise Invalid(code="bidi_control", reason="bidi_control", params={"fields": sorted(fields)}, fields=fields)
 
 
 def group_named_like(name: str) -> Group | None:
@@ -73,11 +71,7 @@ def group_named_like(name: str) -> Group | None:
 
 
 def _name_taken() -> Invalid:
-    return Invalid(
-        "A group with this name, or a name that looks the same, is registered already.",
-        code="name_taken",
-        fields={"name": "already taken"},
-    )
+    return Invalid(code="name_taken", reason="group_name_taken", fields={"name": Said("group_name_taken")})
 
 
 def _facility_by_name(name: str) -> Facility | None:
@@ -99,12 +93,13 @@ def create_user(
     """Create (or update) a user; `group` makes them its representative (the group is created,
     verified, if missing); `facility` makes a staff user staff there (created if missing)."""
     if role not in ROLES:
-        raise Invalid(f"The role must be one of {', '.join(ROLES)}.", fields={"role": "unknown role"})
+        params = {"roles": list(ROLES)}
+        raise Invalid(reason="unknown_role", params=params, fields={"role": Said("unknown_role", params)})
     if facility and role not in ("staff", "admin"):
-        raise Invalid("Only staff can be attached to a facility.", fields={"facility": "needs role staff"})
+        raise Invalid(reason="facility_needs_staff", fields={"facility": Said("facility_needs_staff")})
     email = email.strip().lower()
     if "@" not in email:
-        raise Invalid("Give an e-mail address.", fields={"email": "not an e-mail address"})
+        raise Invalid(reason="email_invalid", fields={"email": Said("email_invalid")})
     refuse_bidi_controls(name=name, group=group, facility=facility)
     user = find_user(email)
     old_role = user.role if user is not None else None
@@ -115,7 +110,7 @@ def create_user(
         user.name, user.role = name.strip(), role
     if password:
         if len(password) < 8:
-            raise Invalid("The password must be at least 8 characters.", fields={"password": "too short"})
+            raise Invalid(reason="password_too_short", fields={"password": Said("password_too_short")})
         user.set_password(password)
     db.session.flush()
     if role != old_role and (role in ("staff", "admin") or old_role in ("staff", "admin")):
@@ -149,7 +144,7 @@ def create_user(
 def issue_token(email: str) -> str:
     user = find_user(email)
     if user is None:
-        raise NotFound(f"No user with the e-mail {email}.")
+        raise NotFound(reason="user_not_found", params={"email": email})
     token = ApiToken.generate()
     db.session.add(ApiToken(user_id=user.id, token_hash=ApiToken.hash(token)))
     return token
@@ -172,7 +167,7 @@ def register_group(actor: User, name: str, kind: str, district: str, registratio
 def get_group(group_id: int) -> Group:
     group = db.session.get(Group, group_id)
     if group is None:
-        raise NotFound(f"There is no group {group_id}.")
+        raise NotFound(reason="group_not_found", params={"group_id": group_id})
     return group
 
 
@@ -190,13 +185,10 @@ def verify_group(actor: User, group_id: int) -> Group:
 def add_representative(actor: User, group_id: int, email: str) -> GroupMember:
     group = get_group(group_id)
     if not (actor.is_admin or is_representative(actor, group.id)):
-        raise Forbidden("Only the group's representatives can add representatives.")
+        raise Forbidden(reason="representatives_only")
     user = find_user(email)
     if user is None:
-        raise Invalid(
-            "Nobody has an account with that e-mail yet: ask them to sign up first.",
-            fields={"email": "no account with this e-mail"},
-        )
+        raise Invalid(reason="representative_no_account", fields={"email": Said("representative_no_account")})
     member = db.session.execute(
         select(GroupMember).where(GroupMember.group_id == group.id, GroupMember.user_id == user.id)
     ).scalar_one_or_none()
@@ -214,7 +206,7 @@ def create_facility(actor: User, name: str, district: str, address: str, phone: 
     _admin_only(actor)
     refuse_bidi_controls(name=name, district=district, address=address)
     if _facility_by_name(name):
-        raise Invalid("A facility with this name exists already.", fields={"name": "already taken"})
+        raise Invalid(reason="facility_name_taken", fields={"name": Said("facility_name_taken")})
     facility = Facility(name=name, district=district, address=address, phone=phone)
     db.session.add(facility)
     db.session.flush()
@@ -225,7 +217,7 @@ def create_facility(actor: User, name: str, district: str, address: str, phone: 
 def get_facility(facility_id: int) -> Facility:
     facility = db.session.get(Facility, facility_id)
     if facility is None:
-        raise NotFound(f"There is no facility {facility_id}.")
+        raise NotFound(reason="facility_not_found", params={"facility_id": facility_id})
     return facility
 
 
@@ -235,7 +227,7 @@ def add_staff(actor: User, facility_id: int, email: str) -> FacilityStaff:
     facility = get_facility(facility_id)
     user = find_user(email)
     if user is None:
-        raise Invalid("Nobody has an account with that e-mail.", fields={"email": "no account with this e-mail"})
+        raise Invalid(reason="staff_no_account", fields={"email": Said("staff_no_account")})
     old_role = user.role
     if user.role not in ("staff", "admin"):
         user.role = "staff"
@@ -258,7 +250,7 @@ def remove_staff(actor: User, facility_id: int, user_id: int) -> None:
         select(FacilityStaff).where(FacilityStaff.facility_id == facility_id, FacilityStaff.user_id == user_id)
     ).scalar_one_or_none()
     if row is None:
-        raise NotFound("That person is not staff of this facility.")
+        raise NotFound(reason="not_staff_of_facility")
     db.session.delete(row)
     audit.record(actor, "staff.remove", facility_id, facility_id=facility_id, subject_id=user_id)
 
@@ -266,12 +258,12 @@ def remove_staff(actor: User, facility_id: int, user_id: int) -> None:
 @write_transaction
 def sign_up(email: str, name: str, password: str, role: str = "member") -> User:
     if role not in ("member", "volunteer"):
-        raise Invalid("You can sign up as a group representative or a volunteer.", fields={"role": "not allowed"})
+        raise Invalid(reason="signup_role_not_allowed", fields={"role": Said("signup_role_not_allowed")})
     refuse_bidi_controls(name=name)
     if find_user(email):
-        raise Invalid("An account with this e-mail exists already: sign in instead.", fields={"email": "already registered"})
+        raise Invalid(reason="email_registered", fields={"email": Said("email_registered")})
     if len(password) < 8:
-        raise Invalid("The password must be at least 8 characters.", fields={"password": "at least 8 characters"})
+        raise Invalid(reason="password_too_short", fields={"password": Said("password_too_short")})
     user = User(email=email.strip().lower(), name=name.strip(), role=role)
     user.set_password(password)
     db.session.add(user)
@@ -282,9 +274,9 @@ def sign_up(email: str, name: str, password: str, role: str = "member") -> User:
 @write_transaction
 def change_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current):
-        raise Invalid("The current password is not right.", fields={"current_password": "not right"})
+        raise Invalid(reason="current_password_wrong", fields={"current_password": Said("current_password_wrong")})
     if len(new) < 8:
-        raise Invalid("The new password must be at least 8 characters.", fields={"new_password": "at least 8 characters"})
+        raise Invalid(reason="password_too_short", fields={"new_password": Said("password_too_short")})
     user.set_password(new)
     user.session_version += 1  # other signed-in browsers are signed out
 
@@ -294,13 +286,13 @@ def update_profile(user: User, name: str, email: str) -> User:
     """Change one's own name and e-mail address (the address must not be another account's)."""
     name, email = name.strip(), email.strip().lower()
     if not name:
-        raise Invalid("Give a name.", fields={"name": "required"})
+        raise Invalid(reason="name_required", fields={"name": Said("name_required")})
     refuse_bidi_controls(name=name)
     if "@" not in email:
-        raise Invalid("Give an e-mail address.", fields={"email": "not an e-mail address"})
+        raise Invalid(reason="email_invalid", fields={"email": Said("email_invalid")})
     other = find_user(email)
     if other is not None and other.id != user.id:
-        raise Invalid("Another account has this e-mail address.", fields={"email": "already registered"})
+        raise Invalid(reason="email_taken", fields={"email": Said("email_taken")})
     user.name, user.email = name, email
     return user
 
@@ -309,7 +301,8 @@ def update_profile(user: User, name: str, email: str) -> User:
 def set_language(user: User, language: str, supported: list[str] | tuple[str, ...]) -> None:
     """Remember the language a signed-in person chose for the pages (used on their next sign-in too)."""
     if language not in supported:
-        raise Invalid(f"The language must be one of {', '.join(supported)}.", fields={"language": "unknown language"})
+        params = {"languages": list(supported)}
+        raise Invalid(reason="unknown_language", params=params, fields={"language": Said("unknown_language", params)})
     user.language = language
 
 

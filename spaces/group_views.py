@@ -19,7 +19,7 @@ from commons.auth import is_representative
 from commons.pagination import paginate
 from commons.ratelimits import account_lookups_per_account, account_lookups_per_ip
 from commons.errors import ApiError, Forbidden
-from commons.forms import GROUP_KIND_LABELS, GroupForm, InviteForm
+from commons.forms import GROUP_KIND_LABELS, GroupForm, InviteForm, put_back
 from commons.i18n import format_day, format_span
 from commons.views import _safe_next
 from spaces import services
@@ -30,12 +30,6 @@ from spaces.schemas import BookingQuery
 bp = Blueprint("groups", __name__)
 
 PAST_DAYS = 365
-
-
-def _field_error(field, message: str) -> None:
-    if not isinstance(field.errors, list):
-        field.errors = list(field.errors)
-    field.errors.append(message)
 
 
 # --- Booking lists (a group's page and /bookings) ------------------------------------------------------
@@ -100,15 +94,8 @@ def new_group():
                 description=form.description.data or "",
             )
         except ApiError as err:
-            if err.code == "bidi_control":
-                for key in err.fields:
-                    _field_error(getattr(form, key, form.name), _(
-                        "Remove the text direction control characters (such as U+202E): they make the text show as something else than it is."))
-            elif "name" in err.fields:
-                _field_error(form.name, _("A group with this name, or a name that looks the same, is registered already. "
-                                          "If it is your group, ask its representative to add you."))
-            else:
-                _field_error(form.name, err.message)
+            if not put_back(form, err):
+                form.name.errors = [*form.name.errors, err.said()]
         else:
             flash(_("Your group %(name)s is registered. You can book now; until the city verifies the group, the staff approve each booking.", name=group.name))
             return redirect(url_for("groups.group_page", group_id=group.id))
@@ -121,7 +108,7 @@ def new_group():
 def _group_for_representative(group_id: int):
     group = commons_services.get_group(group_id)
     if not (current_user.is_admin or is_representative(current_user, group.id)):
-        raise Forbidden(_("Only the group's representatives can see this page."))
+        raise Forbidden(reason="group_page_representatives_only")
     return group
 
 
@@ -163,7 +150,8 @@ def add_representative(group_id: int):
         except ApiError as err:
             if err.status == 403:
                 raise
-            _field_error(form.email, _("Nobody has an account with that e-mail yet. Ask them to sign up first, then add them here."))
+            if not put_back(form, err):
+                form.email.errors = [*form.email.errors, err.said()]
         else:
             flash(_("%(name)s is now a representative of %(group)s.", name=member.user.name, group=group.name))
             return redirect(url_for("groups.group_page", group_id=group.id))

@@ -19,6 +19,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from commons import audit
 from commons.auth import is_staff_of, staff_facility_ids
 from commons.db import utcnow, write_transaction
+from commons.codes import Said
 from commons.errors import ApiError, Forbidden, Invalid
 from commons.extensions import db
 from commons.models import Facility, Group, User
@@ -50,34 +51,31 @@ class Report:
 
 def window(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
     """The asked window, validated: both ends, end after start, at most 400 days."""
-    fields = {}
-    if start is None:
-        fields["from"] = "required, e.g. 2027-01-01 or 2027-01-01T08:00"
-    if end is None:
-        fields["to"] = "required, e.g. 2027-02-01 (not included)"
+    fields = {name: Said("missing") for name, value in (("from", start), ("to", end)) if value is None}
     if fields:
-        raise Invalid("Give the period as from and to, e.g. from=2027-01-01&to=2027-02-01.", fields=fields)
+        raise Invalid(reason="report_period_required", fields=fields)
     tz = default_tz()
     lo, hi = to_utc(start, tz, "from"), to_utc(end, tz, "to")
     if hi <= lo:
-        raise Invalid("'to' must be after 'from'.", fields={"to": "must be after from"})
+        raise Invalid(reason="period_end_before_start", fields={"to": Said("period_end_before_start")})
     if hi - lo > MAX_SPAN:
-        raise Invalid("A report can cover at most 400 days; ask for a shorter period.", fields={"to": "at most 400 days after from"})
+        params = {"max_days": MAX_SPAN.days}
+        raise Invalid(reason="period_too_long", params=params, fields={"to": Said("period_too_long", params)})
     return lo, hi
 
 
 def visible_facility_ids(actor: User | None, facility_id: int | None = None) -> set[int] | None:
     """The facilities the actor may see figures of (None: all, for an administrator)."""
     if actor is None:
-        raise Forbidden("Sign in as staff or an administrator to see usage reports.")
+        raise Forbidden(reason="reports_sign_in")
     if facility_id is not None:
         if not is_staff_of(actor, facility_id):
-            raise Forbidden("You can see reports of your own facilities only.")
+            raise Forbidden(reason="reports_own_facilities")
         return {facility_id}
     if actor.is_admin:
         return None
     if actor.role != "staff":
-        raise Forbidden("Usage reports are for facility staff and administrators.")
+        raise Forbidden(reason="reports_staff_only")
     return staff_facility_ids(actor)
 
 
@@ -319,11 +317,11 @@ def record_no_show(actor: User, booking_id: int, no_show: bool, now: datetime | 
     now = now or utcnow()
     booking = get_booking(actor, booking_id)
     if not is_staff_of(actor, booking.space.facility_id):
-        raise Forbidden("Only the facility's staff can record a no-show.")
+        raise Forbidden(reason="no_show_staff_only")
     if booking.status != "confirmed":
-        raise ApiError(f"Only a confirmed booking can be a no-show; this one is {booking.status}.", code="state", status=422)
+        raise ApiError(reason="no_show_not_confirmed", params={"status": booking.status}, code="state", status=422)
     if booking.start_at > now:
-        raise ApiError("A no-show can be recorded only once the booking has started.", code="state", status=422)
+        raise ApiError(reason="no_show_not_started", code="state", status=422)
     audit.record(actor, "booking.no_show", booking.id, facility_id=booking.space.facility_id, group_id=booking.group_id,
                  details={"no_show_from": booking.no_show, "no_show_to": no_show, "start": audit.iso(booking.start_at)})
     booking.no_show = no_show

@@ -188,7 +188,7 @@ def no_show(booking_id: int):
     except ApiError as err:
         if err.status in (403, 404):
             raise
-        flash(err.message)
+        flash(err.said())
     else:
         if booking.no_show:
             flash(_("Recorded as a no-show: %(title)s.", title=booking.title))

@@ -5,6 +5,7 @@ import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from pydantic_core import PydanticCustomError
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from commons.apispec import PageQuery
@@ -17,14 +18,15 @@ def _iso_datetime(value):
     if isinstance(value, datetime):
         return value
     if not isinstance(value, str):
-        raise ValueError("Give a time as ISO 8601 text, e.g. 2027-01-05T18:00 or 2027-01-05T18:00:00+02:00.")
+        raise PydanticCustomError("iso_time_type", "Give a time as ISO 8601 text, e.g. 2027-01-05T18:00 or 2027-01-05T18:00:00+02:00.")
     text = value.strip()
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
     except ValueError:
-        raise ValueError(f"'{value[:40]}' is not an ISO 8601 time, e.g. 2027-01-05T18:00.") from None
+        raise PydanticCustomError("iso_time_format", "'{value}' is not an ISO 8601 time, e.g. 2027-01-05T18:00.",
+                                  {"value": value[:40]}) from None
     if not 2000 <= parsed.year <= 2200:
-        raise ValueError("The year must be between 2000 and 2200.")
+        raise PydanticCustomError("year_out_of_range", "The year must be between 2000 and 2200.")
     return parsed
 
 
@@ -40,10 +42,10 @@ _HHMM = re.compile(r"^(\d{2}):(\d{2})$")
 def hhmm_to_minute(text: str) -> int:
     m = _HHMM.match(text)
     if not m:
-        raise ValueError("Use HH:MM, e.g. 08:00 or 21:30.")
+        raise PydanticCustomError("hhmm_format", "Use HH:MM, e.g. 08:00 or 21:30.")
     hour, minute = int(m.group(1)), int(m.group(2))
     if minute > 59 or hour > 24 or (hour == 24 and minute):
-        raise ValueError("Use a time from 00:00 to 24:00.")
+        raise PydanticCustomError("hhmm_range", "Use a time from 00:00 to 24:00.")
     return hour * 60 + minute
 
 
@@ -59,7 +61,7 @@ class OpeningHoursIn(In):
     @model_validator(mode="after")
     def _order(self):
         if hhmm_to_minute(self.closes) <= hhmm_to_minute(self.opens):
-            raise ValueError("closes must be after opens")
+            raise PydanticCustomError("closes_before_opens", "closes must be after opens")
         return self
 
 
@@ -81,7 +83,7 @@ class RulesIn(In):
     @model_validator(mode="after")
     def _lengths(self):
         if self.max_minutes < self.min_minutes:
-            raise ValueError("max_minutes must be at least min_minutes")
+            raise PydanticCustomError("max_below_min", "max_minutes must be at least min_minutes")
         return self
 
 
@@ -108,7 +110,9 @@ class RulesOut(BaseModel):
 def _check_features(values: list[str]) -> list[str]:
     unknown = [v for v in values if v not in ACCESSIBILITY_FEATURES]
     if unknown:
-        raise ValueError(f"unknown feature {unknown[0]!r}; known: {', '.join(ACCESSIBILITY_FEATURES)}")
+        raise PydanticCustomError("unknown_feature", "unknown feature '{feature}'; known: {known_text}",
+                                  {"feature": unknown[0][:60], "known": list(ACCESSIBILITY_FEATURES),
+                                   "known_text": ", ".join(ACCESSIBILITY_FEATURES)})
     return sorted(set(values))
 
 
@@ -170,7 +174,7 @@ class SpaceQuery(In, PageQuery):
     @model_validator(mode="after")
     def _window(self):
         if (self.free_from is None) != (self.free_to is None):
-            raise ValueError("give both free_from and free_to")
+            raise PydanticCustomError("free_window_pair", "give both free_from and free_to")
         return self
 
 

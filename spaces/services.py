@@ -29,6 +29,7 @@ from spaces.schemas import BookingIn, BookingQuery, SpaceIn, SpacePatch, hhmm_to
 # bound on start_at, which keeps it an index range scan however many bookings there are.
 LOOKBACK = timedelta(minutes=1440 + 240)
 MAX_WINDOW = timedelta(days=62)
+MAX_CLOSURE = timedelta(days=400)
 ADVISORY_SPACE = 1  # advisory lock namespace: bookings of one space
 
 
@@ -41,10 +42,8 @@ def to_utc(value: datetime, tz: ZoneInfo, field: str) -> datetime:
         return value.astimezone(timezone.utc)
     aware = rules.localize(value, tz)
     if aware is None:
-        raise Invalid(
-            f"{value:%Y-%m-%d %H:%M} does not exist in {tz.key}: the clocks skip it. Choose another time.",
-            fields={field: "this local time does not exist (clock change)"},
-        )
+        params = {"local_time": value.replace(tzinfo=None).isoformat(timespec="minutes"), "zone": tz.key}
+        raise Invalid(reason="nonexistent_time", params=params, fields={field: Said("nonexistent_time", params)})
     return aware.astimezone(timezone.utc)
 
 
@@ -80,13 +79,13 @@ def get_space(space_id: int) -> Space:
         .options(joinedload(Space.facility), selectinload(Space.opening_hours), selectinload(Space.features))
     ).scalar_one_or_none()
     if space is None:
-        raise NotFound(f"There is no space {space_id}.")
+        raise NotFound(reason="space_not_found", params={"space_id": space_id})
     return space
 
 
 def _require_staff(actor: User, facility_id: int) -> None:
     if not is_staff_of(actor, facility_id):
-        raise Forbidden("Only the facility's staff (or an administrator) can do this.")
+        raise Forbidden(reason="staff_only")
 
 
 def _set_opening_hours(space: Space, hours) -> None:
@@ -95,10 +94,9 @@ def _set_opening_hours(space: Space, hours) -> None:
         o, c = hhmm_to_minute(h.opens), hhmm_to_minute(h.closes)
         for po, pc in spans[h.weekday]:
             if o < pc and po < o + (c - o):
-                raise Invalid(
-                    "Opening hours of one weekday overlap each other.",
-                    fields={"opening_hours": f"weekday {h.weekday} has overlapping hours"},
-                )
+                params = {"weekday": h.weekday}
+                raise Invalid(reason="opening_hours_overlap", params=params,
+                              fields={"opening_hours": Said("opening_hours_overlap", params)})
         spans[h.weekday].append((o, c))
     space.opening_hours = [
         OpeningHours(weekday=d, opens_minute=o, closes_minute=c) for d, lst in sorted(spans.items()) for o, c in sorted(lst)
@@ -160,7 +158,7 @@ def update_space(actor: User, space_id: int, patch: SpacePatch) -> Space:
                 continue
             setattr(space, name, value)
         if space.max_minutes < space.min_minutes:
-            raise Invalid("max_minutes must be at least min_minutes.", fields={"rules.max_minutes": "below min_minutes"})
+            raise Invalid(reason="max_below_min", fields={"rules.max_minutes": Said("max_below_min")})
     if patch.opening_hours is not None:
         _set_opening_hours(space, patch.opening_hours)
     if patch.accessibility is not None or patch.equipment is not None:
@@ -197,9 +195,10 @@ def search_spaces(q, now: datetime | None = None) -> list[Space]:
     tz = default_tz()
     lo, hi = to_utc(q.free_from, tz, "free_from"), to_utc(q.free_to, tz, "free_to")
     if hi <= lo:
-        raise Invalid("free_to must be after free_from.", fields={"free_to": "must be after free_from"})
+        raise Invalid(reason="period_end_before_start", fields={"free_to": Said("period_end_before_start")})
     if hi - lo > MAX_WINDOW:
-        raise Invalid("The window can be at most 62 days.", fields={"free_to": "window too long"})
+        params = {"max_days": MAX_WINDOW.days}
+        raise Invalid(reason="period_too_long", params=params, fields={"free_to": Said("period_too_long", params)})
     ids = [s.id for s in spaces]
     booked, closures = _load_busy(ids, lo, hi, margin=timedelta(minutes=240))
     window = rules.Interval(lo, hi)
@@ -237,9 +236,10 @@ def availability(space: Space, start: datetime | None, end: datetime | None, now
     lo = to_utc(start, tz, "from") if start else now
     hi = to_utc(end, tz, "to") if end else lo + timedelta(days=7)
     if hi <= lo:
-        raise Invalid("'to' must be after 'from'.", fields={"to": "must be after from"})
+        raise Invalid(reason="period_end_before_start", fields={"to": Said("period_end_before_start")})
     if hi - lo > MAX_WINDOW:
-        raise Invalid("Ask for at most 62 days at a time.", fields={"to": "window too long"})
+        params = {"max_days": MAX_WINDOW.days}
+        raise Invalid(reason="period_too_long", params=params, fields={"to": Said("period_too_long", params)})
     sr = space_rules(space)
     booked, closures = _load_busy([space.id], lo, hi, margin=sr.buffer)
     busy, free = rules.availability(rules.Interval(lo, hi), sr, booked[space.id], closures[space.id])
@@ -256,9 +256,10 @@ def add_closure(actor: User, space_id: int, start: datetime, end: datetime, reas
     tz = ZoneInfo(space.timezone)
     s, e = to_utc(start, tz, "start"), to_utc(end, tz, "end")
     if e <= s:
-        raise Invalid("The end must be after the start.", fields={"end": "must be after start"})
-    if e - s > timedelta(days=400):
-        raise Invalid("A closure can last at most 400 days.", fields={"end": "too far from start"})
+        raise Invalid(reason="end_before_start", fields={"end": Said("end_before_start")})
+    if e - s > MAX_CLOSURE:
+        params = {"max_days": MAX_CLOSURE.days}
+        raise Invalid(reason="closure_too_long", params=params, fields={"end": Said("closure_too_long", params)})
     closure = Closure(space_id=space.id, start_at=s, end_at=e, reason=reason)
     db.session.add(closure)
     db.session.flush()
@@ -294,7 +295,7 @@ def delete_closure(actor: User, space_id: int, closure_id: int) -> None:
     _require_staff(actor, space.facility_id)
     closure = db.session.get(Closure, closure_id)
     if closure is None or closure.space_id != space.id:
-        raise NotFound(f"Space {space_id} has no closure {closure_id}.")
+        raise NotFound(reason="closure_not_found", params={"space_id": space_id, "closure_id": closure_id})
     audit.record(actor, "closure.delete", closure.id, facility_id=space.facility_id,
                  details={"space_id": space.id, "start": audit.iso(closure.start_at), "end": audit.iso(closure.end_at)})
     db.session.delete(closure)
@@ -347,14 +348,14 @@ def create_booking(actor: User, data: BookingIn, now: datetime | None = None) ->
         on_behalf = False
     elif is_staff_of(actor, space.facility_id):
         if not group.verified:
-            raise Forbidden("Staff can book on behalf of verified groups only; verify the group first.")
+            raise Forbidden(reason="book_on_behalf_unverified")
         on_behalf = True
     else:
-        raise Forbidden("You can book only for groups you represent.")
+        raise Forbidden(reason="book_own_groups_only")
     sr = space_rules(space)
     start, end = to_utc(data.start, sr.tz, "start"), to_utc(data.end, sr.tz, "end")
     if end <= start:
-        raise Invalid("The end must be after the start.", fields={"end": "must be after start"})
+        raise Invalid(reason="end_before_start", fields={"end": Said("end_before_start")})
     if data.rrule:
         try:
             occurrences, problems = rules.expand_series(data.rrule, start, end, sr.tz)
@@ -504,7 +505,7 @@ def get_booking(actor: User, booking_id: int) -> Booking:
     if booking is None or not (
         actor.is_admin or is_representative(actor, booking.group_id) or is_staff_of(actor, booking.space.facility_id)
     ):
-        raise NotFound(f"There is no booking {booking_id} that you can see.")
+        raise NotFound(reason="booking_not_found", params={"booking_id": booking_id})
     return booking
 
 
@@ -529,12 +530,12 @@ def cancel_booking(actor: User, booking_id: int, scope: str = "one", now: dateti
     db.session.refresh(booking)
     if scope == "one" or booking.series_id is None:
         if booking.status not in ACTIVE_STATUSES:
-            raise ApiError(f"This booking is {booking.status} already.", code="state", status=422)
+            raise ApiError(reason="booking_not_active", params={"status": booking.status}, code="state", status=422)
         if booking.start_at < now:
-            raise ApiError("A booking that has started or ended can no longer be cancelled.", code="state", status=422)
+            raise ApiError(reason="cancel_started", code="state", status=422)
     targets = _targets(booking, scope, ACTIVE_STATUSES, now)
     if not targets:
-        raise ApiError("Nothing left to cancel in this series.", code="state", status=422)
+        raise ApiError(reason="series_nothing_to_cancel", code="state", status=422)
     if not is_representative(actor, booking.group_id):  # staff or an administrator, not the group itself
         audit.record(actor, "booking.cancel", booking.id, facility_id=booking.space.facility_id, group_id=booking.group_id,
                      details=_booking_facts(targets, scope=scope, status_from=sorted({b.status for b in targets})))
@@ -548,14 +549,14 @@ def decide(actor: User, booking_id: int, approve: bool, message: str = "", scope
     now = now or utcnow()
     booking = get_booking(actor, booking_id)
     if not is_staff_of(actor, booking.space.facility_id):
-        raise Forbidden("Only the facility's staff can approve or reject requests.")
+        raise Forbidden(reason="decide_staff_only")
     advisory_lock(ADVISORY_SPACE, booking.space_id)
     db.session.refresh(booking)
     if booking.status != "pending" and (scope == "one" or booking.series_id is None):
-        raise ApiError(f"Only pending requests can be decided; this one is {booking.status}.", code="state", status=422)
+        raise ApiError(reason="not_pending", params={"status": booking.status}, code="state", status=422)
     targets = _targets(booking, scope, ("pending",), now) if scope == "series" else [booking]
     if not targets:
-        raise ApiError("No pending dates left in this series.", code="state", status=422)
+        raise ApiError(reason="series_no_pending", code="state", status=422)
     audit.record(actor, "booking.approve" if approve else "booking.reject", booking.id, facility_id=booking.space.facility_id,
                  group_id=booking.group_id, details=_booking_facts(targets, scope=scope, message_given=bool(message)))
     _set_status(targets, "confirmed" if approve else "rejected", now, decision_message=message or None, decided_at=now)
@@ -574,17 +575,17 @@ def move_booking(actor: User, booking_id: int, start: datetime, end: datetime, n
     space = get_space(booking.space_id)
     staff = is_staff_of(actor, space.facility_id)
     if not (staff or is_representative(actor, booking.group_id)):
-        raise Forbidden("Only the group's representatives or the facility's staff can move this booking.")
+        raise Forbidden(reason="move_forbidden")
     sr = space_rules(space)
     new_start, new_end = to_utc(start, sr.tz, "start"), to_utc(end, sr.tz, "end")
     if new_end <= new_start:
-        raise Invalid("The end must be after the start.", fields={"end": "must be after start"})
+        raise Invalid(reason="end_before_start", fields={"end": Said("end_before_start")})
     advisory_lock(ADVISORY_SPACE, space.id)
     db.session.refresh(booking)
     if booking.status not in ACTIVE_STATUSES:
-        raise ApiError(f"This booking is {booking.status}; only pending or confirmed bookings can be moved.", code="state", status=422)
+        raise ApiError(reason="move_not_active", params={"status": booking.status}, code="state", status=422)
     if booking.start_at < now:
-        raise ApiError("A booking that has started or ended can no longer be moved.", code="state", status=422)
+        raise ApiError(reason="move_started", code="state", status=422)
     booked, closures = _load_busy([space.id], new_start, new_end, margin=sr.buffer, exclude_ids={booking.id})
     used = _quota_usage(space, booking.group_id, new_start, new_end, sr)
     own_week = rules.iso_week(booking.start_at, sr.tz)

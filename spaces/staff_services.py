@@ -25,7 +25,7 @@ def managed_facility_ids(actor: User) -> set[int] | None:
     if actor.is_admin:
         return None
     if actor.role != "staff":
-        raise Forbidden("This page is for facility staff.")
+        raise Forbidden(reason="staff_page_only")
     return staff_facility_ids(actor)
 
 

@@ -15,6 +15,8 @@ from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from commons.auth import is_staff_of
+from commons.apispec import said_of
+from commons.forms import put_back
 from commons.pagination import paginate
 from commons.errors import ApiError
 from commons.i18n import format_clock, format_day, format_span
@@ -109,7 +111,7 @@ def decide(booking_id: int):
     except ApiError as err:
         if err.status == 404:
             raise
-        return _queue(err.message, err.status, booking_id, form)
+        return _queue(err.said(), err.status, booking_id, form)
     first = changed[0]
     when = format_span(first.start_at, first.end_at, ZoneInfo(first.space.timezone))
     if approve:
@@ -287,13 +289,15 @@ def _space_errors(form: SpaceForm, locs: list[tuple[tuple, str]]) -> str | None:
 
 
 def _schema_locs(exc: ValidationError) -> list[tuple[tuple, str]]:
-    return [(tuple(e["loc"]), e["msg"].removeprefix("Value error, ")) for e in exc.errors()]
+    """Each refused field of a schema with its refusal in the page's language."""
+    return [(tuple(e["loc"]), said_of(e).text()) for e in exc.errors()]
 
 
 def _service_locs(err: ApiError) -> list[tuple[tuple, str]]:
+    """Each field a service refused with its refusal in the page's language (else the refusal as a whole)."""
     if not err.fields:
-        return [((), err.message)]
-    return [(tuple(k.split(".")), err.message) for k in err.fields]
+        return [((), err.said())]
+    return [(tuple(k.split(".")), err.field_text(k)) for k in err.fields]
 
 
 def _space_of_mine(space_id: int):
@@ -428,11 +432,8 @@ def closures(space_id: int):
     except ApiError as err:
         if err.status == 404:
             raise
-        for key in err.fields:
-            target = {"start": form.first_day, "end": form.end if form.end.data else form.last_day}.get(key)
-            if target is not None:
-                target.errors = list(target.errors) + [err.message]
-        return _closures_page(space, form, err.message, err.status)
+        put_back(form, err, {"start": "first_day", "end": "end" if form.end.data else "last_day"})
+        return _closures_page(space, form, err.said(), err.status)
     tz = ZoneInfo(space.timezone)
     flash(_("Closed %(when)s: %(reason)s.", when=format_span(closure.start_at, closure.end_at, tz), reason=closure.reason))
     hit = services.bookings_by_ids(affected)

@@ -15,6 +15,8 @@ from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required
 from pydantic import ValidationError
 
+from commons.apispec import said_of
+from commons.forms import put_back
 from commons.pagination import paginate
 from commons.codes import say
 from commons.errors import ApiError
@@ -72,11 +74,11 @@ def space_list():
             )
             spaces = services.search_spaces(query)
         except ValidationError as exc:
-            error = _("The search could not be done: %(reason)s", reason=exc.errors()[0]["msg"])
+            error = _("The search could not be done: %(reason)s", reason=said_of(exc.errors()[0]).text())
             status = 422
         except ApiError as exc:
-            _put_back(form, exc, {"free_from": "start", "free_to": "end"})
-            error = exc.message
+            put_back(form, exc, {"free_from": "start", "free_to": "end"})
+            error = exc.said()
             status = 422
     else:
         status = 422
@@ -277,17 +279,6 @@ def rules_in_words(space: Space) -> list[str]:
     return out
 
 
-def _put_back(form, err: ApiError, names: dict[str, str]) -> None:
-    """Field errors of a service error, next to the form's fields, in the page language."""
-    for key in err.fields:
-        target = getattr(form, names.get(key, key), None)
-        if target is not None and hasattr(target, "errors"):
-            if not isinstance(target.errors, list):
-                target.errors = list(target.errors)
-            reason = err.field_text(key)
-            target.errors.append(reason[:1].upper() + reason[1:] + ("" if reason.endswith(".") else "."))
-
-
 def _problems(err: ApiError, space: Space) -> list[str]:
     """The conflicts and rule violations of a refused booking as sentences in the page language: times only."""
     tz = ZoneInfo(space.timezone)
@@ -338,7 +329,7 @@ def space_page(space_id: int):
                         on_conflict=form.on_conflict.data,
                     )
                 except ValidationError as exc:
-                    booking_error = _("Check the booking: %(reason)s", reason=exc.errors()[0]["msg"])
+                    booking_error = _("Check the booking: %(reason)s", reason=said_of(exc.errors()[0]).text())
                     status = 422
                 else:
                     try:
@@ -346,12 +337,12 @@ def space_page(space_id: int):
                     except ApiError as err:
                         problems = _problems(err, space)
                         if not problems:
-                            booking_error = err.message
+                            booking_error = err.said()
                         elif data.rrule:
                             booking_error = _("Some dates of the series cannot be booked:")
                         else:
                             booking_error = _("This time cannot be booked:")
-                        _put_back(form, err, _FIELD_NAMES)
+                        put_back(form, err, _FIELD_NAMES)
                         status = err.status
                         if err.conflicts and not data.rrule:  # which time is taken, and what is free nearby
                             suggestions = [
@@ -448,7 +439,7 @@ def cancel_booking(booking_id: int):
     except ApiError as err:
         if err.status == 404:
             raise
-        return _my_bookings_page(err.message, err.status)
+        return _my_bookings_page(err.said(), err.status)
     first = cancelled[0]
     when = format_span(first.start_at, first.end_at, ZoneInfo(first.space.timezone))
     if len(cancelled) == 1:
