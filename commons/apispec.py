@@ -161,18 +161,15 @@ def field_saids(exc: ValidationError) -> dict[str, Said]:
     return fields
 
 
-# Refusals that have an API code of their own when they are all that is wrong (pydantic's error type,
-# raised as a PydanticCustomError by the schemas).
-OWN_CODES = ("bidi_control",)
-
-
 def invalid(exc: ValidationError) -> Invalid:
     """A 422 for what pydantic refused: `fields` keep pydantic's English words (the API as it was),
     `field_codes` give each field's refusal as a code with params (words per language)."""
     types = {err["type"] for err in exc.errors(include_url=False)}
-    code = next(iter(types)) if len(types) == 1 and types <= set(OWN_CODES) else None
-    err = Invalid(reason=code or "fields_invalid", params={"fields": sorted(fields_from(exc))}, fields=field_saids(exc),
-                  code=code)
+    params = {"fields": sorted(fields_from(exc))}
+    if types == {"bidi_control"}:
+        err = Invalid(code="bidi_control", reason="bidi_control", params=params, fields=field_saids(exc))
+    else:
+        err = Invalid(reason="fields_invalid", params=params, fields=field_saids(exc))
     err.fields = fields_from(exc)
     return err
 
