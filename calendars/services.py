@@ -27,6 +27,7 @@ from commons.db import utcnow, write_transaction
 from commons.errors import ApiError, Forbidden, Invalid, NotFound
 from commons.extensions import db
 from commons.models import Group, GroupMember, User
+from commons.timezone import site_tz
 from spaces.models import ACTIVE_STATUSES, Booking, BookingSeries, Closure, Space
 from spaces.services import LOOKBACK, get_space
 
@@ -240,7 +241,7 @@ def build_group_feed(group: Group, lang: str, now: datetime | None = None) -> Fe
             name=name,
             domain=calendar_domain(),
             description=_("The bookings of %(group)s. This link is private: share it only with your group.", group=group.name),
-            timezone=current_app.config["TIMEZONE"],
+            timezone=site_tz().key,
         )
     body = ics.build_calendar(info, items, rules)
     return Feed(body, _last_modified(_stamp("group", group.id), [b.updated_at for b in rows], now), name)

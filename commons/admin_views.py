@@ -4,8 +4,6 @@ Administrators only (everyone else gets the 403 page). Thin: each form calls a c
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -21,6 +19,7 @@ from commons.extensions import db
 from commons.i18n import format_clock, format_day
 from commons.models import Facility, Group
 from commons.pagination import Pager, paginate, requested_page
+from commons.timezone import site_tz
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -288,7 +287,7 @@ def audit_log():
     page = min(requested_page(), pages)  # paged in SQL; the pager macro is the one every list uses
     events = audit.list_events(current_user, f, audit.PAGE_SIZE, (page - 1) * audit.PAGE_SIZE)
     names = audit.actor_names(events)
-    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    tz = site_tz()
     rows = []
     for e in events:
         local = e.at.astimezone(tz)

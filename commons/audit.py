@@ -13,7 +13,7 @@ account ids, which become NULL when that account is erased.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, func, select, update
@@ -22,6 +22,7 @@ from commons.db import utcnow, write_transaction
 from commons.errors import Forbidden, Invalid
 from commons.extensions import db
 from commons.models import AuditEvent, User
+from commons.timezone import day_bounds, site_tz
 
 # Every action the log records, and what it is about (object_type).
 ACTIONS: dict[str, str] = {
@@ -95,14 +96,12 @@ class AuditFilter:
 
 def day_range(since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:
     """Local days [since, until] (both included) as UTC instants [lo, hi)."""
-    from zoneinfo import ZoneInfo
-
-    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    tz = site_tz()
     for name, day in (("from", since), ("to", until)):
         if day is not None and not 2000 <= day.year <= 2200:
             raise Invalid("Give a date between the years 2000 and 2200.", fields={name: "year out of range"})
-    lo = datetime.combine(since, time(0), tzinfo=tz).astimezone(timezone.utc) if since else None
-    hi = datetime.combine(until + timedelta(days=1), time(0), tzinfo=tz).astimezone(timezone.utc) if until else None
+    lo = day_bounds(since, tz)[0] if since else None
+    hi = day_bounds(until, tz)[1] if until else None
     if lo is not None and hi is not None and hi <= lo:
         raise Invalid("The end date must not be before the start date.", fields={"to": "before from"})
     return lo, hi

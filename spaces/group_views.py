@@ -20,6 +20,7 @@ from commons.pagination import paginate
 from commons.errors import ApiError, Forbidden
 from commons.forms import GROUP_KIND_LABELS, GroupForm, InviteForm
 from commons.i18n import format_day, format_span
+from commons.timezone import site_tz
 from commons.views import _safe_next
 from spaces import services
 from spaces.forms import STATUS_LABELS, BookingFilterForm, CancelForm
@@ -129,7 +130,7 @@ def _group_page(group_id: int, invite_form: InviteForm | None = None, status: in
             "spaces/groups/detail.html",
             group=group,
             kind=GROUP_KIND_LABELS.get(group.kind, group.kind),
-            verified_on=format_day(group.verified_at.astimezone(services.default_tz()).date()) if group.verified_at else None,
+            verified_on=format_day(group.verified_at.astimezone(site_tz()).date()) if group.verified_at else None,
             representatives=commons_services.representatives(group.id),
             invite_form=invite_form or InviteForm(formdata=None),
             listing=listing,

@@ -22,9 +22,10 @@ from commons.db import utcnow, write_transaction
 from commons.errors import ApiError, Forbidden, Invalid
 from commons.extensions import db
 from commons.models import Facility, Group, User
+from commons.timezone import site_tz
 from spaces import reports, rules
 from spaces.models import Booking, Closure, Space
-from spaces.services import LOOKBACK, default_tz, get_booking, space_rules, to_utc
+from spaces.services import LOOKBACK, get_booking, space_rules, to_utc
 
 MAX_SPAN = timedelta(days=400)
 
@@ -57,7 +58,7 @@ def window(start: datetime | None, end: datetime | None) -> tuple[datetime, date
         fields["to"] = "required, e.g. 2027-02-01 (not included)"
     if fields:
         raise Invalid("Give the period as from and to, e.g. from=2027-01-01&to=2027-02-01.", fields=fields)
-    tz = default_tz()
+    tz = site_tz()
     lo, hi = to_utc(start, tz, "from"), to_utc(end, tz, "to")
     if hi <= lo:
         raise Invalid("'to' must be after 'from'.", fields={"to": "must be after from"})
@@ -119,7 +120,7 @@ def usage_report(facility_ids: set[int] | None, start: datetime, end: datetime) 
     A time without an offset is wall-clock time in each space's zone. Four queries whatever the
     number of spaces or bookings: spaces with facilities, opening hours, closures, bookings.
     """
-    tz = default_tz()
+    tz = site_tz()
     lo_all, hi_all = window(start, end)
     report = Report(start=lo_all.astimezone(tz), end=hi_all.astimezone(tz))
     stmt = (

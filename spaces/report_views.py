@@ -22,6 +22,7 @@ from wtforms.validators import AnyOf, InputRequired, ValidationError
 
 from commons.errors import ApiError
 from commons.i18n import format_day, format_span, format_week, page_language
+from commons.timezone import site_tz
 from spaces import report_services, rules, services
 from spaces.forms import WEEKDAYS, DateField, sensible_year
 from spaces.views import _hours_text, build_week, requested_week, rules_in_words, week_param
@@ -137,7 +138,7 @@ def weekly_chart(weeks: list[dict]) -> dict:
 def usage_page():
     if current_user.role not in ("staff", "admin"):
         abort(403, description=_("This page is for facility staff."))
-    today = datetime.now(timezone.utc).astimezone(services.default_tz()).date()
+    today = datetime.now(timezone.utc).astimezone(site_tz()).date()
     first, last = _default_period(today)
     form = ReportForm(formdata=request.args if request.args else None, first_day=first, last_day=last)
     status = 200
