@@ -6,8 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from commons.schemas import In
-from spaces.schemas import IsoDateTime
+from commons.schemas import In, IsoDateTime
 
 
 

@@ -1,9 +1,10 @@
 """Request and response schemas of the accounts, groups and facilities API."""
 from __future__ import annotations
 
+import re
 import types
 import typing
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
@@ -36,6 +37,63 @@ def _email(value: str) -> str:
 
 
 Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_email)]  # users.email
+
+
+def _iso_datetime(value):
+    """ISO 8601 text only (no Unix numbers), within years a booking can sensibly have."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("Give a time as ISO 8601 text, e.g. 2027-01-05T18:00 or 2027-01-05T18:00:00+02:00.")
+    text = value.strip()
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
+    except ValueError:
+        raise ValueError(f"'{value[:40]}' is not an ISO 8601 time, e.g. 2027-01-05T18:00.") from None
+    if not 2000 <= parsed.year <= 2200:
+        raise ValueError("The year must be between 2000 and 2200.")
+    return parsed
+
+
+# A time in a request: ISO 8601 text (with an offset, or local wall-clock time of the space or site).
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime)]
+
+
+# --- Clock times: minutes after local midnight (0..1440), as requests and pages write them ------------
+
+MINUTES_PER_DAY = 1440
+_HHMM = re.compile(r"^(\d{2}):(\d{2})$")
+
+
+def hhmm_to_minute(text: str) -> int:
+    """"18:30" -> 1110; "24:00" is the midnight that ends the day (1440)."""
+    m = _HHMM.match(text)
+    if not m:
+        raise ValueError("Use HH:MM, e.g. 08:00 or 21:30.")
+    hour, minute = int(m.group(1)), int(m.group(2))
+    if minute > 59 or hour > 24 or (hour == 24 and minute):
+        raise ValueError("Use a time from 00:00 to 24:00.")
+    return hour * 60 + minute
+
+
+def minute_to_hhmm(minute: int) -> str:
+    """1110 -> "18:30" (1440 -> "24:00")."""
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def time_to_minute(t: time) -> int:
+    """A form's time of day as minutes after midnight (00:00 -> 0)."""
+    return t.hour * 60 + t.minute
+
+
+def closing_minute(t: time) -> int:
+    """A closing time as minutes after midnight: 00:00 is the midnight that ends the day (1440)."""
+    return time_to_minute(t) or MINUTES_PER_DAY
+
+
+def minute_to_time(minute: int) -> time:
+    """Minutes after midnight as a form's time of day (1440, the end of the day, is 00:00)."""
+    return time(0) if minute >= MINUTES_PER_DAY else time(minute // 60, minute % 60)
 
 
 def _is_number(annotation) -> bool:

@@ -19,11 +19,12 @@ import spaces.messages  # noqa: F401  (the words of the codes said here)
 from commons.errors import ApiError, Conflict, Forbidden, Invalid, NotFound, RuleViolation
 from commons.extensions import db
 from commons.models import Facility, Group, User
+from commons.schemas import hhmm_to_minute
 from commons.timezone import site_tz
 from commons.services import get_facility, get_group
 from spaces import notices, rules
 from spaces.models import ACTIVE_STATUSES, Booking, BookingSeries, Closure, OpeningHours, Space, SpaceFeature
-from spaces.schemas import BookingIn, BookingQuery, SpaceIn, SpacePatch, hhmm_to_minute
+from spaces.schemas import BookingIn, BookingQuery, SpaceIn, SpacePatch
 
 # No booking is longer than a day (max_minutes <= 1440) and no buffer longer than 4 hours, so a
 # booking that touches [lo, hi) starts after lo - LOOKBACK: this gives every overlap query a lower

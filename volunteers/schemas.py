@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from commons.schemas import Id, In
-from spaces.schemas import IsoDateTime, hhmm_to_minute
+from commons.schemas import IsoDateTime, hhmm_to_minute
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
