@@ -4,7 +4,6 @@ Administrators only (everyone else gets the 403 page). Thin: each form calls a c
 """
 from __future__ import annotations
 
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -16,14 +15,13 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 from commons import audit, services
 from commons.errors import ApiError, Forbidden
 from commons.extensions import db
+from commons.forms import strip_text
 from commons.i18n import format_clock, format_day
 from commons.models import Facility, Group
 from commons.pagination import Pager, paginate, requested_page
 from commons.timezone import site_tz
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-_strip = [lambda v: v.strip() if isinstance(v, str) else v]
 
 
 class ButtonForm(FlaskForm):
@@ -35,23 +33,23 @@ class FacilityForm(FlaskForm):
         _l("Name"),
         description=_l("e.g. Kallio Library"),
         validators=[DataRequired(message=_l("Give the facility a name.")), Length(max=120, message=_l("At most 120 characters."))],
-        filters=_strip,
+        filters=[strip_text],
     )
     district = StringField(
         _l("District"),
         validators=[DataRequired(message=_l("Give the district, e.g. Kallio.")), Length(max=80, message=_l("At most 80 characters."))],
-        filters=_strip,
+        filters=[strip_text],
     )
     address = StringField(
         _l("Address"),
         validators=[DataRequired(message=_l("Give the street address.")), Length(max=200, message=_l("At most 200 characters."))],
-        filters=_strip,
+        filters=[strip_text],
     )
     phone = StringField(
         _l("Phone (optional)"),
         description=_l("The counter's number, for residents who book by phone."),
         validators=[Optional(), Length(max=40, message=_l("At most 40 characters."))],
-        filters=_strip,
+        filters=[strip_text],
     )
 
 
@@ -64,7 +62,7 @@ class StaffForm(FlaskForm):
             Regexp(r"^[^@\s]+@[^@\s]+$", message=_l("Give an e-mail address, e.g. name@hel.fi.")),
             Length(max=254),
         ],
-        filters=_strip,
+        filters=[strip_text],
     )
 
 

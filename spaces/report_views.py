@@ -21,10 +21,10 @@ from wtforms import HiddenField
 from wtforms.validators import AnyOf, InputRequired, ValidationError
 
 from commons.errors import ApiError
+from commons.forms import WEEKDAYS, DateField, sensible_year
 from commons.i18n import format_day, format_span, format_week, page_language
 from commons.timezone import site_tz
 from spaces import report_services, rules, services
-from spaces.forms import WEEKDAYS, DateField, sensible_year
 from spaces.views import _hours_text, build_week, requested_week, rules_in_words, week_param
 
 bp = Blueprint("reports", __name__)

@@ -13,10 +13,9 @@ from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, Strin
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from commons.schemas import closing_minute, minute_to_hhmm, minute_to_time, time_to_minute
-from spaces.forms import ACCESSIBILITY_LABELS, WEEKDAYS, CheckboxesField, DateField, TimeField, sensible_year
+from commons.forms import WEEKDAYS, CheckboxesField, DateField, TimeField, sensible_year, strip_text
+from spaces.forms import ACCESSIBILITY_LABELS
 from spaces.models import ACCESSIBILITY_FEATURES
-
-_strip = [lambda v: v.strip() if isinstance(v, str) else v]
 
 
 def _minutes(label, lo, hi, default, description=None, required=True):
@@ -31,10 +30,10 @@ class SpaceForm(FlaskForm):
         _l("Name"),
         description=_l("As people know it, e.g. Meeting room Sali."),
         validators=[DataRequired(message=_l("Give the space a name.")), Length(max=120, message=_l("At most 120 characters."))],
-        filters=_strip,
+        filters=[strip_text],
     )
     description = TextAreaField(
-        _l("Description (optional)"), validators=[Length(max=4000, message=_l("At most 4000 characters."))], filters=_strip
+        _l("Description (optional)"), validators=[Length(max=4000, message=_l("At most 4000 characters."))], filters=[strip_text]
     )
     capacity = IntegerField(
         _l("Capacity (people)"),
@@ -50,7 +49,7 @@ class SpaceForm(FlaskForm):
         _l("Equipment (optional)"),
         description=_l("Separate with commas, e.g. projector, whiteboard, coffee maker."),
         validators=[Length(max=2000, message=_l("At most 2000 characters."))],
-        filters=_strip,
+        filters=[strip_text],
     )
     buffer_minutes = _minutes(
         _l("Changeover time (minutes)"), 0, 240, 0, _l("Kept free before and after each booking, e.g. for cleaning.")
@@ -191,7 +190,7 @@ class ClosureForm(FlaskForm):
         _l("Reason"),
         description=_l("Shown to the staff, e.g. Floor maintenance."),
         validators=[DataRequired(message=_l("Give a reason.")), Length(max=200, message=_l("At most 200 characters."))],
-        filters=_strip,
+        filters=[strip_text],
     )
 
     def validate_last_day(self, field):

@@ -18,11 +18,11 @@ from pydantic import ValidationError
 from commons.pagination import paginate
 from commons.codes import say
 from commons.errors import ApiError
+from commons.forms import WEEKDAYS
 from commons.i18n import format_clock, format_day, format_span
 from commons.ratelimits import booking_per_group
 from spaces import rules, services
 from spaces.forms import (
-    WEEKDAYS,
     BookingForm,
     CancelForm,
     SearchForm,

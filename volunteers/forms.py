@@ -32,7 +32,7 @@ from wtforms.widgets import TextInput
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from commons.forms import plain_text
-from spaces.forms import WEEKDAYS, CheckboxesField, DateField, TimeField, sensible_year
+from commons.forms import WEEKDAYS, CheckboxesField, DateField, TimeField, sensible_year
 from volunteers import rules
 
 # The languages the profile and shift forms offer (ISO 639-1), named in the page's language. The
