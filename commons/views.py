@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length
 from commons.ratelimits import sign_in_per_account, sign_in_per_ip
 from commons.auth import SIGN_IN_KEY
 from commons.services import end_sign_in, find_user, set_language, start_sign_in
+from commons.urls import safe_next
 
 bp = Blueprint("commons", __name__)
 
@@ -52,18 +53,6 @@ def privacy():
     )
 
 
-def _safe_next(target: str | None) -> str:
-    """A path on this site to go back to; anything else (another site, //host, /\\host) is the front page."""
-    if (
-        target
-        and target.startswith("/")
-        and not target.startswith(("//", "/\\"))
-        and not any(c in target for c in "\r\n\t\x00")
-    ):
-        return target
-    return url_for("commons.index")
-
-
 def _fresh_session() -> None:
     """Empty the session (at sign-in and sign-out) but keep the language the person chose."""
     lang = session.get("lang")
@@ -95,7 +84,7 @@ def login():
         user = find_user(form.email.data)
         if user is not None and user.check_password(form.password.data):
             sign_in(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         form.password.errors.append(_("The e-mail or the password is not right."))
     return render_template("commons/login.html", form=form), (422 if form.errors else 200)
 
@@ -118,7 +107,7 @@ def change_language():
     session["lang"] = lang
     if current_user.is_authenticated:
         set_language(current_user._get_current_object(), lang, supported)
-    target = _safe_next(request.form.get("next"))
+    target = safe_next(request.form.get("next"))
     if target.split("?")[0] == url_for("commons.change_language"):
         target = url_for("commons.index")
     return redirect(target)

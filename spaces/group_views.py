@@ -21,7 +21,7 @@ from commons.errors import ApiError, Forbidden
 from commons.forms import GROUP_KIND_LABELS, GroupForm, InviteForm
 from commons.i18n import format_day, format_span
 from commons.timezone import site_tz
-from commons.views import _safe_next
+from commons.urls import safe_next
 from spaces import services
 from spaces.forms import STATUS_LABELS, BookingFilterForm, CancelForm
 from spaces.models import ACTIVE_STATUSES
@@ -168,9 +168,7 @@ def add_representative(group_id: int):
 
 def safe_back(target: str | None) -> str:
     """Where to go after cancelling: the list the person came from (a path on this site), else my bookings."""
-    if target and _safe_next(target) == target:
-        return target
-    return url_for("spaces.my_bookings")
+    return safe_next(target, url_for("spaces.my_bookings"))
 
 
 @bp.route("/bookings/<int:booking_id>/cancel", methods=["GET"])
