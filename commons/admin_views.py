@@ -8,16 +8,13 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import DateField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from commons import audit, services
 from commons.errors import ApiError, Forbidden
-from commons.extensions import db
 from commons.forms import strip_text
 from commons.i18n import format_clock, format_day
-from commons.models import Facility, Group
 from commons.pagination import Pager, paginate, requested_page
 from commons.timezone import site_tz
 
@@ -255,15 +252,9 @@ def audit_log():
     form = AuditFilterForm(formdata=request.args if request.args else None)
     form.actor.choices = [("", _("Anyone"))] + [(str(i), n) for i, n in audit.actors_for_filter(current_user)]
     form.action.choices = [("", _("Any action"))] + [(code, str(label)) for code, label in ACTION_LABELS.items()]
-    fac_stmt = select(Facility.id, Facility.name).order_by(Facility.name)
-    if visible is not None:
-        fac_stmt = fac_stmt.where(Facility.id.in_(visible or [-1]))
-    facilities = dict(db.session.execute(fac_stmt).all())
+    facilities = audit.facilities_for_filter(visible)
     form.facility.choices = [("", _("Any facility"))] + [(str(i), n) for i, n in facilities.items()]
-    group_ids = select(audit.AuditEvent.group_id).where(audit.AuditEvent.group_id.is_not(None))
-    if visible is not None:
-        group_ids = group_ids.where(audit.AuditEvent.facility_id.in_(visible or [-1]))
-    groups = dict(db.session.execute(select(Group.id, Group.name).where(Group.id.in_(group_ids.distinct())).order_by(Group.name)).all())
+    groups = audit.groups_for_filter(visible)
     form.group.choices = [("", _("Any group"))] + [(str(i), n) for i, n in groups.items()]
     status = 200
     f = audit.AuditFilter()

@@ -21,7 +21,7 @@ from sqlalchemy import delete, func, select, update
 from commons.db import utcnow, write_transaction
 from commons.errors import Forbidden, Invalid
 from commons.extensions import db
-from commons.models import AuditEvent, User
+from commons.models import AuditEvent, Facility, Group, User
 from commons.timezone import day_bounds, site_tz
 
 # Every action the log records, and what it is about (object_type).
@@ -171,6 +171,22 @@ def actors_for_filter(actor: User) -> list[tuple[int, str]]:
     if ids is not None:
         sub = sub.where(AuditEvent.facility_id.in_(ids or [-1]))
     return [(i, n) for i, n in db.session.execute(select(User.id, User.name).where(User.id.in_(sub.distinct())).order_by(func.lower(User.name)))]
+
+
+def facilities_for_filter(visible: set[int] | None) -> dict[int, str]:
+    """The facilities the viewer may see events of (`visible_facility_ids`), id -> name, by name."""
+    stmt = select(Facility.id, Facility.name).order_by(Facility.name)
+    if visible is not None:
+        stmt = stmt.where(Facility.id.in_(visible or [-1]))
+    return dict(db.session.execute(stmt).all())
+
+
+def groups_for_filter(visible: set[int] | None) -> dict[int, str]:
+    """The groups that appear in the events the viewer may see, id -> name, by name."""
+    group_ids = select(AuditEvent.group_id).where(AuditEvent.group_id.is_not(None))
+    if visible is not None:
+        group_ids = group_ids.where(AuditEvent.facility_id.in_(visible or [-1]))
+    return dict(db.session.execute(select(Group.id, Group.name).where(Group.id.in_(group_ids.distinct())).order_by(Group.name)).all())
 
 
 def event_dict(e: AuditEvent) -> dict:

@@ -23,6 +23,11 @@ def _admin_only(actor: User) -> None:
         raise Forbidden("Only an administrator can do this.")
 
 
+def first_admin_email() -> str:
+    """The first administrator's e-mail address ("" when there is none)."""
+    return db.session.execute(select(User.email).where(User.role == "admin").order_by(User.id).limit(1)).scalar_one_or_none() or ""
+
+
 def find_user(email: str) -> User | None:
     if "\x00" in email:  # no stored address has one (and PostgreSQL text cannot even compare with one)
         return None
@@ -348,6 +353,16 @@ def groups_for_review() -> list[Group]:
             .order_by(Group.verified, Group.created_at, Group.name)
         ).scalars()
     )
+
+
+def list_groups() -> list[Group]:
+    """Every group, by name (the API's list)."""
+    return list(db.session.execute(select(Group).order_by(Group.name)).scalars())
+
+
+def list_facilities() -> list[Facility]:
+    """Every facility, by name (the API's list)."""
+    return list(db.session.execute(select(Facility).order_by(Facility.name)).scalars())
 
 
 def list_facilities_with_staff() -> list[Facility]:

@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length
 
 from commons.ratelimits import sign_in_per_account, sign_in_per_ip
 from commons.auth import SIGN_IN_KEY
-from commons.services import end_sign_in, find_user, set_language, start_sign_in
+from commons.services import end_sign_in, find_user, first_admin_email, set_language, start_sign_in
 from commons.urls import safe_next
 
 bp = Blueprint("commons", __name__)
@@ -28,15 +28,8 @@ def index():
 
 def privacy_contact() -> str:
     """Who answers questions about personal data: PRIVACY_CONTACT, else the first administrator's e-mail."""
-    from sqlalchemy import select
-
-    from commons.extensions import db
-    from commons.models import User
-
     configured = (current_app.config.get("PRIVACY_CONTACT") or "").strip()
-    if configured:
-        return configured
-    return db.session.execute(select(User.email).where(User.role == "admin").order_by(User.id).limit(1)).scalar_one_or_none() or ""
+    return configured or first_admin_email()
 
 
 @bp.route("/privacy")
