@@ -1,10 +1,10 @@
-"""A small, realistic Helsinki demo, and generated bookings in bulk for benchmarks.
+"""A small, realistic Helsinki demo, and generated bookings in bulk for benchmarks: spaces' part
+of `demo-data` (commons.demo; registered by spaces.register_hooks).
 
 Safe to run twice: the demo is created once; generated bookings are replaced, not added to.
 """
 from __future__ import annotations
 
-import time as clock
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -91,24 +91,9 @@ def _at(day: date, hhmm: str, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time.fromisoformat(hhmm), tzinfo=tz)
 
 
-def load_demo(bookings: int = 0, volunteers: int = 0) -> str:
-    messages = [_load_base()]
-    if bookings:
-        started = clock.perf_counter()
-        n = generate_bookings(bookings)
-        messages.append(f"Generated {n} bookings in {clock.perf_counter() - started:.1f} s.")
-    from volunteers.demo import generate_volunteers, load_demo_volunteers
-
-    messages.append(load_demo_volunteers())
-    if volunteers:
-        started = clock.perf_counter()
-        n = generate_volunteers(volunteers)
-        messages.append(f"Generated {n} volunteers in {clock.perf_counter() - started:.1f} s.")
-    return "\n".join(messages)
-
-
 @write_transaction
-def _load_base() -> str:
+def load_demo_spaces() -> str:
+    """The facilities, spaces, groups, users and a few weeks of bookings (commons.demo runs it first)."""
     if db.session.execute(select(Facility).where(Facility.name == FACILITIES[0][0])).first():
         return "Demo data is there already."
     tz = site_tz()
