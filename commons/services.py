@@ -294,14 +294,6 @@ def end_sign_in(secret: str | None) -> None:
         db.session.execute(delete(SignIn).where(SignIn.secret_hash == SignIn.hash(secret)))
 
 
-def is_signed_in(user_id: int, secret: object) -> bool:
-    if not isinstance(secret, str) or not secret:
-        return False
-    return db.session.execute(
-        select(SignIn.id).where(SignIn.user_id == user_id, SignIn.secret_hash == SignIn.hash(secret))
-    ).first() is not None
-
-
 def export_personal_data(user: User) -> dict:
     data = {
         "user": {
