@@ -538,7 +538,7 @@ def cancel_booking(actor: User, booking_id: int, scope: str = "one", now: dateti
     if not is_representative(actor, booking.group_id):  # staff or an administrator, not the group itself
         audit.record(actor, "booking.cancel", booking.id, facility_id=booking.space.facility_id, group_id=booking.group_id,
                      details=_booking_facts(targets, scope=scope, status_from=sorted({b.status for b in targets})))
-    _set_status(targets, "cancelled", now)
+    set_status(targets, "cancelled", now)
     notices.booking_cancelled(actor, targets, now)
     return targets
 
@@ -558,7 +558,7 @@ def decide(actor: User, booking_id: int, approve: bool, message: str = "", scope
         raise ApiError("No pending dates left in this series.", code="state", status=422)
     audit.record(actor, "booking.approve" if approve else "booking.reject", booking.id, facility_id=booking.space.facility_id,
                  group_id=booking.group_id, details=_booking_facts(targets, scope=scope, message_given=bool(message)))
-    _set_status(targets, "confirmed" if approve else "rejected", now, decision_message=message or None, decided_at=now)
+    set_status(targets, "confirmed" if approve else "rejected", now, decision_message=message or None, decided_at=now)
     notices.booking_decided(actor, targets, approve, now)
     return targets
 
@@ -611,7 +611,7 @@ def move_booking(actor: User, booking_id: int, start: datetime, end: datetime, n
     return booking
 
 
-def _set_status(targets: list[Booking], status: str, now: datetime, **values) -> None:
+def set_status(targets: list[Booking], status: str, now: datetime, **values) -> None:
     """One UPDATE for all targets (a series is one statement, not one per date); SEQUENCE grows
     so calendar clients see the change. The commit that follows expires the loaded objects."""
     db.session.execute(
