@@ -15,17 +15,17 @@ if TYPE_CHECKING:
 # bookings, the same events as the calendar feeds. calendars registers booking_calendars; without
 # one, the e-mails go without an attachment.
 BookingCalendars = Callable[[list[list["Booking"]]], list[tuple[bytes, str]]]
-_booking_calendars: list[BookingCalendars] = []
+BOOKING_CALENDARS: list[BookingCalendars] = []  # at most one: a later registration replaces it
 
 
 def register_booking_calendars(fn: BookingCalendars) -> None:
-    _booking_calendars[:] = [fn]
+    BOOKING_CALENDARS[:] = [fn]
 
 
 def booking_calendars(batches: list[list[Booking]]) -> list[tuple[bytes, str] | None]:
-    if not _booking_calendars:
+    if not BOOKING_CALENDARS:
         return [None] * len(batches)
-    return list(_booking_calendars[0](batches))
+    return list(BOOKING_CALENDARS[0](batches))
 
 
 # Volunteering in the usage reports: fn(space_ids, lo, hi) -> {space_id: (volunteer minutes, ids of
