@@ -18,6 +18,8 @@ from wtforms import TimeField as _TimeField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from commons.schemas import looks_like_email
+
 MIN_PASSWORD = 8
 
 
@@ -37,9 +39,7 @@ def strip_text(value):
 
 def email_address(form, field):
     """Something that looks like an e-mail address (the same test as the API's)."""
-    value = (field.data or "").strip()
-    local, at, domain = value.partition("@")
-    if not at or not local or "." not in domain or " " in value:
+    if not looks_like_email((field.data or "").strip()):
         raise ValidationError(_l("Give an e-mail address like name@example.fi."))
 
 

@@ -28,10 +28,15 @@ def _not_a_boolean(value):
 Id = Annotated[int, BeforeValidator(_not_a_boolean), Field(ge=1, le=MAX_ID)]
 
 
+def looks_like_email(value: str) -> bool:
+    """Something before and after one "@", a dot in the domain, no spaces (the API and the forms agree)."""
+    local, at, domain = value.partition("@")
+    return bool(at and local and "." in domain and " " not in value)
+
+
 def _email(value: str) -> str:
     value = value.strip().lower()
-    local, at, domain = value.partition("@")
-    if not at or not local or "." not in domain or " " in value or len(value) > 254:
+    if not looks_like_email(value) or len(value) > 254:
         raise ValueError("Give an e-mail address like name@example.fi.")
     return value
 
