@@ -7,8 +7,7 @@ from typing import Annotated, Any
 from pydantic_core import PydanticCustomError
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from commons.schemas import In
-from spaces.schemas import IsoDateTime
+from commons.schemas import In, IsoDateTime
 
 
 

@@ -4,12 +4,9 @@ transaction each (commons.db.write_transaction)."""
 from __future__ import annotations
 
 import hashlib
-import ipaddress
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -19,6 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from calendars import ics, imports
 from calendars.cache import feed_cache
+from calendars.domain import calendar_domain
 from calendars.changes import PLACES
 from calendars.models import CalendarChange, FeedToken
 from commons import audit
@@ -29,6 +27,7 @@ from commons.codes import Said
 from commons.errors import ApiError, Forbidden, Invalid, NotFound
 from commons.extensions import db
 from commons.models import Group, GroupMember, User
+from commons.timezone import site_tz
 from spaces.models import ACTIVE_STATUSES, Booking, BookingSeries, Closure, Space
 from spaces.services import LOOKBACK, get_space
 
@@ -49,33 +48,6 @@ def import_limits() -> tuple[int, int, int]:
 
 def max_import_bytes() -> int:
     return import_limits()[0]
-
-
-def calendar_domain() -> str:
-    """The domain in UIDs (booking-12@<domain>), the same in feeds, downloads and e-mail
-    attachments (web and scheduler processes read the same settings), whatever host a client used:
-    COMMONS_DOMAIN; else the host of PUBLIC_URL (the site's address, as in e-mail links) unless that
-    is an IP address or localhost; else SERVER_NAME; else commons.localhost. Keep it stable: a new
-    domain makes every calendar app see new events."""
-    cfg = current_app.config
-    explicit = cfg.get("COMMONS_DOMAIN") or cfg.get("CALENDAR_DOMAIN") or os.environ.get("COMMONS_DOMAIN")
-    if explicit:
-        return explicit.split(":")[0].lower()
-    host = (urlsplit(cfg.get("PUBLIC_URL") or "").hostname or "").lower()
-    if host and not _is_local(host):
-        return host
-    return (cfg.get("SERVER_NAME") or "commons.localhost").split(":")[0].lower()
-
-
-def _is_local(host: str) -> bool:
-    """An address that names no site of its own (a development server): not a UID domain."""
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def window(now: datetime) -> tuple[datetime, datetime]:
@@ -242,7 +214,7 @@ def build_group_feed(group: Group, lang: str, now: datetime | None = None) -> Fe
             name=name,
             domain=calendar_domain(),
             description=_("The bookings of %(group)s. This link is private: share it only with your group.", group=group.name),
-            timezone=current_app.config["TIMEZONE"],
+            timezone=site_tz().key,
         )
     body = ics.build_calendar(info, items, rules)
     return Feed(body, _last_modified(_stamp("group", group.id), [b.updated_at for b in rows], now), name)

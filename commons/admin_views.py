@@ -4,29 +4,21 @@ Administrators only (everyone else gets the 403 page). Thin: each form calls a c
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import DateField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from commons import audit, services
 from commons.errors import ApiError, Forbidden
-from commons.forms import put_back
-from commons.extensions import db
-from commons.forms import no_bidi_controls
+from commons.forms import no_bidi_controls, put_back, strip_text
 from commons.i18n import format_clock, format_day
-from commons.models import Facility, Group
 from commons.pagination import Pager, paginate, requested_page
+from commons.timezone import site_tz
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-_strip = [lambda v: v.strip() if isinstance(v, str) else v]
 
 
 class ButtonForm(FlaskForm):
@@ -39,25 +31,25 @@ class FacilityForm(FlaskForm):
         description=_l("e.g. Kallio Library"),
         validators=[DataRequired(message=_l("Give the facility a name.")), Length(max=120, message=_l("At most 120 characters.")),
                     no_bidi_controls],
-        filters=_strip,
+        filters=[strip_text],
     )
     district = StringField(
         _l("District"),
         validators=[DataRequired(message=_l("Give the district, e.g. Kallio.")), Length(max=80, message=_l("At most 80 characters.")),
                     no_bidi_controls],
-        filters=_strip,
+        filters=[strip_text],
     )
     address = StringField(
         _l("Address"),
         validators=[DataRequired(message=_l("Give the street address.")), Length(max=200, message=_l("At most 200 characters.")),
                     no_bidi_controls],
-        filters=_strip,
+        filters=[strip_text],
     )
     phone = StringField(
         _l("Phone (optional)"),
         description=_l("The counter's number, for residents who book by phone."),
         validators=[Optional(), Length(max=40, message=_l("At most 40 characters."))],
-        filters=_strip,
+        filters=[strip_text],
     )
 
 
@@ -70,7 +62,7 @@ class StaffForm(FlaskForm):
             Regexp(r"^[^@\s]+@[^@\s]+$", message=_l("Give an e-mail address, e.g. name@hel.fi.")),
             Length(max=254),
         ],
-        filters=_strip,
+        filters=[strip_text],
     )
 
 
@@ -249,15 +241,9 @@ def audit_log():
     form = AuditFilterForm(formdata=request.args if request.args else None)
     form.actor.choices = [("", _("Anyone"))] + [(str(i), n) for i, n in audit.actors_for_filter(current_user)]
     form.action.choices = [("", _("Any action"))] + [(code, str(label)) for code, label in ACTION_LABELS.items()]
-    fac_stmt = select(Facility.id, Facility.name).order_by(Facility.name)
-    if visible is not None:
-        fac_stmt = fac_stmt.where(Facility.id.in_(visible or [-1]))
-    facilities = dict(db.session.execute(fac_stmt).all())
+    facilities = audit.facilities_for_filter(visible)
     form.facility.choices = [("", _("Any facility"))] + [(str(i), n) for i, n in facilities.items()]
-    group_ids = select(audit.AuditEvent.group_id).where(audit.AuditEvent.group_id.is_not(None))
-    if visible is not None:
-        group_ids = group_ids.where(audit.AuditEvent.facility_id.in_(visible or [-1]))
-    groups = dict(db.session.execute(select(Group.id, Group.name).where(Group.id.in_(group_ids.distinct())).order_by(Group.name)).all())
+    groups = audit.groups_for_filter(visible)
     form.group.choices = [("", _("Any group"))] + [(str(i), n) for i, n in groups.items()]
     status = 200
     f = audit.AuditFilter()
@@ -279,7 +265,7 @@ def audit_log():
     page = min(requested_page(), pages)  # paged in SQL; the pager macro is the one every list uses
     events = audit.list_events(current_user, f, audit.PAGE_SIZE, (page - 1) * audit.PAGE_SIZE)
     names = audit.actor_names(events)
-    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    tz = site_tz()
     rows = []
     for e in events:
         local = e.at.astimezone(tz)

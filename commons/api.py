@@ -3,14 +3,12 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 from flask_wtf.csrf import CSRFError, validate_csrf
-from sqlalchemy import select
 from wtforms import ValidationError as WTFValidationError
 
 from commons import services
 from commons.apispec import Page, api_route, openapi_document
 from commons.auth import current_actor, require_user
 from commons.errors import ApiError
-from commons.extensions import db
 from commons.ratelimits import account_lookups_per_account, account_lookups_per_ip
 from commons.models import Facility, Group
 from commons.schemas import (
@@ -108,8 +106,7 @@ def group_out(g: Group) -> GroupOut:
 
 @api_route(bp, "/groups", summary="List groups", response=list[GroupOut], tag="groups")
 def list_groups():
-    groups = db.session.execute(select(Group).order_by(Group.name)).scalars()
-    return [group_out(g) for g in groups]
+    return [group_out(g) for g in services.list_groups()]
 
 
 @api_route(bp, "/groups/<int:group_id>", summary="One group", response=GroupOut, tag="groups")
@@ -156,7 +153,7 @@ def facility_out(f: Facility) -> FacilityOut:
 
 @api_route(bp, "/facilities", summary="List facilities", response=list[FacilityOut], tag="facilities")
 def list_facilities():
-    return [facility_out(f) for f in db.session.execute(select(Facility).order_by(Facility.name)).scalars()]
+    return [facility_out(f) for f in services.list_facilities()]
 
 
 @api_route(

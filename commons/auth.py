@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from commons.errors import Forbidden, Unauthorized
 from commons.extensions import db, login_manager
-from commons.models import ApiToken, GroupMember, User, FacilityStaff
+from commons.models import ApiToken, FacilityStaff, GroupMember, SignIn, User
 
 
 SIGN_IN_KEY = "sign_in"  # the session's secret of its SignIn row (commons.models.SignIn)
@@ -21,11 +21,18 @@ def load_user(session_id: str) -> User | None:
     user = db.session.get(User, int(user_id))
     if user is None or user.session_version != int(version):
         return None  # password changed or signed out everywhere: old cookies stop working
-    from commons.services import is_signed_in
-
     if not is_signed_in(user.id, session.get(SIGN_IN_KEY)):
         return None  # this browser signed out (or its cookie was copied from one that did)
     return user
+
+
+def is_signed_in(user_id: int, secret: object) -> bool:
+    """Whether this browser's sign-in (the session's secret) is still on the person's account."""
+    if not isinstance(secret, str) or not secret:
+        return False
+    return db.session.execute(
+        select(SignIn.id).where(SignIn.user_id == user_id, SignIn.secret_hash == SignIn.hash(secret))
+    ).first() is not None
 
 
 def current_actor() -> User | None:

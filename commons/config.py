@@ -82,7 +82,7 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_TIMEOUT": float(env.get("MAIL_TIMEOUT", "30")),
         "MAIL_MAX_ATTEMPTS": int(env.get("MAIL_MAX_ATTEMPTS", "10")),
         "PUBLIC_URL": env.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),  # links in e-mails
-        "COMMONS_DOMAIN": env.get("COMMONS_DOMAIN"),  # calendar UIDs; else PUBLIC_URL's host (calendars.services.calendar_domain)
+        "COMMONS_DOMAIN": env.get("COMMONS_DOMAIN"),  # calendar UIDs; else PUBLIC_URL's host (calendars.domain.calendar_domain)
         "EXPIRE_REQUESTS_HOURS": float(env.get("EXPIRE_REQUESTS_HOURS", "2")),
         "RETENTION_BOOKER_DAYS": int(env.get("RETENTION_BOOKER_DAYS", "365")),
         "RETENTION_MAIL_DAYS": int(env.get("RETENTION_MAIL_DAYS", "90")),

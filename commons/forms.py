@@ -1,5 +1,6 @@
 """WTForms forms of the account and group pages: sign-up, password change, account deletion,
-registering a group, adding a co-representative.
+registering a group, adding a co-representative; and the fields, filters and validators that the
+forms of every package share (dates and times as people type them, checkboxes, weekday names).
 
 Labels and messages are plain English wrapped in lazy_gettext (translated in translations/). The
 forms check what a form can check; the services (commons.services) decide the rest, and the views
@@ -11,9 +12,13 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringField, TextAreaField
+from wtforms import DateField as _DateField
+from wtforms import EmailField, PasswordField, RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField
+from wtforms import TimeField as _TimeField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
+from commons.schemas import looks_like_email
 from commons.text import has_bidi_control
 
 MIN_PASSWORD = 8
@@ -37,23 +42,66 @@ def no_bidi_controls(form, field):
         )
 
 
-def _strip(value):
+def strip_text(value):
+    """A filter: text without the spaces around it (other values as they are)."""
     return value.strip() if isinstance(value, str) else value
 
 
 def email_address(form, field):
     """Something that looks like an e-mail address (the same test as the API's)."""
-    value = (field.data or "").strip()
-    local, at, domain = value.partition("@")
-    if not at or not local or "." not in domain or " " in value:
+    if not looks_like_email((field.data or "").strip()):
         raise ValidationError(_l("Give an e-mail address like name@example.fi."))
+
+
+# --- Fields every package's forms use -------------------------------------------------------------
+
+WEEKDAYS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"), _l("Sunday"))
+
+
+class DateField(_DateField):
+    """A date as the browser's date input sends it (2027-01-12), or typed the Finnish and Swedish way
+    (12.1.2027) where the browser shows a plain text field."""
+
+    def __init__(self, label=None, validators=None, format=("%Y-%m-%d", "%d.%m.%Y"), **kwargs):
+        super().__init__(label, validators, format=list(format), **kwargs)
+
+    def _value(self):
+        # A date that was understood goes back in the form the date input reads; one that was not, as typed.
+        return self.data.strftime(self.format[0]) if self.data is not None and not self.errors else super()._value()
+
+
+class TimeField(_TimeField):
+    """A time as the browser's time input sends it (18:00, or 18:00:00 with a step), or typed the
+    Finnish way (18.00) where the browser shows a plain text field."""
+
+    def __init__(self, label=None, validators=None, format=("%H:%M", "%H.%M", "%H:%M:%S"), **kwargs):
+        super().__init__(label, validators, format=list(format), **kwargs)
+
+    def _value(self):
+        return self.data.strftime(self.format[0]) if self.data is not None and not self.errors else super()._value()
+
+
+def sensible_year(form, field):
+    """Dates within the years a booking can sensibly have (as the API: 2000-2200)."""
+    if field.data and not 2000 <= field.data.year <= 2200:
+        raise ValidationError(_l("Give a date between the years 2000 and 2200."))
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as a list of checkboxes (the template renders them in a fieldset)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+# --- The account and group forms --------------------------------------------------------------------
 
 
 def _email_field(label=None, **kwargs):
     return EmailField(
         label or _l("E-mail"),
         validators=[DataRequired(message=_l("Give your e-mail address.")), Length(max=254), plain_text, email_address],
-        filters=[_strip],
+        filters=[strip_text],
         **kwargs,
     )
 
@@ -82,7 +130,7 @@ class SignUpForm(FlaskForm):
     name = StringField(
         _l("Your name"),
         validators=[DataRequired(message=_l("Give your name.")), Length(max=120), plain_text, no_bidi_controls],
-        filters=[_strip],
+        filters=[strip_text],
     )
     email = _email_field()
     password = _new_password_field(_l("Password"))
@@ -97,7 +145,7 @@ class ProfileForm(FlaskForm):
     name = StringField(
         _l("Your name"),
         validators=[DataRequired(message=_l("Give your name.")), Length(max=120), plain_text, no_bidi_controls],
-        filters=[_strip],
+        filters=[strip_text],
     )
     email = _email_field()
 
@@ -137,7 +185,7 @@ class GroupForm(FlaskForm):
         _l("The group's name"),
         validators=[DataRequired(message=_l("Give the group's name.")), Length(max=120, message=_l("At most 120 characters.")), plain_text,
                     no_bidi_controls],
-        filters=[_strip],
+        filters=[strip_text],
     )
     kind = RadioField(
         _l("What kind of group"),
@@ -149,18 +197,18 @@ class GroupForm(FlaskForm):
         description=_l("Where the group is active, e.g. Kallio."),
         validators=[DataRequired(message=_l("Give the district.")), Length(max=80, message=_l("At most 80 characters.")), plain_text,
                     no_bidi_controls],
-        filters=[_strip],
+        filters=[strip_text],
     )
     registration_number = StringField(
         _l("Registration number (optional)"),
         description=_l("Registered associations: the number in the register of associations, e.g. 123.456."),
         validators=[Optional(), Length(max=40, message=_l("At most 40 characters.")), plain_text],
-        filters=[_strip],
+        filters=[strip_text],
     )
     description = TextAreaField(
         _l("What the group does (optional)"),
         validators=[Optional(), Length(max=4000, message=_l("At most 4000 characters.")), plain_text],
-        filters=[_strip],
+        filters=[strip_text],
     )
 
 

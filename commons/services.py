@@ -36,6 +36,11 @@ def _admin_only(actor: User) -> None:
         raise Forbidden(reason="admin_only")
 
 
+def first_admin_email() -> str:
+    """The first administrator's e-mail address ("" when there is none)."""
+    return db.session.execute(select(User.email).where(User.role == "admin").order_by(User.id).limit(1)).scalar_one_or_none() or ""
+
+
 def find_user(email: str) -> User | None:
     if "\x00" in email:  # no stored address has one (and PostgreSQL text cannot even compare with one)
         return None
@@ -336,14 +341,6 @@ def end_sign_in(secret: str | None) -> None:
         db.session.execute(delete(SignIn).where(SignIn.secret_hash == SignIn.hash(secret)))
 
 
-def is_signed_in(user_id: int, secret: object) -> bool:
-    if not isinstance(secret, str) or not secret:
-        return False
-    return db.session.execute(
-        select(SignIn.id).where(SignIn.user_id == user_id, SignIn.secret_hash == SignIn.hash(secret))
-    ).first() is not None
-
-
 def export_personal_data(user: User) -> dict:
     data = {
         "user": {
@@ -395,6 +392,16 @@ def groups_for_review() -> list[Group]:
             .order_by(Group.verified, Group.created_at, Group.name)
         ).scalars()
     )
+
+
+def list_groups() -> list[Group]:
+    """Every group, by name (the API's list)."""
+    return list(db.session.execute(select(Group).order_by(Group.name)).scalars())
+
+
+def list_facilities() -> list[Facility]:
+    """Every facility, by name (the API's list)."""
+    return list(db.session.execute(select(Facility).order_by(Facility.name)).scalars())
 
 
 def list_facilities_with_staff() -> list[Facility]:

@@ -21,7 +21,8 @@ from commons.ratelimits import account_lookups_per_account, account_lookups_per_
 from commons.errors import ApiError, Forbidden
 from commons.forms import GROUP_KIND_LABELS, GroupForm, InviteForm, put_back
 from commons.i18n import format_day, format_span
-from commons.views import _safe_next
+from commons.timezone import site_tz
+from commons.urls import safe_next
 from spaces import services
 from spaces.forms import STATUS_LABELS, BookingFilterForm, CancelForm
 from spaces.models import ACTIVE_STATUSES
@@ -122,7 +123,7 @@ def _group_page(group_id: int, invite_form: InviteForm | None = None, status: in
             "spaces/groups/detail.html",
             group=group,
             kind=GROUP_KIND_LABELS.get(group.kind, group.kind),
-            verified_on=format_day(group.verified_at.astimezone(services.default_tz()).date()) if group.verified_at else None,
+            verified_on=format_day(group.verified_at.astimezone(site_tz()).date()) if group.verified_at else None,
             representatives=commons_services.representatives(group.id),
             invite_form=invite_form or InviteForm(formdata=None),
             listing=listing,
@@ -163,9 +164,7 @@ def add_representative(group_id: int):
 
 def safe_back(target: str | None) -> str:
     """Where to go after cancelling: the list the person came from (a path on this site), else my bookings."""
-    if target and _safe_next(target) == target:
-        return target
-    return url_for("spaces.my_bookings")
+    return safe_next(target, url_for("spaces.my_bookings"))
 
 
 @bp.route("/bookings/<int:booking_id>/cancel", methods=["GET"])

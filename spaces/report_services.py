@@ -23,9 +23,11 @@ from commons.codes import Said
 from commons.errors import ApiError, Forbidden, Invalid
 from commons.extensions import db
 from commons.models import Facility, Group, User
+from commons.timezone import site_tz
 from spaces import reports, rules
+from spaces.hooks import VOLUNTEER_FIGURES
 from spaces.models import Booking, Closure, Space
-from spaces.services import LOOKBACK, default_tz, get_booking, space_rules, to_utc
+from spaces.services import LOOKBACK, get_booking, space_rules, to_utc
 
 MAX_SPAN = timedelta(days=400)
 
@@ -54,7 +56,7 @@ def window(start: datetime | None, end: datetime | None) -> tuple[datetime, date
     fields = {name: Said("missing") for name, value in (("from", start), ("to", end)) if value is None}
     if fields:
         raise Invalid(reason="report_period_required", fields=fields)
-    tz = default_tz()
+    tz = site_tz()
     lo, hi = to_utc(start, tz, "from"), to_utc(end, tz, "to")
     if hi <= lo:
         raise Invalid(reason="period_end_before_start", fields={"to": Said("period_end_before_start")})
@@ -80,35 +82,16 @@ def visible_facility_ids(actor: User | None, facility_id: int | None = None) -> 
 
 
 def volunteer_figures(space_ids: list[int], lo: datetime, hi: datetime) -> dict[int, tuple[float, set[int]]]:
-    """Volunteer minutes and the ids of the volunteers active, per space, in [lo, hi).
-
-    Attended sign-ups of shifts of activities linked to bookings in these spaces, one query; each
-    sign-up's minutes (recorded, else the shift's length) clipped to the window in proportion.
-    Sign-ups of people who erased their account count their minutes but no volunteer id.
-    """
-    from volunteers.models import Activity, Shift, ShiftSignup
-
+    """Volunteer minutes and the ids of the volunteers active, per space, in [lo, hi), from the
+    sources registered in spaces.hooks.VOLUNTEER_FIGURES (volunteering: its attended shifts)."""
     out: dict[int, tuple[float, set[int]]] = {}
     if not space_ids:
         return out
-    rows = db.session.execute(
-        select(Booking.space_id, ShiftSignup.volunteer_id, ShiftSignup.start_at, ShiftSignup.end_at, ShiftSignup.minutes_worked)
-        .join(Shift, Shift.id == ShiftSignup.shift_id)
-        .join(Activity, Activity.id == Shift.activity_id)
-        .join(Booking, Booking.id == Activity.booking_id)
-        .where(Booking.space_id.in_(space_ids), ShiftSignup.attended.is_(True), ShiftSignup.start_at < hi, ShiftSignup.end_at > lo)
-    )
-    minutes: dict[int, float] = {}
-    people: dict[int, set[int]] = {}
-    for sid, vid, s, e, worked in rows:
-        length = (e - s).total_seconds() / 60
-        clipped = (min(e, hi) - max(s, lo)).total_seconds() / 60
-        value = (worked if worked is not None else length) * (clipped / length if length > 0 else 0)
-        minutes[sid] = minutes.get(sid, 0.0) + value
-        people.setdefault(sid, set())
-        if vid is not None:
-            people[sid].add(vid)
-    return {sid: (minutes[sid], people[sid]) for sid in minutes}
+    for source in VOLUNTEER_FIGURES:
+        for sid, (minutes, people) in source(space_ids, lo, hi).items():
+            before, ids = out.get(sid, (0.0, set()))
+            out[sid] = (before + minutes, ids | people)
+    return out
 
 
 def usage_report(facility_ids: set[int] | None, start: datetime, end: datetime) -> Report:
@@ -117,7 +100,7 @@ def usage_report(facility_ids: set[int] | None, start: datetime, end: datetime) 
     A time without an offset is wall-clock time in each space's zone. Four queries whatever the
     number of spaces or bookings: spaces with facilities, opening hours, closures, bookings.
     """
-    tz = default_tz()
+    tz = site_tz()
     lo_all, hi_all = window(start, end)
     report = Report(start=lo_all.astimezone(tz), end=hi_all.astimezone(tz))
     stmt = (

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import rrulestr
 
 from commons.codes import Said, english
+from commons.timezone import iso_week, week_bounds as week_instants
 
 MAX_OCCURRENCES = 104  # two years of weekly meetings; longer series are refused with a clear error
 MINUTES_PER_DAY = 1440
@@ -102,17 +103,9 @@ def iso_local(moment: datetime, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).isoformat()
 
 
-def iso_week(moment: datetime, tz: ZoneInfo) -> tuple[int, int]:
-    year, week, _ = moment.astimezone(tz).isocalendar()
-    return (year, week)
-
-
 def week_bounds(year: int, week: int, tz: ZoneInfo) -> Interval:
     """The ISO week as an interval of instants: local Monday 00:00 to the next local Monday 00:00."""
-    monday = date.fromisocalendar(year, week, 1)
-    start = datetime.combine(monday, time(0), tzinfo=tz)
-    end = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=tz)
-    return Interval(start, end)
+    return Interval(*week_instants(year, week, tz))
 
 
 # --- Single-occurrence rules ---------------------------------------------------------------------

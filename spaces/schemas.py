@@ -1,56 +1,19 @@
 """Request and response schemas of the spaces and bookings API."""
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic_core import PydanticCustomError
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from commons.apispec import PageQuery
-from commons.schemas import MAX_ID, Id, In, NoBidiControls
+from commons.schemas import MAX_ID, Id, In, IsoDateTime, NoBidiControls, hhmm_to_minute
 from spaces.models import ACCESSIBILITY_FEATURES
 
 
-def _iso_datetime(value):
-    """ISO 8601 text only (no Unix numbers), within years a booking can sensibly have."""
-    if isinstance(value, datetime):
-        return value
-    if not isinstance(value, str):
-        raise PydanticCustomError("iso_time_type", "Give a time as ISO 8601 text, e.g. 2027-01-05T18:00 or 2027-01-05T18:00:00+02:00.")
-    text = value.strip()
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
-    except ValueError:
-        raise PydanticCustomError("iso_time_format", "'{value}' is not an ISO 8601 time, e.g. 2027-01-05T18:00.",
-                                  {"value": value[:40]}) from None
-    if not 2000 <= parsed.year <= 2200:
-        raise PydanticCustomError("year_out_of_range", "The year must be between 2000 and 2200.")
-    return parsed
-
-
-IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), NoBidiControls]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoBidiControls]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-_HHMM = re.compile(r"^(\d{2}):(\d{2})$")
-
-
-
-
-def hhmm_to_minute(text: str) -> int:
-    m = _HHMM.match(text)
-    if not m:
-        raise PydanticCustomError("hhmm_format", "Use HH:MM, e.g. 08:00 or 21:30.")
-    hour, minute = int(m.group(1)), int(m.group(2))
-    if minute > 59 or hour > 24 or (hour == 24 and minute):
-        raise PydanticCustomError("hhmm_range", "Use a time from 00:00 to 24:00.")
-    return hour * 60 + minute
-
-
-def minute_to_hhmm(minute: int) -> str:
-    return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
 class OpeningHoursIn(In):

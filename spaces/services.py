@@ -19,10 +19,12 @@ import spaces.messages  # noqa: F401  (the words of the codes said here)
 from commons.errors import ApiError, Conflict, Forbidden, Invalid, NotFound, RuleViolation
 from commons.extensions import db
 from commons.models import Facility, Group, User
+from commons.schemas import hhmm_to_minute
+from commons.timezone import site_tz
 from commons.services import get_facility, get_group
 from spaces import notices, rules
 from spaces.models import ACTIVE_STATUSES, Booking, BookingSeries, Closure, OpeningHours, Space, SpaceFeature
-from spaces.schemas import BookingIn, BookingQuery, SpaceIn, SpacePatch, hhmm_to_minute
+from spaces.schemas import BookingIn, BookingQuery, SpaceIn, SpacePatch
 
 # No booking is longer than a day (max_minutes <= 1440) and no buffer longer than 4 hours, so a
 # booking that touches [lo, hi) starts after lo - LOOKBACK: this gives every overlap query a lower
@@ -47,10 +49,8 @@ def to_utc(value: datetime, tz: ZoneInfo, field: str) -> datetime:
     return aware.astimezone(timezone.utc)
 
 
-def default_tz() -> ZoneInfo:
-    from flask import current_app
-
-    return ZoneInfo(current_app.config["TIMEZONE"])
+# TODO: volunteers split: volunteers.views calls space_services.default_tz(); then remove this name.
+default_tz = site_tz
 
 
 def space_rules(space: Space) -> rules.SpaceRules:
@@ -123,7 +123,7 @@ def create_space(actor: User, data: SpaceIn) -> Space:
         name=data.name,
         description=data.description,
         capacity=data.capacity,
-        timezone=default_tz().key,
+        timezone=site_tz().key,
         buffer_minutes=r.buffer_minutes,
         min_minutes=r.min_minutes,
         max_minutes=r.max_minutes,
@@ -192,7 +192,7 @@ def search_spaces(q, now: datetime | None = None) -> list[Space]:
     spaces = list(db.session.execute(stmt).unique().scalars())
     if q.free_from is None or not spaces:
         return spaces
-    tz = default_tz()
+    tz = site_tz()
     lo, hi = to_utc(q.free_from, tz, "free_from"), to_utc(q.free_to, tz, "free_to")
     if hi <= lo:
         raise Invalid(reason="period_end_before_start", fields={"free_to": Said("period_end_before_start")})
@@ -469,7 +469,7 @@ def bookings_page(actor: User, q: BookingQuery, count: bool = False) -> tuple[li
         return [], 0
     if visible is not None:
         stmt = stmt.where(visible)
-    tz = default_tz()
+    tz = site_tz()
     if q.space_id is not None:
         stmt = stmt.where(Booking.space_id == q.space_id)
     if q.group_id is not None:
@@ -539,7 +539,7 @@ def cancel_booking(actor: User, booking_id: int, scope: str = "one", now: dateti
     if not is_representative(actor, booking.group_id):  # staff or an administrator, not the group itself
         audit.record(actor, "booking.cancel", booking.id, facility_id=booking.space.facility_id, group_id=booking.group_id,
                      details=_booking_facts(targets, scope=scope, status_from=sorted({b.status for b in targets})))
-    _set_status(targets, "cancelled", now)
+    set_status(targets, "cancelled", now)
     notices.booking_cancelled(actor, targets, now)
     return targets
 
@@ -559,7 +559,7 @@ def decide(actor: User, booking_id: int, approve: bool, message: str = "", scope
         raise ApiError(reason="series_no_pending", code="state", status=422)
     audit.record(actor, "booking.approve" if approve else "booking.reject", booking.id, facility_id=booking.space.facility_id,
                  group_id=booking.group_id, details=_booking_facts(targets, scope=scope, message_given=bool(message)))
-    _set_status(targets, "confirmed" if approve else "rejected", now, decision_message=message or None, decided_at=now)
+    set_status(targets, "confirmed" if approve else "rejected", now, decision_message=message or None, decided_at=now)
     notices.booking_decided(actor, targets, approve, now)
     return targets
 
@@ -612,7 +612,7 @@ def move_booking(actor: User, booking_id: int, start: datetime, end: datetime, n
     return booking
 
 
-def _set_status(targets: list[Booking], status: str, now: datetime, **values) -> None:
+def set_status(targets: list[Booking], status: str, now: datetime, **values) -> None:
     """One UPDATE for all targets (a series is one statement, not one per date); SEQUENCE grows
     so calendar clients see the change. The commit that follows expires the loaded objects."""
     db.session.execute(

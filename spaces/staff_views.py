@@ -20,6 +20,7 @@ from commons.forms import put_back
 from commons.pagination import paginate
 from commons.errors import ApiError
 from commons.i18n import format_clock, format_day, format_span
+from commons.timezone import day_bounds, site_tz, week_param
 from pydantic import ValidationError
 from spaces import rules, services, staff_services
 from spaces.forms import STATUS_LABELS
@@ -127,8 +128,7 @@ def decide(booking_id: int):
 
 
 def _week_of(day: date) -> str:
-    year, week, _ = day.isocalendar()
-    return f"{year:04d}-W{week:02d}"
+    return week_param(*day.isocalendar()[:2])
 
 
 @bp.route("")
@@ -142,7 +142,7 @@ def dashboard():
     by_facility: dict[int, list] = {f.id: [] for f in facilities}
     for s in spaces:
         by_facility.setdefault(s.facility_id, []).append(s)
-    today = datetime.now(services.default_tz()).date()
+    today = datetime.now(site_tz()).date()
     return render_template(
         "spaces/staff_dashboard.html",
         facilities=facilities,
@@ -188,11 +188,11 @@ def _clock(moment: datetime, tz: ZoneInfo, day: date) -> str:
 
 def _cell(cal: staff_services.SpaceCalendar, day: date) -> list[CalItem]:
     tz = ZoneInfo(cal.space.timezone)
-    bounds = staff_services.day_bounds(day, tz)
+    day_start, day_end = day_bounds(day, tz)
     items: list[tuple[datetime, int, CalItem]] = []
 
     def span(s, e):
-        s, e = max(s, bounds.start), min(e, bounds.end)
+        s, e = max(s, day_start), min(e, day_end)
         return (s, f"{_clock(s, tz, day)}–{_clock(e, tz, day)}") if s < e else (None, "")
 
     for b in cal.bookings:
@@ -217,7 +217,7 @@ def _cell(cal: staff_services.SpaceCalendar, day: date) -> list[CalItem]:
 @login_required
 def calendar():
     _require_staff()
-    tz = services.default_tz()
+    tz = site_tz()
     today = datetime.now(tz).date()
     status = 200
     error = None
@@ -235,8 +235,7 @@ def calendar():
     spaces = staff_services.managed_spaces(current_user, facility_id)
     first = day - timedelta(days=day.weekday()) if view == "week" else day
     days = [first + timedelta(days=k) for k in range(7 if view == "week" else 1)]
-    lo = staff_services.day_bounds(days[0], tz).start
-    hi = staff_services.day_bounds(days[-1], tz).end
+    lo, hi = day_bounds(days[0], tz)[0], day_bounds(days[-1], tz)[1]
     cals = staff_services.calendar(spaces, lo, hi)
     rows = [CalRow(c.space, [_cell(c, d) for d in days]) for c in cals]
     step = timedelta(days=7 if view == "week" else 1)

@@ -31,8 +31,7 @@ from wtforms import (
 from wtforms.widgets import TextInput
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from commons.forms import no_bidi_controls, plain_text
-from spaces.forms import WEEKDAYS, CheckboxesField, DateField, TimeField, sensible_year
+from commons.forms import WEEKDAYS, CheckboxesField, DateField, TimeField, no_bidi_controls, plain_text, sensible_year
 from volunteers import rules
 
 # The languages the profile and shift forms offer (ISO 639-1), named in the page's language. The

@@ -9,8 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from commons.schemas import Id, In, NoBidiControls
-from spaces.schemas import IsoDateTime, hhmm_to_minute
+from commons.schemas import Id, In, IsoDateTime, NoBidiControls, hhmm_to_minute
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), NoBidiControls]  # a place, a contact
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoBidiControls]

@@ -26,7 +26,7 @@ from commons.errors import ApiError, Conflict, Forbidden, Invalid, NotFound, Rul
 from commons.extensions import db
 from commons.models import Facility, Group, GroupMember, User
 from spaces.models import ACTIVE_STATUSES, Booking, Space
-from spaces.schemas import hhmm_to_minute, minute_to_hhmm
+from commons.schemas import hhmm_to_minute, minute_to_hhmm
 from spaces.services import default_tz, to_utc
 from volunteers import rules, schemas
 from volunteers.models import Activity, Shift, ShiftSignup, VolunteerProfile

@@ -20,7 +20,7 @@ from commons.pagination import paginate
 from commons.errors import ApiError, Forbidden
 from commons.i18n import format_day, format_span, page_language
 from commons.ratelimits import invite_per_organiser
-from commons.views import _safe_next
+from commons.urls import safe_next as _safe_next
 from spaces import services as space_services
 from volunteers import rules, services
 from volunteers.forms import (
