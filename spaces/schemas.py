@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from commons.apispec import PageQuery
 from commons.schemas import MAX_ID, Id, In, IsoDateTime, NoBidiControls, hhmm_to_minute
