@@ -22,7 +22,7 @@ import zoneinfo
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -34,6 +34,9 @@ from dateutil.tz.tz import _tzicalvtz
 from icalendar.timezone import tzp
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 from icalendar.timezone.zoneinfo import ZONEINFO
+
+import calendars.messages  # noqa: F401  (the words of the codes said here)
+from commons.codes import Said, english
 
 MAX_CLOSURE = timedelta(days=400)
 # Limits of one import (README "Limits"). The events and closures are the defaults of the
@@ -71,7 +74,7 @@ def _scan(text: bytes, max_events: int) -> None:
             depth += 1
             name = line[6:].strip().upper()
             if depth > MAX_DEPTH:
-                raise NotACalendar(f"The file nests components more than {MAX_DEPTH} deep; no calendar does that.")
+                raise NotACalendar("ics_too_deep", max_depth=MAX_DEPTH)
             if name == b"VEVENT":
                 events += 1
             elif name == b"VTIMEZONE":
@@ -79,11 +82,9 @@ def _scan(text: bytes, max_events: int) -> None:
         elif line[:4].upper() == b"END:":
             depth = max(0, depth - 1)
     if zones > MAX_TIMEZONES:
-        raise TooMany(f"The file has {zones} time zones (VTIMEZONE); one import takes at most {MAX_TIMEZONES}.",
-                      "timezones", zones, MAX_TIMEZONES)
+        raise TooMany("too_many_timezones", "timezones", zones, MAX_TIMEZONES)
     if events > max_events:
-        raise TooMany(f"The file has {events} events; import at most {max_events} at a time: split the file.",
-                      "events", events, max_events)
+        raise TooMany("too_many_events", "events", events, max_events)
 _FREQ_SECONDS = {"SECONDLY": 1, "MINUTELY": 60, "HOURLY": 3600, "DAILY": 86400, "WEEKLY": 7 * 86400,
                  "MONTHLY": 28 * 86400, "YEARLY": 365 * 86400}
 _PER_PERIOD_DAYS = {"YEARLY": 366, "MONTHLY": 31, "WEEKLY": 7}
@@ -91,33 +92,43 @@ DEFAULT_REASON = "Closed (imported from a calendar)"
 
 
 class NotACalendar(ValueError):
-    """The file is not iCalendar at all (a 400 for the client)."""
+    """The file is not iCalendar at all (a 400 for the client): a `code` (words in calendars.messages)
+    with its `params`."""
+
+    def __init__(self, code: str, **params):
+        self.code, self.params = code, params
+        super().__init__(english(code, params))
 
 
 class BadTimezone(ValueError):
-    """A time zone of the file (VTIMEZONE) that is not worked out (a 422 for the client): a rule that
-    does not repeat yearly (`reason` "frequency"), one that cannot be read ("unreadable"), more parts
-    than MAX_ZONE_PARTS ("parts"), or more changes than MAX_ZONE_STEPS ("changes")."""
+    """A time zone of the file (VTIMEZONE) that is not worked out (a 422 for the client), as a `code`
+    with its `params` (always `tzid`): a rule that does not repeat yearly (ics_timezone_not_yearly,
+    with `freq`), one that cannot be read (ics_timezone_unreadable), more parts than MAX_ZONE_PARTS
+    (ics_timezone_too_many_parts) or more changes than MAX_ZONE_STEPS (ics_timezone_too_many_changes),
+    both with `found` and `limit`."""
 
-    def __init__(self, message: str, tzid: str, reason: str, **params):
-        super().__init__(message)
-        self.tzid, self.reason, self.params = tzid, reason, params
+    def __init__(self, code: str, tzid: str, **params):
+        self.code, self.params = code, {"tzid": tzid, **params}
+        super().__init__(english(code, self.params))
 
 
 class TooComplex(ValueError):
-    """The file's recurring events together walk more than MAX_FILE_RULE_STEPS (a 422: split the file)."""
+    """The file's recurring events together walk more than MAX_FILE_RULE_STEPS (a 422: split the file):
+    a `code` with `found` and `limit`."""
 
-    def __init__(self, message: str, found: int, limit: int):
-        super().__init__(message)
+    def __init__(self, code: str, found: int, limit: int):
+        self.code, self.params = code, {"found": found, "limit": limit}
         self.found, self.limit = found, limit
+        super().__init__(english(code, self.params))
 
 
 class TooMany(ValueError):
     """The file holds more than one import may (a 422 for the client: split the file)."""
 
-    def __init__(self, message: str, what: str, found: int, limit: int):
-        super().__init__(message)
+    def __init__(self, code: str, what: str, found: int, limit: int):
+        self.code, self.params = code, {"found": found, "limit": limit}
         self.what, self.found, self.limit = what, found, limit
+        super().__init__(english(code, self.params))
 
 
 @dataclass(frozen=True)
@@ -131,8 +142,20 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Skipped:
+    """An event the import did not use, and why: a `code` with its `params` (calendars.messages)."""
+
     uid: str
-    reason: str
+    code: str
+    params: dict = field(default_factory=dict)
+
+    @property
+    def said(self) -> Said:
+        return Said(self.code, self.params)
+
+    @property
+    def reason(self) -> str:
+        """Why, in English (the API's `reason`)."""
+        return english(self.code, self.params)
 
 
 @dataclass
@@ -196,20 +219,20 @@ def _interval(rule) -> int | None:
         return None
 
 
-def _problem(event) -> str | None:
+def _problem(event) -> Said | None:
     if event.errors:
         prop_name, message = event.errors[0]
-        where = f"{prop_name}: " if prop_name else ""
-        return _short(f"broken line ({where}{message})")
+        return Said("ics_broken_line", {"property": str(prop_name or ""), "detail": _short(message, 140)})
     if event.get("DTSTART") is None:
-        return "no start date (DTSTART)"
+        return Said("ics_no_start")
     if str(event.get("STATUS", "")).upper() == "CANCELLED" and event.get("RECURRENCE-ID") is None:
-        return "the event is cancelled"
+        return Said("ics_cancelled")
     for rule in _rules(event):
         interval = _interval(rule) if hasattr(rule, "get") else None
         if interval is None or interval < 1:
             # dateutil takes INTERVAL=0 and never moves on: the expansion would not end
-            return "its rule's INTERVAL is not a whole number of at least 1"
+            given = (rule.get("INTERVAL") or [""])[0] if hasattr(rule, "get") else ""
+            return Said("ics_interval_not_whole", {"interval": _short(str(given), 20)})
     return None
 
 
@@ -243,17 +266,13 @@ def _check_zone_rules(component, tzid: str) -> None:
         for key in ("RRULE", "EXRULE"):
             for rule in _rules(part, key):
                 if not hasattr(rule, "get"):
-                    raise BadTimezone(f"The time zone {tzid} has a rule that cannot be read.", tzid, "unreadable")
+                    raise BadTimezone("ics_timezone_unreadable", tzid)
                 freq = str((rule.get("FREQ") or [""])[0]).upper()
                 if freq != "YEARLY":
-                    raise BadTimezone(
-                        f"The time zone {tzid} repeats its change with FREQ={freq or '?'}; "
-                        "a time zone changes at most a few times a year (FREQ=YEARLY).",
-                        tzid, "frequency", freq=freq or "?",
-                    )
+                    raise BadTimezone("ics_timezone_not_yearly", tzid, freq=freq or "?")
                 interval = _interval(rule)
                 if interval is None or interval < 1:
-                    raise BadTimezone(f"The time zone {tzid} has a rule that cannot be read.", tzid, "unreadable")
+                    raise BadTimezone("ics_timezone_unreadable", tzid)
 
 
 def _dates_per_year(rule) -> int:
@@ -352,15 +371,11 @@ class _FileZones(ZONEINFO):
             return known
         parts = sum(1 for part in tz.walk() if _part_name(part) in ("STANDARD", "DAYLIGHT"))
         if parts > MAX_ZONE_PARTS:
-            raise BadTimezone(f"The time zone {tzid} has {parts} parts (STANDARD and DAYLIGHT); at most {MAX_ZONE_PARTS}.",
-                              tzid, "parts", found=parts, limit=MAX_ZONE_PARTS)
+            raise BadTimezone("ics_timezone_too_many_parts", tzid, found=parts, limit=MAX_ZONE_PARTS)
         self.steps += _zone_steps(tz, self.until)
         if self.steps > MAX_ZONE_STEPS:
-            raise BadTimezone(
-                f"The time zone {tzid} has more changes than one import works out: {self.steps} up to "
-                f"{self.until.year}, all time zones of the file together at most {MAX_ZONE_STEPS}.",
-                tzid, "changes", found=self.steps, limit=MAX_ZONE_STEPS,
-            )
+            # all the file's zones together, up to a year after the window
+            raise BadTimezone("ics_timezone_too_many_changes", tzid, found=self.steps, limit=MAX_ZONE_STEPS)
         zone = super().create_timezone(tz)
         if not isinstance(zone, _tzicalvtz):
             raise ValueError(f"the time zone {tzid} could not be built")
@@ -466,9 +481,6 @@ def _window_dates(event, lo: datetime, hi: datetime) -> tuple[int, int]:
     return inner, outer
 
 
-TOO_OFTEN = "it repeats too often over too long a time (e.g. every minute for years) to be worked out"
-
-
 def parse(
     data: bytes,
     tz: ZoneInfo,
@@ -484,11 +496,11 @@ def parse(
     together take too long; events that cannot be used are returned in `skipped` with the reason."""
     text = data.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not text[:15].upper().startswith(b"BEGIN:VCALENDAR"):
-        raise NotACalendar("This is not an iCalendar (.ics) file: it should begin with BEGIN:VCALENDAR. Export the calendar as .ics and send that.")
+        raise NotACalendar("ics_no_begin")
     try:
         text.decode("utf-8")
     except UnicodeDecodeError:
-        raise NotACalendar("The file is not UTF-8 text, as iCalendar files are.") from None
+        raise NotACalendar("ics_not_utf8") from None
     _scan(text, max_events)
     with _file_zones(hi + ZONE_MARGIN):
         return _parse(text, tz, lo, hi, max_events, max_closures)
@@ -500,31 +512,29 @@ def _parse(text: bytes, tz: ZoneInfo, lo: datetime, hi: datetime, max_events: in
     except BadTimezone:
         raise
     except Exception as exc:  # icalendar raises ValueError (and others) for what it cannot read at all
-        raise NotACalendar(_short(f"The file could not be read as iCalendar: {exc}")) from None
+        raise NotACalendar("ics_unreadable", detail=_short(str(exc), 140)) from None
     if getattr(cal, "name", "") != "VCALENDAR":
-        raise NotACalendar("This is not an iCalendar (.ics) file: it holds no VCALENDAR.")
+        raise NotACalendar("ics_no_vcalendar")
     for zone in cal.walk("VTIMEZONE"):  # those named after IANA zones too (icalendar uses zoneinfo for them)
         _check_zone_rules(zone, _tzid(zone))
     try:
         cal = x_wr_timezone.to_standard(cal)
     except Exception as exc:
-        raise NotACalendar(_short(f"The calendar's X-WR-TIMEZONE could not be used: {exc}")) from None
+        raise NotACalendar("ics_x_wr_timezone", detail=_short(str(exc), 140)) from None
 
     zones = [c for c in cal.subcomponents if c.name == "VTIMEZONE"]
     if len(zones) > MAX_TIMEZONES:
-        raise TooMany(f"The file has {len(zones)} time zones (VTIMEZONE); one import takes at most {MAX_TIMEZONES}.",
-                      "timezones", len(zones), MAX_TIMEZONES)
+        raise TooMany("too_many_timezones", "timezones", len(zones), MAX_TIMEZONES)
     by_uid: dict[str, list] = {}
     skipped: list[Skipped] = []
     events = [c for c in cal.subcomponents if c.name == "VEVENT"]
     if len(events) > max_events:
-        raise TooMany(f"The file has {len(events)} events; import at most {max_events} at a time: split the file.",
-                      "events", len(events), max_events)
+        raise TooMany("too_many_events", "events", len(events), max_events)
     for event in events:
         uid = _uid(event)
         problem = _problem(event)
         if problem:
-            skipped.append(Skipped(uid, problem))
+            skipped.append(Skipped(uid, problem.code, problem.params))
             continue
         by_uid.setdefault(uid, []).append(event)
 
@@ -536,25 +546,24 @@ def _parse(text: bytes, tz: ZoneInfo, lo: datetime, hi: datetime, max_events: in
         try:
             steps = max(_rule_steps(e, lo, hi, tz) for e in group)
         except Exception as exc:  # a DTSTART the expander could not use either
-            skipped.append(Skipped(uid, _short(f"its dates could not be worked out ({exc})")))
+            skipped.append(Skipped(uid, "ics_dates_unworkable", {"detail": _short(str(exc), 140)}))
             continue
         if steps > MAX_RULE_STEPS:
-            skipped.append(Skipped(uid, TOO_OFTEN))
+            skipped.append(Skipped(uid, "ics_repeats_too_often"))
             continue
         walked += 2 * steps
         if walked > MAX_FILE_RULE_STEPS:
-            raise TooComplex(f"The file's recurring events together take too long to work out (more than "
-                             f"{MAX_FILE_RULE_STEPS} steps); split the file.", walked, MAX_FILE_RULE_STEPS)
+            raise TooComplex("ics_too_complex", walked, MAX_FILE_RULE_STEPS)
         try:
             counts = [_window_dates(e, lo, hi) for e in masters]
         except Exception as exc:  # a rule or date dateutil cannot use
-            skipped.append(Skipped(uid, _short(f"its dates could not be worked out ({exc})")))
+            skipped.append(Skipped(uid, "ics_dates_unworkable", {"detail": _short(str(exc), 140)}))
             continue
         if sum(inner for inner, _ in counts) > MAX_DATES_PER_EVENT:
-            skipped.append(Skipped(uid, f"it repeats more than {MAX_DATES_PER_EVENT} times in the import window"))
+            skipped.append(Skipped(uid, "ics_too_many_dates", {"max_dates": MAX_DATES_PER_EVENT}))
             continue
         if sum(outer for _, outer in counts) > WINDOW_COUNT_LIMIT:
-            skipped.append(Skipped(uid, TOO_OFTEN))
+            skipped.append(Skipped(uid, "ics_repeats_too_often"))
             continue
         sub = icalendar.Calendar()
         for z in zones:
@@ -566,13 +575,13 @@ def _parse(text: bytes, tz: ZoneInfo, lo: datetime, hi: datetime, max_events: in
             # would walk the rule again from its DTSTART for each of its growing time spans.
             occurrences = list(recurring_ical_events.of(sub).between(lo, hi))
         except Exception as exc:  # a rule or date the expander cannot use
-            skipped.append(Skipped(uid, _short(f"its dates could not be worked out ({exc})")))
+            skipped.append(Skipped(uid, "ics_dates_unworkable", {"detail": _short(str(exc), 140)}))
             continue
         if len(occurrences) > MAX_DATES_PER_EVENT:
-            skipped.append(Skipped(uid, f"it repeats more than {MAX_DATES_PER_EVENT} times in the import window"))
+            skipped.append(Skipped(uid, "ics_too_many_dates", {"max_dates": MAX_DATES_PER_EVENT}))
             continue
         if not occurrences:
-            skipped.append(Skipped(uid, "no dates between the start of today and the end of the import window"))
+            skipped.append(Skipped(uid, "ics_no_dates_in_window"))
             continue
         for occ in occurrences:
             try:
@@ -588,21 +597,20 @@ def _parse(text: bytes, tz: ZoneInfo, lo: datetime, hi: datetime, max_events: in
                     end_value = start_value + timedelta(days=1)
                 start, end = _instant(start_value, tz), _instant(end_value, tz)
             except Exception as exc:
-                skipped.append(Skipped(uid, _short(f"its time could not be read ({exc})")))
+                skipped.append(Skipped(uid, "ics_time_unreadable", {"detail": _short(str(exc), 140)}))
                 continue
             if end <= start:
-                skipped.append(Skipped(uid, "it has no length (a start but no end): a closure needs both"))
+                skipped.append(Skipped(uid, "ics_no_length"))
                 continue
             if end - start > MAX_CLOSURE:
-                skipped.append(Skipped(uid, "it lasts longer than 400 days"))
+                skipped.append(Skipped(uid, "ics_too_long", {"max_days": MAX_CLOSURE.days}))
                 continue
             rid = occ.get("RECURRENCE-ID")
             key = _key(f"{uid}|{_stamp(rid.dt if rid is not None else start_value)}") if recurring else _key(uid)
             summary = _short(str(occ.get("SUMMARY") or "").strip(), 200) or DEFAULT_REASON
             out.append(Candidate(key, uid, start, end, summary))
         if len(out) > max_closures:
-            raise TooMany(f"The file makes more than {max_closures} closures in the import window; "
-                          "import at most that many at a time: split the file.", "closures", len(out), max_closures)
+            raise TooMany("too_many_closures", "closures", len(out), max_closures)
     seen: set[str] = set()
     unique = []
     for c in sorted(out, key=lambda c: (c.start, c.key)):

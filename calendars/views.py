@@ -129,36 +129,6 @@ def rotate():
     return redirect(url_for("calendars.feeds_page"))
 
 
-def _import_error_message(err: ApiError) -> str:
-    """The page's words for a refused import (the API's message is English)."""
-    limit = err.extra.get("limit", 0)
-    if err.code == "too_large":
-        return _("The file is too large: at most %(kb)d KB. Split it, or export a shorter period.", kb=services.max_import_bytes() // 1024)
-    if err.code == "too_many_events":
-        return _("The file has %(found)d events; import at most %(limit)d at a time: split the file.", found=err.extra["found"], limit=limit)
-    if err.code == "too_many_closures":
-        return _("The file makes more than %(limit)d closures; import at most that many at a time: split the file.", limit=limit)
-    if err.code == "too_many_timezones":
-        return _("The file has %(found)d time zones; one import takes at most %(limit)d.", found=err.extra["found"], limit=limit)
-    if err.code == "bad_timezone":
-        tzid = err.extra["tzid"]
-        if err.extra["reason"] == "frequency":
-            return _("The time zone %(tzid)s repeats its change with FREQ=%(freq)s; a time zone changes at most a few times a year (FREQ=YEARLY).",
-                     tzid=tzid, freq=err.extra["freq"])
-        if err.extra["reason"] == "parts":
-            return _("The time zone %(tzid)s has %(found)d parts (STANDARD and DAYLIGHT); at most %(limit)d.",
-                     tzid=tzid, found=err.extra["found"], limit=limit)
-        if err.extra["reason"] == "changes":
-            return _("The time zone %(tzid)s has more changes than one import works out (%(found)d, at most %(limit)d).",
-                     tzid=tzid, found=err.extra["found"], limit=limit)
-        return _("The time zone %(tzid)s has a rule that cannot be read.", tzid=tzid)
-    if err.code == "too_complex":
-        return _("The repeating events of the file together take too long to work out. Split the file.")
-    if err.code == "space_changed":
-        return _("The time zone of the space changed while the file was being read. Import the file again.")
-    return err.message
-
-
 @bp.route("/staff/spaces/<int:space_id>/import", methods=["GET", "POST"])
 @login_required
 def import_page(space_id: int):
@@ -179,7 +149,7 @@ def import_page(space_id: int):
             try:
                 result = services.import_closures(current_user, space.id, data)
             except ApiError as err:
-                error = _import_error_message(err)
+                error = err.said()
                 status = err.status
                 form.file.errors = list(form.file.errors) + [error]
         else:

@@ -11,6 +11,15 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as _babel_format_date
 from flask import current_app, has_request_context, request, session
+from flask_babel import lazy_gettext as _lazy
+
+# Weekday names (Monday 0), translated when said.
+WEEKDAY_NAMES = tuple(
+    _lazy(name) for name in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"))
+
+# "Open on Tuesdays": a weekday as a habit (Monday 0).
+ON_WEEKDAYS = tuple(_lazy(name) for name in (
+    "on Mondays", "on Tuesdays", "on Wednesdays", "on Thursdays", "on Fridays", "on Saturdays", "on Sundays"))
 
 # Each language by its own name, for the language switch.
 LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
@@ -46,7 +55,12 @@ def select_locale() -> str:
 
 
 def page_language() -> str:
+    """The language being written in: the request's, a `force_locale`'s, or English outside the app."""
+    from flask import has_app_context
     from flask_babel import get_locale
+
+    if not has_app_context():
+        return "en"
 
     locale = get_locale()
     return locale.language if locale else current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -73,6 +87,61 @@ def format_span(start: datetime, end: datetime, tz: ZoneInfo) -> str:
     if s.date() == e.date():
         return f"{first}–{format_clock(e.hour * 60 + e.minute)}"
     return f"{first} – {format_day(e.date(), 'short')} {format_clock(e.hour * 60 + e.minute)}"
+
+
+def format_duration(minutes: int) -> str:
+    """A length of time in the page language: "1 h 30 min", "2 hours", "45 minutes"."""
+    from flask_babel import gettext, ngettext
+
+    hours, rest = divmod(int(minutes), 60)
+    if hours and rest:
+        return gettext("%(h)d h %(m)d min", h=hours, m=rest)
+    if hours:
+        return ngettext("%(num)d hour", "%(num)d hours", hours)
+    return ngettext("%(num)d minute", "%(num)d minutes", rest)
+
+
+def format_minutes(minutes: int) -> str:
+    """A count of minutes in the page language: "90 minutes" (for quotas, where minutes are counted)."""
+    from flask_babel import ngettext
+
+    return ngettext("%(num)d minute", "%(num)d minutes", int(minutes))
+
+
+def as_moment(value: datetime | str) -> datetime:
+    """A time from a message's params: an aware datetime, or ISO 8601 text with its offset."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def format_moment(value: datetime | str, tz: ZoneInfo | None = None) -> str:
+    """One instant in the page language, e.g. "ti 1.12.2026 18.00" (in `tz`, else in its own offset:
+    message params carry the space's local offset)."""
+    moment = as_moment(value)
+    if tz is not None:
+        moment = moment.astimezone(tz)
+    return f"{format_day(moment.date(), 'short')} {format_clock(moment.hour * 60 + moment.minute)}"
+
+
+def format_span_of(start: datetime | str, end: datetime | str, tz: ZoneInfo | None = None) -> str:
+    """`format_span` for message params: ISO texts (or datetimes) in their own offset unless `tz` is given."""
+    s, e = as_moment(start), as_moment(end)
+    if tz is not None:
+        return format_span(s, e, tz)
+    first = format_moment(s)
+    if s.date() == e.date():
+        return f"{first}–{format_clock(e.hour * 60 + e.minute)}"
+    return f"{first} – {format_moment(e)}"
+
+
+def with_detail(sentence: str, detail: str | None) -> str:
+    """A sentence with a library's own English words about what it could not read (a parser's
+    error) in parentheses before its full stop: only in English (the API's `message`, English
+    pages). In Finnish and Swedish the sentence stands alone; the detail stays in the params."""
+    if not detail or page_language() != "en":
+        return sentence
+    if sentence.endswith("."):
+        return f"{sentence[:-1]} ({detail})."
+    return f"{sentence} ({detail})"
 
 
 def format_week(iso_week: str, short: bool = False) -> str:

@@ -8,8 +8,9 @@ from sqlalchemy import inspect
 
 from commons.apispec import Page, api_route
 from commons.auth import require_user
+from commons.codes import english, jsonable
 from commons.ratelimits import booking_per_group
-from commons.schemas import Ok
+from commons.schemas import Ok, minute_to_hhmm
 from spaces import services
 from spaces.models import Booking, Closure, Space
 from spaces.schemas import (
@@ -33,7 +34,6 @@ from spaces.schemas import (
     SpacePatch,
     SpaceQuery,
     Span,
-    minute_to_hhmm,
 )
 
 bp = Blueprint("spaces_api", __name__, url_prefix="/api/v1")
@@ -203,11 +203,13 @@ def skipped_out(problems, tz: ZoneInfo) -> list[Skipped]:
     time only, is in the reason)."""
     by_date: dict = {}
     for p in problems:
+        reason = english(p.code, p.params)
         if p.occurrence in by_date:
-            by_date[p.occurrence].reason += " " + p.reason
+            by_date[p.occurrence].reason += " " + reason
         else:
             by_date[p.occurrence] = Skipped(
-                start=p.occurrence.start.astimezone(tz), end=p.occurrence.end.astimezone(tz), reason=p.reason, code=p.code
+                start=p.occurrence.start.astimezone(tz), end=p.occurrence.end.astimezone(tz), reason=reason, code=p.code,
+                params=jsonable(p.params),
             )
     return list(by_date.values())
 

@@ -21,10 +21,10 @@ from wtforms import HiddenField
 from wtforms.validators import AnyOf, InputRequired, ValidationError
 
 from commons.errors import ApiError
+from commons.forms import WEEKDAYS, DateField, sensible_year
 from commons.i18n import format_day, format_span, format_week, page_language
-from spaces import report_services, rules, services
-from spaces.forms import WEEKDAYS, DateField, sensible_year
-from spaces.views import _hours_text, build_week, requested_week, rules_in_words, week_param
+from commons.timezone import site_tz
+from spaces import presenters, report_services, rules, services
 
 bp = Blueprint("reports", __name__)
 
@@ -137,7 +137,7 @@ def weekly_chart(weeks: list[dict]) -> dict:
 def usage_page():
     if current_user.role not in ("staff", "admin"):
         abort(403, description=_("This page is for facility staff."))
-    today = datetime.now(timezone.utc).astimezone(services.default_tz()).date()
+    today = datetime.now(timezone.utc).astimezone(site_tz()).date()
     first, last = _default_period(today)
     form = ReportForm(formdata=request.args if request.args else None, first_day=first, last_day=last)
     status = 200
@@ -188,7 +188,7 @@ def no_show(booking_id: int):
     except ApiError as err:
         if err.status in (403, 404):
             raise
-        flash(err.message)
+        flash(err.said())
     else:
         if booking.no_show:
             flash(_("Recorded as a no-show: %(title)s.", title=booking.title))
@@ -225,11 +225,11 @@ def print_week(space_id: int):
     space = services.get_space(space_id)
     tz = ZoneInfo(space.timezone)
     now = datetime.now(timezone.utc)
-    (year, week), week_error = requested_week(tz, now)
+    (year, week), week_error = presenters.requested_week(request.args.get("week"), tz, now)
     status = 422 if week_error else 200
     # Free: only times a group could still book (from now, within the horizon, long enough for the
     # shortest booking, on the slot grid). A past week shows what was booked and closed, and says why nothing is free.
-    days = build_week(space, year, week, now, bookable_only=True)
+    days = presenters.build_week(space, year, week, now, bookable_only=True)
     bounds = rules.week_bounds(year, week, tz)
     if bounds.end <= now:
         free_note = _("This week is over: it shows what was booked and closed; no time is free any more.")
@@ -246,7 +246,6 @@ def print_week(space_id: int):
         {"when": format_span(c.start_at, c.end_at, tz), "reason": c.reason}
         for c in services.list_closures(space.id, bounds.start, bounds.end)
     ]
-    monday = date.fromisocalendar(year, week, 1)
     page_url = url_for("spaces.space_page", space_id=space.id, _external=True)
     return (
         render_template(
@@ -255,15 +254,12 @@ def print_week(space_id: int):
             days=days,
             year=year,
             week=week,
-            week_start=format_day(monday, "day_month"),
-            week_end=format_day(monday + timedelta(days=6), "date"),
-            prev_week=week_param(*(monday - timedelta(days=7)).isocalendar()[:2]),
-            next_week=week_param(*(monday + timedelta(days=7)).isocalendar()[:2]),
+            **presenters.week_links(year, week, now, tz),
             week_error=week_error,
             free_note=free_note,
             density=_density(sum(len(d.slots) for d in days)),
-            opening=[(WEEKDAYS[d], _hours_text(space, d)) for d in range(7)],
-            rules_text=rules_in_words(space),
+            opening=presenters.opening_hours(space),
+            rules_text=presenters.rules_in_words(space),
             closures=closures,
             page_url=page_url,
             qr=qr_svg(page_url, _("QR code: the address of this space's page")),

@@ -13,6 +13,9 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
 
+from commons.codes import Said, english
+from commons.timezone import iso_week, week_bounds as week_instants
+
 MAX_OCCURRENCES = 104  # two years of weekly meetings; longer series are refused with a clear error
 MINUTES_PER_DAY = 1440
 
@@ -51,7 +54,8 @@ class Booked:
 
 @dataclass(frozen=True)
 class Problem:
-    """Why one requested occurrence cannot be booked.
+    """Why one requested occurrence cannot be booked: a `code` with its `params` (plain values, times
+    as ISO 8601 in the space's zone); the words are in spaces.messages, per language.
 
     kind "conflict": something else occupies the time (start/end say what, time only);
     kind "rule": a booking rule says no.
@@ -59,10 +63,14 @@ class Problem:
 
     kind: str
     code: str
-    reason: str
+    params: dict
     occurrence: Interval
     start: datetime | None = None  # the interval that is in the way (conflicts)
     end: datetime | None = None
+
+    @property
+    def said(self) -> Said:
+        return Said(self.code, self.params)
 
 
 # --- Local time --------------------------------------------------------------------------------
@@ -90,28 +98,14 @@ def elapsed_minutes(start: datetime, end: datetime) -> float:
     return (end.astimezone(timezone.utc) - start.astimezone(timezone.utc)).total_seconds() / 60
 
 
-def fmt_local(moment: datetime, tz: ZoneInfo) -> str:
-    return moment.astimezone(tz).strftime("%a %d %b %Y %H:%M")
-
-
-def fmt_span(start: datetime, end: datetime, tz: ZoneInfo) -> str:
-    s, e = start.astimezone(tz), end.astimezone(tz)
-    if s.date() == e.date():
-        return f"{s:%a %d %b %Y %H:%M}–{e:%H:%M}"
-    return f"{s:%a %d %b %Y %H:%M} – {e:%a %d %b %Y %H:%M}"
-
-
-def iso_week(moment: datetime, tz: ZoneInfo) -> tuple[int, int]:
-    year, week, _ = moment.astimezone(tz).isocalendar()
-    return (year, week)
+def iso_local(moment: datetime, tz: ZoneInfo) -> str:
+    """An instant as ISO 8601 in the space's zone (with its offset): how times travel in params."""
+    return moment.astimezone(tz).isoformat()
 
 
 def week_bounds(year: int, week: int, tz: ZoneInfo) -> Interval:
     """The ISO week as an interval of instants: local Monday 00:00 to the next local Monday 00:00."""
-    monday = date.fromisocalendar(year, week, 1)
-    start = datetime.combine(monday, time(0), tzinfo=tz)
-    end = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=tz)
-    return Interval(start, end)
+    return Interval(*week_instants(year, week, tz))
 
 
 # --- Single-occurrence rules ---------------------------------------------------------------------
@@ -123,26 +117,22 @@ def rule_problems(start: datetime, end: datetime, rules: SpaceRules, now: dateti
     tz = rules.tz
     out: list[Problem] = []
 
-    def no(code: str, reason: str) -> None:
-        out.append(Problem("rule", code, reason, occ))
+    def no(code: str, **params) -> None:
+        out.append(Problem("rule", code, params, occ))
 
     if end <= start:
-        no("end_before_start", "The end must be after the start.")
+        no("end_before_start")
         return out
     if start < now:
-        no("in_the_past", f"{fmt_local(start, tz)} is in the past.")
+        no("in_the_past", start=iso_local(start, tz))
     horizon_end = now + timedelta(days=rules.horizon_days)
     if start >= horizon_end:
-        no(
-            "beyond_horizon",
-            f"Bookings can be made at most {rules.horizon_days} days ahead "
-            f"(until {fmt_local(horizon_end, tz)}).",
-        )
+        no("beyond_horizon", horizon_days=rules.horizon_days, until=iso_local(horizon_end, tz))
     minutes = elapsed_minutes(start, end)
     if minutes < rules.min_minutes:
-        no("too_short", f"A booking must last at least {rules.min_minutes} minutes.")
+        no("too_short", min_minutes=rules.min_minutes)
     if minutes > rules.max_minutes:
-        no("too_long", f"A booking may last at most {rules.max_minutes} minutes.")
+        no("too_long", max_minutes=rules.max_minutes)
     day = start.astimezone(tz).date()
     s_min, e_min = local_minutes(start, tz, day), local_minutes(end, tz, day)
     if (
@@ -153,13 +143,15 @@ def rule_problems(start: datetime, end: datetime, rules: SpaceRules, now: dateti
         or start.microsecond
         or end.microsecond
     ):
-        no(
-            "off_grid",
-            f"Start and end must be on the {rules.slot_minutes}-minute grid "
-            f"(e.g. {_grid_example(rules.slot_minutes)}).",
-        )
+        no("off_grid", slot_minutes=rules.slot_minutes)
     if not any(o <= s_min and e_min <= c for o, c in _joined(rules.opening.get(day.weekday(), []))):
-        no("outside_opening_hours", f"{fmt_span(start, end, tz)} is outside the opening hours: {_hours_text(rules, day)}.")
+        no(
+            "outside_opening_hours",
+            start=iso_local(start, tz),
+            end=iso_local(end, tz),
+            weekday=day.weekday(),
+            hours=[[o, c] for o, c in sorted(rules.opening.get(day.weekday(), []))],
+        )
     return out
 
 
@@ -172,21 +164,6 @@ def _joined(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         else:
             out.append((o, c))
     return out
-
-
-def _grid_example(slot: int) -> str:
-    return ", ".join(f"18:{m:02d}" for m in range(0, 60, slot)[:4]) if slot < 60 else "18:00, 19:00"
-
-
-def _hours_text(rules: SpaceRules, day: date) -> str:
-    spans = rules.opening.get(day.weekday(), [])
-    if not spans:
-        return f"closed on {day:%A}s"
-    return f"open on {day:%A}s " + ", ".join(f"{_hhmm(o)}–{_hhmm(c)}" for o, c in spans)
-
-
-def _hhmm(minute: int) -> str:
-    return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
 def conflict_problems(
@@ -203,15 +180,13 @@ def conflict_problems(
     for b in booked:
         blocked_until = max(b.end + buf, b.blocked_until)
         if start < blocked_until and b.start < end + buf:
-            reason = f"Already booked {fmt_span(b.start, b.end, rules.tz)}"
-            if rules.buffer_minutes:
-                reason += f" (with {rules.buffer_minutes} minutes for changeover before and after)"
-            out.append(Problem("conflict", "booked", reason + ".", occ, b.start, b.end))
+            params = {"start": iso_local(b.start, rules.tz), "end": iso_local(b.end, rules.tz),
+                      "buffer_minutes": rules.buffer_minutes}
+            out.append(Problem("conflict", "booked", params, occ, b.start, b.end))
     for c in closures:
         if start < c.end and c.start < end:
-            out.append(
-                Problem("conflict", "closed", f"Closed {fmt_span(c.start, c.end, rules.tz)}.", occ, c.start, c.end)
-            )
+            params = {"start": iso_local(c.start, rules.tz), "end": iso_local(c.end, rules.tz)}
+            out.append(Problem("conflict", "closed", params, occ, c.start, c.end))
     return out
 
 
@@ -225,13 +200,8 @@ def quota_problem(
     if used_minutes_in_week + minutes > rules.weekly_quota_minutes:
         year, week = iso_week(start, rules.tz)
         left = max(0, rules.weekly_quota_minutes - used_minutes_in_week)
-        return Problem(
-            "rule",
-            "over_quota",
-            f"Over the weekly quota of {rules.weekly_quota_minutes} minutes per group in week {week}/{year} "
-            f"({int(left)} minutes left).",
-            Interval(start, end),
-        )
+        params = {"quota_minutes": rules.weekly_quota_minutes, "week": week, "year": year, "left_minutes": int(left)}
+        return Problem("rule", "over_quota", params, Interval(start, end))
     return None
 
 
@@ -239,7 +209,19 @@ def quota_problem(
 
 
 class RRuleError(ValueError):
-    pass
+    """A repeat rule that cannot be used: a `code` (words in spaces.messages) with its `params`."""
+
+    def __init__(self, code: str, **params):
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+    def __str__(self) -> str:
+        return english(self.code, self.params)
+
+    @property
+    def said(self) -> Said:
+        return Said(self.code, self.params)
 
 
 _ALLOWED_FREQ = {"DAILY", "WEEKLY", "MONTHLY", "YEARLY"}
@@ -264,31 +246,31 @@ def expand_series(
     if text.upper().startswith("RRULE:"):
         text = text[6:]
     if not text or "\n" in text or len(text) > 500:
-        raise RRuleError("Give one RRULE line, e.g. FREQ=WEEKLY;COUNT=10.")
+        raise RRuleError("rrule_one_line")
     parts = {}
     for piece in text.split(";"):
         key, sep, value = piece.partition("=")
         if not sep or not value:
-            raise RRuleError(f"'{piece}' is not NAME=VALUE.")
+            raise RRuleError("rrule_not_name_value", piece=piece[:40])
         parts[key.strip().upper()] = value.strip()
     freq = parts.get("FREQ", "").upper()
     if freq not in _ALLOWED_FREQ:
-        raise RRuleError("Say how it repeats: FREQ=DAILY, WEEKLY, MONTHLY or YEARLY.")
+        raise RRuleError("rrule_freq")
     extra = sorted(set(parts) - _ALLOWED_PARTS[freq] - {"DTSTART"})
     if extra:
         allowed = ", ".join(sorted(_ALLOWED_PARTS[freq] - {"FREQ"}))
-        raise RRuleError(f"{extra[0]} is not supported for FREQ={freq}; use {allowed}.")
+        raise RRuleError("rrule_part_unsupported", part=extra[0][:40], freq=freq, allowed=allowed)
     if freq == "MONTHLY" and "BYDAY" in parts and "BYMONTHDAY" in parts:
-        raise RRuleError("Give either BYDAY or BYMONTHDAY for a monthly series, not both.")
+        raise RRuleError("rrule_monthly_both")
     if "DTSTART" in parts:
-        raise RRuleError("DTSTART comes from the booking's start; leave it out of the RRULE.")
+        raise RRuleError("rrule_dtstart")
     if "COUNT" not in parts and "UNTIL" not in parts:
-        raise RRuleError("A repeating booking needs an end: add COUNT=n or UNTIL=date.")
+        raise RRuleError("rrule_needs_end")
     if "COUNT" in parts and "UNTIL" in parts:  # RFC 5545: MUST NOT occur together
-        raise RRuleError("Give either COUNT or UNTIL, not both.")
+        raise RRuleError("rrule_count_and_until")
     if "INTERVAL" in parts and not _positive_int(parts["INTERVAL"]):
         # dateutil accepts INTERVAL=0 and then never advances: duplicates or an endless loop
-        raise RRuleError("INTERVAL must be a whole number of at least 1.")
+        raise RRuleError("rrule_interval")
     if "UNTIL" in parts:
         parts["UNTIL"] = _until_as_local(parts["UNTIL"], tz)
     local_start = start.astimezone(tz).replace(tzinfo=None)
@@ -299,7 +281,7 @@ def expand_series(
     try:
         rule = rrulestr(";".join(f"{k}={v}" for k, v in parts.items()), dtstart=local_start)
     except Exception as exc:  # dateutil raises ValueError, TypeError or KeyError for bad input
-        raise RRuleError(f"Not a valid RRULE: {exc}.") from None
+        raise RRuleError("rrule_invalid", detail=str(exc)[:200]) from None
     occurrences: list[Interval] = []
     problems: list[Problem] = []
     count = 0
@@ -307,28 +289,18 @@ def expand_series(
         for local in rule:
             count += 1
             if count > max_count:
-                raise RRuleError(
-                    f"A series can have at most {max_count} dates; this one has more. "
-                    "Shorten it with COUNT or UNTIL."
-                )
+                raise RRuleError("rrule_too_many", max_count=max_count)
             s, e = localize(local, tz), localize(local + duration, tz)
             if s is None or e is None:
                 naive = Interval(local.replace(tzinfo=tz), (local + duration).replace(tzinfo=tz))
-                problems.append(
-                    Problem(
-                        "rule",
-                        "nonexistent_time",
-                        f"{local:%a %d %b %Y %H:%M} does not exist on that day (clocks change).",
-                        naive,
-                    )
-                )
+                problems.append(Problem("rule", "nonexistent_time", {"local_time": local.isoformat()}, naive))
                 continue
             # As UTC instants: two datetimes sharing one ZoneInfo compare and subtract by wall clock.
             occurrences.append(Interval(s.astimezone(timezone.utc), e.astimezone(timezone.utc)))
     except RRuleError:
         raise
     except Exception as exc:  # dateutil can also raise IndexError (e.g. BYEASTER=366) while iterating
-        raise RRuleError(f"Not a valid RRULE: {exc}.") from None
+        raise RRuleError("rrule_invalid", detail=str(exc)[:200]) from None
     return occurrences, problems
 
 
@@ -382,7 +354,7 @@ def _until_as_local(value: str, tz: ZoneInfo) -> str:
         datetime.strptime(v, "%Y%m%dT%H%M%S")
         return v
     except (ValueError, OverflowError):  # OverflowError: a date at the very end of the calendar
-        raise RRuleError("UNTIL must look like 20270601 or 20270601T180000Z.") from None
+        raise RRuleError("rrule_until_format") from None
 
 
 @dataclass

@@ -94,7 +94,8 @@ def test_a_series_that_can_never_match_is_answered_without_searching_to_the_year
     r = rep.post("/bookings", {"space_id": space, "group_id": group, "title": "Never", "start": local(day, "18:00"),
                                "end": local(day, "20:00"), "rrule": rrule})
     assert r.status_code == 422, r.get_json()
-    assert r.get_json()["error"]["fields"] == {"rrule": "no dates"}
+    err = r.get_json()["error"]
+    assert err["reason"] == "rrule_no_dates" and err["field_codes"] == {"rrule": {"code": "rrule_no_dates", "params": {}}}
 
 
 @pytest.mark.parametrize("rrule, count", [("FREQ=DAILY;INTERVAL=7;BYDAY=TU;COUNT=3", 3), ("FREQ=DAILY;INTERVAL=3;BYDAY=MO;COUNT=2", 2)])
@@ -204,7 +205,8 @@ def test_a_password_changed_meanwhile_by_another_browser_is_not_overwritten(app,
 
     monkeypatch.setattr(User, "hash_password", staticmethod(hash_and_change_elsewhere))
     r = client.post("/account/password", data={"current_password": PASSWORD, "new_password": "a new long secret",
-                                               "confirm": "a new long secret"})
+                                               "confirm": "a new long secret"}, headers={"Accept-Language": "fi"})
     assert r.status_code == 422
+    assert "Salasanasi vaihdettiin toisessa selaimessa tämän muutoksen aikana." in r.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(User, user.user_id).check_password("changed elsewhere")

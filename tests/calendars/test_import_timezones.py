@@ -98,7 +98,8 @@ def test_a_time_zone_changing_every_second_from_1900_is_refused_at_once(world, f
         r = post_ics(staff, space, ics(zoned_event("a@x", tzid, d, "SUMMARY:Closed"), head=zone))
     assert r.status_code == 422, r.get_json()
     err = r.get_json()["error"]
-    assert err["code"] == "bad_timezone" and err["reason"] == "frequency"
+    assert err["code"] == "bad_timezone" and err["reason"] == "ics_timezone_not_yearly"
+    assert err["params"] == {"tzid": tzid, "freq": freq}
     assert err["freq"] == freq and err["tzid"] == tzid
     assert f"FREQ={freq}" in err["message"] and "FREQ=YEARLY" in err["message"]
     assert closure_count(staff, space) == 0
@@ -109,20 +110,20 @@ def test_a_time_zone_changing_every_second_from_1900_is_refused_at_once(world, f
     [
         # a yearly rule that still names every second of every Sunday in October: 31 million dates a year
         (vtimezone("Z", "FREQ=YEARLY;BYMONTH=10;BYDAY=SU;BYHOUR=" + ",".join(map(str, range(24)))
-                   + ";BYMINUTE=" + ",".join(map(str, range(60))) + ";BYSECOND=" + ",".join(map(str, range(60)))), "changes"),
+                   + ";BYMINUTE=" + ",".join(map(str, range(60))) + ";BYSECOND=" + ",".join(map(str, range(60)))), "ics_timezone_too_many_changes"),
         # yearly every day of the year from 1601
-        (vtimezone("Z", "FREQ=YEARLY;BYYEARDAY=" + ",".join(map(str, range(1, 367)))), "changes"),
+        (vtimezone("Z", "FREQ=YEARLY;BYYEARDAY=" + ",".join(map(str, range(1, 367)))), "ics_timezone_too_many_changes"),
         # 50 zones (the most a file may have), each an Outlook zone from 1601: 43 000 changes
-        ("".join(vtimezone(f"Zone {i}") for i in range(50)), "changes"),
+        ("".join(vtimezone(f"Zone {i}") for i in range(50)), "ics_timezone_too_many_changes"),
         # dateutil takes INTERVAL=0 and never moves on
-        (vtimezone("Z", "FREQ=YEARLY;INTERVAL=0"), "unreadable"),
+        (vtimezone("Z", "FREQ=YEARLY;INTERVAL=0"), "ics_timezone_unreadable"),
         # the last FREQ is the one icalendar keeps
-        (vtimezone("Z", "FREQ=YEARLY;BYMONTH=10;FREQ=SECONDLY"), "frequency"),
+        (vtimezone("Z", "FREQ=YEARLY;BYMONTH=10;FREQ=SECONDLY"), "ics_timezone_not_yearly"),
         # an EXRULE is walked alongside the rule
-        (vtimezone("Z").replace("END:STANDARD", "EXRULE:FREQ=SECONDLY\r\nEND:STANDARD"), "frequency"),
+        (vtimezone("Z").replace("END:STANDARD", "EXRULE:FREQ=SECONDLY\r\nEND:STANDARD"), "ics_timezone_not_yearly"),
         # smuggled: an event closed by END:VTIMEZONE, holding a zone, becomes a zone for icalendar
         ("BEGIN:VEVENT\r\nUID:s@x\r\nTZID:Z\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20270105T100000Z\r\n"
-         + vtimezone("Z", "FREQ=SECONDLY", "FREQ=SECONDLY", start="1900") + "END:VTIMEZONE\r\n", "frequency"),
+         + vtimezone("Z", "FREQ=SECONDLY", "FREQ=SECONDLY", start="1900") + "END:VTIMEZONE\r\n", "ics_timezone_not_yearly"),
     ],
     ids=["by-second-every-october-sunday", "every-day-of-the-year", "fifty-outlook-zones", "interval-0",
          "second-freq-wins", "exrule-secondly", "smuggled-in-an-event"],
@@ -135,8 +136,10 @@ def test_time_zones_that_would_take_long_are_refused_with_the_reason(world, zone
     assert r.status_code == 422, r.get_json()
     err = r.get_json()["error"]
     assert err["code"] == "bad_timezone" and err["reason"] == reason, err
-    if reason == "changes":
+    assert err["params"]["tzid"] == err["tzid"] and err["tzid"].startswith("Z")  # the zone that went over
+    if reason == "ics_timezone_too_many_changes":
         assert err["found"] > err["limit"] == imports.MAX_ZONE_STEPS
+        assert (err["params"]["found"], err["params"]["limit"]) == (err["found"], err["limit"])
     assert closure_count(staff, space) == 0
 
 
@@ -228,7 +231,8 @@ def test_a_zone_with_thousands_of_parts_is_refused(world):
         r = post_ics(staff, space, ics(zoned_event("a@x", "Many", d, f"EXDATE;TZID=Many:{excluded}"), head=zone_of_parts("Many", 2500)))
     assert r.status_code == 422, r.get_json()
     err = r.get_json()["error"]
-    assert (err["code"], err["reason"], err["found"], err["limit"]) == ("bad_timezone", "parts", 2500, imports.MAX_ZONE_PARTS)
+    assert (err["code"], err["reason"], err["found"], err["limit"]) == ("bad_timezone", "ics_timezone_too_many_parts", 2500, imports.MAX_ZONE_PARTS)
+    assert err["params"] == {"tzid": "Many", "found": 2500, "limit": imports.MAX_ZONE_PARTS}
     assert closure_count(staff, space) == 0
     r = post_ics(staff, space, ics(zoned_event("a@x", "Many", d), head=zone_of_parts("Many", imports.MAX_ZONE_PARTS)))
     assert r.status_code == 200 and r.get_json()["imported"] == 1, r.get_json()
@@ -245,6 +249,7 @@ def test_many_hourly_events_are_skipped_without_being_expanded():
     with at_most():
         parsed = imports.parse(ics(*events), HELSINKI, LO, HI)
     assert parsed.closures == []
+    assert {(s.code, s.params["max_dates"]) for s in parsed.skipped} == {("ics_too_many_dates", imports.MAX_DATES_PER_EVENT)}
     assert {s.reason for s in parsed.skipped} == {f"it repeats more than {imports.MAX_DATES_PER_EVENT} times in the import window"}
     assert len(parsed.skipped) == 60
 
@@ -275,7 +280,8 @@ def test_an_event_rule_with_interval_0_is_skipped_with_the_reason(world):
         r = post_ics(staff, space, data)
     assert r.status_code == 200, r.get_json()
     assert r.get_json()["imported"] == 1
-    assert r.get_json()["skipped"] == [{"uid": "zero@x", "reason": "its rule's INTERVAL is not a whole number of at least 1"}]
+    assert r.get_json()["skipped"] == [{"uid": "zero@x", "code": "ics_interval_not_whole", "params": {"interval": "0"},
+                                        "reason": "its rule's INTERVAL=0 is not a whole number of at least 1"}]
 
 
 def test_recurring_events_that_together_walk_too_long_are_a_422(world):
@@ -287,7 +293,9 @@ def test_recurring_events_that_together_walk_too_long_are_a_422(world):
         r = post_ics(staff, space, ics(*events))
     assert r.status_code == 422, r.get_json()
     err = r.get_json()["error"]
-    assert err["code"] == "too_complex" and err["found"] > err["limit"] == imports.MAX_FILE_RULE_STEPS
+    assert err["code"] == "too_complex" and err["reason"] == "ics_too_complex"
+    assert err["found"] > err["limit"] == imports.MAX_FILE_RULE_STEPS
+    assert err["params"] == {"found": err["found"], "limit": err["limit"]}
     assert closure_count(staff, space) == 0
 
 
@@ -328,8 +336,10 @@ def test_the_file_is_read_before_the_write_transaction_and_others_write_meanwhil
     assert r.get_json()["imported"] == 1
 
 
-@pytest.mark.parametrize("change, status, code", [("timezone", 409, "space_changed"), ("staff", 403, "forbidden")])
-def test_what_changes_while_the_file_is_read_is_checked_again_in_the_transaction(world, app, monkeypatch, change, status, code):
+@pytest.mark.parametrize("change, status, code, reason", [("timezone", 409, "space_changed", "import_space_changed"),
+                                                          ("staff", 403, "forbidden", "import_staff_only")])
+def test_what_changes_while_the_file_is_read_is_checked_again_in_the_transaction(world, app, monkeypatch, change, status,
+                                                                                 code, reason):
     """The closures are written with the rights and the space of the moment they are written."""
     space, group, rep, staff, facility = world
     real_parse = imports.parse
@@ -346,7 +356,7 @@ def test_what_changes_while_the_file_is_read_is_checked_again_in_the_transaction
     d = next_weekday(0, 2)
     r = post_ics(staff, space, ics(vevent("a@x", f"DTSTART;VALUE=DATE:{ymd(d)}", "SUMMARY:Closed")))
     assert r.status_code == status, r.get_json()
-    assert r.get_json()["error"]["code"] == code
+    assert (r.get_json()["error"]["code"], r.get_json()["error"]["reason"]) == (code, reason)
     with app.app_context():
         from spaces.models import Closure
 
@@ -382,4 +392,9 @@ def test_the_staff_page_says_a_refused_time_zone_in_the_page_language(world, app
     events = [vevent(f"h{i}@x", f"DTSTART:{ymd(d)}T000000Z", f"DTEND:{ymd(d)}T003000Z", "RRULE:FREQ=HOURLY") for i in range(300)]
     r = upload(ics(*events), "en")
     assert r.status_code == 422 and "together take too long to work out" in r.get_data(as_text=True)
+    r = upload(ics(*events), "sv")
+    assert r.status_code == 422 and "Det skulle ta för lång tid att räkna ut filens återkommande händelser" in r.get_data(as_text=True)
     assert closure_count(staff, space) == 0
+    zero = vevent("zero@x", f"DTSTART:{ymd(d)}T100000Z", f"DTEND:{ymd(d)}T110000Z", "RRULE:FREQ=DAILY;INTERVAL=0")
+    r = upload(ics(zero), "fi")
+    assert r.status_code == 200 and "sen säännön INTERVAL=0 ei ole kokonaisluku, joka on vähintään 1" in r.get_data(as_text=True)

@@ -333,7 +333,7 @@ def test_rule_violation_is_shown_with_422(client, world):
     day = next_weekday(1)
     r = client.post(f"/spaces/{world['room']}", data=book_form(world["group"], day, "18:10", "20:00"))
     assert r.status_code == 422
-    assert "30-minute grid" in text_of(r)
+    assert "grid of 30 minutes" in text_of(r)
     r = client.post(f"/spaces/{world['room']}", data=book_form(world["group"], day, "21:00", "23:00"))
     assert r.status_code == 422
     assert "outside the opening hours" in text_of(r)

@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+import spaces.messages  # noqa: F401  (the words of the codes)
+from commons.codes import english
 from spaces import rules
 from spaces.rules import Booked, Interval, Problem, RRuleError, SpaceRules
 
@@ -33,6 +35,11 @@ def hm(hour: int, minute: int = 0) -> datetime:
 def make_rules(**kw) -> SpaceRules:
     kw.setdefault("opening", EVERY_DAY_8_21)
     return SpaceRules(tz=HEL, **kw)
+
+
+def en(p: Problem) -> str:
+    """The problem in English, as the API's `reason` gives it."""
+    return english(p.code, p.params)
 
 
 def codes(problems: list[Problem]) -> list[str]:
@@ -199,12 +206,12 @@ class TestConflicts:
         assert p.code == "booked"
         assert (p.start, p.end) == (hm(18), hm(20))
         assert p.occurrence == Interval(hm(20), hm(21))
-        assert "15 minutes for changeover" in p.reason
-        assert "Wed 13 Jan 2027 18:00–20:00" in p.reason
+        assert "15 minutes for changeover" in en(p)
+        assert "Wed 13 Jan 2027 18:00–20:00" in en(p)
 
     def test_no_changeover_text_without_buffer(self):
         (p,) = rules.conflict_problems(hm(19), hm(21), make_rules(), [Booked(hm(18), hm(20), hm(20))], [])
-        assert "changeover" not in p.reason
+        assert "changeover" not in en(p)
 
     def test_closures_conflict_without_buffer(self):
         r = make_rules(buffer_minutes=15)
@@ -215,13 +222,13 @@ class TestConflicts:
         assert (p.kind, p.code) == ("conflict", "closed")
         assert (p.start, p.end) == (hm(12), hm(14))
         assert p.occurrence == Interval(hm(13, 30), hm(14, 30))
-        assert p.reason == "Closed Wed 13 Jan 2027 12:00–14:00."
+        assert en(p) == "Closed Wed 13 Jan 2027 12:00–14:00."
 
     def test_long_closure_covering_the_booking(self):
         closures = [Interval(at(WED, 0), at(WED + timedelta(days=3), 0))]
         (p,) = rules.conflict_problems(hm(18), hm(19), make_rules(), [], closures)
         assert p.code == "closed"
-        assert p.reason == "Closed Wed 13 Jan 2027 00:00 – Sat 16 Jan 2027 00:00."
+        assert en(p) == "Closed Wed 13 Jan 2027 00:00 – Sat 16 Jan 2027 00:00."
 
     def test_every_thing_in_the_way_is_reported(self):
         r = make_rules(buffer_minutes=15)
@@ -288,11 +295,11 @@ class TestOpeningHours:
         r = make_rules(opening=self.OPENING)
         (p,) = rules.rule_problems(at(date(2027, 1, 17), 10), at(date(2027, 1, 17), 12), r, NOW)
         assert (p.kind, p.code) == ("rule", "outside_opening_hours")
-        assert p.reason == "Sun 17 Jan 2027 10:00–12:00 is outside the opening hours: closed on Sundays."
+        assert en(p) == "Sun 17 Jan 2027 10:00–12:00 is outside the opening hours: closed on Sundays."
         assert p.occurrence == Interval(at(date(2027, 1, 17), 10), at(date(2027, 1, 17), 12))
         assert p.start is None and p.end is None
         (p,) = rules.rule_problems(hm(11, 30), hm(13, 30), r, NOW)
-        assert p.reason.endswith("open on Wednesdays 08:00–12:00, 13:00–21:00.")
+        assert en(p).endswith("open on Wednesdays 08:00–12:00, 13:00–21:00.")
 
     def test_closes_at_midnight(self):
         thu, fri = date(2027, 1, 14), date(2027, 1, 15)
@@ -356,11 +363,11 @@ class TestRules:
 
     def test_off_grid_reason(self):
         (p,) = rules.rule_problems(hm(18, 15), hm(19), make_rules(), NOW)
-        assert p.reason == "Start and end must be on the 30-minute grid (e.g. 18:00, 18:30)."
+        assert en(p) == "Start and end must be on a grid of 30 minutes (for example 18:00, 18:30, 19:00)."
         (p,) = rules.rule_problems(hm(18, 10), hm(19), make_rules(slot_minutes=15), NOW)
-        assert p.reason == "Start and end must be on the 15-minute grid (e.g. 18:00, 18:15, 18:30, 18:45)."
+        assert en(p) == "Start and end must be on a grid of 15 minutes (for example 18:00, 18:15, 18:30)."
         (p,) = rules.rule_problems(hm(18, 30), hm(20), make_rules(slot_minutes=60), NOW)
-        assert p.reason == "Start and end must be on the 60-minute grid (e.g. 18:00, 19:00)."
+        assert en(p) == "Start and end must be on a grid of 1 hour (for example 18:00, 19:00, 20:00)."
 
     @pytest.mark.parametrize(("start", "end"), [(hm(18), hm(18, 30)), (hm(18, 30), hm(20)), (hm(8), hm(12))])
     def test_on_grid(self, start, end):
@@ -399,9 +406,9 @@ class TestRules:
     def test_length_reasons(self):
         r = make_rules(min_minutes=60, max_minutes=180)
         (p,) = rules.rule_problems(hm(18), hm(18, 30), r, NOW)
-        assert p.reason == "A booking must last at least 60 minutes."
+        assert en(p) == "A booking must last at least 1 hour."
         (p,) = rules.rule_problems(hm(9), hm(13), r, NOW)
-        assert p.reason == "A booking may last at most 180 minutes."
+        assert en(p) == "A booking may last at most 3 hours."
 
     def test_length_counts_real_minutes_across_dst(self):
         # 02:00-06:00 wall clock on the spring change day lasts 3 real hours.
@@ -419,7 +426,7 @@ class TestRules:
         first_bad = at(date(2027, 4, 4), 12)
         (p,) = rules.rule_problems(first_bad, first_bad + timedelta(hours=1), r, NOW)
         assert (p.kind, p.code) == ("rule", "beyond_horizon")
-        assert p.reason == "Bookings can be made at most 90 days ahead (until Sun 04 Apr 2027 12:00)."
+        assert en(p) == "Bookings can be made at most 90 days ahead (until Sun 04 Apr 2027 12:00)."
 
     def test_past(self):
         r = make_rules()
@@ -429,7 +436,7 @@ class TestRules:
         assert codes(rules.rule_problems(at(mon, 10, 30), at(mon, 12), r, NOW)) == ["in_the_past"]
         assert rules.rule_problems(at(mon, 11), at(mon, 12), r, NOW) == []
         (p,) = rules.rule_problems(at(mon, 10), at(mon, 11), r, NOW)
-        assert p.reason == "Mon 04 Jan 2027 10:00 is in the past."
+        assert en(p) == "Mon 04 Jan 2027 10:00 is in the past."
 
     @pytest.mark.parametrize(("start", "end"), [(hm(18), hm(18)), (hm(19), hm(18)), (hm(18, 10), hm(7, 3))])
     def test_end_before_start_is_the_only_problem(self, start, end):
@@ -464,9 +471,9 @@ class TestQuota:
         p = rules.quota_problem(hm(18), hm(20), r, 90)
         assert (p.kind, p.code) == ("rule", "over_quota")
         assert p.occurrence == Interval(hm(18), hm(20))
-        assert p.reason == "Over the weekly quota of 180 minutes per group in week 2/2027 (90 minutes left)."
+        assert en(p) == "Over the weekly quota of 180 minutes per group in week 2/2027 (90 minutes left)."
         p = rules.quota_problem(hm(18), hm(20), r, 500)
-        assert "(0 minutes left)" in p.reason
+        assert "(0 minutes left)" in en(p)
 
     def test_sunday_night_and_monday_morning_are_different_iso_weeks(self):
         r = make_rules(weekly_quota_minutes=60, opening=ALWAYS_OPEN)
@@ -480,12 +487,12 @@ class TestQuota:
         ev = rules.evaluate([sunday, monday], r, NOW, [], [], {(2027, 1): 60})
         assert ev.accepted == [monday]
         assert [(p.code, p.occurrence) for p in ev.problems] == [("over_quota", sunday)]
-        assert "week 1/2027" in ev.problems[0].reason
+        assert "week 1/2027" in en(ev.problems[0])
 
         ev = rules.evaluate([sunday, monday], r, NOW, [], [], {(2027, 2): 60})
         assert ev.accepted == [sunday]
         assert [(p.code, p.occurrence) for p in ev.problems] == [("over_quota", monday)]
-        assert "week 2/2027" in ev.problems[0].reason
+        assert "week 2/2027" in en(ev.problems[0])
 
         # Both fit: 30 minutes of a 60-minute quota in each week.
         ev = rules.evaluate([sunday, monday], r, NOW, [], [], {(2027, 1): 30, (2027, 2): 30})
@@ -498,7 +505,7 @@ class TestQuota:
         ev = rules.evaluate(occ, r, NOW, [], [], {})
         assert ev.accepted == occ[:2]
         assert [(p.code, p.occurrence) for p in ev.problems] == [("over_quota", occ[2]), ("over_quota", occ[3])]
-        assert "(30 minutes left)" in ev.problems[0].reason
+        assert "(30 minutes left)" in en(ev.problems[0])
         assert ev.has_rule_problem
 
     def test_evaluate_counts_previous_usage(self):
@@ -728,7 +735,7 @@ class TestExpandSeries:
         assert (p.kind, p.code) == ("rule", "nonexistent_time")
         assert p.occurrence.start.replace(tzinfo=None) == datetime(2027, 3, 28, 3, 30)
         assert p.occurrence.end.replace(tzinfo=None) == datetime(2027, 3, 28, 4, 30)
-        assert p.reason == "Sun 28 Mar 2027 03:30 does not exist on that day (clocks change)."
+        assert en(p) == "Sun 28 Mar 2027 03:30 does not exist on that day (clocks change)."
 
     def test_nonexistent_end_is_a_problem(self):
         start = at(date(2027, 3, 27), 2, 30)
@@ -781,7 +788,7 @@ class TestExpandSeries:
         # 180 + 240 real minutes = 420 > 400 (by wall clock it would look like 180 + 180).
         assert ev.accepted == occ[:1]
         assert [(p.code, p.occurrence) for p in ev.problems] == [("over_quota", occ[1])]
-        assert "(220 minutes left)" in ev.problems[0].reason
+        assert "(220 minutes left)" in en(ev.problems[0])
 
     def test_series_through_evaluate(self):
         # The weekly 18:00-20:00 on the spring change day fits the 08:00-21:00 local opening hours.
