@@ -64,7 +64,7 @@ class BookingShape:
     db: str
     name: str
     p50: float  # ms
-    me_one: float  # GET /me median from one client (ms)
+    me_one: float  # GET /me median from one client, one after another, in the same minutes (ms)
     me_clients: float  # GET /me p50 from the same clients in the same minutes (ms)
     statuses: dict[int, int] = field(default_factory=dict)
     created_per_second: float = float("nan")  # bookings answered 201 per second of the bursts
