@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import bindparam, exists, func, literal, or_, select, union_all, update
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from commons import audit
@@ -19,7 +19,7 @@ import spaces.messages  # noqa: F401  (the words of the codes said here)
 from commons.errors import ApiError, Conflict, Forbidden, Invalid, NotFound, RuleViolation
 from commons.extensions import db
 from commons.models import Facility, Group, User
-from commons.services import get_facility, get_group
+from commons.services import get_facility, get_group, group_and_membership
 from spaces import notices, rules
 from spaces.models import ACTIVE_STATUSES, Booking, BookingSeries, Closure, OpeningHours, Space, SpaceFeature
 from spaces.schemas import BookingIn, BookingQuery, SpaceIn, SpacePatch, hhmm_to_minute
@@ -71,6 +71,19 @@ def space_rules(space: Space) -> rules.SpaceRules:
 
 
 # --- Spaces --------------------------------------------------------------------------------------
+
+
+_SPACE_FOR_BOOKING = (
+    select(Space).where(Space.id == bindparam("space_id")).options(joinedload(Space.facility), joinedload(Space.opening_hours))
+)
+
+
+def space_for_booking(space_id: int) -> Space:
+    """The space with its facility and opening hours (what a booking reads), in one query."""
+    space = db.session.execute(_SPACE_FOR_BOOKING, {"space_id": space_id}).unique().scalar_one_or_none()
+    if space is None:
+        raise NotFound(f"There is no space {space_id}.")
+    return space
 
 
 def get_space(space_id: int) -> Space:
@@ -206,28 +219,39 @@ def search_spaces(q, now: datetime | None = None) -> list[Space]:
     return [s for s in spaces if rules.is_free(window, space_rules(s), booked[s.id], closures[s.id])]
 
 
+def _busy_statement():
+    """Active bookings and closures of some spaces near a window, in one statement built once (the
+    bounds and the spaces are parameters): each half a range scan of its index."""
+    spaces = bindparam("space_ids", expanding=True)
+    near_lo, near_hi = bindparam("near_lo"), bindparam("near_hi")
+    bookings = select(literal(0).label("closure"), Booking.id, Booking.space_id, Booking.start_at, Booking.end_at,
+                      Booking.blocked_until).where(
+        Booking.space_id.in_(spaces),
+        Booking.status.in_(ACTIVE_STATUSES),
+        Booking.start_at < near_hi,
+        Booking.start_at > bindparam("earliest_start"),
+        or_(Booking.end_at > near_lo, Booking.blocked_until > bindparam("lo")),
+    )
+    closures = select(literal(1), Closure.id, Closure.space_id, Closure.start_at, Closure.end_at, Closure.end_at).where(
+        Closure.space_id.in_(spaces), Closure.start_at < near_hi, Closure.end_at > near_lo
+    )
+    return union_all(bookings, closures)
+
+
+_BUSY = _busy_statement()
+
+
 def _load_busy(space_ids: list[int], lo: datetime, hi: datetime, margin: timedelta, exclude_ids: set[int] = frozenset()):
-    """Active bookings and closures of the spaces near [lo, hi) (within `margin`), one query each."""
+    """Active bookings and closures of the spaces near [lo, hi) (within `margin`), in one query."""
     booked: dict[int, list[rules.Booked]] = defaultdict(list)
     closures: dict[int, list[rules.Interval]] = defaultdict(list)
-    rows = db.session.execute(
-        select(Booking.id, Booking.space_id, Booking.start_at, Booking.end_at, Booking.blocked_until).where(
-            Booking.space_id.in_(space_ids),
-            Booking.status.in_(ACTIVE_STATUSES),
-            Booking.start_at < hi + margin,
-            Booking.start_at > lo - LOOKBACK - margin,
-            or_(Booking.end_at > lo - margin, Booking.blocked_until > lo),
-        )
-    )
-    for bid, sid, s, e, bu in rows:
-        if bid not in exclude_ids:
+    rows = db.session.execute(_BUSY, {"space_ids": list(space_ids), "lo": lo, "near_lo": lo - margin, "near_hi": hi + margin,
+                                      "earliest_start": lo - LOOKBACK - margin})
+    for closure, rid, sid, s, e, bu in rows:
+        if closure:
+            closures[sid].append(rules.Interval(s, e))
+        elif rid not in exclude_ids:
             booked[sid].append(rules.Booked(s, e, bu))
-    for sid, s, e in db.session.execute(
-        select(Closure.space_id, Closure.start_at, Closure.end_at).where(
-            Closure.space_id.in_(space_ids), Closure.start_at < hi + margin, Closure.end_at > lo - margin
-        )
-    ):
-        closures[sid].append(rules.Interval(s, e))
     return booked, closures
 
 
@@ -310,6 +334,10 @@ class BookingResult:
     bookings: list[Booking]
     skipped: list[rules.Problem]
     tz: ZoneInfo
+    # (id, start, end) of each booking, taken before the commit expired the objects: the answer
+    # needs no query per booking to read them back.
+    booked: list[tuple[int, datetime, datetime]]
+    series_id: int | None
 
 
 def problem_out(p: rules.Problem, tz: ZoneInfo) -> dict:
@@ -338,12 +366,12 @@ def refusal(problems: list[rules.Problem], tz: ZoneInfo, series: bool) -> ApiErr
     return Conflict(reason="booking_not_free", params=params, conflicts=conflicts)
 
 
-@write_transaction
+@write_transaction(lock_late=True)
 def create_booking(actor: User, data: BookingIn, now: datetime | None = None) -> BookingResult:
     now = now or utcnow()
-    space = get_space(data.space_id)
-    group = get_group(data.group_id)
-    if is_representative(actor, group.id):
+    space = space_for_booking(data.space_id)
+    group, represents = group_and_membership(actor, data.group_id)
+    if represents:
         on_behalf = False
     elif is_staff_of(actor, space.facility_id):
         if not group.verified:
@@ -366,7 +394,8 @@ def create_booking(actor: User, data: BookingIn, now: datetime | None = None) ->
         occurrences, problems = [rules.Interval(start, end)], []
 
     # From here on, nobody else books this space until we commit (PostgreSQL: advisory lock;
-    # SQLite: the IMMEDIATE write transaction). The exclusion constraint stays the last word.
+    # SQLite: the IMMEDIATE write transaction begins here: what was read above was read without
+    # it). Only the re-check and the writes hold the lock. The exclusion constraint stays the last word.
     advisory_lock(ADVISORY_SPACE, space.id)
     lo = min(o.start for o in occurrences) if occurrences else start
     hi = max(o.end for o in occurrences) if occurrences else end
@@ -406,7 +435,8 @@ def create_booking(actor: User, data: BookingIn, now: datetime | None = None) ->
         audit.record(actor, "booking.create_on_behalf", bookings[0].id, facility_id=space.facility_id, group_id=group.id,
                      details=_booking_facts(bookings, status=status, series_id=series.id if series else None))
     notices.booking_created(actor, bookings, now)  # e-mail in the outbox, committed with the booking
-    return BookingResult(status, series, bookings, problems, sr.tz)
+    booked = [(b.id, b.start_at, b.end_at) for b in bookings]
+    return BookingResult(status, series, bookings, problems, sr.tz, booked, series.id if series else None)
 
 
 def _booking_facts(targets: list[Booking], **more) -> dict:
@@ -521,7 +551,7 @@ def _targets(booking: Booking, scope: str, statuses: tuple[str, ...], now: datet
     return [booking]
 
 
-@write_transaction
+@write_transaction(lock_late=True)
 def cancel_booking(actor: User, booking_id: int, scope: str = "one", now: datetime | None = None) -> list[Booking]:
     now = now or utcnow()
     booking = get_booking(actor, booking_id)
@@ -543,7 +573,7 @@ def cancel_booking(actor: User, booking_id: int, scope: str = "one", now: dateti
     return targets
 
 
-@write_transaction
+@write_transaction(lock_late=True)
 def decide(actor: User, booking_id: int, approve: bool, message: str = "", scope: str = "one", now: datetime | None = None) -> list[Booking]:
     now = now or utcnow()
     booking = get_booking(actor, booking_id)
@@ -563,7 +593,7 @@ def decide(actor: User, booking_id: int, approve: bool, message: str = "", scope
     return targets
 
 
-@write_transaction
+@write_transaction(lock_late=True)
 def move_booking(actor: User, booking_id: int, start: datetime, end: datetime, now: datetime | None = None) -> Booking:
     """Move one booking (one date of a series) to another time, checked by the same rules and
     conflict check as a new booking. The occurrence keeps its first original start (its
