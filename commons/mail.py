@@ -259,9 +259,16 @@ def render_stored(row) -> Rendered:
     return render(stored["data"], recipient)
 
 
-def render_waiting(now: datetime, limit: int = BATCH) -> int:
+@dataclass
+class RenderRun:
+    rendered: int = 0
+    retried: int = 0  # could not be rendered, tried again later
+    gave_up: int = 0  # could not be rendered MAIL_MAX_ATTEMPTS times: failed
+
+
+def render_waiting(now: datetime, limit: int = BATCH) -> RenderRun:
     """Render the queued messages that wait for it (`queue_later`; up to `limit`, oldest first) and
-    store their text; returns how many. The rows are read, the read transaction ends, they are
+    store their text. The rows are read, the read transaction ends, they are
     rendered with no transaction open (no lock is held while templates and attachments are made),
     and one short write stores them. Two runs rendering the same message store the same text once
     (the payload is all a renderer reads). A message whose renderer fails waits like one the server
@@ -281,11 +288,13 @@ def render_waiting(now: datetime, limit: int = BATCH) -> int:
         except Exception as exc:  # one message's fault (a bug, a renderer gone) must not stop the others
             current_app.logger.exception("send-mail: cannot render message %s", row.id)
             broken.append((row.id, row.attempts, f"cannot render: {_describe(exc)}"))
+    run = RenderRun(rendered=len(done))
     if done:
         _store_rendered(done)
     if broken:
-        _render_failed(broken, now)
-    return len(done)
+        run.gave_up = _render_failed(broken, now)
+        run.retried = len(broken) - run.gave_up
+    return run
 
 
 _table = OutboxMessage.__table__
@@ -310,10 +319,13 @@ def _store_rendered(done: list[tuple[int, Rendered]]) -> None:
 
 
 @write_transaction
-def _render_failed(broken: list[tuple[int, int, str]], now: datetime) -> None:
+def _render_failed(broken: list[tuple[int, int, str]], now: datetime) -> int:
+    """Record a failed rendering as a failed attempt; returns how many were given up for good."""
     max_attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
+    gave_up = 0
     for mid, attempts, error in broken:
         attempts += 1
+        gave_up += attempts >= max_attempts
         db.session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == mid, OutboxMessage.renderer.is_not(None), OutboxMessage.status == "queued")
@@ -321,6 +333,7 @@ def _render_failed(broken: list[tuple[int, int, str]], now: datetime) -> None:
                     next_attempt_at=now + backoff(attempts))
             .execution_options(synchronize_session=False)
         )
+    return gave_up
 
 
 # --- Delivery (the send-mail job) ------------------------------------------------------------------
@@ -478,11 +491,14 @@ def send_mail(now: datetime) -> str:
     sender = cfg["MAIL_DEFAULT_SENDER"]
     token = uuid.uuid4().hex
     sent = retried = gave_up = 0
+    unrendered = RenderRun()
     while True:
-        rendered = render_waiting(now)
+        rendering = render_waiting(now)
+        unrendered.retried += rendering.retried
+        unrendered.gave_up += rendering.gave_up
         batch = _claim(now, token, BATCH)
         if not batch:
-            if rendered:
+            if rendering.rendered:
                 continue  # taken meanwhile by another run: there may be more to render
             break
         try:
@@ -527,6 +543,10 @@ def send_mail(now: datetime) -> str:
         parts.append(f"{retried} will be retried")
     if gave_up:
         parts.append(f"{gave_up} failed for good")
+    if unrendered.retried:
+        parts.append(f"{unrendered.retried} could not be rendered (will be retried)")
+    if unrendered.gave_up:
+        parts.append(f"{unrendered.gave_up} could not be rendered (given up)")
     return "send-mail: " + ", ".join(parts) + "."
 
 

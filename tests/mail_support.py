@@ -86,9 +86,9 @@ def render_outbox(app) -> int:
     from commons.mail import render_waiting
 
     with app.app_context():
-        n = total = render_waiting(datetime.now(timezone.utc) + timedelta(days=1))
+        n = total = render_waiting(datetime.now(timezone.utc) + timedelta(days=1)).rendered
         while n:
-            n = render_waiting(datetime.now(timezone.utc) + timedelta(days=1))
+            n = render_waiting(datetime.now(timezone.utc) + timedelta(days=1)).rendered
             total += n
         db.session.remove()
     return total
