@@ -279,7 +279,8 @@ def post_booking(session: requests.Session, url: str, token: str, sent: Sent, ti
                 sent.answer = r.json()
             except ValueError:
                 sent.answer = {"text": r.text[:500]}
-    except requests.ConnectionError as exc:  # the worker died under the request
+    except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+        # the worker died under the request (before its answer, or while writing it: an incomplete body)
         sent.error = type(exc).__name__
 
 
