@@ -240,9 +240,23 @@ def _queue(kind: str, batch: list[Booking], recipients: list[User], now: datetim
     return sum(queue_later(recipient_for(user), RENDERER, facts, key=key, now=now) for user in recipients)
 
 
-def booking_created(actor: User, bookings: list[Booking], now: datetime | None = None) -> int:
-    """A new booking or series: the group is told (received / confirmed / booked on its behalf);
-    for a pending request, the facility's staff are asked to decide."""
+def told_of_new(actor: User, group_id: int, facility_id: int, on_behalf: bool, pending: bool) -> list[tuple[str, list[User]]]:
+    """Who is told of a new booking or series, and what kind of message each gets: the group
+    (received / confirmed / booked on its behalf) and, for a pending request, the facility's staff
+    (asked to decide). Read before the booking takes its lock: it needs none."""
+    reps = _representatives({group_id})[group_id]
+    if on_behalf:
+        told = [("on_behalf", [u for u in reps if u.id != actor.id])]
+    else:
+        told = [("received" if pending else "confirmed", reps)]
+    if pending:
+        told.append(("approval_request", [u for u in _staff({facility_id})[facility_id] if u.id != actor.id]))
+    return told
+
+
+def booking_created(actor: User, bookings: list[Booking], now: datetime | None = None,
+                    told: list[tuple[str, list[User]]] | None = None) -> int:
+    """A new booking or series: the messages to those `told_of_new` names (read here unless given)."""
     if not bookings:
         return 0
     now = now or utcnow()
@@ -250,17 +264,11 @@ def booking_created(actor: User, bookings: list[Booking], now: datetime | None =
     # session; a new series has exactly these dates.
     batch = sorted(bookings, key=lambda b: (b.start_at, b.id))
     first = batch[0]
+    if told is None:
+        told = told_of_new(actor, first.group_id, first.space.facility_id, first.on_behalf, first.status == "pending")
     series = {first.series_id: (first.series.rrule, batch)} if first.series_id is not None else {}
-    reps = _representatives({first.group_id})[first.group_id]
-    if first.on_behalf:
-        kind, to = "on_behalf", [u for u in reps if u.id != actor.id]
-    else:
-        kind, to = ("confirmed" if first.status == "confirmed" else "received"), reps
-    n = _queue(kind, batch, to, now, actor=actor, series=series)
-    if first.status == "pending":
-        staff = [u for u in _staff({first.space.facility_id})[first.space.facility_id] if u.id != actor.id]
-        n += _queue("approval_request", batch, staff, now, series=series)
-    return n
+    return sum(_queue(kind, batch, to, now, actor=None if kind == "approval_request" else actor, series=series)
+               for kind, to in told)
 
 
 def booking_decided(actor: User, bookings: list[Booking], approve: bool, now: datetime | None = None) -> int:

@@ -393,20 +393,29 @@ def create_booking(actor: User, data: BookingIn, now: datetime | None = None) ->
     else:
         occurrences, problems = [rules.Interval(start, end)], []
 
+    lo = min(o.start for o in occurrences) if occurrences else start
+    hi = max(o.end for o in occurrences) if occurrences else end
+
+    def check() -> tuple[rules.Evaluation, list[rules.Problem]]:
+        """The rules and every booking and closure in the way; raises the refusal."""
+        booked, closures = _load_busy([space.id], lo, hi, margin=sr.buffer)
+        used = _quota_usage(space, group.id, lo, hi, sr)
+        result = rules.evaluate(occurrences, sr, now, booked[space.id], closures[space.id], used)
+        found = sorted(problems + result.problems, key=lambda p: p.occurrence.start)
+        if found and (data.on_conflict == "reject" or not result.accepted):
+            raise refusal(found, sr.tz, series=bool(data.rrule))
+        return result, found
+
+    # What is already booked refuses without the lock: a refusal never waits for other writers.
+    check()
+    status = "confirmed" if on_behalf or (group.verified and not space.requires_approval) else "pending"
+    told = notices.told_of_new(actor, group.id, space.facility_id, on_behalf, status == "pending")
     # From here on, nobody else books this space until we commit (PostgreSQL: advisory lock;
     # SQLite: the IMMEDIATE write transaction begins here: what was read above was read without
     # it). Only the re-check and the writes hold the lock. The exclusion constraint stays the last word.
     advisory_lock(ADVISORY_SPACE, space.id)
-    lo = min(o.start for o in occurrences) if occurrences else start
-    hi = max(o.end for o in occurrences) if occurrences else end
-    booked, closures = _load_busy([space.id], lo, hi, margin=sr.buffer)
-    used = _quota_usage(space, group.id, lo, hi, sr)
-    result = rules.evaluate(occurrences, sr, now, booked[space.id], closures[space.id], used)
-    problems = sorted(problems + result.problems, key=lambda p: p.occurrence.start)
-    if problems and (data.on_conflict == "reject" or not result.accepted):
-        raise refusal(problems, sr.tz, series=bool(data.rrule))
+    result, problems = check()
 
-    status = "confirmed" if on_behalf or (group.verified and not space.requires_approval) else "pending"
     series = None
     if data.rrule:
         series = BookingSeries(space_id=space.id, group_id=group.id, rrule=data.rrule.removeprefix("RRULE:"))
@@ -434,7 +443,7 @@ def create_booking(actor: User, data: BookingIn, now: datetime | None = None) ->
     if on_behalf:
         audit.record(actor, "booking.create_on_behalf", bookings[0].id, facility_id=space.facility_id, group_id=group.id,
                      details=_booking_facts(bookings, status=status, series_id=series.id if series else None))
-    notices.booking_created(actor, bookings, now)  # e-mail in the outbox, committed with the booking
+    notices.booking_created(actor, bookings, now, told)  # e-mail in the outbox, committed with the booking
     booked = [(b.id, b.start_at, b.end_at) for b in bookings]
     return BookingResult(status, series, bookings, problems, sr.tz, booked, series.id if series else None)
 
