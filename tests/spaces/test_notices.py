@@ -356,7 +356,9 @@ def test_the_booking_renders_no_mail_and_each_message_tells_the_state_it_was_que
 
 def test_the_booking_takes_its_write_lock_after_reading_the_space_and_the_group(app, setup, is_postgres):
     """The write lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: the space's advisory lock) covers only the
-    re-check and the writes: the space, the group and who may book are read before it."""
+    re-check and the writes: the space, the group and who may book are read before it; under the lock
+    one small statement asks again for the space's zone and the booker's right (they may have changed
+    meanwhile), then the bookings in the way are read again."""
     from sqlalchemy import event
 
     s = setup
@@ -376,6 +378,7 @@ def test_the_booking_takes_its_write_lock_after_reading_the_space_and_the_group(
     before, after = statements[:lock], statements[lock + 1:]
     assert any(st.startswith("SELECT spaces.") for st in before) and any(st.startswith("SELECT groups.") for st in before)
     assert not any(st.startswith(("INSERT", "UPDATE", "DELETE")) for st in before)
-    assert not any(st.startswith(("SELECT spaces.", "SELECT groups.")) for st in after)
-    assert any("bookings" in st for st in after[:1])  # the re-check comes first under the lock
+    assert after[0].startswith("SELECT spaces.timezone") and "EXISTS" in after[0]  # the zone and the right of now
+    assert not any(st.startswith(("SELECT spaces.", "SELECT groups.")) for st in after[1:])
+    assert "bookings" in after[1]  # then the re-check
     assert any(st.startswith("INSERT INTO bookings") for st in after) and any(st.startswith("INSERT INTO outbox_messages") for st in after)
