@@ -106,10 +106,9 @@ def confirmed(su: ShiftSignup, now: datetime | None = None) -> int:
     return _one("confirmed", su, now)
 
 
-def waitlisted(su: ShiftSignup, now: datetime | None = None, bumped: bool = False) -> int:
-    from volunteers.services import _waitlist_position
-
-    return _one("waitlisted", su, now, intro="bumped" if bumped else None, position=_waitlist_position(su.shift_id, su))
+def waitlisted(su: ShiftSignup, position: int | None, now: datetime | None = None, bumped: bool = False) -> int:
+    """On the waitlist, number `position` in line (the caller counts it: volunteers.services.places)."""
+    return _one("waitlisted", su, now, intro="bumped" if bumped else None, position=position)
 
 
 def promoted(su: ShiftSignup, now: datetime | None = None) -> int:
