@@ -13,8 +13,8 @@ from sqlalchemy.orm import joinedload
 from commons.db import utcnow
 from commons.models import User
 from commons.extensions import db
-from spaces.services import default_tz
-from volunteers import rules
+from commons.timezone import site_tz
+from volunteers import matching, rules
 from volunteers.models import Shift, ShiftSignup, VolunteerProfile
 from volunteers.rules import Match
 from volunteers.services.common import ShiftView, get_shift_view, local_today, shift_views
@@ -58,7 +58,7 @@ def matches_for(user: User, limit: int = 20, now: datetime | None = None) -> lis
     views = [v for v in open_views(now) if v.shift.id not in mine and v.confirmed < v.shift.needed]
     if not views:
         return []
-    tz = default_tz()
+    tz = site_tz()
     by_id = {v.shift.id: v for v in views}
     ranked = rules.rank_shifts(volunteer_facts(profile, now), [shift_facts(v) for v in views], tz, local_today(now, tz), limit=limit)
     return [(by_id[m.shift_id], m) for m in ranked]
@@ -71,7 +71,7 @@ def explain(user: User, shift_id: int, now: datetime | None = None) -> Match | N
     if profile is None:
         return None
     view = get_shift_view(shift_id)
-    tz = default_tz()
+    tz = site_tz()
     return rules.match(volunteer_facts(profile, now, exclude_shift=shift_id), shift_facts(view), tz, local_today(now, tz))
 
 
@@ -80,7 +80,7 @@ def is_candidate(profile: VolunteerProfile, view: ShiftView, now: datetime) -> b
     views see it): the people an organiser may invite."""
     if profile is None or not profile.active:
         return False
-    tz = default_tz()
+    tz = site_tz()
     facts = volunteer_facts(profile, now, exclude_shift=view.shift.id)
     return rules.match(facts, shift_facts(view), tz, local_today(now, tz), organisers_ages_on(now, tz)).eligible
 
@@ -97,7 +97,7 @@ def candidates_for(actor: User, shift_id: int, limit: int = 50, now: datetime | 
     ).all())
     volunteers = all_volunteer_facts(now)
     skip = {vid for vid, st in statuses.items() if st in ("confirmed", "waitlisted", "removed", "cancelled")}
-    tz = default_tz()
+    tz = site_tz()
     ranked = [m for m in _rank_candidates(shift_facts(view), volunteers, tz, local_today(now, tz), limit + len(skip),
                                           organisers_ages_on(now, tz))
               if m.volunteer_id not in skip]
@@ -113,14 +113,11 @@ def _rank_candidates(sf: rules.ShiftFacts, volunteers: VolunteerSet, tz: ZoneInf
     process; the few people changed since (VolunteerSet.changed) are scored with the rules and merged
     in the same order (score, fewer recent shifts, id), the removed ones left out. Few volunteers:
     the rules for everyone."""
-    threshold = getattr(rules, "POOL_THRESHOLD", 300)
-    if len(volunteers.base) <= threshold:
+    if len(volunteers.base) <= matching.POOL_THRESHOLD:
         return rules.rank_candidates(sf, volunteers.facts, tz, today, limit, ages_on)
-    from volunteers.matching import VolunteerPool  # numpy: imported when first needed
-
     cached = POOL_CACHE.get("matcher")
     if cached is None or cached[0] is not volunteers.base:
-        cached = (volunteers.base, VolunteerPool(volunteers.base), {f.id: f.recent_shifts for f in volunteers.base})
+        cached = (volunteers.base, matching.VolunteerPool(volunteers.base), {f.id: f.recent_shifts for f in volunteers.base})
         POOL_CACHE["matcher"] = cached
     _, pool, base_recent = cached
     changed, removed = volunteers.changed, volunteers.removed

@@ -1,5 +1,5 @@
 """Fill plans: the best assignment of volunteers to the open places of shifts an organiser
-organises (volunteers.rules.fill_plan), and applying one as invitations, each re-checked."""
+organises (volunteers.planning.fill_plan), and applying one as invitations, each re-checked."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -12,10 +12,12 @@ from commons.db import utcnow, write_transaction
 from commons.errors import Forbidden, Invalid
 from commons.extensions import db
 from commons.models import User
-from spaces.services import default_tz, to_utc
-from volunteers import rules, schemas
+from commons.timezone import site_tz
+from spaces.services import to_utc
+from volunteers import planning, rules, schemas
 from volunteers.models import Activity, Shift, ShiftSignup, VolunteerProfile
-from volunteers.rules import Match, Plan
+from volunteers.planning import Plan
+from volunteers.rules import Match
 from volunteers.services.candidates import is_candidate, open_views
 from volunteers.services.common import LISTED, ShiftView, get_activity, local_today, parse, refused, shift_views
 from volunteers.services.facts import all_volunteer_facts, current_names, organisers_ages_on, shift_facts
@@ -41,7 +43,7 @@ class ApplyResult:
 
 
 def _plan_views(actor: User, d: schemas.FillPlanIn, now: datetime) -> list[ShiftView]:
-    tz = default_tz()
+    tz = site_tz()
     if d.shift_ids:
         views = open_views(now, ids=list(d.shift_ids))
         found = {v.shift.id for v in views}
@@ -102,10 +104,10 @@ def propose_fill_plan(actor: User, data, now: datetime | None = None) -> tuple[P
     if not views:
         return Plan(), {}, {}
     facts = all_volunteer_facts(now).facts
-    tz = default_tz()
+    tz = site_tz()
     today, ages_on = local_today(now, tz), organisers_ages_on(now, tz)
     sfs = [replace(shift_facts(v), taken=v.confirmed + invited[v.shift.id]) for v in views]
-    plan = rules.fill_plan(sfs, facts, tz, today, ages_on=ages_on, exclude=frozenset(on))
+    plan = planning.fill_plan(sfs, facts, tz, today, ages_on=ages_on, exclude=frozenset(on))
     by_shift = {sf.id: sf for sf in sfs}
     by_vol = {f.id: f for f in facts}
     matches = {(s, v): rules.organiser_view(rules.match(by_vol[v], by_shift[s], tz, today, ages_on)) for s, v in plan.assignments}

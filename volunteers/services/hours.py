@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -14,7 +13,7 @@ from commons.db import utcnow, write_transaction
 from commons.errors import ApiError, Invalid
 from commons.extensions import db
 from commons.models import User
-from spaces.services import default_tz
+from commons.timezone import iso_week, site_tz, week_bounds
 from volunteers.models import Shift, ShiftSignup
 from volunteers.services.common import LISTED, ShiftView, refused, shift_views
 from volunteers.services.organisers import organised_signup
@@ -35,15 +34,6 @@ class MyShifts:
     minutes_week: int = 0
     minutes_month: int = 0
     minutes_total: int = 0
-
-
-def _week_bounds(moment: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """The local ISO week (Monday 00:00 to Monday 00:00) around `moment`, as UTC instants."""
-    d = moment.astimezone(tz).date()
-    monday = d - timedelta(days=d.weekday())
-    lo = datetime.combine(monday, time(0), tzinfo=tz)
-    hi = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=tz)
-    return lo.astimezone(timezone.utc), hi.astimezone(timezone.utc)
 
 
 def _minutes(s: datetime, e: datetime) -> int:
@@ -108,8 +98,8 @@ def my_shifts(user: User, now: datetime | None = None) -> MyShifts:
         for su in rows:
             if su.status == "waitlisted":
                 positions[su.id] = ahead[su.shift_id].index(su.id) + 1
-    tz = default_tz()
-    week_lo, week_hi = _week_bounds(now, tz)
+    tz = site_tz()
+    week_lo, week_hi = week_bounds(*iso_week(now, tz), tz)
     local = now.astimezone(tz)
     month_lo = datetime(local.year, local.month, 1, tzinfo=tz).astimezone(timezone.utc)
     month_hi = (datetime(local.year + (local.month == 12), local.month % 12 + 1, 1, tzinfo=tz)).astimezone(timezone.utc)

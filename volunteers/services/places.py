@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from commons.errors import ApiError, Conflict
 from commons.extensions import db
-from spaces.services import default_tz
+from commons.timezone import site_tz
 from volunteers import notices, rules
 from volunteers.models import Shift, ShiftSignup, VolunteerProfile
 from volunteers.services.common import refused, touch
@@ -84,7 +84,7 @@ def promote(shift: Shift, now: datetime) -> list[ShiftSignup]:
     free = shift.needed - confirmed_count(shift.id)
     if free <= 0:
         return []
-    tz = default_tz()
+    tz = site_tz()
     promoted = []
     waiting = list(db.session.execute(
         select(ShiftSignup).where(ShiftSignup.shift_id == shift.id, ShiftSignup.status == "waitlisted", ShiftSignup.volunteer_id.is_not(None))

@@ -11,8 +11,9 @@ from commons.db import utcnow, write_transaction
 from commons.errors import ApiError, Invalid
 from commons.extensions import db
 from commons.models import User
+from commons.timezone import site_tz
 from spaces.models import ACTIVE_STATUSES, Booking
-from spaces.services import default_tz, to_utc
+from spaces.services import to_utc
 from volunteers import notices, schemas
 from volunteers.models import Activity, Shift, ShiftSignup, VolunteerProfile
 from volunteers.services.common import LISTED, get_activity, get_shift, parse, refused, touch
@@ -36,7 +37,7 @@ def _check_times(activity: Activity, s: datetime, e: datetime, now: datetime) ->
                 raise refused("The booking this activity is linked to is no longer active.", "booking_inactive",
                               fields={"start": "the linked booking is " + booking.status})
             if s < booking.start_at or e > booking.end_at:
-                tz = default_tz()
+                tz = site_tz()
                 span = f"{booking.start_at.astimezone(tz):%Y-%m-%d %H:%M}–{booking.end_at.astimezone(tz):%H:%M}"
                 raise refused(f"A shift of this activity must lie within its booking ({span}).", "outside_booking",
                               fields={"start": f"must lie within the booking {span}"})
@@ -49,7 +50,7 @@ def create_shift(actor: User, activity_id: int, data, now: datetime | None = Non
     d = parse(schemas.ShiftIn, data)
     activity = get_activity(activity_id)
     require_organiser(actor, activity)
-    tz = default_tz()
+    tz = site_tz()
     s, e = to_utc(d.start, tz, "start"), to_utc(d.end, tz, "end")
     _check_times(activity, s, e, now)
     shift = Shift(activity_id=activity.id, start_at=s, end_at=e, needed=d.needed, skills=list(d.skills),
@@ -79,7 +80,7 @@ def update_shift(actor: User, shift_id: int, data, now: datetime | None = None) 
         raise refused("This shift is cancelled.", "cancelled", cls=ApiError, code="state", status=422)
     if shift.end_at <= now:
         raise refused("A shift that has ended can no longer be changed.", "past", cls=ApiError, code="state", status=422)
-    tz = default_tz()
+    tz = site_tz()
     s = to_utc(d.start, tz, "start") if d.start is not None else shift.start_at
     e = to_utc(d.end, tz, "end") if d.end is not None else shift.end_at
     moved = (s, e) != (shift.start_at, shift.end_at)

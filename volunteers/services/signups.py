@@ -11,7 +11,7 @@ from commons.db import utcnow, write_transaction
 from commons.errors import ApiError
 from commons.extensions import db
 from commons.models import User
-from spaces.services import default_tz
+from commons.timezone import site_tz
 from volunteers import notices
 from volunteers.models import Activity, Shift, ShiftSignup, VolunteerProfile
 from volunteers.services.candidates import is_candidate
@@ -61,7 +61,7 @@ def _signup(user: User, shift_id: int, now: datetime, notify: bool = True) -> Si
         return SignupResult(su.status, su, waitlist_position(shift.id, su))
     if su is not None and su.status == "removed":
         raise refused("The organisers took you off this shift; ask them if you want to come back.", "removed")
-    tz = default_tz()
+    tz = site_tz()
     problem = place_problem(profile, shift.start_at, shift.end_at, shift.min_age, tz)
     if problem is not None:
         raise problem
