@@ -86,7 +86,7 @@ def activity_out(a, views, actor, organised: set[int] | None = None) -> Activity
 def get_me():
     profile = services.get_profile(require_user())
     if profile is None:
-        raise NotFound("You have no volunteer profile yet; PUT /api/v1/volunteers/me creates it.")
+        raise NotFound(reason="profile_not_found")
     return ProfileOut(**services.profile_dict(profile))
 
 

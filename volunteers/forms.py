@@ -3,8 +3,9 @@ rows), an activity, a shift, the organisers' buttons (invite, attendance, the fi
 
 Labels and messages are plain English wrapped in lazy_gettext (translated in translations/). The
 forms check what a form can check (required, types, ranges, the order of times); the rules of
-volunteering (capacity, overlaps, weekly hours, age) are volunteers.services', whose refusals the
-views put back next to these fields in the page's language.
+volunteering (capacity, overlaps, weekly hours, age) are volunteers.services', whose refusals (codes,
+words in volunteers.messages) the views put back next to these fields in the page's language
+(commons.forms.put_back).
 """
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from commons.forms import (WEEKDAYS, CheckboxesField, DateField, TimeField, no_bidi_controls, plain_text, sensible_year,
                            strip_text)
 from commons.schemas import closing_minute, time_to_minute
-from volunteers import rules
+from volunteers import reasons, rules
 
 # The languages the profile and shift forms offer (ISO 639-1), named in the page's language. The
 # city's languages first, then those most spoken in Helsinki; a profile may hold others (from the
@@ -57,21 +58,11 @@ def language_name(code: str, locale: str) -> str:
 
 def skill_name(code: str) -> str:
     """A skill code's name in the page's language (volunteers.reasons names them for the reasons too)."""
-    try:
-        from volunteers import reasons
-    except ImportError:  # pragma: no cover - the matching helper's module arrives alongside
-        return code.replace("_", " ")
-    for name in ("skill_name", "skill_label"):
-        fn = getattr(reasons, name, None)
-        if fn is not None:
-            return str(fn(code))
-    return code.replace("_", " ")  # pragma: no cover
+    return reasons.skill_name(code)
 
 
 def skill_choices() -> list[SelectChoice]:
-    from volunteers.rules import SKILLS
-
-    return sorted((SelectChoice(c, skill_name(c)) for c in SKILLS), key=lambda c: c.label.lower())
+    return sorted((SelectChoice(c, skill_name(c)) for c in rules.SKILLS), key=lambda c: c.label.lower())
 
 
 def language_choices(locale: str, extra: list[str] = ()) -> list[SelectChoice]:

@@ -12,11 +12,12 @@ from datetime import datetime, time, timedelta, timezone
 from decimal import Decimal
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l, ngettext
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from commons.errors import ApiError, Forbidden
+from commons.forms import put_back
 from commons.i18n import format_span, page_language
 from commons.pagination import paginate
 from commons.ratelimits import invite_per_organiser
@@ -24,20 +25,21 @@ from commons.timezone import site_tz
 from volunteers import services
 from volunteers.forms import (ActivityForm, AttendanceForm, ButtonForm, FillPlanApplyForm, InviteForm, ShiftForm,
                               organiser_value)
-from volunteers.pages import (ORGANISER_STATUS_LABELS, PLAN_REFUSALS, REFUSALS, back_to, bp, district_choices,
-                              field_error, hours_text, reason_rows, refusal_text, score_text, shift_row, shift_when)
+from volunteers.pages import (ORGANISER_STATUS_LABELS, back_to, bp, district_choices, hours_text, reason_rows, score_text,
+                              shift_row, shift_when)
+
 
 def _organised_activity(activity_id: int):
     activity = services.get_activity(activity_id)
     if not services.can_organise(current_user._get_current_object(), activity):
-        raise Forbidden(_("Only the activity's organisers can see this page."))
+        raise Forbidden(reason="organisers_only_page")
     return activity
 
 
 def _organised_shift(shift_id: int):
     view = services.get_shift_view(shift_id)
     if not services.can_organise(current_user._get_current_object(), view.activity):
-        raise Forbidden(_("Only the activity's organisers can see this page."))
+        raise Forbidden(reason="organisers_only_page")
     return view
 
 
@@ -57,35 +59,13 @@ def _activity_form_choices(form: ActivityForm, user, fixed=None) -> None:
     form.set_choices(organisers, bookings, district_choices())
 
 
-ACTIVITY_FIELD_ERRORS = {
-    "title": _l("Give the activity a title."),
-    "description": _l("At most 4000 characters."),
-    "district": _l("Choose the district, or link a booking."),
-    "place": _l("At most 200 characters."),
-    "booking_id": _l("Choose one of your group's own upcoming bookings."),
-    "group_id": _l("You do not represent this group."),
-    "facility_id": _l("You are not staff of this facility."),
-}
-
-
-def _put_back(form, err: ApiError, names: dict, messages: dict, fallback_field) -> None:
-    put = False
-    for key in err.fields or {}:
-        name = names.get(key.split(".")[0], key.split(".")[0])
-        if name in form and key.split(".")[0] in messages:
-            field_error(form[name], str(messages[key.split(".")[0]]))
-            put = True
-    if not put:
-        field_error(fallback_field, refusal_text(err))
-
-
 @bp.route("/activities/new", methods=["GET", "POST"])
 @login_required
 def new_activity():
     user = current_user._get_current_object()
     groups, facilities = services.organisable_groups_and_facilities(user)
     if not groups and not facilities:
-        raise Forbidden(_("Only representatives of verified groups and facility staff can create activities. The city verifies a group on request."))
+        raise Forbidden(reason="organising_verified_only")
     form = ActivityForm() if request.method == "POST" else ActivityForm(formdata=None)
     _activity_form_choices(form, user)
     if request.method == "GET":
@@ -103,15 +83,15 @@ def new_activity():
             "booking_id": int(form.booking.data) if form.booking.data else None,
         }
         if kind != "group" and data["booking_id"]:
-            field_error(form.booking, _("Only a group's activity can be linked to one of the group's bookings."))
+            form.booking.errors = [*form.booking.errors, _("Only a group's activity can be linked to one of the group's bookings.")]
         else:
             try:
                 activity = services.create_activity(user, data)
             except ApiError as err:
                 if err.status == 401:
                     raise
-                _put_back(form, err, {"booking_id": "booking", "group_id": "organiser", "facility_id": "organiser"},
-                          ACTIVITY_FIELD_ERRORS, form.title)
+                if not put_back(form, err, {"booking_id": "booking", "group_id": "organiser", "facility_id": "organiser"}):
+                    form.title.errors = [*form.title.errors, err.said()]
             else:
                 flash(_("The activity %(title)s is created. Now add its shifts.", title=activity.title))
                 return redirect(url_for("volunteers.new_shift", activity_id=activity.id))
@@ -148,7 +128,8 @@ def edit_activity(activity_id: int):
         except ApiError as err:
             if err.status in (401, 403, 404):
                 raise
-            _put_back(form, err, {}, ACTIVITY_FIELD_ERRORS, form.title)
+            if not put_back(form, err):
+                form.title.errors = [*form.title.errors, err.said()]
         else:
             flash(_("The activity is saved."))
             return redirect(url_for("volunteers.manage_activity", activity_id=activity.id))
@@ -161,16 +142,6 @@ def manage_activity(activity_id: int):
     activity = _organised_activity(activity_id)
     rows = [shift_row(v) for v in services.activity_shift_views(activity.id, include_cancelled=True)]
     return render_template("volunteers/manage.html", activity=activity, rows=rows, button=ButtonForm(formdata=None))
-
-
-SHIFT_FIELD_ERRORS = {
-    "start": _l("Check the date and the start time."),
-    "end": _l("Check the end time: it must be after the start."),
-    "needed": _l("Give a number from 1 to 500."),
-    "skills": _l("Choose skills from the list."),
-    "languages": _l("Choose languages from the list."),
-    "min_age": _l("Give an age from 0 to 99."),
-}
 
 
 def _booking_when(activity) -> str | None:
@@ -195,24 +166,12 @@ def _shift_data(form: ShiftForm) -> dict:
     }
 
 
-def _put_back_shift(form: ShiftForm, err: ApiError, activity=None) -> None:
-    reason = (err.extra or {}).get("reason")
-    if reason == "age_rule_fixed":
-        field_error(form.min_age if "min_age" in (err.fields or {}) else form.date, str(REFUSALS["age_rule_fixed"]))
-        return
-    if reason == "outside_booking":
-        when = _booking_when(activity) if activity is not None else None
-        field_error(form.start, _("The shift must be within the linked booking's time, %(when)s.", when=when) if when
-                     else str(REFUSALS["outside_booking"]))
-        return
-    put = False
-    for key in err.fields or {}:
-        name = key.split(".")[0]
-        if name in SHIFT_FIELD_ERRORS:
-            field_error(form["date" if name == "start" and not form.start.data else name], str(SHIFT_FIELD_ERRORS[name]))
-            put = True
-    if not put:
-        field_error(form.start, refusal_text(err) if reason else _("The shift could not be saved: check its time (within the linked booking, if there is one)."))
+def _put_back_shift(form: ShiftForm, err: ApiError) -> None:
+    """A refused shift next to its fields: the day (a shift with a minimum age and people on it
+    keeps its day) on the date, other refusals of the start on the start time."""
+    names = {"start": "date"} if err.reason == "age_rule_fixed" else {}
+    if not put_back(form, err, names):
+        form.start.errors = [*form.start.errors, err.said()]
 
 
 @bp.route("/activities/<int:activity_id>/shifts/new", methods=["GET", "POST"])
@@ -233,7 +192,7 @@ def new_shift(activity_id: int):
         except ApiError as err:
             if err.status in (401, 403, 404):
                 raise
-            _put_back_shift(form, err, activity)
+            _put_back_shift(form, err)
         else:
             flash(_("The shift %(when)s is added. Here are the volunteers who fit it best.", when=shift_when(shift)))
             return redirect(url_for("volunteers.candidates", shift_id=shift.id))
@@ -259,7 +218,7 @@ def edit_shift(shift_id: int):
         except ApiError as err:
             if err.status in (401, 403, 404):
                 raise
-            _put_back_shift(form, err, view.activity)
+            _put_back_shift(form, err)
         else:
             flash(_("The shift is saved. Volunteers with a place are told of any change of time."))
             return redirect(url_for("volunteers.manage_activity", activity_id=view.activity.id))
@@ -279,7 +238,7 @@ def cancel_shift(shift_id: int):
         except ApiError as err:
             if err.status in (401, 403, 404):
                 raise
-            flash(refusal_text(err))
+            flash(err.said())
         else:
             flash(_("The shift %(when)s is cancelled. Everyone signed up or waiting is told.", when=shift_when(view.shift)))
         return redirect(url_for("volunteers.manage_activity", activity_id=view.activity.id))
@@ -326,7 +285,7 @@ def invite(shift_id: int):
     except ApiError as err:
         if err.status in (401, 403):
             raise
-        flash(refusal_text(err))
+        flash(err.said())
     else:
         flash(_("The invitation is sent. The volunteer gets a place when they accept it."))
     return redirect(url_for("volunteers.candidates", shift_id=shift_id))
@@ -404,7 +363,7 @@ def attendance(shift_id: int):
         except ApiError as err:
             if err.status in (401, 403):
                 raise
-            field_error(entry.form.attended, _("Attendance can be recorded once the shift has started."))
+            entry.form.attended.errors = [*entry.form.attended.errors, err.said()]
             failed = True
         else:
             saved += 1
@@ -425,7 +384,7 @@ def remove_signup(signup_id: int):
     except ApiError as err:
         if err.status in (401, 403, 404):
             raise
-        flash(refusal_text(err))
+        flash(err.said())
         return redirect(back_to(url_for("volunteers.home")))
     flash(_("The volunteer is taken off the shift. The next in line, if any, got the place."))
     return redirect(url_for("volunteers.signups", shift_id=s.shift_id))
@@ -449,7 +408,7 @@ def fill_plan(activity_id: int):
             if not result.refused:
                 return redirect(url_for("volunteers.manage_activity", activity_id=activity.id))
             refused = [{"when": shift_when(shift_views[r.shift_id].shift) if r.shift_id in shift_views else "",
-                        "name": "", "reason": str(PLAN_REFUSALS.get(r.reason) or REFUSALS.get(r.reason, _l("The checks said no when it was applied.")))}
+                        "name": "", "reason": r.said.text()}
                        for r in result.refused]
             return render_template("volunteers/fill_plan.html", activity=activity, rows=[], refused=refused,
                                    form=FillPlanApplyForm(formdata=None), unfilled=[], optimal=True), 409

@@ -1,16 +1,17 @@
 """What the volunteering pages share: the blueprint (one, "volunteers": the volunteers' pages in
-volunteers.volunteer_views, the organisers' in volunteers.organiser_views), statuses and refusals
-in the page's language, a shift as a list row, hours and match reasons as a person reads them, and
-the template globals other packages' pages use (a group's activities on its page)."""
+volunteers.volunteer_views, the organisers' in volunteers.organiser_views), statuses in the page's
+language, a shift as a list row, hours and match reasons as a person reads them, and the template
+globals other packages' pages use (a group's activities on its page). The services' refusals are
+said with err.said() (words in volunteers.messages) and put next to fields with
+commons.forms.put_back."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
 from flask import Blueprint, request
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from commons.errors import ApiError
 from commons.i18n import format_span, page_language
 from commons.timezone import site_tz
 from commons.urls import safe_next
@@ -20,7 +21,6 @@ from volunteers.forms import language_name, skill_name
 
 bp = Blueprint("volunteers", __name__)
 
-
 STATUS_LABELS = {
     "invited": _l("Invited"),
     "confirmed": _l("You have a place"),
@@ -29,8 +29,6 @@ STATUS_LABELS = {
     "removed": _l("Taken off by the organiser"),
     "cancelled": _l("Cancelled"),
 }
-
-
 # The same statuses as the organiser reads them (about someone else).
 ORGANISER_STATUS_LABELS = {
     "invited": _l("Invited, not answered yet"),
@@ -40,60 +38,6 @@ ORGANISER_STATUS_LABELS = {
     "removed": _l("Taken off"),
     "cancelled": _l("Shift cancelled"),
 }
-
-
-# Why a sign-up, an invitation or a shift was refused, by the services' reason code.
-REFUSALS = {
-    "overlap": _l("You already have a shift at that time."),
-    "over_hours": _l("This shift would take you past the hours a week you said you can give. You can change them in your profile."),
-    "too_young": _l("This shift has a minimum age that you do not meet yet."),
-    "needs_consent": _l("You are under 18: your guardian's consent must be recorded in your profile first."),
-    "cancelled": _l("This shift is cancelled."),
-    "past": _l("This shift has already started or is over."),
-    "no_profile": _l("Fill in your volunteer profile first."),
-    "not_eligible": _l("This volunteer cannot take this shift (time, age or weekly hours)."),
-    "already": _l("Already signed up for this shift."),
-    "full": _l("The shift is full."),
-    "outside_booking": _l("The shift must be within the linked booking's time."),
-    "booking_not_group": _l("Choose one of your group's own upcoming bookings."),
-    "booking_inactive": _l("That booking is cancelled or over: choose another one."),
-    "inactive_profile": _l("Your profile is on a break. Tick \"Recommend shifts to me\" in your profile to take shifts again."),
-    "started": _l("This shift has already started or is over."),
-    "needs_birth_date": _l("This shift has a minimum age: add your date of birth to your profile first."),
-    "removed": _l("The organiser has taken you off this shift."),
-    "not_signed_up": _l("You are not signed up for this shift."),
-    "not_confirmed": _l("Only people with a place on the shift can be marked."),
-    "not_organiser": _l("Only the activity's organisers can do this."),
-    "unavailable": _l("This volunteer is not free at that time."),
-    "age_rule_fixed": _l("Volunteers are on this shift or invited to it, so its minimum age and its day can no longer change. Cancel it and add a new shift instead."),
-    "group_not_verified": _l("Only a verified group can organise volunteers. The city verifies groups on request."),
-}
-
-
-# Why an assignment of a fill plan got no invitation, as its organiser reads it (nothing personal).
-PLAN_REFUSALS = {
-    "already": _l("Already on this shift or invited to it."),
-    "full": _l("Every place is taken or has an invitation out."),
-    "not_eligible": _l("No longer among the candidates for this shift."),
-    "removed": _l("Taken off this shift earlier."),
-}
-
-
-def refusal_text(err: ApiError) -> str:
-    reason = (err.extra or {}).get("reason") or (err.fields or {}).get("reason")
-    if reason in REFUSALS:
-        return str(REFUSALS[reason])
-    if err.status == 409:
-        return str(REFUSALS["overlap"])
-    if err.status == 404:
-        return _("This shift no longer exists.")
-    return _("This could not be done: check the details and try again.")
-
-
-def field_error(field, message: str) -> None:
-    if not isinstance(field.errors, list):
-        field.errors = list(field.errors)
-    field.errors.append(message)
 
 
 def shift_when(shift) -> str:

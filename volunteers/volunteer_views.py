@@ -11,18 +11,19 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from commons.errors import ApiError
+from commons.forms import put_back
 from commons.i18n import format_day, page_language
 from commons.pagination import paginate
 from commons.schemas import minute_to_hhmm
 from commons.timezone import site_tz
 from volunteers import rules, services
 from volunteers.forms import ButtonForm, ProfileForm
-from volunteers.pages import (STATUS_LABELS, back_to, bp, district_choices, field_error, hours_text, reason_rows,
-                              refusal_text, score_text, shift_row, shift_when)
+from volunteers.pages import (STATUS_LABELS, back_to, bp, district_choices, hours_text, reason_rows, score_text,
+                              shift_row, shift_when)
 
 def _my_signups() -> dict:
     """{shift_id: services.MyShift} of the signed-in user's upcoming sign-ups (with their places in line)."""
@@ -148,20 +149,6 @@ def _profile_data(profile) -> dict:
     }
 
 
-PROFILE_FIELD_ERRORS = {
-    "skills": _l("Choose skills from the list."),
-    "tags": _l("Each tag can be at most 80 characters."),
-    "languages": _l("Choose languages from the list."),
-    "districts": _l("Choose districts from the list."),
-    "max_hours_per_week": _l("Give a number of hours from 0 to 60."),
-    "date_of_birth": _l("Give your date of birth, e.g. 2008-05-17."),
-    "guardian_name": _l("Give your guardian's name."),
-    "guardian_contact": _l("At most 200 characters."),
-    "guardian_consent": _l("Give your guardian's name and contact too."),
-    "shared_contact": _l("At most 200 characters."),
-}
-
-
 @bp.route("/volunteering/profile", methods=["GET", "POST"])
 @login_required
 def profile():
@@ -223,23 +210,27 @@ def profile():
 
 
 def _put_back_profile(form: ProfileForm, err: ApiError, rows) -> None:
-    put = False
-    for key in err.fields or {}:
+    """A refused profile next to its fields: an availability window's refusal on its row (the
+    pydantic error's row, or the first row of the weekday whose windows overlap), the others on
+    their fields (a list item's on its list)."""
+    placed = False
+    names = {}
+    for key in err.fields:
         parts = key.split(".")
-        name = parts[0]
-        if name == "availability":
-            index = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
-            entry = rows[index] if index is not None and index < len(rows) else (rows[0] if rows else None)
-            if entry is not None:
-                sub = parts[2] if len(parts) > 2 and parts[2] in ("weekday", "start", "end") else "end"
-                field_error(entry.form[sub], _("Check this time: the end must be after the start."))
-                put = True
+        if parts[0] != "availability":
+            names[key] = parts[0]
             continue
-        if name in PROFILE_FIELD_ERRORS and name in form:
-            field_error(form[name], str(PROFILE_FIELD_ERRORS[name]))
-            put = True
-    if not put:
-        field_error(form.skills, _("The profile could not be saved: check the details and try again."))
+        names[key] = ""  # placed here, on the row
+        index = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+        if index is None and "weekday" in err.params:
+            index = next((i for i, e in enumerate(rows) if e.form.window()["weekday"] == err.params["weekday"]), None)
+        entry = rows[index] if index is not None and index < len(rows) else (rows[0] if rows else None)
+        if entry is not None:
+            sub = entry.form[parts[2] if len(parts) > 2 and parts[2] in ("weekday", "start", "end") else "end"]
+            sub.errors = [*sub.errors, err.field_text(key)]
+            placed = True
+    if not put_back(form, err, names) and not placed:
+        form.skills.errors = [*form.skills.errors, err.said()]
 
 
 @bp.route("/volunteering/shifts/<int:shift_id>/signup", methods=["POST"])
@@ -255,7 +246,7 @@ def signup(shift_id: int):
     except ApiError as err:
         if err.status in (401, 403):
             raise
-        flash(refusal_text(err))
+        flash(err.said())
         return redirect(back)
     view = services.get_shift_view(shift_id)
     what = {"title": view.activity.title, "when": shift_when(view.shift)}
@@ -281,7 +272,7 @@ def withdraw(shift_id: int):
     except ApiError as err:
         if err.status in (401, 403):
             raise
-        flash(refusal_text(err))
+        flash(err.said())
         return redirect(back)
     view = services.get_shift_view(shift_id)
     flash(_("You withdrew from %(title)s, %(when)s.", title=view.activity.title, when=shift_when(view.shift)))

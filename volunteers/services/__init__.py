@@ -15,9 +15,10 @@
 - common: what they share.
 
 Each public function that writes is one transaction (commons.db.write_transaction); the matching
-itself is volunteers.rules (pure). Errors are commons.errors (Invalid with `fields`, Forbidden,
-NotFound, Conflict, ApiError code "state"/"rule"): pages show them next to fields, the API answers
-4xx with `fields`.
+itself is volunteers.rules (pure). Refusals are commons.errors (Invalid with `fields`, Forbidden,
+NotFound, Conflict, ApiError code "state"/"rule") with a `reason` code and `params`, whose words are
+in volunteers.messages: pages say them in the reader's language (next to the fields they name), the
+API answers 4xx with the English `message`, `reason`, `params` and `fields`.
 
 Data in: a service that takes `data` accepts the pydantic model of volunteers.schemas or a plain
 dict (validated with that model; a bad dict raises Invalid with `fields`).
@@ -27,7 +28,7 @@ from __future__ import annotations
 from volunteers.services.activities import (activity_shift_views, create_activity, linked_booking, list_activities,
                                            update_activity)
 from volunteers.services.candidates import MATCH_AHEAD, Candidate, candidates_for, explain, is_candidate, matches_for
-from volunteers.services.common import LISTED, ShiftView, get_activity, get_shift_view, refused
+from volunteers.services.common import LISTED, ShiftView, get_activity, get_shift_view
 from volunteers.services.facts import (FAIRNESS_DAYS, VolunteerSet, all_volunteer_facts, current_names,
                                        organisers_ages_on, shift_facts, volunteer_facts)
 from volunteers.services.fill_plans import ApplyResult, Refused, apply_fill_plan, propose_fill_plan
@@ -48,6 +49,6 @@ __all__ = [
     "erase_personal_data", "explain", "export_personal_data", "get_activity", "get_profile", "get_shift_view",
     "invite", "is_candidate", "linked_booking", "list_activities", "matches_for", "my_activities", "my_shifts", "my_signup",
     "organisable_groups_and_facilities", "organised_ids", "organisers_ages_on", "organising_group_ids",
-    "profile_dict", "propose_fill_plan", "record_attendance", "refused", "remove_signup", "save_profile",
+    "profile_dict", "propose_fill_plan", "record_attendance", "remove_signup", "save_profile",
     "shift_facts", "shift_signups", "signup", "update_activity", "update_shift", "volunteer_facts", "withdraw",
 ]

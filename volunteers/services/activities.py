@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from calendars.ics import space_location
+from commons.codes import Said
 from commons.auth import is_representative, is_staff_of
 from commons.db import utcnow, write_transaction
 from commons.errors import Forbidden, Invalid
@@ -16,7 +17,7 @@ from commons.models import Facility, Group, User
 from spaces.models import ACTIVE_STATUSES, Booking, Space
 from volunteers import schemas
 from volunteers.models import Activity, Shift
-from volunteers.services.common import ShiftView, get_activity, parse, refused, shift_views, touch
+from volunteers.services.common import ShiftView, get_activity, parse, shift_views, touch
 from volunteers.services.organisers import require_organiser
 
 def linked_booking(activity: Activity) -> Booking | None:
@@ -43,20 +44,19 @@ def create_activity(actor: User, data) -> Activity:
     if d.group_id is not None:
         group = db.session.get(Group, d.group_id)
         if group is None:
-            raise Invalid("There is no such group.", fields={"group_id": "unknown group"})
+            params = {"group_id": d.group_id}
+            raise Invalid(reason="group_not_found", params=params, fields={"group_id": Said("group_not_found", params)})
         staff_of_booking = own_booking and is_staff_of(actor, booking.space.facility_id)
         if not (actor.is_admin or is_representative(actor, group.id) or staff_of_booking):
-            raise refused("You can create activities only for groups you represent.", "not_organiser", cls=Forbidden)
+            raise Forbidden(reason="not_organiser")
         if not group.verified:
-            raise refused("Only a verified group can organise volunteers; the city verifies groups on request.",
-                          "group_not_verified", cls=Forbidden)
+            raise Forbidden(reason="group_not_verified")
     if d.booking_id is not None:
         if not own_booking:
-            raise refused("The booking must be one of the group's own bookings.", "booking_not_group",
-                          cls=Invalid, fields={"booking_id": "not a booking of this group"})
+            raise Invalid(reason="booking_not_group", fields={"booking_id": Said("booking_not_group")})
         if booking.status not in ACTIVE_STATUSES:
-            raise refused("That booking is no longer active.", "booking_inactive", cls=Invalid,
-                          fields={"booking_id": f"the booking is {booking.status}"})
+            params = {"status": booking.status}
+            raise Invalid(reason="booking_inactive", params=params, fields={"booking_id": Said("booking_inactive", params)})
         district = booking.space.facility.district
         place = place or space_location(booking.space)
     if d.group_id is not None:
@@ -64,9 +64,11 @@ def create_activity(actor: User, data) -> Activity:
     else:
         facility = db.session.get(Facility, d.facility_id)
         if facility is None:
-            raise Invalid("There is no such facility.", fields={"facility_id": "unknown facility"})
+            params = {"facility_id": d.facility_id}
+            raise Invalid(reason="facility_not_found", params=params,
+                          fields={"facility_id": Said("facility_not_found", params)})
         if not is_staff_of(actor, facility.id):
-            raise refused("Only the facility's staff can create its activities.", "not_organiser", cls=Forbidden)
+            raise Forbidden(reason="not_organiser")
         district = district or facility.district
         place = place or f"{facility.name}, {facility.address}"
     activity = Activity(

@@ -13,8 +13,9 @@ from sqlalchemy.orm import joinedload
 
 from calendars import changes
 from commons.apispec import invalid
-from commons.errors import ApiError, NotFound, RuleViolation
+from commons.errors import NotFound
 from commons.extensions import db
+import volunteers.messages  # noqa: F401  (the words of the codes said here)
 from volunteers.models import Activity, Shift, ShiftSignup
 
 # Sign-ups that are on a shift's list for its organisers (in this order), and those a person still has.
@@ -48,11 +49,6 @@ def parse(model: type[BaseModel], data):
         raise invalid(exc) from None
 
 
-def refused(message: str, reason: str, cls=RuleViolation, **kw) -> ApiError:
-    """An error with a stable machine-readable reason (error.reason in the API; the pages translate by it)."""
-    return cls(message, extra={"reason": reason}, **kw)
-
-
 def local_today(now: datetime, tz: ZoneInfo) -> date:
     return now.astimezone(tz).date()
 
@@ -71,7 +67,7 @@ def get_activity(activity_id: int) -> Activity:
         select(Activity).where(Activity.id == activity_id).options(joinedload(Activity.group), joinedload(Activity.facility))
     ).scalar_one_or_none()
     if activity is None:
-        raise NotFound(f"There is no activity {activity_id}.")
+        raise NotFound(reason="activity_not_found", params={"activity_id": activity_id})
     return activity
 
 
@@ -101,7 +97,7 @@ def get_shift(shift_id: int, lock: bool = False) -> Shift:
         stmt = stmt.with_for_update()
     shift = db.session.execute(stmt).scalar_one_or_none()
     if shift is None:
-        raise NotFound(f"There is no shift {shift_id}.")
+        raise NotFound(reason="shift_not_found", params={"shift_id": shift_id})
     return shift
 
 
@@ -110,5 +106,5 @@ def get_shift_view(shift_id: int) -> ShiftView:
         select(Shift).where(Shift.id == shift_id).options(joinedload(Shift.activity).joinedload(Activity.group))
     ).scalar_one_or_none()
     if shift is None:
-        raise NotFound(f"There is no shift {shift_id}.")
+        raise NotFound(reason="shift_not_found", params={"shift_id": shift_id})
     return shift_views([shift])[0]

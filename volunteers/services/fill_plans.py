@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, select
 
 from commons.db import utcnow, write_transaction
+from commons.codes import Said
 from commons.errors import Forbidden, Invalid
 from commons.extensions import db
 from commons.models import User
@@ -19,10 +20,13 @@ from volunteers.models import Activity, Shift, ShiftSignup, VolunteerProfile
 from volunteers.planning import Plan
 from volunteers.rules import Match
 from volunteers.services.candidates import is_candidate, open_views
-from volunteers.services.common import LISTED, ShiftView, get_activity, local_today, parse, refused, shift_views
+from volunteers.services.common import LISTED, ShiftView, get_activity, local_today, parse, shift_views
 from volunteers.services.facts import all_volunteer_facts, current_names, organisers_ages_on, shift_facts
 from volunteers.services.organisers import can_organise, organised_ids
 from volunteers.services.signups import write_invitation
+
+PLAN_PERIOD = timedelta(days=62)  # a district's plan covers at most this much time
+
 
 @dataclass
 class Refused:
@@ -33,7 +37,12 @@ class Refused:
     # places are taken or have invitations out), not_eligible (no such volunteer, paused, or not a
     # candidate for this shift: which rule, and any age, hours or times, is never said).
     reason: str
-    message: str = ""
+    said: Said  # the refusal as the organiser reads it (words in volunteers.messages)
+
+    @property
+    def message(self) -> str:
+        """In English (the API)."""
+        return self.said.english()
 
 
 @dataclass
@@ -49,16 +58,18 @@ def _plan_views(actor: User, d: schemas.FillPlanIn, now: datetime) -> list[Shift
         found = {v.shift.id for v in views}
         missing = [i for i in d.shift_ids if i not in found]
         if missing:
-            raise Invalid("Some shifts are not open future shifts.", fields={"shift_ids": f"not open or not found: {missing[:10]}"})
+            params = {"shift_ids": missing[:10]}
+            raise Invalid(reason="plan_shifts_not_open", params=params, fields={"shift_ids": Said("plan_shifts_not_open", params)})
     elif d.activity_id is not None:
         get_activity(d.activity_id)
         views = open_views(now, ids=None, where=Shift.activity_id == d.activity_id)
     else:
         lo, hi = to_utc(d.from_, tz, "from"), to_utc(d.to, tz, "to")
         if hi <= lo:
-            raise Invalid("'to' must be after 'from'.", fields={"to": "must be after from"})
-        if hi - lo > timedelta(days=62):
-            raise Invalid("Ask for at most 62 days at a time.", fields={"to": "window too long"})
+            raise Invalid(reason="period_end_before_start", fields={"to": Said("period_end_before_start")})
+        if hi - lo > PLAN_PERIOD:
+            params = {"max_days": PLAN_PERIOD.days}
+            raise Invalid(reason="period_too_long", params=params, fields={"to": Said("period_too_long", params)})
         views = open_views(now, ids=None, where=and_(func.lower(Activity.district) == d.district.lower(), Shift.start_at >= lo, Shift.start_at < hi))
     allowed: dict[int, bool] = {}
     out = []
@@ -68,7 +79,7 @@ def _plan_views(actor: User, d: schemas.FillPlanIn, now: datetime) -> list[Shift
         if allowed[v.activity.id]:
             out.append(v)
     if (d.shift_ids or d.activity_id is not None) and len(out) < len(views):
-        raise refused("You can plan only shifts of activities you organise.", "not_organiser", cls=Forbidden)
+        raise Forbidden(reason="not_organiser")
     return out[:500]
 
 
@@ -147,11 +158,11 @@ def apply_fill_plan(actor: User, assignments, now: datetime | None = None) -> Ap
     for shift_id, volunteer_id in pairs:
         shift = checked.get(shift_id)
         if shift is None:
-            result.refused.append(Refused(shift_id, volunteer_id, "not_organiser", "not a shift you organise"))
+            result.refused.append(Refused(shift_id, volunteer_id, "not_organiser", Said("not_organiser")))
             continue
         if shift.status != "open" or shift.start_at <= now:
-            result.refused.append(Refused(shift_id, volunteer_id, "cancelled" if shift.status != "open" else "past",
-                                          "the shift is cancelled or has started"))
+            gone = Said("cancelled") if shift.status != "open" else Said("past")
+            result.refused.append(Refused(shift_id, volunteer_id, gone.code, gone))
             continue
         # Someone already on the shift is "already" even when it is full (a plan applied twice), not
         # "full", which would send the organiser looking for another place for them.
@@ -159,18 +170,18 @@ def apply_fill_plan(actor: User, assignments, now: datetime | None = None) -> Ap
             select(ShiftSignup).where(ShiftSignup.shift_id == shift.id, ShiftSignup.volunteer_id == volunteer_id)
         ).scalar_one_or_none()
         if su is not None and su.status in LISTED:
-            result.refused.append(Refused(shift_id, volunteer_id, "already", "on the shift or invited to it already"))
+            result.refused.append(Refused(shift_id, volunteer_id, "already", Said("plan_already")))
             continue
         if su is not None and su.status == "removed":
-            result.refused.append(Refused(shift_id, volunteer_id, "removed", "taken off this shift"))
+            result.refused.append(Refused(shift_id, volunteer_id, "removed", Said("plan_removed")))
             continue
         view = views[shift_id]
         if view.confirmed + invited[shift_id] >= shift.needed:
-            result.refused.append(Refused(shift_id, volunteer_id, "full", "every place is taken or has an invitation out"))
+            result.refused.append(Refused(shift_id, volunteer_id, "full", Said("plan_full")))
             continue
         profile = db.session.get(VolunteerProfile, volunteer_id)
         if not is_candidate(profile, view, now):
-            result.refused.append(Refused(shift_id, volunteer_id, "not_eligible", "not a candidate for this shift"))
+            result.refused.append(Refused(shift_id, volunteer_id, "not_eligible", Said("plan_not_eligible")))
             continue
         write_invitation(actor, shift, activities[shift.activity_id], profile, su, now)
         invited[shift_id] += 1

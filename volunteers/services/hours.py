@@ -10,12 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from commons.db import utcnow, write_transaction
+from commons.codes import Said
 from commons.errors import ApiError, Invalid
 from commons.extensions import db
 from commons.models import User
 from commons.timezone import iso_week, site_tz, week_bounds
 from volunteers.models import Shift, ShiftSignup
-from volunteers.services.common import LISTED, ShiftView, refused, shift_views
+from volunteers.services.common import LISTED, ShiftView, shift_views
 from volunteers.services.organisers import organised_signup
 from volunteers.services.profiles import get_profile
 
@@ -58,11 +59,13 @@ def record_attendance(actor: User, signup_id: int, attended: bool, minutes_worke
     now = now or utcnow()
     su = organised_signup(actor, signup_id)
     if su.status != "confirmed":
-        raise refused("Attendance is recorded for confirmed sign-ups only.", "not_confirmed", cls=ApiError, code="state", status=422)
+        raise ApiError(reason="not_confirmed", code="state", status=422)
     if su.start_at > now:
-        raise refused("Attendance can be recorded once the shift has started.", "not_started", cls=ApiError, code="state", status=422)
+        raise ApiError(reason="not_started", code="state", status=422)
     if minutes_worked is not None and (minutes_worked < 0 or minutes_worked > 1440):
-        raise Invalid("minutes_worked must be between 0 and 1440.", fields={"minutes_worked": "between 0 and 1440"})
+        params = {"max_minutes": 1440}
+        raise Invalid(reason="minutes_worked_range", params=params,
+                      fields={"minutes_worked": Said("minutes_worked_range", params)})
     su.attended = bool(attended)
     su.minutes_worked = (minutes_worked if attended else 0) if (minutes_worked is not None or not attended) else None
     su.updated_at = now

@@ -14,7 +14,7 @@ from commons.extensions import db
 from commons.models import Facility, Group, GroupMember, User
 from spaces.models import ACTIVE_STATUSES, Booking, Space
 from volunteers.models import Activity, Shift, ShiftSignup
-from volunteers.services.common import ShiftView, get_shift_view, refused
+from volunteers.services.common import ShiftView, get_shift_view
 
 def organising_group_ids(user: User | None) -> set[int]:
     """The groups whose volunteering the user may organise: the verified groups they represent. An
@@ -70,8 +70,7 @@ def organised_ids(user: User | None, activities: list[Activity]) -> set[int]:
 
 def require_organiser(user: User, activity: Activity) -> None:
     if not can_organise(user, activity):
-        raise refused("Only the activity's organisers (the representatives of its verified group, the facility's staff) can do this.",
-                      "not_organiser", cls=Forbidden)
+        raise Forbidden(reason="not_organiser")
 
 
 def organised_shift(actor: User, shift_id: int) -> ShiftView:
@@ -85,7 +84,7 @@ def organised_signup(actor: User, signup_id: int) -> ShiftSignup:
         select(ShiftSignup).where(ShiftSignup.id == signup_id).options(joinedload(ShiftSignup.shift).joinedload(Shift.activity))
     ).scalar_one_or_none()
     if su is None or not can_organise(actor, su.shift.activity):
-        raise NotFound(f"There is no sign-up {signup_id} on a shift you organise.")
+        raise NotFound(reason="signup_not_found", params={"signup_id": signup_id})
     return su
 
 

@@ -8,22 +8,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from commons.errors import ApiError, Conflict
+from commons.codes import english
+from commons.errors import ApiError, Conflict, RuleViolation
 from commons.extensions import db
 from commons.timezone import site_tz
 from volunteers import notices, rules
 from volunteers.models import Shift, ShiftSignup, VolunteerProfile
-from volunteers.services.common import refused, touch
+from volunteers.services.common import touch
 from volunteers.services.facts import volunteer_facts
-
-_REFUSALS = {
-    # rules.holding_misses code -> (refusal code the pages translate, message)
-    "age_unknown": ("needs_birth_date", "This shift needs volunteers aged {age} or over: add your date of birth to your profile."),
-    "too_young": ("too_young", "This shift needs volunteers aged {age} or over."),
-    "needs_consent": ("needs_consent", "Volunteers under 18 need a guardian's consent recorded in their profile first."),
-    "over_hours": ("over_hours", "This shift would take you past the weekly hours in your profile."),
-}
-
 
 def place_problem(profile: VolunteerProfile | None, s: datetime, e: datetime, min_age: int | None, tz: ZoneInfo,
              exclude_shift: int | None = None) -> ApiError | None:
@@ -31,19 +23,25 @@ def place_problem(profile: VolunteerProfile | None, s: datetime, e: datetime, mi
     raise: the rules' `holding_misses` (age, consent, overlap, weekly hours), the same ones the
     matching uses. Reads their confirmed shifts (one query)."""
     if profile is None:
-        return refused("Fill in your volunteer profile first.", "no_profile")
+        return RuleViolation(reason="no_profile")
     facts = volunteer_facts(profile, s, exclude_shift)
     misses = rules.holding_misses(facts, rules.ShiftFacts(id=exclude_shift or 0, start=s, end=e, district="", min_age=min_age), tz)
     if not misses:
         return None
-    first = misses[0]
-    if first.code == "overlap":
-        return refused("You have another shift at this time.", "overlap", cls=Conflict, conflicts=[
-            {"start": bs.astimezone(tz).isoformat(), "end": be.astimezone(tz).isoformat(), "reason": "you have another shift at this time"}
+    first = misses[0].code  # the refusal of each of rules.holding_misses' codes
+    if first == "overlap":
+        return Conflict(reason="overlap", conflicts=[
+            {"start": bs.astimezone(tz).isoformat(), "end": be.astimezone(tz).isoformat(), "reason": english("overlap"),
+             "code": "overlap", "params": {}}
             for bs, be in facts.busy if bs < e and s < be
         ])
-    code, message = _REFUSALS[first.code]
-    return refused(message.format(age=min_age), code)
+    if first == "age_unknown":
+        return RuleViolation(reason="needs_birth_date", params={"min_age": min_age})
+    if first == "too_young":
+        return RuleViolation(reason="too_young", params={"min_age": min_age})
+    if first == "needs_consent":
+        return RuleViolation(reason="needs_consent")
+    return RuleViolation(reason="over_hours", params={"max_minutes": profile.max_minutes_per_week})
 
 
 def waitlist_position(shift_id: int, su: ShiftSignup) -> int | None:
@@ -71,7 +69,7 @@ def flush_or_conflict() -> None:
             db.session.flush()
     except IntegrityError as exc:
         if "ex_shift_signups_no_overlap" in str(exc.orig) or "exclusion" in str(exc.orig).lower():
-            raise refused("You have another shift at this time.", "overlap", cls=Conflict) from None
+            raise Conflict(reason="overlap") from None
         raise
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from commons.db import utcnow, write_transaction
-from commons.errors import Invalid
+from commons.codes import Said
+from commons.errors import Invalid, RuleViolation
 from commons.extensions import db
 from commons.models import User
 from commons.schemas import hhmm_to_minute, minute_to_hhmm
 from volunteers import schemas
 from volunteers.models import VolunteerProfile
-from volunteers.services.common import parse, refused, touch
+from volunteers.services.common import parse, touch
 
 def get_profile(user: User) -> VolunteerProfile | None:
     """The user's volunteer profile, or None if they have none yet."""
@@ -26,7 +27,7 @@ def require_profile(user: User, lock: bool = False) -> VolunteerProfile:
         stmt = stmt.with_for_update()
     profile = db.session.execute(stmt).scalar_one_or_none()
     if profile is None:
-        raise refused("Fill in your volunteer profile first.", "no_profile")
+        raise RuleViolation(reason="no_profile")
     return profile
 
 
@@ -46,7 +47,9 @@ def save_profile(user: User, data) -> VolunteerProfile:
     windows = sorted((w.weekday, hhmm_to_minute(w.start), hhmm_to_minute(w.end)) for w in d.availability)
     for i, (a, b) in enumerate(zip(windows, windows[1:])):
         if a[0] == b[0] and b[1] < a[2]:
-            raise Invalid("Two availability windows of one weekday overlap.", fields={"availability": f"weekday {a[0]} has overlapping windows"})
+            params = {"weekday": a[0]}
+            raise Invalid(reason="availability_overlap", params=params,
+                          fields={"availability": Said("availability_overlap", params)})
     profile.availability = [{"weekday": wd, "start": s, "end": e} for wd, s, e in windows]
     profile.max_minutes_per_week = int(round(d.max_hours_per_week * 60))
     profile.date_of_birth = d.date_of_birth

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from commons.db import utcnow, write_transaction
-from commons.errors import ApiError, Invalid
+from commons.codes import Said
+from commons.errors import ApiError, Invalid, RuleViolation
 from commons.extensions import db
 from commons.models import User
 from commons.timezone import site_tz
@@ -16,7 +17,7 @@ from spaces.models import ACTIVE_STATUSES, Booking
 from spaces.services import to_utc
 from volunteers import notices, schemas
 from volunteers.models import Activity, Shift, ShiftSignup, VolunteerProfile
-from volunteers.services.common import LISTED, get_activity, get_shift, parse, refused, touch
+from volunteers.services.common import LISTED, get_activity, get_shift, parse, touch
 from volunteers.services.organisers import require_organiser
 from volunteers.services.places import place_problem, promote, waitlist_position
 
@@ -25,22 +26,23 @@ MAX_SHIFT = timedelta(hours=24)
 
 def _check_times(activity: Activity, s: datetime, e: datetime, now: datetime) -> None:
     if e <= s:
-        raise Invalid("The end must be after the start.", fields={"end": "must be after start"})
+        raise Invalid(reason="end_before_start", fields={"end": Said("end_before_start")})
     if e - s > MAX_SHIFT:
-        raise Invalid("A shift can last at most 24 hours.", fields={"end": "at most 24 hours after start"})
+        params = {"max_hours": MAX_SHIFT // timedelta(hours=1)}
+        raise Invalid(reason="shift_too_long", params=params, fields={"end": Said("shift_too_long", params)})
     if s <= now:
-        raise refused("A shift must start in the future.", "past", cls=Invalid, fields={"start": "must be in the future"})
+        raise Invalid(reason="past", fields={"start": Said("shift_start_past")})
     if activity.booking_id is not None:
         booking = db.session.get(Booking, activity.booking_id)
         if booking is not None:
             if booking.status not in ACTIVE_STATUSES:
-                raise refused("The booking this activity is linked to is no longer active.", "booking_inactive",
-                              fields={"start": "the linked booking is " + booking.status})
+                params = {"status": booking.status}
+                raise RuleViolation(reason="booking_inactive", params=params,
+                                    fields={"start": Said("linked_booking_inactive", params)})
             if s < booking.start_at or e > booking.end_at:
                 tz = site_tz()
-                span = f"{booking.start_at.astimezone(tz):%Y-%m-%d %H:%M}–{booking.end_at.astimezone(tz):%H:%M}"
-                raise refused(f"A shift of this activity must lie within its booking ({span}).", "outside_booking",
-                              fields={"start": f"must lie within the booking {span}"})
+                params = {"start": booking.start_at.astimezone(tz).isoformat(), "end": booking.end_at.astimezone(tz).isoformat()}
+                raise RuleViolation(reason="outside_booking", params=params, fields={"start": Said("outside_booking", params)})
 
 
 @write_transaction
@@ -77,9 +79,9 @@ def update_shift(actor: User, shift_id: int, data, now: datetime | None = None) 
     activity = get_activity(shift.activity_id)
     require_organiser(actor, activity)
     if shift.status != "open":
-        raise refused("This shift is cancelled.", "cancelled", cls=ApiError, code="state", status=422)
+        raise ApiError(reason="cancelled", code="state", status=422)
     if shift.end_at <= now:
-        raise refused("A shift that has ended can no longer be changed.", "past", cls=ApiError, code="state", status=422)
+        raise ApiError(reason="past", code="state", status=422)
     tz = site_tz()
     s = to_utc(d.start, tz, "start") if d.start is not None else shift.start_at
     e = to_utc(d.end, tz, "end") if d.end is not None else shift.end_at
@@ -139,12 +141,8 @@ def _check_age_rule_fixed(shift: Shift, d: schemas.ShiftPatch, new_start: dateti
     if someone is None:
         return
     if new_age:
-        raise refused("Volunteers are on this shift or invited to it: its minimum age can no longer change. "
-                      "Cancel it and add a new shift instead.", "age_rule_fixed", cls=Invalid,
-                      fields={"min_age": "fixed once anyone is on the shift"})
-    raise refused("Volunteers are on this shift or invited to it and it has a minimum age: it can no longer move "
-                  "to another day (another time of the same day is fine). Cancel it and add a new shift instead.",
-                  "age_rule_fixed", cls=Invalid, fields={"start": "the day is fixed once anyone is on the shift"})
+        raise Invalid(reason="age_rule_fixed", fields={"min_age": Said("age_rule_fixed")})
+    raise Invalid(reason="age_rule_fixed", fields={"start": Said("age_rule_fixed")})
 
 
 @write_transaction
@@ -156,9 +154,9 @@ def cancel_shift(actor: User, shift_id: int, now: datetime | None = None) -> Shi
     activity = get_activity(shift.activity_id)
     require_organiser(actor, activity)
     if shift.status == "cancelled":
-        raise refused("This shift is cancelled already.", "cancelled", cls=ApiError, code="state", status=422)
+        raise ApiError(reason="cancelled", code="state", status=422)
     if shift.end_at <= now:
-        raise refused("A shift that has ended can no longer be cancelled.", "past", cls=ApiError, code="state", status=422)
+        raise ApiError(reason="past", code="state", status=422)
     signups = list(db.session.execute(
         select(ShiftSignup).where(ShiftSignup.shift_id == shift.id, ShiftSignup.status.in_(LISTED))
     ).scalars())

@@ -8,14 +8,14 @@ from datetime import datetime
 from sqlalchemy import select
 
 from commons.db import utcnow, write_transaction
-from commons.errors import ApiError
+from commons.errors import ApiError, RuleViolation
 from commons.extensions import db
 from commons.models import User
 from commons.timezone import site_tz
 from volunteers import notices
 from volunteers.models import Activity, Shift, ShiftSignup, VolunteerProfile
 from volunteers.services.candidates import is_candidate
-from volunteers.services.common import LISTED, get_shift, refused, touch
+from volunteers.services.common import LISTED, get_shift, touch
 from volunteers.services.organisers import organised_shift, organised_signup
 from volunteers.services.places import confirmed_count, flush_or_conflict, place_problem, take_off, waitlist_position
 from volunteers.services.profiles import get_profile, require_profile
@@ -49,18 +49,18 @@ def _signup(user: User, shift_id: int, now: datetime, notify: bool = True) -> Si
     shift = get_shift(shift_id, lock=True)  # 1. the shift's row: capacity holds under races
     profile = require_profile(user, lock=True)  # 2. the person's row: overlap and hours hold under races
     if shift.status != "open":
-        raise refused("This shift is cancelled.", "cancelled")
+        raise RuleViolation(reason="cancelled")
     if shift.start_at <= now:
-        raise refused("This shift has started already.", "past")
+        raise RuleViolation(reason="past")
     if not profile.active:
-        raise refused("Your volunteer profile is paused; turn it on to sign up.", "inactive_profile")
+        raise RuleViolation(reason="inactive_profile")
     su = db.session.execute(
         select(ShiftSignup).where(ShiftSignup.shift_id == shift.id, ShiftSignup.volunteer_id == profile.id)
     ).scalar_one_or_none()
     if su is not None and su.status in ("confirmed", "waitlisted"):
         return SignupResult(su.status, su, waitlist_position(shift.id, su))
     if su is not None and su.status == "removed":
-        raise refused("The organisers took you off this shift; ask them if you want to come back.", "removed")
+        raise RuleViolation(reason="removed")
     tz = site_tz()
     problem = place_problem(profile, shift.start_at, shift.end_at, shift.min_age, tz)
     if problem is not None:
@@ -94,9 +94,9 @@ def withdraw(user: User, shift_id: int, now: datetime | None = None) -> SignupRe
         select(ShiftSignup).where(ShiftSignup.shift_id == shift.id, ShiftSignup.volunteer_id == profile.id)
     ).scalar_one_or_none()
     if su is None or su.status not in LISTED:
-        raise refused("You are not signed up for this shift.", "not_signed_up", cls=ApiError, code="state", status=422)
+        raise ApiError(reason="not_signed_up", code="state", status=422)
     if shift.start_at <= now:
-        raise refused("This shift has started already.", "started", cls=ApiError, code="state", status=422)
+        raise ApiError(reason="started", code="state", status=422)
     take_off(shift, su, "withdrawn", now)
     return SignupResult("withdrawn", su)
 
@@ -109,7 +109,7 @@ def remove_signup(actor: User, signup_id: int, now: datetime | None = None) -> S
     shift = get_shift(su.shift_id, lock=True)
     db.session.refresh(su)
     if su.status not in LISTED:
-        raise refused("This person is not on the shift.", "not_signed_up", cls=ApiError, code="state", status=422)
+        raise ApiError(reason="not_signed_up", params={"organiser": True}, code="state", status=422)
     take_off(shift, su, "removed", now)
     return su
 
@@ -124,10 +124,10 @@ def invite(actor: User, shift_id: int, volunteer_id: int, now: datetime | None =
     view = organised_shift(actor, shift_id)
     shift = get_shift(shift_id, lock=True)
     if shift.status != "open":
-        raise refused("This shift is cancelled.", "cancelled")
+        raise RuleViolation(reason="cancelled")
     if shift.start_at <= now:
-        raise refused("This shift has started already.", "past")
-    not_candidate = refused("This volunteer is not among the candidates for this shift.", "not_eligible")
+        raise RuleViolation(reason="past")
+    not_candidate = RuleViolation(reason="not_eligible")
     profile = db.session.get(VolunteerProfile, volunteer_id)
     if profile is None or not profile.active:
         raise not_candidate  # the same answer: whether an id is a (paused) profile is not the organiser's to learn
@@ -135,7 +135,7 @@ def invite(actor: User, shift_id: int, volunteer_id: int, now: datetime | None =
         select(ShiftSignup).where(ShiftSignup.shift_id == shift.id, ShiftSignup.volunteer_id == profile.id)
     ).scalar_one_or_none()
     if su is not None and su.status in ("confirmed", "waitlisted"):
-        raise refused("This volunteer is signed up already.", "already", cls=ApiError, code="state", status=409)
+        raise ApiError(reason="already", code="state", status=409)
     if su is not None and su.status == "invited":
         return su
     if not is_candidate(profile, view, now):
