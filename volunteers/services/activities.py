@@ -20,6 +20,7 @@ from volunteers.models import Activity, Shift
 from volunteers.services.common import ShiftView, get_activity, parse, shift_views, touch
 from volunteers.services.organisers import require_organiser
 
+
 def linked_booking(activity: Activity) -> Booking | None:
     """The booking an activity is linked to (its shifts lie within it), if any."""
     return db.session.get(Booking, activity.booking_id) if activity.booking_id else None

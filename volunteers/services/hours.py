@@ -20,6 +20,7 @@ from volunteers.services.common import LISTED, ShiftView, shift_views
 from volunteers.services.organisers import organised_signup
 from volunteers.services.profiles import get_profile
 
+
 @dataclass
 class MyShift:
     signup: ShiftSignup

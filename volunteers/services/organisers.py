@@ -16,6 +16,7 @@ from spaces.models import ACTIVE_STATUSES, Booking, Space
 from volunteers.models import Activity, Shift, ShiftSignup
 from volunteers.services.common import ShiftView, get_shift_view
 
+
 def organising_group_ids(user: User | None) -> set[int]:
     """The groups whose volunteering the user may organise: the verified groups they represent. An
     unverified group (anyone can register one, free and at once) organises no volunteers: volunteers'

@@ -12,6 +12,7 @@ from volunteers.services.common import LISTED, get_shift, touch
 from volunteers.services.places import promote
 from volunteers.services.profiles import get_profile, profile_dict
 
+
 def _export_organising(user: User) -> dict:
     """What the person did as an organiser: the activities they created and the invitations they sent."""
     activities = db.session.execute(

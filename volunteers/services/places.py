@@ -17,8 +17,9 @@ from volunteers.models import Shift, ShiftSignup, VolunteerProfile
 from volunteers.services.common import touch
 from volunteers.services.facts import volunteer_facts
 
+
 def place_problem(profile: VolunteerProfile | None, s: datetime, e: datetime, min_age: int | None, tz: ZoneInfo,
-             exclude_shift: int | None = None) -> ApiError | None:
+                  exclude_shift: int | None = None) -> ApiError | None:
     """Why this person cannot hold a place on a shift at [s, e) (None: they can), as an error to
     raise: the rules' `holding_misses` (age, consent, overlap, weekly hours), the same ones the
     matching uses. Reads their confirmed shifts (one query)."""

@@ -14,6 +14,7 @@ from volunteers import schemas
 from volunteers.models import VolunteerProfile
 from volunteers.services.common import parse, touch
 
+
 def get_profile(user: User) -> VolunteerProfile | None:
     """The user's volunteer profile, or None if they have none yet."""
     if user is None:

@@ -20,6 +20,7 @@ from volunteers.services.organisers import organised_shift, organised_signup
 from volunteers.services.places import confirmed_count, flush_or_conflict, place_problem, take_off, waitlist_position
 from volunteers.services.profiles import get_profile, require_profile
 
+
 @dataclass
 class SignupResult:
     status: str  # "confirmed", "waitlisted", "withdrawn", "invited"
