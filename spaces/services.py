@@ -49,10 +49,6 @@ def to_utc(value: datetime, tz: ZoneInfo, field: str) -> datetime:
     return aware.astimezone(timezone.utc)
 
 
-# TODO: volunteers split: volunteers.views calls space_services.default_tz(); then remove this name.
-default_tz = site_tz
-
-
 def space_rules(space: Space) -> rules.SpaceRules:
     opening: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for oh in space.opening_hours:
