@@ -133,6 +133,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     for register_hooks in (register_space_hooks, register_calendar_hooks, register_volunteer_hooks):
         register_hooks()
     register_error_handlers(app)
+    with app.app_context():  # the unknown-address sign-in's hash, ready before the first sign-in (commons.models)
+        from commons.models import dummy_password_hash
+
+        dummy_password_hash()
     from commons import limits
 
     limits.install(app)  # first of the before_request functions: chunked bodies over 1 MB are a 413
