@@ -16,13 +16,13 @@ from commons.models import ApiToken, Facility, FacilityStaff, Group, GroupMember
 from spaces.models import OpeningHours, Space, SpaceFeature
 
 # live_server, browser_page (Playwright + system Chromium) and check_accessibility (axe-core).
-pytest_plugins = ["tests.browser_support", "tests.mail_support"]  # + smtp_server (aiosmtpd)
+pytest_plugins = ["tests.support.browser", "tests.support.smtp"]  # + smtp_server (aiosmtpd)
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 PASSWORD = "correct horse battery"
 # Every rate limit out of the way: one app (and one memory store of counts) serves the whole run,
 # from one address. Tests of a limit set it tight on `app.config` and call limiter.reset()
-# (tests/test_rate_limits.py).
+# (tests/security/test_rate_limits.py).
 RELAXED_LIMITS = {
     name: "1000000 per minute"
     for name in ("LOGIN_RATE_LIMIT", "LOGIN_ACCOUNT_RATE_LIMIT", "SIGNUP_RATE_LIMIT", "TOKEN_FAILURE_RATE_LIMIT",
@@ -50,7 +50,7 @@ def is_postgres(database_url) -> bool:
 class EnglishClient(FlaskClient):
     """A test client whose requests ask for English pages (Accept-Language: en) unless a test gives
     another Accept-Language: the pages default to Finnish, and most tests read English texts.
-    tests/test_i18n.py checks the other languages and the default."""
+    tests/i18n/test_languages_and_catalogs.py checks the other languages and the default."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

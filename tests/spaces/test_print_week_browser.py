@@ -10,7 +10,7 @@ import pytest
 
 from commons.extensions import db
 from spaces.models import Booking, Closure
-from tests.browser_support import SCREENSHOTS, check_accessibility
+from tests.support.browser import SCREENSHOTS, check_accessibility
 from tests.conftest import HELSINKI, next_weekday
 
 pytestmark = pytest.mark.browser

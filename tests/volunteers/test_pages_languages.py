@@ -1,13 +1,13 @@
 """No English left on the volunteering pages in Finnish and Swedish, their error states included
 (the profile, activity, shift and attendance forms sent wrong, a refused sign-up, the 403 of an
 organiser page), with the reasons of a match and the skill and language names in the page's language.
-The pages themselves are in tests/page_inventory.py, which tests/test_no_english_left.py walks too."""
+The pages themselves are in tests/support/page_inventory.py, which tests/i18n/test_no_english_left.py walks too."""
 from __future__ import annotations
 
 import pytest
 
-from tests.page_inventory import ROLES, seed_world
-from tests.test_no_english_left import english_on, signed_in
+from tests.support.page_inventory import ROLES, seed_world
+from tests.i18n.test_no_english_left import english_on, signed_in
 
 
 @pytest.fixture

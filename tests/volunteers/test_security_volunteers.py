@@ -1,4 +1,4 @@
-"""Security review of the volunteers routes (pages and API), in the pattern of tests/test_new_routes_security.py.
+"""Security review of the volunteers routes (pages and API), in the pattern of tests/security/test_object_access.py.
 
 Table-driven: for every volunteers route the exact set of roles that may use it and what the others get;
 object-level checks (organiser B on activity A, volunteer B on A's sign-up); privacy of public pages,

@@ -13,7 +13,7 @@ import pytest
 from benchmarks import report
 from benchmarks.__main__ import parse_args
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_medians_percentiles_and_ratios():

@@ -1,4 +1,4 @@
-"""Security review of the routes merged for calendars, reports, staff, admin, account and group pages.
+"""Object-level access on the calendars, reports, staff, admin, account and group pages and routes.
 
 Table-driven: for every route the exact set of roles that may use it, and what the others get;
 privacy of the public pages and feeds; CSRF on the state-changing forms; hostile input never a 500.
