@@ -48,6 +48,8 @@ from commons.apispec import openapi_document
 from commons.extensions import db, limiter
 from commons.models import ApiToken, FacilityStaff, GroupMember, User
 
+pytestmark = pytest.mark.fuzz  # outside the fast lane (pyproject.toml markers)
+
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 IDENTITIES = ("admin", "staff", "representative", "volunteer", "anonymous")
 EMAILS = {

@@ -8,13 +8,14 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 import requests
+
+from tests.support import clock
 
 ROOT = Path(__file__).resolve().parents[2]
 BOOT_TIMEOUT = 120.0  # an upper bound only (ready is waited for): a loaded 2-core CI machine can take long
@@ -35,7 +36,7 @@ class GunicornServer:
         full_env.pop("COMMONS_ENV", None)
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{self.port}", *args, "commons:create_app()"],
+            [*clock.python_command(), "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{self.port}", *args, "commons:create_app()"],
             cwd=str(ROOT),
             env=full_env,
             stdout=self._log,
