@@ -21,10 +21,10 @@ from wtforms import HiddenField
 from wtforms.validators import AnyOf, InputRequired, ValidationError
 
 from commons.errors import ApiError
-from commons.i18n import format_day, format_span, format_week, page_language
-from spaces import report_services, rules, services
+from commons.i18n import format_clock, format_day, format_span, format_week, page_language
+from spaces import print_layout, report_services, rules, services
 from spaces.forms import WEEKDAYS, DateField, sensible_year
-from spaces.views import _hours_text, build_week, requested_week, rules_in_words, week_param
+from spaces.views import build_week, requested_week, rules_in_words, week_param
 
 bp = Blueprint("reports", __name__)
 
@@ -200,17 +200,34 @@ def no_show(booking_id: int):
 
 # --- A space's week for the door ----------------------------------------------------------------------
 
-# More times than these in a week (booked, closed and free) and the printed week takes a compact
-# print layout, so that it stays on one A4 page: smaller type and one line per public title; then
-# four times a line, each cut to its column (the whole week is on the space's page, behind the QR).
-DENSE_WEEK = 35
-DENSEST_WEEK = 110
+@dataclass
+class PaperDay:
+    """A day of the printed week: its booked and closed times, then its free times, each list cut to
+    what fits (spaces.print_layout) with how many more there are."""
+
+    weekday: str
+    date_text: str
+    hour_spans: list[str]
+    entries: list
+    more_entries: int
+    free: list
+    more_free: int
 
 
-def _density(times: int) -> str:
-    if times > DENSEST_WEEK:
-        return "dense densest"
-    return "dense" if times > DENSE_WEEK else ""
+def _paper_week(space, days) -> tuple[print_layout.Fit, list[PaperDay]]:
+    """The week's days as they go on one A4 page (spaces/print_layout.py)."""
+    hour_spans = {d.date: [f"{format_clock(oh.opens_minute)}–{format_clock(oh.closes_minute)}" for oh in space.opening_hours
+                           if oh.weekday == d.date.weekday()] for d in days}
+    needs = [print_layout.DayNeed(entries=sum(1 for s in d.slots if s.kind != "free"), free=sum(1 for s in d.slots if s.kind == "free"),
+                                  hour_lines=max(len(hour_spans[d.date]), 1)) for d in days]
+    fitted = print_layout.fit(needs)
+    paper = []
+    for d, (entry_cells, free_cells) in zip(days, fitted.shown):
+        entries, more_entries = print_layout.cut_list([s for s in d.slots if s.kind != "free"], entry_cells)
+        free, more_free = print_layout.cut_list([s for s in d.slots if s.kind == "free"], free_cells)
+        weekday, _space, date_text = d.heading.partition(" ")  # "Wednesday 30 September": the name above the date
+        paper.append(PaperDay(weekday, date_text, hour_spans[d.date], entries, more_entries, free, more_free))
+    return fitted, paper
 
 
 def qr_svg(url: str, title: str) -> Markup:
@@ -246,13 +263,16 @@ def print_week(space_id: int):
         {"when": format_span(c.start_at, c.end_at, tz), "reason": c.reason}
         for c in services.list_closures(space.id, bounds.start, bounds.end)
     ]
+    fitted, paper = _paper_week(space, days)
+    closures, more_closures = print_layout.cut_list(closures, print_layout.MAX_CLOSURES)
     monday = date.fromisocalendar(year, week, 1)
     page_url = url_for("spaces.space_page", space_id=space.id, _external=True)
     return (
         render_template(
             "spaces/print.html",
             space=space,
-            days=days,
+            days=paper,
+            layout=fitted,
             year=year,
             week=week,
             week_start=format_day(monday, "day_month"),
@@ -261,10 +281,9 @@ def print_week(space_id: int):
             next_week=week_param(*(monday + timedelta(days=7)).isocalendar()[:2]),
             week_error=week_error,
             free_note=free_note,
-            density=_density(sum(len(d.slots) for d in days)),
-            opening=[(WEEKDAYS[d], _hours_text(space, d)) for d in range(7)],
             rules_text=rules_in_words(space),
             closures=closures,
+            more_closures=more_closures,
             page_url=page_url,
             qr=qr_svg(page_url, _("QR code: the address of this space's page")),
             printed=format_day(now.astimezone(tz).date(), "date"),
