@@ -322,9 +322,19 @@ def sign_in_without_form(app, client, user_id: int) -> None:
 
 
 def next_weekday(weekday: int, weeks_ahead: int = 1) -> date:
-    """A date on `weekday` (Monday 0) at least `weeks_ahead` weeks from today (Helsinki)."""
+    """A date on `weekday` (Monday 0) at least `weeks_ahead` weeks from today (Helsinki).
+
+    Two calls are not in weekday order: on a Wednesday next_weekday(1) is 13 days ahead and
+    next_weekday(3) 8. For several days of one week, count from next_monday()."""
     today = datetime.now(HELSINKI).date()
     return today + timedelta(days=(weekday - today.weekday()) % 7 + 7 * weeks_ahead)
+
+
+def next_monday(weeks_ahead: int = 1) -> date:
+    """The first Monday at least `weeks_ahead` weeks from today (Helsinki): `next_monday() + timedelta(days=k)`
+    are the days of one week, in order, each at least `weeks_ahead` weeks ahead."""
+    base = datetime.now(HELSINKI).date() + timedelta(days=7 * weeks_ahead)
+    return base + timedelta(days=-base.weekday() % 7)
 
 
 def local(day: date, hhmm: str) -> str:
