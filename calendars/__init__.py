@@ -2,13 +2,16 @@
 
 
 def register_hooks() -> None:
-    """Keep calendars' change stamps in step with the ORM, and tell commons how to export and
-    erase what this package stores about a person (their feed links)."""
+    """Keep calendars' change stamps in step with the ORM, give the booking e-mails their .ics
+    attachment (spaces.hooks), and tell commons how to export and erase what this package stores
+    about a person (their feed links)."""
     from calendars import changes
-    from calendars.services import erase_feed_links, export_feed_links
+    from calendars.services import booking_calendars, erase_feed_links, export_feed_links
     from commons.services import PERSONAL_DATA_ERASERS, PERSONAL_DATA_EXPORTERS
+    from spaces.hooks import register_booking_calendars
 
     changes.register()
+    register_booking_calendars(booking_calendars)
     if export_feed_links not in PERSONAL_DATA_EXPORTERS:
         PERSONAL_DATA_EXPORTERS.append(export_feed_links)
     if erase_feed_links not in PERSONAL_DATA_ERASERS:

@@ -8,6 +8,7 @@ from calendars import services
 from calendars.schemas import AffectedBooking, FeedLinkOut, ImportOut, MoveIn, RotateIn, SkippedEvent
 from commons.apispec import api_route
 from commons.auth import require_user
+from commons.codes import jsonable
 from commons.errors import ApiError
 from spaces import services as space_services
 from spaces.api import booking_out
@@ -41,12 +42,12 @@ def uploaded_file() -> bytes:
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("file")
         if upload is None:
-            raise ApiError("Send the .ics file in the multipart field 'file'.", code="bad_request", status=400)
+            raise ApiError(reason="ics_file_field_missing", code="bad_request", status=400)
         data = upload.read(services.max_import_bytes() + 1)
     else:
         data = request.get_data(cache=False)
     if not data.strip():
-        raise ApiError("The file is empty: send an .ics file (body text/calendar, or multipart field 'file').", code="bad_request", status=400)
+        raise ApiError(reason="ics_file_empty", code="bad_request", status=400)
     return data
 
 
@@ -56,7 +57,7 @@ def import_out(result: services.ImportResult) -> ImportOut:
         imported=result.imported,
         updated=result.updated,
         already_present=result.already_present,
-        skipped=[SkippedEvent(uid=s.uid, reason=s.reason) for s in result.skipped],
+        skipped=[SkippedEvent(uid=s.uid, reason=s.reason, code=s.code, params=jsonable(s.params)) for s in result.skipped],
         affected_bookings=[
             AffectedBooking(id=b.id, start=b.start_at.astimezone(tz), end=b.end_at.astimezone(tz), title=b.title, group=b.group.name, status=b.status)
             for b in result.affected
@@ -82,8 +83,15 @@ def import_ics(space_id: int):
     local days. Importing the same file again adds nothing. Bookings the closures overlap are listed
     in `affected_bookings`, not cancelled. 400: not an iCalendar file; 413 `too_large`: larger than
     512 KB (ICS_IMPORT_MAX_BYTES); 422 `too_many_events` (over 1000 VEVENTs), `too_many_closures` (over
-    2000 dates in the window) or `too_many_timezones` (over 50 VTIMEZONEs), with `found` and `limit`.
-    An event repeating too often over too long a time is skipped with the reason."""
+    2000 dates in the window) or `too_many_timezones` (over 50 VTIMEZONEs), with `found` and `limit`;
+    422 `bad_timezone` with a `reason` code and its `params` (always `tzid`, also at the top level): a
+    VTIMEZONE rule that is not FREQ=YEARLY (`ics_timezone_not_yearly`, with `freq`), unreadable
+    (`ics_timezone_unreadable`), a zone the file defines with over 50 parts (`ics_timezone_too_many_parts`),
+    or the file's own zones with over 10 000 changes up to a year after the window
+    (`ics_timezone_too_many_changes`; both with `found` and `limit`); 422 `too_complex` (`ics_too_complex`,
+    with `found` and `limit`): the recurring events together walk over 500 000 steps; 409 `space_changed`
+    (`import_space_changed`): the space's time zone changed while the file was read. An event repeating
+    too often over too long a time is skipped with the reason."""
     actor = require_user()
     data = uploaded_file()
     return import_out(services.import_closures(actor, space_id, data))

@@ -270,7 +270,10 @@ def _vtimezone(tzid: str, first_year: int, last_year: int) -> tuple[str, ...]:
 
 
 @dataclass
-class _Years:
+class Years:
+    """The local years each zone's times fall in, gathered while writing events: the calendar's
+    VTIMEZONEs cover them (volunteers.feeds writes its events with one too)."""
+
     by_tz: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
 
     def local(self, moment: datetime, tzid: str) -> str:
@@ -284,7 +287,7 @@ class _Years:
         return naive_stamp(naive)
 
 
-def _when(years: _Years, name: str, moment: datetime, tzid: str) -> str:
+def _when(years: Years, name: str, moment: datetime, tzid: str) -> str:
     return prop(name, years.local(moment, tzid), TZID=tzid)
 
 
@@ -308,7 +311,7 @@ def _common(item: Item, uid: str, sequence: int, stamp: datetime, status: str) -
     return lines
 
 
-def _single(item: Item, domain: str, years: _Years) -> list[str]:
+def _single(item: Item, domain: str, years: Years) -> list[str]:
     c = _common(item, f"booking-{item.id}@{domain}", item.sequence, item.updated, item.status)
     when = [_when(years, "DTSTART", item.start, item.tz), _when(years, "DTEND", item.end, item.tz)]
     return ["BEGIN:VEVENT", c[0], *when, *c[1:], "END:VEVENT"]
@@ -332,7 +335,7 @@ def _strip_rule(rrule: str) -> list[tuple[str, str]]:
     return parts
 
 
-def _series(rows: list[Item], rrule: str, domain: str, years: _Years) -> tuple[list[list[str]], list[Item]]:
+def _series(rows: list[Item], rrule: str, domain: str, years: Years) -> tuple[list[list[str]], list[Item]]:
     """(VEVENT blocks, rows that had to become VEVENTs of their own) for one series."""
     active = sorted((r for r in rows if r.status in ACTIVE), key=lambda r: (_orig(r), r.id))
     if not active:
@@ -424,7 +427,7 @@ def _series(rows: list[Item], rrule: str, domain: str, years: _Years) -> tuple[l
     return blocks, strays
 
 
-def _cancelled_series(rows: list[Item], rrule: str, domain: str, years: _Years) -> tuple[list[list[str]], list[Item]]:
+def _cancelled_series(rows: list[Item], rrule: str, domain: str, years: Years) -> tuple[list[list[str]], list[Item]]:
     """A series with no active date left (cancelled whole, or every date declined or expired), for a
     download or an e-mail: the series' event as its dates stood, STATUS:CANCELLED, same UID and a
     grown SEQUENCE, so a calendar that has it cancels it. (A feed simply leaves it out.)"""
@@ -434,7 +437,7 @@ def _cancelled_series(rows: list[Item], rrule: str, domain: str, years: _Years) 
     return blocks, [by_id[s.id] for s in strays]
 
 
-def _closure(c: ClosureItem, domain: str, years: _Years) -> list[str]:
+def _closure(c: ClosureItem, domain: str, years: Years) -> list[str]:
     tz = ZoneInfo(c.tz)
     s, e = c.start.astimezone(tz), c.end.astimezone(tz)
     lines = ["BEGIN:VEVENT", prop("UID", f"closure-{c.id}@{domain}")]
@@ -476,7 +479,7 @@ def build_calendar(
     bookings out (a subscribed client drops them); `include_cancelled` writes them as
     STATUS:CANCELLED instead (for a download or an e-mail that updates an imported event)."""
     series_rules = series_rules or {}
-    years = _Years()
+    years = Years()
     keyed: list[tuple[datetime, str, list[str]]] = []
     by_series: dict[int, list[Item]] = defaultdict(list)
     singles: list[Item] = []
@@ -578,7 +581,7 @@ def booking_ics(bookings, domain: str | None = None, name: str | None = None, se
     date left) is written as STATUS:CANCELLED, so a calendar that imported it updates it. Needs the
     bookings' space (and facility, group) loaded; `domain` defaults to the app's."""
     if domain is None:
-        from calendars.services import calendar_domain
+        from calendars.domain import calendar_domain
 
         domain = calendar_domain()
     items = [booking_item(b) for b in bookings]

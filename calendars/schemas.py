@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
+from pydantic_core import PydanticCustomError
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from commons.schemas import In
-from spaces.schemas import IsoDateTime
+from commons.schemas import In, IsoDateTime
 
 
 
@@ -28,13 +28,15 @@ class RotateIn(In):
     @model_validator(mode="after")
     def _one(self):
         if not self.url and not self.kind:
-            raise ValueError("give {kind, name} or {url}")
+            raise PydanticCustomError("feed_kind_or_url", "give {kind, name} or {url}")
         return self
 
 
 class SkippedEvent(BaseModel):
     uid: str
-    reason: str
+    reason: str = Field(description="why, in English")
+    code: str = Field(description="why, as a stable code (e.g. ics_no_start, ics_no_length); words per language in calendars.messages")
+    params: dict[str, Any] = Field(default_factory=dict)
 
 
 class AffectedBooking(BaseModel):

@@ -4,12 +4,9 @@ transaction each (commons.db.write_transaction)."""
 from __future__ import annotations
 
 import hashlib
-import ipaddress
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -19,14 +16,18 @@ from sqlalchemy.orm import joinedload
 
 from calendars import ics, imports
 from calendars.cache import feed_cache
+from calendars.domain import calendar_domain
 from calendars.changes import PLACES
 from calendars.models import CalendarChange, FeedToken
 from commons import audit
 from commons.auth import is_representative, is_staff_of
 from commons.db import utcnow, write_transaction
+import calendars.messages  # noqa: F401  (the words of the codes said here)
+from commons.codes import Said
 from commons.errors import ApiError, Forbidden, Invalid, NotFound
 from commons.extensions import db
 from commons.models import Group, GroupMember, User
+from commons.timezone import site_tz
 from spaces.models import ACTIVE_STATUSES, Booking, BookingSeries, Closure, Space
 from spaces.services import LOOKBACK, get_space
 
@@ -47,33 +48,6 @@ def import_limits() -> tuple[int, int, int]:
 
 def max_import_bytes() -> int:
     return import_limits()[0]
-
-
-def calendar_domain() -> str:
-    """The domain in UIDs (booking-12@<domain>), the same in feeds, downloads and e-mail
-    attachments (web and scheduler processes read the same settings), whatever host a client used:
-    COMMONS_DOMAIN; else the host of PUBLIC_URL (the site's address, as in e-mail links) unless that
-    is an IP address or localhost; else SERVER_NAME; else commons.localhost. Keep it stable: a new
-    domain makes every calendar app see new events."""
-    cfg = current_app.config
-    explicit = cfg.get("COMMONS_DOMAIN") or cfg.get("CALENDAR_DOMAIN") or os.environ.get("COMMONS_DOMAIN")
-    if explicit:
-        return explicit.split(":")[0].lower()
-    host = (urlsplit(cfg.get("PUBLIC_URL") or "").hostname or "").lower()
-    if host and not _is_local(host):
-        return host
-    return (cfg.get("SERVER_NAME") or "commons.localhost").split(":")[0].lower()
-
-
-def _is_local(host: str) -> bool:
-    """An address that names no site of its own (a development server): not a UID domain."""
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def window(now: datetime) -> tuple[datetime, datetime]:
@@ -240,7 +214,7 @@ def build_group_feed(group: Group, lang: str, now: datetime | None = None) -> Fe
             name=name,
             domain=calendar_domain(),
             description=_("The bookings of %(group)s. This link is private: share it only with your group.", group=group.name),
-            timezone=current_app.config["TIMEZONE"],
+            timezone=site_tz().key,
         )
     body = ics.build_calendar(info, items, rules)
     return Feed(body, _last_modified(_stamp("group", group.id), [b.updated_at for b in rows], now), name)
@@ -393,10 +367,11 @@ def rotate_feed(user: User, kind: str | None = None, name: str | None = None, ur
             select(FeedToken).where(FeedToken.token_hash == FeedToken.hash(token_from_url(url)), FeedToken.user_id == user.id)
         ).scalar_one_or_none()
         if row is None:
-            raise NotFound("None of your feed links has that address (it may have been replaced already).")
+            raise NotFound(reason="feed_url_unknown")
         kind = row.kind
     if kind not in FEED_KINDS:
-        raise Invalid(f"Unknown feed kind; known: {', '.join(sorted(FEED_KINDS))}.", fields={"kind": "unknown kind"})
+        params = {"known": sorted(FEED_KINDS)}
+        raise Invalid(reason="feed_kind_unknown", params=params, fields={"kind": Said("feed_kind_unknown", params)})
     subjects = FEED_KINDS[kind].subjects(user)
     if row is not None:
         match = [(g, n) for g, n in subjects if g == row.group_id]
@@ -406,7 +381,7 @@ def rotate_feed(user: User, kind: str | None = None, name: str | None = None, ur
         if not match and len(subjects) == 1 and not wanted:
             match = subjects
     if not match:
-        raise NotFound("You have no feed of that kind and name; GET /api/v1/feeds lists yours.")
+        raise NotFound(reason="feed_not_yours")
     group_id, link_name = match[0]
     db.session.execute(delete(FeedToken).where(FeedToken.user_id == user.id, FeedToken.slot == FeedToken.slot_of(kind, group_id)))
     new = _issue(user, kind, group_id)
@@ -417,18 +392,18 @@ def rotate_feed(user: User, kind: str | None = None, name: str | None = None, ur
 def personal_feed(token: str, lang: str | None, now: datetime | None = None) -> Feed:
     """The feed behind a secret link; 404 for an unknown, replaced or no longer permitted one."""
     if not token or len(token) > 100:
-        raise NotFound("There is no feed at this address.")
+        raise NotFound(reason="feed_not_found")
     row = db.session.execute(
         select(FeedToken, User).join(User, User.id == FeedToken.user_id).where(FeedToken.token_hash == FeedToken.hash(token))
     ).first()
     if row is None or row[0].kind not in FEED_KINDS:
-        raise NotFound("There is no feed at this address. It may have been replaced with a new link.")
+        raise NotFound(reason="feed_replaced")
     feed_token, user = row
     language = lang or user.language or current_app.config["BABEL_DEFAULT_LOCALE"]
     kind = FEED_KINDS[feed_token.kind]
     feed = kind.build(user, feed_token.group_id, language, now if kind.cached else (now or utcnow()))
     if feed is None:
-        raise NotFound("There is no feed at this address.")
+        raise NotFound(reason="feed_not_found")
     return feed
 
 
@@ -469,29 +444,45 @@ def import_window(space: Space, now: datetime) -> tuple[datetime, datetime]:
     return lo, lo + timedelta(days=days)
 
 
-@write_transaction
 def import_closures(actor: User, space_id: int, data: bytes, now: datetime | None = None) -> ImportResult:
     """The events of an .ics file become closures of the space (each event, or each date of a
     recurring one, once: a second import of the same file adds nothing). Bookings that a new
-    closure hits are listed, not cancelled."""
+    closure hits are listed, not cancelled. The file is read and its dates worked out before the
+    write transaction opens (bounded, but it may take a second: nobody else's write waits for it);
+    the transaction only stores the closures."""
     now = now or utcnow()
     space = get_space(space_id)
     if not is_staff_of(actor, space.facility_id):
-        raise Forbidden("Only the facility's staff (or an administrator) can import closures.")
+        raise Forbidden(reason="import_staff_only")
     max_bytes, max_events, max_closures = import_limits()
     if len(data) > max_bytes:
-        raise ApiError(
-            f"The file is too large: at most {max_bytes // 1024} KB. Split it, or export a shorter period.",
-            code="too_large", status=413, extra={"limit": max_bytes},
-        )
-    tz = ZoneInfo(space.timezone)
+        raise ApiError(reason="file_too_large", params={"max_kb": max_bytes // 1024}, code="too_large", status=413,
+                       extra={"limit": max_bytes})
+    zone = space.timezone
     lo, hi = import_window(space, now)
     try:
-        parsed = imports.parse(data, tz, lo, hi, max_events=max_events, max_closures=max_closures)
+        parsed = imports.parse(data, ZoneInfo(zone), lo, hi, max_events=max_events, max_closures=max_closures)
     except imports.NotACalendar as exc:
-        raise ApiError(str(exc), code="bad_calendar", status=400) from None
+        raise ApiError(reason=exc.code, params=exc.params, code="bad_calendar", status=400) from None
     except imports.TooMany as exc:
-        raise ApiError(str(exc), code=f"too_many_{exc.what}", status=422, extra={"found": exc.found, "limit": exc.limit}) from None
+        raise ApiError(reason=exc.code, params=exc.params, code=f"too_many_{exc.what}", status=422,
+                       extra={"found": exc.found, "limit": exc.limit}) from None
+    except imports.BadTimezone as exc:
+        raise ApiError(reason=exc.code, params=exc.params, code="bad_timezone", status=422, extra=exc.params) from None
+    except imports.TooComplex as exc:
+        raise ApiError(reason=exc.code, params=exc.params, code="too_complex", status=422, extra=exc.params) from None
+    return _store_closures(actor, space_id, zone, parsed, lo, hi)
+
+
+@write_transaction
+def _store_closures(actor: User, space_id: int, zone: str, parsed: imports.Parsed, lo: datetime, hi: datetime) -> ImportResult:
+    """The one transaction of an import: the closures of a file already read (import_closures)."""
+    space = get_space(space_id)
+    if not is_staff_of(actor, space.facility_id):  # checked again: the rights of now, not of before the reading
+        raise Forbidden(reason="import_staff_only")
+    if space.timezone != zone:  # floating times and all-day events were read in the old zone
+        raise ApiError(reason="import_space_changed", code="space_changed", status=409)
+    tz = ZoneInfo(zone)
     existing = {
         c.source_uid: c
         for c in db.session.execute(

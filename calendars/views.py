@@ -129,20 +129,6 @@ def rotate():
     return redirect(url_for("calendars.feeds_page"))
 
 
-def _import_error_message(err: ApiError) -> str:
-    """The page's words for a refused import (the API's message is English)."""
-    limit = err.extra.get("limit", 0)
-    if err.code == "too_large":
-        return _("The file is too large: at most %(kb)d KB. Split it, or export a shorter period.", kb=services.max_import_bytes() // 1024)
-    if err.code == "too_many_events":
-        return _("The file has %(found)d events; import at most %(limit)d at a time: split the file.", found=err.extra["found"], limit=limit)
-    if err.code == "too_many_closures":
-        return _("The file makes more than %(limit)d closures; import at most that many at a time: split the file.", limit=limit)
-    if err.code == "too_many_timezones":
-        return _("The file has %(found)d time zones; one import takes at most %(limit)d.", found=err.extra["found"], limit=limit)
-    return err.message
-
-
 @bp.route("/staff/spaces/<int:space_id>/import", methods=["GET", "POST"])
 @login_required
 def import_page(space_id: int):
@@ -163,7 +149,7 @@ def import_page(space_id: int):
             try:
                 result = services.import_closures(current_user, space.id, data)
             except ApiError as err:
-                error = _import_error_message(err)
+                error = err.said()
                 status = err.status
                 form.file.errors = list(form.file.errors) + [error]
         else:

@@ -92,7 +92,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     import calendars.models  # noqa: F401
     import volunteers.models  # noqa: F401
     # The words of each package's refusal codes (commons.codes), per language.
+    import commons.messages  # noqa: F401
     import spaces.messages  # noqa: F401
+    import calendars.messages  # noqa: F401
 
     from commons.admin_views import bp as admin_pages
     from calendars.api import bp as calendars_api
@@ -120,18 +122,14 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
     app.before_request(authenticate_and_check_csrf)
 
-    from spaces import register_personal_data_hooks
-
-    register_personal_data_hooks()
-    from spaces import register_jobs
-
-    register_jobs()
+    # Each package tells commons (and the packages below it) what it adds, in layer order: personal
+    # data exporters and erasers, jobs, demo parts, e-mail attachments, report figures, feeds.
     from calendars import register_hooks as register_calendar_hooks
-
-    register_calendar_hooks()
+    from spaces import register_hooks as register_space_hooks
     from volunteers import register_hooks as register_volunteer_hooks
 
-    register_volunteer_hooks()
+    for register_hooks in (register_space_hooks, register_calendar_hooks, register_volunteer_hooks):
+        register_hooks()
     register_error_handlers(app)
     from commons import limits
 

@@ -1,8 +1,8 @@
 """Account pages: sign up (a volunteer or a group representative), my account (password change,
 the language, export my data, delete my account).
 
-Thin: a form, a call to commons.services, a page. The services' refusals (English, as the API
-gives them) are put back next to the fields in the page's language.
+Thin: a form, a call to commons.services, a page. The services' refusals (codes with params) are
+put back next to the fields in the page's language (commons.forms.put_back).
 """
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from flask_login import current_user, login_required, login_user
 
 from commons import services
 from commons.errors import ApiError
-from commons.ratelimits import sign_up_per_ip
-from commons.forms import DeleteAccountForm, PasswordForm, ProfileForm, SignUpForm
+from commons.ratelimits import account_lookups_per_account, account_lookups_per_ip, sign_up_per_ip
+from commons.forms import DeleteAccountForm, PasswordForm, ProfileForm, SignUpForm, put_back
 from commons.views import sign_in, sign_out
 
 bp = Blueprint("account", __name__)
@@ -28,14 +28,9 @@ ROLE_LABELS = {
 }
 
 
-def _field_error(field, message: str) -> None:
-    if not isinstance(field.errors, list):
-        field.errors = list(field.errors)
-    field.errors.append(message)
-
-
 @bp.route("/signup", methods=["GET", "POST"])
 @sign_up_per_ip
+@account_lookups_per_ip  # a refused sign-up may say that the address has an account
 def signup():
     if current_user.is_authenticated:
         return redirect(url_for("account.account"))
@@ -44,12 +39,8 @@ def signup():
         try:
             user = services.sign_up(form.email.data, form.name.data, form.password.data, role=form.role.data)
         except ApiError as err:
-            if "email" in err.fields:
-                _field_error(form.email, _("An account with this e-mail exists already. Sign in instead, or use another address."))
-            elif "password" in err.fields:
-                _field_error(form.password, _("The password must be at least 8 characters."))
-            else:
-                _field_error(form.role, err.message)
+            if not put_back(form, err):
+                form.role.errors = [*form.role.errors, err.said()]
         else:
             sign_in(user)
             if user.role == "member":
@@ -87,16 +78,16 @@ def account():
 
 @bp.route("/account/profile", methods=["POST"])
 @login_required
+@account_lookups_per_ip  # a refused change may say that another account has the address
+@account_lookups_per_account
 def change_profile():
     form = ProfileForm()
     if form.validate_on_submit():
         try:
             services.update_profile(current_user._get_current_object(), form.name.data, form.email.data)
         except ApiError as err:
-            if "email" in err.fields:
-                _field_error(form.email, _("Another account has this e-mail address."))
-            else:
-                _field_error(form.name, _("Give your name."))
+            if not put_back(form, err):
+                form.name.errors = [*form.name.errors, err.said()]
         else:
             flash(_("Your details are saved."))
             return redirect(url_for("account.account"))
@@ -112,10 +103,8 @@ def change_password():
         try:
             services.change_password(user, form.current_password.data, form.new_password.data)
         except ApiError as err:
-            if "current_password" in err.fields:
-                _field_error(form.current_password, _("The current password is not right."))
-            else:
-                _field_error(form.new_password, _("The password must be at least 8 characters."))
+            if not put_back(form, err):
+                form.new_password.errors = [*form.new_password.errors, err.said()]
         else:
             # Other browsers are signed out (the session version grew); this one continues.
             login_user(user)
@@ -155,7 +144,7 @@ def delete():
     if form.validate_on_submit():
         user = current_user._get_current_object()
         if not user.check_password(form.password.data):
-            _field_error(form.password, _("The password is not right."))
+            form.password.errors = [*form.password.errors, _("The password is not right.")]
         else:
             services.erase_account(user)
             sign_out()

@@ -4,27 +4,21 @@ Administrators only (everyone else gets the 403 page). Thin: each form calls a c
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import DateField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from commons import audit, services
 from commons.errors import ApiError, Forbidden
-from commons.extensions import db
+from commons.forms import no_bidi_controls, put_back, strip_text
 from commons.i18n import format_clock, format_day
-from commons.models import Facility, Group
 from commons.pagination import Pager, paginate, requested_page
+from commons.timezone import site_tz
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-_strip = [lambda v: v.strip() if isinstance(v, str) else v]
 
 
 class ButtonForm(FlaskForm):
@@ -35,24 +29,27 @@ class FacilityForm(FlaskForm):
     name = StringField(
         _l("Name"),
         description=_l("e.g. Kallio Library"),
-        validators=[DataRequired(message=_l("Give the facility a name.")), Length(max=120, message=_l("At most 120 characters."))],
-        filters=_strip,
+        validators=[DataRequired(message=_l("Give the facility a name.")), Length(max=120, message=_l("At most 120 characters.")),
+                    no_bidi_controls],
+        filters=[strip_text],
     )
     district = StringField(
         _l("District"),
-        validators=[DataRequired(message=_l("Give the district, e.g. Kallio.")), Length(max=80, message=_l("At most 80 characters."))],
-        filters=_strip,
+        validators=[DataRequired(message=_l("Give the district, e.g. Kallio.")), Length(max=80, message=_l("At most 80 characters.")),
+                    no_bidi_controls],
+        filters=[strip_text],
     )
     address = StringField(
         _l("Address"),
-        validators=[DataRequired(message=_l("Give the street address.")), Length(max=200, message=_l("At most 200 characters."))],
-        filters=_strip,
+        validators=[DataRequired(message=_l("Give the street address.")), Length(max=200, message=_l("At most 200 characters.")),
+                    no_bidi_controls],
+        filters=[strip_text],
     )
     phone = StringField(
         _l("Phone (optional)"),
         description=_l("The counter's number, for residents who book by phone."),
         validators=[Optional(), Length(max=40, message=_l("At most 40 characters."))],
-        filters=_strip,
+        filters=[strip_text],
     )
 
 
@@ -65,23 +62,13 @@ class StaffForm(FlaskForm):
             Regexp(r"^[^@\s]+@[^@\s]+$", message=_l("Give an e-mail address, e.g. name@hel.fi.")),
             Length(max=254),
         ],
-        filters=_strip,
+        filters=[strip_text],
     )
 
 
 def _require_admin() -> None:
     if not current_user.is_admin:
         abort(403, description=_("This page is for administrators."))
-
-
-def _put_back(form, err: ApiError) -> bool:
-    placed = False
-    for key in err.fields:
-        target = getattr(form, key, None)
-        if target is not None and hasattr(target, "errors"):
-            target.errors = list(target.errors) + [err.message]
-            placed = True
-    return placed
 
 
 def _overview(facility_form: FacilityForm | None = None, status: int = 200):
@@ -128,10 +115,8 @@ def facility_create():
     try:
         facility = services.create_facility(current_user, form.name.data, form.district.data, form.address.data, form.phone.data or None)
     except ApiError as err:
-        if not _put_back(form, err):
-            form.form_errors.append(err.message)
-        if err.fields.get("name") == "already taken":
-            form.name.errors = [_("A facility with this name exists already.")]
+        if not put_back(form, err):
+            form.form_errors.append(err.said())
         return _overview(form, err.status)
     flash(_("Facility created: %(name)s. Now add its staff.", name=facility.name))
     return redirect(url_for("admin.facility", facility_id=facility.id))
@@ -171,10 +156,8 @@ def staff_add(facility_id: int):
     except ApiError as err:
         if err.status == 404:
             raise
-        if "email" in err.fields:
-            form.email.errors = [_("Nobody has an account with that e-mail. Ask them to sign up first.")]
-        else:
-            form.email.errors = [err.message]
+        if not put_back(form, err):
+            form.email.errors = [*form.email.errors, err.said()]
         return _facility_page(facility_id, form, err.status)
     flash(_("%(name)s is now staff of %(facility)s.", name=row.user.name, facility=row.facility.name))
     return redirect(url_for("admin.facility", facility_id=facility_id))
@@ -258,15 +241,9 @@ def audit_log():
     form = AuditFilterForm(formdata=request.args if request.args else None)
     form.actor.choices = [("", _("Anyone"))] + [(str(i), n) for i, n in audit.actors_for_filter(current_user)]
     form.action.choices = [("", _("Any action"))] + [(code, str(label)) for code, label in ACTION_LABELS.items()]
-    fac_stmt = select(Facility.id, Facility.name).order_by(Facility.name)
-    if visible is not None:
-        fac_stmt = fac_stmt.where(Facility.id.in_(visible or [-1]))
-    facilities = dict(db.session.execute(fac_stmt).all())
+    facilities = audit.facilities_for_filter(visible)
     form.facility.choices = [("", _("Any facility"))] + [(str(i), n) for i, n in facilities.items()]
-    group_ids = select(audit.AuditEvent.group_id).where(audit.AuditEvent.group_id.is_not(None))
-    if visible is not None:
-        group_ids = group_ids.where(audit.AuditEvent.facility_id.in_(visible or [-1]))
-    groups = dict(db.session.execute(select(Group.id, Group.name).where(Group.id.in_(group_ids.distinct())).order_by(Group.name)).all())
+    groups = audit.groups_for_filter(visible)
     form.group.choices = [("", _("Any group"))] + [(str(i), n) for i, n in groups.items()]
     status = 200
     f = audit.AuditFilter()
@@ -278,8 +255,8 @@ def audit_log():
                     _id_or_none(form.group.data), form.first_day.data, form.last_day.data,
                 )
             except ApiError as err:
-                field = form.last_day if "to" in err.fields else form.first_day
-                field.errors = list(field.errors) + [_("Give a date between the years 2000 and 2200.")]
+                if not put_back(form, err, {"from": "first_day", "to": "last_day"}):
+                    form.first_day.errors = [*form.first_day.errors, err.said()]
                 status = 422
         else:
             status = 422
@@ -288,7 +265,7 @@ def audit_log():
     page = min(requested_page(), pages)  # paged in SQL; the pager macro is the one every list uses
     events = audit.list_events(current_user, f, audit.PAGE_SIZE, (page - 1) * audit.PAGE_SIZE)
     names = audit.actor_names(events)
-    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    tz = site_tz()
     rows = []
     for e in events:
         local = e.at.astimezone(tz)

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 from flask_wtf.csrf import CSRFError, validate_csrf
-from sqlalchemy import select
 from wtforms import ValidationError as WTFValidationError
 
 from commons import services
 from commons.apispec import Page, api_route, openapi_document
 from commons.auth import current_actor, require_user
 from commons.errors import ApiError
-from commons.extensions import db
+from commons.ratelimits import account_lookups_per_account, account_lookups_per_ip
 from commons.models import Facility, Group
 from commons.schemas import (
     AuditEventOut,
@@ -44,11 +43,7 @@ def authenticate_and_check_csrf():
             try:
                 validate_csrf(request.headers.get("X-CSRFToken"))
             except (CSRFError, WTFValidationError):
-                raise ApiError(
-                    "Send the page's CSRF token in the X-CSRFToken header, or use an API token.",
-                    code="csrf",
-                    status=400,
-                ) from None
+                raise ApiError(reason="csrf_header", code="csrf", status=400) from None
 
 
 @api_route(bp, "/openapi.json", summary="This OpenAPI 3.1 document", tag="meta")
@@ -111,8 +106,7 @@ def group_out(g: Group) -> GroupOut:
 
 @api_route(bp, "/groups", summary="List groups", response=list[GroupOut], tag="groups")
 def list_groups():
-    groups = db.session.execute(select(Group).order_by(Group.name)).scalars()
-    return [group_out(g) for g in groups]
+    return [group_out(g) for g in services.list_groups()]
 
 
 @api_route(bp, "/groups/<int:group_id>", summary="One group", response=GroupOut, tag="groups")
@@ -146,6 +140,8 @@ def verify_group(group_id: int):
     auth=True,
     tag="groups",
 )
+@account_lookups_per_ip  # a 422 says that nobody has an account with the address: counted (README "Rate limits")
+@account_lookups_per_account
 def add_member(group_id: int, body: MemberIn):
     member = services.add_representative(require_user(), group_id, body.email)
     return MemberOut(group_id=member.group_id, user_id=member.user_id, email=member.user.email)
@@ -157,7 +153,7 @@ def facility_out(f: Facility) -> FacilityOut:
 
 @api_route(bp, "/facilities", summary="List facilities", response=list[FacilityOut], tag="facilities")
 def list_facilities():
-    return [facility_out(f) for f in db.session.execute(select(Facility).order_by(Facility.name)).scalars()]
+    return [facility_out(f) for f in services.list_facilities()]
 
 
 @api_route(

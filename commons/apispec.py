@@ -13,6 +13,8 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, request
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+import commons.messages  # noqa: F401  (the words of the codes said here)
+from commons.codes import Said, is_known
 from commons.errors import ApiError, Invalid
 
 
@@ -90,6 +92,7 @@ def _page_headers(page: Page) -> dict[str, str]:
 
 
 def fields_from(exc: ValidationError) -> dict[str, str]:
+    """Each refused field with pydantic's own English words (the API's `fields`)."""
     fields: dict[str, str] = {}
     for err in exc.errors(include_url=False):
         loc = ".".join(str(p) for p in err["loc"]) or "body"
@@ -100,9 +103,75 @@ def fields_from(exc: ValidationError) -> dict[str, str]:
     return fields
 
 
+# pydantic's error types -> the codes whose words commons.messages registers (several types say the
+# same thing to a person). A type not listed here that is a registered code is one of our own
+# validators' (a PydanticCustomError); anything else is said as "invalid_value".
+PYDANTIC_CODES = {
+    "missing": "missing", "missing_argument": "missing",
+    "extra_forbidden": "extra_forbidden", "unexpected_keyword_argument": "extra_forbidden",
+    "int_parsing": "int_parsing", "int_type": "int_parsing", "int_from_float": "int_parsing",
+    "int_parsing_size": "int_parsing",
+    "float_parsing": "float_parsing", "float_type": "float_parsing", "finite_number": "float_parsing",
+    "decimal_parsing": "float_parsing", "decimal_type": "float_parsing",
+    "bool_parsing": "bool_parsing", "bool_type": "bool_parsing",
+    "string_type": "string_type", "string_unicode": "string_type", "string_sub_type": "string_type",
+    "list_type": "list_type", "tuple_type": "list_type", "set_type": "list_type", "iterable_type": "list_type",
+    "dict_type": "dict_type", "model_type": "dict_type", "model_attributes_type": "dict_type",
+    "dataclass_type": "dict_type",
+    "date_parsing": "date_parsing", "date_type": "date_parsing", "date_from_datetime_parsing": "date_parsing",
+    "date_from_datetime_inexact": "date_parsing",
+    "datetime_parsing": "datetime_parsing", "datetime_type": "datetime_parsing",
+    "datetime_from_date_parsing": "datetime_parsing", "datetime_object_invalid": "datetime_parsing",
+    "time_parsing": "time_parsing", "time_type": "time_parsing",
+    "string_too_short": "string_too_short", "string_too_long": "string_too_long",
+    "string_pattern_mismatch": "string_pattern_mismatch",
+    "too_short": "list_too_short", "too_long": "list_too_long",
+    "greater_than": "greater_than", "greater_than_equal": "greater_than_equal",
+    "less_than": "less_than", "less_than_equal": "less_than_equal",
+    "literal_error": "one_of", "enum": "one_of",
+    "value_error": "invalid_value", "assertion_error": "invalid_value",
+}
+
+
+def said_of(error: dict) -> Said:
+    """One pydantic error (an item of `ValidationError.errors()`) as a code with params, so that a
+    page says it in its language: the code from the error's type, the params from its context
+    (plain values only: `ge`, `max_length`, ...; the allowed values of a choice as a list)."""
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    code = PYDANTIC_CODES.get(kind) or (kind if is_known(kind) else "invalid_value")
+    if code == "one_of":
+        return Said(code, {"allowed": re.findall(r"'([^']*)'", str(ctx.get("expected", "")))})
+    return Said(code, {k: v for k, v in ctx.items() if _plain(v)})
+
+
+def _plain(value: Any) -> bool:
+    """A value a refusal's params can carry (JSON): not the exception a validator raised."""
+    if isinstance(value, (list, tuple)):
+        return all(_plain(v) for v in value)
+    return isinstance(value, (str, int, float, bool))
+
+
+def field_saids(exc: ValidationError) -> dict[str, Said]:
+    """Each refused field's first error as a code with params (see `said_of`)."""
+    fields: dict[str, Said] = {}
+    for err in exc.errors(include_url=False):
+        loc = ".".join(str(p) for p in err["loc"]) or "body"
+        fields.setdefault(loc, said_of(err))
+    return fields
+
+
 def invalid(exc: ValidationError) -> Invalid:
-    fields = fields_from(exc)
-    return Invalid("Some fields need fixing: " + ", ".join(sorted(fields)) + ".", fields=fields)
+    """A 422 for what pydantic refused: `fields` keep pydantic's English words (the API as it was),
+    `field_codes` give each field's refusal as a code with params (words per language)."""
+    types = {err["type"] for err in exc.errors(include_url=False)}
+    params = {"fields": sorted(fields_from(exc))}
+    if types == {"bidi_control"}:
+        err = Invalid(code="bidi_control", reason="bidi_control", params=params, fields=field_saids(exc))
+    else:
+        err = Invalid(reason="fields_invalid", params=params, fields=field_saids(exc))
+    err.fields = fields_from(exc)
+    return err
 
 
 def _nul_at(data: Any) -> str | None:
@@ -125,7 +194,7 @@ def _nul_at(data: Any) -> str | None:
 def _refuse_nul(data: Any) -> None:
     loc = _nul_at(data)
     if loc:
-        raise Invalid("Text cannot contain the NUL character (\\u0000).", fields={loc: "contains a NUL character"})
+        raise Invalid(reason="nul_character", fields={loc: Said("nul_character")})
 
 
 def _json_body(model: type[BaseModel]) -> BaseModel:
@@ -136,9 +205,9 @@ def _json_body(model: type[BaseModel]) -> BaseModel:
         try:
             data = json.loads(raw)
         except (ValueError, UnicodeDecodeError, RecursionError):
-            raise ApiError("The body is not valid JSON.", code="bad_json", status=400) from None
+            raise ApiError(reason="bad_json", code="bad_json", status=400) from None
     if not isinstance(data, dict):
-        raise ApiError("The body must be a JSON object.", code="bad_json", status=400)
+        raise ApiError(reason="json_not_object", code="bad_json", status=400)
     _refuse_nul(data)
     try:
         return model.model_validate(data)
@@ -281,8 +350,18 @@ ERROR_SCHEMA = {
             "required": ["code", "message"],
             "properties": {
                 "code": {"type": "string"},
-                "message": {"type": "string"},
+                "message": {"type": "string", "description": "in English; pages say `reason` in the reader's language"},
+                "reason": {"type": "string", "description": "the specific refusal, a stable code (e.g. too_short, booking_not_found)"},
+                "params": {"type": "object", "description": "the values the refusal names (numbers, codes, ISO 8601 times)"},
                 "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                "field_codes": {
+                    "type": "object",
+                    "description": "each field's refusal as {code, params}",
+                    "additionalProperties": {
+                        "type": "object",
+                        "properties": {"code": {"type": "string"}, "params": {"type": "object"}},
+                    },
+                },
                 "conflicts": {"type": "array", "items": {"type": "object"}},
                 "violations": {"type": "array", "items": {"type": "object"}},
             },

@@ -13,15 +13,17 @@ account ids, which become NULL when that account is erased.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, func, select, update
 
 from commons.db import utcnow, write_transaction
+from commons.codes import Said
 from commons.errors import Forbidden, Invalid
 from commons.extensions import db
-from commons.models import AuditEvent, User
+from commons.models import AuditEvent, Facility, Group, User
+from commons.timezone import day_bounds, site_tz
 
 # Every action the log records, and what it is about (object_type).
 ACTIONS: dict[str, str] = {
@@ -95,22 +97,21 @@ class AuditFilter:
 
 def day_range(since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:
     """Local days [since, until] (both included) as UTC instants [lo, hi)."""
-    from zoneinfo import ZoneInfo
-
-    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    tz = site_tz()
     for name, day in (("from", since), ("to", until)):
         if day is not None and not 2000 <= day.year <= 2200:
-            raise Invalid("Give a date between the years 2000 and 2200.", fields={name: "year out of range"})
-    lo = datetime.combine(since, time(0), tzinfo=tz).astimezone(timezone.utc) if since else None
-    hi = datetime.combine(until + timedelta(days=1), time(0), tzinfo=tz).astimezone(timezone.utc) if until else None
+            raise Invalid(reason="year_out_of_range", fields={name: Said("year_out_of_range")})
+    lo = day_bounds(since, tz)[0] if since else None
+    hi = day_bounds(until, tz)[1] if until else None
     if lo is not None and hi is not None and hi <= lo:
-        raise Invalid("The end date must not be before the start date.", fields={"to": "before from"})
+        raise Invalid(reason="last_day_before_first", fields={"to": Said("last_day_before_first")})
     return lo, hi
 
 
 def make_filter(actor_id=None, action=None, facility_id=None, group_id=None, since: date | None = None, until: date | None = None) -> AuditFilter:
     if action and action not in ACTIONS:
-        raise Invalid(f"Unknown action '{action[:40]}': use one of {', '.join(ACTIONS)}.", fields={"action": "unknown action"})
+        params = {"action": action[:40], "known": list(ACTIONS)}
+        raise Invalid(reason="unknown_audit_action", params=params, fields={"action": Said("unknown_audit_action", params)})
     lo, hi = day_range(since, until)
     return AuditFilter(actor_id=actor_id, action=action or None, facility_id=facility_id, group_id=group_id, since=lo, until=hi)
 
@@ -123,7 +124,7 @@ def visible_facility_ids(actor: User) -> set[int] | None:
         from commons.auth import staff_facility_ids
 
         return staff_facility_ids(actor)
-    raise Forbidden("The audit log is for administrators and facility staff.")
+    raise Forbidden(reason="audit_log_forbidden")
 
 
 def _filtered(actor: User, f: AuditFilter):
@@ -172,6 +173,22 @@ def actors_for_filter(actor: User) -> list[tuple[int, str]]:
     if ids is not None:
         sub = sub.where(AuditEvent.facility_id.in_(ids or [-1]))
     return [(i, n) for i, n in db.session.execute(select(User.id, User.name).where(User.id.in_(sub.distinct())).order_by(func.lower(User.name)))]
+
+
+def facilities_for_filter(visible: set[int] | None) -> dict[int, str]:
+    """The facilities the viewer may see events of (`visible_facility_ids`), id -> name, by name."""
+    stmt = select(Facility.id, Facility.name).order_by(Facility.name)
+    if visible is not None:
+        stmt = stmt.where(Facility.id.in_(visible or [-1]))
+    return dict(db.session.execute(stmt).all())
+
+
+def groups_for_filter(visible: set[int] | None) -> dict[int, str]:
+    """The groups that appear in the events the viewer may see, id -> name, by name."""
+    group_ids = select(AuditEvent.group_id).where(AuditEvent.group_id.is_not(None))
+    if visible is not None:
+        group_ids = group_ids.where(AuditEvent.facility_id.in_(visible or [-1]))
+    return dict(db.session.execute(select(Group.id, Group.name).where(Group.id.in_(group_ids.distinct())).order_by(Group.name)).all())
 
 
 def event_dict(e: AuditEvent) -> dict:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from commons.errors import Forbidden, Unauthorized
 from commons.extensions import db, login_manager
-from commons.models import ApiToken, GroupMember, User, FacilityStaff
+from commons.models import ApiToken, FacilityStaff, GroupMember, SignIn, User
 
 
 SIGN_IN_KEY = "sign_in"  # the session's secret of its SignIn row (commons.models.SignIn)
@@ -21,11 +21,18 @@ def load_user(session_id: str) -> User | None:
     user = db.session.get(User, int(user_id))
     if user is None or user.session_version != int(version):
         return None  # password changed or signed out everywhere: old cookies stop working
-    from commons.services import is_signed_in
-
     if not is_signed_in(user.id, session.get(SIGN_IN_KEY)):
         return None  # this browser signed out (or its cookie was copied from one that did)
     return user
+
+
+def is_signed_in(user_id: int, secret: object) -> bool:
+    """Whether this browser's sign-in (the session's secret) is still on the person's account."""
+    if not isinstance(secret, str) or not secret:
+        return False
+    return db.session.execute(
+        select(SignIn.id).where(SignIn.user_id == user_id, SignIn.secret_hash == SignIn.hash(secret))
+    ).first() is not None
 
 
 def current_actor() -> User | None:
@@ -45,13 +52,13 @@ def current_actor() -> User | None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             g.token_refused = True
-            raise Unauthorized("Send the token as 'Authorization: Bearer TOKEN'.")
+            raise Unauthorized(reason="bearer_format")
         actor = db.session.execute(
             select(User).join(ApiToken).where(ApiToken.token_hash == ApiToken.hash(token.strip()))
         ).scalar_one_or_none()
         if actor is None:
             g.token_refused = True
-            raise Unauthorized("That API token is not valid: it may have been revoked or mistyped.")
+            raise Unauthorized(reason="token_invalid")
         g.token_user_id = actor.id
         with ratelimits.token_use_per_account:  # a valid token's owner, from any address
             pass
@@ -66,14 +73,14 @@ def current_actor() -> User | None:
 def require_user() -> User:
     actor = current_actor()
     if actor is None:
-        raise Unauthorized("Sign in, or send an API token as 'Authorization: Bearer TOKEN'.")
+        raise Unauthorized(reason="sign_in_required")
     return actor
 
 
 def require_admin() -> User:
     actor = require_user()
     if not actor.is_admin:
-        raise Forbidden("Only an administrator can do this.")
+        raise Forbidden(reason="admin_only")
     return actor
 
 

@@ -1,8 +1,12 @@
-"""Command line: `flask --app commons users ...`, `demo-data` (see API.md)."""
+"""Command line: `flask --app commons users ...`, `demo-data` (see API.md), `jobs`, `scheduler`, `mail`.
+
+register_cli runs after the packages registered their hooks (create_app), so that `demo-data` has
+their parts and options."""
 from __future__ import annotations
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 
 from commons.errors import ApiError
 
@@ -43,15 +47,24 @@ def register_cli(app: Flask) -> None:
             raise click.ClickException(err.message) from None
         click.echo(f"New API token for {email.strip().lower()}: {value}")
 
-    @app.cli.command("demo-data")
-    @click.option("--bookings", default=0, type=click.IntRange(0, 2_000_000), help="also generate this many bookings")
-    @click.option("--volunteers", default=0, type=click.IntRange(0, 1_000_000), help="also generate this many volunteers")
-    def demo_data(bookings, volunteers):
-        """Load a small, realistic Helsinki demo; safe to run twice."""
-        from spaces.demo import load_demo
+    app.cli.add_command(demo_data_command())
 
-        summary = load_demo(bookings=bookings, volunteers=volunteers)
-        click.echo(summary)
+
+def demo_data_command() -> click.Command:
+    """`demo-data [--bookings N] [--volunteers N]`: the parts of the demo the packages registered
+    (commons.demo), each with the option that asks for its generated rows."""
+    from commons.demo import DEMO_PARTS, load_demo
+
+    @with_appcontext
+    def demo_data(**counts):
+        click.echo(load_demo(**counts))
+
+    options = [
+        click.Option([f"--{part.option}"], default=0, type=click.IntRange(0, part.limit), help=part.help)
+        for part in DEMO_PARTS.values()
+        if part.option
+    ]
+    return click.Command("demo-data", callback=demo_data, params=options, help="Load a small, realistic Helsinki demo; safe to run twice.")
 
 
 def register_job_cli(app: Flask) -> None:

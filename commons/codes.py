@@ -12,8 +12,11 @@ reader's language (fi, sv, en) and with the language's own way of writing times 
 - `english(code, params)`: the same in English, for the API's `message` and for logs.
 - `Said(code, params)`: a code with its params as a value, e.g. a field's refusal in `Invalid(fields=...)`.
 
-`tests/i18n` walks every code the rules and services can produce (found in the source) in every
-language with the example params given at registration.
+`tests/i18n/test_every_code.py` walks every code the rules and services can produce (found in the
+source) in every language with the example params given at registration. It finds a code written
+as `reason="..."` of an ApiError (and its subclasses), `Said("...")`, `Problem(kind, "...")`,
+`RRuleError("...")`, `NotACalendar("...")`, `BadTimezone("...")` and the like (the test's CODE_FIRST),
+`PydanticCustomError("...")` or `@message("...")`: write codes so.
 
 This module knows no domain: each package registers its own codes (imported by `create_app`).
 """

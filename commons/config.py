@@ -82,7 +82,7 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_TIMEOUT": float(env.get("MAIL_TIMEOUT", "30")),
         "MAIL_MAX_ATTEMPTS": int(env.get("MAIL_MAX_ATTEMPTS", "10")),
         "PUBLIC_URL": env.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),  # links in e-mails
-        "COMMONS_DOMAIN": env.get("COMMONS_DOMAIN"),  # calendar UIDs; else PUBLIC_URL's host (calendars.services.calendar_domain)
+        "COMMONS_DOMAIN": env.get("COMMONS_DOMAIN"),  # calendar UIDs; else PUBLIC_URL's host (calendars.domain.calendar_domain)
         "EXPIRE_REQUESTS_HOURS": float(env.get("EXPIRE_REQUESTS_HOURS", "2")),
         "RETENTION_BOOKER_DAYS": int(env.get("RETENTION_BOOKER_DAYS", "365")),
         "RETENTION_MAIL_DAYS": int(env.get("RETENTION_MAIL_DAYS", "90")),
@@ -107,6 +107,9 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_RATE_LIMIT": _limit(env, "LOGIN_RATE_LIMIT", "10 per minute"),  # sign-in attempts per IP
         "LOGIN_ACCOUNT_RATE_LIMIT": _limit(env, "LOGIN_ACCOUNT_RATE_LIMIT", "10 per 15 minutes;50 per day"),  # failed sign-ins per account
         "SIGNUP_RATE_LIMIT": _limit(env, "SIGNUP_RATE_LIMIT", "20 per hour"),  # sign-ups per IP
+        # refused answers that could tell whether an e-mail address has an account (sign-up, adding a
+        # representative, changing one's address), per IP and per signed-in account
+        "ACCOUNT_LOOKUP_RATE_LIMIT": _limit(env, "ACCOUNT_LOOKUP_RATE_LIMIT", "20 per hour;100 per day"),
         "TOKEN_FAILURE_RATE_LIMIT": _limit(env, "TOKEN_FAILURE_RATE_LIMIT", "20 per minute;200 per day"),  # invalid API tokens per IP
         "TOKEN_RATE_LIMIT": _limit(env, "TOKEN_RATE_LIMIT", "600 per minute"),  # API requests per account (valid token)
         "BOOKING_RATE_LIMIT": _limit(env, "BOOKING_RATE_LIMIT", "60 per minute;600 per day"),  # booking requests per group

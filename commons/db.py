@@ -1,28 +1,16 @@
-"""Database plumbing shared by every package: the declarative base, a UTC datetime type,
-SQLite connection settings, and the one-transaction-per-use-case helper."""
+"""Database plumbing shared by every package: a UTC datetime type, SQLite connection settings, and
+the one-transaction-per-use-case helper (the declarative base is commons.extensions.Base)."""
 from __future__ import annotations
 
 import contextvars
 import functools
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, MetaData, event, text
+from sqlalchemy import DateTime, event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
-# Stable constraint names so Alembic migrations name things the same way on every database.
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+from commons.extensions import db
 
 
 class UTCDateTime(TypeDecorator):
@@ -96,8 +84,6 @@ def write_transaction(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        from commons.extensions import db
-
         session = db.session()  # the scoped session's current Session
         if session.in_transaction():
             if session.new or session.dirty or session.deleted:
@@ -122,7 +108,5 @@ def advisory_lock(key: int, sub: int) -> None:
 
     SQLite needs nothing here: its write transaction is already exclusive.
     """
-    from commons.extensions import db
-
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:k, :s)"), {"k": key, "s": sub})

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import unquote
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
@@ -11,6 +12,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+import commons.messages  # noqa: F401  (the words of commons' codes, said here)
 from commons.codes import Said, english, is_known, jsonable, say
 
 
@@ -165,24 +167,63 @@ def _retry_message(err: HTTPException) -> str:
     return _("Too many tries in a short time. Wait %(wait)s and try again.", wait=wait)
 
 
-SECRET_PATH = re.compile(r"(/calendars/feeds/)[^/?#\s\"]+")
-SECRET_QUERY = re.compile(r"((?:^|[?&;\s])(?:token|secret)=)[^&;#\s\"]*", re.IGNORECASE)
+SECRET_PATH = re.compile(r"(/calendars/feeds/)[^/?#\s\"]+", re.IGNORECASE)
+# A query parameter whose name says it holds a secret: token=, access_token=, api_key=, secret=, password=, ...
+SECRET_QUERY = re.compile(
+    r"((?:^|[?&;\s])[\w.-]*(?:token|secret|passw(?:or)?d|api[_-]?key|signature)=)[^&;#\s\"]*", re.IGNORECASE
+)
+BEARER = re.compile(r"(\bBearer\s+)[^\s\",;]+", re.IGNORECASE)
+# Any long token-like word: the app's secrets are 43 characters of base64url (secrets.token_urlsafe(32),
+# FeedToken.derive), so a run of 32 or more such characters with a letter and a digit in it is taken
+# for one, wherever it stands (a mistyped path, a referrer, a header a log format names).
+TOKEN_LIKE = re.compile(r"(?<![A-Za-z0-9_-])(?=[A-Za-z0-9_-]*[0-9])(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{32,}(?![A-Za-z0-9_-])")
+
+
+def _redact_plain(text: str) -> str:
+    text = SECRET_PATH.sub(r"\1[secret]", text)
+    text = SECRET_QUERY.sub(r"\1[secret]", text)
+    text = BEARER.sub(r"\1[secret]", text)
+    return TOKEN_LIKE.sub("[secret]", text)
 
 
 def redact(text: str) -> str:
-    """A path or log line without the secret of a personal feed link (/calendars/feeds/<secret>.ics)
-    and without the value of a `token=` (or `secret=`) query parameter."""
-    return SECRET_QUERY.sub(r"\1[secret]", SECRET_PATH.sub(r"\1[secret]", text))
+    """A path or log line without secrets: a personal feed link's (/calendars/feeds/<secret>.ics, in any
+    case), the value of a `token=`, `secret=` (and the like) query parameter, a Bearer token, and any long
+    token-like word. A line whose secret hides behind percent-encoding (/calendars/%66eeds/<secret>.ics
+    answers as the feed does) is decoded, as the server decodes it, and then redacted."""
+    clean = _redact_plain(text)
+    decoded = clean
+    for _ in range(3):  # %2566 is %66 once decoded: a few rounds, never an endless loop
+        if "%" not in decoded:
+            break
+        once = unquote(decoded, errors="replace")
+        if once == decoded:
+            break
+        decoded = once
+        redacted = _redact_plain(decoded)
+        if redacted != decoded:  # something was hidden by the encoding: log the decoded line, redacted
+            clean = decoded = redacted
+    return clean
 
 
 class RedactSecrets(logging.Filter):
-    """Keeps personal feed links out of the request log (the development server logs every path)."""
+    """Keeps secrets out of the request log (the development server logs every path) and the error log."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if "/calendars/feeds/" in message or "token=" in message.lower() or "secret=" in message.lower():
-            record.msg, record.args = redact(message), None
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        if record.exc_info and not record.exc_text:  # the traceback's text, which formatters reuse once set
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
         return True
+
+
+def add_redaction(logger: logging.Logger) -> None:
+    """Filter a logger's records through RedactSecrets (once). A filter acts on the records logged on that
+    logger itself, not on its children's: each logger that may see a secret gets its own."""
+    if not any(isinstance(f, RedactSecrets) for f in logger.filters):
+        logger.addFilter(RedactSecrets())
 
 
 # --- The database unavailable (restarting, unreachable, its file gone) -------------------------------
@@ -221,15 +262,15 @@ def _describe_database_error(err: BaseException) -> str:
 
 
 def register_error_handlers(app: Flask) -> None:
-    werkzeug_log = logging.getLogger("werkzeug")
-    if not any(isinstance(f, RedactSecrets) for f in werkzeug_log.filters):
-        werkzeug_log.addFilter(RedactSecrets())
+    # the development server's request log, the app's own log (errors with their tracebacks), the scheduler's
+    for logger in (logging.getLogger("werkzeug"), app.logger, logging.getLogger("commons.scheduler")):
+        add_redaction(logger)
 
     @app.errorhandler(ApiError)
     def api_error(err: ApiError):
         if wants_json():
             return jsonify(err.body()), err.status
-        return render_template("commons/error.html", status=err.status, message=err.message), err.status
+        return render_template("commons/error.html", status=err.status, message=err.said()), err.status
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
@@ -259,21 +300,24 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         text = str(err.orig)
         if "ex_shift_signups_no_overlap" in text:  # one person's overlapping shifts (volunteers)
-            body = Conflict("You have another shift at this time.", extra={"reason": "overlap"})
+            # TODO(volunteers conversion): "overlap" is volunteers' code; its words come with volunteers/messages.py.
+            body = Conflict("You have another shift at this time.", reason="overlap")
             if wants_json():
                 return jsonify(body.body()), 409
             return render_template("commons/error.html", status=409, message=_("You have another shift at this time.")), 409
+        if "name_key" in text:  # two look-alike group names registered at the same moment (groups.name_key)
+            body = Conflict(code="name_taken", reason="group_name_taken", fields={"name": Said("group_name_taken")})
+            if wants_json():
+                return jsonify(body.body()), 409
+            message = body.said()
+            return render_template("commons/error.html", status=409, message=message), 409
         if "ex_bookings_no_overlap" in text or "exclusion" in text.lower():
-            body = Conflict("This time was booked by someone else a moment ago. Choose another time.")
+            body = Conflict(reason="booked_meanwhile")
         else:
-            body = ApiError("This conflicts with something stored already.", code="conflict", status=409)
+            body = ApiError(reason="already_stored", code="conflict", status=409)
         if wants_json():
             return jsonify(body.body()), 409
-        if isinstance(body, Conflict):
-            message = _("This time was booked by someone else a moment ago. Choose another time.")
-        else:
-            message = _("This conflicts with something stored already.")
-        return render_template("commons/error.html", status=409, message=message), 409
+        return render_template("commons/error.html", status=409, message=body.said()), 409
 
     @app.teardown_appcontext
     def end_session(exc: BaseException | None) -> None:

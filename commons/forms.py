@@ -1,5 +1,6 @@
 """WTForms forms of the account and group pages: sign-up, password change, account deletion,
-registering a group, adding a co-representative.
+registering a group, adding a co-representative; and the fields, filters and validators that the
+forms of every package share (dates and times as people type them, checkboxes, weekday names).
 
 Labels and messages are plain English wrapped in lazy_gettext (translated in translations/). The
 forms check what a form can check; the services (commons.services) decide the rest, and the views
@@ -11,8 +12,14 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringField, TextAreaField
+from wtforms import DateField as _DateField
+from wtforms import EmailField, PasswordField, RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField
+from wtforms import TimeField as _TimeField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from commons.schemas import looks_like_email
+from commons.text import has_bidi_control
 
 MIN_PASSWORD = 8
 
@@ -26,23 +33,75 @@ def plain_text(form, field):
         raise ValidationError(_l("Remove the control characters (such as NUL) from the text."))
 
 
-def _strip(value):
+def no_bidi_controls(form, field):
+    """Names and titles: no bidirectional control characters (such as U+202E RIGHT-TO-LEFT OVERRIDE),
+    which make a name show as something else than it is (commons.text)."""
+    if has_bidi_control(field.data):
+        raise ValidationError(
+            _l("Remove the text direction control characters (such as U+202E): they make the text show as something else than it is.")
+        )
+
+
+def strip_text(value):
+    """A filter: text without the spaces around it (other values as they are)."""
     return value.strip() if isinstance(value, str) else value
 
 
 def email_address(form, field):
     """Something that looks like an e-mail address (the same test as the API's)."""
-    value = (field.data or "").strip()
-    local, at, domain = value.partition("@")
-    if not at or not local or "." not in domain or " " in value:
+    if not looks_like_email((field.data or "").strip()):
         raise ValidationError(_l("Give an e-mail address like name@example.fi."))
+
+
+# --- Fields every package's forms use -------------------------------------------------------------
+
+WEEKDAYS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"), _l("Sunday"))
+
+
+class DateField(_DateField):
+    """A date as the browser's date input sends it (2027-01-12), or typed the Finnish and Swedish way
+    (12.1.2027) where the browser shows a plain text field."""
+
+    def __init__(self, label=None, validators=None, format=("%Y-%m-%d", "%d.%m.%Y"), **kwargs):
+        super().__init__(label, validators, format=list(format), **kwargs)
+
+    def _value(self):
+        # A date that was understood goes back in the form the date input reads; one that was not, as typed.
+        return self.data.strftime(self.format[0]) if self.data is not None and not self.errors else super()._value()
+
+
+class TimeField(_TimeField):
+    """A time as the browser's time input sends it (18:00, or 18:00:00 with a step), or typed the
+    Finnish way (18.00) where the browser shows a plain text field."""
+
+    def __init__(self, label=None, validators=None, format=("%H:%M", "%H.%M", "%H:%M:%S"), **kwargs):
+        super().__init__(label, validators, format=list(format), **kwargs)
+
+    def _value(self):
+        return self.data.strftime(self.format[0]) if self.data is not None and not self.errors else super()._value()
+
+
+def sensible_year(form, field):
+    """Dates within the years a booking can sensibly have (as the API: 2000-2200)."""
+    if field.data and not 2000 <= field.data.year <= 2200:
+        raise ValidationError(_l("Give a date between the years 2000 and 2200."))
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as a list of checkboxes (the template renders them in a fieldset)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+# --- The account and group forms --------------------------------------------------------------------
 
 
 def _email_field(label=None, **kwargs):
     return EmailField(
         label or _l("E-mail"),
         validators=[DataRequired(message=_l("Give your e-mail address.")), Length(max=254), plain_text, email_address],
-        filters=[_strip],
+        filters=[strip_text],
         **kwargs,
     )
 
@@ -70,8 +129,8 @@ class SignUpForm(FlaskForm):
     )
     name = StringField(
         _l("Your name"),
-        validators=[DataRequired(message=_l("Give your name.")), Length(max=120), plain_text],
-        filters=[_strip],
+        validators=[DataRequired(message=_l("Give your name.")), Length(max=120), plain_text, no_bidi_controls],
+        filters=[strip_text],
     )
     email = _email_field()
     password = _new_password_field(_l("Password"))
@@ -85,8 +144,8 @@ class SignUpForm(FlaskForm):
 class ProfileForm(FlaskForm):
     name = StringField(
         _l("Your name"),
-        validators=[DataRequired(message=_l("Give your name.")), Length(max=120), plain_text],
-        filters=[_strip],
+        validators=[DataRequired(message=_l("Give your name.")), Length(max=120), plain_text, no_bidi_controls],
+        filters=[strip_text],
     )
     email = _email_field()
 
@@ -124,8 +183,9 @@ GROUP_KIND_LABELS = {
 class GroupForm(FlaskForm):
     name = StringField(
         _l("The group's name"),
-        validators=[DataRequired(message=_l("Give the group's name.")), Length(max=120, message=_l("At most 120 characters.")), plain_text],
-        filters=[_strip],
+        validators=[DataRequired(message=_l("Give the group's name.")), Length(max=120, message=_l("At most 120 characters.")), plain_text,
+                    no_bidi_controls],
+        filters=[strip_text],
     )
     kind = RadioField(
         _l("What kind of group"),
@@ -135,19 +195,20 @@ class GroupForm(FlaskForm):
     district = StringField(
         _l("District"),
         description=_l("Where the group is active, e.g. Kallio."),
-        validators=[DataRequired(message=_l("Give the district.")), Length(max=80, message=_l("At most 80 characters.")), plain_text],
-        filters=[_strip],
+        validators=[DataRequired(message=_l("Give the district.")), Length(max=80, message=_l("At most 80 characters.")), plain_text,
+                    no_bidi_controls],
+        filters=[strip_text],
     )
     registration_number = StringField(
         _l("Registration number (optional)"),
         description=_l("Registered associations: the number in the register of associations, e.g. 123.456."),
         validators=[Optional(), Length(max=40, message=_l("At most 40 characters.")), plain_text],
-        filters=[_strip],
+        filters=[strip_text],
     )
     description = TextAreaField(
         _l("What the group does (optional)"),
         validators=[Optional(), Length(max=4000, message=_l("At most 4000 characters.")), plain_text],
-        filters=[_strip],
+        filters=[strip_text],
     )
 
 
@@ -156,3 +217,24 @@ class InviteForm(FlaskForm):
         _l("Their e-mail"),
         description=_l("They need an account first: ask them to sign up, then add them here."),
     )
+
+
+def put_back(form, err, names: dict[str, str] | None = None) -> bool:
+    """A service's refusal (a commons.errors.ApiError) next to the form's fields, in the page's
+    language: each field the refusal names gets its words (`err.field_text`). `names` maps the
+    service's field names (the API's: "free_from", "rules.max_minutes") to the form's where they
+    differ. Returns whether any was placed; when none was, the page says `err.said()` instead."""
+    names = names or {}
+    placed = False
+    for key in err.fields:
+        target = getattr(form, names.get(key, key), None)
+        if target is None or not hasattr(target, "errors"):
+            continue
+        text = err.field_text(key)
+        text = text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
+        if not isinstance(target.errors, list):
+            target.errors = list(target.errors)
+        if text not in target.errors:
+            target.errors.append(text)
+        placed = True
+    return placed

@@ -133,6 +133,17 @@ def format_span_of(start: datetime | str, end: datetime | str, tz: ZoneInfo | No
     return f"{first} – {format_moment(e)}"
 
 
+def with_detail(sentence: str, detail: str | None) -> str:
+    """A sentence with a library's own English words about what it could not read (a parser's
+    error) in parentheses before its full stop: only in English (the API's `message`, English
+    pages). In Finnish and Swedish the sentence stands alone; the detail stays in the params."""
+    if not detail or page_language() != "en":
+        return sentence
+    if sentence.endswith("."):
+        return f"{sentence[:-1]} ({detail})."
+    return f"{sentence} ({detail})"
+
+
 def format_week(iso_week: str, short: bool = False) -> str:
     """An ISO week ("2026-W44") in the page language: "Viikko 44/2026", or short "vk 44"."""
     from flask_babel import gettext

@@ -12,11 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
-
-from flask import current_app
-
 from commons.db import utcnow
+from commons.timezone import site_tz
 
 
 @dataclass(frozen=True)
@@ -93,7 +90,7 @@ def parse_now(value: str | None) -> datetime:
         return utcnow()
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
+        parsed = parsed.replace(tzinfo=site_tz())
     return parsed.astimezone(timezone.utc)
 
 

@@ -57,6 +57,37 @@ sign_in_per_account = limiter.limit(
 sign_up_per_ip = limiter.limit(_setting("SIGNUP_RATE_LIMIT"), methods=["POST"])
 
 
+# --- Answers that tell whether an e-mail address has an account ----------------------------------------
+# Sign-in answers the same for an unknown address as for a wrong password, in the same time
+# (commons.services.authenticate). Some answers must still say it: signing up with an address that has
+# an account, adding a representative who has none, changing one's address to another account's. Those
+# refusals (a 422 from these forms and the API) share one count, per IP address and per signed-in
+# account, so that nobody learns who has an account by trying addresses one after another.
+
+
+def _lookup_refused(response) -> bool:
+    return response.status_code == 422
+
+
+def _signed_in_account() -> str:
+    actor = g.get("actor")
+    if actor is None and current_user.is_authenticated:
+        actor = current_user
+    return f"user:{actor.id}" if actor is not None else ""
+
+
+#: Refused account look-ups from one IP address.
+account_lookups_per_ip = limiter.shared_limit(
+    _setting("ACCOUNT_LOOKUP_RATE_LIMIT"), scope="account-lookups-ip", key_func=get_remote_address,
+    methods=["POST"], deduct_when=_lookup_refused,
+)
+#: Refused account look-ups by one signed-in account, from any IP address.
+account_lookups_per_account = limiter.shared_limit(
+    _setting("ACCOUNT_LOOKUP_RATE_LIMIT"), scope="account-lookups-account", key_func=_signed_in_account,
+    methods=["POST"], deduct_when=_lookup_refused, exempt_when=lambda: not _signed_in_account(),
+)
+
+
 # --- API tokens (checked in commons.auth.current_actor, where the token is read) -----------------------
 
 

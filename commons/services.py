@@ -4,14 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 
 from commons import audit
 from commons.auth import is_representative
 from commons.db import utcnow, write_transaction
+import commons.messages  # noqa: F401  (the words of the codes said here)
+from commons.codes import Said
 from commons.errors import Forbidden, Invalid, NotFound
 from commons.extensions import db
-from commons.models import ROLES, ApiToken, Facility, FacilityStaff, Group, GroupMember, SignIn, User
+from commons.models import (
+    ROLES,
+    ApiToken,
+    Facility,
+    FacilityStaff,
+    Group,
+    GroupMember,
+    SignIn,
+    User,
+    check_password_without_account,
+)
+from commons.text import has_bidi_control, name_digests
 
 # Packages that keep personal data register how to export and erase it (commons knows none of them).
 PERSONAL_DATA_EXPORTERS: list[Callable[[User], dict]] = []
@@ -20,7 +33,12 @@ PERSONAL_DATA_ERASERS: list[Callable[[User], None]] = []
 
 def _admin_only(actor: User) -> None:
     if not actor.is_admin:
-        raise Forbidden("Only an administrator can do this.")
+        raise Forbidden(reason="admin_only")
+
+
+def first_admin_email() -> str:
+    """The first administrator's e-mail address ("" when there is none)."""
+    return db.session.execute(select(User.email).where(User.role == "admin").order_by(User.id).limit(1)).scalar_one_or_none() or ""
 
 
 def find_user(email: str) -> User | None:
@@ -29,8 +47,36 @@ def find_user(email: str) -> User | None:
     return db.session.execute(select(User).where(User.email == email.strip().lower())).scalar_one_or_none()
 
 
-def _group_by_name(name: str) -> Group | None:
-    return db.session.execute(select(Group).where(func.lower(Group.name) == name.strip().lower())).scalar_one_or_none()
+def authenticate(email: str, password: str) -> User | None:
+    """The account of the address if the password is its password. An unknown address costs the same
+    password-hash check as a wrong password (commons.models.check_password_without_account): the
+    answer and its time tell nothing about whether the address has an account."""
+    user = find_user(email)
+    if user is None:
+        check_password_without_account(password)
+        return None
+    return user if user.check_password(password) else None
+
+
+def refuse_bidi_controls(**texts: str | None) -> None:
+    """Names and titles: no bidirectional control characters (commons.text.BIDI_CONTROLS), which make
+    a name show as something else than it is. A refusal with code `bidi_control` and the fields."""
+    fields = {name: Said("bidi_control") for name, value in texts.items() if has_bidi_control(value)}
+    if fields:
+        raise Invalid(code="bidi_control", reason="bidi_control", params={"fields": sorted(fields)}, fields=fields)
+
+
+def group_named_like(name: str) -> Group | None:
+    """The group whose name looks the same as `name` (commons.text.name_key: case, Unicode look-alikes,
+    invisible characters), if any."""
+    small, caps = name_digests(name)
+    return db.session.execute(
+        select(Group).where(or_(Group.name_key == small, Group.name_key_caps == caps)).order_by(Group.id).limit(1)
+    ).scalar_one_or_none()
+
+
+def _name_taken() -> Invalid:
+    return Invalid(code="name_taken", reason="group_name_taken", fields={"name": Said("group_name_taken")})
 
 
 def _facility_by_name(name: str) -> Facility | None:
@@ -52,12 +98,14 @@ def create_user(
     """Create (or update) a user; `group` makes them its representative (the group is created,
     verified, if missing); `facility` makes a staff user staff there (created if missing)."""
     if role not in ROLES:
-        raise Invalid(f"The role must be one of {', '.join(ROLES)}.", fields={"role": "unknown role"})
+        params = {"roles": list(ROLES)}
+        raise Invalid(reason="unknown_role", params=params, fields={"role": Said("unknown_role", params)})
     if facility and role not in ("staff", "admin"):
-        raise Invalid("Only staff can be attached to a facility.", fields={"facility": "needs role staff"})
+        raise Invalid(reason="facility_needs_staff", fields={"facility": Said("facility_needs_staff")})
     email = email.strip().lower()
     if "@" not in email:
-        raise Invalid("Give an e-mail address.", fields={"email": "not an e-mail address"})
+        raise Invalid(reason="email_invalid", fields={"email": Said("email_invalid")})
+    refuse_bidi_controls(name=name, group=group, facility=facility)
     user = find_user(email)
     old_role = user.role if user is not None else None
     if user is None:
@@ -67,14 +115,16 @@ def create_user(
         user.name, user.role = name.strip(), role
     if password:
         if len(password) < 8:
-            raise Invalid("The password must be at least 8 characters.", fields={"password": "too short"})
+            raise Invalid(reason="password_too_short", fields={"password": Said("password_too_short")})
         user.set_password(password)
     db.session.flush()
     if role != old_role and (role in ("staff", "admin") or old_role in ("staff", "admin")):
         # the command line gave or took staff or administrator rights: no actor account, role "cli"
         audit.record(None, "user.role", user.id, subject_id=user.id, details={"role_from": old_role, "role_to": role}, role="cli")
     if group:
-        g = _group_by_name(group)
+        g = group_named_like(group)
+        if g is not None and g.name.casefold() != group.strip().casefold():
+            raise _name_taken()  # a look-alike of another group's name: not that group, and not a new one
         if g is None:
             g = Group(name=group.strip(), kind="association", district=district, verified=True, verified_at=utcnow())
             db.session.add(g)
@@ -99,7 +149,7 @@ def create_user(
 def issue_token(email: str) -> str:
     user = find_user(email)
     if user is None:
-        raise NotFound(f"No user with the e-mail {email}.")
+        raise NotFound(reason="user_not_found", params={"email": email})
     token = ApiToken.generate()
     db.session.add(ApiToken(user_id=user.id, token_hash=ApiToken.hash(token)))
     return token
@@ -107,8 +157,9 @@ def issue_token(email: str) -> str:
 
 @write_transaction
 def register_group(actor: User, name: str, kind: str, district: str, registration_number: str | None, description: str) -> Group:
-    if _group_by_name(name):
-        raise Invalid("A group with this name is registered already.", fields={"name": "already taken"})
+    refuse_bidi_controls(name=name, district=district)
+    if group_named_like(name) is not None:
+        raise _name_taken()  # and the unique indexes on groups.name_key(_caps), when two race
     group = Group(
         name=name, kind=kind, district=district, registration_number=registration_number or None, description=description
     )
@@ -121,7 +172,7 @@ def register_group(actor: User, name: str, kind: str, district: str, registratio
 def get_group(group_id: int) -> Group:
     group = db.session.get(Group, group_id)
     if group is None:
-        raise NotFound(f"There is no group {group_id}.")
+        raise NotFound(reason="group_not_found", params={"group_id": group_id})
     return group
 
 
@@ -139,13 +190,10 @@ def verify_group(actor: User, group_id: int) -> Group:
 def add_representative(actor: User, group_id: int, email: str) -> GroupMember:
     group = get_group(group_id)
     if not (actor.is_admin or is_representative(actor, group.id)):
-        raise Forbidden("Only the group's representatives can add representatives.")
+        raise Forbidden(reason="representatives_only")
     user = find_user(email)
     if user is None:
-        raise Invalid(
-            "Nobody has an account with that e-mail yet: ask them to sign up first.",
-            fields={"email": "no account with this e-mail"},
-        )
+        raise Invalid(reason="representative_no_account", fields={"email": Said("representative_no_account")})
     member = db.session.execute(
         select(GroupMember).where(GroupMember.group_id == group.id, GroupMember.user_id == user.id)
     ).scalar_one_or_none()
@@ -161,8 +209,9 @@ def add_representative(actor: User, group_id: int, email: str) -> GroupMember:
 @write_transaction
 def create_facility(actor: User, name: str, district: str, address: str, phone: str | None = None) -> Facility:
     _admin_only(actor)
+    refuse_bidi_controls(name=name, district=district, address=address)
     if _facility_by_name(name):
-        raise Invalid("A facility with this name exists already.", fields={"name": "already taken"})
+        raise Invalid(reason="facility_name_taken", fields={"name": Said("facility_name_taken")})
     facility = Facility(name=name, district=district, address=address, phone=phone)
     db.session.add(facility)
     db.session.flush()
@@ -173,7 +222,7 @@ def create_facility(actor: User, name: str, district: str, address: str, phone: 
 def get_facility(facility_id: int) -> Facility:
     facility = db.session.get(Facility, facility_id)
     if facility is None:
-        raise NotFound(f"There is no facility {facility_id}.")
+        raise NotFound(reason="facility_not_found", params={"facility_id": facility_id})
     return facility
 
 
@@ -183,7 +232,7 @@ def add_staff(actor: User, facility_id: int, email: str) -> FacilityStaff:
     facility = get_facility(facility_id)
     user = find_user(email)
     if user is None:
-        raise Invalid("Nobody has an account with that e-mail.", fields={"email": "no account with this e-mail"})
+        raise Invalid(reason="staff_no_account", fields={"email": Said("staff_no_account")})
     old_role = user.role
     if user.role not in ("staff", "admin"):
         user.role = "staff"
@@ -206,33 +255,50 @@ def remove_staff(actor: User, facility_id: int, user_id: int) -> None:
         select(FacilityStaff).where(FacilityStaff.facility_id == facility_id, FacilityStaff.user_id == user_id)
     ).scalar_one_or_none()
     if row is None:
-        raise NotFound("That person is not staff of this facility.")
+        raise NotFound(reason="not_staff_of_facility")
     db.session.delete(row)
     audit.record(actor, "staff.remove", facility_id, facility_id=facility_id, subject_id=user_id)
 
 
-@write_transaction
 def sign_up(email: str, name: str, password: str, role: str = "member") -> User:
+    """A new account. The password is hashed (scrypt, about 0.1 s) before the write transaction
+    opens: on SQLite every other write would wait for it."""
+    password_hash = User.hash_password(password) if len(password) >= 8 else ""
+    return _sign_up(email, name, password, password_hash, role)
+
+
+@write_transaction
+def _sign_up(email: str, name: str, password: str, password_hash: str, role: str) -> User:
     if role not in ("member", "volunteer"):
-        raise Invalid("You can sign up as a group representative or a volunteer.", fields={"role": "not allowed"})
+        raise Invalid(reason="signup_role_not_allowed", fields={"role": Said("signup_role_not_allowed")})
+    refuse_bidi_controls(name=name)
     if find_user(email):
-        raise Invalid("An account with this e-mail exists already: sign in instead.", fields={"email": "already registered"})
+        raise Invalid(reason="email_registered", fields={"email": Said("email_registered")})
     if len(password) < 8:
-        raise Invalid("The password must be at least 8 characters.", fields={"password": "at least 8 characters"})
-    user = User(email=email.strip().lower(), name=name.strip(), role=role)
-    user.set_password(password)
+        raise Invalid(reason="password_too_short", fields={"password": Said("password_too_short")})
+    user = User(email=email.strip().lower(), name=name.strip(), role=role, password_hash=password_hash)
     db.session.add(user)
     db.session.flush()
     return user
 
 
-@write_transaction
 def change_password(user: User, current: str, new: str) -> None:
+    """Both scrypt runs (the current password checked, the new one hashed) happen before the write
+    transaction; inside it the stored hash must still be the one the current password was checked
+    against (another browser may have changed it meanwhile)."""
+    checked = user.password_hash
     if not user.check_password(current):
-        raise Invalid("The current password is not right.", fields={"current_password": "not right"})
+        raise Invalid(reason="current_password_wrong", fields={"current_password": Said("current_password_wrong")})
     if len(new) < 8:
-        raise Invalid("The new password must be at least 8 characters.", fields={"new_password": "at least 8 characters"})
-    user.set_password(new)
+        raise Invalid(reason="password_too_short", fields={"new_password": Said("password_too_short")})
+    _store_password(user, checked, User.hash_password(new))
+
+
+@write_transaction
+def _store_password(user: User, checked: str | None, password_hash: str) -> None:
+    if user.password_hash != checked:  # another browser changed it after the current password was checked
+        raise Invalid(reason="password_changed_meanwhile", fields={"current_password": Said("password_changed_meanwhile")})
+    user.password_hash = password_hash
     user.session_version += 1  # other signed-in browsers are signed out
 
 
@@ -241,12 +307,13 @@ def update_profile(user: User, name: str, email: str) -> User:
     """Change one's own name and e-mail address (the address must not be another account's)."""
     name, email = name.strip(), email.strip().lower()
     if not name:
-        raise Invalid("Give a name.", fields={"name": "required"})
+        raise Invalid(reason="name_required", fields={"name": Said("name_required")})
+    refuse_bidi_controls(name=name)
     if "@" not in email:
-        raise Invalid("Give an e-mail address.", fields={"email": "not an e-mail address"})
+        raise Invalid(reason="email_invalid", fields={"email": Said("email_invalid")})
     other = find_user(email)
     if other is not None and other.id != user.id:
-        raise Invalid("Another account has this e-mail address.", fields={"email": "already registered"})
+        raise Invalid(reason="email_taken", fields={"email": Said("email_taken")})
     user.name, user.email = name, email
     return user
 
@@ -255,7 +322,8 @@ def update_profile(user: User, name: str, email: str) -> User:
 def set_language(user: User, language: str, supported: list[str] | tuple[str, ...]) -> None:
     """Remember the language a signed-in person chose for the pages (used on their next sign-in too)."""
     if language not in supported:
-        raise Invalid(f"The language must be one of {', '.join(supported)}.", fields={"language": "unknown language"})
+        params = {"languages": list(supported)}
+        raise Invalid(reason="unknown_language", params=params, fields={"language": Said("unknown_language", params)})
     user.language = language
 
 
@@ -287,14 +355,6 @@ def end_sign_in(secret: str | None) -> None:
     """Sign-out of one browser: its session (a copy of its cookie included) is no longer signed in."""
     if isinstance(secret, str) and secret:
         db.session.execute(delete(SignIn).where(SignIn.secret_hash == SignIn.hash(secret)))
-
-
-def is_signed_in(user_id: int, secret: object) -> bool:
-    if not isinstance(secret, str) or not secret:
-        return False
-    return db.session.execute(
-        select(SignIn.id).where(SignIn.user_id == user_id, SignIn.secret_hash == SignIn.hash(secret))
-    ).first() is not None
 
 
 def export_personal_data(user: User) -> dict:
@@ -348,6 +408,16 @@ def groups_for_review() -> list[Group]:
             .order_by(Group.verified, Group.created_at, Group.name)
         ).scalars()
     )
+
+
+def list_groups() -> list[Group]:
+    """Every group, by name (the API's list)."""
+    return list(db.session.execute(select(Group).order_by(Group.name)).scalars())
+
+
+def list_facilities() -> list[Facility]:
+    """Every facility, by name (the API's list)."""
+    return list(db.session.execute(select(Facility).order_by(Facility.name)).scalars())
 
 
 def list_facilities_with_staff() -> list[Facility]:

@@ -10,7 +10,8 @@ from wtforms.validators import DataRequired, Length
 
 from commons.ratelimits import sign_in_per_account, sign_in_per_ip
 from commons.auth import SIGN_IN_KEY
-from commons.services import end_sign_in, find_user, set_language, start_sign_in
+from commons.services import authenticate, end_sign_in, first_admin_email, set_language, start_sign_in
+from commons.urls import safe_next
 
 bp = Blueprint("commons", __name__)
 
@@ -27,15 +28,8 @@ def index():
 
 def privacy_contact() -> str:
     """Who answers questions about personal data: PRIVACY_CONTACT, else the first administrator's e-mail."""
-    from sqlalchemy import select
-
-    from commons.extensions import db
-    from commons.models import User
-
     configured = (current_app.config.get("PRIVACY_CONTACT") or "").strip()
-    if configured:
-        return configured
-    return db.session.execute(select(User.email).where(User.role == "admin").order_by(User.id).limit(1)).scalar_one_or_none() or ""
+    return configured or first_admin_email()
 
 
 @bp.route("/privacy")
@@ -50,18 +44,6 @@ def privacy():
         mail_days=cfg["RETENTION_MAIL_DAYS"],
         audit_days=cfg["AUDIT_RETENTION_DAYS"],
     )
-
-
-def _safe_next(target: str | None) -> str:
-    """A path on this site to go back to; anything else (another site, //host, /\\host) is the front page."""
-    if (
-        target
-        and target.startswith("/")
-        and not target.startswith(("//", "/\\"))
-        and not any(c in target for c in "\r\n\t\x00")
-    ):
-        return target
-    return url_for("commons.index")
 
 
 def _fresh_session() -> None:
@@ -92,10 +74,10 @@ def sign_out() -> None:
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = find_user(form.email.data)
-        if user is not None and user.check_password(form.password.data):
+        user = authenticate(form.email.data, form.password.data)  # an unknown address takes as long as a wrong password
+        if user is not None:
             sign_in(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         form.password.errors.append(_("The e-mail or the password is not right."))
     return render_template("commons/login.html", form=form), (422 if form.errors else 200)
 
@@ -118,7 +100,7 @@ def change_language():
     session["lang"] = lang
     if current_user.is_authenticated:
         set_language(current_user._get_current_object(), lang, supported)
-    target = _safe_next(request.form.get("next"))
+    target = safe_next(request.form.get("next"))
     if target.split("?")[0] == url_for("commons.change_language"):
         target = url_for("commons.index")
     return redirect(target)

@@ -1,6 +1,17 @@
 """Spaces, opening hours, closures and conflict-checked bookings."""
 
 
+def register_hooks() -> None:
+    """Tell commons about this package (create_app calls it before the packages above): how to export
+    and erase what it stores about a person, its jobs and job parts, its part of the demo."""
+    register_personal_data_hooks()
+    register_jobs()
+    from commons.demo import DemoPart, register_demo_part
+    from spaces.demo import generate_bookings, load_demo_spaces
+
+    register_demo_part(DemoPart("spaces", load_demo_spaces, "bookings", generate_bookings, 2_000_000, "also generate this many bookings"))
+
+
 def register_personal_data_hooks() -> None:
     """Tell commons how to export and erase what this package stores about a person."""
     from commons.services import PERSONAL_DATA_ERASERS, PERSONAL_DATA_EXPORTERS

@@ -10,7 +10,7 @@ from commons.apispec import Page, api_route
 from commons.auth import require_user
 from commons.codes import english, jsonable
 from commons.ratelimits import booking_per_group
-from commons.schemas import Ok
+from commons.schemas import Ok, minute_to_hhmm
 from spaces import services
 from spaces.models import Booking, Closure, Space
 from spaces.schemas import (
@@ -34,7 +34,6 @@ from spaces.schemas import (
     SpacePatch,
     SpaceQuery,
     Span,
-    minute_to_hhmm,
 )
 
 bp = Blueprint("spaces_api", __name__, url_prefix="/api/v1")

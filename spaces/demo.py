@@ -1,19 +1,19 @@
-"""A small, realistic Helsinki demo, and generated bookings in bulk for benchmarks.
+"""A small, realistic Helsinki demo, and generated bookings in bulk for benchmarks: spaces' part
+of `demo-data` (commons.demo; registered by spaces.register_hooks).
 
 Safe to run twice: the demo is created once; generated bookings are replaced, not added to.
 """
 from __future__ import annotations
 
-import time as clock
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import delete, insert, select, text
 
 from commons.db import utcnow, write_transaction
 from commons.extensions import db
 from commons.models import Facility, FacilityStaff, Group, GroupMember, User
+from commons.timezone import site_tz
 from spaces.models import Booking, BookingSeries, Closure, OpeningHours, Space, SpaceFeature
 
 DEMO_PASSWORD = "commons-demo"
@@ -91,27 +91,12 @@ def _at(day: date, hhmm: str, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time.fromisoformat(hhmm), tzinfo=tz)
 
 
-def load_demo(bookings: int = 0, volunteers: int = 0) -> str:
-    messages = [_load_base()]
-    if bookings:
-        started = clock.perf_counter()
-        n = generate_bookings(bookings)
-        messages.append(f"Generated {n} bookings in {clock.perf_counter() - started:.1f} s.")
-    from volunteers.demo import generate_volunteers, load_demo_volunteers
-
-    messages.append(load_demo_volunteers())
-    if volunteers:
-        started = clock.perf_counter()
-        n = generate_volunteers(volunteers)
-        messages.append(f"Generated {n} volunteers in {clock.perf_counter() - started:.1f} s.")
-    return "\n".join(messages)
-
-
 @write_transaction
-def _load_base() -> str:
+def load_demo_spaces() -> str:
+    """The facilities, spaces, groups, users and a few weeks of bookings (commons.demo runs it first)."""
     if db.session.execute(select(Facility).where(Facility.name == FACILITIES[0][0])).first():
         return "Demo data is there already."
-    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    tz = site_tz()
     spaces: dict[str, Space] = {}
     facilities: dict[str, Facility] = {}
     for fname, district, address, phone, space_specs in FACILITIES:
@@ -199,7 +184,7 @@ def generate_bookings(n: int) -> int:
     """n bookings on GENERATED_SPACES spaces of a generated facility, 4 a day per space (09-11,
     12-14, 15-17, 18-20 local) on consecutive days ending LAST_DAY_AHEAD days from today, inserted
     in bulk (executemany in chunks). Replaces earlier generated bookings."""
-    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    tz = site_tz()
     facility = db.session.execute(select(Facility).where(Facility.name == GENERATED_FACILITY)).scalar_one_or_none()
     if facility is None:
         facility = Facility(name=GENERATED_FACILITY, district="Pasila", address="Generated street 1, 00520 Helsinki")

@@ -1,4 +1,5 @@
-"""WTForms forms of the spaces pages: search, booking, cancelling.
+"""WTForms forms of the spaces pages: search, booking, cancelling (the fields every package uses
+are in commons.forms).
 
 Labels are plain English wrapped in lazy_gettext, translated in translations/ (fi, sv). The forms check
 what a form can check (required, types, ranges, order of times); the booking rules themselves are
@@ -10,20 +11,10 @@ from datetime import datetime
 
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    DateField as _DateField,
-    IntegerField,
-    RadioField,
-    SelectChoice,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    TimeField as _TimeField,
-)
+from wtforms import BooleanField, IntegerField, RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from commons.forms import CheckboxesField, DateField, TimeField, no_bidi_controls, sensible_year, strip_text
 from spaces.models import ACCESSIBILITY_FEATURES
 from spaces.rules import MAX_OCCURRENCES
 
@@ -38,8 +29,6 @@ ACCESSIBILITY_LABELS = {
 }
 assert set(ACCESSIBILITY_LABELS) == set(ACCESSIBILITY_FEATURES), "every accessibility feature needs a label"
 
-WEEKDAYS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"), _l("Sunday"))
-
 STATUS_LABELS = {
     "pending": _l("Waiting for approval"),
     "confirmed": _l("Confirmed"),
@@ -49,44 +38,8 @@ STATUS_LABELS = {
 }
 
 
-class DateField(_DateField):
-    """A date as the browser's date input sends it (2027-01-12), or typed the Finnish and Swedish way
-    (12.1.2027) where the browser shows a plain text field."""
-
-    def __init__(self, label=None, validators=None, format=("%Y-%m-%d", "%d.%m.%Y"), **kwargs):
-        super().__init__(label, validators, format=list(format), **kwargs)
-
-    def _value(self):
-        # A date that was understood goes back in the form the date input reads; one that was not, as typed.
-        return self.data.strftime(self.format[0]) if self.data is not None and not self.errors else super()._value()
-
-
-class TimeField(_TimeField):
-    """A time as the browser's time input sends it (18:00, or 18:00:00 with a step), or typed the
-    Finnish way (18.00) where the browser shows a plain text field."""
-
-    def __init__(self, label=None, validators=None, format=("%H:%M", "%H.%M", "%H:%M:%S"), **kwargs):
-        super().__init__(label, validators, format=list(format), **kwargs)
-
-    def _value(self):
-        return self.data.strftime(self.format[0]) if self.data is not None and not self.errors else super()._value()
-
-
 def accessibility_label(code: str) -> str:
     return str(ACCESSIBILITY_LABELS.get(code, code.replace("_", " ")))
-
-
-def sensible_year(form, field):
-    """Dates within the years a booking can sensibly have (as the API: 2000-2200)."""
-    if field.data and not 2000 <= field.data.year <= 2200:
-        raise ValidationError(_l("Give a date between the years 2000 and 2200."))
-
-
-class CheckboxesField(SelectMultipleField):
-    """Several choices as a list of checkboxes (the template renders them in a fieldset)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class SearchForm(FlaskForm):
@@ -139,8 +92,8 @@ class BookingForm(FlaskForm):
     title = StringField(
         _l("Title"),
         description=_l("What the booking is for, e.g. Board meeting."),
-        validators=[DataRequired(message=_l("Give the booking a title.")), Length(max=200)],
-        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        validators=[DataRequired(message=_l("Give the booking a title.")), Length(max=200), no_bidi_controls],
+        filters=[strip_text],
     )
     date = DateField(
         _l("Date"), validators=[InputRequired(message=_l("Give the date, e.g. 2027-01-05.")), sensible_year]

@@ -17,10 +17,12 @@ from flask_login import current_user, login_required
 from commons import services as commons_services
 from commons.auth import is_representative
 from commons.pagination import paginate
+from commons.ratelimits import account_lookups_per_account, account_lookups_per_ip
 from commons.errors import ApiError, Forbidden
-from commons.forms import GROUP_KIND_LABELS, GroupForm, InviteForm
+from commons.forms import GROUP_KIND_LABELS, GroupForm, InviteForm, put_back
 from commons.i18n import format_day, format_span
-from commons.views import _safe_next
+from commons.timezone import site_tz
+from commons.urls import safe_next
 from spaces import services
 from spaces.forms import STATUS_LABELS, BookingFilterForm, CancelForm
 from spaces.models import ACTIVE_STATUSES
@@ -29,12 +31,6 @@ from spaces.schemas import BookingQuery
 bp = Blueprint("groups", __name__)
 
 PAST_DAYS = 365
-
-
-def _field_error(field, message: str) -> None:
-    if not isinstance(field.errors, list):
-        field.errors = list(field.errors)
-    field.errors.append(message)
 
 
 # --- Booking lists (a group's page and /bookings) ------------------------------------------------------
@@ -99,10 +95,8 @@ def new_group():
                 description=form.description.data or "",
             )
         except ApiError as err:
-            if "name" in err.fields:
-                _field_error(form.name, _("A group with this name is registered already. If it is your group, ask its representative to add you."))
-            else:
-                _field_error(form.name, err.message)
+            if not put_back(form, err):
+                form.name.errors = [*form.name.errors, err.said()]
         else:
             flash(_("Your group %(name)s is registered. You can book now; until the city verifies the group, the staff approve each booking.", name=group.name))
             return redirect(url_for("groups.group_page", group_id=group.id))
@@ -115,7 +109,7 @@ def new_group():
 def _group_for_representative(group_id: int):
     group = commons_services.get_group(group_id)
     if not (current_user.is_admin or is_representative(current_user, group.id)):
-        raise Forbidden(_("Only the group's representatives can see this page."))
+        raise Forbidden(reason="group_page_representatives_only")
     return group
 
 
@@ -129,7 +123,7 @@ def _group_page(group_id: int, invite_form: InviteForm | None = None, status: in
             "spaces/groups/detail.html",
             group=group,
             kind=GROUP_KIND_LABELS.get(group.kind, group.kind),
-            verified_on=format_day(group.verified_at.astimezone(services.default_tz()).date()) if group.verified_at else None,
+            verified_on=format_day(group.verified_at.astimezone(site_tz()).date()) if group.verified_at else None,
             representatives=commons_services.representatives(group.id),
             invite_form=invite_form or InviteForm(formdata=None),
             listing=listing,
@@ -146,6 +140,8 @@ def group_page(group_id: int):
 
 @bp.route("/groups/<int:group_id>/representatives", methods=["POST"])
 @login_required
+@account_lookups_per_ip  # a refusal says that nobody has an account with the address
+@account_lookups_per_account
 def add_representative(group_id: int):
     group = _group_for_representative(group_id)
     form = InviteForm()
@@ -155,7 +151,8 @@ def add_representative(group_id: int):
         except ApiError as err:
             if err.status == 403:
                 raise
-            _field_error(form.email, _("Nobody has an account with that e-mail yet. Ask them to sign up first, then add them here."))
+            if not put_back(form, err):
+                form.email.errors = [*form.email.errors, err.said()]
         else:
             flash(_("%(name)s is now a representative of %(group)s.", name=member.user.name, group=group.name))
             return redirect(url_for("groups.group_page", group_id=group.id))
@@ -167,9 +164,7 @@ def add_representative(group_id: int):
 
 def safe_back(target: str | None) -> str:
     """Where to go after cancelling: the list the person came from (a path on this site), else my bookings."""
-    if target and _safe_next(target) == target:
-        return target
-    return url_for("spaces.my_bookings")
+    return safe_next(target, url_for("spaces.my_bookings"))
 
 
 @bp.route("/bookings/<int:booking_id>/cancel", methods=["GET"])

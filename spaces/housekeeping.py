@@ -14,7 +14,7 @@ from commons.db import advisory_lock, write_transaction
 from commons.extensions import db
 from spaces import notices
 from spaces.models import Booking, Space
-from spaces.services import ADVISORY_SPACE, _set_status
+from spaces.services import ADVISORY_SPACE, set_status
 
 REMIND_AHEAD = timedelta(hours=24)
 
@@ -50,7 +50,7 @@ def expire_requests(now: datetime) -> str:
     targets = list(db.session.execute(stmt).scalars())
     if not targets:
         return "expire-requests: nothing to expire."
-    _set_status(targets, "expired", now, decided_at=now)
+    set_status(targets, "expired", now, decided_at=now)
     told = notices.booking_expired(targets, now)
     return f"expire-requests: {len(targets)} request(s) expired, {told} message(s) queued."
 

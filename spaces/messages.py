@@ -6,9 +6,11 @@ Times in params are ISO 8601 texts in the space's zone, said the language's way 
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from commons.i18n import ON_WEEKDAYS, format_clock, format_duration, format_minutes, format_moment, format_span_of
+from commons.i18n import (ON_WEEKDAYS, format_clock, format_duration, format_minutes, format_moment, format_span_of,
+                          with_detail)
 from commons.codes import message
 
 EXAMPLE_START = "2027-03-02T18:00:00+02:00"
@@ -144,7 +146,7 @@ def _rrule_interval(p):
 
 @message("rrule_invalid", detail="unknown parameter name")
 def _rrule_invalid(p):
-    return _("Not a valid RRULE (%(detail)s).", detail=p["detail"])
+    return with_detail(_("Not a valid RRULE."), p.get("detail"))
 
 
 @message("rrule_too_many", max_count=104)
@@ -193,3 +195,209 @@ def _booking_not_free(p):
     if p["count"] > 1:
         return head + " " + ngettext("(%(num)d conflict in all.)", "(%(num)d conflicts in all.)", p["count"])
     return head
+
+
+# --- Spaces, closures and bookings (spaces.services) ---------------------------------------------
+
+# A booking's status inside a sentence ("This booking is cancelled already.").
+BOOKING_STATUS_WORDS = {
+    "pending": _l("waiting for approval"),
+    "confirmed": _l("confirmed"),
+    "rejected": _l("rejected"),
+    "cancelled": _l("cancelled"),
+    "expired": _l("expired"),
+}
+
+
+def status_word(status: str) -> str:
+    return str(BOOKING_STATUS_WORDS.get(status, status))
+
+
+@message("space_not_found", space_id=999999)
+def _space_not_found(p):
+    return _("There is no space %(id)s.", id=p["space_id"])
+
+
+@message("closure_not_found", space_id=4, closure_id=17)
+def _closure_not_found(p):
+    return _("Space %(space)s has no closure %(closure)s.", space=p["space_id"], closure=p["closure_id"])
+
+
+@message("booking_not_found", booking_id=123)
+def _booking_not_found(p):
+    return _("There is no booking %(id)s that you can see.", id=p["booking_id"])
+
+
+@message("staff_only")
+def _staff_only(p):
+    return _("Only the facility's staff (or an administrator) can do this.")
+
+
+@message("opening_hours_overlap", weekday=2)
+def _opening_hours_overlap(p):
+    return _("The opening hours overlap each other %(on_day)s.", on_day=ON_WEEKDAYS[p["weekday"]])
+
+
+@message("max_below_min")
+def _max_below_min(p):
+    return _("The longest booking cannot be shorter than the shortest.")
+
+
+@message("period_end_before_start")
+def _period_end_before_start(p):
+    return _("The end of the period must be after its start.")
+
+
+@message("period_too_long", max_days=62)
+def _period_too_long(p):
+    return ngettext("The period can be at most %(num)d day long; ask for a shorter one.",
+                    "The period can be at most %(num)d days long; ask for a shorter one.", p["max_days"])
+
+
+@message("closure_too_long", max_days=400)
+def _closure_too_long(p):
+    return ngettext("A closure can last at most %(num)d day.", "A closure can last at most %(num)d days.", p["max_days"])
+
+
+@message("report_period_required")
+def _report_period_required(p):
+    return _("Give the period as from and to, e.g. from=2027-01-01&to=2027-02-01.")
+
+
+@message("book_on_behalf_unverified")
+def _book_on_behalf_unverified(p):
+    return _("Staff can book on behalf of verified groups only; verify the group first.")
+
+
+@message("book_own_groups_only")
+def _book_own_groups_only(p):
+    return _("You can book only for groups you represent.")
+
+
+@message("booking_not_active", status="cancelled")
+def _booking_not_active(p):
+    return _("This booking is %(status)s already.", status=status_word(p["status"]))
+
+
+@message("cancel_started")
+def _cancel_started(p):
+    return _("A booking that has started or ended can no longer be cancelled.")
+
+
+@message("series_nothing_to_cancel")
+def _series_nothing_to_cancel(p):
+    return _("Nothing left to cancel in this series.")
+
+
+@message("decide_staff_only")
+def _decide_staff_only(p):
+    return _("Only the facility's staff can approve or reject requests.")
+
+
+@message("not_pending", status="confirmed")
+def _not_pending(p):
+    return _("Only pending requests can be decided; this one is %(status)s.", status=status_word(p["status"]))
+
+
+@message("series_no_pending")
+def _series_no_pending(p):
+    return _("No pending dates left in this series.")
+
+
+@message("move_forbidden")
+def _move_forbidden(p):
+    return _("Only the group's representatives or the facility's staff can move this booking.")
+
+
+@message("move_not_active", status="rejected")
+def _move_not_active(p):
+    return _("This booking is %(status)s; only pending or confirmed bookings can be moved.", status=status_word(p["status"]))
+
+
+@message("move_started")
+def _move_started(p):
+    return _("A booking that has started or ended can no longer be moved.")
+
+
+# --- Pages of staff and groups (spaces.staff_services, spaces.group_views) ------------------------
+
+
+@message("staff_page_only")
+def _staff_page_only(p):
+    return _("This page is for facility staff.")
+
+
+@message("group_page_representatives_only")
+def _group_page_representatives_only(p):
+    return _("Only the group's representatives can see this page.")
+
+
+# --- Usage reports and no-shows (spaces.report_services) ------------------------------------------
+
+
+@message("reports_sign_in")
+def _reports_sign_in(p):
+    return _("Sign in as staff or an administrator to see usage reports.")
+
+
+@message("reports_own_facilities")
+def _reports_own_facilities(p):
+    return _("You can see reports of your own facilities only.")
+
+
+@message("reports_staff_only")
+def _reports_staff_only(p):
+    return _("Usage reports are for facility staff and administrators.")
+
+
+@message("no_show_staff_only")
+def _no_show_staff_only(p):
+    return _("Only the facility's staff can record a no-show.")
+
+
+@message("no_show_not_confirmed", status="cancelled")
+def _no_show_not_confirmed(p):
+    return _("Only a confirmed booking can be a no-show; this one is %(status)s.", status=status_word(p["status"]))
+
+
+@message("no_show_not_started")
+def _no_show_not_started(p):
+    return _("A no-show can be recorded only once the booking has started.")
+
+
+# --- Request values the schemas refuse (spaces.schemas) -------------------------------------------
+
+
+@message("iso_time_type")
+def _iso_time_type(p):
+    return _("Give a time as ISO 8601 text, e.g. 2027-01-05T18:00 or 2027-01-05T18:00:00+02:00.")
+
+
+@message("iso_time_format", value="tomorrow")
+def _iso_time_format(p):
+    return _("'%(value)s' is not an ISO 8601 time, e.g. 2027-01-05T18:00.", value=p["value"])
+
+
+@message("hhmm_format")
+def _hhmm_format(p):
+    return _("Use HH:MM, e.g. 08:00 or 21:30.")
+
+
+@message("hhmm_range")
+def _hhmm_range(p):
+    return _("Use a time from 00:00 to 24:00.")
+
+
+@message("closes_before_opens")
+def _closes_before_opens(p):
+    return _("The closing time must be after the opening time.")
+
+
+@message("unknown_feature", feature="lift", known=["step_free_access", "induction_loop"])
+def _unknown_feature(p):
+    return _("Unknown feature '%(feature)s'; known: %(known)s.", feature=p["feature"], known=", ".join(p["known"]))
+
+
+@message("free_window_pair")
+def _free_window_pair(p):
+    return _("Give both free_from and free_to.")

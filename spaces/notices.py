@@ -114,13 +114,13 @@ def _batches(bookings: list[Booking]) -> list[list[Booking]]:
 # --- The .ics attachment --------------------------------------------------------------------------
 
 
-def _attachments(batches: list[list[Booking]]) -> list[Attachment]:
-    """The same events as the calendar feeds (calendars.services.booking_calendars: same UIDs,
-    SEQUENCE, VTIMEZONE; a date of a series is the series' event), so a calendar that imported the
-    attachment updates the event when a later message, download or the feed changes it."""
-    from calendars.services import booking_calendars
+def _attachments(batches: list[list[Booking]]) -> list[Attachment | None]:
+    """The same events as the calendar feeds (calendars registers booking_calendars in spaces.hooks:
+    same UIDs, SEQUENCE, VTIMEZONE; a date of a series is the series' event), so a calendar that
+    imported the attachment updates the event when a later message, download or the feed changes it."""
+    from spaces.hooks import booking_calendars
 
-    return [Attachment(body.decode(), name, "text/calendar; method=PUBLISH") for body, name in booking_calendars(batches)]
+    return [Attachment(c[0].decode(), c[1], "text/calendar; method=PUBLISH") if c else None for c in booking_calendars(batches)]
 
 
 # --- Queueing ------------------------------------------------------------------------------------------

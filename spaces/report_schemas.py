@@ -6,8 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from commons.schemas import Id
-from spaces.schemas import In, IsoDateTime
+from commons.schemas import Id, In, IsoDateTime
 
 
 class UsageQuery(In):

@@ -19,12 +19,15 @@ from sqlalchemy.orm import contains_eager, selectinload
 from commons import audit
 from commons.auth import is_staff_of, staff_facility_ids
 from commons.db import utcnow, write_transaction
+from commons.codes import Said
 from commons.errors import ApiError, Forbidden, Invalid
 from commons.extensions import db
 from commons.models import Facility, Group, User
+from commons.timezone import site_tz
 from spaces import reports, rules
+from spaces.hooks import VOLUNTEER_FIGURES
 from spaces.models import Booking, Closure, Space
-from spaces.services import LOOKBACK, default_tz, get_booking, space_rules, to_utc
+from spaces.services import LOOKBACK, get_booking, space_rules, to_utc
 
 MAX_SPAN = timedelta(days=400)
 
@@ -50,67 +53,45 @@ class Report:
 
 def window(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
     """The asked window, validated: both ends, end after start, at most 400 days."""
-    fields = {}
-    if start is None:
-        fields["from"] = "required, e.g. 2027-01-01 or 2027-01-01T08:00"
-    if end is None:
-        fields["to"] = "required, e.g. 2027-02-01 (not included)"
+    fields = {name: Said("missing") for name, value in (("from", start), ("to", end)) if value is None}
     if fields:
-        raise Invalid("Give the period as from and to, e.g. from=2027-01-01&to=2027-02-01.", fields=fields)
-    tz = default_tz()
+        raise Invalid(reason="report_period_required", fields=fields)
+    tz = site_tz()
     lo, hi = to_utc(start, tz, "from"), to_utc(end, tz, "to")
     if hi <= lo:
-        raise Invalid("'to' must be after 'from'.", fields={"to": "must be after from"})
+        raise Invalid(reason="period_end_before_start", fields={"to": Said("period_end_before_start")})
     if hi - lo > MAX_SPAN:
-        raise Invalid("A report can cover at most 400 days; ask for a shorter period.", fields={"to": "at most 400 days after from"})
+        params = {"max_days": MAX_SPAN.days}
+        raise Invalid(reason="period_too_long", params=params, fields={"to": Said("period_too_long", params)})
     return lo, hi
 
 
 def visible_facility_ids(actor: User | None, facility_id: int | None = None) -> set[int] | None:
     """The facilities the actor may see figures of (None: all, for an administrator)."""
     if actor is None:
-        raise Forbidden("Sign in as staff or an administrator to see usage reports.")
+        raise Forbidden(reason="reports_sign_in")
     if facility_id is not None:
         if not is_staff_of(actor, facility_id):
-            raise Forbidden("You can see reports of your own facilities only.")
+            raise Forbidden(reason="reports_own_facilities")
         return {facility_id}
     if actor.is_admin:
         return None
     if actor.role != "staff":
-        raise Forbidden("Usage reports are for facility staff and administrators.")
+        raise Forbidden(reason="reports_staff_only")
     return staff_facility_ids(actor)
 
 
 def volunteer_figures(space_ids: list[int], lo: datetime, hi: datetime) -> dict[int, tuple[float, set[int]]]:
-    """Volunteer minutes and the ids of the volunteers active, per space, in [lo, hi).
-
-    Attended sign-ups of shifts of activities linked to bookings in these spaces, one query; each
-    sign-up's minutes (recorded, else the shift's length) clipped to the window in proportion.
-    Sign-ups of people who erased their account count their minutes but no volunteer id.
-    """
-    from volunteers.models import Activity, Shift, ShiftSignup
-
+    """Volunteer minutes and the ids of the volunteers active, per space, in [lo, hi), from the
+    sources registered in spaces.hooks.VOLUNTEER_FIGURES (volunteering: its attended shifts)."""
     out: dict[int, tuple[float, set[int]]] = {}
     if not space_ids:
         return out
-    rows = db.session.execute(
-        select(Booking.space_id, ShiftSignup.volunteer_id, ShiftSignup.start_at, ShiftSignup.end_at, ShiftSignup.minutes_worked)
-        .join(Shift, Shift.id == ShiftSignup.shift_id)
-        .join(Activity, Activity.id == Shift.activity_id)
-        .join(Booking, Booking.id == Activity.booking_id)
-        .where(Booking.space_id.in_(space_ids), ShiftSignup.attended.is_(True), ShiftSignup.start_at < hi, ShiftSignup.end_at > lo)
-    )
-    minutes: dict[int, float] = {}
-    people: dict[int, set[int]] = {}
-    for sid, vid, s, e, worked in rows:
-        length = (e - s).total_seconds() / 60
-        clipped = (min(e, hi) - max(s, lo)).total_seconds() / 60
-        value = (worked if worked is not None else length) * (clipped / length if length > 0 else 0)
-        minutes[sid] = minutes.get(sid, 0.0) + value
-        people.setdefault(sid, set())
-        if vid is not None:
-            people[sid].add(vid)
-    return {sid: (minutes[sid], people[sid]) for sid in minutes}
+    for source in VOLUNTEER_FIGURES:
+        for sid, (minutes, people) in source(space_ids, lo, hi).items():
+            before, ids = out.get(sid, (0.0, set()))
+            out[sid] = (before + minutes, ids | people)
+    return out
 
 
 def usage_report(facility_ids: set[int] | None, start: datetime, end: datetime) -> Report:
@@ -119,7 +100,7 @@ def usage_report(facility_ids: set[int] | None, start: datetime, end: datetime) 
     A time without an offset is wall-clock time in each space's zone. Four queries whatever the
     number of spaces or bookings: spaces with facilities, opening hours, closures, bookings.
     """
-    tz = default_tz()
+    tz = site_tz()
     lo_all, hi_all = window(start, end)
     report = Report(start=lo_all.astimezone(tz), end=hi_all.astimezone(tz))
     stmt = (
@@ -319,11 +300,11 @@ def record_no_show(actor: User, booking_id: int, no_show: bool, now: datetime | 
     now = now or utcnow()
     booking = get_booking(actor, booking_id)
     if not is_staff_of(actor, booking.space.facility_id):
-        raise Forbidden("Only the facility's staff can record a no-show.")
+        raise Forbidden(reason="no_show_staff_only")
     if booking.status != "confirmed":
-        raise ApiError(f"Only a confirmed booking can be a no-show; this one is {booking.status}.", code="state", status=422)
+        raise ApiError(reason="no_show_not_confirmed", params={"status": booking.status}, code="state", status=422)
     if booking.start_at > now:
-        raise ApiError("A no-show can be recorded only once the booking has started.", code="state", status=422)
+        raise ApiError(reason="no_show_not_started", code="state", status=422)
     audit.record(actor, "booking.no_show", booking.id, facility_id=booking.space.facility_id, group_id=booking.group_id,
                  details={"no_show_from": booking.no_show, "no_show_to": no_show, "start": audit.iso(booking.start_at)})
     booking.no_show = no_show

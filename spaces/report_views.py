@@ -21,10 +21,10 @@ from wtforms import HiddenField
 from wtforms.validators import AnyOf, InputRequired, ValidationError
 
 from commons.errors import ApiError
-from commons.i18n import format_clock, format_day, format_span, format_week, page_language
-from spaces import print_layout, report_services, rules, services
-from spaces.forms import WEEKDAYS, DateField, sensible_year
-from spaces.views import build_week, requested_week, rules_in_words, week_param
+from commons.forms import WEEKDAYS, DateField, sensible_year
+from commons.i18n import format_day, format_span, format_week, page_language
+from commons.timezone import site_tz
+from spaces import presenters, print_layout, report_services, rules, services
 
 bp = Blueprint("reports", __name__)
 
@@ -137,7 +137,7 @@ def weekly_chart(weeks: list[dict]) -> dict:
 def usage_page():
     if current_user.role not in ("staff", "admin"):
         abort(403, description=_("This page is for facility staff."))
-    today = datetime.now(timezone.utc).astimezone(services.default_tz()).date()
+    today = datetime.now(timezone.utc).astimezone(site_tz()).date()
     first, last = _default_period(today)
     form = ReportForm(formdata=request.args if request.args else None, first_day=first, last_day=last)
     status = 200
@@ -188,7 +188,7 @@ def no_show(booking_id: int):
     except ApiError as err:
         if err.status in (403, 404):
             raise
-        flash(err.message)
+        flash(err.said())
     else:
         if booking.no_show:
             flash(_("Recorded as a no-show: %(title)s.", title=booking.title))
@@ -199,35 +199,6 @@ def no_show(booking_id: int):
 
 
 # --- A space's week for the door ----------------------------------------------------------------------
-
-@dataclass
-class PaperDay:
-    """A day of the printed week: its booked and closed times, then its free times, each list cut to
-    what fits (spaces.print_layout) with how many more there are."""
-
-    weekday: str
-    date_text: str
-    hour_spans: list[str]
-    entries: list
-    more_entries: int
-    free: list
-    more_free: int
-
-
-def _paper_week(space, days) -> tuple[print_layout.Fit, list[PaperDay]]:
-    """The week's days as they go on one A4 page (spaces/print_layout.py)."""
-    hour_spans = {d.date: [f"{format_clock(oh.opens_minute)}–{format_clock(oh.closes_minute)}" for oh in space.opening_hours
-                           if oh.weekday == d.date.weekday()] for d in days}
-    needs = [print_layout.DayNeed(entries=sum(1 for s in d.slots if s.kind != "free"), free=sum(1 for s in d.slots if s.kind == "free"),
-                                  hour_lines=max(len(hour_spans[d.date]), 1)) for d in days]
-    fitted = print_layout.fit(needs)
-    paper = []
-    for d, (entry_cells, free_cells) in zip(days, fitted.shown):
-        entries, more_entries = print_layout.cut_list([s for s in d.slots if s.kind != "free"], entry_cells)
-        free, more_free = print_layout.cut_list([s for s in d.slots if s.kind == "free"], free_cells)
-        weekday, _space, date_text = d.heading.partition(" ")  # "Wednesday 30 September": the name above the date
-        paper.append(PaperDay(weekday, date_text, hour_spans[d.date], entries, more_entries, free, more_free))
-    return fitted, paper
 
 
 def qr_svg(url: str, title: str) -> Markup:
@@ -242,11 +213,11 @@ def print_week(space_id: int):
     space = services.get_space(space_id)
     tz = ZoneInfo(space.timezone)
     now = datetime.now(timezone.utc)
-    (year, week), week_error = requested_week(tz, now)
+    (year, week), week_error = presenters.requested_week(request.args.get("week"), tz, now)
     status = 422 if week_error else 200
     # Free: only times a group could still book (from now, within the horizon, long enough for the
     # shortest booking, on the slot grid). A past week shows what was booked and closed, and says why nothing is free.
-    days = build_week(space, year, week, now, bookable_only=True)
+    days = presenters.build_week(space, year, week, now, bookable_only=True)
     bounds = rules.week_bounds(year, week, tz)
     if bounds.end <= now:
         free_note = _("This week is over: it shows what was booked and closed; no time is free any more.")
@@ -263,9 +234,8 @@ def print_week(space_id: int):
         {"when": format_span(c.start_at, c.end_at, tz), "reason": c.reason}
         for c in services.list_closures(space.id, bounds.start, bounds.end)
     ]
-    fitted, paper = _paper_week(space, days)
+    fitted, paper = presenters.paper_week(space, days)
     closures, more_closures = print_layout.cut_list(closures, print_layout.MAX_CLOSURES)
-    monday = date.fromisocalendar(year, week, 1)
     page_url = url_for("spaces.space_page", space_id=space.id, _external=True)
     return (
         render_template(
@@ -275,13 +245,10 @@ def print_week(space_id: int):
             layout=fitted,
             year=year,
             week=week,
-            week_start=format_day(monday, "day_month"),
-            week_end=format_day(monday + timedelta(days=6), "date"),
-            prev_week=week_param(*(monday - timedelta(days=7)).isocalendar()[:2]),
-            next_week=week_param(*(monday + timedelta(days=7)).isocalendar()[:2]),
+            **presenters.week_links(year, week, now, tz),
             week_error=week_error,
             free_note=free_note,
-            rules_text=rules_in_words(space),
+            rules_text=presenters.rules_in_words(space),
             closures=closures,
             more_closures=more_closures,
             page_url=page_url,

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import rrulestr
 
 from commons.codes import Said, english
+from commons.timezone import iso_week, week_bounds as week_instants
 
 MAX_OCCURRENCES = 104  # two years of weekly meetings; longer series are refused with a clear error
 MINUTES_PER_DAY = 1440
@@ -102,17 +103,9 @@ def iso_local(moment: datetime, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).isoformat()
 
 
-def iso_week(moment: datetime, tz: ZoneInfo) -> tuple[int, int]:
-    year, week, _ = moment.astimezone(tz).isocalendar()
-    return (year, week)
-
-
 def week_bounds(year: int, week: int, tz: ZoneInfo) -> Interval:
     """The ISO week as an interval of instants: local Monday 00:00 to the next local Monday 00:00."""
-    monday = date.fromisocalendar(year, week, 1)
-    start = datetime.combine(monday, time(0), tzinfo=tz)
-    end = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=tz)
-    return Interval(start, end)
+    return Interval(*week_instants(year, week, tz))
 
 
 # --- Single-occurrence rules ---------------------------------------------------------------------
@@ -283,6 +276,8 @@ def expand_series(
     local_start = start.astimezone(tz).replace(tzinfo=None)
     local_end = end.astimezone(tz).replace(tzinfo=None)
     duration = local_end - local_start
+    if _never_matches(freq, parts, local_start):
+        return [], []  # what dateutil finds, after searching every period up to the year 9999 (a second)
     try:
         rule = rrulestr(";".join(f"{k}={v}" for k, v in parts.items()), dtstart=local_start)
     except Exception as exc:  # dateutil raises ValueError, TypeError or KeyError for bad input
@@ -307,6 +302,35 @@ def expand_series(
     except Exception as exc:  # dateutil can also raise IndexError (e.g. BYEASTER=366) while iterating
         raise RRuleError("rrule_invalid", detail=str(exc)[:200]) from None
     return occurrences, problems
+
+
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # February: in leap years
+
+
+def _never_matches(freq: str, parts: dict[str, str], start: datetime) -> bool:
+    """Whether the series can give no date at all, seen without walking it: a daily rule whose
+    INTERVAL only reaches weekdays its BYDAY does not name (FREQ=DAILY;INTERVAL=7;BYDAY=MO from a
+    Tuesday), or a monthly one whose INTERVAL only reaches months without its BYMONTHDAY (the 31st
+    every 12 months from April). dateutil would search each period up to the year 9999 for them."""
+    try:
+        interval = int(parts.get("INTERVAL", "1"))
+    except ValueError:
+        return False  # refused with its reason elsewhere
+    if freq == "DAILY" and "BYDAY" in parts:
+        named = {d.strip().upper()[-2:] for d in parts["BYDAY"].split(",")}
+        if not named <= set(_WEEKDAYS):
+            return False  # dateutil refuses it, with its reason
+        reached = {_WEEKDAYS[(start.weekday() + interval * k) % 7] for k in range(7)}
+        return not named & reached
+    if freq == "MONTHLY" and "BYMONTHDAY" in parts:
+        try:
+            days = {abs(int(d)) for d in parts["BYMONTHDAY"].split(",")}
+        except ValueError:
+            return False
+        reached = {(start.month - 1 + interval * k) % 12 for k in range(12)}
+        return not any(day <= _DAYS_IN_MONTH[m] for m in reached for day in days)
+    return False
 
 
 def _positive_int(value: str) -> bool:

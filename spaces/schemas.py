@@ -1,54 +1,20 @@
 """Request and response schemas of the spaces and bookings API."""
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from commons.apispec import PageQuery
-from commons.schemas import MAX_ID, Id, In
+from commons.schemas import MAX_ID, Id, In, IsoDateTime, NoBidiControls, hhmm_to_minute
 from spaces.models import ACCESSIBILITY_FEATURES
 
 
-def _iso_datetime(value):
-    """ISO 8601 text only (no Unix numbers), within years a booking can sensibly have."""
-    if isinstance(value, datetime):
-        return value
-    if not isinstance(value, str):
-        raise ValueError("Give a time as ISO 8601 text, e.g. 2027-01-05T18:00 or 2027-01-05T18:00:00+02:00.")
-    text = value.strip()
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
-    except ValueError:
-        raise ValueError(f"'{value[:40]}' is not an ISO 8601 time, e.g. 2027-01-05T18:00.") from None
-    if not 2000 <= parsed.year <= 2200:
-        raise ValueError("The year must be between 2000 and 2200.")
-    return parsed
-
-
-IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), NoBidiControls]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoBidiControls]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-_HHMM = re.compile(r"^(\d{2}):(\d{2})$")
-
-
-
-
-def hhmm_to_minute(text: str) -> int:
-    m = _HHMM.match(text)
-    if not m:
-        raise ValueError("Use HH:MM, e.g. 08:00 or 21:30.")
-    hour, minute = int(m.group(1)), int(m.group(2))
-    if minute > 59 or hour > 24 or (hour == 24 and minute):
-        raise ValueError("Use a time from 00:00 to 24:00.")
-    return hour * 60 + minute
-
-
-def minute_to_hhmm(minute: int) -> str:
-    return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
 class OpeningHoursIn(In):
@@ -59,7 +25,7 @@ class OpeningHoursIn(In):
     @model_validator(mode="after")
     def _order(self):
         if hhmm_to_minute(self.closes) <= hhmm_to_minute(self.opens):
-            raise ValueError("closes must be after opens")
+            raise PydanticCustomError("closes_before_opens", "closes must be after opens")
         return self
 
 
@@ -81,7 +47,7 @@ class RulesIn(In):
     @model_validator(mode="after")
     def _lengths(self):
         if self.max_minutes < self.min_minutes:
-            raise ValueError("max_minutes must be at least min_minutes")
+            raise PydanticCustomError("max_below_min", "max_minutes must be at least min_minutes")
         return self
 
 
@@ -108,7 +74,9 @@ class RulesOut(BaseModel):
 def _check_features(values: list[str]) -> list[str]:
     unknown = [v for v in values if v not in ACCESSIBILITY_FEATURES]
     if unknown:
-        raise ValueError(f"unknown feature {unknown[0]!r}; known: {', '.join(ACCESSIBILITY_FEATURES)}")
+        raise PydanticCustomError("unknown_feature", "unknown feature '{feature}'; known: {known_text}",
+                                  {"feature": unknown[0][:60], "known": list(ACCESSIBILITY_FEATURES),
+                                   "known_text": ", ".join(ACCESSIBILITY_FEATURES)})
     return sorted(set(values))
 
 
@@ -170,7 +138,7 @@ class SpaceQuery(In, PageQuery):
     @model_validator(mode="after")
     def _window(self):
         if (self.free_from is None) != (self.free_to is None):
-            raise ValueError("give both free_from and free_to")
+            raise PydanticCustomError("free_window_pair", "give both free_from and free_to")
         return self
 
 
@@ -198,7 +166,7 @@ class AvailabilityOut(BaseModel):
 class ClosureIn(In):
     start: IsoDateTime
     end: IsoDateTime
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoBidiControls]
 
 
 class ClosureOut(BaseModel):

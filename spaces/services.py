@@ -19,16 +19,19 @@ import spaces.messages  # noqa: F401  (the words of the codes said here)
 from commons.errors import ApiError, Conflict, Forbidden, Invalid, NotFound, RuleViolation
 from commons.extensions import db
 from commons.models import Facility, Group, User
+from commons.schemas import hhmm_to_minute
+from commons.timezone import site_tz
 from commons.services import get_facility, get_group
 from spaces import notices, rules
 from spaces.models import ACTIVE_STATUSES, Booking, BookingSeries, Closure, OpeningHours, Space, SpaceFeature
-from spaces.schemas import BookingIn, BookingQuery, SpaceIn, SpacePatch, hhmm_to_minute
+from spaces.schemas import BookingIn, BookingQuery, SpaceIn, SpacePatch
 
 # No booking is longer than a day (max_minutes <= 1440) and no buffer longer than 4 hours, so a
 # booking that touches [lo, hi) starts after lo - LOOKBACK: this gives every overlap query a lower
 # bound on start_at, which keeps it an index range scan however many bookings there are.
 LOOKBACK = timedelta(minutes=1440 + 240)
 MAX_WINDOW = timedelta(days=62)
+MAX_CLOSURE = timedelta(days=400)
 ADVISORY_SPACE = 1  # advisory lock namespace: bookings of one space
 
 
@@ -41,17 +44,13 @@ def to_utc(value: datetime, tz: ZoneInfo, field: str) -> datetime:
         return value.astimezone(timezone.utc)
     aware = rules.localize(value, tz)
     if aware is None:
-        raise Invalid(
-            f"{value:%Y-%m-%d %H:%M} does not exist in {tz.key}: the clocks skip it. Choose another time.",
-            fields={field: "this local time does not exist (clock change)"},
-        )
+        params = {"local_time": value.replace(tzinfo=None).isoformat(timespec="minutes"), "zone": tz.key}
+        raise Invalid(reason="nonexistent_time", params=params, fields={field: Said("nonexistent_time", params)})
     return aware.astimezone(timezone.utc)
 
 
-def default_tz() -> ZoneInfo:
-    from flask import current_app
-
-    return ZoneInfo(current_app.config["TIMEZONE"])
+# TODO: volunteers split: volunteers.views calls space_services.default_tz(); then remove this name.
+default_tz = site_tz
 
 
 def space_rules(space: Space) -> rules.SpaceRules:
@@ -80,13 +79,13 @@ def get_space(space_id: int) -> Space:
         .options(joinedload(Space.facility), selectinload(Space.opening_hours), selectinload(Space.features))
     ).scalar_one_or_none()
     if space is None:
-        raise NotFound(f"There is no space {space_id}.")
+        raise NotFound(reason="space_not_found", params={"space_id": space_id})
     return space
 
 
 def _require_staff(actor: User, facility_id: int) -> None:
     if not is_staff_of(actor, facility_id):
-        raise Forbidden("Only the facility's staff (or an administrator) can do this.")
+        raise Forbidden(reason="staff_only")
 
 
 def _set_opening_hours(space: Space, hours) -> None:
@@ -95,10 +94,9 @@ def _set_opening_hours(space: Space, hours) -> None:
         o, c = hhmm_to_minute(h.opens), hhmm_to_minute(h.closes)
         for po, pc in spans[h.weekday]:
             if o < pc and po < o + (c - o):
-                raise Invalid(
-                    "Opening hours of one weekday overlap each other.",
-                    fields={"opening_hours": f"weekday {h.weekday} has overlapping hours"},
-                )
+                params = {"weekday": h.weekday}
+                raise Invalid(reason="opening_hours_overlap", params=params,
+                              fields={"opening_hours": Said("opening_hours_overlap", params)})
         spans[h.weekday].append((o, c))
     space.opening_hours = [
         OpeningHours(weekday=d, opens_minute=o, closes_minute=c) for d, lst in sorted(spans.items()) for o, c in sorted(lst)
@@ -125,7 +123,7 @@ def create_space(actor: User, data: SpaceIn) -> Space:
         name=data.name,
         description=data.description,
         capacity=data.capacity,
-        timezone=default_tz().key,
+        timezone=site_tz().key,
         buffer_minutes=r.buffer_minutes,
         min_minutes=r.min_minutes,
         max_minutes=r.max_minutes,
@@ -160,7 +158,7 @@ def update_space(actor: User, space_id: int, patch: SpacePatch) -> Space:
                 continue
             setattr(space, name, value)
         if space.max_minutes < space.min_minutes:
-            raise Invalid("max_minutes must be at least min_minutes.", fields={"rules.max_minutes": "below min_minutes"})
+            raise Invalid(reason="max_below_min", fields={"rules.max_minutes": Said("max_below_min")})
     if patch.opening_hours is not None:
         _set_opening_hours(space, patch.opening_hours)
     if patch.accessibility is not None or patch.equipment is not None:
@@ -194,12 +192,13 @@ def search_spaces(q, now: datetime | None = None) -> list[Space]:
     spaces = list(db.session.execute(stmt).unique().scalars())
     if q.free_from is None or not spaces:
         return spaces
-    tz = default_tz()
+    tz = site_tz()
     lo, hi = to_utc(q.free_from, tz, "free_from"), to_utc(q.free_to, tz, "free_to")
     if hi <= lo:
-        raise Invalid("free_to must be after free_from.", fields={"free_to": "must be after free_from"})
+        raise Invalid(reason="period_end_before_start", fields={"free_to": Said("period_end_before_start")})
     if hi - lo > MAX_WINDOW:
-        raise Invalid("The window can be at most 62 days.", fields={"free_to": "window too long"})
+        params = {"max_days": MAX_WINDOW.days}
+        raise Invalid(reason="period_too_long", params=params, fields={"free_to": Said("period_too_long", params)})
     ids = [s.id for s in spaces]
     booked, closures = _load_busy(ids, lo, hi, margin=timedelta(minutes=240))
     window = rules.Interval(lo, hi)
@@ -237,9 +236,10 @@ def availability(space: Space, start: datetime | None, end: datetime | None, now
     lo = to_utc(start, tz, "from") if start else now
     hi = to_utc(end, tz, "to") if end else lo + timedelta(days=7)
     if hi <= lo:
-        raise Invalid("'to' must be after 'from'.", fields={"to": "must be after from"})
+        raise Invalid(reason="period_end_before_start", fields={"to": Said("period_end_before_start")})
     if hi - lo > MAX_WINDOW:
-        raise Invalid("Ask for at most 62 days at a time.", fields={"to": "window too long"})
+        params = {"max_days": MAX_WINDOW.days}
+        raise Invalid(reason="period_too_long", params=params, fields={"to": Said("period_too_long", params)})
     sr = space_rules(space)
     booked, closures = _load_busy([space.id], lo, hi, margin=sr.buffer)
     busy, free = rules.availability(rules.Interval(lo, hi), sr, booked[space.id], closures[space.id])
@@ -256,9 +256,10 @@ def add_closure(actor: User, space_id: int, start: datetime, end: datetime, reas
     tz = ZoneInfo(space.timezone)
     s, e = to_utc(start, tz, "start"), to_utc(end, tz, "end")
     if e <= s:
-        raise Invalid("The end must be after the start.", fields={"end": "must be after start"})
-    if e - s > timedelta(days=400):
-        raise Invalid("A closure can last at most 400 days.", fields={"end": "too far from start"})
+        raise Invalid(reason="end_before_start", fields={"end": Said("end_before_start")})
+    if e - s > MAX_CLOSURE:
+        params = {"max_days": MAX_CLOSURE.days}
+        raise Invalid(reason="closure_too_long", params=params, fields={"end": Said("closure_too_long", params)})
     closure = Closure(space_id=space.id, start_at=s, end_at=e, reason=reason)
     db.session.add(closure)
     db.session.flush()
@@ -294,7 +295,7 @@ def delete_closure(actor: User, space_id: int, closure_id: int) -> None:
     _require_staff(actor, space.facility_id)
     closure = db.session.get(Closure, closure_id)
     if closure is None or closure.space_id != space.id:
-        raise NotFound(f"Space {space_id} has no closure {closure_id}.")
+        raise NotFound(reason="closure_not_found", params={"space_id": space_id, "closure_id": closure_id})
     audit.record(actor, "closure.delete", closure.id, facility_id=space.facility_id,
                  details={"space_id": space.id, "start": audit.iso(closure.start_at), "end": audit.iso(closure.end_at)})
     db.session.delete(closure)
@@ -338,32 +339,64 @@ def refusal(problems: list[rules.Problem], tz: ZoneInfo, series: bool) -> ApiErr
     return Conflict(reason="booking_not_free", params=params, conflicts=conflicts)
 
 
-@write_transaction
-def create_booking(actor: User, data: BookingIn, now: datetime | None = None) -> BookingResult:
-    now = now or utcnow()
-    space = get_space(data.space_id)
-    group = get_group(data.group_id)
-    if is_representative(actor, group.id):
-        on_behalf = False
-    elif is_staff_of(actor, space.facility_id):
-        if not group.verified:
-            raise Forbidden("Staff can book on behalf of verified groups only; verify the group first.")
-        on_behalf = True
-    else:
-        raise Forbidden("You can book only for groups you represent.")
-    sr = space_rules(space)
-    start, end = to_utc(data.start, sr.tz, "start"), to_utc(data.end, sr.tz, "end")
+@dataclass
+class _Plan:
+    """A booking request in UTC, its series expanded: worked out before the write transaction."""
+
+    zone: str
+    start: datetime
+    end: datetime
+    occurrences: list[rules.Interval]
+    problems: list[rules.Problem]
+
+
+def _plan(data: BookingIn, tz: ZoneInfo) -> _Plan:
+    start, end = to_utc(data.start, tz, "start"), to_utc(data.end, tz, "end")
     if end <= start:
-        raise Invalid("The end must be after the start.", fields={"end": "must be after start"})
+        raise Invalid(reason="end_before_start", fields={"end": Said("end_before_start")})
     if data.rrule:
         try:
-            occurrences, problems = rules.expand_series(data.rrule, start, end, sr.tz)
+            occurrences, problems = rules.expand_series(data.rrule, start, end, tz)
         except rules.RRuleError as exc:
             raise Invalid(reason=exc.code, params=exc.params, fields={"rrule": exc.said}) from None
         if not occurrences and not problems:
             raise Invalid(reason="rrule_no_dates", fields={"rrule": Said("rrule_no_dates")})
     else:
         occurrences, problems = [rules.Interval(start, end)], []
+    return _Plan(tz.key, start, end, occurrences, problems)
+
+
+def _books_on_behalf(actor: User, space: Space, group: Group) -> bool:
+    """Whether the actor books as staff for the group (False: as its representative); Forbidden
+    when neither."""
+    if is_representative(actor, group.id):
+        return False
+    if is_staff_of(actor, space.facility_id):
+        if not group.verified:
+            raise Forbidden(reason="book_on_behalf_unverified")
+        return True
+    raise Forbidden(reason="book_own_groups_only")
+
+
+def create_booking(actor: User, data: BookingIn, now: datetime | None = None) -> BookingResult:
+    """A booking, or a series of them. The request's times and the client's RRULE are worked out
+    before the write transaction opens, so that nobody else's write waits for them; the transaction
+    checks the rules, the conflicts and the quota against what is booked, and writes."""
+    now = now or utcnow()
+    space = get_space(data.space_id)
+    _books_on_behalf(actor, space, get_group(data.group_id))
+    return _book(actor, data, now, _plan(data, space_rules(space).tz))
+
+
+@write_transaction
+def _book(actor: User, data: BookingIn, now: datetime, plan: _Plan) -> BookingResult:
+    space = get_space(data.space_id)
+    group = get_group(data.group_id)
+    on_behalf = _books_on_behalf(actor, space, group)  # again: the rights of now
+    sr = space_rules(space)
+    if sr.tz.key != plan.zone:  # the space's time zone changed meanwhile: the local times mean other instants
+        plan = _plan(data, sr.tz)
+    start, end, occurrences, problems = plan.start, plan.end, plan.occurrences, plan.problems
 
     # From here on, nobody else books this space until we commit (PostgreSQL: advisory lock;
     # SQLite: the IMMEDIATE write transaction). The exclusion constraint stays the last word.
@@ -468,7 +501,7 @@ def bookings_page(actor: User, q: BookingQuery, count: bool = False) -> tuple[li
         return [], 0
     if visible is not None:
         stmt = stmt.where(visible)
-    tz = default_tz()
+    tz = site_tz()
     if q.space_id is not None:
         stmt = stmt.where(Booking.space_id == q.space_id)
     if q.group_id is not None:
@@ -504,7 +537,7 @@ def get_booking(actor: User, booking_id: int) -> Booking:
     if booking is None or not (
         actor.is_admin or is_representative(actor, booking.group_id) or is_staff_of(actor, booking.space.facility_id)
     ):
-        raise NotFound(f"There is no booking {booking_id} that you can see.")
+        raise NotFound(reason="booking_not_found", params={"booking_id": booking_id})
     return booking
 
 
@@ -529,16 +562,16 @@ def cancel_booking(actor: User, booking_id: int, scope: str = "one", now: dateti
     db.session.refresh(booking)
     if scope == "one" or booking.series_id is None:
         if booking.status not in ACTIVE_STATUSES:
-            raise ApiError(f"This booking is {booking.status} already.", code="state", status=422)
+            raise ApiError(reason="booking_not_active", params={"status": booking.status}, code="state", status=422)
         if booking.start_at < now:
-            raise ApiError("A booking that has started or ended can no longer be cancelled.", code="state", status=422)
+            raise ApiError(reason="cancel_started", code="state", status=422)
     targets = _targets(booking, scope, ACTIVE_STATUSES, now)
     if not targets:
-        raise ApiError("Nothing left to cancel in this series.", code="state", status=422)
+        raise ApiError(reason="series_nothing_to_cancel", code="state", status=422)
     if not is_representative(actor, booking.group_id):  # staff or an administrator, not the group itself
         audit.record(actor, "booking.cancel", booking.id, facility_id=booking.space.facility_id, group_id=booking.group_id,
                      details=_booking_facts(targets, scope=scope, status_from=sorted({b.status for b in targets})))
-    _set_status(targets, "cancelled", now)
+    set_status(targets, "cancelled", now)
     notices.booking_cancelled(actor, targets, now)
     return targets
 
@@ -548,17 +581,17 @@ def decide(actor: User, booking_id: int, approve: bool, message: str = "", scope
     now = now or utcnow()
     booking = get_booking(actor, booking_id)
     if not is_staff_of(actor, booking.space.facility_id):
-        raise Forbidden("Only the facility's staff can approve or reject requests.")
+        raise Forbidden(reason="decide_staff_only")
     advisory_lock(ADVISORY_SPACE, booking.space_id)
     db.session.refresh(booking)
     if booking.status != "pending" and (scope == "one" or booking.series_id is None):
-        raise ApiError(f"Only pending requests can be decided; this one is {booking.status}.", code="state", status=422)
+        raise ApiError(reason="not_pending", params={"status": booking.status}, code="state", status=422)
     targets = _targets(booking, scope, ("pending",), now) if scope == "series" else [booking]
     if not targets:
-        raise ApiError("No pending dates left in this series.", code="state", status=422)
+        raise ApiError(reason="series_no_pending", code="state", status=422)
     audit.record(actor, "booking.approve" if approve else "booking.reject", booking.id, facility_id=booking.space.facility_id,
                  group_id=booking.group_id, details=_booking_facts(targets, scope=scope, message_given=bool(message)))
-    _set_status(targets, "confirmed" if approve else "rejected", now, decision_message=message or None, decided_at=now)
+    set_status(targets, "confirmed" if approve else "rejected", now, decision_message=message or None, decided_at=now)
     notices.booking_decided(actor, targets, approve, now)
     return targets
 
@@ -574,17 +607,17 @@ def move_booking(actor: User, booking_id: int, start: datetime, end: datetime, n
     space = get_space(booking.space_id)
     staff = is_staff_of(actor, space.facility_id)
     if not (staff or is_representative(actor, booking.group_id)):
-        raise Forbidden("Only the group's representatives or the facility's staff can move this booking.")
+        raise Forbidden(reason="move_forbidden")
     sr = space_rules(space)
     new_start, new_end = to_utc(start, sr.tz, "start"), to_utc(end, sr.tz, "end")
     if new_end <= new_start:
-        raise Invalid("The end must be after the start.", fields={"end": "must be after start"})
+        raise Invalid(reason="end_before_start", fields={"end": Said("end_before_start")})
     advisory_lock(ADVISORY_SPACE, space.id)
     db.session.refresh(booking)
     if booking.status not in ACTIVE_STATUSES:
-        raise ApiError(f"This booking is {booking.status}; only pending or confirmed bookings can be moved.", code="state", status=422)
+        raise ApiError(reason="move_not_active", params={"status": booking.status}, code="state", status=422)
     if booking.start_at < now:
-        raise ApiError("A booking that has started or ended can no longer be moved.", code="state", status=422)
+        raise ApiError(reason="move_started", code="state", status=422)
     booked, closures = _load_busy([space.id], new_start, new_end, margin=sr.buffer, exclude_ids={booking.id})
     used = _quota_usage(space, booking.group_id, new_start, new_end, sr)
     own_week = rules.iso_week(booking.start_at, sr.tz)
@@ -611,7 +644,7 @@ def move_booking(actor: User, booking_id: int, start: datetime, end: datetime, n
     return booking
 
 
-def _set_status(targets: list[Booking], status: str, now: datetime, **values) -> None:
+def set_status(targets: list[Booking], status: str, now: datetime, **values) -> None:
     """One UPDATE for all targets (a series is one statement, not one per date); SEQUENCE grows
     so calendar clients see the change. The commit that follows expires the loaded objects."""
     db.session.execute(

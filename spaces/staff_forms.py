@@ -12,11 +12,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from spaces.forms import ACCESSIBILITY_LABELS, WEEKDAYS, CheckboxesField, DateField, TimeField, sensible_year
+from commons.schemas import closing_minute, minute_to_hhmm, minute_to_time, time_to_minute
+from commons.forms import WEEKDAYS, CheckboxesField, DateField, TimeField, no_bidi_controls, sensible_year, strip_text
+from spaces.forms import ACCESSIBILITY_LABELS
 from spaces.models import ACCESSIBILITY_FEATURES
-from spaces.schemas import minute_to_hhmm
-
-_strip = [lambda v: v.strip() if isinstance(v, str) else v]
 
 
 def _minutes(label, lo, hi, default, description=None, required=True):
@@ -30,11 +29,12 @@ class SpaceForm(FlaskForm):
     name = StringField(
         _l("Name"),
         description=_l("As people know it, e.g. Meeting room Sali."),
-        validators=[DataRequired(message=_l("Give the space a name.")), Length(max=120, message=_l("At most 120 characters."))],
-        filters=_strip,
+        validators=[DataRequired(message=_l("Give the space a name.")), Length(max=120, message=_l("At most 120 characters.")),
+                    no_bidi_controls],
+        filters=[strip_text],
     )
     description = TextAreaField(
-        _l("Description (optional)"), validators=[Length(max=4000, message=_l("At most 4000 characters."))], filters=_strip
+        _l("Description (optional)"), validators=[Length(max=4000, message=_l("At most 4000 characters."))], filters=[strip_text]
     )
     capacity = IntegerField(
         _l("Capacity (people)"),
@@ -50,7 +50,7 @@ class SpaceForm(FlaskForm):
         _l("Equipment (optional)"),
         description=_l("Separate with commas, e.g. projector, whiteboard, coffee maker."),
         validators=[Length(max=2000, message=_l("At most 2000 characters."))],
-        filters=_strip,
+        filters=[strip_text],
     )
     buffer_minutes = _minutes(
         _l("Changeover time (minutes)"), 0, 240, 0, _l("Kept free before and after each booking, e.g. for cleaning.")
@@ -96,7 +96,7 @@ class SpaceForm(FlaskForm):
             if closes.data is None and not closes.errors:
                 closes.errors = list(closes.errors) + [_l("Give the closing time, or mark the day closed.")]
                 ok = False
-            if opens.data is not None and closes.data is not None and _close_minute(closes.data) <= _minute(opens.data):
+            if opens.data is not None and closes.data is not None and closing_minute(closes.data) <= time_to_minute(opens.data):
                 closes.errors = list(closes.errors) + [_l("The closing time must be after the opening time.")]
                 ok = False
         return ok
@@ -114,7 +114,7 @@ class SpaceForm(FlaskForm):
             opens, closes, closed = self.day(d)
             if not closed.data and opens.data is not None and closes.data is not None:
                 out.append(
-                    {"weekday": d, "opens": minute_to_hhmm(_minute(opens.data)), "closes": minute_to_hhmm(_close_minute(closes.data))}
+                    {"weekday": d, "opens": minute_to_hhmm(time_to_minute(opens.data)), "closes": minute_to_hhmm(closing_minute(closes.data))}
                 )
         return out
 
@@ -148,25 +148,12 @@ class SpaceForm(FlaskForm):
             opens, closes, closed = self.day(d)
             spans = [oh for oh in space.opening_hours if oh.weekday == d]
             if spans:
-                opens.data = _time(spans[0].opens_minute)
-                closes.data = _time(spans[-1].closes_minute)
+                opens.data = minute_to_time(spans[0].opens_minute)
+                closes.data = minute_to_time(spans[-1].closes_minute)
                 closed.data = False
             else:
                 opens.data = closes.data = None
                 closed.data = True
-
-
-def _minute(t: time) -> int:
-    return t.hour * 60 + t.minute
-
-
-def _close_minute(t: time) -> int:
-    """A closing time of 00:00 is midnight at the end of the day."""
-    return _minute(t) or 1440
-
-
-def _time(minute: int) -> time:
-    return time(0) if minute >= 1440 else time(minute // 60, minute % 60)
 
 
 def single_span_hours(space) -> list[dict]:
@@ -203,8 +190,9 @@ class ClosureForm(FlaskForm):
     reason = StringField(
         _l("Reason"),
         description=_l("Shown to the staff, e.g. Floor maintenance."),
-        validators=[DataRequired(message=_l("Give a reason.")), Length(max=200, message=_l("At most 200 characters."))],
-        filters=_strip,
+        validators=[DataRequired(message=_l("Give a reason.")), Length(max=200, message=_l("At most 200 characters.")),
+                    no_bidi_controls],
+        filters=[strip_text],
     )
 
     def validate_last_day(self, field):

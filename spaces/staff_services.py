@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
@@ -25,7 +24,7 @@ def managed_facility_ids(actor: User) -> set[int] | None:
     if actor.is_admin:
         return None
     if actor.role != "staff":
-        raise Forbidden("This page is for facility staff.")
+        raise Forbidden(reason="staff_page_only")
     return staff_facility_ids(actor)
 
 
@@ -130,12 +129,3 @@ def upcoming_closures(space_id: int, now: datetime) -> list[Closure]:
             select(Closure).where(Closure.space_id == space_id, Closure.end_at > now).order_by(Closure.start_at)
         ).scalars()
     )
-
-
-def day_bounds(day, tz: ZoneInfo) -> rules.Interval:
-    """A local day [00:00, next 00:00) as UTC instants (23 or 25 hours at the clock changes)."""
-    from datetime import time, timezone
-
-    start = datetime.combine(day, time(0), tzinfo=tz).astimezone(timezone.utc)
-    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).astimezone(timezone.utc)
-    return rules.Interval(start, end)

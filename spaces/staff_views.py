@@ -15,9 +15,12 @@ from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from commons.auth import is_staff_of
+from commons.apispec import said_of
+from commons.forms import put_back
 from commons.pagination import paginate
 from commons.errors import ApiError
 from commons.i18n import format_clock, format_day, format_span
+from commons.timezone import day_bounds, site_tz, week_param
 from pydantic import ValidationError
 from spaces import rules, services, staff_services
 from spaces.forms import STATUS_LABELS
@@ -109,7 +112,7 @@ def decide(booking_id: int):
     except ApiError as err:
         if err.status == 404:
             raise
-        return _queue(err.message, err.status, booking_id, form)
+        return _queue(err.said(), err.status, booking_id, form)
     first = changed[0]
     when = format_span(first.start_at, first.end_at, ZoneInfo(first.space.timezone))
     if approve:
@@ -125,8 +128,7 @@ def decide(booking_id: int):
 
 
 def _week_of(day: date) -> str:
-    year, week, _ = day.isocalendar()
-    return f"{year:04d}-W{week:02d}"
+    return week_param(*day.isocalendar()[:2])
 
 
 @bp.route("")
@@ -140,7 +142,7 @@ def dashboard():
     by_facility: dict[int, list] = {f.id: [] for f in facilities}
     for s in spaces:
         by_facility.setdefault(s.facility_id, []).append(s)
-    today = datetime.now(services.default_tz()).date()
+    today = datetime.now(site_tz()).date()
     return render_template(
         "spaces/staff_dashboard.html",
         facilities=facilities,
@@ -186,11 +188,11 @@ def _clock(moment: datetime, tz: ZoneInfo, day: date) -> str:
 
 def _cell(cal: staff_services.SpaceCalendar, day: date) -> list[CalItem]:
     tz = ZoneInfo(cal.space.timezone)
-    bounds = staff_services.day_bounds(day, tz)
+    day_start, day_end = day_bounds(day, tz)
     items: list[tuple[datetime, int, CalItem]] = []
 
     def span(s, e):
-        s, e = max(s, bounds.start), min(e, bounds.end)
+        s, e = max(s, day_start), min(e, day_end)
         return (s, f"{_clock(s, tz, day)}–{_clock(e, tz, day)}") if s < e else (None, "")
 
     for b in cal.bookings:
@@ -215,7 +217,7 @@ def _cell(cal: staff_services.SpaceCalendar, day: date) -> list[CalItem]:
 @login_required
 def calendar():
     _require_staff()
-    tz = services.default_tz()
+    tz = site_tz()
     today = datetime.now(tz).date()
     status = 200
     error = None
@@ -233,8 +235,7 @@ def calendar():
     spaces = staff_services.managed_spaces(current_user, facility_id)
     first = day - timedelta(days=day.weekday()) if view == "week" else day
     days = [first + timedelta(days=k) for k in range(7 if view == "week" else 1)]
-    lo = staff_services.day_bounds(days[0], tz).start
-    hi = staff_services.day_bounds(days[-1], tz).end
+    lo, hi = day_bounds(days[0], tz)[0], day_bounds(days[-1], tz)[1]
     cals = staff_services.calendar(spaces, lo, hi)
     rows = [CalRow(c.space, [_cell(c, d) for d in days]) for c in cals]
     step = timedelta(days=7 if view == "week" else 1)
@@ -287,13 +288,15 @@ def _space_errors(form: SpaceForm, locs: list[tuple[tuple, str]]) -> str | None:
 
 
 def _schema_locs(exc: ValidationError) -> list[tuple[tuple, str]]:
-    return [(tuple(e["loc"]), e["msg"].removeprefix("Value error, ")) for e in exc.errors()]
+    """Each refused field of a schema with its refusal in the page's language."""
+    return [(tuple(e["loc"]), said_of(e).text()) for e in exc.errors()]
 
 
 def _service_locs(err: ApiError) -> list[tuple[tuple, str]]:
+    """Each field a service refused with its refusal in the page's language (else the refusal as a whole)."""
     if not err.fields:
-        return [((), err.message)]
-    return [(tuple(k.split(".")), err.message) for k in err.fields]
+        return [((), err.said())]
+    return [(tuple(k.split(".")), err.field_text(k)) for k in err.fields]
 
 
 def _space_of_mine(space_id: int):
@@ -428,11 +431,8 @@ def closures(space_id: int):
     except ApiError as err:
         if err.status == 404:
             raise
-        for key in err.fields:
-            target = {"start": form.first_day, "end": form.end if form.end.data else form.last_day}.get(key)
-            if target is not None:
-                target.errors = list(target.errors) + [err.message]
-        return _closures_page(space, form, err.message, err.status)
+        put_back(form, err, {"start": "first_day", "end": "end" if form.end.data else "last_day"})
+        return _closures_page(space, form, err.said(), err.status)
     tz = ZoneInfo(space.timezone)
     flash(_("Closed %(when)s: %(reason)s.", when=format_span(closure.start_at, closure.end_at, tz), reason=closure.reason))
     hit = services.bookings_by_ids(affected)

@@ -5,7 +5,9 @@ POST /signups/{id}/attendance, /remove, POST /fill-plan, /fill-plan/apply.
 
 Reasons come twice: `reasons` as sentences in the request's language, `reason_codes` as data.
 Candidates and sign-ups show names to organisers only; never an e-mail address; the contact a
-volunteer chose to share only on their confirmed sign-ups."""
+volunteer chose to share only on their confirmed sign-ups. Organisers (the representatives of a
+verified group, staff) read a candidate's match as rules.organiser_view: what the shift needs, the
+score in whole points; never the volunteer's windows, spare hours, recent shifts or age."""
 from __future__ import annotations
 
 from flask import Blueprint
@@ -193,7 +195,9 @@ def cancel_shift(shift_id: int):
 
 @api_route(bp, "/shifts/<int:shift_id>/candidates", summary="Ranked candidates for a shift", query=ListQuery, response=list[CandidateOut], auth=True, tag="volunteers")
 def candidates(shift_id: int, query: ListQuery):
-    """Organisers of the shift's activity only. Names, scores and reasons; never contact details."""
+    """Organisers of the shift's activity only (representatives of its verified group, staff). Names,
+    scores (whole points) and the reasons about what the shift needs; never contact details, the
+    volunteer's availability windows, spare hours, recent shifts or age."""
     out = []
     for c, m in services.candidates_for(require_user(), shift_id, limit=query.offset + query.limit)[query.offset :]:
         reasons, codes = _describe(m, audience="organiser")
@@ -205,7 +209,8 @@ def candidates(shift_id: int, query: ListQuery):
 @api_route(bp, "/shifts/<int:shift_id>/invite", "POST", summary="Invite a volunteer", body=InviteIn, response=StatusOut, auth=True, tag="volunteers")
 @invite_per_organiser
 def invite(shift_id: int, body: InviteIn):
-    """The volunteer gets an e-mail and accepts by signing up; the invitation holds no place."""
+    """The volunteer gets an e-mail and accepts by signing up; the invitation holds no place. Only the
+    shift's candidates can be invited (422 `not_eligible` otherwise, without the reason)."""
     su = services.invite(require_user(), shift_id, body.volunteer_id)
     return StatusOut(status="invited", signup_id=su.id)
 
@@ -273,8 +278,10 @@ def fill_plan(body: FillPlanIn):
 
 @api_route(bp, "/fill-plan/apply", "POST", summary="Apply a fill plan", body=FillPlanApplyIn, response=FillPlanApplied, auth=True, tag="volunteers")
 def fill_plan_apply(body: FillPlanApplyIn):
-    """Each assignment is re-checked (capacity, overlap, hours, age) in one transaction; the
-    refused ones come back with the reason."""
+    """Each assignment becomes an invitation (as POST /shifts/{id}/invite): nobody gets a place until
+    they accept it. `applied` lists the invitations sent. Each is re-checked in one transaction (the
+    shift, a place neither taken nor invited for, the person one of its candidates); the refused ones
+    come back with a reason that says nothing personal (`not_eligible`, never which rule)."""
     r = services.apply_fill_plan(require_user(), body.assignments)
     return FillPlanApplied(applied=[AssignmentIn(shift_id=s, volunteer_id=v) for s, v in r.applied],
                            refused=[RefusedOut(shift_id=x.shift_id, volunteer_id=x.volunteer_id, reason=x.reason, message=x.message) for x in r.refused])

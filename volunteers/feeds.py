@@ -60,7 +60,7 @@ def _event(uid: str, shift: Shift, activity: Activity, status: str, description:
 
 def _calendar(name: str, description: str, events: list[tuple[datetime, str, Shift, Activity, str, str]]) -> bytes:
     tzid = current_app.config["TIMEZONE"]
-    years = ics._Years()
+    years = ics.Years()
     body: list[str] = []
     for _start, uid, shift, activity, status, text in sorted(events, key=lambda e: (e[0], e[1])):
         body += _event(uid, shift, activity, status, text, years, tzid)

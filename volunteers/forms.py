@@ -31,8 +31,7 @@ from wtforms import (
 from wtforms.widgets import TextInput
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from commons.forms import plain_text
-from spaces.forms import WEEKDAYS, CheckboxesField, DateField, TimeField, sensible_year
+from commons.forms import WEEKDAYS, CheckboxesField, DateField, TimeField, no_bidi_controls, plain_text, sensible_year
 from volunteers import rules
 
 # The languages the profile and shift forms offer (ISO 639-1), named in the page's language. The
@@ -193,7 +192,8 @@ class ProfileForm(FlaskForm):
         validators=[Optional()],
     )
     guardian_name = StringField(
-        _l("Guardian's name"), validators=[Length(max=120, message=_l("At most 120 characters.")), plain_text], filters=[_strip]
+        _l("Guardian's name"), validators=[Length(max=120, message=_l("At most 120 characters.")), plain_text, no_bidi_controls],
+        filters=[_strip]
     )
     guardian_contact = StringField(
         _l("Guardian's phone or e-mail"),
@@ -267,7 +267,7 @@ class ActivityForm(FlaskForm):
         _l("Title"),
         description=_l("What volunteers will help with, e.g. Language café."),
         validators=[DataRequired(message=_l("Give the activity a title.")), Length(max=200, message=_l("At most 200 characters.")),
-                    plain_text],
+                    plain_text, no_bidi_controls],
         filters=[_strip],
     )
     description = TextAreaField(
@@ -283,7 +283,7 @@ class ActivityForm(FlaskForm):
     place = StringField(
         _l("Place (optional)"),
         description=_l("Where, when no booking is linked, e.g. Kallio library, 2nd floor."),
-        validators=[Length(max=200, message=_l("At most 200 characters.")), plain_text],
+        validators=[Length(max=200, message=_l("At most 200 characters.")), plain_text, no_bidi_controls],
         filters=[_strip],
     )
 

@@ -76,8 +76,10 @@ class VolunteerPool:
                 held[ix] += 1  # positions are unique per code
         return held
 
-    def evaluate(self, shift: ShiftFacts, tz: ZoneInfo, today: date) -> tuple[np.ndarray, np.ndarray]:
-        """(eligible mask, score) for every volunteer in the pool (score 0 where not eligible)."""
+    def evaluate(self, shift: ShiftFacts, tz: ZoneInfo, today: date,
+                 ages_on: date | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(eligible mask, score) for every volunteer in the pool (score 0 where not eligible); ages
+        on the shift's local date, or on `ages_on` if earlier (as rules.match)."""
         n = self.n
         w = rules.WEIGHTS
         segments = rules.local_segments(shift.start, shift.end, tz)
@@ -90,7 +92,7 @@ class VolunteerPool:
             hit[vol[(ws <= s) & (e <= we)]] = True
             ok &= hit
 
-        on = shift.start.astimezone(tz).date()
+        on = rules.ages_day(shift, tz, ages_on)
         on_key = on.year * 10000 + on.month * 100 + on.day
         if shift.min_age is not None and shift.min_age > 0:
             ok &= self.has_dob & (self.dob_key + shift.min_age * 10000 <= on_key)
@@ -130,15 +132,17 @@ class VolunteerPool:
         score = np.where(ok, np.floor(raw * 10.0 + 0.5) / 10.0, 0.0)
         return ok, score
 
-    def eligible_scores(self, shift: ShiftFacts, tz: ZoneInfo, today: date) -> tuple[np.ndarray, np.ndarray]:
+    def eligible_scores(self, shift: ShiftFacts, tz: ZoneInfo, today: date,
+                        ages_on: date | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Positions (in the list the pool was built from) of the eligible volunteers and their scores."""
-        ok, score = self.evaluate(shift, tz, today)
+        ok, score = self.evaluate(shift, tz, today, ages_on)
         idx = np.flatnonzero(ok)
         return idx, score[idx]
 
-    def rank(self, shift: ShiftFacts, tz: ZoneInfo, today: date, limit: int | None = None) -> list[Match]:
+    def rank(self, shift: ShiftFacts, tz: ZoneInfo, today: date, limit: int | None = None,
+             ages_on: date | None = None) -> list[Match]:
         """Eligible volunteers best first (ties: fewer recent shifts, then id), like rules.rank_candidates."""
-        idx, score = self.eligible_scores(shift, tz, today)
+        idx, score = self.eligible_scores(shift, tz, today, ages_on)
         if limit is not None:
             limit = max(limit, 0)
         if limit is not None and limit < len(idx):
@@ -150,4 +154,4 @@ class VolunteerPool:
             idx, score = idx[keep], score[keep]
         order = np.lexsort((self.ids[idx], self.recent[idx], -score))
         top = idx[order] if limit is None else idx[order[:limit]]
-        return [rules.match(self.facts[i], shift, tz, today) for i in top]
+        return [rules.match(self.facts[i], shift, tz, today, ages_on) for i in top]

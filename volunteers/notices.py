@@ -37,7 +37,6 @@ SUBJECTS = {
 
 INTROS = {
     "confirmed": lambda **v: _l("Thank you! You have a place on this shift."),
-    "confirmed_by_organiser": lambda **v: _l("The organisers gave you a place on this shift. If you cannot come, please withdraw so that someone else can take it."),
     "waitlisted": lambda **v: _l("The shift is full, so you are on the waiting list (number %(position)s). If a place frees up, it is yours at once and we tell you.", **v),
     "bumped": lambda **v: _l("The shift's time changed and no longer fits your other shifts or your weekly hours, so you are now on its waiting list."),
     "promoted": lambda **v: _l("Good news: a place freed up and it is now yours. If you cannot come after all, please withdraw so that the next person can take it."),
@@ -102,8 +101,9 @@ def _one(kind: str, su: ShiftSignup, now: datetime | None, **kw) -> int:
     return _queue(kind, su, user, _shift(su.shift_id), now or utcnow(), **kw)
 
 
-def confirmed(su: ShiftSignup, now: datetime | None = None, by_organiser: bool = False) -> int:
-    return _one("confirmed", su, now, intro="confirmed_by_organiser" if by_organiser else None)
+def confirmed(su: ShiftSignup, now: datetime | None = None) -> int:
+    """The person took a place themselves (signed up, or accepted an invitation): organisers never give one."""
+    return _one("confirmed", su, now)
 
 
 def waitlisted(su: ShiftSignup, now: datetime | None = None, bumped: bool = False) -> int:

@@ -7,7 +7,8 @@ babel's CLDR data); `LANGUAGE_CODES` are the ISO 639-1 codes a profile or shift 
 
 Sentences are written for the volunteer by default ("In your district: Kallio"); pass
 audience="organiser" for the candidate lists ("In their district: Kallio"). Most sentences have no
-subject ("Speaks Swedish (needed)") and read the same to both.
+subject ("Speaks Swedish (needed)") and read the same to both. Organisers get only the reasons of
+rules.organiser_view: "Free at this time" (no windows), and "Not eligible for this shift" for any miss.
 """
 from __future__ import annotations
 
@@ -147,6 +148,8 @@ def describe(reason: Reason, audience: str = "volunteer") -> str:
         if met:
             return _("Has had few shifts lately")
         return ngettext("Has had %(num)d shift lately", "Has had %(num)d shifts lately", count)
+    if code == "not_eligible":
+        return _("Not eligible for this shift")
     if code == "age_unknown":
         return _("Needs a date of birth: the minimum age is %(age)s", age=value)
     if code == "too_young":

@@ -21,6 +21,9 @@ Hard filters (a pair failing one is not eligible; its score is 0 and the miss is
   (the birthday itself counts: on it the new age holds; 29 February birthdays turn on 1 March).
 - "needs_consent": a minor (under 18 on the shift's date) without a guardian's consent recorded.
   Without a date of birth a volunteer is taken as an adult.
+  Ages are taken on the shift's local date, or on `ages_on` when it is given and earlier: the
+  organisers' views pass the first day of the current month, so that which shift dates someone is
+  old enough for never tells an organiser their date of birth (see `organiser_view`).
 - "overlap": the shift overlaps a shift the volunteer already holds (`busy`; back to back is fine).
   `busy` must not contain the shift being matched.
 - "over_hours": in any local ISO week the shift touches, the shift's minutes in that week plus the
@@ -45,11 +48,15 @@ score is the sum of the points, rounded half up to one decimal; not eligible -> 
 
 Ties: candidates for a shift by fewer recent shifts, then volunteer id; shifts for a volunteer by
 earlier start, then shift id.
+
+What the shift's organisers read of a match is `organiser_view(match)`: what the shift needs (its
+time, skills, languages, district), never the volunteer's own figures (windows, spare hours, recent
+shifts) nor which eligibility rule failed; the score in whole points.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -74,6 +81,9 @@ POOL_THRESHOLD = 300
 HARD_CODES = ("unavailable", "age_unknown", "too_young", "needs_consent", "overlap", "over_hours")
 PART_CODES = ("available", "skill", "no_skills_needed", "language", "no_languages_needed", "district",
               "spare_hours", "fairness")
+# What an organiser reads of a match (organiser_view): the parts about what the shift needs, and
+# "not_eligible" in place of any hard miss.
+ORGANISER_CODES = ("available", "skill", "no_skills_needed", "language", "no_languages_needed", "district")
 
 
 @dataclass(frozen=True)
@@ -272,12 +282,13 @@ def _fmt_segment(day: int, start: int, end: int) -> str:
 
 # --- holding a place ---
 
-def _holding(volunteer: VolunteerFacts, shift: ShiftFacts, tz: ZoneInfo) -> tuple[list[Reason], int]:
-    """The hard misses other than availability (age and consent on the shift's local date, overlap
-    with `busy`, weekly hours per local ISO week the shift touches), and the seconds to spare in the
-    tightest of those weeks (negative: over)."""
+def _holding(volunteer: VolunteerFacts, shift: ShiftFacts, tz: ZoneInfo,
+             ages_on: date | None = None) -> tuple[list[Reason], int]:
+    """The hard misses other than availability (age and consent on the shift's local date, or on
+    `ages_on` if earlier; overlap with `busy`; weekly hours per local ISO week the shift touches),
+    and the seconds to spare in the tightest of those weeks (negative: over)."""
     misses: list[Reason] = []
-    on = shift.start.astimezone(tz).date()
+    on = ages_day(shift, tz, ages_on)
     dob = volunteer.date_of_birth
     if shift.min_age is not None and shift.min_age > 0:
         if dob is None:
@@ -312,6 +323,12 @@ def holding_misses(volunteer: VolunteerFacts, shift: ShiftFacts, tz: ZoneInfo) -
     return _holding(volunteer, shift, tz)[0]
 
 
+def ages_day(shift: ShiftFacts, tz: ZoneInfo, ages_on: date | None = None) -> date:
+    """The day ages are taken on for a shift: its local date, or `ages_on` when that is earlier."""
+    on = shift.start.astimezone(tz).date()
+    return ages_on if ages_on is not None and ages_on < on else on
+
+
 def is_minor(dob: date | None, on: date) -> bool:
     """Under 18 on that day: a guardian's consent must be recorded before signing up."""
     return dob is not None and not age_reached(dob, on, ADULT_AGE)
@@ -324,9 +341,10 @@ def age_on(dob: date, on: date) -> int:
 
 # --- the match ---
 
-def match(volunteer: VolunteerFacts, shift: ShiftFacts, tz: ZoneInfo, today: date) -> Match:
+def match(volunteer: VolunteerFacts, shift: ShiftFacts, tz: ZoneInfo, today: date,
+          ages_on: date | None = None) -> Match:
     """Score one pair with its reasons. `today` is accepted for the interface; ages are taken on the
-    shift's local date."""
+    shift's local date (or on `ages_on`, if earlier)."""
     hard: list[Reason] = []
     parts: list[Reason] = []
 
@@ -350,7 +368,7 @@ def match(volunteer: VolunteerFacts, shift: ShiftFacts, tz: ZoneInfo, today: dat
             parts.append(Reason("available", True, ",".join(found)))
 
     # Age, consent, overlap and weekly hours: what holding a place needs (the sign-up checks the same).
-    misses, spare_sec = _holding(volunteer, shift, tz)
+    misses, spare_sec = _holding(volunteer, shift, tz, ages_on)
     hard.extend(misses)
 
     # Weighted parts.
@@ -394,17 +412,35 @@ def match(volunteer: VolunteerFacts, shift: ShiftFacts, tz: ZoneInfo, today: dat
     return Match(volunteer.id, shift.id, eligible, score, tuple(hard) + tuple(parts))
 
 
+def whole_points(score: float) -> float:
+    """A score in whole points, half up (what organisers see)."""
+    return float(math.floor(score + 0.5))
+
+
+def organiser_view(m: Match) -> Match:
+    """The match as the shift's organisers may read it: the reasons about what the shift needs
+    (ORGANISER_CODES; "available" without the volunteer's windows), never their spare hours or
+    recent shifts; any hard miss only as one "not_eligible", never which rule or its threshold (an
+    age limit would tell a birthday); the score in whole points (to a tenth, it and the parts shown
+    would give away the spare hours and recent shifts). The order of a ranking stays the full
+    score's."""
+    reasons = tuple(replace(r, value="") if r.code == "available" else r for r in m.reasons if r.code in ORGANISER_CODES)
+    if not m.eligible:
+        reasons = (Reason("not_eligible", False),) + reasons
+    return Match(m.volunteer_id, m.shift_id, m.eligible, whole_points(m.score), reasons)
+
+
 # --- ranking ---
 
 def rank_candidates(shift: ShiftFacts, volunteers: list[VolunteerFacts], tz: ZoneInfo, today: date,
-                    limit: int | None = None) -> list[Match]:
+                    limit: int | None = None, ages_on: date | None = None) -> list[Match]:
     """Eligible volunteers for one shift, best first (ties: fewer recent shifts, then id)."""
     if len(volunteers) > POOL_THRESHOLD:
         from volunteers.matching import VolunteerPool
 
-        return VolunteerPool(volunteers).rank(shift, tz, today, limit)
+        return VolunteerPool(volunteers).rank(shift, tz, today, limit, ages_on=ages_on)
     recent = {v.id: v.recent_shifts for v in volunteers}
-    found = [m for m in (match(v, shift, tz, today) for v in volunteers) if m.eligible]
+    found = [m for m in (match(v, shift, tz, today, ages_on) for v in volunteers) if m.eligible]
     found.sort(key=lambda m: (-m.score, recent[m.volunteer_id], m.volunteer_id))
     return found if limit is None else found[:max(limit, 0)]
 
@@ -421,8 +457,10 @@ def rank_shifts(volunteer: VolunteerFacts, shifts: list[ShiftFacts], tz: ZoneInf
 # --- the fill plan ---
 
 def eligible_pairs(shifts: list[ShiftFacts], volunteers: list[VolunteerFacts], tz: ZoneInfo,
-                   today: date) -> list[tuple[int, int, float]]:
-    """(shift index, volunteer index, score) of every eligible pair with open places."""
+                   today: date, ages_on: date | None = None,
+                   exclude: frozenset[tuple[int, int]] = frozenset()) -> list[tuple[int, int, float]]:
+    """(shift index, volunteer index, score) of every eligible pair with open places, except the
+    (shift id, volunteer id) pairs in `exclude`."""
     open_shifts = [(i, s) for i, s in enumerate(shifts) if s.needed - s.taken > 0]
     if not open_shifts or not volunteers:
         return []
@@ -432,26 +470,32 @@ def eligible_pairs(shifts: list[ShiftFacts], volunteers: list[VolunteerFacts], t
         pool = VolunteerPool(volunteers)
         pairs = []
         for i, s in open_shifts:
-            idx, scores = pool.eligible_scores(s, tz, today)
+            idx, scores = pool.eligible_scores(s, tz, today, ages_on=ages_on)
             pairs.extend((i, int(j), float(sc)) for j, sc in zip(idx, scores))
-        return pairs
-    return [(i, j, m.score) for i, s in open_shifts for j, v in enumerate(volunteers)
-            if (m := match(v, s, tz, today)).eligible]
+    else:
+        pairs = [(i, j, m.score) for i, s in open_shifts for j, v in enumerate(volunteers)
+                 if (m := match(v, s, tz, today, ages_on)).eligible]
+    if exclude:
+        pairs = [p for p in pairs if (shifts[p[0]].id, volunteers[p[1]].id) not in exclude]
+    return pairs
 
 
 def fill_plan(shifts: list[ShiftFacts], volunteers: list[VolunteerFacts], tz: ZoneInfo, today: date,
-              time_limit: float | None = None) -> Plan:
+              time_limit: float | None = None, ages_on: date | None = None,
+              exclude: frozenset[tuple[int, int]] = frozenset()) -> Plan:
     """The assignment maximising the total match score: each shift at most its open places, no
     person in two overlapping shifts (including what they already hold: such pairs are not
     eligible), no one past their weekly hours, only eligible pairs. Exact (a mixed-integer programme
     solved by HiGHS through scipy.optimize.milp, relative gap 0). With `time_limit` (seconds) the
-    best assignment found in time is returned and `optimal` says whether it is proven optimal."""
+    best assignment found in time is returned and `optimal` says whether it is proven optimal.
+    `ages_on` as in `match`; `exclude`: (shift id, volunteer id) pairs never planned (people already
+    on a shift, invited to it or taken off it)."""
     import numpy as np
     from scipy.optimize import Bounds, LinearConstraint, milp
     from scipy.sparse import coo_array
 
     unfilled = {s.id: max(s.needed - s.taken, 0) for s in shifts}
-    pairs = eligible_pairs(shifts, volunteers, tz, today)
+    pairs = eligible_pairs(shifts, volunteers, tz, today, ages_on, exclude)
     if not pairs:
         return Plan([], 0.0, {k: v for k, v in unfilled.items() if v > 0}, True)
 

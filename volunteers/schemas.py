@@ -9,14 +9,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from commons.schemas import Id, In
-from spaces.schemas import IsoDateTime, hhmm_to_minute
+from commons.schemas import Id, In, IsoDateTime, NoBidiControls, hhmm_to_minute
 
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-District = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), NoBidiControls]  # a place, a contact
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoBidiControls]
+District = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), NoBidiControls]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
-PersonName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)]  # volunteer_profiles.guardian_name
+PersonName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120), NoBidiControls]  # volunteer_profiles.guardian_name
 # List items: codes are checked against their vocabulary, free text is at most 80 characters once its
 # spaces are collapsed (_texts); these maxima only stop a huge item before that work.
 CodeItem = Annotated[str, StringConstraints(max_length=100)]
@@ -307,9 +306,10 @@ class ActivityOut(BaseModel):
 class CandidateOut(BaseModel):
     volunteer_id: int
     name: str
-    score: float
+    score: float = Field(description="whole points; the list is in the order of the full match score")
     eligible: bool = True
-    reasons: list[str]
+    reasons: list[str] = Field(description="what the shift needs (its time, skills, languages, district); never the "
+                                           "volunteer's windows, spare hours, recent shifts or age")
     reason_codes: list[ReasonCode]
     signup_status: str | None = None
 
@@ -389,10 +389,12 @@ class FillPlanOut(BaseModel):
 class RefusedOut(BaseModel):
     shift_id: int
     volunteer_id: int
-    reason: str = Field(description="a code: overlap, over_hours, too_young, needs_birth_date, needs_consent, full, cancelled, past, not_eligible, already, removed, not_organiser")
+    reason: str = Field(description="a code that says nothing personal: not_eligible (not a candidate for the shift, whichever "
+                                    "rule; or no such volunteer), full (every place taken or invited for), already, removed, "
+                                    "cancelled, past, not_organiser")
     message: str = ""
 
 
 class FillPlanApplied(BaseModel):
-    applied: list[AssignmentIn]
+    applied: list[AssignmentIn] = Field(description="the invitations sent: each volunteer has a place only once they accept it")
     refused: list[RefusedOut]

@@ -20,13 +20,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from commons.apispec import invalid
-from commons.auth import is_representative, is_staff_of, member_group_ids, staff_facility_ids
+from commons.auth import is_representative, is_staff_of, staff_facility_ids
 from commons.db import utcnow, write_transaction
 from commons.errors import ApiError, Conflict, Forbidden, Invalid, NotFound, RuleViolation
 from commons.extensions import db
-from commons.models import Facility, Group, User
+from commons.models import Facility, Group, GroupMember, User
 from spaces.models import ACTIVE_STATUSES, Booking, Space
-from spaces.schemas import hhmm_to_minute, minute_to_hhmm
+from commons.schemas import hhmm_to_minute, minute_to_hhmm
 from spaces.services import default_tz, to_utc
 from volunteers import rules, schemas
 from volunteers.models import Activity, Shift, ShiftSignup, VolunteerProfile
@@ -102,14 +102,17 @@ class SignupResult:
 class Refused:
     shift_id: int
     volunteer_id: int
-    reason: str  # a code: overlap, over_hours, too_young, needs_birth_date, needs_consent, full, cancelled, past,
-    #              not_eligible (no such volunteer, paused), already, removed, not_organiser
+    # A code that says nothing personal about the volunteer: not_organiser, cancelled, past, already
+    # (on the shift or invited to it already), removed (taken off it by its organisers), full (its
+    # places are taken or have invitations out), not_eligible (no such volunteer, paused, or not a
+    # candidate for this shift: which rule, and any age, hours or times, is never said).
+    reason: str
     message: str = ""
 
 
 @dataclass
 class ApplyResult:
-    applied: list[tuple[int, int]] = field(default_factory=list)
+    applied: list[tuple[int, int]] = field(default_factory=list)  # invitations sent: (shift_id, volunteer_id)
     refused: list[Refused] = field(default_factory=list)
 
 
@@ -252,14 +255,27 @@ def profile_dict(profile: VolunteerProfile) -> dict:
 # --- Organisers and activities ---------------------------------------------------------------
 
 
+def organising_group_ids(user: User | None) -> set[int]:
+    """The groups whose volunteering the user may organise: the verified groups they represent. An
+    unverified group (anyone can register one, free and at once) organises no volunteers: volunteers'
+    names and fit are for groups the city has checked, and for staff."""
+    if user is None:
+        return set()
+    return set(db.session.execute(
+        select(GroupMember.group_id).join(Group, Group.id == GroupMember.group_id)
+        .where(GroupMember.user_id == user.id, Group.verified.is_(True))
+    ).scalars())
+
+
 def can_organise(user: User | None, activity: Activity) -> bool:
-    """Representatives of the activity's group; staff of its facility; staff of the facility of the
-    booking it is linked to; admins."""
+    """Representatives of the activity's group when the group is verified; staff of its facility;
+    staff of the facility of the booking it is linked to; admins."""
     if user is None:
         return False
     if user.is_admin:
         return True
-    if activity.group_id is not None and is_representative(user, activity.group_id):
+    if activity.group_id is not None and activity.group is not None and activity.group.verified \
+            and is_representative(user, activity.group_id):
         return True
     if activity.facility_id is not None and is_staff_of(user, activity.facility_id):
         return True
@@ -278,7 +294,7 @@ def organised_ids(user: User | None, activities: list[Activity]) -> set[int]:
         return set()
     if user.is_admin:
         return {a.id for a in activities}
-    gids, fids = member_group_ids(user), staff_facility_ids(user)
+    gids, fids = organising_group_ids(user), staff_facility_ids(user)
     booking_facility = {}
     linked = [a.booking_id for a in activities if a.booking_id is not None]
     if fids and linked:
@@ -293,13 +309,13 @@ def organised_ids(user: User | None, activities: list[Activity]) -> set[int]:
 
 def _require_organiser(user: User, activity: Activity) -> None:
     if not can_organise(user, activity):
-        raise refused("Only the activity's organisers (the group's representatives, the facility's staff) can do this.",
+        raise refused("Only the activity's organisers (the representatives of its verified group, the facility's staff) can do this.",
                       "not_organiser", cls=Forbidden)
 
 
 def organisable_groups_and_facilities(user: User) -> tuple[list, list]:
-    """(groups the user represents, facilities the user staffs) for the activity form."""
-    gids = member_group_ids(user)
+    """(verified groups the user represents, facilities the user staffs) for the activity form."""
+    gids = organising_group_ids(user)
     groups = list(db.session.execute(select(Group).where(Group.id.in_(gids)).order_by(Group.name)).scalars()) if gids else []
     if user.is_admin:
         facilities = list(db.session.execute(select(Facility).order_by(Facility.name)).scalars())
@@ -310,9 +326,9 @@ def organisable_groups_and_facilities(user: User) -> tuple[list, list]:
 
 
 def bookings_for_activity(user: User, group_id: int, now: datetime | None = None) -> list:
-    """Upcoming active bookings of a group the user represents, for the activity form's link choice."""
+    """Upcoming active bookings of a verified group the user represents, for the activity form's link choice."""
     now = now or utcnow()
-    if not (user.is_admin or is_representative(user, group_id)):
+    if not (user.is_admin or group_id in organising_group_ids(user)):
         return []
     return list(
         db.session.execute(
@@ -333,7 +349,8 @@ def _booking(booking_id: int) -> Booking | None:
 
 @write_transaction
 def create_activity(actor: User, data) -> Activity:
-    """schemas.ActivityIn or dict: {group_id | facility_id, title, description, district, place, booking_id}."""
+    """schemas.ActivityIn or dict: {group_id | facility_id, title, description, district, place, booking_id}.
+    A group's activity needs a verified group (refused "group_not_verified" otherwise, whoever asks)."""
     d = _parse(schemas.ActivityIn, data)
     district = d.district
     place = d.place or ""
@@ -347,6 +364,9 @@ def create_activity(actor: User, data) -> Activity:
         staff_of_booking = own_booking and is_staff_of(actor, booking.space.facility_id)
         if not (actor.is_admin or is_representative(actor, group.id) or staff_of_booking):
             raise refused("You can create activities only for groups you represent.", "not_organiser", cls=Forbidden)
+        if not group.verified:
+            raise refused("Only a verified group can organise volunteers; the city verifies groups on request.",
+                          "group_not_verified", cls=Forbidden)
     if d.booking_id is not None:
         if not own_booking:
             raise refused("The booking must be one of the group's own bookings.", "booking_not_group",
@@ -455,10 +475,10 @@ def list_activities(upcoming_only: bool = True, district: str | None = None, now
 
 
 def my_activities(actor: User) -> list[Activity]:
-    """Activities the actor organises (their groups', their facilities', linked to bookings in their facilities)."""
+    """Activities the actor organises (their verified groups', their facilities', linked to bookings in their facilities)."""
     stmt = select(Activity).options(joinedload(Activity.group), joinedload(Activity.facility)).order_by(Activity.title, Activity.id)
     if not actor.is_admin:
-        gids, fids = member_group_ids(actor), staff_facility_ids(actor)
+        gids, fids = organising_group_ids(actor), staff_facility_ids(actor)
         conds = []
         if gids:
             conds.append(Activity.group_id.in_(gids))
@@ -535,7 +555,12 @@ def create_shift(actor: User, activity_id: int, data, now: datetime | None = Non
 def update_shift(actor: User, shift_id: int, data, now: datetime | None = None) -> Shift:
     """schemas.ShiftPatch or dict. Time change: SEQUENCE grows, sign-ups' times follow, confirmed people
     told; confirmed people who now overlap another of their shifts or exceed hours are moved to the
-    waitlist. Raising `needed` promotes from the waitlist; lowering it never removes anyone."""
+    waitlist. Raising `needed` promotes from the waitlist; lowering it never removes anyone.
+
+    Once anyone is on the shift (invited, waiting or with a place), its minimum age stays as it is,
+    and a shift with a minimum age stays on its day (refused "age_rule_fixed"): otherwise moving the
+    day or the age and watching who is moved to the waitlist (or promoted) would tell a volunteer's
+    date of birth. The time of day may still change."""
     from volunteers import notices
 
     now = now or utcnow()
@@ -553,6 +578,7 @@ def update_shift(actor: User, shift_id: int, data, now: datetime | None = None) 
     moved = (s, e) != (shift.start_at, shift.end_at)
     if moved:
         _check_times(activity, s, e, now)
+    _check_age_rule_fixed(shift, d, s, tz)
     changed = moved
     for name in ("needed", "skills", "languages"):
         value = getattr(d, name)
@@ -590,6 +616,27 @@ def update_shift(actor: User, shift_id: int, data, now: datetime | None = None) 
         notices.waitlisted(su, now, bumped=True)
     _touch([su.volunteer_id for su in signups])
     return shift
+
+
+def _check_age_rule_fixed(shift: Shift, d: schemas.ShiftPatch, new_start: datetime, tz: ZoneInfo) -> None:
+    """update_shift's freeze: with anyone on the shift, no new minimum age, and no new day for a
+    shift that has one (see update_shift)."""
+    new_age = "min_age" in d.model_fields_set and (d.min_age or None) != (shift.min_age or None)
+    new_day = bool(shift.min_age) and new_start.astimezone(tz).date() != shift.start_at.astimezone(tz).date()
+    if not (new_age or new_day):
+        return
+    someone = db.session.execute(
+        select(ShiftSignup.id).where(ShiftSignup.shift_id == shift.id, ShiftSignup.status.in_(LISTED)).limit(1)
+    ).first()
+    if someone is None:
+        return
+    if new_age:
+        raise refused("Volunteers are on this shift or invited to it: its minimum age can no longer change. "
+                      "Cancel it and add a new shift instead.", "age_rule_fixed", cls=Invalid,
+                      fields={"min_age": "fixed once anyone is on the shift"})
+    raise refused("Volunteers are on this shift or invited to it and it has a minimum age: it can no longer move "
+                  "to another day (another time of the same day is fine). Cancel it and add a new shift instead.",
+                  "age_rule_fixed", cls=Invalid, fields={"start": "the day is fixed once anyone is on the shift"})
 
 
 @write_transaction
@@ -852,9 +899,29 @@ def _organised_shift(actor: User, shift_id: int) -> ShiftView:
     return view
 
 
+def organisers_ages_on(now: datetime, tz: ZoneInfo) -> date:
+    """The day the organisers' views (candidates, fill plans, invitations) take ages on: the first
+    day of the current local month, whatever the shift's date. So an organiser who moves a shift's
+    date (or adds shifts on other dates) sees the same people: at most someone's age in whole years
+    on that day, never their birthday. A volunteer's own sign-up takes their age on the shift's date."""
+    return _local_today(now, tz).replace(day=1)
+
+
+def is_candidate(profile: VolunteerProfile, view: ShiftView, now: datetime) -> bool:
+    """Whether this person is among the shift's candidates (active, and eligible as the organisers'
+    views see it): the people an organiser may invite."""
+    if profile is None or not profile.active:
+        return False
+    tz = default_tz()
+    facts = volunteer_facts(profile, now, exclude_shift=view.shift.id)
+    return rules.match(facts, shift_facts(view), tz, _local_today(now, tz), organisers_ages_on(now, tz)).eligible
+
+
 def candidates_for(actor: User, shift_id: int, limit: int = 50, now: datetime | None = None) -> list[tuple[Candidate, Match]]:
-    """Eligible volunteers for the shift, best first (organisers only; Forbidden otherwise). People
-    already confirmed or waiting on the shift are left out; invited ones say so."""
+    """Eligible volunteers for the shift, best first (organisers only: the verified group's
+    representatives, staff; Forbidden otherwise). People already confirmed or waiting on the shift
+    are left out; invited ones say so. Ages are taken on organisers_ages_on, and each match is
+    rules.organiser_view: what the shift needs, never the volunteer's windows, hours or age."""
     now = now or utcnow()
     view = _organised_shift(actor, shift_id)
     statuses = dict(db.session.execute(
@@ -863,20 +930,24 @@ def candidates_for(actor: User, shift_id: int, limit: int = 50, now: datetime | 
     volunteers = all_volunteer_facts(now)
     skip = {vid for vid, st in statuses.items() if st in ("confirmed", "waitlisted", "removed", "cancelled")}
     tz = default_tz()
-    ranked = [m for m in _rank_candidates(shift_facts(view), volunteers, tz, _local_today(now, tz), limit + len(skip)) if m.volunteer_id not in skip]
+    ranked = [m for m in _rank_candidates(shift_facts(view), volunteers, tz, _local_today(now, tz), limit + len(skip),
+                                          organisers_ages_on(now, tz))
+              if m.volunteer_id not in skip]
     ranked = ranked[:limit]
     names = current_names(m.volunteer_id for m in ranked)
-    return [(Candidate(m.volunteer_id, names.get(m.volunteer_id, ""), statuses.get(m.volunteer_id)), m) for m in ranked]
+    return [(Candidate(m.volunteer_id, names.get(m.volunteer_id, ""), statuses.get(m.volunteer_id)), rules.organiser_view(m))
+            for m in ranked]
 
 
-def _rank_candidates(sf: rules.ShiftFacts, volunteers: VolunteerSet, tz: ZoneInfo, today: date, limit: int) -> list[Match]:
+def _rank_candidates(sf: rules.ShiftFacts, volunteers: VolunteerSet, tz: ZoneInfo, today: date, limit: int,
+                     ages_on: date | None = None) -> list[Match]:
     """Many volunteers: MATCH's in-memory pool (numpy arrays) over the cached `base`, built once per
     process; the few people changed since (VolunteerSet.changed) are scored with the rules and merged
     in the same order (score, fewer recent shifts, id), the removed ones left out. Few volunteers:
     the rules for everyone."""
     threshold = getattr(rules, "POOL_THRESHOLD", 300)
     if len(volunteers.base) <= threshold:
-        return rules.rank_candidates(sf, volunteers.facts, tz, today, limit)
+        return rules.rank_candidates(sf, volunteers.facts, tz, today, limit, ages_on)
     from volunteers.matching import VolunteerPool
 
     cached = _POOL_CACHE.get("matcher")
@@ -886,10 +957,10 @@ def _rank_candidates(sf: rules.ShiftFacts, volunteers: VolunteerSet, tz: ZoneInf
     _, pool, base_recent = cached
     changed, removed = volunteers.changed, volunteers.removed
     # The pool's order among unchanged people stays right; ask for enough to make up for those left out.
-    merged = [m for m in pool.rank(sf, tz, today, limit + len(changed) + len(removed))
+    merged = [m for m in pool.rank(sf, tz, today, limit + len(changed) + len(removed), ages_on)
               if m.volunteer_id not in changed and m.volunteer_id not in removed]
     if changed:
-        merged += [m for m in (rules.match(f, sf, tz, today) for f in changed.values()) if m.eligible]
+        merged += [m for m in (rules.match(f, sf, tz, today, ages_on) for f in changed.values()) if m.eligible]
 
         def recent_shifts(vid: int) -> int:
             return changed[vid].recent_shifts if vid in changed else base_recent[vid]
@@ -1102,9 +1173,9 @@ def _organised_signup(actor: User, signup_id: int) -> ShiftSignup:
 @write_transaction
 def invite(actor: User, shift_id: int, volunteer_id: int, now: datetime | None = None) -> ShiftSignup:
     """An organiser invites a volunteer (profile id): a sign-up with status invited (no place held)
-    and a notice. The volunteer accepts by signing up."""
-    from volunteers import notices
-
+    and a notice. The volunteer accepts by signing up (every check of a sign-up, on the shift's
+    date) or declines by withdrawing. Only the shift's candidates can be invited (is_candidate);
+    anyone else (no such profile, a paused one, any rule) is refused alike: 422 "not_eligible"."""
     now = now or utcnow()
     view = _organised_shift(actor, shift_id)
     shift = _get_shift(shift_id, lock=True)
@@ -1112,9 +1183,10 @@ def invite(actor: User, shift_id: int, volunteer_id: int, now: datetime | None =
         raise refused("This shift is cancelled.", "cancelled")
     if shift.start_at <= now:
         raise refused("This shift has started already.", "past")
+    not_candidate = refused("This volunteer is not among the candidates for this shift.", "not_eligible")
     profile = db.session.get(VolunteerProfile, volunteer_id)
     if profile is None or not profile.active:
-        raise NotFound(f"There is no volunteer {volunteer_id}.")
+        raise not_candidate  # the same answer: whether an id is a (paused) profile is not the organiser's to learn
     su = db.session.execute(
         select(ShiftSignup).where(ShiftSignup.shift_id == shift.id, ShiftSignup.volunteer_id == profile.id)
     ).scalar_one_or_none()
@@ -1122,6 +1194,16 @@ def invite(actor: User, shift_id: int, volunteer_id: int, now: datetime | None =
         raise refused("This volunteer is signed up already.", "already", cls=ApiError, code="state", status=409)
     if su is not None and su.status == "invited":
         return su
+    if not is_candidate(profile, view, now):
+        raise not_candidate
+    return _invite(actor, shift, view.activity, profile, su, now)
+
+
+def _invite(actor: User, shift: Shift, activity: Activity, profile: VolunteerProfile, su: ShiftSignup | None,
+            now: datetime) -> ShiftSignup:
+    """Write the invitation (status invited: no place held, no hours used) and queue its e-mail."""
+    from volunteers import notices
+
     if su is None:
         su = ShiftSignup(shift_id=shift.id, volunteer_id=profile.id)
         db.session.add(su)
@@ -1131,7 +1213,8 @@ def invite(actor: User, shift_id: int, volunteer_id: int, now: datetime | None =
     su.queued_at = now
     su.updated_at = now
     db.session.flush()
-    notices.invited(su, view.activity, actor, now)
+    notices.invited(su, activity, actor, now)
+    _touch([profile.id], shifts=False)
     return su
 
 
@@ -1267,39 +1350,59 @@ def _plan_views(actor: User, d: schemas.FillPlanIn, now: datetime) -> list[Shift
     return out[:500]
 
 
+def _on_shifts(shift_ids: list[int]) -> tuple[set[tuple[int, int]], dict[int, int]]:
+    """(shift, volunteer) pairs of people on these shifts in any way (listed, withdrawn or declined,
+    taken off), and the open invitations per shift."""
+    on: set[tuple[int, int]] = set()
+    invited: dict[int, int] = defaultdict(int)
+    if shift_ids:
+        for sid, vid, status in db.session.execute(
+            select(ShiftSignup.shift_id, ShiftSignup.volunteer_id, ShiftSignup.status).where(
+                ShiftSignup.shift_id.in_(shift_ids), ShiftSignup.volunteer_id.is_not(None),
+                ShiftSignup.status.in_(LISTED + ("withdrawn", "removed")))
+        ):
+            on.add((sid, vid))
+            if status == "invited":
+                invited[sid] += 1
+    return on, invited
+
+
 def propose_fill_plan(actor: User, data, now: datetime | None = None) -> tuple[Plan, dict[int, str], dict[tuple[int, int], Match]]:
     """schemas.FillPlanIn or dict {shift_ids | activity_id | district + from + to}: the best assignment
-    of volunteers to the open places of those shifts (only shifts the actor organises). Nothing is
-    written. Returns (plan, {volunteer_id: name}, {(shift_id, volunteer_id): match})."""
+    of volunteers to the open places of those shifts (only shifts the actor organises). A place with
+    an invitation out is not open; people already on a shift (invited included), who left it or
+    declined it, or were taken off it are not planned for it. Nothing is written. Returns (plan, {volunteer_id: name},
+    {(shift_id, volunteer_id): match}), the matches as rules.organiser_view (ages on
+    organisers_ages_on) and the plan's total their sum."""
     now = now or utcnow()
     d = _parse(schemas.FillPlanIn, data)
-    views = [v for v in _plan_views(actor, d, now) if v.confirmed < v.shift.needed]
+    views = _plan_views(actor, d, now)
+    on, invited = _on_shifts([v.shift.id for v in views])
+    views = [v for v in views if v.confirmed + invited[v.shift.id] < v.shift.needed]
     if not views:
         return Plan(), {}, {}
     facts = all_volunteer_facts(now).facts
-    taken = set(db.session.execute(
-        select(ShiftSignup.shift_id, ShiftSignup.volunteer_id).where(
-            ShiftSignup.shift_id.in_([v.shift.id for v in views]), ShiftSignup.status.in_(("confirmed", "removed")))
-    ).all())
     tz = default_tz()
-    today = _local_today(now, tz)
-    sfs = [shift_facts(v) for v in views]
-    plan = rules.fill_plan(sfs, facts, tz, today)
-    plan.assignments = [(s, v) for s, v in plan.assignments if (s, v) not in taken]
+    today, ages_on = _local_today(now, tz), organisers_ages_on(now, tz)
+    sfs = [replace(shift_facts(v), taken=v.confirmed + invited[v.shift.id]) for v in views]
+    plan = rules.fill_plan(sfs, facts, tz, today, ages_on=ages_on, exclude=frozenset(on))
     by_shift = {sf.id: sf for sf in sfs}
     by_vol = {f.id: f for f in facts}
-    matches = {(s, v): rules.match(by_vol[v], by_shift[s], tz, today) for s, v in plan.assignments}
+    matches = {(s, v): rules.organiser_view(rules.match(by_vol[v], by_shift[s], tz, today, ages_on)) for s, v in plan.assignments}
+    plan.total_score = float(sum(m.score for m in matches.values()))
     names = current_names(v for _, v in plan.assignments)
     return plan, {v: names.get(v, "") for _, v in plan.assignments}, matches
 
 
 @write_transaction
 def apply_fill_plan(actor: User, assignments, now: datetime | None = None) -> ApplyResult:
-    """[(shift_id, volunteer_id)] or [{shift_id, volunteer_id}]: each signed up (confirmed) with every
-    check re-done, in one transaction; refused ones are listed back with the reason. Shift rows are
-    locked in id order, then each person's row."""
-    from volunteers import notices
-
+    """[(shift_id, volunteer_id)] or [{shift_id, volunteer_id}]: each becomes an invitation (as
+    `invite`: status invited, no place held, no hours used, an e-mail), in one transaction. Nobody is
+    given a place: the volunteer takes it by accepting (signing up, with every check of a sign-up),
+    or declines. Each is re-checked: a shift the actor organises, open and not started; the person
+    not on it already; a place left that is neither taken nor invited for; the person one of the
+    shift's candidates (is_candidate). Refused ones are listed back with a reason that says nothing
+    personal (Refused). Shift rows are locked in id order."""
     now = now or utcnow()
     pairs = []
     for a in assignments:
@@ -1307,10 +1410,7 @@ def apply_fill_plan(actor: User, assignments, now: datetime | None = None) -> Ap
             a = _parse(schemas.AssignmentIn, a)
         pairs.append((a.shift_id, a.volunteer_id) if not isinstance(a, tuple) else a)
     result = ApplyResult()
-    tz = default_tz()
     pairs = sorted(set(pairs))
-    # Every shift row first (in id order), then people's rows: the same order as a sign-up (shift,
-    # then person), so a plan applied during sign-ups cannot deadlock with them.
     shift_ids = sorted({s for s, _ in pairs})
     locked = {sh.id: sh for sh in db.session.execute(
         select(Shift).where(Shift.id.in_(shift_ids)).order_by(Shift.id).with_for_update()
@@ -1320,6 +1420,8 @@ def apply_fill_plan(actor: User, assignments, now: datetime | None = None) -> Ap
     ).scalars()} if locked else {}
     organised = organised_ids(actor, list(activities.values()))
     checked: dict[int, Shift | None] = {sid: (sh if sh.activity_id in organised else None) for sid, sh in locked.items()}
+    views = {v.shift.id: v for v in _views([sh for sh in checked.values() if sh is not None])}
+    _, invited = _on_shifts(list(views))
     for shift_id, volunteer_id in pairs:
         shift = checked.get(shift_id)
         if shift is None:
@@ -1331,48 +1433,26 @@ def apply_fill_plan(actor: User, assignments, now: datetime | None = None) -> Ap
             continue
         # Someone already on the shift is "already" even when it is full (a plan applied twice), not
         # "full", which would send the organiser looking for another place for them.
-        held = db.session.execute(
-            select(ShiftSignup.status).where(ShiftSignup.shift_id == shift.id, ShiftSignup.volunteer_id == volunteer_id)
-        ).scalar_one_or_none()
-        if held == "confirmed":
-            result.refused.append(Refused(shift_id, volunteer_id, "already", "signed up already"))
-            continue
-        if _confirmed_count(shift.id) >= shift.needed:
-            result.refused.append(Refused(shift_id, volunteer_id, "full", "the shift is full"))
-            continue
-        profile = db.session.execute(
-            select(VolunteerProfile).where(VolunteerProfile.id == volunteer_id).with_for_update()
-        ).scalar_one_or_none()
-        if profile is None or not profile.active:
-            result.refused.append(Refused(shift_id, volunteer_id, "not_eligible", "no such volunteer (or the profile is paused)"))
-            continue
         su = db.session.execute(
-            select(ShiftSignup).where(ShiftSignup.shift_id == shift.id, ShiftSignup.volunteer_id == profile.id)
+            select(ShiftSignup).where(ShiftSignup.shift_id == shift.id, ShiftSignup.volunteer_id == volunteer_id)
         ).scalar_one_or_none()
-        if su is not None and su.status in ("confirmed", "removed"):
-            result.refused.append(Refused(shift_id, volunteer_id, "already" if su.status == "confirmed" else "removed",
-                                          "signed up already" if su.status == "confirmed" else "taken off this shift"))
+        if su is not None and su.status in LISTED:
+            result.refused.append(Refused(shift_id, volunteer_id, "already", "on the shift or invited to it already"))
             continue
-        problem = _problem(profile, shift.start_at, shift.end_at, shift.min_age, tz)
-        if problem is not None:
-            result.refused.append(Refused(shift_id, volunteer_id, problem.extra.get("reason", "not_eligible"), problem.message))
+        if su is not None and su.status == "removed":
+            result.refused.append(Refused(shift_id, volunteer_id, "removed", "taken off this shift"))
             continue
-        if su is None:
-            su = ShiftSignup(shift_id=shift.id, volunteer_id=profile.id)
-            db.session.add(su)
-        su.status, su.start_at, su.end_at, su.updated_at = "confirmed", shift.start_at, shift.end_at, now
-        su.invited_by_id = actor.id
-        if su.queued_at is None:
-            su.queued_at = now
-        try:
-            _flush_or_conflict()
-        except Conflict:
-            db.session.expunge(su) if su in db.session.new else db.session.refresh(su)
-            result.refused.append(Refused(shift_id, volunteer_id, "overlap", "another shift at this time"))
+        view = views[shift_id]
+        if view.confirmed + invited[shift_id] >= shift.needed:
+            result.refused.append(Refused(shift_id, volunteer_id, "full", "every place is taken or has an invitation out"))
             continue
+        profile = db.session.get(VolunteerProfile, volunteer_id)
+        if not is_candidate(profile, view, now):
+            result.refused.append(Refused(shift_id, volunteer_id, "not_eligible", "not a candidate for this shift"))
+            continue
+        _invite(actor, shift, activities[shift.activity_id], profile, su, now)
+        invited[shift_id] += 1
         result.applied.append((shift_id, volunteer_id))
-        notices.confirmed(su, now, by_organiser=True)
-        _touch([profile.id])
     return result
 
 

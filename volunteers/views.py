@@ -20,7 +20,7 @@ from commons.pagination import paginate
 from commons.errors import ApiError, Forbidden
 from commons.i18n import format_day, format_span, page_language
 from commons.ratelimits import invite_per_organiser
-from commons.views import _safe_next
+from commons.urls import safe_next as _safe_next
 from spaces import services as space_services
 from volunteers import rules, services
 from volunteers.forms import (
@@ -79,6 +79,16 @@ REFUSALS = {
     "not_confirmed": _l("Only people with a place on the shift can be marked."),
     "not_organiser": _l("Only the activity's organisers can do this."),
     "unavailable": _l("This volunteer is not free at that time."),
+    "age_rule_fixed": _l("Volunteers are on this shift or invited to it, so its minimum age and its day can no longer change. Cancel it and add a new shift instead."),
+    "group_not_verified": _l("Only a verified group can organise volunteers. The city verifies groups on request."),
+}
+
+# Why an assignment of a fill plan got no invitation, as its organiser reads it (nothing personal).
+PLAN_REFUSALS = {
+    "already": _l("Already on this shift or invited to it."),
+    "full": _l("Every place is taken or has an invitation out."),
+    "not_eligible": _l("No longer among the candidates for this shift."),
+    "removed": _l("Taken off this shift earlier."),
 }
 
 
@@ -518,7 +528,7 @@ def new_activity():
     user = current_user._get_current_object()
     groups, facilities = services.organisable_groups_and_facilities(user)
     if not groups and not facilities:
-        raise Forbidden(_("Only group representatives and facility staff can create activities."))
+        raise Forbidden(_("Only representatives of verified groups and facility staff can create activities. The city verifies a group on request."))
     form = ActivityForm() if request.method == "POST" else ActivityForm(formdata=None)
     _activity_form_choices(form, user)
     if request.method == "GET":
@@ -642,6 +652,9 @@ def _shift_data(form: ShiftForm) -> dict:
 
 def _put_back_shift(form: ShiftForm, err: ApiError, activity=None) -> None:
     reason = (err.extra or {}).get("reason")
+    if reason == "age_rule_fixed":
+        _field_error(form.min_age if "min_age" in (err.fields or {}) else form.date, str(REFUSALS["age_rule_fixed"]))
+        return
     if reason == "outside_booking":
         when = _booking_when(activity) if activity is not None else None
         _field_error(form.start, _("The shift must be within the linked booking's time, %(when)s.", when=when) if when
@@ -896,11 +909,12 @@ def fill_plan(activity_id: int):
             result = services.apply_fill_plan(user, pairs)
             shift_views = {v.shift.id: v for v in services.activity_shift_views(activity.id)}
             if result.applied:
-                flash(ngettext("%(num)d place filled.", "%(num)d places filled.", len(result.applied)))
+                flash(ngettext("%(num)d invitation sent. A volunteer has a place once they accept it.",
+                               "%(num)d invitations sent. A volunteer has a place once they accept it.", len(result.applied)))
             if not result.refused:
                 return redirect(url_for("volunteers.manage_activity", activity_id=activity.id))
             refused = [{"when": _when(shift_views[r.shift_id].shift) if r.shift_id in shift_views else "",
-                        "name": "", "reason": str(REFUSALS.get(r.reason, _l("The checks said no when it was applied.")))}
+                        "name": "", "reason": str(PLAN_REFUSALS.get(r.reason) or REFUSALS.get(r.reason, _l("The checks said no when it was applied.")))}
                        for r in result.refused]
             return render_template("volunteers/fill_plan.html", activity=activity, rows=[], refused=refused,
                                    form=FillPlanApplyForm(formdata=None), unfilled=[], optimal=True), 409

@@ -116,7 +116,8 @@ def test_a_rule_that_would_walk_for_hours_is_skipped_with_the_reason(world, rule
     assert r.status_code == 200, r.get_json()
     out = r.get_json()
     assert out["imported"] == 1
-    assert out["skipped"] == [{"uid": "walk@x", "reason": "it repeats too often over too long a time (e.g. every minute for years) to be worked out"}]
+    assert out["skipped"] == [{"uid": "walk@x", "reason": "it repeats too often over too long a time (e.g. every minute for years) to be worked out",
+                               "code": "ics_repeats_too_often", "params": {}}]
 
 
 def test_rules_that_are_cheap_to_walk_are_still_expanded():

@@ -44,7 +44,7 @@ def test_duplicate_group_name_is_refused(make_user, name):
     r = make_user("member").post("/groups", {**GROUP, "name": name})
     assert r.status_code == 422, r.get_json()
     err = r.get_json()["error"]
-    assert err["code"] == "invalid"
+    assert err["code"] == "name_taken"
     assert "name" in err["fields"]
     assert len(user.get("/groups").get_json()) == 1
 

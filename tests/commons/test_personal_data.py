@@ -143,7 +143,9 @@ def world(app, make_user, make_group, make_facility, make_space):
         "availability": [{"weekday": day.weekday(), "start": "08:00", "end": "22:00"}], "shared_contact": PHONE,
         "date_of_birth": dob.isoformat(), "guardian_name": GUARDIAN, "guardian_contact": GUARDIAN_CONTACT, "guardian_consent": True})
     assert r.status_code == 200, r.get_json()
-    r = volunteer.client.put("/api/v1/volunteers/me", headers=volunteer._headers(), json={"skills": ["cooking"], "languages": ["fi"]})
+    # Vilja is free that day: only the shift's candidates can be invited
+    r = volunteer.client.put("/api/v1/volunteers/me", headers=volunteer._headers(), json={
+        "skills": ["cooking"], "languages": ["fi"], "availability": [{"weekday": day.weekday(), "start": "08:00", "end": "22:00"}]})
     assert r.status_code == 200, r.get_json()
     # rep2 organises a shift during the group's booking; Sari signs up, comes, and rep2 records it
     r = rep2.post("/activities", {"group_id": group, "title": "Shakkikoulu", "booking_id": rep2_booking[0]})

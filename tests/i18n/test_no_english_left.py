@@ -104,11 +104,20 @@ def english_on(named_responses, lang: str) -> tuple[int, dict[str, list[str]]]:
     return seen, problems
 
 
-def english_left(page_html: str, lang: str) -> list[str]:
+def english_left(page_html: str, lang: str, also: tuple[str, ...] | list[str] = ()) -> list[str]:
+    """The English a page in `lang` still shows: the catalog's English texts, English small words,
+    dates written the English way, and `also`: English sentences made at run time (f-strings, a
+    refusal's English `message` or `reason`), which no catalog lists; a test that knows what the
+    English would have said passes it here."""
     parser = Visible()
     parser.feed(page_html)
     whole, fragments = english_texts(lang)
     found = []
+    visible = " ".join(parser.texts)
+    for sentence in also:
+        for part in english_sentences(sentence):
+            if part in visible:
+                found.append(f"run-time English: {part!r}")
     for text in parser.texts:
         if text in whole or text.rstrip("…") in whole:
             found.append(text)
@@ -122,6 +131,26 @@ def english_left(page_html: str, lang: str) -> list[str]:
             continue
         found += [f"{f!r} in {text!r}" for f in fragments if f in text]
     return found
+
+
+def english_sentences(text: str) -> list[str]:
+    """The parts of an English text worth looking for on a page: the whole, and its sentences and
+    clauses of three words or more (a page may put "A booking must last at least 1 hour." after a
+    time of its own)."""
+    parts = {text.strip()}
+    for piece in re.split(r"(?<=[.!?:;])\s+|:\s+", text):
+        piece = piece.strip()
+        if len(piece.split()) >= 3:
+            parts.add(piece)
+    return sorted(p for p in parts if p)
+
+
+def test_the_check_finds_english_made_at_run_time():
+    """An f-string's English is in no catalog: the check finds it when told what the English says."""
+    page = "<p>Tätä aikaa ei voi varata: Booking lasts too long, maximum 180 minutes.</p>"
+    assert english_left(page, "fi") == []  # the catalog and small-word checks alone cannot see it
+    assert english_left(page, "fi", also=["Refused: Booking lasts too long, maximum 180 minutes."]) == [
+        "run-time English: 'Booking lasts too long, maximum 180 minutes.'"]
 
 
 @pytest.fixture

@@ -702,6 +702,8 @@ BODY_IDS = [
                                                        "start": _local(w, 2, "10:00"), "end": _local(w, 2, "11:00")}, 403),
     ("member_b", "POST", "/api/v1/feeds/rotate", lambda w: {"kind": "group_bookings", "name": "Alpha Knitters"}, 404),
     ("volunteer", "POST", "/api/v1/feeds/rotate", lambda w: {"url": w.feed_url}, 404),
+    # group A's representative also represents the unverified Alpha Juniors: an unverified group organises no volunteers
+    ("member_a", "POST", "/api/v1/activities", lambda w: {"group_id": w.gn, "title": "x", "district": "Kallio"}, 403),
     ("member_b", "POST", "/api/v1/fill-plan", lambda w: {"shift_ids": [w.a1]}, 403),
     ("staff_y", "POST", "/api/v1/fill-plan/apply", lambda w: {"assignments": [{"shift_id": w.a1, "volunteer_id": w.vp}]}, 200),
     ("member_a", "POST", "/account/profile", lambda w: {"name": "x", "email": EMAILS["member_b"]}, 422),

@@ -118,7 +118,7 @@ def api_schema(app):
 def world(app):
     """The demo world and a token for each identity; rate limits off (they have their own tests:
     here they would only turn the generated requests into 429s)."""
-    from spaces.demo import load_demo
+    from commons.demo import load_demo
 
     with app.app_context():
         load_demo()

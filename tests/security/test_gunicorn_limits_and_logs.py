@@ -75,6 +75,19 @@ def hammer(url: str, token: str, rounds: int, at_once: int) -> list[requests.Res
     return answers
 
 
+def raw_get(url: str, path: str) -> int:
+    """GET with the path sent exactly as given (requests normalises percent-encoding)."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    conn = http.client.HTTPConnection(urlsplit(url).netloc, timeout=30)
+    try:
+        conn.request("GET", path)
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
 def serving_pids(access_log: str) -> Counter:
     return Counter(m.group(1) for m in re.finditer(r"^<(\d+)> /api/v1/me", access_log, re.M))
 
@@ -147,12 +160,17 @@ def test_access_log_has_no_feed_secret_or_token(app, database_url, make_user, ma
         assert requests.get(server.url + path + "?lang=sv", timeout=30,
                             headers={"Referer": server.url + path}).status_code == 200
         assert requests.get(server.url + "/calendars/feeds/unknownsecret123456.ics", timeout=30).status_code == 404
+        # the same link with its path percent-encoded is the same feed (issue 23): logged without the secret
+        assert raw_get(server.url, path.replace("/feeds/", "/%66eeds/")) == 200  # (requests would decode %66)
+        assert requests.get(server.url + path.replace("/feeds/", "/FEEDS/"), timeout=30).status_code == 404
+        assert requests.get(server.url + "/api/v1/groups?access_token=acc3ssvalue", timeout=30).status_code == 200
         assert requests.get(server.url + "/api/v1/groups?token=tok3nvalue&x=1", timeout=30).status_code == 200
     finally:
         server.stop()
     log = server.access_log()
-    assert log.count("\n") >= 7, log
+    assert log.count("\n") >= 10, log
     assert secret not in log and "unknownsecret123456" not in log and "tok3nvalue" not in log, log
+    assert "acc3ssvalue" not in log and "%66eeds" not in log, log
     assert "/calendars/feeds/[secret]" in log and "token=[secret]" in log, log
     assert secret not in server.log()
     assert "Rate limit storage unreachable - falling back to in-memory storage" in server.log()

@@ -132,7 +132,7 @@ def test_a_taken_group_name_is_refused_next_to_the_field(client, world):
     sign_in(client, world["rep"])
     r = client.post("/groups/new", data={"name": "kontula chess club", "kind": "association", "district": "Kontula"})
     assert r.status_code == 422
-    assert 'id="name-error">A group with this name is registered already.' in text(r)
+    assert 'id="name-error">A group with this name, or a name that looks the same, is registered already.' in text(r)
 
 
 # --- A group's page: who may see it ----------------------------------------------------------------

@@ -7,7 +7,7 @@ import pytest
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
-from spaces.forms import DateField, TimeField
+from commons.forms import DateField, TimeField
 
 
 class _Form(FlaskForm):

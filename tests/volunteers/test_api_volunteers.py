@@ -221,7 +221,8 @@ def test_invite_then_accept(world, make_user, app):
     assert v.post(f"/shifts/{s}/signup").get_json()["status"] == "confirmed"
     again = world.organiser.post(f"/shifts/{s}/invite", {"volunteer_id": v.profile_id})
     assert again.status_code == 409 and again.get_json()["error"]["reason"] == "already"
-    assert world.organiser.post(f"/shifts/{s}/invite", {"volunteer_id": 99999}).status_code == 404
+    nobody = world.organiser.post(f"/shifts/{s}/invite", {"volunteer_id": 99999})  # the same answer as any non-candidate
+    assert nobody.status_code == 422 and nobody.get_json()["error"]["reason"] == "not_eligible"
     assert world.organiser.post(f"/shifts/{s}/invite", {"volunteer_id": "x"}).status_code == 422
     assert v.post(f"/shifts/{s}/invite", {"volunteer_id": v.profile_id}).status_code == 403
 

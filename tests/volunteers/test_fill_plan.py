@@ -196,3 +196,18 @@ def test_the_numpy_path_plans_the_same_as_the_plain_path(monkeypatch):
     assert fast.total_score == plain.total_score
     assert rules.eligible_pairs(shifts, vols, TZ, TODAY) == sorted(rules.eligible_pairs(shifts, vols, TZ, TODAY))
     check_plan(fast, shifts, vols)
+
+
+def test_excluded_pairs_are_never_planned_and_ages_can_be_taken_earlier():
+    """The services exclude people already on a shift (invited, declined, taken off), and organisers' plans
+    take ages on the first of the month (rules.match's ages_on)."""
+    a, b = shift(1, start=(17, 0)), shift(2, start=(19, 0))
+    v1, v2 = volunteer(1, recent_shifts=0), volunteer(2, recent_shifts=3)
+    assert fill_plan([a, b], [v1, v2], TZ, TODAY).assignments == [(1, 1), (2, 1)]
+    plan = fill_plan([a, b], [v1, v2], TZ, TODAY, exclude=frozenset({(1, 1)}))
+    assert plan.assignments == [(1, 2), (2, 1)] and plan.optimal
+    assert fill_plan([a], [v1], TZ, TODAY, exclude=frozenset({(1, 1)})) == Plan([], 0.0, {1: 1}, True)
+    teen = volunteer(3, date_of_birth=date(2011, 1, 5), guardian_consent=True)  # 16 on 5 January 2027
+    aged = shift(3, min_age=16)  # WINTER_TUESDAY, 12 January 2027
+    assert fill_plan([aged], [teen], TZ, TODAY).assignments == [(3, 3)]
+    assert fill_plan([aged], [teen], TZ, TODAY, ages_on=date(2027, 1, 1)).assignments == []

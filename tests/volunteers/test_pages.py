@@ -471,7 +471,7 @@ def test_recorded_hours_are_shown_in_the_page_languages_number_format(app, clien
         assert re.search(rf'name="max_hours_per_week"[^>]* value="{re.escape(hours)}"', page), lang
 
 
-def test_the_fill_plan_is_shown_then_applied_on_confirmation(app, client, world):
+def test_the_fill_plan_is_shown_then_sent_as_invitations_on_confirmation(app, client, world):
     vid = save_profile(app, world["vol"])
     sign_in(client, world["rep"])
     r = client.get(f"/activities/{world['activity']}/fill-plan")
@@ -490,12 +490,14 @@ def test_the_fill_plan_is_shown_then_applied_on_confirmation(app, client, world)
     assignments = re.search(r'name="assignments" type="hidden" value="([^"]+)"|type="hidden" name="assignments" value="([^"]+)"', page)
     value = next(g for g in assignments.groups() if g)
     assert value == f"{world['shift']}:{vid}"
+    assert "Send the invitations" in page and "has a place only once they accept it" in page
+    r = client.post(f"/activities/{world['activity']}/fill-plan", data={"assignments": value}, follow_redirects=True)
+    assert r.status_code == 200 and "1 invitation sent" in text(r)
+    assert signups(app, world["shift"]) == [(vid, "invited")]  # nobody gets a place without accepting
+    # Applying again: refused, listed, without anything about the person
     r = client.post(f"/activities/{world['activity']}/fill-plan", data={"assignments": value})
-    assert r.status_code == 302
-    assert signups(app, world["shift"]) == [(vid, "confirmed")]
-    # Applying again: refused, listed
-    r = client.post(f"/activities/{world['activity']}/fill-plan", data={"assignments": value})
-    assert r.status_code == 409 and "Some places were not filled" in text(r)
+    assert r.status_code == 409 and "Some invitations were not sent" in text(r)
+    assert "Already on this shift or invited to it." in text(r)
 
 
 def test_cancelling_a_shift_asks_first(app, client, world):

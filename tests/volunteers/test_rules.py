@@ -149,6 +149,43 @@ def test_a_minor_below_the_minimum_age_gets_both_misses():
     assert misses(m) == ["too_young", "needs_consent"]
 
 
+def test_organisers_take_ages_on_an_earlier_day_whatever_the_shifts_date():
+    """ages_on (the organisers' first of the month): someone who turns 16 after it is too young for every
+    shift with that limit, before or after their birthday, so the shift's date tells nothing; a later
+    ages_on than the shift's date is not used (the shift's date is the rule)."""
+    v = volunteer(date_of_birth=date(2011, 2, 10), guardian_consent=True)  # 16 on 10 February 2027
+    first_of_month = date(2027, 1, 1)
+    for day in (date(2027, 2, 9), date(2027, 2, 10), date(2027, 6, 15)):
+        s = shift(day=day, min_age=16)
+        assert misses(match(v, s, TZ, TODAY, ages_on=first_of_month)) == ["too_young"], day
+    assert not match(v, shift(day=date(2027, 2, 9), min_age=16), TZ, TODAY).eligible
+    assert match(v, shift(day=date(2027, 2, 10), min_age=16), TZ, TODAY).eligible
+    assert match(v, shift(day=date(2027, 2, 10), min_age=16), TZ, TODAY, ages_on=date(2027, 3, 1)).eligible
+    # the guardian's consent alike: a minor on ages_on needs it, whatever the shift's date
+    turning_18 = volunteer(date_of_birth=date(2009, 1, 20))
+    assert match(turning_18, shift(day=date(2027, 1, 26)), TZ, TODAY).eligible
+    assert misses(match(turning_18, shift(day=date(2027, 1, 26)), TZ, TODAY, ages_on=first_of_month)) == ["needs_consent"]
+
+
+def test_the_organiser_view_holds_what_the_shift_needs_only():
+    v = volunteer(languages={"sv"}, districts={"Kallio"}, availability=((1, 16 * 60, 22 * 60),), max_minutes_per_week=300,
+                  recent_shifts=3)
+    s = shift(languages=frozenset({"sv", "fi"}), skills=frozenset({"cooking"}))
+    full = match(v, s, TZ, TODAY)
+    seen = rules.organiser_view(full)
+    assert set(codes(full)) - set(codes(seen)) == {"spare_hours", "fairness"}
+    assert set(codes(seen)) <= set(rules.ORGANISER_CODES)
+    assert reason(seen, "available").value == "" and reason(full, "available").value == "1:960-1320"
+    assert seen.score == rules.whole_points(full.score) == round(full.score) and seen.score != full.score
+    assert (seen.volunteer_id, seen.shift_id, seen.eligible) == (full.volunteer_id, full.shift_id, True)
+    # a miss is one "not_eligible", whichever rule (age, hours, time) said no
+    for who, on in ((volunteer(date_of_birth=date(2015, 1, 1)), shift(min_age=15)), (volunteer(max_minutes_per_week=60), shift()),
+                    (volunteer(availability=()), shift())):
+        m = rules.organiser_view(match(who, on, TZ, TODAY))
+        assert not m.eligible and m.score == 0 and codes(m)[0] == "not_eligible"
+        assert not set(codes(m)) & set(rules.HARD_CODES) and all(r.value in ("", "Kallio") for r in m.reasons if r.code != "language")
+
+
 # --- overlap ---
 
 @pytest.mark.parametrize("busy, ok", [

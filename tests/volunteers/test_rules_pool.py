@@ -75,21 +75,23 @@ def cases(draw):
         min_age=draw(st.sampled_from((None, 0, 15, 18))),
     )
     limit = draw(st.one_of(st.none(), st.integers(0, 30)))
-    return s, vols, limit
+    # the organisers' day for ages (the first of the month), before or after the shift's date
+    ages_on = draw(st.one_of(st.none(), st.dates(base - timedelta(days=800), base + timedelta(days=20))))
+    return s, vols, limit, ages_on
 
 
 @pytest.mark.fuzz  # 200 generated pools: outside the fast lane
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(cases())
 def test_pool_ranks_exactly_like_the_rules(case):
-    s, vols, limit = case
+    s, vols, limit, ages_on = case
     pool = VolunteerPool(vols)
-    ok, score = pool.evaluate(s, TZ, TODAY)
+    ok, score = pool.evaluate(s, TZ, TODAY, ages_on)
     for i, v in enumerate(vols):
-        m = match(v, s, TZ, TODAY)
+        m = match(v, s, TZ, TODAY, ages_on)
         assert (bool(ok[i]), float(score[i])) == (m.eligible, m.score), (v, m)
     assert len(vols) <= rules.POOL_THRESHOLD  # rank_candidates below takes the plain path
-    assert pool.rank(s, TZ, TODAY, limit) == rank_candidates(s, vols, TZ, TODAY, limit)
+    assert pool.rank(s, TZ, TODAY, limit, ages_on) == rank_candidates(s, vols, TZ, TODAY, limit, ages_on)
 
 
 def test_pool_with_many_ties_keeps_the_order_by_recent_then_id():

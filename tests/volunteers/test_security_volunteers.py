@@ -926,7 +926,9 @@ def test_a_paused_profile_is_offered_to_no_organiser(w):
         for text in (_api(w, role, "get", f"/shifts/{w.a1}/candidates").get_data(as_text=True),
                      _api(w, role, "post", "/fill-plan", {"activity_id": w.act_a}).get_data(as_text=True)):
             assert NAMES["vol_b"] not in text, role
-    assert _api(w, "rep_a", "post", f"/shifts/{w.a1}/invite", {"volunteer_id": w.vp_b}).status_code == 404
+    # refused as any non-candidate is, without telling that the profile is paused
+    r = _api(w, "rep_a", "post", f"/shifts/{w.a1}/invite", {"volunteer_id": w.vp_b})
+    assert r.status_code == 422 and r.get_json()["error"]["reason"] == "not_eligible"
 
 
 def test_district_fill_plan_covers_only_ones_own_activities(w):

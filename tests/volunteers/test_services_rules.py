@@ -215,9 +215,11 @@ def test_candidates_among_many_volunteers_use_the_cached_pool(app, world):
             taken = set(db.session.execute(db.select(ShiftSignup.volunteer_id).where(
                 ShiftSignup.shift_id == s, ShiftSignup.status.in_(("confirmed", "waitlisted"))
             )).scalars())
-            ranked = rules.rank_candidates(services.shift_facts(view), facts, tz, services._local_today(now, tz))
+            ranked = rules.rank_candidates(services.shift_facts(view), facts, tz, services._local_today(now, tz),
+                                           ages_on=services.organisers_ages_on(now, tz))
             db.session.remove()
-            return [(m.volunteer_id, m.score) for m in ranked if m.volunteer_id not in taken][:limit]
+            # in the full score's order; organisers read the score in whole points
+            return [(m.volunteer_id, rules.whole_points(m.score)) for m in ranked if m.volunteer_id not in taken][:limit]
 
     def got(limit=200):
         return [(c["volunteer_id"], c["score"]) for c in world.organiser.get(f"/shifts/{s}/candidates", limit=limit).get_json()]
@@ -267,18 +269,26 @@ def test_candidates_among_many_volunteers_use_the_cached_pool(app, world):
 
 
 def test_applying_a_plan_re_checks_every_assignment(world):
+    """Applying a plan invites (no place, no hours used), so two overlapping invitations are fine: the
+    volunteer accepts one. Someone who is not a candidate (outside their windows, over their hours)
+    is refused "not_eligible", never with the rule that said no."""
     a = world.activity()
     s1 = world.shift(a, start="18:00", end="20:00", needed=2)
     s2 = world.shift(a, start="19:00", end="21:00", needed=2)
-    s3 = world.shift(a, day=tuesday() + timedelta(days=1), start="10:00", end="14:00", needed=2)
+    s3 = world.shift(a, day=tuesday() + timedelta(days=1), start="10:00", end="14:00", needed=2)  # a Wednesday: not free
+    s4 = world.shift(a, day=tuesday() + timedelta(days=4), start="10:00", end="15:00", needed=2)  # a Saturday: 5 h > 4 h
     v = world.volunteer(max_hours_per_week=4)
     r = world.organiser.post("/fill-plan/apply", {"assignments": [
-        {"shift_id": s1, "volunteer_id": v.profile_id},
-        {"shift_id": s2, "volunteer_id": v.profile_id},
-        {"shift_id": s3, "volunteer_id": v.profile_id},
+        {"shift_id": s, "volunteer_id": v.profile_id} for s in (s1, s2, s3, s4)
     ]}).get_json()
-    assert r["applied"] == [{"shift_id": s1, "volunteer_id": v.profile_id}]
-    assert {(x["shift_id"], x["reason"]) for x in r["refused"]} == {(s2, "overlap"), (s3, "over_hours")}
+    assert r["applied"] == [{"shift_id": s1, "volunteer_id": v.profile_id}, {"shift_id": s2, "volunteer_id": v.profile_id}]
+    assert {(x["shift_id"], x["reason"]) for x in r["refused"]} == {(s3, "not_eligible"), (s4, "not_eligible")}
+    assert all("hour" not in x["message"] and "free" not in x["message"] for x in r["refused"])
+    mine = {x["shift_id"]: x["status"] for x in v.get("/volunteers/me/shifts").get_json()["upcoming"]}
+    assert mine == {s1: "invited", s2: "invited"}
+    assert v.post(f"/shifts/{s1}/signup").get_json()["status"] == "confirmed"  # accepting is signing up
+    r = v.post(f"/shifts/{s2}/signup")
+    assert r.status_code == 409 and r.get_json()["error"]["reason"] == "overlap"  # the volunteer's own rules
 
 
 def test_sign_up_counts_weekly_hours_in_every_local_week_a_shift_touches(world):

@@ -1,0 +1,224 @@
+"""What a space's pages show, shaped for the templates: the week as days of booked, closed and free
+times, the opening hours and the booking rules in words, and the links between weeks. The space's
+page (spaces.views) and its printed week (spaces.report_views) show the same from here.
+
+No request handling: the views parse the request and pass plain values in. Times are shown in the
+space's zone and in the page's language; busy times say "Booked" or "Closed" (with the title only
+when the group made it public), never who.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _, ngettext
+
+from commons.forms import WEEKDAYS
+from commons.i18n import format_clock, format_day, format_duration
+from commons.timezone import day_bounds, iso_week, parse_week, shift_week, week_param
+from spaces import print_layout, rules, services
+from spaces.models import Space
+
+
+@dataclass
+class Slot:
+    start: datetime
+    end: datetime
+    kind: str  # "booked", "closed", "free"
+    label: str
+    titles: list[str] = field(default_factory=list)
+    text: str = ""
+
+
+@dataclass
+class Day:
+    date: date
+    heading: str
+    hours: str
+    slots: list[Slot]
+
+
+# --- Which week --------------------------------------------------------------------------------------
+
+
+def requested_week(text: str | None, tz: ZoneInfo, now: datetime) -> tuple[tuple[int, int], str | None]:
+    """The ISO week asked for as `?week=2027-W05` (this week without one), and a message when the
+    parameter is not a week (then this week is shown): the space page and its printed week."""
+    if not text:
+        return iso_week(now, tz), None
+    parsed = parse_week(text)
+    if parsed is not None:
+        return parsed, None
+    message = _("“%(week)s” is not a week; showing this week. Weeks look like 2027-W05.", week=text[:20])
+    return iso_week(now, tz), message
+
+
+def week_links(year: int, week: int, now: datetime, tz: ZoneInfo) -> dict:
+    """The week's heading (first and last day) and the weeks before, after and now, as links write them."""
+    monday = date.fromisocalendar(year, week, 1)
+    this_week = week_param(*iso_week(now, tz))
+    return {
+        "week_start": format_day(monday, "day_month"),
+        "week_end": format_day(monday + timedelta(days=6), "date"),
+        "prev_week": week_param(*shift_week(year, week, -1)),
+        "next_week": week_param(*shift_week(year, week, 1)),
+        "this_week": this_week,
+        "is_this_week": week_param(year, week) == this_week,
+    }
+
+
+# --- The week's times ---------------------------------------------------------------------------------
+
+
+def _hhmm(moment: datetime, tz: ZoneInfo, day: date) -> str:
+    return format_clock(rules.local_minutes(moment, tz, day))
+
+
+def _clip(intervals, lo: datetime, hi: datetime) -> list[rules.Interval]:
+    return [rules.Interval(max(i.start, lo), min(i.end, hi)) for i in intervals if i.start < hi and i.end > lo]
+
+
+def _intersect(a: list[rules.Interval], b: list[rules.Interval]) -> list[rules.Interval]:
+    out = []
+    for x in a:
+        for y in b:
+            s, e = max(x.start, y.start), min(x.end, y.end)
+            if s < e:
+                out.append(rules.Interval(s, e))
+    return rules.merge(out)
+
+
+def _next_grid_time(now: datetime, tz: ZoneInfo, slot_minutes: int) -> datetime:
+    """The first local time on the space's grid at or after now."""
+    local = now.astimezone(tz)
+    minute = local.hour * 60 + local.minute + (1 if local.second or local.microsecond else 0)
+    slot = max(slot_minutes, 1)
+    naive = datetime.combine(local.date(), time(0)) + timedelta(minutes=-(-minute // slot) * slot)
+    aware = rules.localize(naive, tz) or (naive + timedelta(hours=1)).replace(tzinfo=tz)
+    return aware.astimezone(timezone.utc)
+
+
+def _grid_floor(moment: datetime, tz: ZoneInfo, slot_minutes: int) -> datetime:
+    """The last local time on the space's grid at or before `moment` (as an instant)."""
+    local = moment.astimezone(tz)
+    extra = (local.hour * 60 + local.minute) % max(slot_minutes, 1)
+    return moment - timedelta(minutes=extra, seconds=local.second, microseconds=local.microsecond)
+
+
+def build_week(space: Space, year: int, week: int, now: datetime, bookable_only: bool = False) -> list[Day]:
+    """The week as days of busy and free times, from services.availability (no names). Free: only
+    what can still be booked (from now, within the space's horizon); with `bookable_only` (for
+    paper) also cut to the slot grid and at least as long as the shortest booking."""
+    tz = ZoneInfo(space.timezone)
+    bounds = rules.week_bounds(year, week, tz)
+    lo, hi, busy, free = services.availability(space, bounds.start, bounds.end, now=now)
+    closures = [rules.Interval(c.start_at, c.end_at) for c in services.list_closures(space.id, lo, hi)]
+    closed = _intersect(busy, closures)
+    booked = rules.subtract(busy, closures)
+    public = services.public_titles(space.id, lo, hi)
+    bookable_from = _next_grid_time(now, tz, space.slot_minutes)
+    bookable_until = now + timedelta(days=space.horizon_days)  # no booking may start later (rules.check)
+    days = []
+    monday = date.fromisocalendar(year, week, 1)
+    for offset in range(7):
+        d = monday + timedelta(days=offset)
+        day_lo, day_hi = day_bounds(d, tz)
+        slots = []
+        for iv in _clip(booked, day_lo, day_hi):
+            titles = [t for s, e, t in public if s < iv.end and e > iv.start]
+            slots.append(Slot(iv.start, iv.end, "booked", _("Booked"), titles))
+        for iv in _clip(closed, day_lo, day_hi):
+            slots.append(Slot(iv.start, iv.end, "closed", _("Closed")))
+        for iv in _clip(free, day_lo, day_hi):
+            start, end = max(iv.start, bookable_from), min(iv.end, bookable_until)  # only what can still be booked
+            if bookable_only:
+                start, end = _next_grid_time(start, tz, space.slot_minutes), _grid_floor(end, tz, space.slot_minutes)
+                if start >= end or rules.elapsed_minutes(start, end) < space.min_minutes:
+                    continue
+            if start < end:
+                slots.append(Slot(start, end, "free", _("Free")))
+        slots.sort(key=lambda s: (s.start, s.end))
+        for s in slots:
+            s.text = f"{_hhmm(s.start, tz, d)}–{_hhmm(s.end, tz, d)}"
+        days.append(Day(date=d, heading=format_day(d, "weekday_date"), hours=hours_text(space, d.weekday()), slots=slots))
+    return days
+
+
+# --- The week on paper (the printed week for the door) ------------------------------------------------
+
+
+@dataclass
+class PaperDay:
+    """A day of the printed week: its name, date and opening hours (a span a line), its booked and closed
+    times, then its free times, each list cut to what fits on the page (spaces.print_layout) with how
+    many more there are."""
+
+    weekday: str
+    date_text: str
+    hour_spans: list[str]
+    entries: list[Slot]
+    more_entries: int
+    free: list[Slot]
+    more_free: int
+
+
+def paper_week(space: Space, days: list[Day]) -> tuple[print_layout.Fit, list[PaperDay]]:
+    """The week's days (build_week) as they go on one A4 page, and the size they are printed at."""
+    spans = {d.date: [f"{format_clock(oh.opens_minute)}–{format_clock(oh.closes_minute)}" for oh in space.opening_hours
+                      if oh.weekday == d.date.weekday()] for d in days}
+    needs = [print_layout.DayNeed(entries=sum(1 for s in d.slots if s.kind != "free"),
+                                  free=sum(1 for s in d.slots if s.kind == "free"), hour_lines=max(len(spans[d.date]), 1))
+             for d in days]
+    fitted = print_layout.fit(needs)
+    paper = []
+    for d, (entry_cells, free_cells) in zip(days, fitted.shown):
+        entries, more_entries = print_layout.cut_list([s for s in d.slots if s.kind != "free"], entry_cells)
+        free, more_free = print_layout.cut_list([s for s in d.slots if s.kind == "free"], free_cells)
+        weekday, _sep, date_text = d.heading.partition(" ")  # "Wednesday 30 September": the name above the date
+        paper.append(PaperDay(weekday, date_text, spans[d.date], entries, more_entries, free, more_free))
+    return fitted, paper
+
+
+# --- The space's hours and rules in words --------------------------------------------------------------
+
+
+def hours_text(space: Space, weekday: int) -> str:
+    """One weekday's opening hours, e.g. "8.00–21.00" (Finnish), or "Not open"."""
+    spans = [oh for oh in space.opening_hours if oh.weekday == weekday]
+    if not spans:
+        return _("Not open")
+    return ", ".join(f"{format_clock(o.opens_minute)}–{format_clock(o.closes_minute)}" for o in spans)
+
+
+def opening_hours(space: Space) -> list[tuple[str, str]]:
+    """The week's opening hours as (weekday name, hours) from Monday."""
+    return [(WEEKDAYS[d], hours_text(space, d)) for d in range(7)]
+
+
+def rules_in_words(space: Space) -> list[str]:
+    """The space's booking rules as sentences in the page's language."""
+    out = []
+    if space.buffer_minutes:
+        out.append(
+            _("%(d)s are kept free before and after each booking for changing over.", d=format_duration(space.buffer_minutes))
+        )
+    else:
+        out.append(_("Bookings can follow each other with no changeover time."))
+    out.append(_("A booking lasts from %(lo)s to %(hi)s.", lo=format_duration(space.min_minutes), hi=format_duration(space.max_minutes)))
+    if space.slot_minutes > 1:
+        out.append(
+            _(
+                "Bookings start and end at times %(d)s apart (for example %(example)s).",
+                d=format_duration(space.slot_minutes),
+                example=", ".join(format_clock(18 * 60 + k * space.slot_minutes) for k in range(3)),
+            )
+        )
+    out.append(ngettext("You can book at most %(num)d day ahead.", "You can book at most %(num)d days ahead.", space.horizon_days))
+    if space.weekly_quota_minutes:
+        out.append(_("Each group can book at most %(d)s a week here.", d=format_duration(space.weekly_quota_minutes)))
+    if space.requires_approval:
+        out.append(_("The staff approve every booking before it is confirmed."))
+    else:
+        out.append(_("Bookings of verified groups are confirmed at once; other groups' bookings wait for the staff."))
+    return out
