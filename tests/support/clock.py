@@ -10,12 +10,14 @@ CI runs the fast lane under the clocks of CLOCKS (.ci/run); a developer can run 
 
 A process that a test starts (gunicorn, a second Python) gets the same clock when the test starts it
 through `python_command()`; run as `python -m tests.support.clock WHEN -m module ...` or
-`... WHEN -c code`, this module travels to WHEN and then runs the module or code.
+`... WHEN -c code` (WHEN may be `offset=SECONDS` from the machine's clock), this module travels to
+WHEN and then runs the module or code.
 """
 from __future__ import annotations
 
 import runpy
 import sys
+import time
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -66,10 +68,16 @@ def travelling() -> bool:
 
 def python_command() -> list[str]:
     """How to start a Python subprocess that sees the same clock as this one: [python] when the clock is
-    the machine's, else [python, -m, tests.support.clock, NOW] (then `-m module ...` or `-c code`)."""
+    the machine's, else [python, -m, tests.support.clock, offset=SECONDS] (then `-m module ...` or
+    `-c code`). The subprocess moves its clock by the same offset from the machine's clock, so that the
+    two clocks agree to the microsecond however long the subprocess takes to start (a moment passed
+    instead made its clock late by its start-up: its rows sorted before ones this process made earlier)."""
     if not travelling():
         return [sys.executable]
-    return [sys.executable, "-m", "tests.support.clock", datetime.now(timezone.utc).isoformat()]
+    import time_machine
+
+    offset = time.time() - time_machine.escape_hatch.time.time()
+    return [sys.executable, "-m", "tests.support.clock", f"offset={offset!r}"]
 
 
 def describe(moment: datetime) -> str:
@@ -79,6 +87,8 @@ def describe(moment: datetime) -> str:
 
 def _main(argv: list[str]) -> None:
     when, how, what, *rest = argv
+    if when.startswith("offset="):  # the machine's clock is not moved yet here
+        when = datetime.fromtimestamp(time.time() + float(when.removeprefix("offset=")), timezone.utc).isoformat()
     start(when)
     if how == "-m":
         sys.argv = [what, *rest]
