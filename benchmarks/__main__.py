@@ -23,7 +23,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sizes", help="comma-separated booking counts; the ratios compare the first and the last "
                         "(default 20000,220000); e.g. 10000,100000,1000000 for how it grows")
     parser.add_argument("--reps", type=int, help="timed requests per measure and size (default 30, quick 10)")
-    parser.add_argument("--bookings", type=int, help="booking requests from the 8 concurrent clients (default 96, quick 32)")
+    parser.add_argument("--bookings", type=int, help="booking requests from the 8 concurrent clients, in each of the two shapes (default 96, quick 32)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers per server (default 4)")
     parser.add_argument("--markdown", action="store_true", help="print the tables in Markdown too (for the README)")
     parser.add_argument("--keep", action="store_true", help="keep the databases and server logs (printed paths)")
@@ -45,18 +45,24 @@ def main(argv: list[str] | None = None) -> int:
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     checks: list[report.Check] = []
     growth: list[report.Growth] = []
+    shapes: list[report.BookingShape] = []
     for kind in kinds:
         result = run_kind(kind, args.sizes, args.reps, args.bookings, args.workers, keep=args.keep)
         checks += result.checks
         growth += result.growth
+        shapes += result.shapes
     print(report.format_checks(checks))
     print()
     print(report.format_growth(growth))
+    print()
+    print(report.format_shapes(shapes))
     if args.markdown:
         print()
         print(report.markdown_checks(checks))
         print()
         print(report.markdown_growth(growth))
+        print()
+        print(report.markdown_shapes(shapes))
     failed = [c for c in checks if not c.ok]
     print(f"\n{len(checks) - len(failed)} of {len(checks)} checks hold.")
     if not args.no_matching:

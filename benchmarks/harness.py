@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 
-from benchmarks.report import Check, Growth, median, percentile
+from benchmarks.report import BookingShape, Check, Growth, median, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -298,20 +298,61 @@ def concurrent_me(p: Prepared, count: int) -> list[float]:
     return [ms for ms, _ in run_clients([lambda: requests.get(p.server.url + "/api/v1/me", headers=headers, timeout=60)] * count)]
 
 
-def concurrent_bookings(p: Prepared, count: int, seed: int = 8, rounds: int = 3) -> tuple[BookingRun, list[float]]:
-    """The booking requests from CLIENTS clients at once, in `rounds` bursts, each right after a
-    burst of as many GET /me from the same clients (the yardstick, measured in the same minutes:
-    the load of a shared machine drifts). (the bookings' run, the /me latencies)."""
-    warm = warm_up_bookings(p)
-    bodies = booking_requests(p, count, seed)
+@dataclass
+class Shape:
+    """One shape of concurrent bookings: the run, the GET /me p50 from the same clients in the same
+    minutes, and the bookings answered 201 per second of the bursts' wall-clock time."""
+
+    run: BookingRun
+    me: list[float]
+    me_one: list[float]  # GET /me one after another from one client, right before each burst
+    seconds: float  # the bursts' wall-clock time, from the clients' start to the last answer
+
+    @property
+    def created_per_second(self) -> float:
+        return self.run.statuses.get(201, 0) / self.seconds if self.seconds else float("nan")
+
+
+def free_bodies(p: Prepared, count: int) -> list[dict]:
+    """Booking bodies that all succeed: CLIENTS spaces of their own (generated rooms the racing
+    shape, the feed and the warm-up do not use), each client one of them, one-hour slots in the
+    gaps between the generated bookings (08, 11, 14, 17, 20, 21 o'clock) of the last two weeks,
+    each slot once. Body i is client i % CLIENTS's (run_clients' assignment)."""
+    first, last = bench_days()
+    own = p.spaces[10:10 + CLIENTS]
+    slots = [(first + timedelta(days=d), hour) for d in range((last - first).days) for hour in (8, 11, 14, 17, 20, 21)]
+    if count > len(slots) * len(own):
+        raise ValueError(f"at most {len(slots) * len(own)} bookings fit in the free slots")
+    out = []
+    for i in range(count):
+        day, hour = slots[i // CLIENTS]
+        out.append({
+            "space_id": own[i % CLIENTS], "group_id": p.client_group, "title": "Benchmark booking", "attendees": 5,
+            "start": f"{day.isoformat()}T{hour:02d}:00", "end": f"{day.isoformat()}T{hour + 1:02d}:00",
+        })
+    return out
+
+
+def concurrent_bookings(p: Prepared, bodies: list[dict], rounds: int = 3, per_client: bool = False) -> tuple[Shape, list]:
+    """The booking requests from CLIENTS clients at once, in `rounds` bursts, each burst right after
+    CLIENTS GET /me one after another from one client and a burst of as many GET /me from the same
+    clients at once (the yardsticks, measured in the same minutes: the load of a shared machine drifts). With `per_client` each burst is a multiple of CLIENTS
+    requests, so that body i stays client i % CLIENTS's. (the shape, the answers for verify_bookings)."""
     headers = {"Authorization": f"Bearer {p.token}"}
-    done, me = [], []
+    done, me, me_one = [], [], []
+    seconds = 0.0
     size = -(-len(bodies) // rounds)
+    if per_client:
+        size = -(-size // CLIENTS) * CLIENTS
     for k in range(0, len(bodies), size):
         chunk = bodies[k:k + size]
+        me_one += [timed(lambda: requests.get(p.server.url + "/api/v1/me", headers=headers, timeout=60))[0] for _ in range(CLIENTS)]
         me += concurrent_me(p, len(chunk))
         calls = [(lambda b=b: requests.post(p.server.url + "/api/v1/bookings", json=b, headers=headers, timeout=60)) for b in chunk]
-        for body, (ms, r) in zip(chunk, run_clients(calls)):
+        started = time.perf_counter()
+        answers = run_clients(calls)
+        seconds += time.perf_counter() - started
+        for body, (ms, r) in zip(chunk, answers):
             try:
                 payload = r.json()
             except ValueError:
@@ -320,7 +361,19 @@ def concurrent_bookings(p: Prepared, count: int, seed: int = 8, rounds: int = 3)
     statuses: dict[int, int] = defaultdict(int)
     for _, status, _, _ in done:
         statuses[status] += 1
-    return BookingRun([r[3] for r in done], dict(statuses), verify_bookings(p, warm + done)), me
+    return Shape(BookingRun([r[3] for r in done], dict(statuses), []), me, me_one, seconds), done
+
+
+def booking_shapes(p: Prepared, count: int, seed: int = 8) -> tuple[Shape, Shape]:
+    """The two shapes on one server, then one check of everything they stored: (clients racing for
+    the same slots, mostly 409; every client on its own space, every booking 201)."""
+    warm = warm_up_bookings(p)
+    racing, done_racing = concurrent_bookings(p, booking_requests(p, count, seed))
+    free, done_free = concurrent_bookings(p, free_bodies(p, count), per_client=True)
+    problems = verify_bookings(p, warm + done_racing + done_free)
+    problems += [f"all-201 shape: {n} answered {status}" for status, n in sorted(free.run.statuses.items()) if status != 201]
+    racing.run.problems = problems
+    return racing, free
 
 
 def verify_bookings(p: Prepared, results) -> list[str]:
@@ -428,6 +481,7 @@ def feed_build_ms(p: Prepared, space_id: int, reps: int) -> float:
 class KindResult:
     checks: list[Check]
     growth: list[Growth]
+    shapes: list[BookingShape] = field(default_factory=list)
 
 
 def run_kind(kind: str, sizes: list[int], reps: int, bookings: int, workers: int, keep: bool = False) -> KindResult:
@@ -485,16 +539,20 @@ def measure(kind: str, preps: list[Prepared], reps: int, bookings: int) -> KindR
     ical_ms, events = to_ical_ms(body, max(5, reps // 3))
     log(f"[{kind}] feed build without the cache ...")
     build_ms = feed_build_ms(big, feed_space[big.n], max(5, reps // 3))
-    log(f"[{kind}] {bookings} bookings from {CLIENTS} clients at once ...")
-    both = {p.n: concurrent_bookings(p, bookings) for p in preps}
-    runs = {n: run for n, (run, _) in both.items()}
-    me8 = {n: percentile(me, 50) for n, (_, me) in both.items()}
+    log(f"[{kind}] {bookings} bookings from {CLIENTS} clients at once, racing, then {bookings} all free ...")
+    shapes = {p.n: booking_shapes(p, bookings) for p in preps}
+    runs = {n: racing.run for n, (racing, _) in shapes.items()}
+    me8 = {n: percentile(racing.me, 50) for n, (racing, _) in shapes.items()}
+    free_runs = {n: free.run for n, (_, free) in shapes.items()}
+    me8_free = {n: percentile(free.me, 50) for n, (_, free) in shapes.items()}
+    me1 = {n: median(racing.me_one) for n, (racing, _) in shapes.items()}
+    me1_free = {n: median(free.me_one) for n, (_, free) in shapes.items()}
 
     def med(d):
         return {n: median(v) for n, v in d.items()}
 
     me_m, av_m, se_m, fe_m, nm_m = med(me), med(avail), med(found), med(feed), med(not_modified)
-    run = runs[big.n]
+    run, free_run = runs[big.n], free_runs[big.n]
     problems = [f"N={n}: {msg}" for n, r in runs.items() for msg in r.problems]
     tb = sum(p.server.tracebacks() for p in preps)
     if tb:
@@ -509,7 +567,11 @@ def measure(kind: str, preps: list[Prepared], reps: int, bookings: int) -> KindR
         Check(kind, "3 feed 304 (If-None-Match)", nm_m[big.n], me_m[big.n], 2, nb, "GET /me"),
         Check(kind, f"4 booking p50, {CLIENTS} clients", run.p50, me8[big.n], 8, nb, f"GET /me p50, {CLIENTS} clients",
               note=f"{len(run.latencies)} requests: " + ", ".join(f"{c}: {k}" for c, k in sorted(run.statuses.items()))
-              + f"; against GET /me from one client ({_fmt(me_m[big.n])}) the ratio is {run.p50 / me_m[big.n]:.1f}"),
+              + f"; against GET /me from one client in the same minutes ({_fmt(me1[big.n])}) the ratio is {run.p50 / me1[big.n]:.1f}"),
+        Check(kind, f"4c booking p50, {CLIENTS} clients, all 201", free_run.p50, me8_free[big.n], 8, nb, f"GET /me p50, {CLIENTS} clients",
+              note=f"{len(free_run.latencies)} requests, each client on a space of its own: "
+              + ", ".join(f"{c}: {k}" for c, k in sorted(free_run.statuses.items()))
+              + f"; against GET /me from one client in the same minutes ({_fmt(me1_free[big.n])}) the ratio is {free_run.p50 / me1_free[big.n]:.1f}"),
         Check(kind, "4b bookings all correct", float(len(problems)), 1, 0, "problems:", "201 stored, 409 real, no overlap",
               unit="", note="; ".join(problems[:5])),
         Check(kind, "5 search free window, all spaces", se_m[big.n], se_m[small.n], 1.5, nb, ns),
@@ -524,9 +586,16 @@ def measure(kind: str, preps: list[Prepared], reps: int, bookings: int) -> KindR
         Growth(kind, "feed 304", nm_m),
         Growth(kind, f"booking p50, {CLIENTS} clients", {n: r.p50 for n, r in runs.items()}),
         Growth(kind, f"GET /me p50, {CLIENTS} clients", me8),
+        Growth(kind, f"booking p50, {CLIENTS} clients, all 201", {n: r.p50 for n, r in free_runs.items()}),
+        Growth(kind, f"GET /me p50, {CLIENTS} clients (all 201)", me8_free),
         Growth(kind, "demo-data --bookings N", {p.n: p.load_seconds for p in preps}, unit="s"),
     ]
-    return KindResult(checks, growth)
+    shapes_out = [
+        BookingShape(kind, name, shape.run.p50, median(shape.me_one), percentile(shape.me, 50), shape.run.statuses,
+                     shape.created_per_second, len(shape.run.latencies) / shape.seconds)
+        for name, shape in (("racing (same slots)", shapes[big.n][0]), ("all 201 (own spaces)", shapes[big.n][1]))
+    ]
+    return KindResult(checks, growth, shapes_out)
 
 
 def _fmt(ms: float) -> str:

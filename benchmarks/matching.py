@@ -13,7 +13,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from volunteers.matching import VolunteerPool
-from volunteers.rules import SKILLS, ShiftFacts, VolunteerFacts, Window, fill_plan, match
+from volunteers.planning import fill_plan
+from volunteers.rules import SKILLS, ShiftFacts, VolunteerFacts, Window, match
 
 TZ = ZoneInfo("Europe/Helsinki")
 TODAY = date(2027, 3, 1)

@@ -56,6 +56,57 @@ class Growth:
     unit: str = "ms"
 
 
+@dataclass
+class BookingShape:
+    """One shape of concurrent bookings at the largest N: the booking p50 against GET /me from one
+    idle client and from the same 8 clients, and the throughput."""
+
+    db: str
+    name: str
+    p50: float  # ms
+    me_one: float  # GET /me median from one client, one after another, in the same minutes (ms)
+    me_clients: float  # GET /me p50 from the same clients in the same minutes (ms)
+    statuses: dict[int, int] = field(default_factory=dict)
+    created_per_second: float = float("nan")  # bookings answered 201 per second of the bursts
+    requests_per_second: float = float("nan")
+
+    @property
+    def ratio_one(self) -> float:
+        return self.p50 / self.me_one if self.me_one else float("inf")
+
+    @property
+    def ratio_clients(self) -> float:
+        return self.p50 / self.me_clients if self.me_clients else float("inf")
+
+
+SHAPE_GOAL = 6  # booking p50 under 8 clients against GET /me from one idle client (issue 15, item 7)
+
+
+def _shape_rows(shapes: list[BookingShape]) -> list[tuple]:
+    rows = []
+    for s in shapes:
+        answers = ", ".join(f"{c}: {k}" for c, k in sorted(s.statuses.items()))
+        rows.append((s.db, s.name, answers, _num(s.p50, "ms"), _num(s.me_one, "ms"), f"{s.ratio_one:.1f}",
+                     _num(s.me_clients, "ms"), f"{s.ratio_clients:.2f}", f"{s.created_per_second:.0f}", f"{s.requests_per_second:.0f}"))
+    return rows
+
+
+SHAPE_HEAD = ("db", "bookings", "answers", "p50", "GET /me, 1 client", "ratio", "GET /me p50, 8 clients", "ratio",
+              "201/s", "requests/s")
+
+
+def format_shapes(shapes: list[BookingShape]) -> str:
+    """The booking shapes side by side (the ratio against one idle client has the goal SHAPE_GOAL)."""
+    return _table([SHAPE_HEAD] + _shape_rows(shapes)) + (
+        f"\n  (goal: booking p50 at most {SHAPE_GOAL}x GET /me from one client, in both shapes)" if shapes else "")
+
+
+def markdown_shapes(shapes: list[BookingShape]) -> str:
+    out = ["| " + " | ".join(SHAPE_HEAD) + " |", "|" + "---|" * len(SHAPE_HEAD)]
+    out += ["| " + " | ".join(row) + " |" for row in _shape_rows(shapes)]
+    return "\n".join(out)
+
+
 def _num(x: float, unit: str) -> str:
     if x != x:  # NaN
         return "-"

@@ -44,29 +44,36 @@ def _scopes_of(obj) -> set[tuple[str, int]]:
     return set()
 
 
+_UPSERTS: dict[str, object] = {}
+
+
+def _upsert(dialect: str):
+    """The stamp's upsert, built once per dialect (the rows are parameters): the stamp never goes
+    backwards; the revision is always new (the feed cache's key)."""
+    stmt = _UPSERTS.get(dialect)
+    if stmt is None:
+        table = CalendarChange.__table__
+        if dialect == "postgresql":
+            stmt = pg_insert(table)
+            latest = func.greatest(table.c.changed_at, stmt.excluded.changed_at)
+        else:
+            stmt = sqlite_insert(table)
+            latest = func.max(table.c.changed_at, stmt.excluded.changed_at)
+        stmt = _UPSERTS[dialect] = stmt.on_conflict_do_update(
+            index_elements=["scope", "scope_id"], set_={"changed_at": latest, "revision": stmt.excluded.revision}
+        )
+    return stmt
+
+
 def touch(session: Session, scopes: set[tuple[str, int]]) -> None:
-    """Bump the stamps (one upsert); a stamp never goes backwards."""
+    """Bump the stamps (one statement, executed for each scope); a stamp never goes backwards."""
     scopes = {(s, i) for s, i in scopes if i is not None}
     if not scopes:
         return
     now = clock()
     conn = session.connection()
-    table = CalendarChange.__table__
     rows = [{"scope": s, "scope_id": i, "changed_at": now, "revision": secrets.token_hex(12)} for s, i in sorted(scopes)]
-    # the stamp never goes backwards; the revision is always new (the feed cache's key)
-    if conn.dialect.name == "postgresql":
-        stmt = pg_insert(table).values(rows)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["scope", "scope_id"],
-            set_={"changed_at": func.greatest(table.c.changed_at, stmt.excluded.changed_at), "revision": stmt.excluded.revision},
-        )
-    else:
-        stmt = sqlite_insert(table).values(rows)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["scope", "scope_id"],
-            set_={"changed_at": func.max(table.c.changed_at, stmt.excluded.changed_at), "revision": stmt.excluded.revision},
-        )
-    conn.execute(stmt)
+    conn.execute(_upsert(conn.dialect.name), rows)
 
 
 def _after_flush(session: Session, flush_context) -> None:

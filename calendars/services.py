@@ -223,22 +223,28 @@ def build_group_feed(group: Group, lang: str, now: datetime | None = None) -> Fe
 # --- One booking's (or series') events, for downloads and e-mails ------------------------------------
 
 
-def booking_calendars(batches: list[list[Booking]], domain: str | None = None) -> list[tuple[bytes, str]]:
+def booking_calendars(batches: list[list[Booking]], domain: str | None = None,
+                      series: dict[int, tuple[str, list]] | None = None) -> list[tuple[bytes, str]]:
     """(.ics bytes, file name) for each batch of bookings (one booking, or dates of one series),
     with the same events, UIDs and SEQUENCE as the feeds: a date of a series comes as the whole
     series' event (series-N@domain with its RRULE, EXDATEs and moved dates), never as an event of
-    its own that a calendar would show twice. Two queries for all batches together (every row of
-    the series involved, and their rules)."""
-    series_ids = sorted({b.series_id for batch in batches for b in batch if b.series_id is not None})
-    by_series: dict[int, list[Booking]] = {}
-    rules: dict[int, str] = {}
-    if series_ids:
-        opts = (joinedload(Booking.space).joinedload(Space.facility), joinedload(Booking.group))
-        for b in db.session.execute(
-            select(Booking).where(Booking.series_id.in_(series_ids)).options(*opts).order_by(Booking.start_at, Booking.id)
-        ).scalars():
-            by_series.setdefault(b.series_id, []).append(b)
-        rules = dict(db.session.execute(select(BookingSeries.id, BookingSeries.rrule).where(BookingSeries.id.in_(series_ids))).all())
+    its own that a calendar would show twice. `series` gives each series' rule and every one of its
+    rows when the caller has them (an e-mail rendered from what was stored at the change: no query);
+    otherwise two queries for all batches together (every row of the series involved, and their rules)."""
+    if series is None:
+        series_ids = sorted({b.series_id for batch in batches for b in batch if b.series_id is not None})
+        by_series: dict[int, list[Booking]] = {}
+        rules: dict[int, str] = {}
+        if series_ids:
+            opts = (joinedload(Booking.space).joinedload(Space.facility), joinedload(Booking.group))
+            for b in db.session.execute(
+                select(Booking).where(Booking.series_id.in_(series_ids)).options(*opts).order_by(Booking.start_at, Booking.id)
+            ).scalars():
+                by_series.setdefault(b.series_id, []).append(b)
+            rules = dict(db.session.execute(select(BookingSeries.id, BookingSeries.rrule).where(BookingSeries.id.in_(series_ids))).all())
+    else:
+        by_series = {sid: rows for sid, (_, rows) in series.items()}
+        rules = {sid: rule for sid, (rule, _) in series.items()}
     domain = domain or calendar_domain()
     out = []
     for batch in batches:

@@ -99,6 +99,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     import commons.messages  # noqa: F401
     import spaces.messages  # noqa: F401
     import calendars.messages  # noqa: F401
+    import volunteers.messages  # noqa: F401
+    import volunteers.reasons  # noqa: F401  (the match reasons' words)
 
     from commons.admin_views import bp as admin_pages
     from calendars.api import bp as calendars_api

@@ -122,4 +122,5 @@ def register_job_cli(app: Flask) -> None:
         for m in list_messages(status, limit):
             when = m.sent_at or m.next_attempt_at
             error = f"  ({m.last_error})" if m.last_error and m.status != "sent" else ""
-            click.echo(f"{m.id:>6} {m.status:<6} {m.attempts:>2} {when:%Y-%m-%d %H:%M}Z {m.to_address}  {m.subject}{error}")
+            subject = m.subject if m.renderer is None else f"({m.renderer}, rendered by send-mail)"
+            click.echo(f"{m.id:>6} {m.status:<6} {m.attempts:>2} {when:%Y-%m-%d %H:%M}Z {m.to_address}  {subject}{error}")

@@ -299,12 +299,11 @@ def register_error_handlers(app: Flask) -> None:
 
         db.session.rollback()
         text = str(err.orig)
-        if "ex_shift_signups_no_overlap" in text:  # one person's overlapping shifts (volunteers)
-            # TODO(volunteers conversion): "overlap" is volunteers' code; its words come with volunteers/messages.py.
-            body = Conflict("You have another shift at this time.", reason="overlap")
+        if "ex_shift_signups_no_overlap" in text:  # one person's overlapping shifts (volunteers registers the code's words)
+            body = Conflict(reason="overlap")
             if wants_json():
                 return jsonify(body.body()), 409
-            return render_template("commons/error.html", status=409, message=_("You have another shift at this time.")), 409
+            return render_template("commons/error.html", status=409, message=body.said()), 409
         if "name_key" in text:  # two look-alike group names registered at the same moment (groups.name_key)
             body = Conflict(code="name_taken", reason="group_name_taken", fields={"name": Said("group_name_taken")})
             if wants_json():

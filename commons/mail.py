@@ -1,8 +1,12 @@
 """E-mail that is never lost: the outbox.
 
 Every message is written to the `outbox_messages` table in the same transaction as the change
-that causes it (`queue_message`, `queue_templated`), so a booking and its message commit or roll
-back together. The `send-mail` job (`send_mail(now)`) delivers what is due over SMTP:
+that causes it (`queue_message`, `queue_templated`, `queue_later`), so a booking and its message
+commit or roll back together. `queue_later` writes only what the message must say (a JSON payload:
+the facts as they were at the change) and the name of a renderer (`register_renderer`); the
+`send-mail` job renders it (`render_waiting`, outside any write lock) before delivering it, so the
+request that made the change pays for neither the templates nor the attachment. The `send-mail`
+job (`send_mail(now)`) delivers what is due over SMTP:
 
 - it first *claims* a batch (a lease: `claimed_until` + `claim_token`, with `FOR UPDATE SKIP
   LOCKED` on PostgreSQL, BEGIN IMMEDIATE on SQLite), so two concurrent runs never take the same row;
@@ -16,17 +20,19 @@ side can recognise the copy.
 """
 from __future__ import annotations
 
+import json
 import smtplib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Callable
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel.speaklater import LazyString
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 
 from commons.db import utcnow, write_transaction
 from commons.extensions import db
@@ -50,6 +56,25 @@ class Attachment:
     content: str
     filename: str
     mime: str  # e.g. "text/calendar; method=PUBLISH"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A message as the recipient reads it."""
+
+    subject: str
+    text: str
+    html: str
+    attachment: Attachment | None = None
+
+
+#: Renderers of the messages queued with `queue_later`, by name: fn(payload, recipient) -> Rendered.
+#: The domain packages register theirs (commons knows none of them), e.g. spaces' booking notices.
+RENDERERS: dict[str, Callable[[dict, Recipient], Rendered]] = {}
+
+
+def register_renderer(name: str, render: Callable[[dict, Recipient], Rendered]) -> None:
+    RENDERERS[name] = render
 
 
 def recipient_for(user: User) -> Recipient:
@@ -82,37 +107,84 @@ def queue_message(
 
     `key` makes it unique: a message whose key is already in the outbox is not queued again
     (returns False). Without a key every call queues a new message."""
-    now = now or utcnow()
-    values = dict(
-        dedupe_key=(key or f"message:{uuid.uuid4().hex}")[:200],
+    return _insert(
+        key, now,
         to_address=to,
         user_id=user_id,
         language=language,
-        subject=" ".join(subject.split())[:300],  # one line: no header injection, no folding surprises
+        subject=one_line(subject),
         text_body=text,
         html_body=html,
         attachment=attachment.content if attachment else None,
         attachment_filename=attachment.filename if attachment else None,
         attachment_mime=attachment.mime if attachment else None,
+    )
+
+
+def queue_later(recipient: Recipient, renderer: str, payload: dict, *, key: str | None = None, now: datetime | None = None) -> bool:
+    """Add one message to the outbox in the current transaction, to be rendered by `send-mail`
+    (`render_waiting`) with the renderer registered as `renderer`. `payload` (JSON) is everything
+    the message says, as it was at the change: rendering reads nothing else, so the message is the
+    same whenever it is rendered, and what happens to the data meanwhile does not change it.
+    `key` as in `queue_message`."""
+    return _insert(
+        key, now,
+        to_address=recipient.email,
+        user_id=recipient.user_id,
+        language=recipient.language,
+        subject="",
+        text_body="",
+        html_body="",
+        renderer=renderer,
+        payload=json.dumps({"recipient_name": recipient.name, "data": payload}, ensure_ascii=False, separators=(",", ":")),
+    )
+
+
+def one_line(subject: str) -> str:
+    """A subject on one line: no header injection, no folding surprises."""
+    return " ".join(subject.split())[:300]
+
+
+def _insert(key: str | None, now: datetime | None, **values) -> bool:
+    now = now or utcnow()
+    values.update(
+        dedupe_key=(key or f"message:{uuid.uuid4().hex}")[:200],
         status="queued",
         attempts=0,
         next_attempt_at=now,
         created_at=now,
     )
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    # ON CONFLICT DO NOTHING: two runs racing to queue the same reminder cannot both succeed,
-    # and neither fails (a unique violation would abort the caller's whole transaction on PostgreSQL).
-    stmt = (
-        insert(OutboxMessage)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(OutboxMessage.id)  # no row back: the key was there already (rowcount is -1 on psycopg here)
-    )
-    return db.session.execute(stmt).scalar_one_or_none() is not None
+    for name in _COLUMNS:
+        values.setdefault(name, None)
+    stmt = _insert_statement(db.session.get_bind().dialect.name)
+    return db.session.execute(stmt, values).scalar_one_or_none() is not None
+
+
+_COLUMNS = ("attachment", "attachment_filename", "attachment_mime", "renderer", "payload")
+_INSERTS: dict[str, object] = {}
+
+
+def _insert_statement(dialect: str):
+    """INSERT ... ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, built once per dialect (the
+    values are parameters). ON CONFLICT DO NOTHING: two runs racing to queue the same reminder
+    cannot both succeed, and neither fails (a unique violation would abort the caller's whole
+    transaction on PostgreSQL). No row back: the key was there already (rowcount is -1 on psycopg)."""
+    stmt = _INSERTS.get(dialect)
+    if stmt is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        table = OutboxMessage.__table__
+        names = ("dedupe_key", "to_address", "user_id", "language", "subject", "text_body", "html_body", "status",
+                 "attempts", "next_attempt_at", "created_at") + _COLUMNS
+        stmt = _INSERTS[dialect] = (
+            insert(table)
+            .values({name: bindparam(name, type_=table.c[name].type) for name in names})
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(table.c.id)
+        )
+    return stmt
 
 
 def render_message(template: str, language: str, subject, **context) -> tuple[str, str, str]:
@@ -174,6 +246,96 @@ def discard_unsent(keys_like: list[str]) -> int:
     ).rowcount
 
 
+# --- Rendering (the send-mail job, before delivery) ------------------------------------------------
+
+
+def render_stored(row) -> Rendered:
+    """What a `queue_later` message says (row: its to_address, language, user_id, renderer, payload)."""
+    stored = json.loads(row.payload)
+    recipient = Recipient(email=row.to_address, language=row.language, user_id=row.user_id, name=stored.get("recipient_name", ""))
+    render = RENDERERS.get(row.renderer)
+    if render is None:
+        raise LookupError(f"no renderer {row.renderer!r} is registered")
+    return render(stored["data"], recipient)
+
+
+@dataclass
+class RenderRun:
+    rendered: int = 0
+    retried: int = 0  # could not be rendered, tried again later
+    gave_up: int = 0  # could not be rendered MAIL_MAX_ATTEMPTS times: failed
+
+
+def render_waiting(now: datetime, limit: int = BATCH) -> RenderRun:
+    """Render the queued messages that wait for it (`queue_later`; up to `limit`, oldest first) and
+    store their text. The rows are read, the read transaction ends, they are
+    rendered with no transaction open (no lock is held while templates and attachments are made),
+    and one short write stores them. Two runs rendering the same message store the same text once
+    (the payload is all a renderer reads). A message whose renderer fails waits like one the server
+    refused (backoff; `failed` after MAIL_MAX_ATTEMPTS, with the error) and holds up no other."""
+    rows = db.session.execute(
+        select(OutboxMessage.id, OutboxMessage.to_address, OutboxMessage.language, OutboxMessage.user_id,
+               OutboxMessage.renderer, OutboxMessage.payload, OutboxMessage.attempts)
+        .where(OutboxMessage.renderer.is_not(None), OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    ).all()
+    db.session.commit()  # a read only: ends the transaction before the rendering
+    done, broken = [], []
+    for row in rows:
+        try:
+            done.append((row.id, render_stored(row)))
+        except Exception as exc:  # one message's fault (a bug, a renderer gone) must not stop the others
+            current_app.logger.exception("send-mail: cannot render message %s", row.id)
+            broken.append((row.id, row.attempts, f"cannot render: {_describe(exc)}"))
+    run = RenderRun(rendered=len(done))
+    if done:
+        _store_rendered(done)
+    if broken:
+        run.gave_up = _render_failed(broken, now)
+        run.retried = len(broken) - run.gave_up
+    return run
+
+
+_table = OutboxMessage.__table__
+
+
+@write_transaction
+def _store_rendered(done: list[tuple[int, Rendered]]) -> None:
+    stmt = (
+        _table.update()
+        .where(_table.c.id == bindparam("m_id"), _table.c.renderer.is_not(None))
+        .values(subject=bindparam("m_subject"), text_body=bindparam("m_text"), html_body=bindparam("m_html"),
+                attachment=bindparam("m_attachment"), attachment_filename=bindparam("m_filename"),
+                attachment_mime=bindparam("m_mime"), renderer=None, payload=None)
+    )
+    db.session.execute(stmt, [
+        {"m_id": mid, "m_subject": one_line(r.subject), "m_text": r.text, "m_html": r.html,
+         "m_attachment": r.attachment.content if r.attachment else None,
+         "m_filename": r.attachment.filename if r.attachment else None,
+         "m_mime": r.attachment.mime if r.attachment else None}
+        for mid, r in done
+    ])
+
+
+@write_transaction
+def _render_failed(broken: list[tuple[int, int, str]], now: datetime) -> int:
+    """Record a failed rendering as a failed attempt; returns how many were given up for good."""
+    max_attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
+    gave_up = 0
+    for mid, attempts, error in broken:
+        attempts += 1
+        gave_up += attempts >= max_attempts
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == mid, OutboxMessage.renderer.is_not(None), OutboxMessage.status == "queued")
+            .values(attempts=attempts, last_error=error[:1000], status="failed" if attempts >= max_attempts else "queued",
+                    next_attempt_at=now + backoff(attempts))
+            .execution_options(synchronize_session=False)
+        )
+    return gave_up
+
+
 # --- Delivery (the send-mail job) ------------------------------------------------------------------
 
 
@@ -227,6 +389,7 @@ def _claim(now: datetime, token: str, limit: int) -> list[_Outgoing]:
         .where(
             OutboxMessage.status == "queued",
             OutboxMessage.next_attempt_at <= now,
+            OutboxMessage.renderer.is_(None),  # rendered (render_waiting) before it can be sent
             or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
         )
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
@@ -328,9 +491,15 @@ def send_mail(now: datetime) -> str:
     sender = cfg["MAIL_DEFAULT_SENDER"]
     token = uuid.uuid4().hex
     sent = retried = gave_up = 0
+    unrendered = RenderRun()
     while True:
+        rendering = render_waiting(now)
+        unrendered.retried += rendering.retried
+        unrendered.gave_up += rendering.gave_up
         batch = _claim(now, token, BATCH)
         if not batch:
+            if rendering.rendered:
+                continue  # taken meanwhile by another run: there may be more to render
             break
         try:
             smtp = _connect()
@@ -374,6 +543,10 @@ def send_mail(now: datetime) -> str:
         parts.append(f"{retried} will be retried")
     if gave_up:
         parts.append(f"{gave_up} failed for good")
+    if unrendered.retried:
+        parts.append(f"{unrendered.retried} could not be rendered (will be retried)")
+    if unrendered.gave_up:
+        parts.append(f"{unrendered.gave_up} could not be rendered (given up)")
     return "send-mail: " + ", ".join(parts) + "."
 
 
@@ -406,13 +579,19 @@ def export_messages(user: User) -> dict:
         .where(or_(OutboxMessage.user_id == user.id, OutboxMessage.to_address == user.email))
         .order_by(OutboxMessage.created_at, OutboxMessage.id)
     ).scalars()
-    return {
-        "emails": [
-            {"subject": m.subject, "to": m.to_address, "status": m.status, "created_at": m.created_at.isoformat(),
-             "sent_at": m.sent_at.isoformat() if m.sent_at else None, "text": m.text_body}
-            for m in rows
-        ]
-    }
+    emails = []
+    for m in rows:
+        subject, text = m.subject, m.text_body
+        if m.renderer is not None:  # not rendered yet: as it will be sent
+            try:
+                r = render_stored(m)
+                subject, text = one_line(r.subject), r.text
+            except Exception:  # a renderer's fault: the stored facts, as they are
+                current_app.logger.exception("export: cannot render message %s", m.id)
+                text = m.payload
+        emails.append({"subject": subject, "to": m.to_address, "status": m.status, "created_at": m.created_at.isoformat(),
+                       "sent_at": m.sent_at.isoformat() if m.sent_at else None, "text": text})
+    return {"emails": emails}
 
 
 def list_messages(status: str | None = None, limit: int = 50) -> list[OutboxMessage]:

@@ -208,8 +208,10 @@ class SignIn(db.Model):
 
 class OutboxMessage(db.Model):
     """One e-mail to one recipient, written in the same transaction as the change that causes it
-    and delivered later by the `send-mail` job (commons.mail). Rendered when queued, in the
-    recipient's language. `dedupe_key` is unique: a message with the same key is queued once
+    and delivered later by the `send-mail` job (commons.mail), in the recipient's language. Either
+    rendered when queued, or (`renderer` set) queued as a JSON `payload` of what it must say and
+    rendered by `send-mail` before delivery (then `renderer` and `payload` are cleared).
+    `dedupe_key` is unique: a message with the same key is queued once
     (e.g. "reminder:booking:123:user:45"), which is what makes reminders idempotent."""
 
     __tablename__ = "outbox_messages"
@@ -226,6 +228,9 @@ class OutboxMessage(db.Model):
     attachment: Mapped[str | None] = mapped_column(Text)  # e.g. an iCalendar text
     attachment_filename: Mapped[str | None] = mapped_column(String(100))
     attachment_mime: Mapped[str | None] = mapped_column(String(100))  # e.g. "text/calendar; method=PUBLISH"
+    # Not rendered yet: which renderer (commons.mail.RENDERERS) makes it from `payload` (JSON text).
+    renderer: Mapped[str | None] = mapped_column(String(40))
+    payload: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), default="queued")  # queued, sent, failed (gave up)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(1000))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import bindparam, delete, func, or_, select
 
 from commons import audit
 from commons.auth import is_representative
@@ -174,6 +174,21 @@ def get_group(group_id: int) -> Group:
     if group is None:
         raise NotFound(reason="group_not_found", params={"group_id": group_id})
     return group
+
+
+_GROUP_AND_MEMBERSHIP = (
+    select(Group, GroupMember.id)
+    .outerjoin(GroupMember, (GroupMember.group_id == Group.id) & (GroupMember.user_id == bindparam("user_id")))
+    .where(Group.id == bindparam("group_id"))
+)
+
+
+def group_and_membership(user: User, group_id: int) -> tuple[Group, bool]:
+    """The group, and whether `user` represents it (commons.auth.is_representative), in one query."""
+    row = db.session.execute(_GROUP_AND_MEMBERSHIP, {"user_id": user.id, "group_id": group_id}).first()
+    if row is None:
+        raise NotFound(reason="group_not_found", params={"group_id": group_id})
+    return row[0], row[1] is not None
 
 
 @write_transaction

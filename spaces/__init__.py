@@ -24,9 +24,13 @@ def register_personal_data_hooks() -> None:
 
 
 def register_jobs() -> None:
-    """Add the bookings' jobs and job parts to commons.jobs (commons knows none of the packages)."""
+    """Add the bookings' jobs and job parts to commons.jobs, and the renderer of the booking notices
+    to commons.mail (send-mail renders them; commons knows none of the packages)."""
     from commons.jobs import REMINDER_SOURCES, RETENTION_TASKS, add_once, register_job
-    from spaces import housekeeping
+    from commons.mail import register_renderer
+    from spaces import housekeeping, notices
+
+    register_renderer(notices.RENDERER, notices.render)
 
     add_once(REMINDER_SOURCES, housekeeping.queue_booking_reminders)
     add_once(RETENTION_TASKS, housekeeping.forget_old_bookers)

@@ -190,10 +190,10 @@ def create_booking(body: BookingIn):
     result = services.create_booking(require_user(), body)
     tz = result.tz
     return BookingCreated(
-        id=result.bookings[0].id,
+        id=result.booked[0][0],
         status=result.status,
-        series_id=result.series.id if result.series else None,
-        occurrences=[Occurrence(id=b.id, start=b.start_at.astimezone(tz), end=b.end_at.astimezone(tz)) for b in result.bookings],
+        series_id=result.series_id,
+        occurrences=[Occurrence(id=i, start=s.astimezone(tz), end=e.astimezone(tz)) for i, s, e in result.booked],
         skipped=skipped_out(result.skipped, tz),
     )
 

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from spaces.models import Booking
 
-# The .ics attachment of the booking e-mails: fn(batches) -> one (body, file name) per batch of
-# bookings, the same events as the calendar feeds. calendars registers booking_calendars; without
-# one, the e-mails go without an attachment.
-BookingCalendars = Callable[[list[list["Booking"]]], list[tuple[bytes, str]]]
+# The .ics attachment of the booking e-mails: fn(batches, series=...) -> one (body, file name) per
+# batch of bookings, the same events as the calendar feeds; `series` gives each series' rule and rows
+# as stored with the message ({series_id: (rrule, rows)}), so nothing is read at sending. calendars
+# registers booking_calendars; without one, the e-mails go without an attachment.
+BookingCalendars = Callable[..., list[tuple[bytes, str]]]
 BOOKING_CALENDARS: list[BookingCalendars] = []  # at most one: a later registration replaces it
 
 
@@ -22,10 +23,10 @@ def register_booking_calendars(fn: BookingCalendars) -> None:
     BOOKING_CALENDARS[:] = [fn]
 
 
-def booking_calendars(batches: list[list[Booking]]) -> list[tuple[bytes, str] | None]:
+def booking_calendars(batches: list[list[Booking]], series: dict | None = None) -> list[tuple[bytes, str] | None]:
     if not BOOKING_CALENDARS:
         return [None] * len(batches)
-    return list(BOOKING_CALENDARS[0](batches))
+    return list(BOOKING_CALENDARS[0](batches, series=series))
 
 
 # Volunteering in the usage reports: fn(space_ids, lo, hi) -> {space_id: (volunteer minutes, ids of

@@ -1,7 +1,11 @@
 """Booking notices: who is told what, by e-mail, when a booking changes.
 
 Called from the booking use cases (spaces.services, spaces.housekeeping) inside their transaction:
-the messages go into the outbox (commons.mail) with the change, and are delivered by `send-mail`.
+the messages go into the outbox (commons.mail.queue_later) with the change, as the facts they must
+tell (the bookings, and every date of their series for the .ics, as they are at the change; the
+space, its facility, the group), and `send-mail` renders them (`render`) and delivers them. So the
+booking's transaction (and its write lock) renders no template and builds no calendar, and a
+message says what happened when it happened, whatever changes before it is sent.
 
 Who gets what:
 - the group's representatives: received (pending) / confirmed / rejected / cancelled / changed /
@@ -16,21 +20,24 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale, lazy_gettext as _l
-from sqlalchemy import inspect, select
+from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.orm import joinedload
 
 from commons.auth import is_staff_of
 from commons.db import utcnow
 from commons.extensions import db
 from commons.i18n import format_span
-from commons.mail import Attachment, Recipient, discard_unsent, public_url, queue_templated, recipient_for
+from commons.mail import Attachment, Recipient, Rendered, discard_unsent, public_url, queue_later, recipient_for, render_message
 from commons.models import FacilityStaff, GroupMember, User
-from spaces.models import Booking, Space
+from spaces.models import Booking, BookingSeries, Space
 
 TEMPLATE = "spaces/mail/booking"
+RENDERER = "spaces.booking"  # commons.mail.RENDERERS: registered by spaces.register_jobs
+ICS_MIME = "text/calendar; method=PUBLISH"
 
 # Subjects, translated in the recipient's language when the message is rendered.
 SUBJECTS = {
@@ -83,12 +90,18 @@ def _ids(bookings: list[Booking]) -> list[int]:
     return [inspect(b).identity[0] for b in bookings]
 
 
+_REPRESENTATIVES = (
+    select(GroupMember.group_id, User)
+    .join(User, User.id == GroupMember.user_id)
+    .where(GroupMember.group_id.in_(bindparam("group_ids", expanding=True)))
+    .order_by(User.id)
+)
+
+
 def _representatives(group_ids: set[int]) -> dict[int, list[User]]:
     out: dict[int, list[User]] = defaultdict(list)
     if group_ids:
-        for gid, user in db.session.execute(
-            select(GroupMember.group_id, User).join(User, User.id == GroupMember.user_id).where(GroupMember.group_id.in_(group_ids)).order_by(User.id)
-        ):
+        for gid, user in db.session.execute(_REPRESENTATIVES, {"group_ids": sorted(group_ids)}):
             out[gid].append(user)
     return out
 
@@ -111,78 +124,152 @@ def _batches(bookings: list[Booking]) -> list[list[Booking]]:
     return list(groups.values())
 
 
-# --- The .ics attachment --------------------------------------------------------------------------
+# --- What a message tells, stored with it -------------------------------------------------------------
 
 
-def _attachments(batches: list[list[Booking]]) -> list[Attachment | None]:
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _row(b: Booking) -> dict:
+    """One booking as the message and its .ics show it."""
+    return {
+        "id": b.id, "series_id": b.series_id, "title": b.title, "status": b.status, "on_behalf": b.on_behalf,
+        "start_at": _iso(b.start_at), "end_at": _iso(b.end_at), "original_start": _iso(b.original_start),
+        "sequence": b.sequence, "created_at": _iso(b.created_at), "updated_at": _iso(b.updated_at),
+        "decision_message": b.decision_message,
+    }
+
+
+def _series_rows(batches: list[list[Booking]]) -> dict[int, tuple[str, list[Booking]]]:
+    """The rule and every row of each series the batches' dates belong to (the .ics shows the whole
+    series, as the feeds do): two queries for all batches, none without a series."""
+    ids = sorted({b.series_id for batch in batches for b in batch if b.series_id is not None})
+    if not ids:
+        return {}
+    rules = dict(db.session.execute(select(BookingSeries.id, BookingSeries.rrule).where(BookingSeries.id.in_(ids))).all())
+    rows: dict[int, list[Booking]] = defaultdict(list)
+    for b in db.session.execute(select(Booking).where(Booking.series_id.in_(ids)).order_by(Booking.start_at, Booking.id)).scalars():
+        rows[b.series_id].append(b)
+    return {sid: (rule, rows[sid]) for sid, rule in rules.items()}
+
+
+def _facts(kind: str, batch: list[Booking], series: dict[int, tuple[str, list[Booking]]], actor: User | None) -> dict:
+    """Everything a message about `batch` says, as it is now (commons.mail.queue_later's payload)."""
+    first = batch[0]
+    space, facility, group = first.space, first.space.facility, first.group
+    sids = {b.series_id for b in batch if b.series_id in series}
+    return {
+        "kind": kind,
+        "bookings": [_row(b) for b in batch],
+        "series": {str(sid): {"rrule": series[sid][0], "rows": [_row(b) for b in series[sid][1]]} for sid in sorted(sids)},
+        "space": {"id": space.id, "name": space.name, "timezone": space.timezone},
+        "facility": {"name": facility.name, "address": facility.address, "phone": facility.phone},
+        "group": {"name": group.name},
+        "actor_is_staff": bool(actor and first.on_behalf),
+        "link": "/staff/requests" if kind == "approval_request" else "/bookings",
+        "space_link": f"/spaces/{space.id}",
+    }
+
+
+# --- Rendering (by send-mail, from the stored facts only) ----------------------------------------------
+
+
+def _booking(row: dict, space, group) -> SimpleNamespace:
+    times = {k: datetime.fromisoformat(row[k]) if row[k] else None
+             for k in ("start_at", "end_at", "original_start", "created_at", "updated_at")}
+    return SimpleNamespace(**{**row, **times}, space=space, group=group)
+
+
+def _attachment(batch: list, series: dict[int, tuple[str, list]]) -> Attachment | None:
     """The same events as the calendar feeds (calendars registers booking_calendars in spaces.hooks:
     same UIDs, SEQUENCE, VTIMEZONE; a date of a series is the series' event), so a calendar that
-    imported the attachment updates the event when a later message, download or the feed changes it."""
+    imported the attachment updates the event when a later message, download or the feed changes it.
+    Made from the rows stored with the message (`series`), not from the database as it is at sending.
+    None when no package gives calendars (the e-mail goes without one)."""
     from spaces.hooks import booking_calendars
 
-    return [Attachment(c[0].decode(), c[1], "text/calendar; method=PUBLISH") if c else None for c in booking_calendars(batches)]
+    (made,) = booking_calendars([batch], series=series)
+    return Attachment(made[0].decode(), made[1], ICS_MIME) if made else None
+
+
+def render(data: dict, recipient: Recipient) -> Rendered:
+    """The message `_facts` stored, in the recipient's language (commons.mail.RENDERERS[RENDERER])."""
+    kind = data["kind"]
+    facility = SimpleNamespace(**data["facility"])
+    space = SimpleNamespace(**data["space"], facility=facility)
+    group = SimpleNamespace(**data["group"])
+    batch = [_booking(r, space, group) for r in data["bookings"]]
+    series = {int(sid): (s["rrule"], [_booking(r, space, group) for r in s["rows"]]) for sid, s in data["series"].items()}
+    first = batch[0]
+    tz = ZoneInfo(space.timezone)
+    with_locale = {"space": space.name, "group": group.name}
+    if kind == "reminder":
+        with force_locale(recipient.language):
+            with_locale["when"] = format_span(first.start_at, first.end_at, tz)
+    subject, text, html = render_message(
+        TEMPLATE,
+        recipient.language,
+        SUBJECTS[kind](**with_locale),
+        recipient=recipient,
+        kind=kind,
+        intro=INTROS[kind](group=group.name),
+        bookings=batch,
+        first=first,
+        space=space,
+        facility=facility,
+        group=group,
+        tz=tz,
+        span=format_span,
+        on_behalf=first.on_behalf,
+        actor_is_staff=data["actor_is_staff"],
+        link=public_url(data["link"]),
+        space_link=public_url(data["space_link"]),
+    )
+    return Rendered(subject, text, html, _attachment(batch, series))
 
 
 # --- Queueing ------------------------------------------------------------------------------------------
 
 
-def _queue(kind: str, batch: list[Booking], recipients: list[User], now: datetime, key: str | None = None, actor: User | None = None, attachment: Attachment | None = None) -> int:
+def _queue(kind: str, batch: list[Booking], recipients: list[User], now: datetime, key: str | None = None,
+           actor: User | None = None, series: dict | None = None) -> int:
+    """One message per recipient, each the same facts (rendered later, in the recipient's language)."""
     if not recipients:
         return 0
-    first = batch[0]
-    space, facility, group = first.space, first.space.facility, first.group
-    tz = ZoneInfo(space.timezone)
-    attachment = attachment or _attachments([batch])[0]
-    n = 0
-    for user in recipients:
-        r: Recipient = recipient_for(user)
-        with_locale = {"space": space.name, "group": group.name}
-        if kind == "reminder":
-            with force_locale(r.language):
-                with_locale["when"] = format_span(first.start_at, first.end_at, tz)
-        subject = SUBJECTS[kind](**with_locale)
-        n += queue_templated(
-            r,
-            TEMPLATE,
-            subject,
-            key=key,
-            attachment=attachment,
-            now=now,
-            kind=kind,
-            intro=INTROS[kind](group=group.name),
-            bookings=batch,
-            first=first,
-            space=space,
-            facility=facility,
-            group=group,
-            tz=tz,
-            span=format_span,
-            on_behalf=first.on_behalf,
-            actor_is_staff=bool(actor and first.on_behalf),
-            link=public_url("/staff/requests" if kind == "approval_request" else "/bookings"),
-            space_link=public_url(f"/spaces/{space.id}"),
-        )
-    return n
+    facts = _facts(kind, batch, _series_rows([batch]) if series is None else series, actor)
+    return sum(queue_later(recipient_for(user), RENDERER, facts, key=key, now=now) for user in recipients)
 
 
-def booking_created(actor: User, bookings: list[Booking], now: datetime | None = None) -> int:
-    """A new booking or series: the group is told (received / confirmed / booked on its behalf);
-    for a pending request, the facility's staff are asked to decide."""
+def told_of_new(actor: User, group_id: int, facility_id: int, on_behalf: bool, pending: bool) -> list[tuple[str, list[User]]]:
+    """Who is told of a new booking or series, and what kind of message each gets: the group
+    (received / confirmed / booked on its behalf) and, for a pending request, the facility's staff
+    (asked to decide). Read before the booking takes its lock: it needs none."""
+    reps = _representatives({group_id})[group_id]
+    if on_behalf:
+        told = [("on_behalf", [u for u in reps if u.id != actor.id])]
+    else:
+        told = [("received" if pending else "confirmed", reps)]
+    if pending:
+        told.append(("approval_request", [u for u in _staff({facility_id})[facility_id] if u.id != actor.id]))
+    return told
+
+
+def booking_created(actor: User, bookings: list[Booking], now: datetime | None = None,
+                    told: list[tuple[str, list[User]]] | None = None) -> int:
+    """A new booking or series: the messages to those `told_of_new` names (read here unless given)."""
     if not bookings:
         return 0
     now = now or utcnow()
-    batch = _load(_ids(bookings))
+    # Just written in this transaction: loaded, with their space (and facility) and group in the
+    # session; a new series has exactly these dates.
+    batch = sorted(bookings, key=lambda b: (b.start_at, b.id))
     first = batch[0]
-    reps = _representatives({first.group_id})[first.group_id]
-    if first.on_behalf:
-        kind, to = "on_behalf", [u for u in reps if u.id != actor.id]
-    else:
-        kind, to = ("confirmed" if first.status == "confirmed" else "received"), reps
-    n = _queue(kind, batch, to, now, actor=actor)
-    if first.status == "pending":
-        staff = [u for u in _staff({first.space.facility_id})[first.space.facility_id] if u.id != actor.id]
-        n += _queue("approval_request", batch, staff, now)
-    return n
+    if told is None:
+        told = told_of_new(actor, first.group_id, first.space.facility_id, first.on_behalf, first.status == "pending")
+    series = {first.series_id: (first.series.rrule, batch)} if first.series_id is not None else {}
+    return sum(_queue(kind, batch, to, now, actor=None if kind == "approval_request" else actor, series=series)
+               for kind, to in told)
 
 
 def booking_decided(actor: User, bookings: list[Booking], approve: bool, now: datetime | None = None) -> int:
@@ -212,9 +299,11 @@ def booking_changed(actor: User | None, bookings: list[Booking], now: datetime |
     pending = [b for b in loaded if b.status == "pending" and not by_staff[b.space.facility_id]]
     if pending:
         staff = _staff({b.space.facility_id for b in pending})
-        for batch in _batches(pending):
+        batches = _batches(pending)
+        series = _series_rows(batches)
+        for batch in batches:
             to = [u for u in staff[batch[0].space.facility_id] if actor is None or u.id != actor.id]
-            n += _queue("approval_request", batch, to, now or utcnow())
+            n += _queue("approval_request", batch, to, now or utcnow(), series=series)
     return n
 
 
@@ -229,10 +318,12 @@ def _tell_group(kind: str, actor: User | None, bookings: list[Booking], now: dat
     now = now or utcnow()
     loaded = loaded if loaded is not None else _load(_ids(bookings))
     reps = _representatives({b.group_id for b in loaded})
+    batches = _batches(loaded)
+    series = _series_rows(batches)
     n = 0
-    for batch in _batches(loaded):
+    for batch in batches:
         to = [u for u in reps[batch[0].group_id] if actor is None or u.id != actor.id]
-        n += _queue(kind, batch, to, now, actor=actor)
+        n += _queue(kind, batch, to, now, actor=actor, series=series)
     return n
 
 
@@ -250,11 +341,11 @@ def booking_reminders(bookings: list[Booking], now: datetime) -> int:
     wanted = {(b.id, u.id): k for b in bookings for u in reps[b.group_id] for k in reminder_keys(b.id, [u.id])}
     done = existing_keys(list(wanted.values()))
     todo = [b for b in bookings if any(wanted[(b.id, u.id)] not in done for u in reps[b.group_id])]
-    attachments = dict(zip([b.id for b in todo], _attachments([[b] for b in todo]))) if todo else {}
+    series = _series_rows([[b] for b in todo]) if todo else {}
     n = 0
     for b in todo:
         for u in reps[b.group_id]:
             key = wanted[(b.id, u.id)]
             if key not in done:
-                n += _queue("reminder", [b], [u], now, key=key, attachment=attachments[b.id])
+                n += _queue("reminder", [b], [u], now, key=key, series=series)
     return n

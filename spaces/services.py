@@ -4,11 +4,11 @@ what they need, asks them, and writes the result."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import bindparam, exists, func, literal, or_, select, true, union_all, update
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from commons import audit
@@ -18,10 +18,10 @@ from commons.codes import Said, english, jsonable
 import spaces.messages  # noqa: F401  (the words of the codes said here)
 from commons.errors import ApiError, Conflict, Forbidden, Invalid, NotFound, RuleViolation
 from commons.extensions import db
-from commons.models import Facility, Group, User
+from commons.models import Facility, FacilityStaff, Group, GroupMember, User
 from commons.schemas import hhmm_to_minute
 from commons.timezone import site_tz
-from commons.services import get_facility, get_group
+from commons.services import get_facility, get_group, group_and_membership
 from spaces import notices, rules
 from spaces.models import ACTIVE_STATUSES, Booking, BookingSeries, Closure, OpeningHours, Space, SpaceFeature
 from spaces.schemas import BookingIn, BookingQuery, SpaceIn, SpacePatch
@@ -49,10 +49,6 @@ def to_utc(value: datetime, tz: ZoneInfo, field: str) -> datetime:
     return aware.astimezone(timezone.utc)
 
 
-# TODO: volunteers split: volunteers.views calls space_services.default_tz(); then remove this name.
-default_tz = site_tz
-
-
 def space_rules(space: Space) -> rules.SpaceRules:
     opening: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for oh in space.opening_hours:
@@ -70,6 +66,19 @@ def space_rules(space: Space) -> rules.SpaceRules:
 
 
 # --- Spaces --------------------------------------------------------------------------------------
+
+
+_SPACE_FOR_BOOKING = (
+    select(Space).where(Space.id == bindparam("space_id")).options(joinedload(Space.facility), joinedload(Space.opening_hours))
+)
+
+
+def space_for_booking(space_id: int) -> Space:
+    """The space with its facility and opening hours (what a booking reads), in one query."""
+    space = db.session.execute(_SPACE_FOR_BOOKING, {"space_id": space_id}).unique().scalar_one_or_none()
+    if space is None:
+        raise NotFound(reason="space_not_found", params={"space_id": space_id})
+    return space
 
 
 def get_space(space_id: int) -> Space:
@@ -205,28 +214,39 @@ def search_spaces(q, now: datetime | None = None) -> list[Space]:
     return [s for s in spaces if rules.is_free(window, space_rules(s), booked[s.id], closures[s.id])]
 
 
+def _busy_statement():
+    """Active bookings and closures of some spaces near a window, in one statement built once (the
+    bounds and the spaces are parameters): each half a range scan of its index."""
+    spaces = bindparam("space_ids", expanding=True)
+    near_lo, near_hi = bindparam("near_lo"), bindparam("near_hi")
+    bookings = select(literal(0).label("closure"), Booking.id, Booking.space_id, Booking.start_at, Booking.end_at,
+                      Booking.blocked_until).where(
+        Booking.space_id.in_(spaces),
+        Booking.status.in_(ACTIVE_STATUSES),
+        Booking.start_at < near_hi,
+        Booking.start_at > bindparam("earliest_start"),
+        or_(Booking.end_at > near_lo, Booking.blocked_until > bindparam("lo")),
+    )
+    closures = select(literal(1), Closure.id, Closure.space_id, Closure.start_at, Closure.end_at, Closure.end_at).where(
+        Closure.space_id.in_(spaces), Closure.start_at < near_hi, Closure.end_at > near_lo
+    )
+    return union_all(bookings, closures)
+
+
+_BUSY = _busy_statement()
+
+
 def _load_busy(space_ids: list[int], lo: datetime, hi: datetime, margin: timedelta, exclude_ids: set[int] = frozenset()):
-    """Active bookings and closures of the spaces near [lo, hi) (within `margin`), one query each."""
+    """Active bookings and closures of the spaces near [lo, hi) (within `margin`), in one query."""
     booked: dict[int, list[rules.Booked]] = defaultdict(list)
     closures: dict[int, list[rules.Interval]] = defaultdict(list)
-    rows = db.session.execute(
-        select(Booking.id, Booking.space_id, Booking.start_at, Booking.end_at, Booking.blocked_until).where(
-            Booking.space_id.in_(space_ids),
-            Booking.status.in_(ACTIVE_STATUSES),
-            Booking.start_at < hi + margin,
-            Booking.start_at > lo - LOOKBACK - margin,
-            or_(Booking.end_at > lo - margin, Booking.blocked_until > lo),
-        )
-    )
-    for bid, sid, s, e, bu in rows:
-        if bid not in exclude_ids:
+    rows = db.session.execute(_BUSY, {"space_ids": list(space_ids), "lo": lo, "near_lo": lo - margin, "near_hi": hi + margin,
+                                      "earliest_start": lo - LOOKBACK - margin})
+    for closure, rid, sid, s, e, bu in rows:
+        if closure:
+            closures[sid].append(rules.Interval(s, e))
+        elif rid not in exclude_ids:
             booked[sid].append(rules.Booked(s, e, bu))
-    for sid, s, e in db.session.execute(
-        select(Closure.space_id, Closure.start_at, Closure.end_at).where(
-            Closure.space_id.in_(space_ids), Closure.start_at < hi + margin, Closure.end_at > lo - margin
-        )
-    ):
-        closures[sid].append(rules.Interval(s, e))
     return booked, closures
 
 
@@ -311,6 +331,10 @@ class BookingResult:
     bookings: list[Booking]
     skipped: list[rules.Problem]
     tz: ZoneInfo
+    # (id, start, end) of each booking, taken before the commit expired the objects: the answer
+    # needs no query per booking to read them back.
+    booked: list[tuple[int, datetime, datetime]]
+    series_id: int | None
 
 
 def problem_out(p: rules.Problem, tz: ZoneInfo) -> dict:
@@ -341,7 +365,7 @@ def refusal(problems: list[rules.Problem], tz: ZoneInfo, series: bool) -> ApiErr
 
 @dataclass
 class _Plan:
-    """A booking request in UTC, its series expanded: worked out before the write transaction."""
+    """A booking request in UTC, its series expanded: worked out before the write lock."""
 
     zone: str
     start: datetime
@@ -366,10 +390,10 @@ def _plan(data: BookingIn, tz: ZoneInfo) -> _Plan:
     return _Plan(tz.key, start, end, occurrences, problems)
 
 
-def _books_on_behalf(actor: User, space: Space, group: Group) -> bool:
+def _books_on_behalf(actor: User, space: Space, group: Group, represents: bool) -> bool:
     """Whether the actor books as staff for the group (False: as its representative); Forbidden
     when neither."""
-    if is_representative(actor, group.id):
+    if represents:
         return False
     if is_staff_of(actor, space.facility_id):
         if not group.verified:
@@ -378,39 +402,58 @@ def _books_on_behalf(actor: User, space: Space, group: Group) -> bool:
     raise Forbidden(reason="book_own_groups_only")
 
 
+def _zone_and_right_now(actor: User, space: Space, group_id: int, on_behalf: bool) -> tuple[str, bool]:
+    """Under the lock, in one statement: the space's time zone and whether the actor may still book
+    for the group as they did when the request began (what was read before the lock may have changed)."""
+    if on_behalf:
+        right = true() if actor.is_admin else exists().where(
+            FacilityStaff.user_id == actor.id, FacilityStaff.facility_id == space.facility_id)
+    else:
+        right = exists().where(GroupMember.user_id == actor.id, GroupMember.group_id == group_id)
+    zone, allowed = db.session.execute(select(Space.timezone, right).where(Space.id == space.id)).one()
+    return zone, bool(allowed)
+
+
+@write_transaction(lock_late=True)
 def create_booking(actor: User, data: BookingIn, now: datetime | None = None) -> BookingResult:
-    """A booking, or a series of them. The request's times and the client's RRULE are worked out
-    before the write transaction opens, so that nobody else's write waits for them; the transaction
-    checks the rules, the conflicts and the quota against what is booked, and writes."""
+    """A booking, or a series of them. The client's times and RRULE are worked out, and what is already
+    booked refuses, before the write lock: a refusal or a long series never makes other writers wait.
+    Under the lock: the space's zone and the booker's right again, the re-check, the writes and the
+    outbox rows."""
     now = now or utcnow()
-    space = get_space(data.space_id)
-    _books_on_behalf(actor, space, get_group(data.group_id))
-    return _book(actor, data, now, _plan(data, space_rules(space).tz))
-
-
-@write_transaction
-def _book(actor: User, data: BookingIn, now: datetime, plan: _Plan) -> BookingResult:
-    space = get_space(data.space_id)
-    group = get_group(data.group_id)
-    on_behalf = _books_on_behalf(actor, space, group)  # again: the rights of now
+    space = space_for_booking(data.space_id)
+    group, represents = group_and_membership(actor, data.group_id)
+    on_behalf = _books_on_behalf(actor, space, group, represents)
     sr = space_rules(space)
-    if sr.tz.key != plan.zone:  # the space's time zone changed meanwhile: the local times mean other instants
-        plan = _plan(data, sr.tz)
-    start, end, occurrences, problems = plan.start, plan.end, plan.occurrences, plan.problems
+    plan = _plan(data, sr.tz)
 
-    # From here on, nobody else books this space until we commit (PostgreSQL: advisory lock;
-    # SQLite: the IMMEDIATE write transaction). The exclusion constraint stays the last word.
-    advisory_lock(ADVISORY_SPACE, space.id)
-    lo = min(o.start for o in occurrences) if occurrences else start
-    hi = max(o.end for o in occurrences) if occurrences else end
-    booked, closures = _load_busy([space.id], lo, hi, margin=sr.buffer)
-    used = _quota_usage(space, group.id, lo, hi, sr)
-    result = rules.evaluate(occurrences, sr, now, booked[space.id], closures[space.id], used)
-    problems = sorted(problems + result.problems, key=lambda p: p.occurrence.start)
-    if problems and (data.on_conflict == "reject" or not result.accepted):
-        raise refusal(problems, sr.tz, series=bool(data.rrule))
+    def check() -> tuple[rules.Evaluation, list[rules.Problem]]:
+        """The rules and every booking and closure in the way; raises the refusal."""
+        lo = min(o.start for o in plan.occurrences) if plan.occurrences else plan.start
+        hi = max(o.end for o in plan.occurrences) if plan.occurrences else plan.end
+        booked, closures = _load_busy([space.id], lo, hi, margin=sr.buffer)
+        used = _quota_usage(space, group.id, lo, hi, sr)
+        result = rules.evaluate(plan.occurrences, sr, now, booked[space.id], closures[space.id], used)
+        found = sorted(plan.problems + result.problems, key=lambda p: p.occurrence.start)
+        if found and (data.on_conflict == "reject" or not result.accepted):
+            raise refusal(found, sr.tz, series=bool(data.rrule))
+        return result, found
 
+    check()
     status = "confirmed" if on_behalf or (group.verified and not space.requires_approval) else "pending"
+    told = notices.told_of_new(actor, group.id, space.facility_id, on_behalf, status == "pending")
+    # From here on, nobody else books this space until we commit (PostgreSQL: advisory lock;
+    # SQLite: the IMMEDIATE write transaction begins here: what was read above was read without
+    # it). Only the re-check and the writes hold the lock. The exclusion constraint stays the last word.
+    advisory_lock(ADVISORY_SPACE, space.id)
+    zone, allowed = _zone_and_right_now(actor, space, group.id, on_behalf)
+    if not allowed:
+        raise Forbidden(reason="book_own_groups_only")
+    if zone != plan.zone:  # the space's time zone changed meanwhile: the local times mean other instants
+        sr = replace(sr, tz=ZoneInfo(zone))
+        plan = _plan(data, sr.tz)
+    result, problems = check()
+
     series = None
     if data.rrule:
         series = BookingSeries(space_id=space.id, group_id=group.id, rrule=data.rrule.removeprefix("RRULE:"))
@@ -438,8 +481,9 @@ def _book(actor: User, data: BookingIn, now: datetime, plan: _Plan) -> BookingRe
     if on_behalf:
         audit.record(actor, "booking.create_on_behalf", bookings[0].id, facility_id=space.facility_id, group_id=group.id,
                      details=_booking_facts(bookings, status=status, series_id=series.id if series else None))
-    notices.booking_created(actor, bookings, now)  # e-mail in the outbox, committed with the booking
-    return BookingResult(status, series, bookings, problems, sr.tz)
+    notices.booking_created(actor, bookings, now, told)  # e-mail in the outbox, committed with the booking
+    booked = [(b.id, b.start_at, b.end_at) for b in bookings]
+    return BookingResult(status, series, bookings, problems, sr.tz, booked, series.id if series else None)
 
 
 def _booking_facts(targets: list[Booking], **more) -> dict:
@@ -554,7 +598,7 @@ def _targets(booking: Booking, scope: str, statuses: tuple[str, ...], now: datet
     return [booking]
 
 
-@write_transaction
+@write_transaction(lock_late=True)
 def cancel_booking(actor: User, booking_id: int, scope: str = "one", now: datetime | None = None) -> list[Booking]:
     now = now or utcnow()
     booking = get_booking(actor, booking_id)
@@ -576,7 +620,7 @@ def cancel_booking(actor: User, booking_id: int, scope: str = "one", now: dateti
     return targets
 
 
-@write_transaction
+@write_transaction(lock_late=True)
 def decide(actor: User, booking_id: int, approve: bool, message: str = "", scope: str = "one", now: datetime | None = None) -> list[Booking]:
     now = now or utcnow()
     booking = get_booking(actor, booking_id)
@@ -596,7 +640,7 @@ def decide(actor: User, booking_id: int, approve: bool, message: str = "", scope
     return targets
 
 
-@write_transaction
+@write_transaction(lock_late=True)
 def move_booking(actor: User, booking_id: int, start: datetime, end: datetime, now: datetime | None = None) -> Booking:
     """Move one booking (one date of a series) to another time, checked by the same rules and
     conflict check as a new booking. The occurrence keeps its first original start (its

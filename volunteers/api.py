@@ -16,7 +16,7 @@ from commons.apispec import Page, api_route
 from commons.auth import current_actor, require_user
 from commons.errors import NotFound
 from commons.ratelimits import invite_per_organiser
-from spaces.services import default_tz
+from commons.timezone import site_tz
 from volunteers import services
 from volunteers.rules import Match
 from volunteers.schemas import (
@@ -60,7 +60,7 @@ def _describe(m: Match, audience: str = "volunteer") -> tuple[list[str], list[Re
 
 
 def shift_out(v: services.ShiftView) -> ShiftOut:
-    tz = default_tz()
+    tz = site_tz()
     s = v.shift
     return ShiftOut(
         id=s.id, activity_id=v.activity.id, activity=v.activity.title, start=s.start_at.astimezone(tz), end=s.end_at.astimezone(tz),
@@ -86,7 +86,7 @@ def activity_out(a, views, actor, organised: set[int] | None = None) -> Activity
 def get_me():
     profile = services.get_profile(require_user())
     if profile is None:
-        raise NotFound("You have no volunteer profile yet; PUT /api/v1/volunteers/me creates it.")
+        raise NotFound(reason="profile_not_found")
     return ProfileOut(**services.profile_dict(profile))
 
 
@@ -118,7 +118,7 @@ def my_shifts():
     """Upcoming and past sign-ups (confirmed, waiting with my place in line, invited, cancelled by
     the organisers) and my hours this week, this month and in total."""
     r = services.my_shifts(require_user())
-    tz = default_tz()
+    tz = site_tz()
 
     def item(ms: services.MyShift) -> MyShiftOut:
         su, v = ms.signup, ms.view

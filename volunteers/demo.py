@@ -7,12 +7,12 @@ import random
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import delete, insert, select
 
 from commons.db import utcnow, write_transaction
 from commons.extensions import db
 from commons.models import Facility, Group, User
+from commons.timezone import site_tz
 from spaces.models import Booking, Space
 from volunteers.models import Activity, Shift, ShiftSignup, VolunteerProfile
 from volunteers.rules import SKILLS
@@ -65,7 +65,7 @@ def load_demo_volunteers() -> str:
 
     if db.session.execute(select(Activity.id).where(Activity.title == "Language café")).first():
         return "Demo volunteers are there already."
-    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    tz = site_tz()
     today = utcnow().astimezone(tz).date()
     users = {u.email: u for u in db.session.execute(select(User).where(User.email.in_([v[0] for v in VOLUNTEERS]))).scalars()}
     profiles = {}

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import current_app
 from flask_babel import force_locale, gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -23,6 +22,7 @@ from calendars.models import CalendarChange
 from calendars.services import Feed, FeedKind, calendar_domain, register_feed_kind, window
 from commons.extensions import db
 from commons.models import User
+from commons.timezone import site_tz
 from volunteers.models import Activity, Shift, ShiftSignup, VolunteerProfile
 
 OLDEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
@@ -59,7 +59,7 @@ def _event(uid: str, shift: Shift, activity: Activity, status: str, description:
 
 
 def _calendar(name: str, description: str, events: list[tuple[datetime, str, Shift, Activity, str, str]]) -> bytes:
-    tzid = current_app.config["TIMEZONE"]
+    tzid = site_tz().key
     years = ics.Years()
     body: list[str] = []
     for _start, uid, shift, activity, status, text in sorted(events, key=lambda e: (e[0], e[1])):

@@ -3,8 +3,9 @@ rows), an activity, a shift, the organisers' buttons (invite, attendance, the fi
 
 Labels and messages are plain English wrapped in lazy_gettext (translated in translations/). The
 forms check what a form can check (required, types, ranges, the order of times); the rules of
-volunteering (capacity, overlaps, weekly hours, age) are volunteers.services', whose refusals the
-views put back next to these fields in the page's language.
+volunteering (capacity, overlaps, weekly hours, age) are volunteers.services', whose refusals (codes,
+words in volunteers.messages) the views put back next to these fields in the page's language
+(commons.forms.put_back).
 """
 from __future__ import annotations
 
@@ -31,8 +32,10 @@ from wtforms import (
 from wtforms.widgets import TextInput
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from commons.forms import WEEKDAYS, CheckboxesField, DateField, TimeField, no_bidi_controls, plain_text, sensible_year
-from volunteers import rules
+from commons.forms import (WEEKDAYS, CheckboxesField, DateField, TimeField, no_bidi_controls, plain_text, sensible_year,
+                           strip_text)
+from commons.schemas import closing_minute, time_to_minute
+from volunteers import reasons, rules
 
 # The languages the profile and shift forms offer (ISO 639-1), named in the page's language. The
 # city's languages first, then those most spoken in Helsinki; a profile may hold others (from the
@@ -41,12 +44,7 @@ LANGUAGES: tuple[str, ...] = (
     "fi", "sv", "en", "se", "ru", "et", "so", "ar", "fa", "ku", "zh", "es", "fr", "de", "uk", "tr", "vi", "sq", "th",
 )
 
-MINUTES_PER_DAY = 1440
 EMPTY_ROWS = 2  # empty availability rows offered after the filled ones (no script needed to add one)
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def language_name(code: str, locale: str) -> str:
@@ -60,21 +58,11 @@ def language_name(code: str, locale: str) -> str:
 
 def skill_name(code: str) -> str:
     """A skill code's name in the page's language (volunteers.reasons names them for the reasons too)."""
-    try:
-        from volunteers import reasons
-    except ImportError:  # pragma: no cover - the matching helper's module arrives alongside
-        return code.replace("_", " ")
-    for name in ("skill_name", "skill_label"):
-        fn = getattr(reasons, name, None)
-        if fn is not None:
-            return str(fn(code))
-    return code.replace("_", " ")  # pragma: no cover
+    return reasons.skill_name(code)
 
 
 def skill_choices() -> list[SelectChoice]:
-    from volunteers.rules import SKILLS
-
-    return sorted((SelectChoice(c, skill_name(c)) for c in SKILLS), key=lambda c: c.label.lower())
+    return sorted((SelectChoice(c, skill_name(c)) for c in rules.SKILLS), key=lambda c: c.label.lower())
 
 
 def language_choices(locale: str, extra: list[str] = ()) -> list[SelectChoice]:
@@ -120,10 +108,6 @@ class HoursField(DecimalField):
                 raise ValueError(_l("Give the hours as a number, e.g. 4 or 2.5."))
 
 
-def _minutes(t) -> int | None:
-    return None if t is None else t.hour * 60 + t.minute
-
-
 class WindowForm(Form):
     """One row of weekly availability: a weekday and a time (several rows may share a weekday)."""
 
@@ -152,19 +136,18 @@ class WindowForm(Form):
         if self.end.data is None:
             self.end.errors.append(_l("Give the time you are free until, e.g. 21:00."))
             ok = False
-        if ok and self.end_minute() <= _minutes(self.start.data):
+        if ok and self.end_minute() <= time_to_minute(self.start.data):
             self.end.errors.append(_l("The end time must be after the start time."))
             ok = False
         return ok
 
-    def end_minute(self) -> int:
-        m = _minutes(self.end.data)
-        return MINUTES_PER_DAY if m == 0 else m
+    def end_minute(self) -> int | None:
+        return None if self.end.data is None else closing_minute(self.end.data)
 
     def window(self) -> dict | None:
         if self.is_empty() or not self.weekday.data:
             return None
-        return {"weekday": int(self.weekday.data), "start": _minutes(self.start.data), "end": self.end_minute()}
+        return {"weekday": int(self.weekday.data), "start": time_to_minute(self.start.data), "end": self.end_minute()}
 
 
 class ProfileForm(FlaskForm):
@@ -173,7 +156,7 @@ class ProfileForm(FlaskForm):
         _l("Other skills or interests (optional)"),
         description=_l("Separate them with commas, e.g. chess, sign language, bicycles."),
         validators=[Length(max=500, message=_l("At most 500 characters.")), plain_text],
-        filters=[_strip],
+        filters=[strip_text],
     )
     languages = CheckboxesField(_l("Languages you speak"), choices=[])
     districts = CheckboxesField(_l("Districts you can get to"), choices=[])
@@ -193,19 +176,19 @@ class ProfileForm(FlaskForm):
     )
     guardian_name = StringField(
         _l("Guardian's name"), validators=[Length(max=120, message=_l("At most 120 characters.")), plain_text, no_bidi_controls],
-        filters=[_strip]
+        filters=[strip_text]
     )
     guardian_contact = StringField(
         _l("Guardian's phone or e-mail"),
         validators=[Length(max=200, message=_l("At most 200 characters.")), plain_text],
-        filters=[_strip],
+        filters=[strip_text],
     )
     guardian_consent = BooleanField(_l("My guardian agrees that I volunteer"))
     shared_contact = StringField(
         _l("Contact shown to organisers (optional)"),
         description=_l("A phone number or e-mail address. Only organisers of shifts you have a place on see it."),
         validators=[Length(max=200, message=_l("At most 200 characters.")), plain_text],
-        filters=[_strip],
+        filters=[strip_text],
     )
     active = BooleanField(_l("Recommend shifts to me"), default=True,
                           description=_l("Untick to take a break: organisers then do not see you as a candidate."))
@@ -268,13 +251,13 @@ class ActivityForm(FlaskForm):
         description=_l("What volunteers will help with, e.g. Language café."),
         validators=[DataRequired(message=_l("Give the activity a title.")), Length(max=200, message=_l("At most 200 characters.")),
                     plain_text, no_bidi_controls],
-        filters=[_strip],
+        filters=[strip_text],
     )
     description = TextAreaField(
         _l("Description"),
         description=_l("What happens, who comes, what volunteers do."),
         validators=[Length(max=4000, message=_l("At most 4000 characters.")), plain_text],
-        filters=[_strip],
+        filters=[strip_text],
     )
     district = SelectField(
         _l("District"), description=_l("Not needed when a booking is linked: it is the booking's district."), choices=[],
@@ -284,7 +267,7 @@ class ActivityForm(FlaskForm):
         _l("Place (optional)"),
         description=_l("Where, when no booking is linked, e.g. Kallio library, 2nd floor."),
         validators=[Length(max=200, message=_l("At most 200 characters.")), plain_text, no_bidi_controls],
-        filters=[_strip],
+        filters=[strip_text],
     )
 
     def set_choices(self, organisers: list[tuple[str, str]], bookings: list[tuple[str, str]], districts: list[str]) -> None:
@@ -326,11 +309,10 @@ class ShiftForm(FlaskForm):
         self.languages.choices = language_choices(locale, list(held_languages) + list(self.languages.data or ()))
 
     def end_minute(self) -> int | None:
-        m = _minutes(self.end.data)
-        return MINUTES_PER_DAY if m == 0 else m
+        return None if self.end.data is None else closing_minute(self.end.data)
 
     def validate_end(self, field):
-        if self.start.data and field.data and self.end_minute() <= _minutes(self.start.data):
+        if self.start.data and field.data and self.end_minute() <= time_to_minute(self.start.data):
             raise ValidationError(_l("The end time must be after the start time."))
 
 

@@ -1,10 +1,12 @@
 """The fast path: volunteers.rules over numpy arrays, for thousands of volunteers at once.
 
-Build a `VolunteerPool` once from a list of rules.VolunteerFacts (CORE may keep one per process and
-rebuild it when profiles change); `pool.rank(shift, tz, today, limit)` returns exactly what
-`rules.rank_candidates` returns (same eligibility, same scores to the bit, same order; the reasons
-come from `rules.match`, computed only for the returned volunteers). tests/volunteers/
-test_rules_pool.py proves the equality with hypothesis.
+volunteers.rules stays the scalar reference; this module is where a list is handed to numpy:
+`rank_candidates` and `eligible_pairs` take the pool for more than POOL_THRESHOLD volunteers and the
+rules for fewer (the same results either way). Build a `VolunteerPool` once from a list of
+rules.VolunteerFacts (the services keep one per process and rebuild it when profiles change);
+`pool.rank(shift, tz, today, limit)` returns exactly what `rules.rank_candidates` returns (same
+eligibility, same scores to the bit, same order; the reasons come from `rules.match`, computed only
+for the returned volunteers). tests/volunteers/test_rules_pool.py proves the equality with hypothesis.
 
 Layout: one array per scalar fact (ids, recent shifts, weekly limit in seconds, date of birth as a
 yyyymmdd number, consent); for skills (with tags as codes), languages and districts an index from
@@ -22,6 +24,9 @@ import numpy as np
 
 from volunteers import rules
 from volunteers.rules import Match, ShiftFacts, VolunteerFacts
+
+# rank_candidates and eligible_pairs hand lists longer than this to a VolunteerPool (numpy); same results.
+POOL_THRESHOLD = 300
 
 
 def _index(sets: list) -> dict[str, np.ndarray]:
@@ -155,3 +160,31 @@ class VolunteerPool:
         order = np.lexsort((self.ids[idx], self.recent[idx], -score))
         top = idx[order] if limit is None else idx[order[:limit]]
         return [rules.match(self.facts[i], shift, tz, today, ages_on) for i in top]
+
+
+def rank_candidates(shift: ShiftFacts, volunteers: list[VolunteerFacts], tz: ZoneInfo, today: date,
+                    limit: int | None = None, ages_on: date | None = None) -> list[Match]:
+    """rules.rank_candidates, through a VolunteerPool for more than POOL_THRESHOLD volunteers."""
+    if len(volunteers) > POOL_THRESHOLD:
+        return VolunteerPool(volunteers).rank(shift, tz, today, limit, ages_on=ages_on)
+    return rules.rank_candidates(shift, volunteers, tz, today, limit, ages_on)
+
+
+def eligible_pairs(shifts: list[ShiftFacts], volunteers: list[VolunteerFacts], tz: ZoneInfo, today: date,
+                   ages_on: date | None = None,
+                   exclude: frozenset[tuple[int, int]] = frozenset()) -> list[tuple[int, int, float]]:
+    """rules.eligible_pairs (shift index, volunteer index, score), through a VolunteerPool for more
+    than POOL_THRESHOLD volunteers."""
+    if len(volunteers) <= POOL_THRESHOLD:
+        return rules.eligible_pairs(shifts, volunteers, tz, today, ages_on, exclude)
+    open_shifts = [(i, s) for i, s in enumerate(shifts) if s.needed - s.taken > 0]
+    if not open_shifts:
+        return []
+    pool = VolunteerPool(volunteers)
+    pairs = []
+    for i, s in open_shifts:
+        idx, scores = pool.eligible_scores(s, tz, today, ages_on=ages_on)
+        pairs.extend((i, int(j), float(sc)) for j, sc in zip(idx, scores))
+    if exclude:
+        pairs = [p for p in pairs if (shifts[p[0]].id, volunteers[p[1]].id) not in exclude]
+    return pairs

@@ -9,7 +9,6 @@ once per sign-up and start time: the `reminders` job via commons.jobs.REMINDER_S
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale, lazy_gettext as _l
 from sqlalchemy import select
@@ -20,6 +19,7 @@ from commons.extensions import db
 from commons.i18n import format_span
 from commons.mail import discard_unsent, existing_keys, public_url, queue_templated, recipient_for
 from commons.models import User
+from commons.timezone import site_tz
 from volunteers.models import Activity, Shift, ShiftSignup, VolunteerProfile
 
 TEMPLATE = "volunteers/mail/shift"
@@ -67,9 +67,7 @@ def _shift(shift_id: int) -> Shift:
 
 def _queue(kind: str, su: ShiftSignup, user: User, shift: Shift, now: datetime, key: str | None = None,
            intro: str | None = None, position: int | None = None) -> int:
-    from flask import current_app
-
-    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    tz = site_tz()
     r = recipient_for(user)
     activity = shift.activity
     with force_locale(r.language):
@@ -106,10 +104,9 @@ def confirmed(su: ShiftSignup, now: datetime | None = None) -> int:
     return _one("confirmed", su, now)
 
 
-def waitlisted(su: ShiftSignup, now: datetime | None = None, bumped: bool = False) -> int:
-    from volunteers.services import _waitlist_position
-
-    return _one("waitlisted", su, now, intro="bumped" if bumped else None, position=_waitlist_position(su.shift_id, su))
+def waitlisted(su: ShiftSignup, position: int | None, now: datetime | None = None, bumped: bool = False) -> int:
+    """On the waitlist, number `position` in line (the caller counts it: volunteers.services.places)."""
+    return _one("waitlisted", su, now, intro="bumped" if bumped else None, position=position)
 
 
 def promoted(su: ShiftSignup, now: datetime | None = None) -> int:

@@ -1,9 +1,14 @@
-"""The matching's reasons as sentences a person reads, in the page language.
+"""The matching's reasons as sentences a person reads, in the page language: the messages module of
+the match reasons.
 
-`describe(reason)` turns a volunteers.rules.Reason into one sentence ("Speaks Swedish (needed)",
-"Free on Tuesdays 17.00–21.00", "In your district: Kallio"); `skill_name(code)` and
-`language_name(code)` give the names of skills and languages in the page language (languages from
-babel's CLDR data); `LANGUAGE_CODES` are the ISO 639-1 codes a profile or shift may use.
+A volunteers.rules.Reason keeps the code the API gives (`reason_codes`: "available", "skill", ...);
+`said(reason)` turns it into a registered message code with params (commons.codes: "match_speaks"
+with {"language": "sv"}), one code per sentence, whose words are registered below, so that
+tests/i18n/test_every_code.py says each in every language. `describe(reason)` is that sentence
+("Speaks Swedish (needed)", "Free on Tuesdays 17.00–21.00", "In your district: Kallio");
+`skill_name(code)` and `language_name(code)` give the names of skills and languages in the page
+language (languages from babel's CLDR data); `LANGUAGE_CODES` are the ISO 639-1 codes a profile or
+shift may use.
 
 Sentences are written for the volunteer by default ("In your district: Kallio"); pass
 audience="organiser" for the candidate lists ("In their district: Kallio"). Most sentences have no
@@ -18,6 +23,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
+from commons.codes import Said, message
+from commons.i18n import ON_WEEKDAYS, WEEKDAY_NAMES
 from volunteers.rules import SKILLS, Reason
 
 # ISO 639-1 codes (two letters) as babel's CLDR data knows them: what profiles and shifts may use.
@@ -45,12 +52,6 @@ SKILL_NAMES = {
     "sign_language": _l("Sign language"),
 }
 assert set(SKILL_NAMES) == set(SKILLS)
-
-# "Free on Tuesdays ..." : the weekday as a habit, and the plain weekday name (Monday 0).
-ON_WEEKDAYS = (_l("on Mondays"), _l("on Tuesdays"), _l("on Wednesdays"), _l("on Thursdays"), _l("on Fridays"),
-               _l("on Saturdays"), _l("on Sundays"))
-WEEKDAY_NAMES = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"),
-                 _l("Sunday"))
 
 
 def _lang() -> str:
@@ -93,13 +94,14 @@ def _clock(minutes: int) -> str:
         return f"{h:02d}:{m:02d}"
 
 
-def _segments(value: str) -> list[tuple[int, int, int]]:
+def _segments(value: str) -> list[list[int]]:
+    """ "1:1020-1260,2:0-60" -> [[1, 1020, 1260], [2, 0, 60]] (weekday, start and end minute)."""
     out = []
     for part in value.split(","):
         try:
             day, span = part.split(":")
             start, end = span.split("-")
-            out.append((int(day) % 7, int(start), int(end)))
+            out.append([int(day) % 7, int(start), int(end)])
         except ValueError:
             continue
     return out
@@ -110,59 +112,186 @@ def _hours(minutes: int) -> str:
     return format_decimal(hours if hours % 1 else int(hours), format="#,##0.#", locale=_lang())
 
 
-def describe(reason: Reason, audience: str = "volunteer") -> str:
-    """One sentence for one reason, in the page language."""
+def _number(value: str) -> int:
+    try:
+        return int(value or 0)
+    except ValueError:
+        return 0
+
+
+def said(reason: Reason, audience: str = "volunteer") -> Said:
+    """One reason as a message code with its params (one code per sentence; the words are below)."""
     code, met, value = reason.code, reason.met, reason.value
     organiser = audience == "organiser"
     if code == "available":
-        return "; ".join(_("Free %(when)s %(start)s–%(end)s", when=ON_WEEKDAYS[d], start=_clock(s), end=_clock(e))
-                         for d, s, e in _segments(value)) or _("Free at this time")
+        spans = _segments(value)
+        return Said("match_free_on", {"spans": spans}) if spans else Said("match_free_now")
     if code == "unavailable":
-        spans = ", ".join(f"{WEEKDAY_NAMES[d]} {_clock(s)}–{_clock(e)}" for d, s, e in _segments(value))
-        return _("Not free at this time: %(when)s", when=spans) if spans else _("Not free at this time")
+        spans = _segments(value)
+        return Said("match_not_free_on", {"spans": spans}) if spans else Said("match_not_free")
     if code == "skill":
-        name = _in_sentence(skill_name(value))
-        return _("Has %(skill)s skills (needed)", skill=name) if met else \
-            _("Does not list %(skill)s (needed)", skill=name)
+        return Said("match_has_skill", {"skill": value}) if met else Said("match_lacks_skill", {"skill": value})
     if code == "no_skills_needed":
-        return _("No particular skills needed")
+        return Said("match_no_skills_needed")
     if code == "language":
-        name = language_name(value)
-        return _("Speaks %(language)s (needed)", language=name) if met else \
-            _("Does not speak %(language)s (needed)", language=name)
+        return Said("match_speaks", {"language": value}) if met else Said("match_does_not_speak", {"language": value})
     if code == "no_languages_needed":
-        return _("No particular language needed")
+        return Said("match_no_languages_needed")
     if code == "district":
         if organiser:
-            return _("In their district: %(district)s", district=value) if met else \
-                _("Not in their districts: %(district)s", district=value)
-        return _("In your district: %(district)s", district=value) if met else \
-            _("Not in your districts: %(district)s", district=value)
+            return Said("match_in_their_district", {"district": value}) if met else \
+                Said("match_not_in_their_districts", {"district": value})
+        return Said("match_in_your_district", {"district": value}) if met else \
+            Said("match_not_in_your_districts", {"district": value})
     if code == "spare_hours":
-        minutes = int(value or 0)
-        if not met:
-            return _("Has little time to spare this week")
-        return _("Has %(hours)s h to spare this week", hours=_hours(minutes))
+        return Said("match_spare_hours", {"minutes": _number(value)}) if met else Said("match_little_spare_time")
     if code == "fairness":
-        count = int(value or 0)
-        if met:
-            return _("Has had few shifts lately")
-        return ngettext("Has had %(num)d shift lately", "Has had %(num)d shifts lately", count)
+        return Said("match_few_recent_shifts") if met else Said("match_recent_shifts", {"count": _number(value)})
     if code == "not_eligible":
-        return _("Not eligible for this shift")
+        return Said("match_not_eligible")
     if code == "age_unknown":
-        return _("Needs a date of birth: the minimum age is %(age)s", age=value)
+        return Said("match_age_unknown", {"min_age": _number(value)})
     if code == "too_young":
-        return _("Under the minimum age of %(age)s", age=value)
+        return Said("match_too_young", {"min_age": _number(value)})
     if code == "needs_consent":
-        return _("Needs a guardian's consent (under 18)")
+        return Said("match_needs_consent")
     if code == "overlap":
-        return _("Already has a shift at this time")
+        return Said("match_overlap")
     if code == "over_hours":
-        return _("Would go past the weekly limit of %(hours)s h", hours=_hours(int(value or 0)))
-    return code.replace("_", " ")
+        return Said("match_over_hours", {"max_minutes": _number(value)})
+    return Said(f"match_{code}")  # a code the rules gained without words here: tests/i18n/test_every_code.py fails
+
+
+def describe(reason: Reason, audience: str = "volunteer") -> str:
+    """One sentence for one reason, in the page language."""
+    return said(reason, audience).text()
 
 
 def describe_all(reasons, audience: str = "volunteer") -> list[str]:
     """describe() for each reason, in order."""
     return [describe(r, audience) for r in reasons]
+
+
+# --- The words of each reason (registered codes; see said) -------------------------------------------
+
+
+@message("match_free_on", spans=[[1, 1020, 1260]])
+def _free_on(p):
+    return "; ".join(_("Free %(when)s %(start)s–%(end)s", when=ON_WEEKDAYS[d % 7], start=_clock(s), end=_clock(e))
+                     for d, s, e in p["spans"])
+
+
+@message("match_free_now")
+def _free_now(p):
+    return _("Free at this time")
+
+
+@message("match_not_free_on", spans=[[2, 1020, 1140]])
+def _not_free_on(p):
+    spans = ", ".join(f"{WEEKDAY_NAMES[d % 7]} {_clock(s)}–{_clock(e)}" for d, s, e in p["spans"])
+    return _("Not free at this time: %(when)s", when=spans)
+
+
+@message("match_not_free")
+def _not_free(p):
+    return _("Not free at this time")
+
+
+@message("match_has_skill", skill="first_aid")
+def _has_skill(p):
+    return _("Has %(skill)s skills (needed)", skill=_in_sentence(skill_name(p["skill"])))
+
+
+@message("match_lacks_skill", skill="first_aid")
+def _lacks_skill(p):
+    return _("Does not list %(skill)s (needed)", skill=_in_sentence(skill_name(p["skill"])))
+
+
+@message("match_no_skills_needed")
+def _no_skills_needed(p):
+    return _("No particular skills needed")
+
+
+@message("match_speaks", language="sv")
+def _speaks(p):
+    return _("Speaks %(language)s (needed)", language=language_name(p["language"]))
+
+
+@message("match_does_not_speak", language="sv")
+def _does_not_speak(p):
+    return _("Does not speak %(language)s (needed)", language=language_name(p["language"]))
+
+
+@message("match_no_languages_needed")
+def _no_languages_needed(p):
+    return _("No particular language needed")
+
+
+@message("match_in_your_district", district="Kallio")
+def _in_your_district(p):
+    return _("In your district: %(district)s", district=p["district"])
+
+
+@message("match_not_in_your_districts", district="Kallio")
+def _not_in_your_districts(p):
+    return _("Not in your districts: %(district)s", district=p["district"])
+
+
+@message("match_in_their_district", district="Kallio")
+def _in_their_district(p):
+    return _("In their district: %(district)s", district=p["district"])
+
+
+@message("match_not_in_their_districts", district="Kallio")
+def _not_in_their_districts(p):
+    return _("Not in their districts: %(district)s", district=p["district"])
+
+
+@message("match_spare_hours", minutes=150)
+def _spare_hours(p):
+    return _("Has %(hours)s h to spare this week", hours=_hours(p["minutes"]))
+
+
+@message("match_little_spare_time")
+def _little_spare_time(p):
+    return _("Has little time to spare this week")
+
+
+@message("match_few_recent_shifts")
+def _few_recent_shifts(p):
+    return _("Has had few shifts lately")
+
+
+@message("match_recent_shifts", count=5)
+def _recent_shifts(p):
+    return ngettext("Has had %(num)d shift lately", "Has had %(num)d shifts lately", p["count"])
+
+
+@message("match_not_eligible")
+def _not_eligible(p):
+    return _("Not eligible for this shift")
+
+
+@message("match_age_unknown", min_age=16)
+def _age_unknown(p):
+    return _("Needs a date of birth: the minimum age is %(age)s", age=p["min_age"])
+
+
+@message("match_too_young", min_age=16)
+def _too_young(p):
+    return _("Under the minimum age of %(age)s", age=p["min_age"])
+
+
+@message("match_needs_consent")
+def _needs_consent(p):
+    return _("Needs a guardian's consent (under 18)")
+
+
+@message("match_overlap")
+def _overlap(p):
+    return _("Already has a shift at this time")
+
+
+@message("match_over_hours", max_minutes=240)
+def _over_hours(p):
+    return _("Would go past the weekly limit of %(hours)s h", hours=_hours(p["max_minutes"]))

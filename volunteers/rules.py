@@ -1,9 +1,11 @@
 """Matching volunteers and shifts, as pure functions over plain values: no Flask, no database.
 
 One function, `match`, scores one (volunteer, shift) pair and gives the reasons; ranking in either
-direction (`rank_candidates`, `rank_shifts`) and the fill plan (`fill_plan`) are built on it, so a
-pair gets the same score whichever way it is looked at. volunteers.matching is the same rules over
-numpy arrays, for thousands of volunteers at once (tests prove both agree).
+direction (`rank_candidates`, `rank_shifts`) and the pairs a fill plan chooses from (`eligible_pairs`;
+the plan itself is volunteers.planning) are built on it, so a pair gets the same score whichever way
+it is looked at. This module is the scalar reference: volunteers.matching is the same rules over
+numpy arrays, for thousands of volunteers at once (tests prove both agree), and decides which of the
+two a list takes.
 
 All instants are aware datetimes; availability windows are local wall-clock minutes in `tz`.
 Intervals are half-open: [start, end). Weekly hours are counted per local ISO week (Monday 00:00 to
@@ -56,7 +58,7 @@ shifts) nor which eligibility rule failed; the score in whole points.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -74,8 +76,6 @@ SPARE_FULL_MINUTES = 600  # this many spare minutes in the week (10 h) or more: 
 FAIRNESS_HALF = 4  # this many recent shifts halve the fairness points
 FAIRNESS_FEW = 2  # up to this many recent shifts reads "has had few shifts lately"
 ADULT_AGE = 18
-# rank_candidates hands lists longer than this to volunteers.matching (numpy); same results.
-POOL_THRESHOLD = 300
 
 # Reason codes, hard-filter misses first.
 HARD_CODES = ("unavailable", "age_unknown", "too_young", "needs_consent", "overlap", "over_hours")
@@ -147,16 +147,6 @@ class Match:
     eligible: bool
     score: float
     reasons: tuple[Reason, ...] = ()
-
-
-@dataclass
-class Plan:
-    """A proposed assignment: (shift_id, volunteer_id) pairs, their total score, and what is left open."""
-
-    assignments: list[tuple[int, int]] = field(default_factory=list)
-    total_score: float = 0.0
-    unfilled: dict[int, int] = field(default_factory=dict)  # shift_id -> places still open
-    optimal: bool = True
 
 
 # --- small shared helpers (volunteers.matching uses the same ones, so both agree to the bit) ---
@@ -434,11 +424,8 @@ def organiser_view(m: Match) -> Match:
 
 def rank_candidates(shift: ShiftFacts, volunteers: list[VolunteerFacts], tz: ZoneInfo, today: date,
                     limit: int | None = None, ages_on: date | None = None) -> list[Match]:
-    """Eligible volunteers for one shift, best first (ties: fewer recent shifts, then id)."""
-    if len(volunteers) > POOL_THRESHOLD:
-        from volunteers.matching import VolunteerPool
-
-        return VolunteerPool(volunteers).rank(shift, tz, today, limit, ages_on=ages_on)
+    """Eligible volunteers for one shift, best first (ties: fewer recent shifts, then id). The
+    reference: volunteers.matching.rank_candidates gives the same for thousands at once."""
     recent = {v.id: v.recent_shifts for v in volunteers}
     found = [m for m in (match(v, shift, tz, today, ages_on) for v in volunteers) if m.eligible]
     found.sort(key=lambda m: (-m.score, recent[m.volunteer_id], m.volunteer_id))
@@ -454,124 +441,19 @@ def rank_shifts(volunteer: VolunteerFacts, shifts: list[ShiftFacts], tz: ZoneInf
     return found if limit is None else found[:max(limit, 0)]
 
 
-# --- the fill plan ---
+# --- the pairs a fill plan chooses from ---
 
 def eligible_pairs(shifts: list[ShiftFacts], volunteers: list[VolunteerFacts], tz: ZoneInfo,
                    today: date, ages_on: date | None = None,
                    exclude: frozenset[tuple[int, int]] = frozenset()) -> list[tuple[int, int, float]]:
     """(shift index, volunteer index, score) of every eligible pair with open places, except the
-    (shift id, volunteer id) pairs in `exclude`."""
+    (shift id, volunteer id) pairs in `exclude`. The reference: volunteers.matching.eligible_pairs
+    gives the same for thousands at once, and volunteers.planning.fill_plan is built on it."""
     open_shifts = [(i, s) for i, s in enumerate(shifts) if s.needed - s.taken > 0]
     if not open_shifts or not volunteers:
         return []
-    if len(volunteers) > POOL_THRESHOLD:
-        from volunteers.matching import VolunteerPool
-
-        pool = VolunteerPool(volunteers)
-        pairs = []
-        for i, s in open_shifts:
-            idx, scores = pool.eligible_scores(s, tz, today, ages_on=ages_on)
-            pairs.extend((i, int(j), float(sc)) for j, sc in zip(idx, scores))
-    else:
-        pairs = [(i, j, m.score) for i, s in open_shifts for j, v in enumerate(volunteers)
-                 if (m := match(v, s, tz, today, ages_on)).eligible]
+    pairs = [(i, j, m.score) for i, s in open_shifts for j, v in enumerate(volunteers)
+             if (m := match(v, s, tz, today, ages_on)).eligible]
     if exclude:
         pairs = [p for p in pairs if (shifts[p[0]].id, volunteers[p[1]].id) not in exclude]
     return pairs
-
-
-def fill_plan(shifts: list[ShiftFacts], volunteers: list[VolunteerFacts], tz: ZoneInfo, today: date,
-              time_limit: float | None = None, ages_on: date | None = None,
-              exclude: frozenset[tuple[int, int]] = frozenset()) -> Plan:
-    """The assignment maximising the total match score: each shift at most its open places, no
-    person in two overlapping shifts (including what they already hold: such pairs are not
-    eligible), no one past their weekly hours, only eligible pairs. Exact (a mixed-integer programme
-    solved by HiGHS through scipy.optimize.milp, relative gap 0). With `time_limit` (seconds) the
-    best assignment found in time is returned and `optimal` says whether it is proven optimal.
-    `ages_on` as in `match`; `exclude`: (shift id, volunteer id) pairs never planned (people already
-    on a shift, invited to it or taken off it)."""
-    import numpy as np
-    from scipy.optimize import Bounds, LinearConstraint, milp
-    from scipy.sparse import coo_array
-
-    unfilled = {s.id: max(s.needed - s.taken, 0) for s in shifts}
-    pairs = eligible_pairs(shifts, volunteers, tz, today, ages_on, exclude)
-    if not pairs:
-        return Plan([], 0.0, {k: v for k, v in unfilled.items() if v > 0}, True)
-
-    n = len(pairs)
-    rows: list[list[int]] = []  # each constraint row: the variable indices it sums
-    upper: list[float] = []
-
-    # Capacity per shift.
-    by_shift: dict[int, list[int]] = {}
-    by_volunteer: dict[int, list[int]] = {}
-    for k, (i, j, _) in enumerate(pairs):
-        by_shift.setdefault(i, []).append(k)
-        by_volunteer.setdefault(j, []).append(k)
-    for i, ks in by_shift.items():
-        cap = shifts[i].needed - shifts[i].taken
-        if len(ks) > cap:
-            rows.append(ks)
-            upper.append(float(cap))
-
-    coef_rows: list[tuple[list[int], list[float], float]] = []
-    span = {i: (ts(shifts[i].start), ts(shifts[i].end)) for i in by_shift}
-    week_secs = {i: [(w, min(span[i][1], w[1]) - max(span[i][0], w[0]))
-                     for w in local_weeks(shifts[i].start, shifts[i].end, tz)] for i in by_shift}
-    for j, ks in by_volunteer.items():
-        # No overlaps: at each start point, the candidate shifts covering it sum to at most 1 (these
-        # sets include every maximal clique of the interval graph).
-        active: list[int] = []
-        for k in sorted(ks, key=lambda q: span[pairs[q][0]]):
-            t = span[pairs[k][0]][0]
-            active = [q for q in active if span[pairs[q][0]][1] > t]
-            active.append(k)
-            if len(active) > 1:
-                rows.append(list(active))
-                upper.append(1.0)
-        # Weekly hours: per local ISO week, the candidate minutes fit in what is left.
-        v = volunteers[j]
-        busy = [(ts(b0), ts(b1)) for b0, b1 in v.busy]
-        weeks: dict[tuple[int, int], dict[int, int]] = {}
-        for k in ks:
-            for w, secs in week_secs[pairs[k][0]]:
-                weeks.setdefault(w, {})[k] = secs
-        for (w0, w1), secs in weeks.items():
-            left = v.max_minutes_per_week * 60 - sum(max(0, min(b1, w1) - max(b0, w0)) for b0, b1 in busy)
-            if sum(secs.values()) > left:
-                coef_rows.append((list(secs), [float(x) for x in secs.values()], float(left)))
-
-    r_idx, c_idx, vals, ub = [], [], [], []
-    for r, ks in enumerate(rows):
-        r_idx.extend([r] * len(ks))
-        c_idx.extend(ks)
-        vals.extend([1.0] * len(ks))
-        ub.append(upper[r])
-    for ks, cs, left in coef_rows:
-        r = len(ub)
-        r_idx.extend([r] * len(ks))
-        c_idx.extend(ks)
-        vals.extend(cs)
-        ub.append(left)
-
-    # Scores are tenths: whole numbers of tenths let the solver use an integral objective.
-    c = -np.array([round(p[2] * 10) for p in pairs], dtype=float)
-    constraints = []
-    if ub:
-        a = coo_array((vals, (r_idx, c_idx)), shape=(len(ub), n)).tocsr()
-        constraints.append(LinearConstraint(a, -np.inf, np.array(ub)))
-    # Gap 0: proven optimal. HiGHS's presolve costs seconds here and gains nothing on these
-    # assignment-shaped programmes (measured: 3.3 s with, 0.7 s without, same optimum).
-    options: dict = {"mip_rel_gap": 0.0, "presolve": False}
-    if time_limit is not None:
-        options["time_limit"] = float(time_limit)
-    res = milp(c, constraints=constraints, integrality=np.ones(n), bounds=Bounds(0, 1), options=options)
-    if res.x is None:
-        return Plan([], 0.0, {k: v for k, v in unfilled.items() if v > 0}, False)
-    chosen = [k for k in range(n) if res.x[k] > 0.5]
-    assignments = sorted((shifts[pairs[k][0]].id, volunteers[pairs[k][1]].id) for k in chosen)
-    for sid, _ in assignments:
-        unfilled[sid] -= 1
-    total = round(sum(pairs[k][2] for k in chosen), 1)
-    return Plan(assignments, total, {k: v for k, v in unfilled.items() if v > 0}, res.status == 0)

@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from commons.schemas import Id, In, IsoDateTime, NoBidiControls, hhmm_to_minute
 
@@ -39,7 +40,8 @@ def _skills(values: list[str]) -> list[str]:
     for v in values:
         code = v.strip().lower()
         if code not in SKILLS:
-            raise ValueError(f"'{v[:40]}' is not a known skill; use one of: {', '.join(SKILLS)}")
+            raise PydanticCustomError("unknown_skill", "'{skill}' is not a known skill; use one of: {known_text}",
+                                      {"skill": v[:40], "known": list(SKILLS), "known_text": ", ".join(SKILLS)})
         if code not in out:
             out.append(code)
     return out
@@ -51,22 +53,28 @@ def _languages(values: list[str]) -> list[str]:
     for v in values:
         code = v.strip().lower()
         if code not in known:
-            raise ValueError(f"'{v[:40]}' is not a language code (ISO 639-1, e.g. fi, sv, en)")
+            raise PydanticCustomError("not_a_language_code", "'{value}' is not a language code (ISO 639-1, e.g. fi, sv, en)",
+                                      {"value": v[:40]})
         if code not in out:
             out.append(code)
     return out
 
 
 def _texts(values: list[str], what: str, lower: bool = False) -> list[str]:
+    """Free texts (tags, districts) with their spaces collapsed, each at most 80 characters."""
     out = []
     for v in values:
         t = " ".join(v.split())
         if lower:
             t = t.lower()
         if not t:
-            raise ValueError(f"an empty {what}")
+            if what == "tag":
+                raise PydanticCustomError("tag_empty", "an empty tag")
+            raise PydanticCustomError("district_empty", "an empty district")
         if len(t) > 80:
-            raise ValueError(f"a {what} can be at most 80 characters")
+            if what == "tag":
+                raise PydanticCustomError("tag_too_long", "a tag can be at most {max_length} characters", {"max_length": 80})
+            raise PydanticCustomError("district_too_long", "a district can be at most {max_length} characters", {"max_length": 80})
         if t not in out:
             out.append(t)
     return out
@@ -80,7 +88,7 @@ class WindowIn(In):
     @model_validator(mode="after")
     def _order(self):
         if hhmm_to_minute(self.end) <= hhmm_to_minute(self.start):
-            raise ValueError("end must be after start")
+            raise PydanticCustomError("window_end_before_start", "end must be after start")
         return self
 
 
@@ -114,14 +122,14 @@ class ProfileIn(In):
     def _dob_is_text(cls, v):
         # pydantic reads a number as Unix time (0 -> 1970-01-01): only ISO text is a date here
         if v is not None and not isinstance(v, (str, date)):
-            raise ValueError("give the date as YYYY-MM-DD")
+            raise PydanticCustomError("date_of_birth_invalid", "give the date as YYYY-MM-DD")
         return v
 
     @field_validator("date_of_birth")
     @classmethod
     def _dob(cls, v):
         if v is not None and not (date(1900, 1, 1) <= v <= date.today()):
-            raise ValueError("give a real date of birth")
+            raise PydanticCustomError("date_of_birth_invalid", "give a real date of birth")
         return v
 
     @field_validator("guardian_consent")
@@ -130,7 +138,7 @@ class ProfileIn(In):
         # A field validator (guardian_name is declared before, so it is in info.data), not a model
         # validator: the error then names the field (fields.guardian_consent), as the page does.
         if v and not (info.data.get("guardian_name") or "").strip():
-            raise ValueError("a guardian's consent needs the guardian's name (guardian_name)")
+            raise PydanticCustomError("guardian_name_needed", "a guardian's consent needs the guardian's name (guardian_name)")
         return v
 
 
@@ -164,11 +172,11 @@ class ActivityIn(In):
     @model_validator(mode="after")
     def _organiser(self):
         if self.group_id is None and self.facility_id is None:
-            raise ValueError("give group_id (a group you represent) or facility_id (a facility you staff)")
+            raise PydanticCustomError("organiser_missing", "give group_id (a group you represent) or facility_id (a facility you staff)")
         if self.group_id is not None and self.facility_id is not None:
-            raise ValueError("give either group_id or facility_id, not both")
+            raise PydanticCustomError("organiser_both", "give either group_id or facility_id, not both")
         if self.booking_id is not None and self.group_id is None:
-            raise ValueError("booking_id needs group_id: the booking must be the group's own")
+            raise PydanticCustomError("booking_needs_group", "booking_id needs group_id: the booking must be the group's own")
         return self
 
 
@@ -231,9 +239,9 @@ class FillPlanIn(In):
     @model_validator(mode="after")
     def _which(self):
         if not self.shift_ids and self.activity_id is None and self.district is None:
-            raise ValueError("give shift_ids, activity_id, or district with from and to")
+            raise PydanticCustomError("plan_scope_missing", "give shift_ids, activity_id, or district with from and to")
         if self.district is not None and (self.from_ is None or self.to is None):
-            raise ValueError("district needs from and to")
+            raise PydanticCustomError("plan_district_needs_period", "district needs from and to")
         return self
 
 

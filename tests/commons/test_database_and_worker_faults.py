@@ -245,6 +245,7 @@ from commons.models import OutboxMessage  # noqa: E402
 from spaces.models import ACTIVE_STATUSES, Booking, BookingSeries  # noqa: E402
 from tests.conftest import local, next_weekday  # noqa: E402
 from tests.support.gunicorn import GunicornServer  # noqa: E402
+from tests.support.smtp import render_outbox  # noqa: E402
 
 SERIES_COUNT = 4  # dates in each series request ("FREQ=WEEKLY;COUNT=4")
 
@@ -278,13 +279,15 @@ def post_booking(session: requests.Session, url: str, token: str, sent: Sent, ti
                 sent.answer = r.json()
             except ValueError:
                 sent.answer = {"text": r.text[:500]}
-    except requests.ConnectionError as exc:  # the worker died under the request
+    except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+        # the worker died under the request (before its answer, or while writing it: an incomplete body)
         sent.error = type(exc).__name__
 
 
 def verify_bookings(app, sent: list[Sent], spaces: list[int]) -> Counter:
     """What the database holds against what the clients were told. Returns counts for the report."""
     figures: Counter = Counter()
+    render_outbox(app)  # the booking notices, as send-mail renders them before sending
     with app.app_context():
         rows = list(db.session.execute(select(Booking).order_by(Booking.id)).scalars())
         by_title: dict[str, list[Booking]] = {}

@@ -7,7 +7,7 @@ import queue
 import subprocess
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -211,3 +211,77 @@ def test_the_scheduler_schedules_every_job(app):
     assert isinstance(jobs["send-mail"].trigger, IntervalTrigger) and jobs["send-mail"].trigger.interval.total_seconds() == 60
     assert isinstance(jobs["retention"].trigger, CronTrigger) and str(jobs["retention"].trigger.timezone) == "Europe/Helsinki"
     assert jobs["reminders"].func_ref == "commons.scheduler:execute" and jobs["reminders"].args == ("reminders",)
+
+
+def _echo(data, recipient):
+    """A renderer for the tests: the subject from the stored facts and the recipient's name."""
+    from commons.mail import Rendered
+
+    if data.get("broken"):
+        raise ValueError("no such template")
+    return Rendered(f"{data['subject']} for {recipient.name}", "t", "<p>h</p>")
+
+
+def _later(n: int, now, **facts):
+    from commons.mail import Recipient, queue_later
+
+    for i in range(n):
+        queue_later(Recipient(f"p{i}@example.fi", "fi", None, f"P{i}"), "test.echo", {"subject": f"Message {i}", **facts}, now=now)
+
+
+def test_messages_rendered_by_send_mail_go_once_each_from_concurrent_runs(app, smtp_server, monkeypatch):
+    import commons.mail
+    from commons.jobs import run_job
+
+    monkeypatch.setattr(commons.mail, "BATCH", 5)  # small batches: the runs interleave, rendering too
+    monkeypatch.setitem(commons.mail.RENDERERS, "test.echo", _echo)
+    now = datetime.now(timezone.utc)
+    with app.app_context():
+        _later(30, now)
+        db.session.commit()
+    start = threading.Barrier(3)
+    results = []
+
+    def run():
+        with app.app_context():
+            start.wait(timeout=30)
+            results.append(run_job("send-mail", now))
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert len(results) == 3
+    assert sorted(m["Subject"] for m in smtp_server.messages) == sorted(f"Message {i} for P{i}" for i in range(30))
+    with app.app_context():
+        rows = db.session.execute(select(OutboxMessage)).scalars().all()
+        assert {(m.status, m.renderer, m.payload) for m in rows} == {("sent", None, None)}
+        assert sorted(m.subject for m in rows) == sorted(f"Message {i} for P{i}" for i in range(30))
+
+
+def test_a_message_that_cannot_be_rendered_waits_and_holds_up_no_other(app, smtp_server, monkeypatch, runner):
+    import commons.mail
+    from commons.jobs import run_job
+
+    monkeypatch.setitem(commons.mail.RENDERERS, "test.echo", _echo)
+    monkeypatch.setitem(app.config, "MAIL_MAX_ATTEMPTS", 2)
+    now = datetime.now(timezone.utc)
+    with app.app_context():
+        _later(1, now, broken=True)
+        _later(1, now)
+        queue_message(to="plain@example.fi", subject="Plain", text="t", html="h", now=now)
+        db.session.commit()
+        assert run_job("send-mail", now) == "send-mail: sent 2, 1 could not be rendered (will be retried)."
+        broken = db.session.execute(select(OutboxMessage).where(OutboxMessage.renderer.is_not(None))).scalar_one()
+        assert (broken.status, broken.attempts) == ("queued", 1)
+        broken_id = broken.id
+        assert broken.last_error == "cannot render: ValueError: no such template"
+        assert run_job("send-mail", now + timedelta(seconds=30)) == "send-mail: sent 0."  # backing off, as after a refusal
+        assert run_job("send-mail", now + timedelta(minutes=1)) == "send-mail: sent 0, 1 could not be rendered (given up)."
+        broken = db.session.get(OutboxMessage, broken_id)
+        assert (broken.status, broken.attempts) == ("failed", 2)
+        db.session.remove()
+    assert sorted(m["Subject"] for m in smtp_server.messages) == ["Message 0 for P0", "Plain"]
+    out = runner.invoke(args=["mail", "list", "--status", "failed"]).output
+    assert "(test.echo, rendered by send-mail)" in out and "cannot render: ValueError" in out

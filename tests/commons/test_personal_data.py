@@ -44,7 +44,7 @@ ROW_IN_EXPORT = {
     "facility_staff": lambda row, ex: bool(_one(ex["facilities"], "id", row["facility_id"])),
     "api_tokens": lambda row, ex: bool(_one(ex["api_tokens"], "id", row["id"])),
     "sign_ins": lambda row, ex: bool(_one(ex["signed_in_browsers"], "id", row["id"])),
-    "outbox_messages": lambda row, ex: any(m["subject"] == row["subject"] and m["to"] == row["to_address"] for m in ex["emails"]),
+    "outbox_messages": lambda row, ex: any(m["subject"] == _subject(row) and m["to"] == row["to_address"] for m in ex["emails"]),
     "bookings": lambda row, ex: bool(_one(ex["bookings_made"], "id", row["id"])),
     "volunteer_profiles": lambda row, ex: ex["volunteer_profile"] is not None and ex["volunteer_profile"]["shared_contact"] == row["shared_contact"]
     and ex["volunteer_profile"]["guardian_name"] == row["guardian_name"],
@@ -53,6 +53,17 @@ ROW_IN_EXPORT = {
     "feed_tokens": lambda row, ex: any(f["kind"] == row["kind"] and f["group_id"] == row["group_id"] for f in ex["calendar_feeds"]),
     "audit_events": lambda row, ex: bool(_one(ex["audit_actions"], "id", row["id"]) or _one(ex["audit_about_me"], "id", row["id"])),
 }
+
+
+def _subject(row) -> str:
+    """An outbox row's subject; one not rendered yet (commons.mail.queue_later) as it will be sent."""
+    if row["renderer"] is None:
+        return row["subject"]
+    from types import SimpleNamespace
+
+    from commons.mail import one_line, render_stored
+
+    return one_line(render_stored(SimpleNamespace(**row)).subject)
 
 
 def _one(items, key, value) -> dict:

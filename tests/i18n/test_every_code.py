@@ -10,11 +10,12 @@ How a code is written, so that this walk finds it (the conventions of commons.co
   `NotACalendar("code", ...)`, `TooMany("code", ...)`, `BadTimezone("code", ...)`, `TooComplex("code", ...)`;
   an event an import skips: `Skipped(uid, "code", ...)`;
 - a schema validator's refusal: `PydanticCustomError("code", "English words", {...})`;
-- the words: `@message("code", **example_params)` in a package's messages.py.
+- the words: `@message("code", **example_params)` in a package's messages.py (volunteers' match
+  reasons: in volunteers/reasons.py, the codes a `Reason` of volunteers.rules is said with).
 
-Besides, in commons, spaces and calendars no refusal may be raised without a `reason` (a bare English
-message), no schema validator may raise a bare ValueError, and no view may show an error's English
-`message`: so nobody can add one later.
+Besides, in commons, spaces, calendars and volunteers no refusal may be raised without a `reason` (a
+bare English message), no schema validator may raise a bare ValueError, and no view may show an
+error's English `message`: so nobody can add one later.
 """
 from __future__ import annotations
 
@@ -30,16 +31,12 @@ from commons.codes import entries, say
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("commons", "spaces", "calendars", "volunteers")
-CONVERTED = ("commons", "spaces", "calendars")  # TODO(volunteers conversion): add "volunteers" when it speaks codes
+CONVERTED = PACKAGES
 
 ERRORS = {"ApiError", "Invalid", "Unauthorized", "Forbidden", "NotFound", "Conflict", "RuleViolation"}
 CODE_FIRST = {"Said", "RRuleError", "NotACalendar", "TooMany", "BadTimezone", "TooComplex", "PydanticCustomError", "no",
               "say", "english"}
 CODE_SECOND = {"Problem", "Skipped"}
-
-# TODO(volunteers conversion): "overlap" is volunteers' code (a person's overlapping shifts); commons.errors
-# answers it when the database's guard on shift sign-ups catches a race. Its words come with volunteers' messages.py.
-RAISED_FOR_VOLUNTEERS = {"overlap"}
 
 # Codes whose words quote what the API takes (times as HH:MM or ISO 8601, the names of its fields):
 # those are written the API's way in every language, not the page language's way.
@@ -119,27 +116,50 @@ def test_the_walk_finds_the_codes_of_every_kind():
     for code in ("too_short", "booked", "over_quota", "nonexistent_time", "rrule_freq", "booking_refused",
                  "space_not_found", "fields_invalid", "iso_time_format", "ics_no_begin", "ics_no_length",
                  "too_many_events", "email_taken", "year_out_of_range", "ics_timezone_not_yearly",
-                 "ics_too_complex", "ics_interval_not_whole", "import_space_changed", "password_changed_meanwhile"):
+                 "ics_too_complex", "ics_interval_not_whole", "import_space_changed", "password_changed_meanwhile",
+                 "overlap", "not_eligible", "outside_booking", "plan_full", "unknown_skill", "match_speaks",
+                 "match_in_their_district"):
         assert code in codes, code
     assert len({f.code for f in PRODUCED if f.package in CONVERTED}) > 100
     assert {f.code for f in REGISTERED} >= {"too_short", "missing", "ics_cancelled"}
 
 
 def test_every_code_produced_is_registered(app):
-    """Each code a rule or service of commons, spaces or calendars produces has words, and create_app
-    imports every messages.py (the registry after create_app holds every code written in one)."""
+    """Each code a rule or service of commons, spaces, calendars or volunteers produces has words, and
+    create_app imports every messages.py (the registry after create_app holds every code written in one)."""
     known = set(entries())
-    missing = [f"{f.code} ({f.path}:{f.line})" for f in PRODUCED
-               if f.package in CONVERTED and f.code not in known and f.code not in RAISED_FOR_VOLUNTEERS]
+    missing = [f"{f.code} ({f.path}:{f.line})" for f in PRODUCED if f.package in CONVERTED and f.code not in known]
     assert not missing, f"codes without words: {missing}"
     unregistered = [f"{f.code} ({f.path}:{f.line})" for f in REGISTERED if f.package in CONVERTED and f.code not in known]
     assert not unregistered, f"messages.py not imported by create_app: {unregistered}"
-    # TODO(volunteers conversion): volunteers' codes (found here too) are not asserted yet.
+
+
+def test_every_match_reason_has_words(app):
+    """The matching's reasons (volunteers.rules.Reason codes, found in the rules' source) are said
+    through registered codes (volunteers.reasons.said), met or not, to a volunteer and to an organiser."""
+    from volunteers import reasons, rules
+
+    found = set()
+    for node in ast.walk(ast.parse((ROOT / "volunteers" / "rules.py").read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and _name(node.func) == "Reason" and node.args and _literal(node.args[0]):
+            found.add(_literal(node.args[0]))
+    assert found >= {"available", "unavailable", "skill", "district", "overlap", "over_hours", "not_eligible"}
+    assert found <= set(rules.HARD_CODES + rules.PART_CODES) | {"not_eligible"}
+    known = set(entries())
+    missing = []
+    for code in sorted(set(rules.HARD_CODES + rules.PART_CODES) | found):
+        for met in (True, False):
+            for value in ("", "1:1020-1260", "5"):
+                for audience in ("volunteer", "organiser"):
+                    said_as = reasons.said(rules.Reason(code, met, value), audience)
+                    if said_as.code not in known:
+                        missing.append(f"{code} (met={met}, value={value!r}, {audience}): {said_as.code}")
+    assert not missing, missing
 
 
 def test_no_refusal_is_raised_without_a_reason():
-    """A refusal in commons, spaces or calendars says what is wrong as a code (reason=...), and each
-    field's refusal as a Said, never only as an English sentence."""
+    """A refusal in commons, spaces, calendars or volunteers says what is wrong as a code (reason=...),
+    and each field's refusal as a Said, never only as an English sentence."""
     bare = [f"{f.code} at {f.path}:{f.line}" for f in BARE if f.package in CONVERTED]
     assert not bare, f"refusals without a reason code: {bare}"
 

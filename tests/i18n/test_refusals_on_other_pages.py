@@ -160,7 +160,6 @@ def test_the_databases_own_guards_answer_with_a_reason(app, constraint, reason):
         assert response.status_code == 409
         body = html.unescape(response.get_data(as_text=True))
         assert '<html lang="sv">' in body
-        if reason != "overlap":  # TODO(volunteers conversion): "overlap" gets its words in volunteers/messages.py
-            with force_locale("sv"):
-                assert say(reason) in body
+        with force_locale("sv"):
+            assert say(reason) in body
         assert not english_left(body, "sv")

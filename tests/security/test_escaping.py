@@ -23,6 +23,7 @@ from commons.mail import _Outgoing, build_email
 from commons.models import OutboxMessage, User
 from spaces.models import Booking
 from tests.conftest import PASSWORD, local, next_weekday
+from tests.support.smtp import render_outbox
 
 
 def evil(label: str) -> str:
@@ -164,6 +165,7 @@ def test_staff_request_queue_shows_pending_titles_as_text(w):
 
 
 def _outbox(w):
+    render_outbox(w.app)  # the booking notices are rendered by send-mail, before it sends them
     with w.app.app_context():
         rows = db.session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars().all()
         out = [SimpleNamespace(**{c.name: getattr(m, c.name) for c in OutboxMessage.__table__.columns}) for m in rows]

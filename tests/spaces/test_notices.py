@@ -310,3 +310,75 @@ def test_a_series_cancelled_whole_is_one_message_and_changes_can_be_told(app, se
     (ics,) = list(changed.iter_attachments())
     (ev,) = Calendar.from_ical(ics.get_content()).walk("VEVENT")
     assert ev.get("SEQUENCE") == 1 and ev.decoded("DTSTART").hour == 19
+
+
+def test_the_booking_renders_no_mail_and_each_message_tells_the_state_it_was_queued_in(app, setup, smtp_server):
+    """The booking's request queues what the message must tell (no template is rendered in it, none
+    under its lock); send-mail renders it. A booking moved before send-mail ran: the confirmation
+    still tells the first time (its .ics the first SEQUENCE), the change the new one."""
+    from flask import template_rendered
+
+    s = setup
+    day = next_weekday(2)
+    rendered = []
+
+    def record(sender, template, context, **extra):
+        rendered.append(template.name)
+
+    template_rendered.connect(record, app)
+    try:
+        body = book(s["rep_fi"], s["space"], s["group"], day)
+    finally:
+        template_rendered.disconnect(record, app)
+    assert rendered == []
+    with app.app_context():
+        rows = db.session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars().all()
+        assert [(m.to_address, m.renderer, m.subject) for m in rows] == [
+            ("sara@example.fi", "spaces.booking", ""), ("matti@example.fi", "spaces.booking", "")]
+        db.session.remove()
+    moved = s["rep_fi"].patch(f"/bookings/{body['id']}", {"start": local(day, "19:00"), "end": local(day, "21:00")})
+    assert moved.status_code == 200, moved.get_json()
+    assert "sent 3" in job(app, "send-mail", datetime.now(timezone.utc))
+    mails = by_recipient(smtp_server)
+    assert [m["Subject"] for m in mails["matti@example.fi"]] == ["Varaus vahvistettu: Meeting room Kiikku"]  # he moved it
+    confirmed, changed = mails["sara@example.fi"]
+    assert confirmed["Subject"] == "Bokningen är bekräftad: Meeting room Kiikku"
+    assert changed["Subject"] == "Bokningen har ändrats: Meeting room Kiikku"
+    for message, hour, sequence in ((confirmed, 18, 0), (changed, 19, 1)):
+        assert f"{hour}:00–{hour + 2}:00" in message.get_body(("plain",)).get_content()
+        (ics,) = list(message.iter_attachments())
+        (ev,) = Calendar.from_ical(ics.get_content()).walk("VEVENT")
+        assert (ev.decoded("DTSTART").hour, ev.get("SEQUENCE")) == (hour, sequence)
+    with app.app_context():  # rendered and sent: the facts are not kept beside the text
+        assert {(m.renderer, m.payload, m.status) for m in db.session.execute(select(OutboxMessage)).scalars()} == {(None, None, "sent")}
+        db.session.remove()
+
+
+def test_the_booking_takes_its_write_lock_after_reading_the_space_and_the_group(app, setup, is_postgres):
+    """The write lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: the space's advisory lock) covers only the
+    re-check and the writes: the space, the group and who may book are read before it; under the lock
+    one small statement asks again for the space's zone and the booker's right (they may have changed
+    meanwhile), then the bookings in the way are read again."""
+    from sqlalchemy import event
+
+    s = setup
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(" ".join(statement.split())[:60])
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        book(s["rep_fi"], s["space"], s["group"], next_weekday(3))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    lock = next(i for i, st in enumerate(statements) if st.startswith(("BEGIN IMMEDIATE", "SELECT pg_advisory_xact_lock")))
+    before, after = statements[:lock], statements[lock + 1:]
+    assert any(st.startswith("SELECT spaces.") for st in before) and any(st.startswith("SELECT groups.") for st in before)
+    assert not any(st.startswith(("INSERT", "UPDATE", "DELETE")) for st in before)
+    assert after[0].startswith("SELECT spaces.timezone") and "EXISTS" in after[0]  # the zone and the right of now
+    assert not any(st.startswith(("SELECT spaces.", "SELECT groups.")) for st in after[1:])
+    assert "bookings" in after[1]  # then the re-check
+    assert any(st.startswith("INSERT INTO bookings") for st in after) and any(st.startswith("INSERT INTO outbox_messages") for st in after)

@@ -75,3 +75,20 @@ def smtp_server(app):
     finally:
         server.stop()
         app.config.update(saved)
+
+
+def render_outbox(app) -> int:
+    """Render every message that waits for it (commons.mail.queue_later), as send-mail does before
+    delivering: for tests that read the outbox's rows instead of what a server received."""
+    from datetime import datetime, timedelta, timezone
+
+    from commons.extensions import db
+    from commons.mail import render_waiting
+
+    with app.app_context():
+        n = total = render_waiting(datetime.now(timezone.utc) + timedelta(days=1)).rendered
+        while n:
+            n = render_waiting(datetime.now(timezone.utc) + timedelta(days=1)).rendered
+            total += n
+        db.session.remove()
+    return total

@@ -48,6 +48,20 @@ def test_tables_list_every_check_and_size():
     assert "| N=10k | N=1M |" in report.markdown_growth(growth)
 
 
+def test_booking_shapes_table_gives_both_ratios_and_throughput():
+    racing = report.BookingShape("sqlite", "racing (same slots)", 30.0, 5.0, 12.0, {201: 9, 409: 23}, 40.0, 140.0)
+    free = report.BookingShape("sqlite", "all 201 (own spaces)", 24.0, 5.0, 12.0, {201: 32}, 150.0, 150.0)
+    assert racing.ratio_one == 6.0 and racing.ratio_clients == 2.5
+    text = report.format_shapes([racing, free])
+    lines = text.splitlines()
+    assert "201/s" in lines[0] and "GET /me, 1 client" in lines[0]
+    assert "201: 9, 409: 23" in lines[2] and " 6.0 " in lines[2] and " 2.50 " in lines[2]
+    assert "201: 32" in lines[3] and " 4.8 " in lines[3] and " 150 " in lines[3]
+    assert f"at most {report.SHAPE_GOAL}x" in text
+    md = report.markdown_shapes([racing, free])
+    assert md.count("\n") == 3 and md.splitlines()[3].startswith("| sqlite | all 201 (own spaces) | 201: 32 |")
+
+
 def test_options():
     assert parse_args([]).sizes == [20_000, 220_000] and parse_args([]).db == "both"
     quick = parse_args(["--quick", "--db", "sqlite"])
@@ -69,10 +83,13 @@ def test_the_whole_benchmark_runs_on_sqlite_with_tiny_data(tmp_path):
     )
     assert done.returncode in (0, 1), done.stderr  # 1: a ratio did not hold (times are not tested)
     out = done.stdout
-    for row in ("1 availability, one week", "2 space feed", "3 feed 304", "4 booking p50", "5 search free window",
-                "6 demo-data --bookings 200000", "N=400", "N=1200"):
+    for row in ("1 availability, one week", "2 space feed", "3 feed 304", "4 booking p50", "4c booking p50, 8 clients, all 201",
+                "5 search free window", "6 demo-data --bookings 200000", "N=400", "N=1200", "racing (same slots)",
+                "all 201 (own spaces)", "201/s"):
         assert row in out, out
     correct = next(line for line in out.splitlines() if "4b bookings all correct" in line)
-    assert correct.rstrip().endswith("ok"), out
+    assert correct.rstrip().endswith("ok"), out  # the all-201 shape answered 201 every time, too
+    free = next(line for line in out.splitlines() if line.startswith("sqlite") and "all 201 (own spaces)" in line)
+    assert "201: 16" in free and "409" not in free, out
     assert "checks hold." in out
     assert not list(tmp_path.glob("commons-bench-*")), "the benchmark left its databases behind"

@@ -396,3 +396,40 @@ def test_reasons_are_english_unless_the_caller_asks(world, app):
     assert any("their district" in t for t in english)
     assert finnish != english and not any("their district" in t for t in finnish)
     assert "<html lang=\"fi\"" in plain.get("/").get_data(as_text=True)  # pages keep their Finnish default
+
+
+def test_refusals_carry_a_reason_its_params_and_english_words(world, make_user):
+    """Each refusal says what is wrong as a code (`reason`) with `params` (words per language in
+    volunteers.messages; the API's `message` is the English), and a field's refusal as a code too
+    (`field_codes`). Whom a refusal is for decides what it carries: an organiser's never says which
+    personal rule kept a volunteer out."""
+    a = world.activity()
+    s = world.shift(a, needed=2, min_age=16)
+    teen = world.volunteer("Teini", date_of_birth=date(tuesday().year - 15, 1, 1).isoformat(), guardian_name="Huoltaja",
+                           guardian_contact="040 1", guardian_consent=True)
+    err = teen.post(f"/shifts/{s}/signup").get_json()["error"]
+    assert (err["code"], err["reason"], err["params"]) == ("rule", "too_young", {"min_age": 16})
+    assert err["message"] == "This shift needs volunteers aged 16 or over."
+    # An overlap: 409 with each shift in the way as a code too.
+    v = world.volunteer()
+    held, clash = world.shift(a, start="18:00", end="19:00", needed=2), world.shift(a, start="18:30", end="20:00", needed=2)
+    assert v.post(f"/shifts/{held}/signup").get_json()["status"] == "confirmed"
+    r = v.post(f"/shifts/{clash}/signup")
+    err = r.get_json()["error"]
+    assert r.status_code == 409 and (err["code"], err["reason"], err["params"]) == ("conflict", "overlap", {})
+    assert [(c["code"], c["params"]) for c in err["conflicts"]] == [("overlap", {})]
+    # A field's refusal: the shift's start in the past, the API's `fields` in English, `field_codes` the code.
+    r = world.organiser.post(f"/activities/{a}/shifts", {"start": local(date(2020, 1, 7), "18:00"),
+                                                          "end": local(date(2020, 1, 7), "19:00")})
+    err = r.get_json()["error"]
+    assert r.status_code == 422 and err["reason"] == "past"
+    assert err["field_codes"] == {"start": {"code": "shift_start_past", "params": {}}}
+    assert err["fields"] == {"start": "A shift must start in the future."}
+    # A schema's own refusal of an unknown skill: a code with its params.
+    r = put(make_user("volunteer"), "/volunteers/me", dict(PROFILE, skills=["juggling"]))
+    err = r.get_json()["error"]
+    assert err["field_codes"]["skills"]["code"] == "unknown_skill" and err["field_codes"]["skills"]["params"]["skill"] == "juggling"
+    # The organiser: not_eligible without params (nothing about the person), the same for a stranger's id.
+    answers = [world.organiser.post(f"/shifts/{s}/invite", {"volunteer_id": vid}).get_json() for vid in (10**6, 10**6 + 1)]
+    assert answers[0] == answers[1]
+    assert (answers[0]["error"]["reason"], answers[0]["error"]["params"]) == ("not_eligible", {})

@@ -8,8 +8,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from volunteers import rules
-from volunteers.rules import Plan, ShiftFacts, VolunteerFacts, fill_plan, match
+from volunteers import matching, rules
+from volunteers.planning import Plan, fill_plan
+from volunteers.rules import ShiftFacts, VolunteerFacts, match
 
 from ._facts import TODAY, TZ, WINTER_TUESDAY, at, shift, volunteer
 
@@ -188,9 +189,10 @@ def test_the_numpy_path_plans_the_same_as_the_plain_path(monkeypatch):
     vols = [volunteer(j, languages=set(rnd.sample(("fi", "sv"), rnd.randint(0, 2))), recent_shifts=rnd.randint(0, 4),
                       max_minutes_per_week=rnd.choice((60, 120, 240)),
                       availability=[(d, 16 * 60, 20 * 60) for d in rnd.sample(range(7), 3)])
-            for j in range(1, rules.POOL_THRESHOLD + 20)]
+            for j in range(1, matching.POOL_THRESHOLD + 20)]
     fast = fill_plan(shifts, vols, TZ, TODAY)
-    monkeypatch.setattr(rules, "POOL_THRESHOLD", 10**9)
+    assert matching.eligible_pairs(shifts, vols, TZ, TODAY) == rules.eligible_pairs(shifts, vols, TZ, TODAY)
+    monkeypatch.setattr(matching, "POOL_THRESHOLD", 10**9)
     plain = fill_plan(shifts, vols, TZ, TODAY)
     assert fast.optimal and plain.optimal
     assert fast.total_score == plain.total_score

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from volunteers import rules
+from volunteers import matching, rules
 from volunteers.matching import VolunteerPool
 from volunteers.rules import ShiftFacts, VolunteerFacts, Window, match, rank_candidates
 
@@ -90,7 +90,7 @@ def test_pool_ranks_exactly_like_the_rules(case):
     for i, v in enumerate(vols):
         m = match(v, s, TZ, TODAY, ages_on)
         assert (bool(ok[i]), float(score[i])) == (m.eligible, m.score), (v, m)
-    assert len(vols) <= rules.POOL_THRESHOLD  # rank_candidates below takes the plain path
+    assert len(vols) <= matching.POOL_THRESHOLD  # matching.rank_candidates would take the plain path
     assert pool.rank(s, TZ, TODAY, limit, ages_on) == rank_candidates(s, vols, TZ, TODAY, limit, ages_on)
 
 
@@ -105,14 +105,19 @@ def test_pool_with_many_ties_keeps_the_order_by_recent_then_id():
     assert [m.volunteer_id for m in ranked] == [601, 604, 607, 610, 613, 616, 619]
 
 
-def test_rank_candidates_hands_long_lists_to_the_pool_with_the_same_result(monkeypatch):
+def test_matching_hands_long_lists_to_the_pool_with_the_same_result(monkeypatch):
     vols = [volunteer(i, languages={"sv"} if i % 3 else {"fi"}, districts={"Kallio"} if i % 4 else set(),
                       recent_shifts=i % 5, availability=((1, 17 * 60, 20 * 60),) if i % 7 else ())
-            for i in range(1, rules.POOL_THRESHOLD + 50)]
+            for i in range(1, matching.POOL_THRESHOLD + 50)]
     s = shift(languages=frozenset({"sv"}))
-    fast = rank_candidates(s, vols, TZ, TODAY, 20)
-    monkeypatch.setattr(rules, "POOL_THRESHOLD", 10**9)
-    assert fast == rank_candidates(s, vols, TZ, TODAY, 20)
+    built = []
+    monkeypatch.setattr(matching, "VolunteerPool", lambda vs, real=matching.VolunteerPool: built.append(1) or real(vs))
+    fast = matching.rank_candidates(s, vols, TZ, TODAY, 20)
+    assert built  # the pool's path
+    assert fast == rank_candidates(s, vols, TZ, TODAY, 20)  # the rules' (the scalar reference)
+    monkeypatch.setattr(matching, "POOL_THRESHOLD", 10**9)
+    built.clear()
+    assert matching.rank_candidates(s, vols, TZ, TODAY, 20) == fast and not built
     assert len(fast) == 20
 
 

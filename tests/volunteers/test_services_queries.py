@@ -13,10 +13,10 @@ def _fill(world, n_shifts, n_volunteers):
 
 
 def test_candidates_matches_and_lists_cost_the_same_for_few_or_many(app, world):
-    from volunteers import services
+    from volunteers.services import facts
 
     a1, s1, v1 = _fill(world, 2, 2)
-    services._POOL_CACHE.clear()
+    facts.POOL_CACHE.clear()
     with count_queries(app) as few_c:
         world.organiser.get(f"/shifts/{s1[1]}/candidates")
     with count_queries(app) as few_m:
@@ -31,7 +31,7 @@ def test_candidates_matches_and_lists_cost_the_same_for_few_or_many(app, world):
     a2, s2, v2 = _fill(world, 8, 8)
     for s in s2[1:4]:
         v2[0].post(f"/shifts/{s}/signup")
-    services._POOL_CACHE.clear()
+    facts.POOL_CACHE.clear()
     with count_queries(app) as many_c:
         world.organiser.get(f"/shifts/{s2[1]}/candidates")
     with count_queries(app) as many_m:

@@ -194,6 +194,8 @@ def test_candidates_among_many_volunteers_use_the_cached_pool(app, world):
     (what changed is read fresh and scored with the rules); an erased account does. Every answer
     equals the plain rules over fresh facts."""
     from volunteers import rules, services
+    from commons.timezone import site_tz
+    from volunteers.services import common, facts
     from volunteers.demo import generate_volunteers
 
     a = world.activity()
@@ -207,15 +209,15 @@ def test_candidates_among_many_volunteers_use_the_cached_pool(app, world):
         with app.app_context():
             now = utcnow()
             profiles = db.session.execute(
-                db.select(*services._PROFILE_COLUMNS).where(VolunteerProfile.active.is_(True)).order_by(VolunteerProfile.id)
+                db.select(*facts.PROFILE_COLUMNS).where(VolunteerProfile.active.is_(True)).order_by(VolunteerProfile.id)
             ).all()
-            facts = services._facts_for([tuple(r) for r in profiles], now)
+            everyone = facts.facts_for([tuple(r) for r in profiles], now)
             view = services.get_shift_view(s)
-            tz = services.default_tz()
+            tz = site_tz()
             taken = set(db.session.execute(db.select(ShiftSignup.volunteer_id).where(
                 ShiftSignup.shift_id == s, ShiftSignup.status.in_(("confirmed", "waitlisted"))
             )).scalars())
-            ranked = rules.rank_candidates(services.shift_facts(view), facts, tz, services._local_today(now, tz),
+            ranked = rules.rank_candidates(services.shift_facts(view), everyone, tz, common.local_today(now, tz),
                                            ages_on=services.organisers_ages_on(now, tz))
             db.session.remove()
             # in the full score's order; organisers read the score in whole points
@@ -226,9 +228,9 @@ def test_candidates_among_many_volunteers_use_the_cached_pool(app, world):
 
     first = got()
     assert first and first == expected()
-    pool = services._POOL_CACHE.get("matcher")
+    pool = facts.POOL_CACHE.get("matcher")
     assert pool is not None
-    assert got() == first and services._POOL_CACHE["matcher"] is pool  # reused
+    assert got() == first and facts.POOL_CACHE["matcher"] is pool  # reused
     # Someone near the top takes the overlapping shift: no longer eligible, and the pool is kept.
     top = first[0][0]
     with app.app_context():
@@ -238,7 +240,7 @@ def test_candidates_among_many_volunteers_use_the_cached_pool(app, world):
     after = got()
     assert top not in {vid for vid, _ in after}
     assert after == expected()
-    assert services._POOL_CACHE["matcher"] is pool
+    assert facts.POOL_CACHE["matcher"] is pool
     # A new volunteer who fits perfectly comes first; one who signs up is no candidate.
     v = world.volunteer("Late Joiner")
     assert got() == expected()
@@ -258,14 +260,14 @@ def test_candidates_among_many_volunteers_use_the_cached_pool(app, world):
     changed = got()
     assert second not in {vid for vid, _ in changed}
     assert changed == expected()
-    assert services._POOL_CACHE["matcher"] is pool
+    assert facts.POOL_CACHE["matcher"] is pool
     # An erased account (a deleted profile) rebuilds the base.
     with app.app_context():
         db.session.delete(db.session.get(VolunteerProfile, third))
         db.session.commit()
         db.session.remove()
     assert got() == expected()
-    assert services._POOL_CACHE["matcher"] is not pool
+    assert facts.POOL_CACHE["matcher"] is not pool
 
 
 def test_applying_a_plan_re_checks_every_assignment(world):
