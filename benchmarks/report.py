@@ -1,6 +1,6 @@
 """Pure parts of the benchmark: medians, percentiles, the ratio checks and the printed tables.
 
-No server, no database: tests/test_benchmarks.py runs these on made-up numbers.
+No server, no database: tests/tools/test_benchmarks.py runs these on made-up numbers.
 """
 from __future__ import annotations
 

@@ -59,6 +59,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = os.path.join(ROOT, "translations")  # from any working directory
     if overrides:
         app.config.update(overrides)
+    if not app.debug and not app.testing:
+        # Before anything reads app.logger: Flask gives the logger a handler of its own when no handler
+        # is configured yet, and each message was then written twice (its handler and the root's).
+        logging.basicConfig(level=logging.INFO)
     from commons.config import connection_options
 
     connection_options(app.config)  # e.g. the connect timeout, for the database finally chosen
@@ -155,7 +159,5 @@ def create_app(overrides: dict | None = None) -> Flask:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
 
-    if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO)
     return app
 

@@ -35,7 +35,7 @@ MAX_ID = 2**31 - 1
 
 def _not_a_boolean(value):
     """JSON true/false is not an id (pydantic would read true as 1: "activity_id": true found a real
-    activity). Found by tests/test_fuzz_api.py."""
+    activity). Found by tests/security/test_fuzz_api.py."""
     if isinstance(value, bool):
         raise PydanticCustomError("id_not_bool", "Give an id as a number, not true or false.")
     return value

@@ -17,7 +17,7 @@ from flask_babel import gettext as _, ngettext
 from commons.forms import WEEKDAYS
 from commons.i18n import format_clock, format_day, format_duration
 from commons.timezone import day_bounds, iso_week, parse_week, shift_week, week_param
-from spaces import rules, services
+from spaces import print_layout, rules, services
 from spaces.models import Space
 
 
@@ -143,6 +143,41 @@ def build_week(space: Space, year: int, week: int, now: datetime, bookable_only:
             s.text = f"{_hhmm(s.start, tz, d)}–{_hhmm(s.end, tz, d)}"
         days.append(Day(date=d, heading=format_day(d, "weekday_date"), hours=hours_text(space, d.weekday()), slots=slots))
     return days
+
+
+# --- The week on paper (the printed week for the door) ------------------------------------------------
+
+
+@dataclass
+class PaperDay:
+    """A day of the printed week: its name, date and opening hours (a span a line), its booked and closed
+    times, then its free times, each list cut to what fits on the page (spaces.print_layout) with how
+    many more there are."""
+
+    weekday: str
+    date_text: str
+    hour_spans: list[str]
+    entries: list[Slot]
+    more_entries: int
+    free: list[Slot]
+    more_free: int
+
+
+def paper_week(space: Space, days: list[Day]) -> tuple[print_layout.Fit, list[PaperDay]]:
+    """The week's days (build_week) as they go on one A4 page, and the size they are printed at."""
+    spans = {d.date: [f"{format_clock(oh.opens_minute)}–{format_clock(oh.closes_minute)}" for oh in space.opening_hours
+                      if oh.weekday == d.date.weekday()] for d in days}
+    needs = [print_layout.DayNeed(entries=sum(1 for s in d.slots if s.kind != "free"),
+                                  free=sum(1 for s in d.slots if s.kind == "free"), hour_lines=max(len(spans[d.date]), 1))
+             for d in days]
+    fitted = print_layout.fit(needs)
+    paper = []
+    for d, (entry_cells, free_cells) in zip(days, fitted.shown):
+        entries, more_entries = print_layout.cut_list([s for s in d.slots if s.kind != "free"], entry_cells)
+        free, more_free = print_layout.cut_list([s for s in d.slots if s.kind == "free"], free_cells)
+        weekday, _sep, date_text = d.heading.partition(" ")  # "Wednesday 30 September": the name above the date
+        paper.append(PaperDay(weekday, date_text, spans[d.date], entries, more_entries, free, more_free))
+    return fitted, paper
 
 
 # --- The space's hours and rules in words --------------------------------------------------------------

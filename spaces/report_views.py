@@ -24,7 +24,7 @@ from commons.errors import ApiError
 from commons.forms import WEEKDAYS, DateField, sensible_year
 from commons.i18n import format_day, format_span, format_week, page_language
 from commons.timezone import site_tz
-from spaces import presenters, report_services, rules, services
+from spaces import presenters, print_layout, report_services, rules, services
 
 bp = Blueprint("reports", __name__)
 
@@ -200,18 +200,6 @@ def no_show(booking_id: int):
 
 # --- A space's week for the door ----------------------------------------------------------------------
 
-# More times than these in a week (booked, closed and free) and the printed week takes a compact
-# print layout, so that it stays on one A4 page: smaller type and one line per public title; then
-# four times a line, each cut to its column (the whole week is on the space's page, behind the QR).
-DENSE_WEEK = 35
-DENSEST_WEEK = 110
-
-
-def _density(times: int) -> str:
-    if times > DENSEST_WEEK:
-        return "dense densest"
-    return "dense" if times > DENSE_WEEK else ""
-
 
 def qr_svg(url: str, title: str) -> Markup:
     """The link as a QR code, inline SVG (no style attributes: the CSP allows none)."""
@@ -246,21 +234,23 @@ def print_week(space_id: int):
         {"when": format_span(c.start_at, c.end_at, tz), "reason": c.reason}
         for c in services.list_closures(space.id, bounds.start, bounds.end)
     ]
+    fitted, paper = presenters.paper_week(space, days)
+    closures, more_closures = print_layout.cut_list(closures, print_layout.MAX_CLOSURES)
     page_url = url_for("spaces.space_page", space_id=space.id, _external=True)
     return (
         render_template(
             "spaces/print.html",
             space=space,
-            days=days,
+            days=paper,
+            layout=fitted,
             year=year,
             week=week,
             **presenters.week_links(year, week, now, tz),
             week_error=week_error,
             free_note=free_note,
-            density=_density(sum(len(d.slots) for d in days)),
-            opening=presenters.opening_hours(space),
             rules_text=presenters.rules_in_words(space),
             closures=closures,
+            more_closures=more_closures,
             page_url=page_url,
             qr=qr_svg(page_url, _("QR code: the address of this space's page")),
             printed=format_day(now.astimezone(tz).date(), "date"),

@@ -8,26 +8,70 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 
 from commons import create_app
 from commons.extensions import db as _db
 from commons.models import ApiToken, Facility, FacilityStaff, Group, GroupMember, User
 from spaces.models import OpeningHours, Space, SpaceFeature
+from tests.support import clock
 
-# live_server, browser_page (Playwright + system Chromium) and check_accessibility (axe-core).
-pytest_plugins = ["tests.browser_support", "tests.mail_support"]  # + smtp_server (aiosmtpd)
+# live_server, browser_page (Playwright + system Chromium) and check_accessibility (axe-core); smtp_server
+# (aiosmtpd); saved_world (a module's world built once, put back before each test).
+pytest_plugins = ["tests.support.browser", "tests.support.smtp", "tests.support.saved_world"]
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
+_CLOCK = pytest.StashKey()
 PASSWORD = "correct horse battery"
 # Every rate limit out of the way: one app (and one memory store of counts) serves the whole run,
 # from one address. Tests of a limit set it tight on `app.config` and call limiter.reset()
-# (tests/test_rate_limits.py).
+# (tests/security/test_rate_limits.py).
 RELAXED_LIMITS = {
     name: "1000000 per minute"
     for name in ("LOGIN_RATE_LIMIT", "LOGIN_ACCOUNT_RATE_LIMIT", "SIGNUP_RATE_LIMIT", "ACCOUNT_LOOKUP_RATE_LIMIT", "TOKEN_FAILURE_RATE_LIMIT",
                  "TOKEN_RATE_LIMIT", "BOOKING_RATE_LIMIT", "INVITE_RATE_LIMIT", "FEED_RATE_LIMIT", "SPACE_FEED_RATE_LIMIT")
 }
+
+
+# Property tests never fail because the machine is busy: no per-example deadline, no "too slow" health
+# check (both measure time). In CI (CI=true) the examples are derandomized, so that a run does not depend
+# on luck either; elsewhere they are random, and a failure prints how to reproduce it.
+hypothesis_settings.register_profile("commons", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.register_profile("commons-ci", parent=hypothesis_settings.get_profile("commons"), derandomize=True,
+                                     database=None)
+hypothesis_settings.load_profile("commons-ci" if os.environ.get("CI") else "commons")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    # A fuzz test is a slow one too, so that the fast lane (-m "not slow and not browser") leaves it out.
+    for item in items:
+        if item.get_closest_marker("fuzz") and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--clock", default=os.environ.get(clock.ENV) or None, metavar="WHEN",
+                     help="run the session with the wall clock moved to WHEN (ISO 8601; Helsinki time without "
+                          "an offset) and ticking on from there; default: $COMMONS_TEST_CLOCK (tests/support/clock.py)")
+
+
+def pytest_configure(config):
+    # Before collection: parameters computed from today at import time see the moved clock too.
+    when = config.getoption("--clock")
+    if when:
+        config.stash[_CLOCK] = clock.start(when)
+
+
+def pytest_unconfigure(config):
+    clock.stop()
+
+
+def pytest_report_header(config):
+    moment = config.stash.get(_CLOCK, None)
+    return f"clock: moved to {clock.describe(moment)}" if moment else None
 
 
 def _database_url(tmp_path_factory) -> str:
@@ -50,7 +94,7 @@ def is_postgres(database_url) -> bool:
 class EnglishClient(FlaskClient):
     """A test client whose requests ask for English pages (Accept-Language: en) unless a test gives
     another Accept-Language: the pages default to Finnish, and most tests read English texts.
-    tests/test_i18n.py checks the other languages and the default."""
+    tests/i18n/test_languages_and_catalogs.py checks the other languages and the default."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -278,9 +322,19 @@ def sign_in_without_form(app, client, user_id: int) -> None:
 
 
 def next_weekday(weekday: int, weeks_ahead: int = 1) -> date:
-    """A date on `weekday` (Monday 0) at least `weeks_ahead` weeks from today (Helsinki)."""
+    """A date on `weekday` (Monday 0) at least `weeks_ahead` weeks from today (Helsinki).
+
+    Two calls are not in weekday order: on a Wednesday next_weekday(1) is 13 days ahead and
+    next_weekday(3) 8. For several days of one week, count from next_monday()."""
     today = datetime.now(HELSINKI).date()
     return today + timedelta(days=(weekday - today.weekday()) % 7 + 7 * weeks_ahead)
+
+
+def next_monday(weeks_ahead: int = 1) -> date:
+    """The first Monday at least `weeks_ahead` weeks from today (Helsinki): `next_monday() + timedelta(days=k)`
+    are the days of one week, in order, each at least `weeks_ahead` weeks ahead."""
+    base = datetime.now(HELSINKI).date() + timedelta(days=7 * weeks_ahead)
+    return base + timedelta(days=-base.weekday() % 7)
 
 
 def local(day: date, hhmm: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_support import SCREENSHOTS, check_accessibility
+from tests.support.browser import SCREENSHOTS, check_accessibility
 from tests.conftest import PASSWORD, local, next_weekday
 
 pytestmark = pytest.mark.browser

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import textwrap
 from contextlib import contextmanager
 
@@ -17,6 +16,7 @@ from calendars.cache import FeedCache
 from commons.extensions import db
 from tests.calendars.conftest import ROOT, book
 from tests.conftest import local, next_weekday
+from tests.support import clock
 
 
 @pytest.fixture
@@ -131,7 +131,7 @@ def test_a_change_made_by_another_process_is_seen(app, world, client, builds, da
             db.session.commit()
     """)
     env = dict(os.environ, COMMONS_INSTANCE=app.instance_path)
-    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run([*clock.python_command(), "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     second = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
     assert second.status_code == 200 and b"Painting" in second.data and builds["space"] == 2

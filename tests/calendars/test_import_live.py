@@ -22,7 +22,7 @@ import requests
 from tests.calendars.test_import import ics, vevent, ymd
 from tests.calendars.test_import_timezones import vtimezone, zoned_event
 from tests.conftest import local, next_weekday
-from tests.test_race import ROOT, LiveServer
+from tests.support.gunicorn import ROOT, GunicornServer
 
 pytestmark = pytest.mark.slow
 
@@ -43,7 +43,7 @@ def import_server(app, database_url, tmp_path_factory):
         f"        with open({str(started)!r}, 'a') as f:\n"
         "            f.write(req.path + '\\n')\n"
     )
-    server = LiveServer(database_url, instance, workers=3, args=["-c", str(conf)])
+    server = GunicornServer(database_url, instance, workers=3, args=["-c", str(conf)])
     server.started = started
     try:
         server.wait_ready()
@@ -53,7 +53,7 @@ def import_server(app, database_url, tmp_path_factory):
     assert_worker_survived(server)
 
 
-def assert_worker_survived(server: LiveServer) -> None:
+def assert_worker_survived(server: GunicornServer) -> None:
     server.assert_clean_log()
     log = server.log()
     assert "WORKER TIMEOUT" not in log and "SIGKILL" not in log, log
@@ -119,7 +119,7 @@ def test_the_attack_is_refused_while_another_client_books(scene):
     assert again.status_code == 201, again.text
 
 
-def _post_raw(server: LiveServer, path: str, token: str, body: bytes) -> socket.socket:
+def _post_raw(server: GunicornServer, path: str, token: str, body: bytes) -> socket.socket:
     sock = socket.create_connection(("127.0.0.1", server.port), timeout=WAIT)
     head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nAuthorization: Bearer {token}\r\n"
             f"Content-Type: text/calendar\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n")

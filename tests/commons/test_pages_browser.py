@@ -16,7 +16,7 @@ import re
 
 import pytest
 
-from tests.browser_support import SCREENSHOTS, check_accessibility, check_small_screen
+from tests.support.browser import SCREENSHOTS, check_accessibility, check_small_screen
 from tests.conftest import PASSWORD, next_weekday
 
 pytestmark = pytest.mark.browser

@@ -232,13 +232,13 @@ def english_free_text(params) -> list[str]:
 
 @pytest.fixture(scope="module")
 def catalogue_english():
-    from tests.test_no_english_left import english_texts
+    from tests.i18n.test_no_english_left import english_texts
 
     return {lang: english_texts(lang) for lang in ("fi", "sv")}
 
 
 def test_every_registered_code_says_itself_in_every_language(app, catalogue_english):
-    from tests.test_no_english_left import english_left
+    from tests.i18n.test_no_english_left import english_left
 
     problems: dict[str, list[str]] = {}
     for code in sorted(entries()):

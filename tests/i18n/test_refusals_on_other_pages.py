@@ -14,7 +14,7 @@ from flask_babel import force_locale
 
 from commons.codes import english, say
 from tests.conftest import HELSINKI, PASSWORD, local, next_weekday
-from tests.test_no_english_left import english_left
+from tests.i18n.test_no_english_left import english_left
 
 
 @pytest.fixture

@@ -19,9 +19,9 @@ import pytest
 from flask_babel import force_locale
 
 from commons.codes import say
-from tests.browser_support import SCREENSHOTS, check_accessibility
+from tests.support.browser import SCREENSHOTS, check_accessibility
 from tests.conftest import HELSINKI, PASSWORD, local, next_dst_start, next_weekday
-from tests.test_no_english_left import english_left
+from tests.i18n.test_no_english_left import english_left
 
 # Open 08-21 on weekdays and Saturdays, all day on Sundays (the spring clock change is on a Sunday night).
 HOURS = {d: [("08:00", "21:00")] for d in range(6)} | {6: [("00:00", "24:00")]}

@@ -21,7 +21,7 @@ from commons.forms import no_bidi_controls
 from commons.models import Group
 from commons.text import BIDI_CONTROLS, name_keys, skeleton
 from tests.conftest import PASSWORD
-from tests.test_string_limits import MODELS, form_classes
+from tests.security.test_string_limits import MODELS, form_classes
 
 GROUP = {"kind": "association", "district": "Kallio"}
 ORIGINAL = "Kallion Asukasyhdistys ry"

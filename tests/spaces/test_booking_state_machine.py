@@ -23,6 +23,7 @@ from collections import Counter
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, multiple, rule, run_state_machine_as_test
@@ -376,6 +377,7 @@ class BookingMachine(RuleBasedStateMachine):
         return next(name for name, sid in self.world["spaces"].items() if sid == space_id)
 
 
+@pytest.mark.fuzz
 def test_booking_use_cases_keep_their_invariants(app):
     OUTCOMES.clear()
     run_state_machine_as_test(

@@ -8,7 +8,7 @@ import pytest
 
 from commons.extensions import db
 from spaces.models import Booking
-from tests.conftest import HELSINKI, local, next_dst_start, next_weekday
+from tests.conftest import HELSINKI, local, next_dst_start, next_monday, next_weekday
 
 
 def book(api, space, group, day, start, end, **extra):
@@ -401,7 +401,8 @@ def world(make_user, make_group, make_facility, make_space):
     s1, s2 = make_space(facility_id=f1), make_space(facility_id=f2)
     ga, gb = make_group(verified=True), make_group(verified=False)
     rep_a, rep_b = make_user("member", groups=[ga]), make_user("member", groups=[gb])
-    d1, d2 = next_weekday(1), next_weekday(3)
+    monday = next_monday()  # Tuesday before Thursday, whatever today is (next_weekday(1) is after next_weekday(3) midweek)
+    d1, d2 = monday + timedelta(days=1), monday + timedelta(days=3)
     w = dict(f1=f1, f2=f2, s1=s1, s2=s2, ga=ga, gb=gb, rep_a=rep_a, rep_b=rep_b, d1=d1, d2=d2,
              staff1=make_user("staff", facilities=[f1]), staff2=make_user("staff", facilities=[f2]), admin=make_user("admin"))
     w["a1"] = book(rep_a, s1, ga, d1, "10:00", "12:00").get_json()["id"]

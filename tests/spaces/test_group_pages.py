@@ -346,7 +346,7 @@ def test_group_forms_need_the_csrf_token(app, client, world, make_user, monkeypa
 
 
 def test_the_group_page_and_my_bookings_cost_the_same_for_3_or_30_bookings(app, client, world, make_user, make_space):
-    from tests.spaces.test_query_counts import count_queries
+    from tests.support.queries import count_queries
 
     make_user(email="second@example.fi")
     sign_in(client, world["rep"])

@@ -13,7 +13,7 @@ from commons.extensions import db
 from commons.models import OutboxMessage
 from spaces import hooks
 from tests.conftest import local, next_weekday
-from tests.mail_support import render_outbox
+from tests.support.smtp import render_outbox
 
 
 def test_packages_register_their_parts_in_layer_order(app):

@@ -29,9 +29,13 @@ def slots(html: str, kind: str) -> list[str]:
 
 
 def row(html: str, heading: str) -> str:
-    """One day's row of the week table."""
-    start = html.index(f'<th scope="row">{heading}')
-    return html[start: html.index("</tr>", start)]
+    """One day's row of the week table, found by its heading as read ("Monday 14 December": the day's
+    name above its date)."""
+    for tr in re.findall(r"<tr>.*?</tr>", html, re.S):
+        th = re.search(r'<th scope="row">(.*?)<span class="day-hours">', tr, re.S)
+        if th and " ".join(re.sub(r"<[^>]+>", " ", th.group(1)).split()) == heading:
+            return tr
+    raise AssertionError(f"no row for {heading!r}")
 
 
 @pytest.fixture

@@ -1,30 +1,11 @@
 """Lists, series answers, availability, searches and feeds are built from a fixed number of
 queries, not one per row: the counts are the same for few rows and for many."""
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 
-from sqlalchemy import event
-
-from commons.extensions import db
 from tests.conftest import local, next_weekday
-
-
-@contextmanager
-def count_queries(app):
-    seen = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
+from tests.support.queries import count_queries
 
 
 def _series(rep, space, group, count):

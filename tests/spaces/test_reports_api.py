@@ -14,7 +14,7 @@ from commons.extensions import db
 from commons.models import Group
 from spaces.models import Booking, Closure
 from tests.conftest import HELSINKI
-from tests.spaces.test_query_counts import count_queries
+from tests.support.queries import count_queries
 
 WINDOW = {"from": "2027-01-04", "to": "2027-01-08T11:00"}
 

@@ -11,7 +11,7 @@ import pytest
 from commons.extensions import db
 from commons.models import Facility
 from spaces.models import Booking, Closure
-from tests.browser_support import SCREENSHOTS, check_accessibility
+from tests.support.browser import SCREENSHOTS, check_accessibility
 from tests.conftest import HELSINKI, PASSWORD, next_weekday
 
 pytestmark = pytest.mark.browser

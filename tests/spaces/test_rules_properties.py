@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -216,6 +217,7 @@ def wall_clock_open(moment: datetime, opening) -> bool | None:
     return any(o <= m < c for o, c in opening.get(local.weekday(), []))
 
 
+@pytest.mark.fuzz  # the longest property of this file: outside the fast lane
 @FAST
 @given(
     opening=opening_hours(),

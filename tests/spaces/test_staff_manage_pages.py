@@ -10,7 +10,7 @@ from sqlalchemy import select
 from commons.extensions import db
 from spaces.models import Booking, Closure, OpeningHours, Space
 from tests.conftest import PASSWORD, local, next_weekday
-from tests.spaces.test_query_counts import count_queries
+from tests.support.queries import count_queries
 
 
 def sign_in(client, email) -> None:

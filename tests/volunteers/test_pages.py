@@ -540,7 +540,7 @@ def test_editing_an_activity(app, client, world):
 
 
 def test_the_navigation_marks_the_volunteering_section(app, client, world):
-    from tests.test_navigation import nav
+    from tests.commons.test_navigation import nav
 
     sign_in(client, world["vol"])
     links, _, current = nav(client.get("/volunteering").get_data(as_text=True))

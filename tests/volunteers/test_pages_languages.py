@@ -1,7 +1,7 @@
 """No English left on the volunteering pages in Finnish and Swedish, their error states included
 (the profile, activity, shift and attendance forms sent wrong, a refused sign-up, the 403 of an
 organiser page), with the reasons of a match and the skill and language names in the page's language.
-The pages themselves are in tests/page_inventory.py, which tests/test_no_english_left.py walks too."""
+The pages themselves are in tests/support/page_inventory.py, which tests/i18n/test_no_english_left.py walks too."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -9,8 +9,8 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from tests.conftest import HELSINKI, local
-from tests.page_inventory import ROLES, seed_world
-from tests.test_no_english_left import english_on, signed_in
+from tests.i18n.test_no_english_left import english_on, signed_in
+from tests.support.page_inventory import ROLES, seed_world
 
 
 @pytest.fixture
@@ -70,7 +70,7 @@ def said_on_page(app, response, lang: str, code: str, params: dict | None = None
     from flask_babel import force_locale
 
     from commons.codes import english, say
-    from tests.test_no_english_left import english_left
+    from tests.i18n.test_no_english_left import english_left
 
     body = response.get_data(as_text=True)
     assert f'<html lang="{lang}">' in body, code

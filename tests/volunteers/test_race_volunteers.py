@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from commons.extensions import db
-from tests.test_race import live_server, post_concurrently, server  # noqa: F401  (fixtures: one gunicorn for the module)
+from tests.support.gunicorn import gunicorn_server, post_concurrently, server  # noqa: F401  (fixtures: one gunicorn for the module)
 from tests.volunteers.conftest import tuesday
 from volunteers.models import ShiftSignup
 
@@ -20,7 +20,7 @@ THREADS = 8
 
 
 def post_together(url: str, calls: list[tuple[str, str]]) -> list[tuple[int, dict | None, str]]:
-    """POST each (token, path) from its own thread, all released together (tests.test_race)."""
+    """POST each (token, path) from its own thread, all released together (tests.support.gunicorn)."""
     return post_concurrently(url, [(token, path, None) for token, path in calls])
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -79,6 +80,7 @@ def cases(draw):
     return s, vols, limit, ages_on
 
 
+@pytest.mark.fuzz  # 200 generated pools: outside the fast lane
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(cases())
 def test_pool_ranks_exactly_like_the_rules(case):

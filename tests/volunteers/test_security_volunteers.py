@@ -1,4 +1,4 @@
-"""Security review of the volunteers routes (pages and API), in the pattern of tests/test_new_routes_security.py.
+"""Security review of the volunteers routes (pages and API), in the pattern of tests/security/test_object_access.py.
 
 Table-driven: for every volunteers route the exact set of roles that may use it and what the others get;
 object-level checks (organiser B on activity A, volunteer B on A's sign-up); privacy of public pages,
@@ -61,7 +61,12 @@ def page_client(w, role):
 
 
 @pytest.fixture
-def w(app, make_facility, make_space, make_group, make_user):
+def w(saved_world, app, make_facility, make_space, make_group, make_user):
+    """The world below, built once for the module and put back before each test (tests/support/saved_world.py)."""
+    return saved_world.get(app, lambda: _world(app, make_facility, make_space, make_group, make_user))
+
+
+def _world(app, make_facility, make_space, make_group, make_user):
     fx, fy = make_facility(name="X House"), make_facility(name="Y House")
     sx, sy = make_space(facility_id=fx, name="X room"), make_space(facility_id=fy, name="Y room")
     ga, gb = make_group(name="Alpha Knitters"), make_group(name="Beta Chess")

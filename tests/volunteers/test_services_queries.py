@@ -1,5 +1,5 @@
 """Matching and lists cost a fixed number of queries, not one per volunteer, shift or sign-up."""
-from tests.spaces.test_query_counts import count_queries
+from tests.support.queries import count_queries
 from tests.volunteers.conftest import tuesday
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, check_accessibility, check_small_screen
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, check_accessibility, check_small_screen
 from tests.conftest import PASSWORD, local, next_weekday
 
 pytestmark = pytest.mark.browser

@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po
 
 from tests.conftest import PASSWORD, next_weekday
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 
 
@@ -235,7 +235,7 @@ def test_the_check_finds_english(app, world):
 
 @pytest.fixture
 def everything(make_facility, make_space, make_group, make_user):
-    from tests.page_inventory import seed_world
+    from tests.support.page_inventory import seed_world
 
     return seed_world(make_facility, make_space, make_group, make_user)
 
@@ -274,9 +274,9 @@ def error_states(clients, w):
 
 @pytest.mark.parametrize("lang", ["fi", "sv"])
 def test_no_english_is_left_on_any_page(app, everything, lang):
-    """Every page of tests/page_inventory.py (which covers every page route), as the role that meets
+    """Every page of tests/support/page_inventory.py (which covers every page route), as the role that meets
     it, and the staff and admin forms' error states."""
-    from tests.page_inventory import ROLES, every_page
+    from tests.support.page_inventory import ROLES, every_page
 
     clients = {role: signed_in(app, lang, email) for role, email in ROLES.items()}
     responses = [(p.name, clients[p.role].get(p.path)) for p in every_page(everything)]
@@ -298,7 +298,7 @@ def test_no_english_is_left_in_the_emails(app, everything):
     from commons.jobs import run_job
     from commons.models import OutboxMessage, User
     from tests.conftest import HELSINKI, local
-    from tests.mail_support import render_outbox
+    from tests.support.smtp import render_outbox
 
     w = everything
     with app.app_context():

@@ -5,14 +5,14 @@ visible <label>, a CSRF token in every POST form (the live server has CSRF on), 
 page's language, <html lang>, the landmarks (banner, main navigation, main, contentinfo), and the
 main navigation marks the page it is on. A screenshot of the staff dashboard on a phone goes to
 docs/screenshots/staff-dashboard-phone.png (with UPDATE_SCREENSHOTS=1). The inventory test fails when a page route is not listed in
-tests/page_inventory.py, so a new page cannot escape these checks."""
+tests/support/page_inventory.py, so a new page cannot escape these checks."""
 from __future__ import annotations
 
 import pytest
 
-from tests.browser_support import SCREENSHOTS, check_accessibility, check_small_screen
+from tests.support.browser import SCREENSHOTS, check_accessibility, check_small_screen
 from tests.conftest import PASSWORD
-from tests.page_inventory import ROLES, endpoint_of, every_page, page_endpoints, seed_world
+from tests.support.page_inventory import ROLES, endpoint_of, every_page, page_endpoints, seed_world
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def test_inventory_covers_every_page(app, world):
     """Every GET route serving HTML is visited by the page-wide tests (add new pages to page_inventory.py)."""
     covered = {endpoint_of(app, p.path) for p in every_page(world)}
     missing = page_endpoints(app) - covered
-    assert not missing, f"pages not in tests/page_inventory.py: {sorted(missing)}"
+    assert not missing, f"pages not in tests/support/page_inventory.py: {sorted(missing)}"
 
 
 def page_problems(page, where: str) -> list[str]:
@@ -54,7 +54,7 @@ def test_every_page_is_accessible_on_desktop_and_phone(live_server, world, role,
     """In Finnish, and in Swedish (whose longer words must not push a page wider than a phone either)."""
     from playwright.sync_api import sync_playwright
 
-    from tests.browser_support import CHROMIUM, CHROMIUM_ARGS
+    from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 
     pages = [p for p in every_page(world) if p.role == role]
     problems: list[str] = []
@@ -129,7 +129,7 @@ WAY_BACK = {
 
 
 def test_pages_below_a_section_have_a_way_back(app, world):
-    from tests.page_inventory import ROLES
+    from tests.support.page_inventory import ROLES
 
     clients = {}
     for p in every_page(world):
@@ -188,7 +188,7 @@ def test_forms_sent_empty_say_what_to_fix_next_to_each_field(live_server, world,
     (inside the field's box, tied by aria-describedby), and axe-core clean at desktop width and 375 px."""
     from playwright.sync_api import sync_playwright
 
-    from tests.browser_support import CHROMIUM, CHROMIUM_ARGS
+    from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 
     forms = [f for f in forms_sent_empty(world) if f[0] == role]
     problems: list[str] = []

@@ -204,7 +204,7 @@ def tab_through(page) -> list[dict]:
 
 
 def test_every_kind_of_control_shows_the_focus(live_server, browser_page, make_facility, make_space, make_group, make_user):
-    from tests.test_every_page_browser import sign_in
+    from tests.accessibility.test_every_page_browser import sign_in
 
     kallio = make_facility(name="Kallio Library")
     space = make_space(facility_id=kallio, name="Reading circle room")

@@ -1,6 +1,6 @@
 """Security headers on every response, and pages that never need inline script.
 
-Walks every page of tests/page_inventory.py as each role, JSON answers of the API (errors 401,
+Walks every page of tests/support/page_inventory.py as each role, JSON answers of the API (errors 401,
 404, 405, 413, 422, 429 included), the .ics feeds and downloads (304 too), static files, redirects
 and the error pages (400, 403, 404, 405, 429, 500), and checks on each: a Content-Security-Policy
 whose scripts come only from the site ('self', no 'unsafe-inline' or 'unsafe-eval') and that no
@@ -16,7 +16,7 @@ import pytest
 
 from commons.extensions import limiter
 from tests.conftest import PASSWORD
-from tests.page_inventory import ROLES, every_page, seed_world
+from tests.support.page_inventory import ROLES, every_page, seed_world
 
 CHECKED: list[str] = []  # what was checked, for the figures in the README
 

@@ -1,4 +1,7 @@
-"""Completeness of export and erasure, found by walking the schema rather than by listing what we
+"""Personal data: GET /me/export lists what is stored about a person; DELETE /me erases the account
+but keeps the group's bookings (test_export_and_erase).
+
+Completeness of export and erasure, found by walking the schema rather than by listing what we
 remember: a new table that references users (or a person's volunteer profile) is checked at once.
 
 One person touches everything: represents a group and is staff of a facility (made so by an
@@ -24,6 +27,7 @@ from sqlalchemy import JSON, String, Text, select
 
 from commons.extensions import db
 from commons.models import User
+from spaces.models import Booking
 from tests.conftest import local, next_weekday
 
 NAME, EMAIL = "Sari Esimerkki", "sari.esimerkki@example.fi"
@@ -280,3 +284,25 @@ def test_the_reference_walk_sees_every_table_that_points_at_a_person(app):
             ("outbox_messages", "user_id"), ("bookings", "booked_by_id"), ("volunteer_profiles", "user_id"),
             ("activities", "created_by_id"), ("shift_signups", "invited_by_id"), ("shift_signups", "volunteer_id"),
             ("feed_tokens", "user_id"), ("audit_events", "actor_id"), ("audit_events", "subject_id")} <= refs
+
+
+def test_export_and_erase(app, make_user, make_group, make_space):
+    group, space = make_group(name="Vallila Readers"), make_space()
+    rep = make_user(groups=[group], email="sari@example.fi", name="Sari Example")
+    day = next_weekday(3)
+    r = rep.post("/bookings", {"space_id": space, "group_id": group, "title": "Reading circle",
+                               "start": local(day, "17:00"), "end": local(day, "18:00")})
+    assert r.status_code == 201
+    booking_id = r.get_json()["id"]
+
+    export = rep.get("/me/export").get_json()
+    assert export["user"]["email"] == "sari@example.fi"
+    assert export["groups"] == [{"id": group, "name": "Vallila Readers"}]
+    assert [b["id"] for b in export["bookings_made"]] == [booking_id]
+
+    assert rep.delete("/me").status_code == 200
+    assert rep.get("/me").status_code == 401  # the token went with the account
+    with app.app_context():
+        booking = db.session.get(Booking, booking_id)
+        assert booking is not None and booking.status == "confirmed"  # the group's booking stays
+        assert booking.booked_by_id is None  # without the person

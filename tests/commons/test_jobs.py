@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import queue
 import subprocess
-import sys
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -18,6 +17,7 @@ from commons.jobs import parse_now
 from commons.mail import queue_message
 from commons.models import OutboxMessage
 from commons.scheduler import scheduler_lock, wait_for_lock
+from tests.support import clock
 
 
 def test_jobs_list_shows_each_job_and_its_schedule(runner):
@@ -85,7 +85,7 @@ class Proc:
     """A `flask --app commons scheduler` process whose log lines we can wait for."""
 
     def __init__(self, env):
-        self.p = subprocess.Popen([sys.executable, "-m", "flask", "--app", "commons", "scheduler"], env=env,
+        self.p = subprocess.Popen([*clock.python_command(), "-m", "flask", "--app", "commons", "scheduler"], env=env,
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []

@@ -13,7 +13,7 @@ fuzzed with generated requests (valid and invalid) as several identities against
   invalid input is refused with a 4xx.
 
 Bounded and deterministic: FUZZ_EXAMPLES examples per operation (default 25), derandomized.
-Raise it for a longer run, e.g. `FUZZ_EXAMPLES=500 .venv/bin/python -m pytest tests/test_fuzz_api.py`.
+Raise it for a longer run, e.g. `FUZZ_EXAMPLES=500 .venv/bin/python -m pytest tests/security/test_fuzz_api.py`.
 The number of requests made is printed at the end of the module (and written to $FUZZ_REPORT as
 JSON when that is set).
 """
@@ -47,6 +47,8 @@ import volunteers.api  # noqa: F401
 from commons.apispec import openapi_document
 from commons.extensions import db, limiter
 from commons.models import ApiToken, FacilityStaff, GroupMember, User
+
+pytestmark = pytest.mark.fuzz  # outside the fast lane (pyproject.toml markers)
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 IDENTITIES = ("admin", "staff", "representative", "volunteer", "anonymous")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = {"commons", "spaces", "calendars", "volunteers"}
 SHARED = {"_macros"}  # macros every package's templates import (the form fields)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.test_race import LiveServer
+from tests.support.gunicorn import GunicornServer
 
 REDIS = ("127.0.0.1", 6379)
 REDIS_DB = 13
@@ -21,8 +21,8 @@ REDIS_DB = 13
 pytestmark = pytest.mark.slow
 
 
-class Gunicorn(LiveServer):
-    """tests.test_race's server with an access log, waited for at once."""
+class Gunicorn(GunicornServer):
+    """tests.support.gunicorn's server with an access log, waited for at once."""
 
     def __init__(self, app, database_url: str, instance: Path, workers: int, env: dict, args: list[str]):
         self.access_path = instance / "access.log"

@@ -13,7 +13,7 @@ from spaces.models import Booking
 from tests.calendars.conftest import book
 from tests.calendars.test_import import ics, post_ics, vevent, ymd
 from tests.conftest import HELSINKI, PASSWORD, local, next_weekday
-from tests.spaces.test_query_counts import count_queries
+from tests.support.queries import count_queries
 from tests.spaces.test_reports_api import WINDOW, add_booking, at, data  # noqa: F401  (the fixture)
 
 

@@ -1,5 +1,5 @@
 """Every HTML page of the app, with the data to show it full, for the page-wide checks
-(tests/test_every_page_browser.py: axe-core, one h1, title, 375 px; tests/test_no_english_left.py).
+(tests/accessibility/test_every_page_browser.py: axe-core, one h1, title, 375 px; tests/i18n/test_no_english_left.py).
 
 `seed_world` builds a facility with spaces, closures, a group with confirmed and pending bookings,
 a resident, staff and an admin through the conftest factories and the API. `every_page(world)` lists

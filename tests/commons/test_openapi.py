@@ -94,7 +94,7 @@ def test_list_query_parameters(doc):
 
 
 def test_every_error_status_a_route_can_answer_is_documented(doc):
-    """Found by tests/test_fuzz_api.py: a change refused by a rule or by the thing's state (a
+    """Found by tests/security/test_fuzz_api.py: a change refused by a rule or by the thing's state (a
     cancelled shift, no volunteer profile yet) answers 422 even without a body, and GET
     /volunteers/me answers 404 before a profile exists."""
     for path, ops in doc["paths"].items():

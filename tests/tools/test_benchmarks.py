@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from benchmarks import report
 from benchmarks.__main__ import parse_args
+from tests.support import clock
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_medians_percentiles_and_ratios():
@@ -77,7 +77,7 @@ def test_the_whole_benchmark_runs_on_sqlite_with_tiny_data(tmp_path):
     env = dict(os.environ, TMPDIR=str(tmp_path))
     env.pop("DATABASE_URL", None)
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--db", "sqlite", "--sizes", "400,1200", "--reps", "3",
+        [*clock.python_command(), "-m", "benchmarks", "--db", "sqlite", "--sizes", "400,1200", "--reps", "3",
          "--bookings", "16", "--workers", "2", "--no-matching"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=240,
     )

@@ -1,4 +1,4 @@
-"""Security review of the routes merged for calendars, reports, staff, admin, account and group pages.
+"""Object-level access on the calendars, reports, staff, admin, account and group pages and routes.
 
 Table-driven: for every route the exact set of roles that may use it, and what the others get;
 privacy of the public pages and feeds; CSRF on the state-changing forms; hostile input never a 500.
@@ -7,7 +7,7 @@ Group A books in facility X's space, group B in facility Y's."""
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
@@ -15,7 +15,7 @@ import pytest
 from commons.extensions import db
 from commons.models import GroupMember
 from spaces.models import Booking, Closure
-from tests.conftest import PASSWORD
+from tests.conftest import HELSINKI, PASSWORD
 
 ROLES = ("anon", "member_a", "member_b", "staff_x", "staff_y", "admin")
 NAMES = {"member_a": "Aili Alpha", "member_b": "Bertil Beta", "staff_x": "Xenia Staff", "staff_y": "Yrjö Staff", "admin": "Ada Admin"}
@@ -37,21 +37,31 @@ def _booking(space, group, start, hours=2, status="confirmed", title="Meeting"):
 
 
 @pytest.fixture
-def w(app, make_facility, make_space, make_group, make_user):
+def w(saved_world, app, make_facility, make_space, make_group, make_user):
+    """The world below, built once for the module and put back before each test (tests/support/saved_world.py)."""
+    return saved_world.get(app, lambda: _world(app, make_facility, make_space, make_group, make_user))
+
+
+def _world(app, make_facility, make_space, make_group, make_user):
     fx, fy = make_facility(name="X House"), make_facility(name="Y House")
     hours = {d: [("00:00", "23:59")] for d in range(7)}
     sx, sy = make_space(facility_id=fx, hours=hours, name="X room"), make_space(facility_id=fy, hours=hours, name="Y room")
     ga, gb = make_group(name="Alpha Knitters"), make_group(name="Beta Chess")
     now = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    # Coming bookings at fixed local hours (10-12 on the third day from today in Helsinki, pending ones the day
+    # after), so that they and the move below are inside the opening hours whatever the hour of the run.
+    day = datetime.now(HELSINKI).date() + timedelta(days=3)
+    ten = datetime.combine(day, time(10), HELSINKI).astimezone(timezone.utc)
     with app.app_context():
         ids = SimpleNamespace(
-            ba=_booking(sx, ga, now + timedelta(days=3, hours=2), title="Alpha secret plan"),
-            bb=_booking(sy, gb, now + timedelta(days=3, hours=2), title="Beta secret plan"),
+            ba=_booking(sx, ga, ten, title="Alpha secret plan"),
+            bb=_booking(sy, gb, ten, title="Beta secret plan"),
             past_a=_booking(sx, ga, now - timedelta(days=1), title="Alpha past"),
             past_b=_booking(sy, gb, now - timedelta(days=1), title="Beta past"),
-            pend_a=_booking(sx, ga, now + timedelta(days=4, hours=2), status="pending", title="Alpha pending"),
-            pend_b=_booking(sy, gb, now + timedelta(days=4, hours=2), status="pending", title="Beta pending"),
+            pend_a=_booking(sx, ga, ten + timedelta(days=1), status="pending", title="Alpha pending"),
+            pend_b=_booking(sy, gb, ten + timedelta(days=1), status="pending", title="Beta pending"),
         )
+        ids.day = day
         cy = Closure(space_id=sy, start_at=now + timedelta(days=10), end_at=now + timedelta(days=11), reason="Y pipes")
         db.session.add(cy)
         db.session.commit()
@@ -169,7 +179,9 @@ def _api(w, role, method, path, json=None, data=None, content_type=None):
 
 
 def _move(w):
-    start = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0) + timedelta(days=5, hours=3)
+    """Two days later at 14-15 Helsinki time: inside the opening hours (00:00-23:59) whatever the hour of the run
+    (now + 5 days + 3 hours was after 23:59 in the evening: a 422, not the answer under test)."""
+    start = datetime.combine(w.day + timedelta(days=2), time(14), HELSINKI)
     return {"start": start.isoformat(), "end": (start + timedelta(hours=1)).isoformat()}
 
 

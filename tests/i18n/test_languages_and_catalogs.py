@@ -21,7 +21,7 @@ from commons.extensions import db
 from commons.models import User
 from tests.conftest import PASSWORD, next_weekday
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "translations"
 LANGUAGES = ("fi", "sv", "en")
 ACCEPT = {"fi": "fi-FI,fi;q=0.9,en;q=0.5", "sv": "sv-FI,sv;q=0.9,en;q=0.5", "en": "en-GB,en;q=0.9"}

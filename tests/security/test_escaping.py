@@ -23,7 +23,7 @@ from commons.mail import _Outgoing, build_email
 from commons.models import OutboxMessage, User
 from spaces.models import Booking
 from tests.conftest import PASSWORD, local, next_weekday
-from tests.mail_support import render_outbox
+from tests.support.smtp import render_outbox
 
 
 def evil(label: str) -> str:
@@ -40,7 +40,12 @@ def _escaped(label: str) -> str:
 
 
 @pytest.fixture
-def w(app, make_facility, make_space, make_group, make_user):
+def w(saved_world, app, make_facility, make_space, make_group, make_user):
+    """The world below, built once for the module and put back before each test (tests/support/saved_world.py)."""
+    return saved_world.get(app, lambda: _world(app, make_facility, make_space, make_group, make_user))
+
+
+def _world(app, make_facility, make_space, make_group, make_user):
     fx = make_facility(name=evil("facility"))
     room = make_space(facility_id=fx, name=evil("space"))
     hall = make_space(facility_id=fx, name=evil("hall"), requires_approval=True)

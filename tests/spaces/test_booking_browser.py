@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_support import SCREENSHOTS, check_accessibility
+from tests.support.browser import SCREENSHOTS, check_accessibility
 from tests.conftest import PASSWORD, next_weekday
 
 pytestmark = pytest.mark.browser

@@ -355,7 +355,7 @@ ROWS: list[Row] = [
     Row("GET", "/account/export", "/account/export", roles(200, anon=LOGIN)),
     Row("POST", "/account/sign-out-elsewhere", "/account/sign-out-elsewhere", roles(302, anon=LOGIN), {}, "form"),
     Row("GET", "/privacy", "/privacy", roles(200)),
-    # the audit log: administrators all of it, staff their own facilities' events (tests/test_audit.py)
+    # the audit log: administrators all of it, staff their own facilities' events (tests/commons/test_audit_log.py)
     Row("GET", "/admin/audit", "/admin/audit", page_only(200, {"staff_x", "staff_y", "admin"})),
     Row("GET", "/api/v1/audit", "/api/v1/audit", api_only(200, {"staff_x", "staff_y", "admin"})),
     Row("GET", "/account/delete", "/account/delete", roles(200, anon=LOGIN)),

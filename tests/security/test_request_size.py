@@ -127,9 +127,9 @@ def test_a_content_length_shorter_than_the_body_reads_only_what_it_says(app, mak
 
 @pytest.fixture(scope="module")
 def gunicorn(app, database_url, tmp_path_factory):
-    from tests.test_race import LiveServer
+    from tests.support.gunicorn import GunicornServer
 
-    server = LiveServer(database_url, tmp_path_factory.mktemp("gunicorn-size"))
+    server = GunicornServer(database_url, tmp_path_factory.mktemp("gunicorn-size"))
     try:
         for attempt in range(4):  # up to 2 minutes on a busy machine: four workers each load the app
             try:

@@ -244,8 +244,8 @@ from calendars.models import CalendarChange  # noqa: E402
 from commons.models import OutboxMessage  # noqa: E402
 from spaces.models import ACTIVE_STATUSES, Booking, BookingSeries  # noqa: E402
 from tests.conftest import local, next_weekday  # noqa: E402
-from tests.mail_support import render_outbox  # noqa: E402
-from tests.test_race import LiveServer  # noqa: E402
+from tests.support.gunicorn import GunicornServer  # noqa: E402
+from tests.support.smtp import render_outbox  # noqa: E402
 
 SERIES_COUNT = 4  # dates in each series request ("FREQ=WEEKLY;COUNT=4")
 
@@ -418,7 +418,7 @@ def test_workers_killed_under_a_load_of_bookings_lose_nothing_and_half_write_not
 ):
     spaces = [make_space(max_minutes=240) for _ in range(SPACES)]
     clients = plan_load(make_user, make_group, spaces)
-    server = LiveServer(database_url, tmp_path)
+    server = GunicornServer(database_url, tmp_path)
     kills = 0
     try:
         server.wait_ready()
@@ -583,7 +583,7 @@ def test_database_restart_under_load_gives_clean_503s_and_recovers(
     spaces = [make_space() for _ in range(2)]
     groups = [make_group(verified=True) for _ in range(8)]
     tokens = [make_user(groups=[g]).token for g in groups]
-    server = LiveServer(url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False), tmp_path)
+    server = GunicornServer(url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False), tmp_path)
     phase = [0]  # 0 before the outage, 1 during, 2 after
     results: list[tuple[str, int, int, int | None, str]] = []  # (kind, phase sent, phase answered, status, text)
     bookings: list[Sent] = []
