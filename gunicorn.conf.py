@@ -2,5 +2,5 @@
 # Command-line options (-w, -b, --access-logfile ...) still apply on top of it.
 #
 # The access and error logs never show a personal calendar feed's secret or a `token=` value
-# (README "Rate limits, headers and sessions").
+# (docs/security.md "Rate limits, headers and sessions").
 logger_class = "commons.gunicorn_logging.RedactingLogger"

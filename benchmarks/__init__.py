@@ -1,1 +1,1 @@
-"""Benchmarks: `python -m benchmarks` (see README, "Performance"). Not part of the pytest suite."""
+"""Benchmarks: `python -m benchmarks` (see docs/performance.md). Not part of the pytest suite."""

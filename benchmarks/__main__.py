@@ -1,7 +1,7 @@
 """`python -m benchmarks [--db sqlite|postgresql|both] [--quick] [--sizes 20000,220000] [--markdown]`
 
 Starts the real server (gunicorn) on fresh databases filled by `flask --app commons demo-data
---bookings N` and prints a table of medians and the ratios measured in the same run (README,
+--bookings N` and prints a table of medians and the ratios measured in the same run (docs/performance.md,
 "Performance"). Exit status 1 when a check fails.
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--reps", type=int, help="timed requests per measure and size (default 30, quick 10)")
     parser.add_argument("--bookings", type=int, help="booking requests from the 8 concurrent clients, in each of the two shapes (default 96, quick 32)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers per server (default 4)")
-    parser.add_argument("--markdown", action="store_true", help="print the tables in Markdown too (for the README)")
+    parser.add_argument("--markdown", action="store_true", help="print the tables in Markdown too (for docs/performance.md)")
     parser.add_argument("--keep", action="store_true", help="keep the databases and server logs (printed paths)")
     parser.add_argument("--no-matching", action="store_true", help="skip the volunteers' matching benchmark")
     args = parser.parse_args(argv)

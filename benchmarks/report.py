@@ -165,7 +165,7 @@ def _table(rows: list[tuple]) -> str:
 
 
 def markdown_checks(checks: list[Check]) -> str:
-    """The same table in Markdown, for the README."""
+    """The same table in Markdown, for docs/performance.md."""
     out = ["| db | check | measured | against | ratio | limit | |", "|---|---|---|---|---|---|---|"]
     for c in checks:
         ratio = f"{c.ratio:.2f}" if c.base != 1 or c.unit == "ms" else _num(c.value, c.unit)

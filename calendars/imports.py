@@ -6,7 +6,7 @@ zoneinfo zone of that name), UTC times, Google's X-WR-TIMEZONE (via x-wr-timezon
 times as wall-clock times of the space. All-day events close whole local days. Recurring events are
 expanded within the window with recurring-ical-events, moved and cancelled dates included.
 
-Everything a file can make this module compute is bounded before it is computed (README "Limits"):
+Everything a file can make this module compute is bounded before it is computed (docs/security.md "Limits"):
 the raw lines are counted before parsing; a time zone the file defines is checked before icalendar
 builds it (its rules repeat yearly, and their changes up to a year after the window are few) and its
 changes are then worked out once; an event's rule is estimated and its dates in the window counted
@@ -39,7 +39,7 @@ import calendars.messages  # noqa: F401  (the words of the codes said here)
 from commons.codes import Said, english
 
 MAX_CLOSURE = timedelta(days=400)
-# Limits of one import (README "Limits"). The events and closures are the defaults of the
+# Limits of one import (docs/security.md "Limits"). The events and closures are the defaults of the
 # ICS_IMPORT_MAX_EVENTS and ICS_IMPORT_MAX_CLOSURES settings; the service passes the configured ones.
 MAX_EVENTS = 1000  # VEVENTs in one file
 MAX_DATES_PER_EVENT = 1000  # e.g. a daily event for the whole window fits; FREQ=MINUTELY does not

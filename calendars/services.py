@@ -33,7 +33,7 @@ from spaces.services import LOOKBACK, get_space
 
 WINDOW_BACK = timedelta(days=90)
 WINDOW_AHEAD = timedelta(days=548)  # 18 months
-MAX_IMPORT_BYTES = 512 * 1024  # the default of ICS_IMPORT_MAX_BYTES (README "Limits")
+MAX_IMPORT_BYTES = 512 * 1024  # the default of ICS_IMPORT_MAX_BYTES (docs/security.md "Limits")
 
 
 def import_limits() -> tuple[int, int, int]:

@@ -140,7 +140,7 @@ def verify_group(group_id: int):
     auth=True,
     tag="groups",
 )
-@account_lookups_per_ip  # a 422 says that nobody has an account with the address: counted (README "Rate limits")
+@account_lookups_per_ip  # a 422 says that nobody has an account with the address: counted (docs/security.md "Rate limits")
 @account_lookups_per_account
 def add_member(group_id: int, body: MemberIn):
     member = services.add_representative(require_user(), group_id, body.email)

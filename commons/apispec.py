@@ -37,7 +37,7 @@ class Endpoint:
 ENDPOINTS: list[Endpoint] = []
 API_PREFIX = "/api/v1"
 
-# --- Pages of a list (README "Limits"): every endpoint answering an array takes limit and offset ------
+# --- Pages of a list (docs/security.md "Limits"): every endpoint answering an array takes limit and offset ------
 
 MAX_PAGE = 500  # the largest `limit` of a list (GET /bookings: 2000; matches and candidates: 200)
 MAX_OFFSET = 2**31 - 1

@@ -68,7 +68,7 @@ def demo_data_command() -> click.Command:
 
 
 def register_job_cli(app: Flask) -> None:
-    """`jobs list`, `jobs run NAME [--now ...]`, `scheduler`, `mail list` (README "Operations")."""
+    """`jobs list`, `jobs run NAME [--now ...]`, `scheduler`, `mail list` (docs/operations.md "Operations")."""
 
     @app.cli.group()
     def jobs():

@@ -74,7 +74,7 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_SERVER": env.get("MAIL_SERVER"),
         "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
         "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "Commons <noreply@commons.localhost>"),
-        # Jobs and mail (commons.mail, commons.jobs; README "Operations")
+        # Jobs and mail (commons.mail, commons.jobs; docs/operations.md "Operations")
         "MAIL_USERNAME": env.get("MAIL_USERNAME"),
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD"),
         "MAIL_USE_TLS": env.get("MAIL_USE_TLS", "").lower() in ("1", "true", "yes"),  # STARTTLS
@@ -102,7 +102,7 @@ def from_environment(instance_path: str) -> dict:
         # then the client's address, not the proxy's, is what per-IP limits count.
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
         "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "commons"),  # several sites on one Redis: one prefix each
-        # Rate limits (commons.ratelimits; README "Rate limits, headers and sessions"): Flask-Limiter
+        # Rate limits (commons.ratelimits; docs/security.md "Rate limits, headers and sessions"): Flask-Limiter
         # strings such as "10 per minute" or "10 per minute;100 per day".
         "LOGIN_RATE_LIMIT": _limit(env, "LOGIN_RATE_LIMIT", "10 per minute"),  # sign-in attempts per IP
         "LOGIN_ACCOUNT_RATE_LIMIT": _limit(env, "LOGIN_ACCOUNT_RATE_LIMIT", "10 per 15 minutes;50 per day"),  # failed sign-ins per account
@@ -117,7 +117,7 @@ def from_environment(instance_path: str) -> dict:
         "FEED_RATE_LIMIT": _limit(env, "FEED_RATE_LIMIT", "600 per hour"),  # fetches per personal feed link
         "SPACE_FEED_RATE_LIMIT": _limit(env, "SPACE_FEED_RATE_LIMIT", "1200 per hour"),  # public space feed fetches per IP
         "MAX_CONTENT_LENGTH": 1024 * 1024,
-        # .ics imports (calendars.services.import_limits; README "Limits")
+        # .ics imports (calendars.services.import_limits; docs/security.md "Limits")
         "ICS_IMPORT_MAX_BYTES": int(env.get("ICS_IMPORT_MAX_BYTES", str(512 * 1024))),
         "ICS_IMPORT_MAX_EVENTS": int(env.get("ICS_IMPORT_MAX_EVENTS", "1000")),
         "ICS_IMPORT_MAX_CLOSURES": int(env.get("ICS_IMPORT_MAX_CLOSURES", "2000")),

@@ -1,4 +1,4 @@
-"""Request size for bodies without a Content-Length (README "Limits").
+"""Request size for bodies without a Content-Length (docs/security.md "Limits").
 
 A body sent with `Transfer-Encoding: chunked` has no Content-Length, so Werkzeug cannot refuse it up
 front; it reads it up to MAX_CONTENT_LENGTH and then cuts it off without a word (a JSON body or a

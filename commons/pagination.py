@@ -1,4 +1,4 @@
-"""Pages of a long list on an HTML page (README "Limits"): `?page=N`, PAGE_SIZE rows a page, and
+"""Pages of a long list on an HTML page (docs/security.md "Limits"): `?page=N`, PAGE_SIZE rows a page, and
 "Previous"/"Next" links that keep the rest of the query string (templates/commons/_pager.html)."""
 from __future__ import annotations
 

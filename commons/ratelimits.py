@@ -1,5 +1,5 @@
 """Rate limits (Flask-Limiter): how often one IP address, one account, one group or one feed link
-may do a thing. The figures are settings (commons.config, README "Rate limits, headers and
+may do a thing. The figures are settings (commons.config, docs/security.md "Rate limits, headers and
 sessions"); each limit reads its setting at request time, so tests can tighten one on a running app.
 
 Counts live in RATELIMIT_STORAGE_URI: memory (per process) by default, Redis when several gunicorn

@@ -1,4 +1,4 @@
-"""Use cases the scheduler runs for bookings (jobs in commons.jobs; README "Operations"):
+"""Use cases the scheduler runs for bookings (jobs in commons.jobs; docs/operations.md "Operations"):
 reminders, expiry of requests nobody decided, and retention of personal data. Each is one
 write transaction and takes `now`, so tests and `flask --app commons jobs run NAME --now ...`
 drive the clock."""

@@ -271,7 +271,7 @@ def open_data(start: datetime | None, end: datetime | None, now: datetime | None
     """The open data of [start, end), remembered for OPEN_DATA_CACHE_SECONDS per worker process.
 
     The endpoint is public and a year's figures of a whole city cost the better part of a second
-    of CPU (README "Reports"), so that anyone could keep the workers busy within the rate limit;
+    of CPU (docs/reports.md "Reports"), so that anyone could keep the workers busy within the rate limit;
     figures for an open data portal can be a few minutes old. Invalid periods are never cached."""
     now = now or utcnow()
     window(start, end)  # 422 before anything else

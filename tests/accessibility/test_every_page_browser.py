@@ -103,7 +103,7 @@ def test_every_page_is_accessible_on_desktop_and_phone(live_server, world, role,
                     problems.append(f"{where}: fields without a visible label: {facts['unlabelled']}")
                 if len(facts["current"]) > 1:
                     problems.append(f"{where}: several nav links are aria-current: {facts['current']}")
-                if p.name == "staff dashboard" and lang == "fi":  # for the README: the navigation on a phone, in Finnish
+                if p.name == "staff dashboard" and lang == "fi":  # for the Pages manual (docs/pages.md): the navigation on a phone, in Finnish
                     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
                     page.set_viewport_size({"width": 375, "height": 740})
                     page.screenshot(path=str(SCREENSHOTS / "staff-dashboard-phone.png"))

@@ -1,4 +1,4 @@
-""".ics import limits (README "Limits"): its own size limit (512 KB, ICS_IMPORT_MAX_BYTES), events and
+""".ics import limits (docs/security.md "Limits"): its own size limit (512 KB, ICS_IMPORT_MAX_BYTES), events and
 closures per import, and hostile files (deep nesting, rules that would walk for hours, thousands of
 VTIMEZONEs) that answer with a 4xx or a skipped event at once, never a 500 and never a half import."""
 from __future__ import annotations

@@ -2,7 +2,7 @@
 (VTIMEZONE) whose STANDARD/DAYLIGHT rules repeat every second from 1900, many or smuggled ones, a
 zone looked up thousands of times, recurring events that took seconds each, an INTERVAL=0 rule;
 and the import's reading happens before its write transaction, so nobody else's write waits for a
-file. README "Limits".
+file. docs/security.md "Limits".
 
 Before the fix these files ran for hours (or tens of seconds): `at_most` ends such a run with an
 error instead of letting the test hang. It is a guard, not a measurement: the fixed code answers in

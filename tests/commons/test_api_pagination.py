@@ -1,4 +1,4 @@
-"""Pagination on every list (README "Limits"): every GET API endpoint that answers a JSON array takes
+"""Pagination on every list (docs/security.md "Limits"): every GET API endpoint that answers a JSON array takes
 `limit` and `offset`, refuses a limit over its maximum with a 422 that says the maximum, keeps the
 bare array, and says what follows in `Link: <…>; rel="next"` (RFC 8288) and `X-Total-Count`."""
 from __future__ import annotations
@@ -21,7 +21,7 @@ LIST_ENDPOINTS = sorted({ep.rule for ep in ENDPOINTS if ep.method == "get" and i
 
 
 def test_the_lists_are_the_ones_we_expect():
-    """A new list endpoint is paginated by api_route on its own; this names them so that the README
+    """A new list endpoint is paginated by api_route on its own; this names them so that docs/security.md
     table stays in step."""
     assert LIST_ENDPOINTS == [
         "/api/v1/activities",

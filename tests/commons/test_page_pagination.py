@@ -1,4 +1,4 @@
-"""Pages that list a growing set show it a page at a time (README "Limits"): spaces search, the staff's
+"""Pages that list a growing set show it a page at a time (docs/security.md "Limits"): spaces search, the staff's
 booking requests, a group's and my bookings, activities, a shift's candidates, the admin's verified
 groups. "Previous"/"Next" links in a <nav aria-label>, translated, keeping the rest of the query. The
 page size is 50; the tests make it 2 so that a few rows make three pages."""

@@ -1,9 +1,9 @@
 """Whether an e-mail address has an account is not told by sign-in's answer nor by its time, and the
 answers that must tell it (sign-up, adding a representative, changing one's address) share a rate limit
-(issue 23 item 4; README "Security and privacy").
+(issue 23 item 4; docs/security.md "Security and privacy").
 
 Timing is tested without a clock: an unknown address must cost the same password-hash check, with a hash
-of the same method and cost, as a wrong password does (the measured times are in the README)."""
+of the same method and cost, as a wrong password does (the measured times are in docs/security.md)."""
 from __future__ import annotations
 
 import pytest

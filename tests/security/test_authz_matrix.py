@@ -616,7 +616,7 @@ def test_every_rule_has_a_row(app):
 
 
 def test_the_matrix_size():
-    """The figure the README gives: roles x (method, rule) pairs checked, and the rows (some rules have two)."""
+    """The figure docs/security.md gives: roles x (method, rule) pairs checked, and the rows (some rules have two)."""
     pairs = {(row.method, row.rule) for row in ROWS}
     assert len(ROLES) == 7
     assert len(pairs) >= 133 and len(ROWS) >= len(pairs)

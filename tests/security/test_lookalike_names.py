@@ -1,4 +1,4 @@
-"""Look-alike names and names that show as something else (issue 23 item 6; README "Security and privacy").
+"""Look-alike names and names that show as something else (issue 23 item 6; docs/security.md "Security and privacy").
 
 A group name that looks like another group's (a typographic apostrophe, a Cyrillic letter, full-width
 letters, an invisible character, another case) is refused at registration with code `name_taken`: the

@@ -1,4 +1,4 @@
-"""Request size (README "Limits"): a body over 1 MB (MAX_CONTENT_LENGTH) is a 413, as JSON
+"""Request size (docs/security.md "Limits"): a body over 1 MB (MAX_CONTENT_LENGTH) is a 413, as JSON
 `{"error": {"code": "too_large"}}` under /api/ and a page in the reader's language elsewhere, whether
 the body is JSON, a form, a multipart upload, chunked without a Content-Length, or sent with a
 Content-Length that lies. Nothing is written. The chunked and lying cases are also sent to a real

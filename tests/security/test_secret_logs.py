@@ -1,7 +1,7 @@
 """No secret reaches a log: not a personal feed link's, when its path is percent-encoded
 (/calendars/%66eeds/<secret>.ics answers as the feed does) or in another case, not an API token in a query
 string (token=, access_token=, ...) or an Authorization header a log format names, not one in an error's
-traceback (issue 23 item 5; README "Security and privacy"). The access log's atoms are checked as gunicorn
+traceback (issue 23 item 5; docs/security.md "Security and privacy"). The access log's atoms are checked as gunicorn
 makes them (commons.gunicorn_logging); tests/security/test_gunicorn_limits_and_logs.py runs a real gunicorn."""
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from commons.extensions import limiter
 from tests.conftest import PASSWORD
 from tests.support.page_inventory import ROLES, every_page, seed_world
 
-CHECKED: list[str] = []  # what was checked, for the figures in the README
+CHECKED: list[str] = []  # what was checked, for the figures in docs/security.md
 
 
 def csp_directives(value: str) -> dict[str, list[str]]:

@@ -1,5 +1,5 @@
 """Every string a client can send has a maximum length, and no maximum is larger than the database
-column it is stored in (README "Limits"). Walks every pydantic model that validates a request body or
+column it is stored in (docs/security.md "Limits"). Walks every pydantic model that validates a request body or
 query (and the models nested in them) and every WTForms form, and compares with the SQLAlchemy
 models' column lengths. Lists in bodies have a maximum count too.
 

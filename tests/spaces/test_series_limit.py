@@ -1,4 +1,4 @@
-"""Series length (README "Limits"): a series has at most 104 dates (spaces.rules.MAX_OCCURRENCES, two
+"""Series length (docs/security.md "Limits"): a series has at most 104 dates (spaces.rules.MAX_OCCURRENCES, two
 years of weekly meetings), through the API and through the booking form. One over is a 422 with the
 limit in the message and nothing booked; exactly 104 is booked."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The benchmark harness (benchmarks/, README "Performance") works: its pure parts on made-up
+"""The benchmark harness (benchmarks/, docs/performance.md "Performance") works: its pure parts on made-up
 numbers, and (slow) one whole run in its smallest form on SQLite. Never a time asserted: only that
 the table is printed and the bookings made under concurrency are all correct."""
 from __future__ import annotations
