@@ -402,15 +402,25 @@ def _books_on_behalf(actor: User, space: Space, group: Group, represents: bool) 
     raise Forbidden(reason="book_own_groups_only")
 
 
+# Under the lock, in one statement: the space's zone and whether the actor may still book as they did
+# when the request began (built once: this runs in every booking).
+_ZONE_AND_REPRESENTS = select(Space.timezone, exists().where(
+    GroupMember.user_id == bindparam("user_id"), GroupMember.group_id == bindparam("group_id"))).where(Space.id == bindparam("space_id"))
+_ZONE_AND_STAFF = select(Space.timezone, exists().where(
+    FacilityStaff.user_id == bindparam("user_id"), FacilityStaff.facility_id == bindparam("facility_id"))).where(Space.id == bindparam("space_id"))
+_ZONE_AND_ADMIN = select(Space.timezone, true()).where(Space.id == bindparam("space_id"))
+
+
 def _zone_and_right_now(actor: User, space: Space, group_id: int, on_behalf: bool) -> tuple[str, bool]:
-    """Under the lock, in one statement: the space's time zone and whether the actor may still book
-    for the group as they did when the request began (what was read before the lock may have changed)."""
-    if on_behalf:
-        right = true() if actor.is_admin else exists().where(
-            FacilityStaff.user_id == actor.id, FacilityStaff.facility_id == space.facility_id)
+    """The space's time zone and whether the actor may still book for the group as they did when the
+    request began (what was read before the lock may have changed meanwhile)."""
+    if not on_behalf:
+        statement, params = _ZONE_AND_REPRESENTS, {"user_id": actor.id, "group_id": group_id}
+    elif actor.is_admin:
+        statement, params = _ZONE_AND_ADMIN, {}
     else:
-        right = exists().where(GroupMember.user_id == actor.id, GroupMember.group_id == group_id)
-    zone, allowed = db.session.execute(select(Space.timezone, right).where(Space.id == space.id)).one()
+        statement, params = _ZONE_AND_STAFF, {"user_id": actor.id, "facility_id": space.facility_id}
+    zone, allowed = db.session.execute(statement, {"space_id": space.id, **params}).one()
     return zone, bool(allowed)
 
 
