@@ -6,15 +6,14 @@ from __future__ import annotations
 import os
 import subprocess
 import textwrap
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
 
 from calendars import services
 from calendars.cache import FeedCache
 from commons.extensions import db
 from tests.calendars.conftest import ROOT, book
+from tests.support.queries import count_queries
 from tests.conftest import local, next_weekday
 from tests.support import clock
 
@@ -38,23 +37,6 @@ def builds(monkeypatch):
     return counts
 
 
-@contextmanager
-def queries(app):
-    seen = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        if not statement.startswith(("BEGIN", "COMMIT", "ROLLBACK")):  # SQLite's own BEGIN (commons.db)
-            seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-
-
 def test_an_unchanged_feed_is_built_once_and_a_304_builds_nothing(app, world, client, builds):
     space, group, rep, staff, _ = world
     day = next_weekday(1)
@@ -62,7 +44,7 @@ def test_an_unchanged_feed_is_built_once_and_a_304_builds_nothing(app, world, cl
     url = f"/calendars/spaces/{space}.ics"
     first = client.get(url)
     assert first.status_code == 200 and b"Choir" in first.data and builds["space"] == 1
-    with queries(app) as seen:
+    with count_queries(app, transactions=False) as seen:
         again = client.get(url)
         not_modified = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
     assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]

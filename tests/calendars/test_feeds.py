@@ -13,6 +13,7 @@ from calendars import changes
 from calendars.models import CalendarChange, FeedToken
 from commons.extensions import db
 from tests.calendars.conftest import book
+from tests.support.queries import count_queries
 from tests.conftest import HELSINKI, local, next_weekday
 
 
@@ -316,18 +317,6 @@ def test_booking_ics_is_reusable(world, app):
 # --- Queries ---------------------------------------------------------------------------------------------
 
 
-def _count(app):
-    seen = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", before)
-    return seen, lambda: event.remove(engine, "before_cursor_execute", before)
-
-
 def test_a_feed_costs_the_same_queries_for_few_or_many_events(world, app, client, make_space):
     space, group, rep, staff, facility = world
     day = next_weekday(0)
@@ -335,26 +324,24 @@ def test_a_feed_costs_the_same_queries_for_few_or_many_events(world, app, client
     book(rep, space, group, local(day, "12:00"), local(day, "13:00"), rrule="FREQ=WEEKLY;COUNT=2")
     staff.post(f"/spaces/{space}/closures", {"start": local(day, "20:00"), "end": local(day, "21:00"), "reason": "x"})
     [link] = rep.get("/feeds").get_json()
-    seen, stop = _count(app)
-    client.get(f"/calendars/spaces/{space}.ics")
-    few_public = len(seen)
-    seen.clear()
-    client.get(link["url"])
-    few_group = len(seen)
-    stop()
+    with count_queries(app) as seen:
+        client.get(f"/calendars/spaces/{space}.ics")
+        few_public = len(seen)
+        seen.clear()
+        client.get(link["url"])
+        few_group = len(seen)
     other = make_space(facility_id=facility, name="Studio")
     for spc in (space, other):
         for hour in ("08:00", "09:00", "14:00", "15:00", "16:00", "17:00"):
             book(rep, spc, group, local(day, hour), local(day, hour[:2] + ":30"), rrule="FREQ=DAILY;COUNT=50")
     for d in range(20):
         staff.post(f"/spaces/{space}/closures", {"start": local(day + timedelta(days=d), "21:00"), "end": local(day + timedelta(days=d), "21:30"), "reason": f"c{d}"})
-    seen, stop = _count(app)
-    big = client.get(f"/calendars/spaces/{space}.ics")
-    many_public = len(seen)
-    seen.clear()
-    client.get(link["url"])
-    many_group = len(seen)
-    stop()
+    with count_queries(app) as seen:
+        big = client.get(f"/calendars/spaces/{space}.ics")
+        many_public = len(seen)
+        seen.clear()
+        client.get(link["url"])
+        many_group = len(seen)
     assert len(_events(big.data)) >= 6 + 20
     assert many_public == few_public <= 10
     assert many_group == few_group <= 10

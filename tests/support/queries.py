@@ -8,12 +8,14 @@ from commons.extensions import db
 
 
 @contextmanager
-def count_queries(app):
-    """Every statement sent to the app's engine inside the block, in order (a list of SQL texts)."""
+def count_queries(app, transactions: bool = True):
+    """Every statement sent to the app's engine inside the block, in order (a list of SQL texts);
+    without `transactions`, leaving out BEGIN, COMMIT and ROLLBACK (SQLite's own BEGIN: commons.db)."""
     seen = []
 
     def before(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
+        if transactions or not statement.startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+            seen.append(statement)
 
     with app.app_context():
         engine = db.engine
