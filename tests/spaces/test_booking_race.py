@@ -200,11 +200,13 @@ def test_exclusion_constraint_inside_the_api_answers_409(app, is_postgres, make_
 
     # Pretend the service's own guards were raced past: no lock, and it sees no bookings at all.
     monkeypatch.setattr(bookings, "advisory_lock", lambda *a, **k: None)
-    monkeypatch.setattr(bookings, "load_busy", lambda *a, **k: (defaultdict(list), defaultdict(list)))
+    looked = []  # the service's own check also answers 409: this says the guard was really off
+    monkeypatch.setattr(bookings, "load_busy", lambda *a, **k: looked.append(a) or (defaultdict(list), defaultdict(list)))
 
     r = rep.post("/bookings", {"space_id": space, "group_id": group, "title": "Second",
                                "start": local(day, "19:00"), "end": local(day, "21:00")})
     assert r.status_code == 409, r.get_json()
+    assert looked, "create_booking did not run with the guards off (patched where it does not look)"
     assert r.get_json()["error"]["code"] == "conflict"
     assert len(active_bookings(app, space)) == 1
 
