@@ -86,7 +86,8 @@ def test_the_unique_key_holds_when_two_registrations_race(app, make_user, monkey
     """The check before inserting does not see a registration that commits a moment later: the unique
     indexes on groups.name_key and name_key_caps refuse the second one (409 name_taken), and nothing is half written."""
     assert register(make_user(), ORIGINAL).status_code == 201
-    monkeypatch.setattr(commons.services, "group_named_like", lambda name: None)  # as if the other had not committed yet
+    # as if the other had not committed yet (patched where register_group looks it up)
+    monkeypatch.setattr(commons.services.groups, "group_named_like", lambda name: None)
     late = make_user()
     r = register(late, LOOK_ALIKES["cyrillic o"])
     assert r.status_code == 409, r.get_json()

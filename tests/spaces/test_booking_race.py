@@ -188,7 +188,7 @@ def test_exclusion_constraint_refuses_overlapping_active_rows(app, is_postgres, 
 def test_exclusion_constraint_inside_the_api_answers_409(app, is_postgres, make_user, make_group, make_space, monkeypatch):
     if not is_postgres:
         pytest.skip("the ex_bookings_no_overlap exclusion constraint exists on PostgreSQL only")
-    import spaces.services as services
+    from spaces.services import bookings  # the module create_booking runs in: its names are the ones it calls
 
     group = make_group(verified=True)
     space = make_space()
@@ -199,12 +199,14 @@ def test_exclusion_constraint_inside_the_api_answers_409(app, is_postgres, make_
     assert first.status_code == 201, first.get_json()
 
     # Pretend the service's own guards were raced past: no lock, and it sees no bookings at all.
-    monkeypatch.setattr(services, "advisory_lock", lambda *a, **k: None)
-    monkeypatch.setattr(services, "_load_busy", lambda *a, **k: (defaultdict(list), defaultdict(list)))
+    monkeypatch.setattr(bookings, "advisory_lock", lambda *a, **k: None)
+    looked = []  # the service's own check also answers 409: this says the guard was really off
+    monkeypatch.setattr(bookings, "load_busy", lambda *a, **k: looked.append(a) or (defaultdict(list), defaultdict(list)))
 
     r = rep.post("/bookings", {"space_id": space, "group_id": group, "title": "Second",
                                "start": local(day, "19:00"), "end": local(day, "21:00")})
     assert r.status_code == 409, r.get_json()
+    assert looked, "create_booking did not run with the guards off (patched where it does not look)"
     assert r.get_json()["error"]["code"] == "conflict"
     assert len(active_bookings(app, space)) == 1
 

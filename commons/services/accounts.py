@@ -1,0 +1,131 @@
+"""A person's account: finding it, signing up, signing in and out (one browser, or everywhere), and
+changing one's own name, address, password and language."""
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+
+from commons.codes import Said
+from commons.db import write_transaction
+from commons.errors import Invalid
+from commons.extensions import db
+from commons.models import SignIn, User, check_password_without_account
+from commons.services.common import refuse_bidi_controls
+
+
+def first_admin_email() -> str:
+    """The first administrator's e-mail address ("" when there is none)."""
+    return db.session.execute(select(User.email).where(User.role == "admin").order_by(User.id).limit(1)).scalar_one_or_none() or ""
+
+
+def find_user(email: str) -> User | None:
+    if "\x00" in email:  # no stored address has one (and PostgreSQL text cannot even compare with one)
+        return None
+    return db.session.execute(select(User).where(User.email == email.strip().lower())).scalar_one_or_none()
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The account of the address if the password is its password. An unknown address costs the same
+    password-hash check as a wrong password (commons.models.check_password_without_account): the
+    answer and its time tell nothing about whether the address has an account."""
+    user = find_user(email)
+    if user is None:
+        check_password_without_account(password)
+        return None
+    return user if user.check_password(password) else None
+
+
+def sign_up(email: str, name: str, password: str, role: str = "member") -> User:
+    """A new account. The password is hashed (scrypt, about 0.1 s) before the write transaction
+    opens: on SQLite every other write would wait for it."""
+    password_hash = User.hash_password(password) if len(password) >= 8 else ""
+    return _sign_up(email, name, password, password_hash, role)
+
+
+@write_transaction
+def _sign_up(email: str, name: str, password: str, password_hash: str, role: str) -> User:
+    if role not in ("member", "volunteer"):
+        raise Invalid(reason="signup_role_not_allowed", fields={"role": Said("signup_role_not_allowed")})
+    refuse_bidi_controls(name=name)
+    if find_user(email):
+        raise Invalid(reason="email_registered", fields={"email": Said("email_registered")})
+    if len(password) < 8:
+        raise Invalid(reason="password_too_short", fields={"password": Said("password_too_short")})
+    user = User(email=email.strip().lower(), name=name.strip(), role=role, password_hash=password_hash)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Both scrypt runs (the current password checked, the new one hashed) happen before the write
+    transaction; inside it the stored hash must still be the one the current password was checked
+    against (another browser may have changed it meanwhile)."""
+    checked = user.password_hash
+    if not user.check_password(current):
+        raise Invalid(reason="current_password_wrong", fields={"current_password": Said("current_password_wrong")})
+    if len(new) < 8:
+        raise Invalid(reason="password_too_short", fields={"new_password": Said("password_too_short")})
+    _store_password(user, checked, User.hash_password(new))
+
+
+@write_transaction
+def _store_password(user: User, checked: str | None, password_hash: str) -> None:
+    if user.password_hash != checked:  # another browser changed it after the current password was checked
+        raise Invalid(reason="password_changed_meanwhile", fields={"current_password": Said("password_changed_meanwhile")})
+    user.password_hash = password_hash
+    user.session_version += 1  # other signed-in browsers are signed out
+
+
+@write_transaction
+def update_profile(user: User, name: str, email: str) -> User:
+    """Change one's own name and e-mail address (the address must not be another account's)."""
+    name, email = name.strip(), email.strip().lower()
+    if not name:
+        raise Invalid(reason="name_required", fields={"name": Said("name_required")})
+    refuse_bidi_controls(name=name)
+    if "@" not in email:
+        raise Invalid(reason="email_invalid", fields={"email": Said("email_invalid")})
+    other = find_user(email)
+    if other is not None and other.id != user.id:
+        raise Invalid(reason="email_taken", fields={"email": Said("email_taken")})
+    user.name, user.email = name, email
+    return user
+
+
+@write_transaction
+def set_language(user: User, language: str, supported: list[str] | tuple[str, ...]) -> None:
+    """Remember the language a signed-in person chose for the pages (used on their next sign-in too)."""
+    if language not in supported:
+        params = {"languages": list(supported)}
+        raise Invalid(reason="unknown_language", params=params, fields={"language": Said("unknown_language", params)})
+    user.language = language
+
+
+@write_transaction
+def end_sessions(user: User) -> None:
+    """Sign out everywhere: every browser's session of the user ends."""
+    user.session_version += 1
+    db.session.execute(delete(SignIn).where(SignIn.user_id == user.id))
+
+
+KEPT_SIGN_INS = 50  # per person; the oldest sessions beyond that end at the next sign-in
+
+
+@write_transaction
+def start_sign_in(user: User) -> str:
+    """A new signed-in session for one browser: the secret its session cookie keeps (see SignIn)."""
+    import secrets
+
+    secret = secrets.token_urlsafe(32)
+    db.session.add(SignIn(user_id=user.id, secret_hash=SignIn.hash(secret)))
+    db.session.flush()
+    stale = select(SignIn.id).where(SignIn.user_id == user.id).order_by(SignIn.id.desc()).offset(KEPT_SIGN_INS)
+    db.session.execute(delete(SignIn).where(SignIn.id.in_(list(db.session.execute(stale).scalars()))))
+    return secret
+
+
+@write_transaction
+def end_sign_in(secret: str | None) -> None:
+    """Sign-out of one browser: its session (a copy of its cookie included) is no longer signed in."""
+    if isinstance(secret, str) and secret:
+        db.session.execute(delete(SignIn).where(SignIn.secret_hash == SignIn.hash(secret)))

@@ -1,0 +1,23 @@
+"""What the accounts', groups' and facilities' use cases share: the administrator check, and the
+refusal of names and titles with bidirectional control characters."""
+from __future__ import annotations
+
+from commons.codes import Said
+from commons.errors import Forbidden, Invalid
+import commons.messages  # noqa: F401  (the words of the codes said here)
+from commons.models import User
+from commons.text import has_bidi_control
+
+
+def admin_only(actor: User) -> None:
+    """Forbidden unless the actor is an administrator."""
+    if not actor.is_admin:
+        raise Forbidden(reason="admin_only")
+
+
+def refuse_bidi_controls(**texts: str | None) -> None:
+    """Names and titles: no bidirectional control characters (commons.text.BIDI_CONTROLS), which make
+    a name show as something else than it is. A refusal with code `bidi_control` and the fields."""
+    fields = {name: Said("bidi_control") for name, value in texts.items() if has_bidi_control(value)}
+    if fields:
+        raise Invalid(code="bidi_control", reason="bidi_control", params={"fields": sorted(fields)}, fields=fields)

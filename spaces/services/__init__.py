@@ -1,0 +1,42 @@
+"""Use cases for spaces, closures and bookings, one module per use case; callers use
+`from spaces import services` and `services.name` (the public names are re-exported here).
+
+- common: what they share: request times at the edges (to_utc), a space and its rules, the staff
+  check, the bookings and closures in the way of a time, a group's weekly quota used, the audit facts;
+- spaces: creating, changing and searching spaces (opening hours, features);
+- free_times: a space's availability in a window, the free times nearest to a taken one;
+- closures: adding, listing and removing closures;
+- refusals: a refused booking or move as the API shows it (409 conflicts, 422 violations);
+- bookings: making a booking or a series (the plan before the write lock, the re-check under it);
+- booking_lists: one booking the actor may see, pages of them, bookings by id;
+- booking_changes: cancelling, deciding, moving, and the status change they write;
+- pages: what the HTML pages read besides (districts, equipment, bookable groups, public titles);
+- personal_data: the export and erasure hooks.
+
+Each public function that writes is one transaction (commons.db.write_transaction). Rules live in
+spaces.rules (pure); these modules load what they need, ask them, and write the result. Refusals are
+commons.errors with a `reason` code and `params`, whose words are in spaces.messages.
+"""
+from __future__ import annotations
+
+from spaces.services.booking_changes import cancel_booking, decide, move_booking, set_status
+from spaces.services.booking_lists import bookings_by_ids, bookings_page, get_booking, list_bookings
+from spaces.services.bookings import BookingResult, create_booking, space_for_booking
+from spaces.services.closures import MAX_CLOSURE, add_closure, delete_closure, list_closures
+from spaces.services.common import (ADVISORY_SPACE, LOOKBACK, MAX_WINDOW, booking_facts, get_space, load_busy,
+                                    quota_usage, require_staff, space_rules, to_utc)
+from spaces.services.free_times import availability, nearest_free_times
+from spaces.services.pages import bookable_groups, list_districts, list_equipment, public_titles
+from spaces.services.personal_data import export_bookings_made, forget_booker
+from spaces.services.refusals import problem_out, refusal
+from spaces.services.spaces import create_space, search_spaces, update_space
+
+__all__ = [
+    "ADVISORY_SPACE", "LOOKBACK", "MAX_CLOSURE", "MAX_WINDOW",
+    "BookingResult",
+    "add_closure", "availability", "bookable_groups", "booking_facts", "bookings_by_ids", "bookings_page",
+    "cancel_booking", "create_booking", "create_space", "decide", "delete_closure", "export_bookings_made",
+    "forget_booker", "get_booking", "get_space", "list_bookings", "list_closures", "list_districts", "list_equipment",
+    "load_busy", "move_booking", "nearest_free_times", "problem_out", "public_titles", "quota_usage", "refusal",
+    "require_staff", "search_spaces", "set_status", "space_for_booking", "space_rules", "to_utc", "update_space",
+]

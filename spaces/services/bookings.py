@@ -1,0 +1,183 @@
+"""Making a booking, or a series of them: the request worked out and checked before the write lock,
+the re-check, the writes and the outbox rows under it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import bindparam, exists, select, true
+from sqlalchemy.orm import joinedload
+
+from commons import audit
+from commons.auth import is_staff_of
+from commons.codes import Said
+from commons.db import advisory_lock, utcnow, write_transaction
+from commons.errors import Forbidden, Invalid, NotFound
+from commons.extensions import db
+from commons.models import FacilityStaff, Group, GroupMember, User
+from commons.services import group_and_membership
+from spaces import notices, rules
+from spaces.models import Booking, BookingSeries, Space
+from spaces.schemas import BookingIn
+from spaces.services.common import ADVISORY_SPACE, booking_facts, load_busy, quota_usage, space_rules, to_utc
+from spaces.services.refusals import refusal
+
+
+@dataclass
+class BookingResult:
+    status: str
+    series: BookingSeries | None
+    bookings: list[Booking]
+    skipped: list[rules.Problem]
+    tz: ZoneInfo
+    # (id, start, end) of each booking, taken before the commit expired the objects: the answer
+    # needs no query per booking to read them back.
+    booked: list[tuple[int, datetime, datetime]]
+    series_id: int | None
+
+
+_SPACE_FOR_BOOKING = (
+    select(Space).where(Space.id == bindparam("space_id")).options(joinedload(Space.facility), joinedload(Space.opening_hours))
+)
+
+
+def space_for_booking(space_id: int) -> Space:
+    """The space with its facility and opening hours (what a booking reads), in one query."""
+    space = db.session.execute(_SPACE_FOR_BOOKING, {"space_id": space_id}).unique().scalar_one_or_none()
+    if space is None:
+        raise NotFound(reason="space_not_found", params={"space_id": space_id})
+    return space
+
+
+@dataclass
+class _Plan:
+    """A booking request in UTC, its series expanded: worked out before the write lock."""
+
+    zone: str
+    start: datetime
+    end: datetime
+    occurrences: list[rules.Interval]
+    problems: list[rules.Problem]
+
+
+def _plan(data: BookingIn, tz: ZoneInfo) -> _Plan:
+    start, end = to_utc(data.start, tz, "start"), to_utc(data.end, tz, "end")
+    if end <= start:
+        raise Invalid(reason="end_before_start", fields={"end": Said("end_before_start")})
+    if data.rrule:
+        try:
+            occurrences, problems = rules.expand_series(data.rrule, start, end, tz)
+        except rules.RRuleError as exc:
+            raise Invalid(reason=exc.code, params=exc.params, fields={"rrule": exc.said}) from None
+        if not occurrences and not problems:
+            raise Invalid(reason="rrule_no_dates", fields={"rrule": Said("rrule_no_dates")})
+    else:
+        occurrences, problems = [rules.Interval(start, end)], []
+    return _Plan(tz.key, start, end, occurrences, problems)
+
+
+def _books_on_behalf(actor: User, space: Space, group: Group, represents: bool) -> bool:
+    """Whether the actor books as staff for the group (False: as its representative); Forbidden
+    when neither."""
+    if represents:
+        return False
+    if is_staff_of(actor, space.facility_id):
+        if not group.verified:
+            raise Forbidden(reason="book_on_behalf_unverified")
+        return True
+    raise Forbidden(reason="book_own_groups_only")
+
+
+# Under the lock, in one statement: the space's zone and whether the actor may still book as they did
+# when the request began (built once: this runs in every booking).
+_ZONE_AND_REPRESENTS = select(Space.timezone, exists().where(
+    GroupMember.user_id == bindparam("user_id"), GroupMember.group_id == bindparam("group_id"))).where(Space.id == bindparam("space_id"))
+_ZONE_AND_STAFF = select(Space.timezone, exists().where(
+    FacilityStaff.user_id == bindparam("user_id"), FacilityStaff.facility_id == bindparam("facility_id"))).where(Space.id == bindparam("space_id"))
+_ZONE_AND_ADMIN = select(Space.timezone, true()).where(Space.id == bindparam("space_id"))
+
+
+def _zone_and_right_now(actor: User, space: Space, group_id: int, on_behalf: bool) -> tuple[str, bool]:
+    """The space's time zone and whether the actor may still book for the group as they did when the
+    request began (what was read before the lock may have changed meanwhile)."""
+    if not on_behalf:
+        statement, params = _ZONE_AND_REPRESENTS, {"user_id": actor.id, "group_id": group_id}
+    elif actor.is_admin:
+        statement, params = _ZONE_AND_ADMIN, {}
+    else:
+        statement, params = _ZONE_AND_STAFF, {"user_id": actor.id, "facility_id": space.facility_id}
+    zone, allowed = db.session.execute(statement, {"space_id": space.id, **params}).one()
+    return zone, bool(allowed)
+
+
+@write_transaction(lock_late=True)
+def create_booking(actor: User, data: BookingIn, now: datetime | None = None) -> BookingResult:
+    """A booking, or a series of them. The client's times and RRULE are worked out, and what is already
+    booked refuses, before the write lock: a refusal or a long series never makes other writers wait.
+    Under the lock: the space's zone and the booker's right again, the re-check, the writes and the
+    outbox rows."""
+    now = now or utcnow()
+    space = space_for_booking(data.space_id)
+    group, represents = group_and_membership(actor, data.group_id)
+    on_behalf = _books_on_behalf(actor, space, group, represents)
+    sr = space_rules(space)
+    plan = _plan(data, sr.tz)
+
+    def check() -> tuple[rules.Evaluation, list[rules.Problem]]:
+        """The rules and every booking and closure in the way; raises the refusal."""
+        lo = min(o.start for o in plan.occurrences) if plan.occurrences else plan.start
+        hi = max(o.end for o in plan.occurrences) if plan.occurrences else plan.end
+        booked, closures = load_busy([space.id], lo, hi, margin=sr.buffer)
+        used = quota_usage(space, group.id, lo, hi, sr)
+        result = rules.evaluate(plan.occurrences, sr, now, booked[space.id], closures[space.id], used)
+        found = sorted(plan.problems + result.problems, key=lambda p: p.occurrence.start)
+        if found and (data.on_conflict == "reject" or not result.accepted):
+            raise refusal(found, sr.tz, series=bool(data.rrule))
+        return result, found
+
+    check()
+    status = "confirmed" if on_behalf or (group.verified and not space.requires_approval) else "pending"
+    told = notices.told_of_new(actor, group.id, space.facility_id, on_behalf, status == "pending")
+    # From here on, nobody else books this space until we commit (PostgreSQL: advisory lock;
+    # SQLite: the IMMEDIATE write transaction begins here: what was read above was read without
+    # it). Only the re-check and the writes hold the lock. The exclusion constraint stays the last word.
+    advisory_lock(ADVISORY_SPACE, space.id)
+    zone, allowed = _zone_and_right_now(actor, space, group.id, on_behalf)
+    if not allowed:
+        raise Forbidden(reason="book_own_groups_only")
+    if zone != plan.zone:  # the space's time zone changed meanwhile: the local times mean other instants
+        sr = replace(sr, tz=ZoneInfo(zone))
+        plan = _plan(data, sr.tz)
+    result, problems = check()
+
+    series = None
+    if data.rrule:
+        series = BookingSeries(space_id=space.id, group_id=group.id, rrule=data.rrule.removeprefix("RRULE:"))
+        db.session.add(series)
+        db.session.flush()
+    bookings = [
+        Booking(
+            space_id=space.id,
+            group_id=group.id,
+            series_id=series.id if series else None,
+            title=data.title,
+            public_title=data.public_title,
+            attendees=data.attendees,
+            start_at=o.start,
+            end_at=o.end,
+            blocked_until=o.end + sr.buffer,
+            status=status,
+            booked_by_id=actor.id,
+            on_behalf=on_behalf,
+        )
+        for o in result.accepted
+    ]
+    db.session.add_all(bookings)
+    db.session.flush()
+    if on_behalf:
+        audit.record(actor, "booking.create_on_behalf", bookings[0].id, facility_id=space.facility_id, group_id=group.id,
+                     details=booking_facts(bookings, status=status, series_id=series.id if series else None))
+    notices.booking_created(actor, bookings, now, told)  # e-mail in the outbox, committed with the booking
+    booked = [(b.id, b.start_at, b.end_at) for b in bookings]
+    return BookingResult(status, series, bookings, problems, sr.tz, booked, series.id if series else None)

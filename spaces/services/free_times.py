@@ -1,0 +1,45 @@
+"""When a space is busy and free: its availability in a window, and the free times nearest to one
+that is taken."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from commons.codes import Said
+from commons.db import utcnow
+from commons.errors import Invalid
+from spaces import rules
+from spaces.models import Space
+from spaces.services.common import MAX_WINDOW, load_busy, space_rules, to_utc
+
+
+def availability(space: Space, start: datetime | None, end: datetime | None, now: datetime | None = None):
+    now = now or utcnow()
+    tz = ZoneInfo(space.timezone)
+    lo = to_utc(start, tz, "from") if start else now
+    hi = to_utc(end, tz, "to") if end else lo + timedelta(days=7)
+    if hi <= lo:
+        raise Invalid(reason="period_end_before_start", fields={"to": Said("period_end_before_start")})
+    if hi - lo > MAX_WINDOW:
+        params = {"max_days": MAX_WINDOW.days}
+        raise Invalid(reason="period_too_long", params=params, fields={"to": Said("period_too_long", params)})
+    sr = space_rules(space)
+    booked, closures = load_busy([space.id], lo, hi, margin=sr.buffer)
+    busy, free = rules.availability(rules.Interval(lo, hi), sr, booked[space.id], closures[space.id])
+    return lo, hi, busy, free
+
+
+def nearest_free_times(space: Space, start: datetime, end: datetime, now: datetime | None = None, count: int = 3) -> list[rules.Interval]:
+    """Free times as long as [start, end) nearest to it, on the requested day and the two days
+    either side (for "this time is taken: these are free"). Start/end naive local or aware."""
+    now = now or utcnow()
+    tz = ZoneInfo(space.timezone)
+    s, e = to_utc(start, tz, "start"), to_utc(end, tz, "end")
+    if e <= s:
+        return []
+    lo = max(s - timedelta(days=2), now)
+    hi = min(e + timedelta(days=2), now + timedelta(days=space.horizon_days))
+    if hi <= lo:
+        return []
+    _lo, _hi, _busy, free = availability(space, lo, hi, now=now)
+    return rules.nearest_free_slots(rules.Interval(s, e), free, tz, space.slot_minutes, count, earliest=now)
