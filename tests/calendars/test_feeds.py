@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import icalendar
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from calendars import changes
 from calendars.models import CalendarChange, FeedToken
