@@ -148,6 +148,30 @@ invite_per_organiser = limiter.shared_limit(
     exempt_when=lambda: not _organiser(),
 )
 
+def _plan_size() -> int:
+    """How many invitations a fill plan's apply request sends: each counts against the organiser's
+    invitation limit, as one POST /shifts/{id}/invite does (else a plan would be a way round it).
+    Counted from the request as sent (the API's `assignments` list, the page's "s:v,s:v" field); at
+    least 1, at most the schema's cap."""
+    if request.is_json:
+        body = request.get_json(silent=True)
+        items = body.get("assignments") if isinstance(body, dict) else None
+        n = len(items) if isinstance(items, list) else 0
+    else:
+        n = len([p for p in request.form.get("assignments", "").split(",") if p.strip()])
+    return max(1, min(n, 5000))
+
+
+#: The same count for a fill plan's invitations: one hit per assignment.
+invite_per_organiser_plan = limiter.shared_limit(
+    _setting("INVITE_RATE_LIMIT"),
+    scope="invitations",
+    key_func=_organiser,
+    methods=["POST"],
+    cost=_plan_size,
+    exempt_when=lambda: not _organiser(),
+)
+
 #: Fetches of one personal feed link (its secret, hashed), from anywhere.
 feed_per_link = limiter.limit(
     _setting("FEED_RATE_LIMIT"), key_func=lambda: "feed:" + _digest((request.view_args or {}).get("token", ""))

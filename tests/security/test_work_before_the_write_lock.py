@@ -210,3 +210,14 @@ def test_a_password_changed_meanwhile_by_another_browser_is_not_overwritten(app,
     assert "Salasanasi vaihdettiin toisessa selaimessa tämän muutoksen aikana." in r.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(User, user.user_id).check_password("changed elsewhere")
+
+
+def test_the_command_line_hashes_a_new_password_before_the_write_transaction(app, hashing_seen):
+    """`flask create-user --password`: the same order as sign-up."""
+    from commons.services import create_user
+
+    hashing_seen.clear()
+    with app.app_context():
+        create_user("cli@example.fi", "Cli Person", "member", password="a long enough secret")
+        assert [inside for inside, _ in hashing_seen] == [False]
+        assert db.session.query(User).filter_by(email="cli@example.fi").one().check_password("a long enough secret")
