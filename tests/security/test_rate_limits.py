@@ -210,7 +210,7 @@ def test_invitations_per_organiser_across_the_api_and_the_page(app, world, make_
     assert organiser2.post(f"/shifts/{shift}/invite", {"volunteer_id": v3.profile_id}).status_code == 200
 
 
-def test_a_fill_plan_counts_each_of_its_invitations(app, world, limits):  # noqa: F811
+def test_a_fill_plan_counts_each_of_its_invitations(app, world, make_user, limits):  # noqa: F811
     """Applying a plan sends one invitation per assignment: each counts, else a plan of 5 000 would be
     the way round the limit."""
     limits(INVITE_RATE_LIMIT="3 per hour")
@@ -218,16 +218,19 @@ def test_a_fill_plan_counts_each_of_its_invitations(app, world, limits):  # noqa
     shift = world.shift(activity, needed=5)
     v1, v2, v3, v4 = (world.volunteer() for _ in range(4))
     assert world.organiser.post(f"/shifts/{shift}/invite", {"volunteer_id": v1.profile_id}).status_code == 200
-    three = [{"shift_id": shift, "volunteer_id": v.profile_id} for v in (v2, v3, v4)]
-    assert_api_429(world.organiser.post("/fill-plan/apply", {"assignments": three}))
-    assert len(world.organiser.get(f"/shifts/{shift}/signups").get_json()) == 1  # nothing sent
-    r = world.organiser.post("/fill-plan/apply", {"assignments": three[:2]})
+    r = world.organiser.post("/fill-plan/apply", {"assignments": [{"shift_id": shift, "volunteer_id": v.profile_id}
+                                                                  for v in (v2, v3)]})
     assert r.status_code == 200 and len(r.get_json()["applied"]) == 2
     assert_api_429(world.organiser.post(f"/shifts/{shift}/invite", {"volunteer_id": v4.profile_id}))
     # The page's form counts the same way.
     page = app.test_client()
     assert page.post("/login", data={"email": world.organiser.email, "password": PASSWORD}).status_code == 302
     assert_page_429(page.post(f"/activities/{activity}/fill-plan", data={"assignments": f"{shift}:{v4.profile_id}"}))
+    # A plan larger than the whole allowance is refused whole: nothing is sent.
+    organiser2 = make_user("member", groups=[world.group])
+    four = [{"shift_id": shift, "volunteer_id": v.profile_id} for v in (v1, v2, v3, v4)]
+    assert_api_429(organiser2.post("/fill-plan/apply", {"assignments": four}))
+    assert len(world.organiser.get(f"/shifts/{shift}/signups").get_json()) == 3
 
 
 # --- Feeds ------------------------------------------------------------------------------------------------
