@@ -147,6 +147,15 @@ def add_member(group_id: int, body: MemberIn):
     return MemberOut(group_id=member.group_id, user_id=member.user_id, email=member.user.email)
 
 
+@api_route(bp, "/groups/<int:group_id>/members/me", "DELETE", summary="Leave a group (stop representing it)", response=Ok,
+           auth=True, tag="groups")
+def leave_group(group_id: int):
+    """The caller stops representing the group. 403 `not_a_representative` when they do not; 422
+    `last_representative` when nobody else would be left (add another first)."""
+    services.leave_group(require_user(), group_id)
+    return Ok()
+
+
 def facility_out(f: Facility) -> FacilityOut:
     return FacilityOut(id=f.id, name=f.name, district=f.district, address=f.address, phone=f.phone)
 

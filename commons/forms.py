@@ -219,6 +219,10 @@ class InviteForm(FlaskForm):
     )
 
 
+class LeaveGroupForm(FlaskForm):
+    """Leaving a group: a confirmation with nothing to fill in (the CSRF token)."""
+
+
 def put_back(form, err, names: dict[str, str] | None = None) -> bool:
     """A service's refusal (a commons.errors.ApiError) next to the form's fields, in the page's
     language: each field the refusal names gets its words (`err.field_text`). `names` maps the

@@ -130,6 +130,17 @@ def _representatives_only(p):
     return _("Only the group's representatives can add representatives.")
 
 
+@message("not_a_representative")
+def _not_a_representative(p):
+    return _("You are not a representative of this group.")
+
+
+@message("last_representative")
+def _last_representative(p):
+    return _("You are the group's only representative. Add another representative before you leave, or ask an "
+             "administrator to help.")
+
+
 @message("representative_no_account")
 def _representative_no_account(p):
     return _("Nobody has an account with that e-mail yet. Ask them to sign up first, then add them here.")

@@ -1,6 +1,6 @@
 """Group pages: my groups, register a group, a group's page (representatives, adding a
-co-representative, the group's bookings with filters), and the confirmation step before a
-booking (or the rest of its series) is cancelled.
+co-representative, leaving the group, the group's bookings with filters), and the confirmation step
+before a booking (or the rest of its series) is cancelled.
 
 Only the group's representatives (and admins) see a group's page; others get 403. Thin: forms,
 calls to commons.services / spaces.services, pages.
@@ -19,7 +19,7 @@ from commons.auth import is_representative
 from commons.pagination import paginate
 from commons.ratelimits import account_lookups_per_account, account_lookups_per_ip
 from commons.errors import ApiError, Forbidden
-from commons.forms import GROUP_KIND_LABELS, GroupForm, InviteForm, put_back
+from commons.forms import GROUP_KIND_LABELS, GroupForm, InviteForm, LeaveGroupForm, put_back
 from commons.i18n import format_day, format_span
 from commons.timezone import site_tz
 from commons.urls import safe_next
@@ -157,6 +157,30 @@ def add_representative(group_id: int):
             flash(_("%(name)s is now a representative of %(group)s.", name=member.user.name, group=group.name))
             return redirect(url_for("groups.group_page", group_id=group.id))
     return _group_page(group.id, form, 422)
+
+
+@bp.route("/groups/<int:group_id>/leave", methods=["GET", "POST"])
+@login_required
+def leave_group(group_id: int):
+    """Stop representing the group, after a confirmation (the link in the e-mail that tells a person
+    someone added them leads here). Only the group's own representatives: others get 403."""
+    group = commons_services.get_group(group_id)
+    if not is_representative(current_user, group.id):
+        raise Forbidden(reason="not_a_representative")
+    form = LeaveGroupForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            commons_services.leave_group(current_user._get_current_object(), group.id)
+        except ApiError as err:
+            if err.status == 403:
+                raise
+            error = err.said()
+        else:
+            flash(_("You are no longer a representative of %(group)s.", group=group.name))
+            return redirect(url_for("groups.my_groups"))
+    status = 422 if error or form.errors else 200
+    return render_template("spaces/groups/leave.html", group=group, form=form, error=error), status
 
 
 # --- Cancelling, with a confirmation step -------------------------------------------------------------------

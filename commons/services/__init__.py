@@ -4,7 +4,7 @@
 - common: the administrator check, the refusal of bidirectional controls in names;
 - accounts: finding an account, signing up, signing in and out, one's own name, address,
   password and language;
-- groups: registering, verifying, representatives, the lists of groups;
+- groups: registering, verifying, representatives (adding one, leaving), the lists of groups;
 - facilities: facilities and their staff;
 - provisioning: the command line's accounts and API tokens;
 - personal_data: the export and the erasure, with the lists where the other packages register theirs
@@ -23,7 +23,7 @@ from commons.services.common import admin_only, refuse_bidi_controls
 from commons.services.facilities import (add_staff, create_facility, facility_by_name, get_facility, list_facilities,
                                          list_facilities_with_staff, remove_staff)
 from commons.services.groups import (add_representative, get_group, group_and_membership, group_named_like,
-                                     groups_for_review, groups_of, list_groups, name_taken, register_group,
+                                     groups_for_review, groups_of, leave_group, list_groups, name_taken, register_group,
                                      representatives, verify_group)
 from commons.services.personal_data import (PERSONAL_DATA_ERASERS, PERSONAL_DATA_EXPORTERS, erase_account,
                                             export_personal_data)
@@ -34,7 +34,7 @@ __all__ = [
     "add_representative", "add_staff", "admin_only", "authenticate", "change_password", "create_facility",
     "create_user", "end_sessions", "end_sign_in", "erase_account", "export_personal_data", "facility_by_name",
     "find_user", "first_admin_email", "get_facility", "get_group", "group_and_membership", "group_named_like",
-    "groups_for_review", "groups_of", "issue_token", "list_facilities", "list_facilities_with_staff", "list_groups",
+    "groups_for_review", "groups_of", "issue_token", "leave_group", "list_facilities", "list_facilities_with_staff", "list_groups",
     "name_taken", "refuse_bidi_controls", "register_group", "remove_staff", "representatives", "set_language",
     "sign_up", "start_sign_in", "update_profile", "verify_group",
 ]

@@ -1,11 +1,12 @@
 """Groups: registering one (no look-alike of another's name), verifying it (administrators), adding
-representatives, reading a group with whether someone represents it, and the lists of groups."""
+representatives (the person added is told, and may leave), leaving a group, reading a group with
+whether someone represents it, and the lists of groups."""
 from __future__ import annotations
 
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from commons import audit
+from commons import audit, notices
 from commons.auth import is_representative
 from commons.codes import Said
 from commons.db import utcnow, write_transaction
@@ -94,7 +95,29 @@ def add_representative(actor: User, group_id: int, email: str) -> GroupMember:
         db.session.flush()
         if not is_representative(actor, group.id):  # an administrator, not one of the group's own
             audit.record(actor, "group.member_add", group.id, group_id=group.id, subject_id=user.id)
+        # Nobody asked them: they are told at once, in their language, with the way out (leave_group).
+        notices.representative_added(group, user, actor, member.id)
     return member
+
+
+@write_transaction
+def leave_group(actor: User, group_id: int) -> Group:
+    """The actor stops representing the group: their own choice, e.g. after someone added them
+    (add_representative). The last representative cannot leave (the group would have nobody to
+    answer for its bookings): they add another first, or ask an administrator."""
+    group = db.session.execute(select(Group).where(Group.id == group_id).with_for_update()).scalar_one_or_none()
+    if group is None:
+        raise NotFound(reason="group_not_found", params={"group_id": group_id})
+    # The group row is locked (PostgreSQL; SQLite's write transaction is exclusive anyway): two
+    # representatives leaving at once cannot both see the other still there.
+    members = db.session.execute(select(GroupMember).where(GroupMember.group_id == group.id)).scalars().all()
+    mine = next((m for m in members if m.user_id == actor.id), None)
+    if mine is None:
+        raise Forbidden(reason="not_a_representative")
+    if len(members) == 1:
+        raise Invalid(reason="last_representative")
+    db.session.delete(mine)
+    return group
 
 
 def groups_for_review() -> list[Group]:

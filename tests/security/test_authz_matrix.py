@@ -379,6 +379,9 @@ ROWS: list[Row] = [
         {"name": "Brand new group", "kind": "association", "district": "Kallio", "description": "We knit."}, "form"),
     Row("GET", "/groups/<int:group_id>", "/groups/{ga}", page_only(200, REP_A)),
     Row("POST", "/groups/<int:group_id>/representatives", "/groups/{ga}/representatives", page_only(302, REP_A), {"email": SPARE}, "form"),
+    # leaving: only one's own groups; A's only representative is refused (422 last_representative)
+    Row("GET", "/groups/<int:group_id>/leave", "/groups/{ga}/leave", page_only(200, {"member_a"})),
+    Row("POST", "/groups/<int:group_id>/leave", "/groups/{ga}/leave", page_only(422, {"member_a"}), {}, "form"),
     Row("GET", "/calendars", "/calendars", roles(200, anon=LOGIN)),
     Row("POST", "/calendars/rotate", "/calendars/rotate", page_only(302, {"member_a"}, 404),
         lambda w, role: {"kind": "group_bookings", "group_id": str(w.ga)}, "form"),
@@ -462,6 +465,7 @@ ROWS: list[Row] = [
         {"name": "Brand new group", "kind": "association", "district": "Kallio", "description": "We knit."}),
     Row("POST", "/api/v1/groups/<int:group_id>/verify", "/api/v1/groups/{gn}/verify", api_only(200, ADMIN)),
     Row("POST", "/api/v1/groups/<int:group_id>/members", "/api/v1/groups/{ga}/members", api_only(201, REP_A), {"email": SPARE}),
+    Row("DELETE", "/api/v1/groups/<int:group_id>/members/me", "/api/v1/groups/{ga}/members/me", api_only(422, {"member_a"})),
     Row("GET", "/api/v1/facilities", "/api/v1/facilities", roles(200)),
     Row("POST", "/api/v1/facilities", "/api/v1/facilities", api_only(201, ADMIN), {"name": "Z House", "district": "Kallio", "address": "Z street 1"}),
     Row("POST", "/api/v1/facilities/<int:facility_id>/staff", "/api/v1/facilities/{fx}/staff", api_only(201, ADMIN), {"email": SPARE}),

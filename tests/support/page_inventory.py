@@ -107,6 +107,7 @@ def every_page(w: dict) -> list[Page]:
         Page("member", "my groups", "/groups/mine"),
         Page("member", "new group", "/groups/new"),
         Page("member", "group", f"/groups/{w['group']}"),
+        Page("member", "leave group", f"/groups/{w['group']}/leave"),
         Page("member", "calendar feeds", "/calendars"),
         Page("member", "account", "/account"),
         Page("member", "delete account", "/account/delete"),
