@@ -48,10 +48,14 @@ def test_a_representative_leaves_and_can_no_longer_book_for_the_group(app, make_
     group = make_group()
     first = make_user("member", groups=[group])
     second = make_user("member", groups=[group])
+    [feed] = [f for f in second.get("/feeds").get_json() if f["kind"] == "group_bookings"]
+    path = "/" + feed["url"].split("//", 1)[1].split("/", 1)[1]
+    assert app.test_client().get(path).status_code == 200
     r = second.delete(f"/groups/{group}/members/me")
     assert r.status_code == 200, r.get_json()
     assert not _is_member(app, group, second.user_id)
     assert second.get("/me").get_json()["groups"] == []
+    assert app.test_client().get(path).status_code == 404  # their feed of the group's bookings ends too
     day = next_weekday(2)
     booking = {"space_id": make_space(), "group_id": group, "title": "Chess", "start": local(day, "18:00"), "end": local(day, "20:00")}
     assert second.post("/bookings", booking).status_code == 403
