@@ -164,9 +164,7 @@ def add_representative(group_id: int):
 def leave_group(group_id: int):
     """Stop representing the group, after a confirmation (the link in the e-mail that tells a person
     someone added them leads here). Only the group's own representatives: others get 403."""
-    group = commons_services.get_group(group_id)
-    if not is_representative(current_user, group.id):
-        raise Forbidden(reason="not_a_representative")
+    group = commons_services.group_represented_by(current_user, group_id)
     form = LeaveGroupForm()
     error = None
     if form.validate_on_submit():

@@ -23,8 +23,8 @@ from commons.services.common import admin_only, refuse_bidi_controls
 from commons.services.facilities import (add_staff, create_facility, facility_by_name, get_facility, list_facilities,
                                          list_facilities_with_staff, remove_staff)
 from commons.services.groups import (add_representative, get_group, group_and_membership, group_named_like,
-                                     groups_for_review, groups_of, leave_group, list_groups, name_taken, register_group,
-                                     representatives, verify_group)
+                                     group_represented_by, groups_for_review, groups_of, leave_group, list_groups,
+                                     name_taken, register_group, representatives, verify_group)
 from commons.services.personal_data import (PERSONAL_DATA_ERASERS, PERSONAL_DATA_EXPORTERS, erase_account,
                                             export_personal_data)
 from commons.services.provisioning import create_user, issue_token
@@ -34,7 +34,8 @@ __all__ = [
     "add_representative", "add_staff", "admin_only", "authenticate", "change_password", "create_facility",
     "create_user", "end_sessions", "end_sign_in", "erase_account", "export_personal_data", "facility_by_name",
     "find_user", "first_admin_email", "get_facility", "get_group", "group_and_membership", "group_named_like",
-    "groups_for_review", "groups_of", "issue_token", "leave_group", "list_facilities", "list_facilities_with_staff", "list_groups",
+    "group_represented_by", "groups_for_review", "groups_of", "issue_token", "leave_group", "list_facilities",
+    "list_facilities_with_staff", "list_groups",
     "name_taken", "refuse_bidi_controls", "register_group", "remove_staff", "representatives", "set_language",
     "sign_up", "start_sign_in", "update_profile", "verify_group",
 ]

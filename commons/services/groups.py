@@ -46,8 +46,10 @@ def register_group(actor: User, name: str, kind: str, district: str, registratio
     return group
 
 
-def get_group(group_id: int) -> Group:
-    group = db.session.get(Group, group_id)
+def get_group(group_id: int, *, for_update: bool = False) -> Group:
+    """The group, or 404. `for_update`: its row locked until commit (PostgreSQL; SQLite's write
+    transaction is exclusive anyway)."""
+    group = db.session.get(Group, group_id, with_for_update=for_update or None)
     if group is None:
         raise NotFound(reason="group_not_found", params={"group_id": group_id})
     return group
@@ -100,16 +102,21 @@ def add_representative(actor: User, group_id: int, email: str) -> GroupMember:
     return member
 
 
+def group_represented_by(actor: User, group_id: int) -> Group:
+    """The group, when `actor` is one of its representatives (what leaving it needs); else 403."""
+    group, represents = group_and_membership(actor, group_id)
+    if not represents:
+        raise Forbidden(reason="not_a_representative")
+    return group
+
+
 @write_transaction
 def leave_group(actor: User, group_id: int) -> Group:
     """The actor stops representing the group: their own choice, e.g. after someone added them
     (add_representative). The last representative cannot leave (the group would have nobody to
     answer for its bookings): they add another first, or ask an administrator."""
-    group = db.session.execute(select(Group).where(Group.id == group_id).with_for_update()).scalar_one_or_none()
-    if group is None:
-        raise NotFound(reason="group_not_found", params={"group_id": group_id})
-    # The group row is locked (PostgreSQL; SQLite's write transaction is exclusive anyway): two
-    # representatives leaving at once cannot both see the other still there.
+    # The group's row locked: two representatives leaving at once cannot both see the other still there.
+    group = get_group(group_id, for_update=True)
     members = db.session.execute(select(GroupMember).where(GroupMember.group_id == group.id)).scalars().all()
     mine = next((m for m in members if m.user_id == actor.id), None)
     if mine is None:

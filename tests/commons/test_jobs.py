@@ -157,17 +157,10 @@ def test_leased_messages_are_not_taken_by_a_second_run(app, smtp_server):
     assert [m["Subject"] for m in smtp_server.messages] == ["Once"]
 
 
-def test_concurrent_send_mail_runs_send_each_message_once(app, smtp_server, monkeypatch):
-    import commons.mail
+def _send_mail_three_at_once(app, now) -> list:
+    """Three `send-mail` runs released together (threads, each its own app context and connection)."""
     from commons.jobs import run_job
 
-    monkeypatch.setattr(commons.mail, "BATCH", 5)  # small batches: the runs interleave
-
-    now = datetime.now(timezone.utc)
-    with app.app_context():
-        for i in range(40):
-            queue_message(to=f"p{i}@example.fi", subject=f"Message {i}", text="t", html="h", now=now)
-        db.session.commit()
     start = threading.Barrier(3)
     results = []
 
@@ -181,7 +174,20 @@ def test_concurrent_send_mail_runs_send_each_message_once(app, smtp_server, monk
         t.start()
     for t in threads:
         t.join(timeout=120)
-    assert len(results) == 3
+    return results
+
+
+def test_concurrent_send_mail_runs_send_each_message_once(app, smtp_server, monkeypatch):
+    import commons.mail
+
+    monkeypatch.setattr(commons.mail, "BATCH", 5)  # small batches: the runs interleave
+
+    now = datetime.now(timezone.utc)
+    with app.app_context():
+        for i in range(40):
+            queue_message(to=f"p{i}@example.fi", subject=f"Message {i}", text="t", html="h", now=now)
+        db.session.commit()
+    assert len(_send_mail_three_at_once(app, now)) == 3
     subjects = sorted(m["Subject"] for m in smtp_server.messages)
     assert subjects == sorted(f"Message {i}" for i in range(40))  # every one, none twice
 
@@ -231,7 +237,6 @@ def _later(n: int, now, **facts):
 
 def test_messages_rendered_by_send_mail_go_once_each_from_concurrent_runs(app, smtp_server, monkeypatch):
     import commons.mail
-    from commons.jobs import run_job
 
     monkeypatch.setattr(commons.mail, "BATCH", 5)  # small batches: the runs interleave, rendering too
     monkeypatch.setitem(commons.mail.RENDERERS, "test.echo", _echo)
@@ -239,20 +244,7 @@ def test_messages_rendered_by_send_mail_go_once_each_from_concurrent_runs(app, s
     with app.app_context():
         _later(30, now)
         db.session.commit()
-    start = threading.Barrier(3)
-    results = []
-
-    def run():
-        with app.app_context():
-            start.wait(timeout=30)
-            results.append(run_job("send-mail", now))
-
-    threads = [threading.Thread(target=run) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert len(results) == 3
+    assert len(_send_mail_three_at_once(app, now)) == 3
     assert sorted(m["Subject"] for m in smtp_server.messages) == sorted(f"Message {i} for P{i}" for i in range(30))
     with app.app_context():
         rows = db.session.execute(select(OutboxMessage)).scalars().all()
