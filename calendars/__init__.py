@@ -7,12 +7,11 @@ def register_hooks() -> None:
     about a person (their feed links)."""
     from calendars import changes
     from calendars.services import booking_calendars, erase_feed_links, export_feed_links
+    from commons.jobs import add_once
     from commons.services import PERSONAL_DATA_ERASERS, PERSONAL_DATA_EXPORTERS
     from spaces.hooks import register_booking_calendars
 
     changes.register()
     register_booking_calendars(booking_calendars)
-    if export_feed_links not in PERSONAL_DATA_EXPORTERS:
-        PERSONAL_DATA_EXPORTERS.append(export_feed_links)
-    if erase_feed_links not in PERSONAL_DATA_ERASERS:
-        PERSONAL_DATA_ERASERS.append(erase_feed_links)
+    add_once(PERSONAL_DATA_EXPORTERS, export_feed_links)
+    add_once(PERSONAL_DATA_ERASERS, erase_feed_links)

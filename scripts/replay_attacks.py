@@ -103,8 +103,10 @@ try:
     cands = api("rep", "GET", f"/shifts/{shift}/candidates").json()
     texts = " ".join(" ".join(c["reasons"]) for c in cands)
     leaky = re.findall(r"\d{1,2}[.:]\d{2}|hours? (?:a|per) week|spare|recent|shifts? in the last|aged? \d+|years? old", texts, re.I)
-    say(not leaky, f"1b candidates show what the shift needs only ({len(cands)} candidates; personal figures found: {leaky[:3]})")
-    if cands:
+    say(bool(cands) and not leaky, f"1b candidates show what the shift needs only ({len(cands)} candidates; personal figures found: {leaky[:3]})")
+    if not cands:
+        say(False, "1c age limit and day fixed once someone is invited: no candidate to invite")
+    else:
         inv = api("rep", "POST", f"/shifts/{shift}/invite", json={"volunteer_id": cands[0]["volunteer_id"]})
         moved = api("rep", "PATCH", f"/shifts/{shift}", json={"min_age": 17})
         other_day = (start + timedelta(days=1))

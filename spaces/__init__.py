@@ -14,13 +14,12 @@ def register_hooks() -> None:
 
 def register_personal_data_hooks() -> None:
     """Tell commons how to export and erase what this package stores about a person."""
+    from commons.jobs import add_once
     from commons.services import PERSONAL_DATA_ERASERS, PERSONAL_DATA_EXPORTERS
     from spaces.services import export_bookings_made, forget_booker
 
-    if export_bookings_made not in PERSONAL_DATA_EXPORTERS:
-        PERSONAL_DATA_EXPORTERS.append(export_bookings_made)
-    if forget_booker not in PERSONAL_DATA_ERASERS:
-        PERSONAL_DATA_ERASERS.append(forget_booker)
+    add_once(PERSONAL_DATA_EXPORTERS, export_bookings_made)
+    add_once(PERSONAL_DATA_ERASERS, forget_booker)
 
 
 def register_jobs() -> None:

@@ -118,13 +118,15 @@ def _group_page(group_id: int, invite_form: InviteForm | None = None, status: in
     listing = booking_list(current_user, group_id=group.id)
     if not listing["filter_valid"]:
         status = 422
+    representatives = commons_services.representatives(group.id)
     return (
         render_template(
             "spaces/groups/detail.html",
             group=group,
             kind=GROUP_KIND_LABELS.get(group.kind, group.kind),
             verified_on=format_day(group.verified_at.astimezone(site_tz()).date()) if group.verified_at else None,
-            representatives=commons_services.representatives(group.id),
+            representatives=representatives,
+            can_leave=commons_services.may_leave(current_user, representatives),
             invite_form=invite_form or InviteForm(formdata=None),
             listing=listing,
         ),

@@ -174,12 +174,10 @@ def profile():
             "date_of_birth": form.date_of_birth.data,
             "guardian_name": form.guardian_name.data or None,
             "guardian_contact": form.guardian_contact.data or None,
-            "guardian_consent": bool(form.guardian_consent.data) if minor else False,
+            "guardian_consent": bool(form.guardian_consent.data),
             "shared_contact": form.shared_contact.data or None,
             "active": bool(form.active.data),
         }
-        if not minor:
-            data["guardian_name"] = data["guardian_contact"] = None
         try:
             services.save_profile(user, data)
         except ApiError as err:

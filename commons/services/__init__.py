@@ -24,7 +24,7 @@ from commons.services.facilities import (add_staff, create_facility, facility_by
                                          list_facilities_with_staff, remove_staff)
 from commons.services.groups import (add_representative, get_group, group_and_membership, group_named_like,
                                      group_represented_by, groups_for_review, groups_of, leave_group, list_groups,
-                                     name_taken, register_group, representatives, verify_group)
+                                     may_leave, name_taken, register_group, representatives, verify_group)
 from commons.services.personal_data import (PERSONAL_DATA_ERASERS, PERSONAL_DATA_EXPORTERS, erase_account,
                                             export_personal_data)
 from commons.services.provisioning import create_user, issue_token
@@ -36,6 +36,6 @@ __all__ = [
     "find_user", "first_admin_email", "get_facility", "get_group", "group_and_membership", "group_named_like",
     "group_represented_by", "groups_for_review", "groups_of", "issue_token", "leave_group", "list_facilities",
     "list_facilities_with_staff", "list_groups",
-    "name_taken", "refuse_bidi_controls", "register_group", "remove_staff", "representatives", "set_language",
+    "may_leave", "name_taken", "refuse_bidi_controls", "register_group", "remove_staff", "representatives", "set_language",
     "sign_up", "start_sign_in", "update_profile", "verify_group",
 ]

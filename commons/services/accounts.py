@@ -2,13 +2,14 @@
 changing one's own name, address, password and language."""
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from commons.codes import Said
 from commons.db import write_transaction
 from commons.errors import Invalid
 from commons.extensions import db
 from commons.models import SignIn, User, check_password_without_account
+from commons.schemas import looks_like_email
 from commons.services.common import refuse_bidi_controls
 
 
@@ -70,10 +71,18 @@ def change_password(user: User, current: str, new: str) -> None:
 
 @write_transaction
 def _store_password(user: User, checked: str | None, password_hash: str) -> None:
-    if user.password_hash != checked:  # another browser changed it after the current password was checked
+    # One statement compares and writes in the database: the `user` in the session may be the one
+    # loaded when the request began (commons.db keeps the signed-in user), so comparing in Python
+    # could miss a change made meanwhile by another browser.
+    changed = db.session.execute(
+        update(User)
+        .where(User.id == user.id, User.password_hash == checked)
+        .values(password_hash=password_hash, session_version=User.session_version + 1)  # other browsers are signed out
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.expire(user, ["password_hash", "session_version"])
+    if changed != 1:  # another browser changed it after the current password was checked
         raise Invalid(reason="password_changed_meanwhile", fields={"current_password": Said("password_changed_meanwhile")})
-    user.password_hash = password_hash
-    user.session_version += 1  # other signed-in browsers are signed out
 
 
 @write_transaction
@@ -83,7 +92,7 @@ def update_profile(user: User, name: str, email: str) -> User:
     if not name:
         raise Invalid(reason="name_required", fields={"name": Said("name_required")})
     refuse_bidi_controls(name=name)
-    if "@" not in email:
+    if not looks_like_email(email):
         raise Invalid(reason="email_invalid", fields={"email": Said("email_invalid")})
     other = find_user(email)
     if other is not None and other.id != user.id:
@@ -104,7 +113,11 @@ def set_language(user: User, language: str, supported: list[str] | tuple[str, ..
 @write_transaction
 def end_sessions(user: User) -> None:
     """Sign out everywhere: every browser's session of the user ends."""
-    user.session_version += 1
+    db.session.execute(  # in the database: two at once both count (the session's copy may be old)
+        update(User).where(User.id == user.id).values(session_version=User.session_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(user, ["session_version"])
     db.session.execute(delete(SignIn).where(SignIn.user_id == user.id))
 
 

@@ -97,8 +97,9 @@ def add_representative(actor: User, group_id: int, email: str) -> GroupMember:
         db.session.flush()
         if not is_representative(actor, group.id):  # an administrator, not one of the group's own
             audit.record(actor, "group.member_add", group.id, group_id=group.id, subject_id=user.id)
-        # Nobody asked them: they are told at once, in their language, with the way out (leave_group).
-        notices.representative_added(group, user, actor, member.id)
+        if user.id != actor.id:  # (an administrator adding themselves needs no telling)
+            # Nobody asked them: they are told at once, in their language, with the way out (leave_group).
+            notices.representative_added(group, user, actor, member.id)
     return member
 
 
@@ -108,6 +109,11 @@ def group_represented_by(actor: User, group_id: int) -> Group:
     if not represents:
         raise Forbidden(reason="not_a_representative")
     return group
+
+
+def may_leave(actor: User, representatives: list[User]) -> bool:
+    """Whether `actor` may leave the group these are the representatives of (leave_group's rule)."""
+    return len(representatives) > 1 and any(u.id == actor.id for u in representatives)
 
 
 @write_transaction
@@ -121,7 +127,7 @@ def leave_group(actor: User, group_id: int) -> Group:
     mine = next((m for m in members if m.user_id == actor.id), None)
     if mine is None:
         raise Forbidden(reason="not_a_representative")
-    if len(members) == 1:
+    if len(members) == 1:  # (may_leave says the same to the pages)
         raise Invalid(reason="last_representative")
     db.session.delete(mine)
     return group

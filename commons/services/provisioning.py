@@ -11,6 +11,7 @@ from commons.db import utcnow, write_transaction
 from commons.errors import Invalid, NotFound
 from commons.extensions import db
 from commons.models import ROLES, ApiToken, Facility, FacilityStaff, Group, GroupMember, User
+from commons.schemas import looks_like_email
 from commons.services.accounts import find_user
 from commons.services.common import refuse_bidi_controls
 from commons.services.facilities import facility_by_name
@@ -47,7 +48,7 @@ def _store_user(
     if facility and role not in ("staff", "admin"):
         raise Invalid(reason="facility_needs_staff", fields={"facility": Said("facility_needs_staff")})
     email = email.strip().lower()
-    if "@" not in email:
+    if not looks_like_email(email):
         raise Invalid(reason="email_invalid", fields={"email": Said("email_invalid")})
     refuse_bidi_controls(name=name, group=group, facility=facility)
     user = find_user(email)

@@ -118,8 +118,16 @@ def test_the_last_representative_is_told_why_on_the_page(app, make_user, make_gr
     group = make_group()
     only = make_user("member", groups=[group])
     browser = _signed_in(app, only.email)
+    assert f'href="/groups/{group}/leave"' not in browser.get(f"/groups/{group}").get_data(as_text=True)  # no link offered
     text = browser.get(f"/groups/{group}/leave").get_data(as_text=True)
     r = browser.post(f"/groups/{group}/leave", data={"csrf_token": _csrf(text)})
     assert r.status_code == 422
     assert "Olet ryhmän ainoa edustaja." in r.get_data(as_text=True)
     assert _is_member(app, group, only.user_id)
+
+
+def test_an_administrator_adding_themselves_gets_no_mail_about_it(app, make_user, make_group):
+    group = make_group()
+    admin = make_user("admin")
+    assert admin.post(f"/groups/{group}/members", {"email": admin.email}).status_code == 201
+    assert _mails_to(app, admin.email) == []

@@ -2,6 +2,8 @@
 and guardian's consent, the contact they share with organisers."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
 from commons.db import utcnow, write_transaction
@@ -10,7 +12,8 @@ from commons.errors import Invalid, RuleViolation
 from commons.extensions import db
 from commons.models import User
 from commons.schemas import hhmm_to_minute, minute_to_hhmm
-from volunteers import schemas
+from commons.timezone import site_tz
+from volunteers import rules, schemas
 from volunteers.models import VolunteerProfile
 from volunteers.services.common import parse, touch
 
@@ -35,8 +38,11 @@ def require_profile(user: User, lock: bool = False) -> VolunteerProfile:
 @write_transaction
 def save_profile(user: User, data) -> VolunteerProfile:
     """Create or replace the user's profile (schemas.ProfileIn or dict; max_hours_per_week in hours,
-    stored as minutes). guardian_consent=True records who and when (kept while true)."""
+    stored as minutes). guardian_consent=True records who and when (kept while true). An adult's
+    profile keeps no guardian: the guardian's name, contact and consent are for minors only."""
     d = parse(schemas.ProfileIn, data)
+    if not rules.is_minor(d.date_of_birth, datetime.now(site_tz()).date()):
+        d = d.model_copy(update={"guardian_name": None, "guardian_contact": None, "guardian_consent": False})
     profile = get_profile(user)
     if profile is None:
         profile = VolunteerProfile(user_id=user.id)

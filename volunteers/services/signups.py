@@ -75,13 +75,14 @@ def _signup(user: User, shift_id: int, now: datetime, notify: bool = True) -> Si
     su.updated_at = now
     su.start_at, su.end_at = shift.start_at, shift.end_at
     flush_or_conflict()
+    position = waitlist_position(shift.id, su)
     if notify:
         if status == "confirmed":
             notices.confirmed(su, now)
         else:
-            notices.waitlisted(su, waitlist_position(shift.id, su), now)
+            notices.waitlisted(su, position, now)
     touch([profile.id])
-    return SignupResult(status, su, waitlist_position(shift.id, su))
+    return SignupResult(status, su, position)
 
 
 @write_transaction
