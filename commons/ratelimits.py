@@ -139,38 +139,22 @@ def _organiser() -> str:
     return f"user:{actor.id}" if actor is not None else ""
 
 
-#: Volunteer invitations sent by one organiser (API and page), whatever the shift.
-invite_per_organiser = limiter.shared_limit(
-    _setting("INVITE_RATE_LIMIT"),
-    scope="invitations",
-    key_func=_organiser,
-    methods=["POST"],
-    exempt_when=lambda: not _organiser(),
-)
-
-def _plan_size() -> int:
-    """How many invitations a fill plan's apply request sends: each counts against the organiser's
-    invitation limit, as one POST /shifts/{id}/invite does (else a plan would be a way round it).
-    Counted from the request as sent (the API's `assignments` list, the page's "s:v,s:v" field); at
-    least 1, at most the schema's cap."""
-    if request.is_json:
-        body = request.get_json(silent=True)
-        items = body.get("assignments") if isinstance(body, dict) else None
-        n = len(items) if isinstance(items, list) else 0
-    else:
-        n = len([p for p in request.form.get("assignments", "").split(",") if p.strip()])
-    return max(1, min(n, 5000))
+def invitations_per_organiser(cost: int | Callable[[], int] = 1):
+    """The count of volunteer invitations one organiser sends (API and page, whatever the shift), as a
+    decorator; every decorator made here shares the one count. `cost`: how many invitations a request
+    sends (volunteers' fill plan sends one per assignment)."""
+    return limiter.shared_limit(
+        _setting("INVITE_RATE_LIMIT"),
+        scope="invitations",
+        key_func=_organiser,
+        methods=["POST"],
+        cost=cost,
+        exempt_when=lambda: not _organiser(),
+    )
 
 
-#: The same count for a fill plan's invitations: one hit per assignment.
-invite_per_organiser_plan = limiter.shared_limit(
-    _setting("INVITE_RATE_LIMIT"),
-    scope="invitations",
-    key_func=_organiser,
-    methods=["POST"],
-    cost=_plan_size,
-    exempt_when=lambda: not _organiser(),
-)
+#: One invitation per request (POST /shifts/{id}/invite and its page).
+invite_per_organiser = invitations_per_organiser()
 
 #: Fetches of one personal feed link (its secret, hashed), from anywhere.
 feed_per_link = limiter.limit(

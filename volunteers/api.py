@@ -15,10 +15,11 @@ from flask import Blueprint
 from commons.apispec import Page, api_route
 from commons.auth import current_actor, require_user
 from commons.errors import NotFound
-from commons.ratelimits import invite_per_organiser, invite_per_organiser_plan
+from commons.ratelimits import invite_per_organiser
 from commons.timezone import site_tz
 from volunteers import services
 from volunteers.rules import Match
+from volunteers.ratelimits import invite_per_fill_plan
 from volunteers.schemas import (
     ActivityIn,
     ActivityOut,
@@ -277,7 +278,7 @@ def fill_plan(body: FillPlanIn):
 
 
 @api_route(bp, "/fill-plan/apply", "POST", summary="Apply a fill plan", body=FillPlanApplyIn, response=FillPlanApplied, auth=True, tag="volunteers")
-@invite_per_organiser_plan
+@invite_per_fill_plan
 def fill_plan_apply(body: FillPlanApplyIn):
     """Each assignment becomes an invitation (as POST /shifts/{id}/invite): nobody gets a place until
     they accept it. `applied` lists the invitations sent. Each is re-checked in one transaction (the

@@ -36,6 +36,7 @@ from commons.forms import (WEEKDAYS, CheckboxesField, DateField, TimeField, no_b
                            strip_text)
 from commons.schemas import closing_minute, time_to_minute
 from volunteers import reasons, rules
+from volunteers.schemas import MAX_ASSIGNMENTS
 
 # The languages the profile and shift forms offer (ISO 639-1), named in the page's language. The
 # city's languages first, then those most spoken in Helsinki; a profile may hold others (from the
@@ -342,7 +343,7 @@ class AttendanceForm(FlaskForm):
     rows = FieldList(FormField(AttendanceRow), min_entries=0)
 
 
-MAX_ASSIGNMENTS_TEXT = 5000 * 22  # FillPlanApplyIn's 5000 pairs "shift:volunteer," of 32-bit ids
+MAX_ASSIGNMENTS_TEXT = MAX_ASSIGNMENTS * 22  # FillPlanApplyIn's pairs "shift:volunteer," of 32-bit ids
 
 
 class FillPlanApplyForm(FlaskForm):
@@ -351,8 +352,12 @@ class FillPlanApplyForm(FlaskForm):
     assignments = HiddenField(validators=[DataRequired(), Length(max=MAX_ASSIGNMENTS_TEXT)])
 
     def pairs(self) -> list[tuple[int, int]]:
+        return self.parse_pairs(self.assignments.data or "")
+
+    @staticmethod
+    def parse_pairs(text: str) -> list[tuple[int, int]]:
         out = []
-        for part in (self.assignments.data or "").split(","):
+        for part in text.split(","):
             s, _, v = part.partition(":")
             if s.isdigit() and v.isdigit() and len(s) < 10 and len(v) < 10:
                 out.append((int(s), int(v)))

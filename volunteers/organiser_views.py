@@ -20,9 +20,10 @@ from commons.errors import ApiError, Forbidden
 from commons.forms import put_back
 from commons.i18n import format_span, page_language
 from commons.pagination import paginate
-from commons.ratelimits import invite_per_organiser, invite_per_organiser_plan
+from commons.ratelimits import invite_per_organiser
 from commons.timezone import site_tz
 from volunteers import services
+from volunteers.ratelimits import invite_per_fill_plan
 from volunteers.forms import (ActivityForm, AttendanceForm, ButtonForm, FillPlanApplyForm, InviteForm, ShiftForm,
                               organiser_value)
 from volunteers.pages import (ORGANISER_STATUS_LABELS, back_to, bp, district_choices, hours_text, reason_rows, score_text,
@@ -392,7 +393,7 @@ def remove_signup(signup_id: int):
 
 @bp.route("/activities/<int:activity_id>/fill-plan", methods=["GET", "POST"])
 @login_required
-@invite_per_organiser_plan
+@invite_per_fill_plan
 def fill_plan(activity_id: int):
     activity = _organised_activity(activity_id)
     user = current_user._get_current_object()

@@ -250,8 +250,12 @@ class AssignmentIn(In):
     volunteer_id: Id
 
 
+#: The most assignments one fill plan applies (each an invitation).
+MAX_ASSIGNMENTS = 5000
+
+
 class FillPlanApplyIn(In):
-    assignments: list[AssignmentIn] = Field(max_length=5000)
+    assignments: list[AssignmentIn] = Field(max_length=MAX_ASSIGNMENTS)
 
 
 class ListQuery(In):
