@@ -27,7 +27,7 @@ from commons.timezone import site_tz
 from spaces import reports, rules
 from spaces.hooks import VOLUNTEER_FIGURES
 from spaces.models import Booking, Closure, Space
-from spaces.services import LOOKBACK, get_booking, space_rules, to_utc
+from spaces.services import LOOKBACK, check_period, get_booking, space_rules, to_utc
 
 MAX_SPAN = timedelta(days=400)
 
@@ -58,11 +58,7 @@ def window(start: datetime | None, end: datetime | None) -> tuple[datetime, date
         raise Invalid(reason="report_period_required", fields=fields)
     tz = site_tz()
     lo, hi = to_utc(start, tz, "from"), to_utc(end, tz, "to")
-    if hi <= lo:
-        raise Invalid(reason="period_end_before_start", fields={"to": Said("period_end_before_start")})
-    if hi - lo > MAX_SPAN:
-        params = {"max_days": MAX_SPAN.days}
-        raise Invalid(reason="period_too_long", params=params, fields={"to": Said("period_too_long", params)})
+    check_period(lo, hi, MAX_SPAN)
     return lo, hi
 
 

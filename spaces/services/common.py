@@ -42,6 +42,16 @@ def to_utc(value: datetime, tz: ZoneInfo, field: str) -> datetime:
     return aware.astimezone(timezone.utc)
 
 
+def check_period(lo: datetime, hi: datetime, longest: timedelta, field: str = "to") -> None:
+    """A asked window [lo, hi): the end after the start, and no longer than `longest` (the refusals
+    name `field`, the end's name in the request)."""
+    if hi <= lo:
+        raise Invalid(reason="period_end_before_start", fields={field: Said("period_end_before_start")})
+    if hi - lo > longest:
+        params = {"max_days": longest.days}
+        raise Invalid(reason="period_too_long", params=params, fields={field: Said("period_too_long", params)})
+
+
 def space_rules(space: Space) -> rules.SpaceRules:
     opening: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for oh in space.opening_hours:

@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from commons.codes import Said
 from commons.db import utcnow
-from commons.errors import Invalid
 from spaces import rules
 from spaces.models import Space
-from spaces.services.common import MAX_WINDOW, load_busy, space_rules, to_utc
+from spaces.services.common import MAX_WINDOW, check_period, load_busy, space_rules, to_utc
 
 
 def availability(space: Space, start: datetime | None, end: datetime | None, now: datetime | None = None):
@@ -18,11 +16,7 @@ def availability(space: Space, start: datetime | None, end: datetime | None, now
     tz = ZoneInfo(space.timezone)
     lo = to_utc(start, tz, "from") if start else now
     hi = to_utc(end, tz, "to") if end else lo + timedelta(days=7)
-    if hi <= lo:
-        raise Invalid(reason="period_end_before_start", fields={"to": Said("period_end_before_start")})
-    if hi - lo > MAX_WINDOW:
-        params = {"max_days": MAX_WINDOW.days}
-        raise Invalid(reason="period_too_long", params=params, fields={"to": Said("period_too_long", params)})
+    check_period(lo, hi, MAX_WINDOW)
     sr = space_rules(space)
     booked, closures = load_busy([space.id], lo, hi, margin=sr.buffer)
     busy, free = rules.availability(rules.Interval(lo, hi), sr, booked[space.id], closures[space.id])

@@ -20,7 +20,7 @@ from commons.timezone import site_tz
 from spaces import rules
 from spaces.models import OpeningHours, Space, SpaceFeature
 from spaces.schemas import SpaceIn, SpacePatch
-from spaces.services.common import MAX_WINDOW, get_space, load_busy, require_staff, space_rules, to_utc
+from spaces.services.common import MAX_WINDOW, check_period, get_space, load_busy, require_staff, space_rules, to_utc
 
 
 def _set_opening_hours(space: Space, hours) -> None:
@@ -129,11 +129,7 @@ def search_spaces(q, now: datetime | None = None) -> list[Space]:
         return spaces
     tz = site_tz()
     lo, hi = to_utc(q.free_from, tz, "free_from"), to_utc(q.free_to, tz, "free_to")
-    if hi <= lo:
-        raise Invalid(reason="period_end_before_start", fields={"free_to": Said("period_end_before_start")})
-    if hi - lo > MAX_WINDOW:
-        params = {"max_days": MAX_WINDOW.days}
-        raise Invalid(reason="period_too_long", params=params, fields={"free_to": Said("period_too_long", params)})
+    check_period(lo, hi, MAX_WINDOW, "free_to")
     ids = [s.id for s in spaces]
     booked, closures = load_busy(ids, lo, hi, margin=timedelta(minutes=240))
     window = rules.Interval(lo, hi)

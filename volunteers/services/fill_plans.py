@@ -14,7 +14,7 @@ from commons.errors import Forbidden, Invalid
 from commons.extensions import db
 from commons.models import User
 from commons.timezone import site_tz
-from spaces.services import to_utc
+from spaces.services import check_period, to_utc
 from volunteers import planning, rules, schemas
 from volunteers.models import Activity, Shift, ShiftSignup, VolunteerProfile
 from volunteers.planning import Plan
@@ -65,11 +65,7 @@ def _plan_views(actor: User, d: schemas.FillPlanIn, now: datetime) -> list[Shift
         views = open_views(now, ids=None, where=Shift.activity_id == d.activity_id)
     else:
         lo, hi = to_utc(d.from_, tz, "from"), to_utc(d.to, tz, "to")
-        if hi <= lo:
-            raise Invalid(reason="period_end_before_start", fields={"to": Said("period_end_before_start")})
-        if hi - lo > PLAN_PERIOD:
-            params = {"max_days": PLAN_PERIOD.days}
-            raise Invalid(reason="period_too_long", params=params, fields={"to": Said("period_too_long", params)})
+        check_period(lo, hi, PLAN_PERIOD)
         views = open_views(now, ids=None, where=and_(func.lower(Activity.district) == d.district.lower(), Shift.start_at >= lo, Shift.start_at < hi))
     allowed: dict[int, bool] = {}
     out = []
