@@ -83,19 +83,16 @@ def new_activity():
             "place": form.place.data or "",
             "booking_id": int(form.booking.data) if form.booking.data else None,
         }
-        if kind != "group" and data["booking_id"]:
-            form.booking.errors = [*form.booking.errors, _("Only a group's activity can be linked to one of the group's bookings.")]
+        try:
+            activity = services.create_activity(user, data)
+        except ApiError as err:
+            if err.status == 401:
+                raise
+            if not put_back(form, err, {"booking_id": "booking", "group_id": "organiser", "facility_id": "organiser"}):
+                form.title.errors = [*form.title.errors, err.said()]
         else:
-            try:
-                activity = services.create_activity(user, data)
-            except ApiError as err:
-                if err.status == 401:
-                    raise
-                if not put_back(form, err, {"booking_id": "booking", "group_id": "organiser", "facility_id": "organiser"}):
-                    form.title.errors = [*form.title.errors, err.said()]
-            else:
-                flash(_("The activity %(title)s is created. Now add its shifts.", title=activity.title))
-                return redirect(url_for("volunteers.new_shift", activity_id=activity.id))
+            flash(_("The activity %(title)s is created. Now add its shifts.", title=activity.title))
+            return redirect(url_for("volunteers.new_shift", activity_id=activity.id))
     return render_template("volunteers/activity_form.html", form=form, activity=None), (422 if form.errors else 200)
 
 

@@ -169,14 +169,21 @@ class ActivityIn(In):
     place: ShortText = ""
     booking_id: Id | None = None
 
+    @field_validator("booking_id")
+    @classmethod
+    def _booking_needs_group(cls, v, info):
+        # A field validator (group_id is declared before, so it is in info.data): the refusal then names
+        # the field (fields.booking_id), and the page shows it next to its booking choice.
+        if v is not None and info.data.get("group_id") is None:
+            raise PydanticCustomError("booking_needs_group", "booking_id needs group_id: the booking must be the group's own")
+        return v
+
     @model_validator(mode="after")
     def _organiser(self):
         if self.group_id is None and self.facility_id is None:
             raise PydanticCustomError("organiser_missing", "give group_id (a group you represent) or facility_id (a facility you staff)")
         if self.group_id is not None and self.facility_id is not None:
             raise PydanticCustomError("organiser_both", "give either group_id or facility_id, not both")
-        if self.booking_id is not None and self.group_id is None:
-            raise PydanticCustomError("booking_needs_group", "booking_id needs group_id: the booking must be the group's own")
         return self
 
 

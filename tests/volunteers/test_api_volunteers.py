@@ -100,6 +100,10 @@ def test_activity_input_errors(world, make_user, make_group):
     staff = make_user("staff", facilities=[world.facility])
     r = staff.post("/activities", {"facility_id": world.facility, "title": "Repair evening"})
     assert r.status_code == 201
+    # a facility's activity cannot be linked to a booking: refused on the field, in the caller's words
+    r = staff.post("/activities", {"facility_id": world.facility, "title": "Linked", "booking_id": 1})
+    assert r.status_code == 422
+    assert r.get_json()["error"]["field_codes"]["booking_id"]["code"] == "booking_needs_group"
 
 
 def test_activity_linked_to_a_booking(world, make_user, make_space, make_group):
