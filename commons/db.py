@@ -174,15 +174,20 @@ def _end_read(session) -> None:
     from flask import g, has_app_context
 
     keep = g.get("actor") if has_app_context() else None
+    _commit_keeping_loaded(session)
+    for obj in list(session.identity_map.values()):
+        if obj is not keep:
+            session.expire(obj)
+
+
+def _commit_keeping_loaded(session) -> None:
+    """End the current (read) transaction without expiring what it loaded."""
     expire = session.expire_on_commit
     session.expire_on_commit = False
     try:
         session.commit()
     finally:
         session.expire_on_commit = expire
-    for obj in list(session.identity_map.values()):
-        if obj is not keep:
-            session.expire(obj)
 
 
 def advisory_lock(key: int, sub: int) -> None:
@@ -199,10 +204,5 @@ def advisory_lock(key: int, sub: int) -> None:
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("a lock_late use case changed data before its advisory_lock")
         if session.in_transaction():
-            expire = session.expire_on_commit
-            session.expire_on_commit = False
-            try:
-                session.commit()  # a read only: what it loaded stays loaded
-            finally:
-                session.expire_on_commit = expire
+            _commit_keeping_loaded(session)  # a read only: what it loaded stays loaded
         _immediate.set(True)  # the next statement begins with BEGIN IMMEDIATE (reset by write_transaction)

@@ -18,6 +18,7 @@ from wtforms import TimeField as _TimeField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from commons.i18n import WEEKDAY_NAMES
 from commons.schemas import looks_like_email
 from commons.text import has_bidi_control
 
@@ -55,7 +56,7 @@ def email_address(form, field):
 
 # --- Fields every package's forms use -------------------------------------------------------------
 
-WEEKDAYS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"), _l("Sunday"))
+WEEKDAYS = WEEKDAY_NAMES  # the form fields' weekday choices: the names commons.i18n says
 
 
 class DateField(_DateField):

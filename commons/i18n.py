@@ -11,14 +11,13 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as _babel_format_date
 from flask import current_app, has_request_context, request, session
-from flask_babel import lazy_gettext as _lazy
+from flask_babel import lazy_gettext as _l
 
 # Weekday names (Monday 0), translated when said.
-WEEKDAY_NAMES = tuple(
-    _lazy(name) for name in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"))
+WEEKDAY_NAMES = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"), _l("Sunday"))
 
 # "Open on Tuesdays": a weekday as a habit (Monday 0).
-ON_WEEKDAYS = tuple(_lazy(name) for name in (
+ON_WEEKDAYS = tuple(_l(name) for name in (
     "on Mondays", "on Tuesdays", "on Wednesdays", "on Thursdays", "on Fridays", "on Saturdays", "on Sundays"))
 
 # Each language by its own name, for the language switch.
