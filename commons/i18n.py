@@ -25,10 +25,10 @@ LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
 
 # Date patterns (CLDR) per language: Finnish writes 4.1.2027, Swedish 4 januari 2027.
 _PATTERNS = {
-    "fi": {"weekday_date": "cccc d.M.", "weekday_full": "cccc d.M.y", "day_month": "d.M.", "date": "d.M.y", "short": "EEE d.M.y"},
-    "sv": {"weekday_date": "EEEE d MMMM", "weekday_full": "EEEE d MMMM y", "day_month": "d MMMM", "date": "d MMMM y",
+    "fi": {"weekday": "cccc", "weekday_date": "cccc d.M.", "weekday_full": "cccc d.M.y", "day_month": "d.M.", "date": "d.M.y", "short": "EEE d.M.y"},
+    "sv": {"weekday": "EEEE", "weekday_date": "EEEE d MMMM", "weekday_full": "EEEE d MMMM y", "day_month": "d MMMM", "date": "d MMMM y",
            "short": "EEE d MMM y"},
-    "en": {"weekday_date": "EEEE d MMMM", "weekday_full": "EEEE d MMMM y", "day_month": "d MMMM", "date": "d MMMM y",
+    "en": {"weekday": "EEEE", "weekday_date": "EEEE d MMMM", "weekday_full": "EEEE d MMMM y", "day_month": "d MMMM", "date": "d MMMM y",
            "short": "EEE dd MMM y"},
 }
 
@@ -66,7 +66,8 @@ def page_language() -> str:
 
 
 def format_day(day: date, kind: str = "date") -> str:
-    """A date in the page language; kind is weekday_date, weekday_full (with the year), day_month, date or short."""
+    """A date in the page language; kind is weekday (the name alone), weekday_date, weekday_full (with the
+    year), day_month, date or short."""
     lang = page_language()
     text = _babel_format_date(day, _PATTERNS.get(lang, _PATTERNS["en"])[kind], locale=lang)
     return text[:1].upper() + text[1:] if kind.startswith("weekday") else text

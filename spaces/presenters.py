@@ -165,8 +165,7 @@ class PaperDay:
 
 def paper_week(space: Space, days: list[Day]) -> tuple[print_layout.Fit, list[PaperDay]]:
     """The week's days (build_week) as they go on one A4 page, and the size they are printed at."""
-    spans = {d.date: [f"{format_clock(oh.opens_minute)}–{format_clock(oh.closes_minute)}" for oh in space.opening_hours
-                      if oh.weekday == d.date.weekday()] for d in days}
+    spans = {d.date: hour_spans(space, d.date.weekday()) for d in days}
     needs = [print_layout.DayNeed(entries=sum(1 for s in d.slots if s.kind != "free"),
                                   free=sum(1 for s in d.slots if s.kind == "free"), hour_lines=max(len(spans[d.date]), 1))
              for d in days]
@@ -175,20 +174,22 @@ def paper_week(space: Space, days: list[Day]) -> tuple[print_layout.Fit, list[Pa
     for d, (entry_cells, free_cells) in zip(days, fitted.shown):
         entries, more_entries = print_layout.cut_list([s for s in d.slots if s.kind != "free"], entry_cells)
         free, more_free = print_layout.cut_list([s for s in d.slots if s.kind == "free"], free_cells)
-        weekday, _sep, date_text = d.heading.partition(" ")  # "Wednesday 30 September": the name above the date
-        paper.append(PaperDay(weekday, date_text, spans[d.date], entries, more_entries, free, more_free))
+        paper.append(PaperDay(format_day(d.date, "weekday"), format_day(d.date, "day_month"), spans[d.date],
+                              entries, more_entries, free, more_free))
     return fitted, paper
 
 
 # --- The space's hours and rules in words --------------------------------------------------------------
 
 
+def hour_spans(space: Space, weekday: int) -> list[str]:
+    """One weekday's opening hours, each e.g. "8.00–21.00" (Finnish); none when closed."""
+    return [f"{format_clock(o.opens_minute)}–{format_clock(o.closes_minute)}" for o in space.opening_hours if o.weekday == weekday]
+
+
 def hours_text(space: Space, weekday: int) -> str:
     """One weekday's opening hours, e.g. "8.00–21.00" (Finnish), or "Not open"."""
-    spans = [oh for oh in space.opening_hours if oh.weekday == weekday]
-    if not spans:
-        return _("Not open")
-    return ", ".join(f"{format_clock(o.opens_minute)}–{format_clock(o.closes_minute)}" for o in spans)
+    return ", ".join(hour_spans(space, weekday)) or _("Not open")
 
 
 def opening_hours(space: Space) -> list[tuple[str, str]]:
