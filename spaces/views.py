@@ -170,7 +170,7 @@ def space_page(space_id: int):
                             ]
                     else:
                         _flash_booked(result, space)
-                        first = result.bookings[0].start_at
+                        first = result.booked[0][1]
                         return redirect(
                             url_for("spaces.space_page", space_id=space.id, week=week_param(*iso_week(first, tz)))
                             + "#week"
@@ -203,18 +203,19 @@ def space_page(space_id: int):
 
 
 def _flash_booked(result: services.BookingResult, space: Space) -> None:
-    first = result.bookings[0]
-    when = format_span(first.start_at, first.end_at, result.tz)
-    if len(result.bookings) == 1:
+    _id, start, end = result.booked[0]
+    when = format_span(start, end, result.tz)
+    title, n = result.title, len(result.booked)
+    if n == 1:
         if result.status == "pending":
-            flash(_("Request sent: %(title)s, %(when)s. The staff will confirm it.", title=first.title, when=when))
+            flash(_("Request sent: %(title)s, %(when)s. The staff will confirm it.", title=title, when=when))
         else:
-            flash(_("Booked: %(title)s, %(when)s.", title=first.title, when=when))
+            flash(_("Booked: %(title)s, %(when)s.", title=title, when=when))
     else:
         if result.status == "pending":
-            flash(_("Requests sent for %(n)d dates from %(when)s. The staff will confirm them.", n=len(result.bookings), when=when))
+            flash(_("Requests sent for %(n)d dates from %(when)s. The staff will confirm them.", n=n, when=when))
         else:
-            flash(_("Booked %(n)d dates from %(when)s: %(title)s.", n=len(result.bookings), when=when, title=first.title))
+            flash(_("Booked %(n)d dates from %(when)s: %(title)s.", n=n, when=when, title=title))
     for p in result.skipped:
         reason = say(p.code, p.params)
         flash(_("Not booked: %(when)s: %(reason)s", when=format_span(p.occurrence.start, p.occurrence.end, result.tz), reason=reason))

@@ -26,15 +26,15 @@ from spaces.services.refusals import refusal
 
 @dataclass
 class BookingResult:
+    """What was booked, as plain values taken before the commit expired the objects: the answer (API
+    or page) needs no query to read them back."""
+
     status: str
-    series: BookingSeries | None
-    bookings: list[Booking]
     skipped: list[rules.Problem]
     tz: ZoneInfo
-    # (id, start, end) of each booking, taken before the commit expired the objects: the answer
-    # needs no query per booking to read them back.
-    booked: list[tuple[int, datetime, datetime]]
+    booked: list[tuple[int, datetime, datetime]]  # (id, start, end) of each booking, by start
     series_id: int | None
+    title: str
 
 
 _SPACE_FOR_BOOKING = (
@@ -180,4 +180,4 @@ def create_booking(actor: User, data: BookingIn, now: datetime | None = None) ->
                      details=booking_facts(bookings, status=status, series_id=series.id if series else None))
     notices.booking_created(actor, bookings, now, told)  # e-mail in the outbox, committed with the booking
     booked = [(b.id, b.start_at, b.end_at) for b in bookings]
-    return BookingResult(status, series, bookings, problems, sr.tz, booked, series.id if series else None)
+    return BookingResult(status, problems, sr.tz, booked, series.id if series else None, data.title)
