@@ -1,8 +1,8 @@
 """The fast path: volunteers.rules over numpy arrays, for thousands of volunteers at once.
 
 volunteers.rules stays the scalar reference; this module is where a list is handed to numpy:
-`rank_candidates` and `eligible_pairs` take the pool for more than POOL_THRESHOLD volunteers and the
-rules for fewer (the same results either way). Build a `VolunteerPool` once from a list of
+`eligible_pairs` (and the candidate lists of volunteers.services.candidates) take the pool for more
+than POOL_THRESHOLD volunteers and the rules for fewer (the same results either way). Build a `VolunteerPool` once from a list of
 rules.VolunteerFacts (the services keep one per process and rebuild it when profiles change);
 `pool.rank(shift, tz, today, limit)` returns exactly what `rules.rank_candidates` returns (same
 eligibility, same scores to the bit, same order; the reasons come from `rules.match`, computed only
@@ -160,14 +160,6 @@ class VolunteerPool:
         order = np.lexsort((self.ids[idx], self.recent[idx], -score))
         top = idx[order] if limit is None else idx[order[:limit]]
         return [rules.match(self.facts[i], shift, tz, today, ages_on) for i in top]
-
-
-def rank_candidates(shift: ShiftFacts, volunteers: list[VolunteerFacts], tz: ZoneInfo, today: date,
-                    limit: int | None = None, ages_on: date | None = None) -> list[Match]:
-    """rules.rank_candidates, through a VolunteerPool for more than POOL_THRESHOLD volunteers."""
-    if len(volunteers) > POOL_THRESHOLD:
-        return VolunteerPool(volunteers).rank(shift, tz, today, limit, ages_on=ages_on)
-    return rules.rank_candidates(shift, volunteers, tz, today, limit, ages_on)
 
 
 def eligible_pairs(shifts: list[ShiftFacts], volunteers: list[VolunteerFacts], tz: ZoneInfo, today: date,

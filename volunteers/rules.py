@@ -425,7 +425,7 @@ def organiser_view(m: Match) -> Match:
 def rank_candidates(shift: ShiftFacts, volunteers: list[VolunteerFacts], tz: ZoneInfo, today: date,
                     limit: int | None = None, ages_on: date | None = None) -> list[Match]:
     """Eligible volunteers for one shift, best first (ties: fewer recent shifts, then id). The
-    reference: volunteers.matching.rank_candidates gives the same for thousands at once."""
+    reference: volunteers.matching.VolunteerPool.rank gives the same for thousands at once."""
     recent = {v.id: v.recent_shifts for v in volunteers}
     found = [m for m in (match(v, shift, tz, today, ages_on) for v in volunteers) if m.eligible]
     found.sort(key=lambda m: (-m.score, recent[m.volunteer_id], m.volunteer_id))

@@ -90,7 +90,6 @@ def test_pool_ranks_exactly_like_the_rules(case):
     for i, v in enumerate(vols):
         m = match(v, s, TZ, TODAY, ages_on)
         assert (bool(ok[i]), float(score[i])) == (m.eligible, m.score), (v, m)
-    assert len(vols) <= matching.POOL_THRESHOLD  # matching.rank_candidates would take the plain path
     assert pool.rank(s, TZ, TODAY, limit, ages_on) == rank_candidates(s, vols, TZ, TODAY, limit, ages_on)
 
 
@@ -105,19 +104,15 @@ def test_pool_with_many_ties_keeps_the_order_by_recent_then_id():
     assert [m.volunteer_id for m in ranked] == [601, 604, 607, 610, 613, 616, 619]
 
 
-def test_matching_hands_long_lists_to_the_pool_with_the_same_result(monkeypatch):
+def test_a_list_longer_than_the_threshold_ranks_the_same_through_the_pool():
+    """The lists the services hand to the pool (volunteers.services.candidates: more than
+    POOL_THRESHOLD people) rank as the rules rank them."""
     vols = [volunteer(i, languages={"sv"} if i % 3 else {"fi"}, districts={"Kallio"} if i % 4 else set(),
                       recent_shifts=i % 5, availability=((1, 17 * 60, 20 * 60),) if i % 7 else ())
             for i in range(1, matching.POOL_THRESHOLD + 50)]
     s = shift(languages=frozenset({"sv"}))
-    built = []
-    monkeypatch.setattr(matching, "VolunteerPool", lambda vs, real=matching.VolunteerPool: built.append(1) or real(vs))
-    fast = matching.rank_candidates(s, vols, TZ, TODAY, 20)
-    assert built  # the pool's path
+    fast = VolunteerPool(vols).rank(s, TZ, TODAY, 20)
     assert fast == rank_candidates(s, vols, TZ, TODAY, 20)  # the rules' (the scalar reference)
-    monkeypatch.setattr(matching, "POOL_THRESHOLD", 10**9)
-    built.clear()
-    assert matching.rank_candidates(s, vols, TZ, TODAY, 20) == fast and not built
     assert len(fast) == 20
 
 
