@@ -30,6 +30,7 @@ from commons.models import Group, GroupMember, User
 from commons.timezone import site_tz
 from spaces.models import ACTIVE_STATUSES, Booking, BookingSeries, Closure, Space
 from spaces.services import LOOKBACK, get_space
+from spaces.series import series_rows
 
 WINDOW_BACK = timedelta(days=90)
 WINDOW_AHEAD = timedelta(days=548)  # 18 months
@@ -232,19 +233,10 @@ def booking_calendars(batches: list[list[Booking]], domain: str | None = None,
     rows when the caller has them (an e-mail rendered from what was stored at the change: no query);
     otherwise two queries for all batches together (every row of the series involved, and their rules)."""
     if series is None:
-        series_ids = sorted({b.series_id for batch in batches for b in batch if b.series_id is not None})
-        by_series: dict[int, list[Booking]] = {}
-        rules: dict[int, str] = {}
-        if series_ids:
-            opts = (joinedload(Booking.space).joinedload(Space.facility), joinedload(Booking.group))
-            for b in db.session.execute(
-                select(Booking).where(Booking.series_id.in_(series_ids)).options(*opts).order_by(Booking.start_at, Booking.id)
-            ).scalars():
-                by_series.setdefault(b.series_id, []).append(b)
-            rules = dict(db.session.execute(select(BookingSeries.id, BookingSeries.rrule).where(BookingSeries.id.in_(series_ids))).all())
-    else:
-        by_series = {sid: rows for sid, (_, rows) in series.items()}
-        rules = {sid: rule for sid, (rule, _) in series.items()}
+        series = series_rows((b.series_id for batch in batches for b in batch),
+                             joinedload(Booking.space).joinedload(Space.facility), joinedload(Booking.group))
+    by_series = {sid: rows for sid, (_, rows) in series.items()}
+    rules = {sid: rule for sid, (rule, _) in series.items()}
     domain = domain or calendar_domain()
     out = []
     for batch in batches:

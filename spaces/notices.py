@@ -33,7 +33,8 @@ from commons.extensions import db
 from commons.i18n import format_span
 from commons.mail import Attachment, Recipient, Rendered, discard_unsent, public_url, queue_later, recipient_for, render_message
 from commons.models import FacilityStaff, GroupMember, User
-from spaces.models import Booking, BookingSeries, Space
+from spaces.models import Booking, Space
+from spaces.series import series_rows
 
 TEMPLATE = "spaces/mail/booking"
 RENDERER = "spaces.booking"  # commons.mail.RENDERERS: registered by spaces.register_jobs
@@ -142,16 +143,8 @@ def _row(b: Booking) -> dict:
 
 
 def _series_rows(batches: list[list[Booking]]) -> dict[int, tuple[str, list[Booking]]]:
-    """The rule and every row of each series the batches' dates belong to (the .ics shows the whole
-    series, as the feeds do): two queries for all batches, none without a series."""
-    ids = sorted({b.series_id for batch in batches for b in batch if b.series_id is not None})
-    if not ids:
-        return {}
-    rules = dict(db.session.execute(select(BookingSeries.id, BookingSeries.rrule).where(BookingSeries.id.in_(ids))).all())
-    rows: dict[int, list[Booking]] = defaultdict(list)
-    for b in db.session.execute(select(Booking).where(Booking.series_id.in_(ids)).order_by(Booking.start_at, Booking.id)).scalars():
-        rows[b.series_id].append(b)
-    return {sid: (rule, rows[sid]) for sid, rule in rules.items()}
+    """The rule and every row of each series the batches' dates belong to."""
+    return series_rows(b.series_id for batch in batches for b in batch)
 
 
 def _facts(kind: str, batch: list[Booking], series: dict[int, tuple[str, list[Booking]]], actor: User | None) -> dict:
