@@ -45,10 +45,8 @@ def shift_when(shift) -> str:
 
 
 def hours_text(minutes: int | None) -> str:
-    """Hours as a person reads them: 3, 2.5 (2,5 in Finnish and Swedish)."""
-    h = (minutes or 0) / 60
-    text = f"{h:.1f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",") if page_language() in ("fi", "sv") else text
+    """Hours as a person reads them: 3, 2.5 (2,5 in Finnish and Swedish): the reasons' way (reasons.hours)."""
+    return reasons.hours(minutes or 0)
 
 
 def reason_text(reason, audience: str = "volunteer") -> str:

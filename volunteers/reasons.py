@@ -107,7 +107,8 @@ def _segments(value: str) -> list[list[int]]:
     return out
 
 
-def _hours(minutes: int) -> str:
+def hours(minutes: int) -> str:
+    """Hours in the page language's numbers: 3, 2.5 (2,5 in Finnish and Swedish)."""
     hours = round(minutes / 60, 1)
     return format_decimal(hours if hours % 1 else int(hours), format="#,##0.#", locale=_lang())
 
@@ -248,8 +249,8 @@ def _not_in_their_districts(p):
 
 
 @message("match_spare_hours", minutes=150)
-def _spare_hours(p):
-    return _("Has %(hours)s h to spare this week", hours=_hours(p["minutes"]))
+def _sparehours(p):
+    return _("Has %(hours)s h to spare this week", hours=hours(p["minutes"]))
 
 
 @message("match_little_spare_time")
@@ -293,5 +294,5 @@ def _overlap(p):
 
 
 @message("match_over_hours", max_minutes=240)
-def _over_hours(p):
-    return _("Would go past the weekly limit of %(hours)s h", hours=_hours(p["max_minutes"]))
+def _overhours(p):
+    return _("Would go past the weekly limit of %(hours)s h", hours=hours(p["max_minutes"]))

@@ -38,7 +38,8 @@ def activity_list():
     if district is not None and "\x00" in district:
         abort(400)  # no district has one, and PostgreSQL cannot even compare text with a NUL (a 500)
     found = services.list_activities(upcoming_only=True, district=district)
-    districts = sorted({a.district for a, _ in services.list_activities(upcoming_only=True)})
+    everywhere = found if district is None else services.list_activities(upcoming_only=True)
+    districts = sorted({a.district for a, _ in everywhere})
     rows = []
     for activity, views in found:
         rows.append({
