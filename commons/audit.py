@@ -23,7 +23,7 @@ from commons.codes import Said
 from commons.errors import Forbidden, Invalid
 from commons.extensions import db
 from commons.models import AuditEvent, Facility, Group, User
-from commons.timezone import day_bounds, site_tz
+from commons.timezone import day_bounds, site_tz, year_in_range
 
 # Every action the log records, and what it is about (object_type).
 ACTIONS: dict[str, str] = {
@@ -99,7 +99,7 @@ def day_range(since: date | None, until: date | None) -> tuple[datetime | None, 
     """Local days [since, until] (both included) as UTC instants [lo, hi)."""
     tz = site_tz()
     for name, day in (("from", since), ("to", until)):
-        if day is not None and not 2000 <= day.year <= 2200:
+        if day is not None and not year_in_range(day.year):
             raise Invalid(reason="year_out_of_range", fields={name: Said("year_out_of_range")})
     lo = day_bounds(since, tz)[0] if since else None
     hi = day_bounds(until, tz)[1] if until else None

@@ -21,6 +21,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from commons.i18n import WEEKDAY_NAMES
 from commons.schemas import looks_like_email
 from commons.text import has_bidi_control
+from commons.timezone import year_in_range
 
 MIN_PASSWORD = 8
 
@@ -84,7 +85,7 @@ class TimeField(_TimeField):
 
 def sensible_year(form, field):
     """Dates within the years a booking can sensibly have (as the API: 2000-2200)."""
-    if field.data and not 2000 <= field.data.year <= 2200:
+    if field.data and not year_in_range(field.data.year):
         raise ValidationError(_l("Give a date between the years 2000 and 2200."))
 
 

@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic_core import PydanticCustomError
 
 from commons.text import has_bidi_control
+from commons.timezone import year_in_range
 
 
 def _no_bidi_controls(value: str | None) -> str | None:
@@ -72,7 +73,7 @@ def _iso_datetime(value):
     except ValueError:
         raise PydanticCustomError("iso_time_format", "'{value}' is not an ISO 8601 time, e.g. 2027-01-05T18:00.",
                                   {"value": value[:40]}) from None
-    if not 2000 <= parsed.year <= 2200:
+    if not year_in_range(parsed.year):
         raise PydanticCustomError("year_out_of_range", "The year must be between 2000 and 2200.")
     return parsed
 

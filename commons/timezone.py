@@ -14,6 +14,14 @@ from zoneinfo import ZoneInfo
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
+#: The years a date given to Commons may have (the API, the forms, the week links, the audit filters).
+FIRST_YEAR, LAST_YEAR = 2000, 2200
+
+
+def year_in_range(year: int) -> bool:
+    return FIRST_YEAR <= year <= LAST_YEAR
+
+
 def site_tz() -> ZoneInfo:
     """The site's time zone (the TIMEZONE setting): local days and weeks of reports, the audit log,
     volunteering, and the zone new spaces get."""
@@ -52,7 +60,7 @@ def parse_week(text: str | None) -> tuple[int, int] | None:
     if not m:
         return None
     year, week = int(m.group(1)), int(m.group(2))
-    if not 2000 <= year <= 2200:
+    if not year_in_range(year):
         return None
     try:
         date.fromisocalendar(year, week, 1)

@@ -20,7 +20,7 @@ from commons.forms import put_back
 from commons.pagination import paginate
 from commons.errors import ApiError
 from commons.i18n import format_clock, format_day, format_span
-from commons.timezone import day_bounds, site_tz, week_param
+from commons.timezone import day_bounds, site_tz, week_param, year_in_range
 from pydantic import ValidationError
 from spaces import rules, services, staff_services
 from spaces.forms import STATUS_LABELS
@@ -179,7 +179,7 @@ def _parse_date(text: str | None, today: date) -> date | None:
         d = date.fromisoformat(text.strip())
     except ValueError:
         return None
-    return d if 2000 <= d.year <= 2200 else None
+    return d if year_in_range(d.year) else None
 
 
 def _clock(moment: datetime, tz: ZoneInfo, day: date) -> str:
