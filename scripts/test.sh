@@ -4,7 +4,10 @@
 # SQLite by default; DATABASE_URL=postgresql+psycopg://... runs the same suite on PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/venv.sh "[dev]"
+# COMMONS_TEST_INSTALLED=1 skips the install (CI installs once, then runs several sessions side by side).
+if [ "${COMMONS_TEST_INSTALLED:-}" != 1 ]; then
+  . scripts/venv.sh "[dev]"
+fi
 if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null \
     || echo "Could not install chromium: browser tests will be skipped." >&2
