@@ -3,7 +3,7 @@ prometheus_client's multiprocess mode sums the workers). `counted` wraps the boo
 (spaces.services.bookings.create_booking), outside its transaction: a booking is counted once committed.
 
 The reason of a refusal is its code (commons.codes): for a refused time, the first rule or conflict
-that refused it (`first_code`: `outside_opening_hours`, `overlap`, ...); else the refusal's own
+that refused it (`first_code`: `booked`, `closed`, a rule's code, ...); else the refusal's own
 (`book_own_groups_only`, `space_not_found`, ...). Codes are a fixed list, so the labels stay few.
 """
 from __future__ import annotations
