@@ -151,6 +151,13 @@ def beat(app: Flask, holder: str, started: datetime, stopped: bool = False) -> N
             db.session.remove()
 
 
+class _NotTheHeartbeat(logging.Filter):
+    """APScheduler logs two lines per run of every job: not for the heartbeat (every few seconds)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.args and isinstance(record.args, tuple) and str(record.args[0]).startswith("heartbeat "))
+
+
 def holder_name() -> str:
     """Who holds the lock, as /metrics shows it: host name and process id."""
     return f"{socket.gethostname()}:{os.getpid()}"
@@ -206,7 +213,8 @@ def run_scheduler(app: Flask) -> None:
         # The heartbeat is a job of the scheduler itself (in memory, not in the job store): it beats only
         # while the scheduler's loop runs jobs.
         scheduler.add_jobstore("memory", alias="heartbeat")
-        scheduler.add_job(beat, "interval", args=[app, holder, started], id="heartbeat", jobstore="heartbeat",
+        logging.getLogger("apscheduler.executors.default").addFilter(_NotTheHeartbeat())
+        scheduler.add_job(beat, "interval", args=[app, holder, started], id="heartbeat", name="heartbeat", jobstore="heartbeat",
                           seconds=app.config["SCHEDULER_HEARTBEAT_SECONDS"], misfire_grace_time=None)
         log.info("scheduler running: %s", ", ".join(j.id for j in scheduler.get_jobs() if j.id != "heartbeat") or "(jobs load on start)")
         try:

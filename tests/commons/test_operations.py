@@ -294,3 +294,31 @@ def test_backup_under_load_keeps_every_acknowledged_booking(app, runner, is_post
     assert any(when > began for when, _ in acknowledged)  # the threads went on booking while it copied
     assert before <= ids, sorted(before - ids)
     assert ids <= {bid for _, bid in acknowledged}  # nothing that was not booked
+
+
+def test_gunicorn_access_log_keeps_the_id_and_takes_out_secrets(monkeypatch):
+    import datetime
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    from commons.gunicorn_logging import RedactingLogger
+
+    secret = "Zx9" * 15
+    proxy_id = "7f0e2c1a-8b4d-4c3e-9a1f-0123456789ab"  # long enough to look like a secret: kept, it was validated
+    logger = RedactingLogger(Config())
+    environ = {"REQUEST_METHOD": "GET", "RAW_URI": f"/x?token={secret}", "SERVER_PROTOCOL": "HTTP/1.1",
+               "PATH_INFO": "/x", "QUERY_STRING": f"token={secret}", "REMOTE_ADDR": "10.0.0.1"}
+    req = SimpleNamespace(headers=[])
+    resp = SimpleNamespace(status="200 OK", headers=[("X-Request-ID", proxy_id)], sent=2, status_code=200)
+    atoms = logger.atoms(resp, req, environ, datetime.timedelta(microseconds=5))
+    assert atoms["{x-request-id}o"] == proxy_id and secret not in atoms["q"]
+
+    monkeypatch.setenv("LOG_FORMAT", "json")
+    monkeypatch.setattr(RedactingLogger, "access_log_enabled", True)
+    lines: list[str] = []
+    monkeypatch.setattr(logger.access_log, "info", lambda fmt, *args: lines.append(fmt % args))
+    logger.access(resp, req, environ, datetime.timedelta(microseconds=5))
+    line = json.loads(lines[-1])
+    assert line["request_id"] == proxy_id and line["path"] == "/x" and line["status"] == 200
+    assert secret not in lines[-1]
