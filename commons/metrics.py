@@ -81,9 +81,25 @@ class DatabaseCollector(Collector):
     """Gauges computed at scrape time from the database (in the request's app context)."""
 
     def collect(self) -> Iterable[Metric]:
-        yield from deployment_figures()
-        for collector in SCRAPE_COLLECTORS:
-            yield from collector()
+        """All or nothing of the database's figures, and whether it answered: a database outage must not
+        take the request counters (which show the outage) away with it."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from commons.extensions import db
+
+        up = GaugeMetricFamily("commons_metrics_database_up", "1 when the database answered this scrape's queries")
+        try:
+            families = list(deployment_figures())
+            for collector in SCRAPE_COLLECTORS:
+                families.extend(collector())
+        except SQLAlchemyError:
+            db.session.rollback()
+            families = []
+            up.add_metric([], 0)
+        else:
+            up.add_metric([], 1)
+        yield up
+        yield from families
 
 
 def deployment_figures() -> Iterable[Metric]:

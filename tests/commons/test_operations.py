@@ -322,3 +322,18 @@ def test_gunicorn_access_log_keeps_the_id_and_takes_out_secrets(monkeypatch):
     line = json.loads(lines[-1])
     assert line["request_id"] == proxy_id and line["path"] == "/x" and line["status"] == 200
     assert secret not in lines[-1]
+
+
+def test_metrics_without_the_database_still_count_requests(app, client, metrics_open, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from commons import metrics
+
+    def down():
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(metrics, "deployment_figures", down)
+    got = scrape(client)
+    assert got[("commons_metrics_database_up", ())] == 0
+    assert any(name == "commons_http_requests_total" for name, _ in got)
+    assert ("commons_outbox_backlog", ()) not in got
