@@ -27,8 +27,9 @@ class BackupDone:
 
 PG_DUMP_HINT = (
     "This database is PostgreSQL: back it up with PostgreSQL's own tools, e.g.\n"
-    "  pg_dump --format=custom --file=commons.dump \"$DATABASE_URL\"\n"
-    "and restore with pg_restore (docs/operations.md \"Backups\"). `backup` copies SQLite databases only."
+    "  pg_dump --format=custom --file=commons.dump \"${DATABASE_URL/+psycopg/}\"\n"
+    "(the URL without +psycopg) and restore with pg_restore (docs/operations.md \"Backups\").\n"
+    "`backup` copies SQLite databases only."
 )
 
 
