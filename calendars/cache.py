@@ -5,7 +5,8 @@ scope behind the feed (calendars.models.CalendarChange.revision: a new random va
 change, in the same transaction as the change). The revisions are read from the database on every
 request, so a change committed by any process (another worker, the scheduler, a command) makes the
 next request a miss and the feed is built again; nothing is ever invalidated by hand. Bounded by
-bytes (FEED_CACHE_BYTES, least recently used out first); 0 turns the cache off.
+bytes (FEED_CACHE_BYTES, least recently used out first); 0 turns the cache off. Hits and misses are
+counted for /metrics (commons.metrics), all workers together.
 """
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ import threading
 from collections import OrderedDict
 
 from flask import current_app
+from prometheus_client import Counter
 
 DEFAULT_BYTES = 32 * 1024 * 1024
+LOOKUPS = Counter("commons_feed_cache_lookups", "Feed cache look-ups, by result (hit or miss)", ["result"])
 
 
 class FeedCache:
@@ -31,9 +34,11 @@ class FeedCache:
             value = self._items.get(key)
             if value is None:
                 self.misses += 1
+                LOOKUPS.labels("miss").inc()
                 return None
             self._items.move_to_end(key)
             self.hits += 1
+            LOOKUPS.labels("hit").inc()
             return value
 
     def put(self, key: tuple, value, size: int) -> None:

@@ -4,7 +4,6 @@
 """
 from __future__ import annotations
 
-import logging
 import os
 
 from flask import Flask
@@ -59,10 +58,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = os.path.join(ROOT, "translations")  # from any working directory
     if overrides:
         app.config.update(overrides)
-    if not app.debug and not app.testing:
-        # Before anything reads app.logger: Flask gives the logger a handler of its own when no handler
-        # is configured yet, and each message was then written twice (its handler and the root's).
-        logging.basicConfig(level=logging.INFO)
+    from commons.request_ids import configure_logging
+
+    configure_logging(app)  # INFO and up to stderr with the request id, as text or JSON (LOG_FORMAT)
     from commons.config import connection_options
 
     connection_options(app.config)  # e.g. the connect timeout, for the database finally chosen
@@ -72,6 +70,10 @@ def create_app(overrides: dict | None = None) -> Flask:
 
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+    from commons.request_ids import RequestIds
+
+    # Outermost: every answer carries X-Request-ID, the proxies' own only behind trusted proxies.
+    app.wsgi_app = RequestIds(app.wsgi_app, trust_header=bool(app.config.get("TRUSTED_PROXIES")))  # type: ignore[method-assign]
     app.json.ensure_ascii = False  # Finnish and Swedish text as is, not \u escapes
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
@@ -86,6 +88,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     # base.html: <html lang="{{ current_locale() }}"> and the language switch
     app.jinja_env.globals["current_locale"] = page_language
+    from commons.request_ids import current_id
+
+    app.jinja_env.globals["request_id"] = current_id  # on the error pages, for people to quote
     app.jinja_env.globals["language_names"] = lambda: [(code, LANGUAGE_NAMES.get(code, code)) for code in app.config["LANGUAGES"]]
     limiter.init_app(app)
 
@@ -103,6 +108,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     import volunteers.reasons  # noqa: F401  (the match reasons' words)
 
     from commons.admin_views import bp as admin_pages
+    from commons.operations import bp as operations
     from calendars.api import bp as calendars_api
     from calendars.views import bp as calendars_pages
     from commons.api import authenticate_and_check_csrf, bp as commons_api
@@ -124,6 +130,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     for blueprint in (commons_api, spaces_api, reports_api, calendars_api, volunteers_api):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
+    app.register_blueprint(operations)  # /healthz, /readyz, /metrics (commons.operations)
     for blueprint in (commons_pages, spaces_pages, staff_pages, admin_pages, report_pages, account_pages, group_pages, calendars_pages, volunteer_pages):
         app.register_blueprint(blueprint)
     app.before_request(authenticate_and_check_csrf)
@@ -144,6 +151,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from commons import limits
 
     limits.install(app)  # first of the before_request functions: chunked bodies over 1 MB are a 413
+    from commons import metrics
+
+    metrics.install(app)  # every answer counted by route template and status (/metrics)
     register_cli(app)
 
     @app.after_request

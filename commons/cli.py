@@ -1,4 +1,4 @@
-"""Command line: `flask --app commons users ...`, `demo-data` (see API.md), `jobs`, `scheduler`, `mail`.
+"""Command line: `flask --app commons users ...`, `demo-data` (see API.md), `jobs`, `scheduler`, `mail`, `backup`.
 
 register_cli runs after the packages registered their hooks (create_app), so that `demo-data` has
 their parts and options."""
@@ -48,6 +48,19 @@ def register_cli(app: Flask) -> None:
         click.echo(f"New API token for {email.strip().lower()}: {value}")
 
     app.cli.add_command(demo_data_command())
+
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False))
+    def backup(path):
+        """A consistent copy of the SQLite database while the app serves (PostgreSQL: pg_dump)."""
+        from commons.backup import BackupRefused, backup as make_backup
+
+        try:
+            done = make_backup(app.config["SQLALCHEMY_DATABASE_URI"], path)
+        except BackupRefused as err:
+            raise click.ClickException(str(err)) from None
+        click.echo(f"Backed up {done.source} to {done.path}: {done.size} bytes, integrity ok, "
+                   f"migration {done.revision}, {done.seconds:.2f} s.")
 
 
 def demo_data_command() -> click.Command:

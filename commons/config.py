@@ -92,6 +92,13 @@ def from_environment(instance_path: str) -> dict:
         "OPEN_DATA_CACHE_SECONDS": float(env.get("OPEN_DATA_CACHE_SECONDS", "300")),  # public open data, per worker
         "FEED_CACHE_BYTES": int(env.get("FEED_CACHE_BYTES", str(32 * 1024 * 1024))),  # built feeds, per worker (calendars.cache)
         "SCHEDULER_LOCK_POLL_SECONDS": float(env.get("SCHEDULER_LOCK_POLL_SECONDS", "30")),
+        # Operations (docs/operations.md "Health, metrics, request ids"): the scheduler's heartbeat and
+        # how old it may be before /readyz answers 503; who may read /metrics; JSON log lines.
+        "SCHEDULER_HEARTBEAT_SECONDS": float(env.get("SCHEDULER_HEARTBEAT_SECONDS", "15")),
+        "SCHEDULER_HEARTBEAT_MAX_AGE": float(env.get("SCHEDULER_HEARTBEAT_MAX_AGE", "60")),
+        "METRICS_ALLOWED_IPS": [a.strip() for a in env.get("METRICS_ALLOWED_IPS", "").split(",") if a.strip()],
+        "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
+        "LOG_FORMAT": env.get("LOG_FORMAT", "text").strip().lower(),  # text or json
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Redis out of reach: each worker counts in its own memory until Redis answers again,

@@ -9,11 +9,15 @@ commons must not depend on them.
 """
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from commons.db import utcnow
 from commons.timezone import site_tz
+
+log = logging.getLogger("commons.jobs")
 
 
 @dataclass(frozen=True)
@@ -95,11 +99,46 @@ def parse_now(value: str | None) -> datetime:
 
 
 def run_job(name: str, now: datetime | None = None) -> str:
-    """Run one job once (inside an app context)."""
+    """Run one job once (inside an app context). Its start, success or failure and duration (wall
+    clock, whatever `now` the job was given) are kept in `job_runs` for /metrics (record_run)."""
     from commons.extensions import db
 
     job = JOBS[name]
+    started, clock, succeeded = utcnow(), time.monotonic(), False
     try:
-        return job.func(now or utcnow())
+        summary = job.func(now or utcnow())
+        succeeded = True
+        return summary
+    finally:
+        db.session.remove()
+        record_run(name, started, time.monotonic() - clock, succeeded)
+
+
+def record_run(name: str, started: datetime, seconds: float, succeeded: bool) -> None:
+    """Keep a job's last run (commons.models.JobRun). Never fails the job: a database that cannot take
+    the row now is logged, and the next run writes it again."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from commons.db import write_transaction
+    from commons.extensions import db
+    from commons.models import JobRun
+
+    @write_transaction
+    def write() -> None:
+        run = db.session.get(JobRun, name)
+        if run is None:
+            run = JobRun(name=name, failures=0)
+            db.session.add(run)
+        run.last_started_at = started
+        run.last_duration_seconds = round(seconds, 6)
+        if succeeded:
+            run.last_success_at, run.failures = started + timedelta(seconds=seconds), 0
+        else:
+            run.last_failure_at, run.failures = utcnow(), (run.failures or 0) + 1
+
+    try:
+        write()
+    except SQLAlchemyError as err:
+        log.warning("could not record the run of %s: %s", name, type(err).__name__)
     finally:
         db.session.remove()

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -279,3 +279,33 @@ class AuditEvent(db.Model):
     group_id: Mapped[int | None] = mapped_column(Integer)
     subject_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class JobRun(db.Model):
+    """The last run of each job (commons.jobs.run_job, whoever ran it: the scheduler or `jobs run`):
+    `/metrics` reads each job's last success and duration from here, so the figures are the same
+    whichever process or host scrapes them. No personal data."""
+
+    __tablename__ = "job_runs"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_duration_seconds: Mapped[float | None] = mapped_column(Float)  # of the last run, succeeded or failed
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # in a row; 0 after a success
+
+
+class SchedulerHeartbeat(db.Model):
+    """The running scheduler (commons.scheduler), one row (id 1): who holds the scheduler lock
+    (`holder`: host name and process id), since when, and its last heartbeat (every
+    SCHEDULER_HEARTBEAT_SECONDS, from the scheduler's own loop). `/readyz` answers 503 when the
+    heartbeat is older than SCHEDULER_HEARTBEAT_MAX_AGE or the scheduler said it stopped."""
+
+    __tablename__ = "scheduler_heartbeat"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    holder: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -8,6 +8,10 @@ holds the lock; waiting" and polls, taking over when the first one ends:
 - PostgreSQL: a session-level advisory lock held on a dedicated connection (released by the server
   when the process or its connection dies);
 - SQLite: an exclusive `flock` on a file next to the database (released by the OS when the process dies).
+
+The process holding the lock writes a heartbeat (commons.models.SchedulerHeartbeat: who, since when, the
+last beat) every SCHEDULER_HEARTBEAT_SECONDS from the scheduler's own loop, and says when it stops:
+`/readyz` and `/metrics` read it (docs/operations.md "Health, metrics, request ids").
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ import fcntl
 import logging
 import os
 import signal
+import socket
 import threading
 from datetime import datetime, timezone
 
@@ -115,6 +120,49 @@ def execute(name: str) -> None:
     log.info("%s", summary)
 
 
+HEARTBEAT_ID = 1  # the one row of scheduler_heartbeat
+
+
+def beat(app: Flask, holder: str, started: datetime, stopped: bool = False) -> None:
+    """Write the heartbeat row (holder, start, now; `stopped`: the scheduler is stopping). Logged,
+    never raised: a database away for a moment makes the heartbeat old, which is what /readyz reports."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from commons.db import utcnow, write_transaction
+    from commons.extensions import db
+    from commons.models import SchedulerHeartbeat
+
+    @write_transaction
+    def write() -> None:
+        row = db.session.get(SchedulerHeartbeat, HEARTBEAT_ID)
+        if row is None:
+            row = SchedulerHeartbeat(id=HEARTBEAT_ID)
+            db.session.add(row)
+        now = utcnow()
+        row.holder, row.started_at, row.beat_at = holder[:200], started, now
+        row.stopped_at = now if stopped else None
+
+    with app.app_context():
+        try:
+            write()
+        except SQLAlchemyError as err:
+            log.warning("heartbeat not written: %s", type(err).__name__)
+        finally:
+            db.session.remove()
+
+
+class _NotTheHeartbeat(logging.Filter):
+    """APScheduler logs two lines per run of every job: not for the heartbeat (every few seconds)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.args and isinstance(record.args, tuple) and str(record.args[0]).startswith("heartbeat "))
+
+
+def holder_name() -> str:
+    """Who holds the lock, as /metrics shows it: host name and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 def build_scheduler(app: Flask):
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
     from apscheduler.schedulers.blocking import BlockingScheduler
@@ -159,8 +207,16 @@ def run_scheduler(app: Flask) -> None:
         if not wait_for_lock(lock, app.config["SCHEDULER_LOCK_POLL_SECONDS"], stop):
             return
         _APP = app
+        holder, started = holder_name(), datetime.now(timezone.utc)
+        beat(app, holder, started)
         scheduler = build_scheduler(app)
-        log.info("scheduler running: %s", ", ".join(j.id for j in scheduler.get_jobs()) or "(jobs load on start)")
+        # The heartbeat is a job of the scheduler itself (in memory, not in the job store): it beats only
+        # while the scheduler's loop runs jobs.
+        scheduler.add_jobstore("memory", alias="heartbeat")
+        logging.getLogger("apscheduler.executors.default").addFilter(_NotTheHeartbeat())
+        scheduler.add_job(beat, "interval", args=[app, holder, started], id="heartbeat", name="heartbeat", jobstore="heartbeat",
+                          seconds=app.config["SCHEDULER_HEARTBEAT_SECONDS"], misfire_grace_time=None)
+        log.info("scheduler running: %s", ", ".join(j.id for j in scheduler.get_jobs() if j.id != "heartbeat") or "(jobs load on start)")
         try:
             scheduler.start()
         except (KeyboardInterrupt, SystemExit):
@@ -168,6 +224,7 @@ def run_scheduler(app: Flask) -> None:
         finally:
             if scheduler.running:
                 scheduler.shutdown(wait=False)
+            beat(app, holder, started, stopped=True)
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:

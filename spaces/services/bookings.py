@@ -18,6 +18,7 @@ from commons.extensions import db
 from commons.models import FacilityStaff, Group, GroupMember, User
 from commons.services import group_and_membership
 from spaces import notices, rules
+from spaces.metrics import counted
 from spaces.models import Booking, BookingSeries, Space
 from spaces.schemas import BookingIn
 from spaces.services.common import ADVISORY_SPACE, booking_facts, load_busy, quota_usage, space_rules, to_utc
@@ -111,6 +112,7 @@ def _zone_and_right_now(actor: User, space: Space, group_id: int, on_behalf: boo
     return zone, bool(allowed)
 
 
+@counted  # bookings made and refused, by reason, for /metrics
 @write_transaction(lock_late=True)
 def create_booking(actor: User, data: BookingIn, now: datetime | None = None) -> BookingResult:
     """A booking, or a series of them. The client's times and RRULE are worked out, and what is already

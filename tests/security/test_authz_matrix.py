@@ -28,7 +28,7 @@ import pytest
 from sqlalchemy import insert, select, text
 
 from commons.extensions import db
-from commons.models import ApiToken, Facility, FacilityStaff, Group, GroupMember, User
+from commons.models import ApiToken, Facility, FacilityStaff, Group, GroupMember, SchedulerHeartbeat, User
 from spaces.models import Booking, Closure, OpeningHours, Space
 from tests.conftest import PASSWORD, Api, EnglishClient
 from volunteers.models import Shift, ShiftSignup
@@ -233,6 +233,9 @@ def w(app):
         db.session.flush()
         su = ShiftSignup(shift_id=sh.id, volunteer_id=ns.vp, status="confirmed", start_at=sh.start_at, end_at=sh.end_at)
         db.session.add(su)
+        # a running scheduler (its heartbeat ahead of the clock, so that it stays recent while the module
+        # runs): /readyz answers 200
+        db.session.add(SchedulerHeartbeat(id=1, holder="matrix:1", started_at=now, beat_at=now + timedelta(days=1)))
         db.session.commit()
         ns.pa, ns.su_pa = sh.id, su.id
     feeds = api["member_a"].get("/feeds").get_json()
@@ -340,6 +343,11 @@ ROWS: list[Row] = [
     Row("GET", "/activities", "/activities", roles(200)),
     Row("GET", "/activities/<int:activity_id>", "/activities/{act}", roles(200)),
     Row("GET", "/static/<path:filename>", "/static/commons.css", roles(200)),
+    # --- Operations: health for the load balancer; /metrics for the configured addresses or a token
+    # (METRICS_TOKEN, an admin's API token: tests/commons/test_operations.py), never a browser session ---------
+    Row("GET", "/healthz", "/healthz", roles(200)),
+    Row("GET", "/readyz", "/readyz", roles(200)),
+    Row("GET", "/metrics", "/metrics", roles(403)),
     Row("GET", "/calendars/spaces/<int:space_id>.ics", "/calendars/spaces/{sx}.ics", roles(200)),
     # the feed's secret URL is the key: whoever has it reads it; a wrong one is 404 for everyone
     Row("GET", "/calendars/feeds/<token>.ics", "/calendars/feeds/{feed_token}.ics", roles(200)),

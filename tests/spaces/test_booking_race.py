@@ -215,3 +215,44 @@ def test_exclusion_constraint_inside_the_api_answers_409(app, is_postgres, make_
                                 "start": local(day, "08:00"), "end": local(day, "09:00")})
     assert ok.status_code == 201, ok.get_json()
     assert len(active_bookings(app, space)) == 2
+
+
+# --- /metrics sums the workers' counts (prometheus_client's multiprocess mode, gunicorn.conf.py) ----------------
+
+
+def _scrape(url: str, token: str) -> dict[tuple, float]:
+    import requests
+    from prometheus_client.parser import text_string_to_metric_families
+
+    with requests.get(url + "/metrics", headers={"Authorization": f"Bearer {token}"}, timeout=30) as r:
+        assert r.status_code == 200, r.text
+        return {(s.name, tuple(sorted(s.labels.items()))): s.value
+                for family in text_string_to_metric_families(r.text) for s in family.samples}
+
+
+@pytest.mark.slow
+def test_metrics_count_every_workers_bookings(app, server, make_user, make_group, make_space):
+    """24 requests for one slot, spread over the 4 workers: any worker's scrape says 1 made, 23 refused."""
+    group = make_group(verified=True)
+    space = make_space()
+    tokens = representatives(make_user, group)
+    admin = make_user("admin").token  # an administrator's API token may read /metrics
+    day = next_weekday(3)
+    body = {"space_id": space, "group_id": group, "title": "Race", "start": local(day, "18:00"), "end": local(day, "20:00")}
+    before = _scrape(server.url, admin)
+    results = post_all_at_once(server.url, [(tokens[i % len(tokens)], body) for i in range(THREADS)])
+    created, refused = assert_only_created_or_conflict(results)
+
+    def moved(after, name, **labels):
+        if labels:
+            key = (name, tuple(sorted(labels.items())))
+            return after.get(key, 0) - before.get(key, 0)
+        return sum(v - before.get(k, 0) for k, v in after.items() if k[0] == name)
+
+    for _ in range(4):  # answered by whichever worker: the same sums
+        after = _scrape(server.url, admin)
+        assert moved(after, "commons_bookings_created_total") == len(created) == 1
+        assert moved(after, "commons_bookings_refused_total") == len(refused) == THREADS - 1
+        assert moved(after, "commons_http_requests_total", method="POST", route="/api/v1/bookings", status="409") == THREADS - 1
+        assert moved(after, "commons_http_request_duration_seconds_count", method="POST", route="/api/v1/bookings") == THREADS
+    server.assert_clean_log()

@@ -20,6 +20,9 @@ NOT_PAGES = {
     "calendars.booking_download",  # .ics
     "calendars.personal_feed",  # .ics
     "calendars.space_feed",  # .ics
+    "operations.healthz",  # JSON for the load balancer
+    "operations.readyz",  # JSON for the load balancer
+    "operations.metrics",  # Prometheus text
 }
 
 ROLES = {
