@@ -51,6 +51,8 @@ class Space(db.Model):
         cascade="all, delete-orphan", order_by="(OpeningHours.weekday, OpeningHours.opens_minute)"
     )
     features: Mapped[list[SpaceFeature]] = relationship(cascade="all, delete-orphan", order_by="SpaceFeature.code")
+    # The spaces that are part of this one (one level down; spaces.families goes further).
+    parts: Mapped[list[Space]] = relationship(order_by="Space.id", viewonly=True)
 
     @property
     def accessibility(self) -> list[str]:

@@ -199,7 +199,7 @@ def test_exclusion_constraint_inside_the_api_answers_409(app, is_postgres, make_
     assert first.status_code == 201, first.get_json()
 
     # Pretend the service's own guards were raced past: no lock, and it sees no bookings at all.
-    monkeypatch.setattr(bookings, "advisory_lock", lambda *a, **k: None)
+    monkeypatch.setattr(bookings, "lock_family", lambda *a, **k: None)
     looked = []  # the service's own check also answers 409: this says the guard was really off
     monkeypatch.setattr(bookings, "load_busy", lambda *a, **k: looked.append(a) or (defaultdict(list), defaultdict(list)))
 
