@@ -32,6 +32,11 @@ def parent_map() -> dict[int, int]:
     return dict(db.session.execute(select(Space.id, Space.part_of).where(Space.part_of.is_not(None))).all())
 
 
+def family_of(space_id: int) -> list[int]:
+    """The space, every space it is part of and every part of it (whose time it shares), in order."""
+    return sorted(families.related(space_id, parent_map()))
+
+
 def family_roots(space_ids) -> dict[int, int]:
     """Each space's family's top (itself when it is part of nothing), in one query."""
     ids = sorted(set(space_ids))
