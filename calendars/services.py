@@ -29,7 +29,7 @@ from commons.extensions import db
 from commons.models import Group, GroupMember, User
 from commons.timezone import site_tz
 from spaces.models import ACTIVE_STATUSES, Booking, BookingSeries, Closure, Space
-from spaces.services import LOOKBACK, family_of, get_space
+from spaces.services import LOOKBACK, family_select, get_space
 from spaces.series import series_rows
 
 WINDOW_BACK = timedelta(days=90)
@@ -147,8 +147,8 @@ def _last_modified(stamp: datetime | None, moments: list[datetime], now: datetim
 
 def space_feed(space_id: int, lang: str, now: datetime | None = None) -> Feed:
     """The public feed of a space, built once per change of its calendar (or of the places)."""
-    family = [("space", s) for s in family_of(space_id)]  # the hall's feed changes with its parts' bookings
-    return cached_feed(("space", space_id, lang), [*family, PLACES], lambda n: build_space_feed(space_id, lang, n), now)
+    # (a change in the space's family bumps the space's own stamp too: calendars.changes.touch)
+    return cached_feed(("space", space_id, lang), [("space", space_id), PLACES], lambda n: build_space_feed(space_id, lang, n), now)
 
 
 def build_space_feed(space_id: int, lang: str, now: datetime | None = None) -> Feed:
@@ -159,7 +159,7 @@ def build_space_feed(space_id: int, lang: str, now: datetime | None = None) -> F
     now = now or utcnow()
     space = get_space(space_id)
     lo, hi = window(now)
-    family = family_of(space.id)
+    family = family_select([space.id])  # in the same statements: no query more
     rows, rules = _feed_bookings(Booking.space_id.in_(family), lo, hi)
     closures = list(
         db.session.execute(

@@ -75,8 +75,7 @@ def get_space(space_id: int) -> Space:
     space = db.session.execute(
         select(Space)
         .where(Space.id == space_id)
-        .options(joinedload(Space.facility), selectinload(Space.opening_hours), selectinload(Space.features),
-                 selectinload(Space.parts))
+        .options(joinedload(Space.facility), selectinload(Space.opening_hours), selectinload(Space.features))
     ).scalar_one_or_none()
     if space is None:
         raise NotFound(reason="space_not_found", params={"space_id": space_id})
@@ -126,6 +125,36 @@ def _busy_statement():
 
 
 _BUSY = _busy_statement()
+
+
+def _closures_statement():
+    family = _family_of(bindparam("space_ids", expanding=True))
+    return select(family.c.origin, Closure.start_at, Closure.end_at).join(family, family.c.id == Closure.space_id).where(
+        Closure.start_at < bindparam("hi"), Closure.end_at > bindparam("lo"))
+
+
+_FAMILY_CLOSURES = _closures_statement()
+
+# The ids of some spaces' families (each space, what it is part of, its parts), as one statement:
+# e.g. calendars bumps the feeds of the whole family when one of its spaces' bookings change.
+FAMILY_IDS = select(_family_of(bindparam("space_ids", expanding=True)).c.id).distinct()
+
+
+def family_select(space_ids: list[int]):
+    """The ids of these spaces' families as a subquery, e.g. `Booking.space_id.in_(family_select([id]))`:
+    the family read in the same statement as what uses it."""
+    return select(_family_of(list(space_ids)).c.id)
+
+
+def family_closures(space_ids: list[int], lo: datetime, hi: datetime) -> dict[int, list[rules.Interval]]:
+    """The closures touching [lo, hi) of each space and of its family (the hall it is part of closes
+    it, and so does a closure of any of its parts), in one query."""
+    out: dict[int, list[rules.Interval]] = defaultdict(list)
+    for origin, s, e in db.session.execute(_FAMILY_CLOSURES, {"space_ids": list(space_ids), "lo": lo, "hi": hi}):
+        out[origin].append(rules.Interval(s, e))
+    for found in out.values():
+        found.sort(key=lambda i: (i.start, i.end))
+    return out
 
 
 def load_busy(space_ids: list[int], lo: datetime, hi: datetime, margin: timedelta, exclude_ids: set[int] = frozenset()):

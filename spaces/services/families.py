@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 
 from commons.codes import Said
 from commons.db import advisory_lock
@@ -24,7 +24,7 @@ WITH RECURSIVE up(origin, id, part_of, depth) AS (
     SELECT up.origin, s.id, s.part_of, up.depth + 1 FROM spaces s JOIN up ON s.id = up.part_of WHERE up.depth < 64
 )
 SELECT origin, id FROM up WHERE part_of IS NULL
-""").bindparams(db.bindparam("ids", expanding=True))
+""").bindparams(bindparam("ids", expanding=True))
 
 
 def parent_map() -> dict[int, int]:

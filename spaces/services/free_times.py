@@ -54,9 +54,3 @@ def other_free_spaces(space: Space, start: datetime, end: datetime, attendees: i
     query = SpaceQuery(district=space.facility.district, min_capacity=attendees, accessibility=list(accessibility),
                        equipment=list(equipment), free_from=s, free_to=e)
     return [o for o in search_spaces(query) if o.id != space.id][:count]
-
-
-def family_closures(space_id: int, lo: datetime, hi: datetime) -> list[rules.Interval]:
-    """The closures of the space and of its family (the hall it is part of, its parts) in [lo, hi)."""
-    _booked, closures = load_busy([space_id], lo, hi, margin=timedelta(0))
-    return closures[space_id]
