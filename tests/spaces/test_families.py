@@ -171,3 +171,37 @@ def test_a_leaf_given_parts_keeps_its_bookings_held(hall, app, database_url):
                 "false, 0, now(), now())"), {"s": court2, "g": g2, "a": start - timedelta(days=400), "b": start + timedelta(days=400)})
             db.session.flush()
         db.session.rollback()
+
+
+def test_the_database_refuses_a_family_double_booking_with_the_guards_off(hall, monkeypatch, database_url):
+    """PostgreSQL: with the service's lock and checks off, the claims' exclusion constraint still refuses
+    the hall while its half is booked (409, not 500); a free half still books."""
+    if not database_url.startswith("postgres"):
+        pytest.skip("the booking_claims exclusion constraint exists on PostgreSQL only")
+    from collections import defaultdict
+
+    from spaces.services import bookings
+
+    ids, _staff, _f, (rep1, g1), (rep2, g2) = hall
+    day = next_weekday(5)
+    assert _book(rep1, g1, ids["court"], day, "10:00", "11:00").status_code == 201
+    monkeypatch.setattr(bookings, "lock_family", lambda *a, **k: None)
+    monkeypatch.setattr(bookings, "load_busy", lambda *a, **k: (defaultdict(list), defaultdict(list)))
+    for space in ("hall", "a"):
+        r = _book(rep2, g2, ids[space], day, "10:30", "11:30")
+        assert r.status_code == 409 and r.get_json()["error"]["code"] == "conflict", r.get_json()
+    assert _book(rep2, g2, ids["b"], day, "10:30", "11:30").status_code == 201
+
+
+def test_the_hall_feed_shows_its_parts_time_as_reserved(hall, client):
+    ids, _staff, _f, (rep1, g1), _ = hall
+    day = next_weekday(1)
+    r = rep1.post("/bookings", {"space_id": ids["a"], "group_id": g1, "title": "Secret practice", "public_title": True,
+                                "start": local(day, "17:00"), "end": local(day, "18:00")})
+    assert r.status_code == 201
+    hall_feed = client.get(f"/calendars/spaces/{ids['hall']}.ics?lang=en").get_data(as_text=True)
+    assert "SUMMARY:Reserved" in hall_feed and "Secret practice" not in hall_feed
+    half_b = client.get(f"/calendars/spaces/{ids['b']}.ics").get_data(as_text=True)
+    assert "VEVENT" not in half_b  # half B shares no time with half A
+    own = client.get(f"/calendars/spaces/{ids['a']}.ics").get_data(as_text=True)
+    assert "Secret practice" in own
