@@ -205,3 +205,16 @@ def test_the_hall_feed_shows_its_parts_time_as_reserved(hall, client):
     assert "VEVENT" not in half_b  # half B shares no time with half A
     own = client.get(f"/calendars/spaces/{ids['a']}.ics").get_data(as_text=True)
     assert "Secret practice" in own
+
+
+def test_a_closure_of_the_hall_closes_its_parts_in_the_week_and_the_report(hall, anon):
+    ids, staff, facility, (rep1, g1), _ = hall
+    day = next_weekday(0)
+    r = staff.post(f"/spaces/{ids['hall']}/closures", {"start": local(day, "08:00"), "end": local(day, "12:00"), "reason": "Floor"})
+    assert r.status_code == 201, r.get_json()
+    r = _book(rep1, g1, ids["court"], day, "09:00", "10:00")
+    assert r.status_code == 409 and r.get_json()["error"]["conflicts"][0]["code"] == "closed"
+    window = {"from": day.isoformat(), "to": (day + timedelta(days=1)).isoformat()}
+    report = staff.get("/reports/usage", facility_id=facility, **window).get_json()
+    hours = {row["space_id"]: row["open_hours"] for row in report["spaces"]}
+    assert hours[ids["court"]] == hours[ids["hall"]] == hours[ids["b"]] == 10  # 08-22 less the hall's 4 hours
