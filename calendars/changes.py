@@ -72,6 +72,11 @@ def touch(session: Session, scopes: set[tuple[str, int]]) -> None:
         return
     now = clock()
     conn = session.connection()
+    spaces = sorted(i for s, i in scopes if s == "space")
+    if spaces:  # a space's feed shows the time taken through its family (the hall, its parts): bump them all
+        from spaces.services.common import FAMILY_IDS
+
+        scopes |= {("space", f) for f in conn.execute(FAMILY_IDS, {"space_ids": spaces}).scalars()}
     rows = [{"scope": s, "scope_id": i, "changed_at": now, "revision": secrets.token_hex(12)} for s, i in sorted(scopes)]
     conn.execute(_upsert(conn.dialect.name), rows)
 

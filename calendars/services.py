@@ -29,7 +29,7 @@ from commons.extensions import db
 from commons.models import Group, GroupMember, User
 from commons.timezone import site_tz
 from spaces.models import ACTIVE_STATUSES, Booking, BookingSeries, Closure, Space
-from spaces.services import LOOKBACK, get_space
+from spaces.services import LOOKBACK, family_select, get_space
 from spaces.series import series_rows
 
 WINDOW_BACK = timedelta(days=90)
@@ -147,26 +147,31 @@ def _last_modified(stamp: datetime | None, moments: list[datetime], now: datetim
 
 def space_feed(space_id: int, lang: str, now: datetime | None = None) -> Feed:
     """The public feed of a space, built once per change of its calendar (or of the places)."""
+    # (a change in the space's family bumps the space's own stamp too: calendars.changes.touch)
     return cached_feed(("space", space_id, lang), [("space", space_id), PLACES], lambda n: build_space_feed(space_id, lang, n), now)
 
 
 def build_space_feed(space_id: int, lang: str, now: datetime | None = None) -> Feed:
     """The public feed of a space: bookings (the title only where the group made it public,
-    otherwise "Reserved") and closures; never who booked. A fixed number of queries, whatever it holds."""
+    otherwise "Reserved") and closures; never who booked. The time taken through the space's family
+    (the hall it is part of, its parts) is there too, always as "Reserved". A fixed number of queries,
+    whatever it holds."""
     now = now or utcnow()
     space = get_space(space_id)
     lo, hi = window(now)
-    rows, rules = _feed_bookings(Booking.space_id == space.id, lo, hi)
+    family = family_select([space.id])  # in the same statements: no query more
+    rows, rules = _feed_bookings(Booking.space_id.in_(family), lo, hi)
     closures = list(
         db.session.execute(
-            select(Closure).where(Closure.space_id == space.id, Closure.start_at < hi, Closure.end_at > lo)
+            select(Closure).where(Closure.space_id.in_(family), Closure.start_at < hi, Closure.end_at > lo)
         ).scalars()
     )
     with force_locale(lang):
         name = f"{space.name}, {space.facility.name}"
         location = ics.space_location(space)
         # Public: the title only where the group made it public; never the group or a person.
-        items = [ics.booking_item(b, summary=b.title if b.public_title else _("Reserved"), description="") for b in rows]
+        items = [ics.booking_item(b, summary=b.title if b.public_title and b.space_id == space.id else _("Reserved"),
+                                  description="") for b in rows]
         citems = [
             ics.ClosureItem(
                 id=c.id,

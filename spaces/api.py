@@ -66,6 +66,8 @@ def space_out(s: Space) -> SpaceOut:
             requires_approval=s.requires_approval,
         ),
         url=url_for("spaces.space_page", space_id=s.id, _external=True),
+        part_of=s.part_of,
+        parts=[p.id for p in s.parts],
     )
 
 

@@ -10,11 +10,11 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload
 
-from commons.db import advisory_lock, write_transaction
+from commons.db import write_transaction
 from commons.extensions import db
 from spaces import notices
 from spaces.models import Booking, Space
-from spaces.services import ADVISORY_SPACE, set_status
+from spaces.services import lock_families, set_status
 
 REMIND_AHEAD = timedelta(hours=24)
 
@@ -42,8 +42,7 @@ def expire_requests(now: datetime) -> str:
     space_ids = sorted(set(db.session.execute(select(Booking.space_id).where(*due).distinct()).scalars()))
     if not space_ids:
         return "expire-requests: nothing to expire."
-    for space_id in space_ids:  # in order, as the booking use cases take them: no deadlock with a decision
-        advisory_lock(ADVISORY_SPACE, space_id)
+    lock_families(space_ids)  # in order, as the booking use cases take them: no deadlock with a decision
     stmt = select(Booking).where(*due).order_by(Booking.start_at)
     if db.session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(of=Booking)

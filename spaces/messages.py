@@ -78,6 +78,12 @@ def _booked(p):
     return _("Already booked %(when)s.", when=when)
 
 
+@message("family_booked", start=EXAMPLE_START, end=EXAMPLE_END, buffer_minutes=0, space_id=12, space_name="Half A")
+def _family_booked(p):
+    return _("%(space)s is already booked %(when)s, and it takes this space's time too (one is part of the other).",
+             space=p["space_name"], when=format_span_of(p["start"], p["end"]))
+
+
 @message("closed", start=EXAMPLE_START, end=EXAMPLE_END)
 def _closed(p):
     return _("Closed %(when)s.", when=format_span_of(p["start"], p["end"]))
@@ -216,6 +222,24 @@ def status_word(status: str) -> str:
 @message("space_not_found", space_id=999999)
 def _space_not_found(p):
     return _("There is no space %(id)s.", id=p["space_id"])
+
+
+@message("part_of_cycle", space_id=4, part_of=7)
+def _part_of_cycle(p):
+    return _("A space cannot be part of itself or of one of its own parts.")
+
+
+@message("part_of_other_facility", space_id=7)
+def _part_of_other_facility(p):
+    return _("A space can only be part of a space in the same facility.")
+
+
+@message("part_of_collides", count=1, booking_ids=[31, 32])
+def _part_of_collides(p):
+    ids = ", ".join(str(i) for i in p["booking_ids"])
+    return ngettext("Not changed: %(num)d pair of existing bookings would then take the same time (bookings %(ids)s).",
+                    "Not changed: %(num)d pairs of existing bookings would then take the same time (bookings %(ids)s).",
+                    p["count"], ids=ids)
 
 
 @message("closure_not_found", space_id=4, closure_id=17)

@@ -41,6 +41,9 @@ class Space(db.Model):
     horizon_days: Mapped[int] = mapped_column(Integer, default=90)
     weekly_quota_minutes: Mapped[int | None] = mapped_column(Integer)  # None: no quota
     requires_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The space this one is part of (a half of a hall, a court in a half): any depth, never a cycle.
+    # A booking takes its time in the space, all its parts and every space it is part of (spaces.families).
+    part_of: Mapped[int | None] = mapped_column(ForeignKey("spaces.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     facility: Mapped[Facility] = relationship()
@@ -48,6 +51,8 @@ class Space(db.Model):
         cascade="all, delete-orphan", order_by="(OpeningHours.weekday, OpeningHours.opens_minute)"
     )
     features: Mapped[list[SpaceFeature]] = relationship(cascade="all, delete-orphan", order_by="SpaceFeature.code")
+    # The spaces that are part of this one (one level down; spaces.families goes further).
+    parts: Mapped[list[Space]] = relationship(order_by="Space.id", viewonly=True)
 
     @property
     def accessibility(self) -> list[str]:

@@ -113,7 +113,7 @@ def build_week(space: Space, year: int, week: int, now: datetime, bookable_only:
     tz = ZoneInfo(space.timezone)
     bounds = rules.week_bounds(year, week, tz)
     lo, hi, busy, free = services.availability(space, bounds.start, bounds.end, now=now)
-    closures = [rules.Interval(c.start_at, c.end_at) for c in services.list_closures(space.id, lo, hi)]
+    closures = services.family_closures([space.id], lo, hi)[space.id]  # the hall's closures close its parts, and the other way round
     closed = _intersect(busy, closures)
     booked = rules.subtract(busy, closures)
     public = services.public_titles(space.id, lo, hi)

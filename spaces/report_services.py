@@ -26,8 +26,8 @@ from commons.models import Facility, Group, User
 from commons.timezone import site_tz
 from spaces import reports, rules
 from spaces.hooks import VOLUNTEER_FIGURES
-from spaces.models import Booking, Closure, Space
-from spaces.services import LOOKBACK, check_period, get_booking, space_rules, to_utc
+from spaces.models import Booking, Space
+from spaces.services import LOOKBACK, check_period, family_closures, get_booking, space_rules, to_utc
 
 MAX_SPAN = timedelta(days=400)
 
@@ -120,13 +120,9 @@ def usage_report(facility_ids: set[int] | None, start: datetime, end: datetime) 
     lo = min(w.start for w in windows.values())
     hi = max(w.end for w in windows.values())
 
-    closures: dict[int, list[rules.Interval]] = defaultdict(list)
-    for sid, s, e in db.session.execute(
-        select(Closure.space_id, Closure.start_at, Closure.end_at).where(
-            Closure.space_id.in_(ids), Closure.start_at < hi, Closure.end_at > lo
-        )
-    ):
-        closures[sid].append(rules.Interval(s, e))
+    # A closure of a hall closes its parts, and one of a part the hall (spaces.families); a booking counts
+    # in the space booked only, so a facility's totals never count one booking twice.
+    closures = family_closures(ids, lo, hi)
     facts: dict[int, list[reports.BookingFact]] = defaultdict(list)
     for sid, gid, kind, s, e, status, no_show in db.session.execute(
         select(Booking.space_id, Booking.group_id, Group.kind, Booking.start_at, Booking.end_at, Booking.status, Booking.no_show)

@@ -50,6 +50,8 @@ class Booked:
     start: datetime
     end: datetime
     blocked_until: datetime
+    space_id: int | None = None  # the space booked (None: not said)
+    family_name: str | None = None  # set when it is another space of the family (the hall, a part)
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class Problem:
     occurrence: Interval
     start: datetime | None = None  # the interval that is in the way (conflicts)
     end: datetime | None = None
+    space_id: int | None = None  # the space whose booking is in the way (conflicts), when known
 
     @property
     def said(self) -> Said:
@@ -182,7 +185,11 @@ def conflict_problems(
         if start < blocked_until and b.start < end + buf:
             params = {"start": iso_local(b.start, rules.tz), "end": iso_local(b.end, rules.tz),
                       "buffer_minutes": rules.buffer_minutes}
-            out.append(Problem("conflict", "booked", params, occ, b.start, b.end))
+            if b.family_name is not None:  # taken through the family: say which part (or the whole)
+                params.update(space_id=b.space_id, space_name=b.family_name)
+                out.append(Problem("conflict", "family_booked", params, occ, b.start, b.end, b.space_id))
+            else:
+                out.append(Problem("conflict", "booked", params, occ, b.start, b.end, b.space_id))
     for c in closures:
         if start < c.end and c.start < end:
             params = {"start": iso_local(c.start, rules.tz), "end": iso_local(c.end, rules.tz)}

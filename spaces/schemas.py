@@ -89,6 +89,7 @@ class SpaceIn(In):
     rules: RulesIn = Field(default_factory=RulesIn)
     accessibility: list[Code] = Field(default_factory=list, max_length=20)
     equipment: list[Code] = Field(default_factory=list, max_length=50)
+    part_of: Id | None = Field(None, description="the id of the space this one is part of (e.g. the hall of a half)")
 
     _features = field_validator("accessibility")(_check_features)
 
@@ -101,6 +102,7 @@ class SpacePatch(In):
     rules: RulesPatch | None = None
     accessibility: list[Code] | None = Field(None, max_length=20)
     equipment: list[Code] | None = Field(None, max_length=50)
+    part_of: Id | None = Field(None, description="the id of the space this one is part of; null: part of nothing")
 
     @field_validator("accessibility")
     @classmethod
@@ -123,6 +125,8 @@ class SpaceOut(BaseModel):
     opening_hours: list[OpeningHoursOut]
     rules: RulesOut
     url: str
+    part_of: int | None = None
+    parts: list[int] = Field(default_factory=list, description="the spaces that are part of this one (one level down)")
 
 
 class SpaceQuery(In, PageQuery):

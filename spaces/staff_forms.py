@@ -75,10 +75,21 @@ class SpaceForm(FlaskForm):
         _l("The staff approve every booking"),
         description=_l("Otherwise bookings of verified groups are confirmed at once."),
     )
+    part_of = SelectField(
+        _l("Part of"),
+        description=_l("For a part of a divisible space, e.g. half A of a sports hall: a booking of the whole "
+                       "takes its parts, and a booking of a part takes the whole."),
+        coerce=int, choices=[], validate_choice=True, default=0,
+    )
 
-    def __init__(self, *args, facilities=(), **kwargs):
+    def __init__(self, *args, facilities=(), spaces=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.facility.choices = [SelectChoice(f.id, f.name) for f in facilities]
+        self.part_of.choices = [SelectChoice(0, _l("Not part of another space"))] + [
+            SelectChoice(s.id, f"{s.facility.name}: {s.name}") for s in spaces]
+
+    def part_of_id(self) -> int | None:
+        return self.part_of.data or None
 
     def validate_max_minutes(self, field):
         if self.min_minutes.data is not None and field.data is not None and field.data < self.min_minutes.data:
@@ -144,6 +155,7 @@ class SpaceForm(FlaskForm):
         for name in ("buffer_minutes", "min_minutes", "max_minutes", "slot_minutes", "horizon_days", "weekly_quota_minutes"):
             getattr(self, name).data = getattr(space, name)
         self.requires_approval.data = space.requires_approval
+        self.part_of.data = space.part_of or 0
         for d in range(7):
             opens, closes, closed = self.day(d)
             spans = [oh for oh in space.opening_hours if oh.weekday == d]

@@ -267,7 +267,7 @@ def calendar():
 
 # --- Creating and editing spaces -----------------------------------------------------------------
 
-_SPACE_FIELDS = {"name", "description", "capacity", "accessibility", "equipment", "facility_id"}
+_SPACE_FIELDS = {"name", "description", "capacity", "accessibility", "equipment", "facility_id", "part_of"}
 
 
 def _space_errors(form: SpaceForm, locs: list[tuple[tuple, str]]) -> str | None:
@@ -325,7 +325,7 @@ def _save_space(form, save):
 def space_new():
     _require_staff()
     facilities = staff_services.managed_facilities(current_user)
-    form = SpaceForm(facilities=facilities)
+    form = SpaceForm(facilities=facilities, spaces=staff_services.managed_spaces(current_user))
     error = None
     status = 200
     if request.method == "GET":
@@ -345,6 +345,7 @@ def space_new():
                 rules=form.rules(),
                 accessibility=form.accessibility.data or [],
                 equipment=form.equipment_list(),
+                part_of=form.part_of_id(),
             )
             return services.create_space(current_user, data)
 
@@ -363,7 +364,8 @@ def space_new():
 def space_edit(space_id: int):
     _require_staff()
     space = _space_of_mine(space_id)
-    form = SpaceForm(facilities=[space.facility])
+    others = [s for s in staff_services.managed_spaces(current_user, space.facility_id) if s.id != space.id]
+    form = SpaceForm(facilities=[space.facility], spaces=others)
     del form.facility  # a space stays in its facility
     error = None
     status = 200
@@ -385,6 +387,7 @@ def space_edit(space_id: int):
                 equipment=form.equipment_list(),
                 # unchanged hours are not sent, so a day with two spans keeps them
                 opening_hours=hours if hours != single_span_hours(space) else None,
+                part_of=form.part_of_id(),
             )
             return services.update_space(current_user, space.id, patch)
 

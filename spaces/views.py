@@ -124,6 +124,7 @@ def space_page(space_id: int):
     form = None
     problems: list[str] = []
     suggestions: list[str] = []
+    alternatives: list[Space] = []
     booking_error = None
     can_book = False
     if request.method == "POST" and not current_user.is_authenticated:
@@ -168,6 +169,7 @@ def space_page(space_id: int):
                                 format_span(f.start, f.end, tz)
                                 for f in services.nearest_free_times(space, data.start, data.end, now=now)
                             ]
+                            alternatives = _other_spaces(space, data)
                     else:
                         _flash_booked(result, space)
                         first = result.booked[0][1]
@@ -197,9 +199,27 @@ def space_page(space_id: int):
             booking_error=booking_error,
             problems=problems,
             suggestions=suggestions,
+            alternatives=alternatives,
+            filters=_filters(),
         ),
         status,
     )
+
+
+def _filters() -> dict[str, list[str]]:
+    """The accessibility and equipment the person searched for (carried from the search to the space's
+    page and its booking form), as query parameters."""
+    return {k: request.args.getlist(k)[:20] for k in ("accessibility", "equipment") if request.args.getlist(k)}
+
+
+def _other_spaces(space: Space, data: BookingIn) -> list[Space]:
+    """Spaces free at the refused time that fit (same district, enough room, what was searched for)."""
+    asked = _filters()
+    try:
+        return services.other_free_spaces(space, data.start, data.end, data.attendees, asked.get("accessibility", []),
+                                          asked.get("equipment", []))
+    except (ApiError, ValidationError):  # an odd filter in the address: no suggestions rather than an error
+        return []
 
 
 def _flash_booked(result: services.BookingResult, space: Space) -> None:

@@ -4,6 +4,7 @@
 - common: what they share: request times at the edges (to_utc), a space and its rules, the staff
   check, the bookings and closures in the way of a time, a group's weekly quota used, the audit facts;
 - spaces: creating, changing and searching spaces (opening hours, features);
+- families: spaces made of parts: the family map, the family's lock, changing what a space is part of;
 - free_times: a space's availability in a window, the free times nearest to a taken one;
 - closures: adding, listing and removing closures;
 - refusals: a refused booking or move as the API shows it (409 conflicts, 422 violations);
@@ -23,9 +24,10 @@ from spaces.services.booking_changes import cancel_booking, decide, move_booking
 from spaces.services.booking_lists import bookings_by_ids, bookings_page, get_booking, list_bookings
 from spaces.services.bookings import BookingResult, create_booking, space_for_booking
 from spaces.services.closures import MAX_CLOSURE, add_closure, delete_closure, list_closures
-from spaces.services.common import (ADVISORY_SPACE, LOOKBACK, MAX_WINDOW, booking_facts, check_period, get_space, load_busy,
+from spaces.services.common import (ADVISORY_SPACE, LOOKBACK, MAX_WINDOW, booking_facts, family_closures, family_select, check_period, get_space, load_busy,
                                     quota_usage, require_staff, space_rules, to_utc)
-from spaces.services.free_times import availability, nearest_free_times
+from spaces.services.families import family_of, family_roots, lock_families, lock_family, parent_map, set_part_of
+from spaces.services.free_times import availability, nearest_free_times, other_free_spaces
 from spaces.services.pages import bookable_groups, list_districts, list_equipment, public_titles
 from spaces.services.personal_data import export_bookings_made, forget_booker
 from spaces.services.refusals import problem_out, refusal
@@ -35,8 +37,8 @@ __all__ = [
     "ADVISORY_SPACE", "LOOKBACK", "MAX_CLOSURE", "MAX_WINDOW",
     "BookingResult",
     "add_closure", "availability", "bookable_groups", "booking_facts", "bookings_by_ids", "bookings_page",
-    "cancel_booking", "check_period", "create_booking", "create_space", "decide", "delete_closure", "export_bookings_made",
+    "cancel_booking", "check_period", "family_closures", "family_of", "family_select", "family_roots", "lock_families", "lock_family", "parent_map", "set_part_of", "create_booking", "create_space", "decide", "delete_closure", "export_bookings_made",
     "forget_booker", "get_booking", "get_space", "list_bookings", "list_closures", "list_districts", "list_equipment",
-    "load_busy", "move_booking", "nearest_free_times", "problem_out", "public_titles", "quota_usage", "refusal",
+    "load_busy", "move_booking", "nearest_free_times", "other_free_spaces", "problem_out", "public_titles", "quota_usage", "refusal",
     "require_staff", "search_spaces", "set_status", "space_for_booking", "space_rules", "to_utc", "update_space",
 ]

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from commons import audit
 from commons.auth import is_representative, is_staff_of
 from commons.codes import Said
-from commons.db import advisory_lock, utcnow, write_transaction
+from commons.db import utcnow, write_transaction
 from commons.errors import ApiError, Forbidden, Invalid
 from commons.extensions import db
 from commons.models import User
@@ -17,7 +17,8 @@ from commons.services import get_group
 from spaces import notices, rules
 from spaces.models import ACTIVE_STATUSES, Booking
 from spaces.services.booking_lists import get_booking
-from spaces.services.common import (ADVISORY_SPACE, booking_facts, get_space, load_busy, quota_usage, space_rules,
+from spaces.services.families import lock_family
+from spaces.services.common import (booking_facts, get_space, load_busy, quota_usage, space_rules,
                                     to_utc)
 from spaces.services.refusals import refusal
 
@@ -39,7 +40,7 @@ def _targets(booking: Booking, scope: str, statuses: tuple[str, ...], now: datet
 def cancel_booking(actor: User, booking_id: int, scope: str = "one", now: datetime | None = None) -> list[Booking]:
     now = now or utcnow()
     booking = get_booking(actor, booking_id)
-    advisory_lock(ADVISORY_SPACE, booking.space_id)
+    lock_family(booking.space_id)
     db.session.refresh(booking)
     if scope == "one" or booking.series_id is None:
         if booking.status not in ACTIVE_STATUSES:
@@ -63,7 +64,7 @@ def decide(actor: User, booking_id: int, approve: bool, message: str = "", scope
     booking = get_booking(actor, booking_id)
     if not is_staff_of(actor, booking.space.facility_id):
         raise Forbidden(reason="decide_staff_only")
-    advisory_lock(ADVISORY_SPACE, booking.space_id)
+    lock_family(booking.space_id)
     db.session.refresh(booking)
     if booking.status != "pending" and (scope == "one" or booking.series_id is None):
         raise ApiError(reason="not_pending", params={"status": booking.status}, code="state", status=422)
@@ -93,7 +94,7 @@ def move_booking(actor: User, booking_id: int, start: datetime, end: datetime, n
     new_start, new_end = to_utc(start, sr.tz, "start"), to_utc(end, sr.tz, "end")
     if new_end <= new_start:
         raise Invalid(reason="end_before_start", fields={"end": Said("end_before_start")})
-    advisory_lock(ADVISORY_SPACE, space.id)
+    lock_family(space.id)
     db.session.refresh(booking)
     if booking.status not in ACTIVE_STATUSES:
         raise ApiError(reason="move_not_active", params={"status": booking.status}, code="state", status=422)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 from commons import audit
 from commons.auth import is_staff_of
 from commons.codes import Said
-from commons.db import advisory_lock, utcnow, write_transaction
+from commons.db import utcnow, write_transaction
 from commons.errors import Forbidden, Invalid, NotFound
 from commons.extensions import db
 from commons.models import FacilityStaff, Group, GroupMember, User
@@ -21,7 +21,8 @@ from spaces import notices, rules
 from spaces.metrics import counted
 from spaces.models import Booking, BookingSeries, Space
 from spaces.schemas import BookingIn
-from spaces.services.common import ADVISORY_SPACE, booking_facts, load_busy, quota_usage, space_rules, to_utc
+from spaces.services.families import lock_family
+from spaces.services.common import booking_facts, load_busy, quota_usage, space_rules, to_utc
 from spaces.services.refusals import refusal
 
 
@@ -144,7 +145,8 @@ def create_booking(actor: User, data: BookingIn, now: datetime | None = None) ->
     # From here on, nobody else books this space until we commit (PostgreSQL: advisory lock;
     # SQLite: the IMMEDIATE write transaction begins here: what was read above was read without
     # it). Only the re-check and the writes hold the lock. The exclusion constraint stays the last word.
-    advisory_lock(ADVISORY_SPACE, space.id)
+    # The lock is the space's family's (a hall and its parts: spaces.families), as are the checks.
+    lock_family(space.id)
     zone, allowed = _zone_and_right_now(actor, space, group.id, on_behalf)
     if not allowed:
         raise Forbidden(reason="book_own_groups_only")

@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, literal, or_, select, union_all
+from sqlalchemy import bindparam, literal, or_, select, union, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from commons import audit
@@ -91,39 +91,87 @@ def require_staff(actor: User, facility_id: int) -> None:
 # --- What is in the way of a time ------------------------------------------------------------------
 
 
+def _family_of(spaces):
+    """(origin, id, name) for each of `spaces` (origin) and every space sharing time with it: itself,
+    every space it is part of and every part of it, all the way (spaces.families), as one recursive
+    subquery: the family is read in the same statement as what is booked."""
+    up = select(Space.id.label("origin"), Space.id.label("id"), Space.name.label("name"), Space.part_of.label("up")).where(
+        Space.id.in_(spaces)).cte("family_up", recursive=True)
+    up = up.union(select(up.c.origin, Space.id, Space.name, Space.part_of).join(up, Space.id == up.c.up))
+    down = select(Space.id.label("origin"), Space.id.label("id"), Space.name.label("name")).where(
+        Space.id.in_(spaces)).cte("family_down", recursive=True)
+    down = down.union(select(down.c.origin, Space.id, Space.name).join(down, Space.part_of == down.c.id))
+    return union(select(up.c.origin, up.c.id, up.c.name), select(down.c.origin, down.c.id, down.c.name)).subquery("family")
+
+
 def _busy_statement():
-    """Active bookings and closures of some spaces near a window, in one statement built once (the
-    bounds and the spaces are parameters): each half a range scan of its index."""
+    """Active bookings and closures of some spaces and their families near a window, in one statement
+    built once (the bounds and the spaces are parameters): each half a range scan of its index per
+    space of the families."""
     spaces = bindparam("space_ids", expanding=True)
     near_lo, near_hi = bindparam("near_lo"), bindparam("near_hi")
-    bookings = select(literal(0).label("closure"), Booking.id, Booking.space_id, Booking.start_at, Booking.end_at,
-                      Booking.blocked_until).where(
-        Booking.space_id.in_(spaces),
+    family = _family_of(spaces)
+    bookings = select(literal(0).label("closure"), Booking.id, family.c.origin, Booking.space_id, family.c.name,
+                      Booking.start_at, Booking.end_at, Booking.blocked_until).join(family, family.c.id == Booking.space_id).where(
         Booking.status.in_(ACTIVE_STATUSES),
         Booking.start_at < near_hi,
         Booking.start_at > bindparam("earliest_start"),
         or_(Booking.end_at > near_lo, Booking.blocked_until > bindparam("lo")),
     )
-    closures = select(literal(1), Closure.id, Closure.space_id, Closure.start_at, Closure.end_at, Closure.end_at).where(
-        Closure.space_id.in_(spaces), Closure.start_at < near_hi, Closure.end_at > near_lo
-    )
+    closures = select(literal(1), Closure.id, family.c.origin, Closure.space_id, family.c.name, Closure.start_at,
+                      Closure.end_at, Closure.end_at).join(family, family.c.id == Closure.space_id).where(
+        Closure.start_at < near_hi, Closure.end_at > near_lo)
     return union_all(bookings, closures)
 
 
 _BUSY = _busy_statement()
 
 
+def _closures_statement():
+    family = _family_of(bindparam("space_ids", expanding=True))
+    return select(family.c.origin, Closure.start_at, Closure.end_at).join(family, family.c.id == Closure.space_id).where(
+        Closure.start_at < bindparam("hi"), Closure.end_at > bindparam("lo"))
+
+
+_FAMILY_CLOSURES = _closures_statement()
+
+# The ids of some spaces' families (each space, what it is part of, its parts), as one statement:
+# e.g. calendars bumps the feeds of the whole family when one of its spaces' bookings change.
+FAMILY_IDS = select(_family_of(bindparam("space_ids", expanding=True)).c.id).distinct()
+
+
+def family_select(space_ids: list[int]):
+    """The ids of these spaces' families as a subquery, e.g. `Booking.space_id.in_(family_select([id]))`:
+    the family read in the same statement as what uses it."""
+    return select(_family_of(list(space_ids)).c.id)
+
+
+def family_closures(space_ids: list[int], lo: datetime, hi: datetime) -> dict[int, list[rules.Interval]]:
+    """The closures touching [lo, hi) of each space and of its family (the hall it is part of closes
+    it, and so does a closure of any of its parts), in one query."""
+    out: dict[int, list[rules.Interval]] = defaultdict(list)
+    for origin, s, e in db.session.execute(_FAMILY_CLOSURES, {"space_ids": list(space_ids), "lo": lo, "hi": hi}):
+        out[origin].append(rules.Interval(s, e))
+    for found in out.values():
+        found.sort(key=lambda i: (i.start, i.end))
+    return out
+
+
 def load_busy(space_ids: list[int], lo: datetime, hi: datetime, margin: timedelta, exclude_ids: set[int] = frozenset()):
-    """Active bookings and closures of the spaces near [lo, hi) (within `margin`), in one query."""
+    """Active bookings and closures near [lo, hi) (within `margin`) of each space, its parts and the
+    spaces it is part of (a closure of the hall closes its halves, one of a half closes the hall), in
+    one query. Bookings of another space of the family carry that space's name (said in conflicts)."""
     booked: dict[int, list[rules.Booked]] = defaultdict(list)
     closures: dict[int, list[rules.Interval]] = defaultdict(list)
     rows = db.session.execute(_BUSY, {"space_ids": list(space_ids), "lo": lo, "near_lo": lo - margin, "near_hi": hi + margin,
                                       "earliest_start": lo - LOOKBACK - margin})
-    for closure, rid, sid, s, e, bu in rows:
+    for closure, rid, origin, sid, name, s, e, bu in rows:
         if closure:
-            closures[sid].append(rules.Interval(s, e))
+            closures[origin].append(rules.Interval(s, e))
         elif rid not in exclude_ids:
-            booked[sid].append(rules.Booked(s, e, bu))
+            booked[origin].append(rules.Booked(s, e, bu, sid, name if sid != origin else None))
+    for found in (*booked.values(), *closures.values()):
+        found.sort(key=lambda i: (i.start, i.end))
     return booked, closures
 
 

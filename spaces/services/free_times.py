@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 from commons.db import utcnow
 from spaces import rules
 from spaces.models import Space
+from spaces.schemas import SpaceQuery
 from spaces.services.common import MAX_WINDOW, check_period, load_busy, space_rules, to_utc
+from spaces.services.spaces import search_spaces
 
 
 def availability(space: Space, start: datetime | None, end: datetime | None, now: datetime | None = None):
@@ -37,3 +39,18 @@ def nearest_free_times(space: Space, start: datetime, end: datetime, now: dateti
         return []
     _lo, _hi, _busy, free = availability(space, lo, hi, now=now)
     return rules.nearest_free_slots(rules.Interval(s, e), free, tz, space.slot_minutes, count, earliest=now)
+
+
+def other_free_spaces(space: Space, start: datetime, end: datetime, attendees: int, accessibility=(), equipment=(),
+                      count: int = 3) -> list[Space]:
+    """Other spaces free for all of [start, end) that fit: in the space's district, for at least
+    `attendees` people, with the accessibility and equipment asked for (for "this time is taken: these
+    spaces are free then"); another part of the same hall is one of them when it is free. A fixed
+    number of queries (the free-window search)."""
+    tz = ZoneInfo(space.timezone)
+    s, e = to_utc(start, tz, "start"), to_utc(end, tz, "end")
+    if e <= s or e - s > MAX_WINDOW:
+        return []
+    query = SpaceQuery(district=space.facility.district, min_capacity=attendees, accessibility=list(accessibility),
+                       equipment=list(equipment), free_from=s, free_to=e)
+    return [o for o in search_spaces(query) if o.id != space.id][:count]

@@ -18,6 +18,8 @@ def problem_out(p: rules.Problem, tz: ZoneInfo) -> dict:
         "code": p.code,
         "params": jsonable(p.params),
     }
+    if p.space_id is not None:
+        out["space_id"] = p.space_id
     if p.start is not None:
         out["occurrence_start"] = p.occurrence.start.astimezone(tz).isoformat()
         out["occurrence_end"] = p.occurrence.end.astimezone(tz).isoformat()

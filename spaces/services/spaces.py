@@ -10,7 +10,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from commons import audit
 from commons.codes import Said
-from commons.db import write_transaction
+from commons.db import utcnow, write_transaction
 from commons.errors import Invalid
 from commons.extensions import db
 from commons.models import Facility, User
@@ -20,6 +20,7 @@ from commons.timezone import site_tz
 from spaces import rules
 from spaces.models import OpeningHours, Space, SpaceFeature
 from spaces.schemas import SpaceIn, SpacePatch
+from spaces.services.families import set_part_of
 from spaces.services.common import MAX_WINDOW, check_period, get_space, load_busy, require_staff, space_rules, to_utc
 
 
@@ -73,6 +74,8 @@ def create_space(actor: User, data: SpaceIn) -> Space:
     _set_features(space, data.accessibility, data.equipment)
     db.session.add(space)
     db.session.flush()
+    if data.part_of is not None:
+        set_part_of(space, data.part_of, utcnow())
     audit.record(actor, "space.create", space.id, facility_id=facility.id, details={"requires_approval": space.requires_approval})
     return space
 
@@ -99,6 +102,8 @@ def update_space(actor: User, space_id: int, patch: SpacePatch) -> Space:
     if patch.accessibility is not None or patch.equipment is not None:
         _set_features(space, patch.accessibility, patch.equipment)
     db.session.flush()
+    if "part_of" in patch.model_fields_set:
+        set_part_of(space, patch.part_of, utcnow())
     changed = sorted(patch.model_dump(exclude_unset=True))
     audit.record(actor, "space.update", space.id, facility_id=space.facility_id, details={"changed": changed})
     return space
@@ -110,7 +115,8 @@ def search_spaces(q, now: datetime | None = None) -> list[Space]:
     stmt = (
         select(Space)
         .join(Space.facility)
-        .options(contains_eager(Space.facility), selectinload(Space.opening_hours), selectinload(Space.features))
+        .options(contains_eager(Space.facility), selectinload(Space.opening_hours), selectinload(Space.features),
+                 selectinload(Space.parts))
         .order_by(Facility.district, Facility.name, Space.name)
     )
     if q.district:

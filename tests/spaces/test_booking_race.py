@@ -199,7 +199,7 @@ def test_exclusion_constraint_inside_the_api_answers_409(app, is_postgres, make_
     assert first.status_code == 201, first.get_json()
 
     # Pretend the service's own guards were raced past: no lock, and it sees no bookings at all.
-    monkeypatch.setattr(bookings, "advisory_lock", lambda *a, **k: None)
+    monkeypatch.setattr(bookings, "lock_family", lambda *a, **k: None)
     looked = []  # the service's own check also answers 409: this says the guard was really off
     monkeypatch.setattr(bookings, "load_busy", lambda *a, **k: looked.append(a) or (defaultdict(list), defaultdict(list)))
 
@@ -255,4 +255,43 @@ def test_metrics_count_every_workers_bookings(app, server, make_user, make_group
         assert moved(after, "commons_bookings_refused_total") == len(refused) == THREADS - 1
         assert moved(after, "commons_http_requests_total", method="POST", route="/api/v1/bookings", status="409") == THREADS - 1
         assert moved(after, "commons_http_request_duration_seconds_count", method="POST", route="/api/v1/bookings") == THREADS
+    server.assert_clean_log()
+
+
+# --- Spaces made of parts: 24 at once split between a hall and its half, a half and its court -----------
+# (API.md "Spaces made of parts"): exactly one wins; the others get 409 naming the space or the time.
+
+
+def _family(make_space, make_facility):
+    facility = make_facility()
+    hall = make_space(facility_id=facility, name="Hall")
+    half = make_space(facility_id=facility, name="Half A", part_of=hall)
+    make_space(facility_id=facility, name="Half B", part_of=hall)
+    court = make_space(facility_id=facility, name="Court", part_of=half)
+    return hall, half, court
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("pair", ["hall_and_half", "half_and_court"])
+def test_one_of_a_family_wins(app, server, make_user, make_group, make_space, make_facility, pair):
+    hall, half, court = _family(make_space, make_facility)
+    first, second = (hall, half) if pair == "hall_and_half" else (half, court)
+    groups = [make_group(verified=True) for _ in range(2)]
+    tokens = [make_user(groups=[groups[i % 2]]).token for i in range(4)]
+    day = next_weekday(2)
+    calls = []
+    for i in range(THREADS):  # 12 for each space, alternating, overlapping times
+        space = first if i % 2 == 0 else second
+        start = ("18:00", "18:30", "19:00")[i % 3]
+        end = {"18:00": "19:30", "18:30": "20:00", "19:00": "20:30"}[start]
+        calls.append((tokens[i % 4], {"space_id": space, "group_id": groups[i % 4 % 2], "title": f"Race {i}",
+                                      "start": local(day, start), "end": local(day, end)}))
+
+    results = post_all_at_once(server.url, calls)
+
+    created, refused = assert_only_created_or_conflict(results)
+    assert len(created) == 1, [r[:2] for r in results]
+    assert len(refused) == THREADS - 1
+    held = active_bookings(app, first) + active_bookings(app, second)
+    assert [b.id for b in held] == [created[0][1]["id"]]
     server.assert_clean_log()

@@ -2,14 +2,14 @@
 /readyz read (docs/operations.md "Health, metrics, request ids"). Only adds tables: the previous
 release's code runs against this schema unchanged.
 
-Revision ID: 0011_i20
+Revision ID: 0011
 Revises: 0010
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0011_i20'
+revision = '0011'
 down_revision = '0010'
 branch_labels = None
 depends_on = None
