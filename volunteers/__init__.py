@@ -6,7 +6,7 @@ def register_hooks() -> None:
     reminders (commons.jobs.REMINDER_SOURCES), its part of the demo (commons.demo), the volunteer
     hours in the usage reports (spaces.hooks.VOLUNTEER_FIGURES), and the personal feeds."""
     from commons.demo import DemoPart, register_demo_part
-    from commons.jobs import REMINDER_SOURCES, add_once
+    from commons.jobs import REMINDER_SOURCES, add_once, register_job
     from commons.services import PERSONAL_DATA_ERASERS, PERSONAL_DATA_EXPORTERS
     from spaces.hooks import VOLUNTEER_FIGURES
     from volunteers import demo, feeds, notices, services, usage
@@ -18,3 +18,5 @@ def register_hooks() -> None:
                                 "also generate this many volunteers"))
     add_once(VOLUNTEER_FIGURES, usage.volunteer_figures)
     feeds.register()
+    register_job("credential-expiry-notices", services.send_expiry_notices,
+                 "tell volunteers once, 30 days ahead, that a credential the staff saw runs out", "cron", hour=9, minute=0)

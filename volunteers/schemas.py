@@ -33,6 +33,20 @@ def language_codes() -> frozenset[str]:
     return frozenset(code for code in Locale("en").languages if len(code) == 2 and code.isalpha())
 
 
+def _credential_kinds(values: list[str]) -> list[str]:
+    from volunteers.rules import CREDENTIAL_KINDS
+
+    out = []
+    for v in values:
+        code = v.strip().lower()
+        if code not in CREDENTIAL_KINDS:
+            raise PydanticCustomError("unknown_credential_kind", "'{kind}' is not a known credential kind; use one of: {known_text}",
+                                      {"kind": v[:40], "known": list(CREDENTIAL_KINDS), "known_text": ", ".join(CREDENTIAL_KINDS)})
+        if code not in out:
+            out.append(code)
+    return out
+
+
 def _skills(values: list[str]) -> list[str]:
     from volunteers.rules import SKILLS
 
@@ -142,6 +156,26 @@ class ProfileIn(In):
         return v
 
 
+class CredentialOut(BaseModel):
+    id: int
+    kind: str
+    name: str
+    valid_until: date
+
+
+class CredentialIn(In):
+    kind: CodeItem
+    valid_until: date = Field(description="the last day the credential is valid (ISO 8601 date)")
+    note: ShortText = Field("", description="what was seen, briefly (never the document itself)")
+
+    _v_kind = field_validator("kind")(classmethod(lambda cls, v: _credential_kinds([v])[0]))
+
+
+class CredentialKindOut(BaseModel):
+    code: str
+    name: str
+
+
 class ProfileOut(BaseModel):
     id: int
     user_id: int
@@ -158,6 +192,7 @@ class ProfileOut(BaseModel):
     guardian_consent_at: datetime | None = None
     shared_contact: str | None = None
     active: bool
+    credentials: list[CredentialOut] = Field(default_factory=list, description="credentials staff saw, with their last valid day")
 
 
 class ActivityIn(In):
@@ -201,8 +236,11 @@ class ShiftIn(In):
     skills: list[CodeItem] = Field(default_factory=list, max_length=20)
     languages: list[CodeItem] = Field(default_factory=list, max_length=20)
     min_age: int | None = Field(None, ge=0, le=120)
+    requires: list[CodeItem] = Field(default_factory=list, max_length=10,
+                                     description="credential kinds a volunteer must hold, valid on the shift's date")
 
     _v_skills = field_validator("skills")(classmethod(lambda cls, v: _skills(v)))
+    _v_requires = field_validator("requires")(classmethod(lambda cls, v: _credential_kinds(v)))
     _v_languages = field_validator("languages")(classmethod(lambda cls, v: _languages(v)))
 
 
@@ -213,11 +251,17 @@ class ShiftPatch(In):
     skills: list[CodeItem] | None = Field(None, max_length=20)
     languages: list[CodeItem] | None = Field(None, max_length=20)
     min_age: int | None = Field(None, ge=0, le=120)
+    requires: list[CodeItem] | None = Field(None, max_length=10)
 
     @field_validator("skills")
     @classmethod
     def _s(cls, v):
         return None if v is None else _skills(v)
+
+    @field_validator("requires")
+    @classmethod
+    def _r(cls, v):
+        return None if v is None else _credential_kinds(v)
 
     @field_validator("languages")
     @classmethod
@@ -302,6 +346,7 @@ class ShiftOut(BaseModel):
     skills: list[str]
     languages: list[str]
     min_age: int | None = None
+    requires: list[str] = Field(default_factory=list)
     status: str
     district: str
     place: str = ""
@@ -417,3 +462,47 @@ class RefusedOut(BaseModel):
 class FillPlanApplied(BaseModel):
     applied: list[AssignmentIn] = Field(description="the invitations sent: each volunteer has a place only once they accept it")
     refused: list[RefusedOut]
+
+
+class HoursQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    year: int = Field(ge=2000, le=2200, description="the local calendar year")
+
+
+class AttendedShiftOut(BaseModel):
+    signup_id: int
+    shift_id: int
+    activity: str
+    organisation: str
+    start: datetime
+    end: datetime
+    minutes: int
+
+
+class YearHoursOut(BaseModel):
+    year: int
+    minutes: int
+    hours: float
+    shifts: list[AttendedShiftOut]
+
+
+class CertificateIn(In):
+    year: int = Field(ge=2000, le=2200)
+
+
+class CertificateCreated(BaseModel):
+    code: str
+    url: str
+
+
+class CertificateOut(BaseModel):
+    """What anyone with the code sees: nothing else about the person."""
+
+    code: str
+    name: str
+    year: int
+    period_start: date
+    period_end: date
+    minutes: int
+    hours: float
+    organisations: list[str]

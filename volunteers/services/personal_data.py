@@ -7,7 +7,7 @@ from sqlalchemy import delete, select, update
 from commons.db import utcnow
 from commons.extensions import db
 from commons.models import User
-from volunteers.models import Activity, Shift, ShiftSignup, VolunteerProfile
+from volunteers.models import Activity, HoursCertificate, Shift, ShiftSignup, VolunteerCredential, VolunteerProfile
 from volunteers.services.common import LISTED, get_shift, touch
 from volunteers.services.places import promote
 from volunteers.services.profiles import get_profile, profile_dict
@@ -36,11 +36,22 @@ def export_personal_data(user: User) -> dict:
     organising = _export_organising(user)
     profile = get_profile(user)
     if profile is None:
-        return {"volunteer_profile": None, "volunteer_signups": [], **organising}
+        return {"volunteer_profile": None, "volunteer_signups": [], "volunteer_hours_certificates": [], **organising}
     p = profile_dict(profile)
     p["date_of_birth"] = profile.date_of_birth.isoformat() if profile.date_of_birth else None
     p["guardian_consent_at"] = profile.guardian_consent_at.isoformat() if profile.guardian_consent_at else None
     p["created_at"] = profile.created_at.isoformat()
+    p["credentials"] = [
+        {"id": c.id, "kind": c.kind, "valid_until": c.valid_until.isoformat(), "note": c.note, "recorded_at": c.created_at.isoformat(),
+         "expiry_notice_at": c.expiry_notice_at.isoformat() if c.expiry_notice_at else None}
+        for c in db.session.execute(select(VolunteerCredential).where(VolunteerCredential.volunteer_id == profile.id)
+                                    .order_by(VolunteerCredential.id)).scalars()
+    ]
+    certificates = [
+        {"code": c.code, "year": c.year, "minutes": c.minutes, "organisations": list(c.organisations or []), "created_at": c.created_at.isoformat()}
+        for c in db.session.execute(select(HoursCertificate).where(HoursCertificate.volunteer_id == profile.id)
+                                    .order_by(HoursCertificate.id)).scalars()
+    ]
     rows = db.session.execute(
         select(ShiftSignup, Activity.title).join(Shift, Shift.id == ShiftSignup.shift_id).join(Activity, Activity.id == Shift.activity_id)
         .where(ShiftSignup.volunteer_id == profile.id).order_by(ShiftSignup.start_at)
@@ -52,6 +63,7 @@ def export_personal_data(user: User) -> dict:
              "status": su.status, "attended": su.attended, "minutes_worked": su.minutes_worked}
             for su, title in rows
         ],
+        "volunteer_hours_certificates": certificates,
         **organising,
     }
 
@@ -72,6 +84,8 @@ def erase_personal_data(user: User) -> None:
     db.session.flush()
     db.session.execute(update(ShiftSignup).where(ShiftSignup.volunteer_id == profile.id).values(volunteer_id=None)
                        .execution_options(synchronize_session=False))
+    for table in (VolunteerCredential, HoursCertificate):  # credentials seen and certificates go with the person
+        db.session.execute(delete(table).where(table.volunteer_id == profile.id).execution_options(synchronize_session=False))
     db.session.execute(delete(VolunteerProfile).where(VolunteerProfile.id == profile.id).execution_options(synchronize_session=False))
     db.session.expire_all()
     for sid in freed:

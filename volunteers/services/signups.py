@@ -63,7 +63,7 @@ def _signup(user: User, shift_id: int, now: datetime, notify: bool = True) -> Si
     if su is not None and su.status == "removed":
         raise RuleViolation(reason="removed")
     tz = site_tz()
-    problem = place_problem(profile, shift.start_at, shift.end_at, shift.min_age, tz)
+    problem = place_problem(profile, shift.start_at, shift.end_at, shift.min_age, tz, requires=shift.requires)
     if problem is not None:
         raise problem
     status = "confirmed" if confirmed_count(shift.id) < shift.needed else "waitlisted"
