@@ -31,7 +31,7 @@ from commons.extensions import db
 from commons.models import ApiToken, Facility, FacilityStaff, Group, GroupMember, User
 from spaces.models import Booking, Closure, OpeningHours, Space
 from tests.conftest import PASSWORD, Api, EnglishClient
-from volunteers.models import Shift, ShiftSignup
+from volunteers.models import HoursCertificate, Shift, ShiftSignup, VolunteerCredential
 
 HEL = ZoneInfo("Europe/Helsinki")
 ROLES = ("anon", "volunteer", "member_a", "member_b", "staff_x", "staff_y", "admin")
@@ -235,6 +235,13 @@ def w(app):
         db.session.add(su)
         db.session.commit()
         ns.pa, ns.su_pa = sh.id, su.id
+        # the volunteer's credential (seen by staff) and certificate of hours
+        cred = VolunteerCredential(volunteer_id=ns.vp, kind="first_aid", valid_until=ns.day + timedelta(days=400), note="")
+        cert = HoursCertificate(volunteer_id=ns.vp, code="authzcertificatecode0123", year=ns.day.year, name="Vilja Volunteer",
+                                period_start=ns.day, period_end=ns.day, minutes=60, shifts=1, organisations=["Alpha"])
+        db.session.add_all([cred, cert])
+        db.session.commit()
+        ns.cred, ns.cert, ns.year = cred.id, cert.code, ns.day.year
     feeds = api["member_a"].get("/feeds").get_json()
     ns.feed_url = next(f["url"] for f in feeds if f["kind"] == "group_bookings")
     ns.feed_path = ns.feed_url.split("commons.test", 1)[1]
@@ -426,6 +433,12 @@ ROWS: list[Row] = [
         roles(Same(302), anon=LOGIN, volunteer=302), {}, "form"),
     Row("POST", "/volunteering/shifts/<int:shift_id>/withdraw", "/volunteering/shifts/{a1}/withdraw",
         roles(Same(302), anon=LOGIN, volunteer=302), {}, "form"),
+    Row("GET", "/volunteering/hours", "/volunteering/hours", roles(302, anon=LOGIN, volunteer=200)),
+    Row("POST", "/volunteering/certificates", "/volunteering/certificates", roles(Same(302), anon=LOGIN, volunteer=302),
+        lambda w, role: {"year": str(w.year)}, "form"),
+    Row("POST", "/volunteering/certificates/<string:code>/withdraw", "/volunteering/certificates/{cert}/withdraw",
+        roles(Same(302), anon=LOGIN, volunteer=302), {}, "form"),
+    Row("GET", "/certificates/<string:code>", "/certificates/{cert}", roles(200)),
     Row("GET", "/activities/new", "/activities/new", page_only(200, NOT_VOLUNTEER)),
     # the organiser field offers only one's own groups (and facilities): group A for anyone else is an invalid choice
     Row("POST", "/activities/new", "/activities/new", page_only(302, {"member_a"}, 422, volunteer=403),
@@ -536,6 +549,18 @@ ROWS: list[Row] = [
          "availability": [{"weekday": 1, "start": "17:00", "end": "21:00"}]}),
     Row("GET", "/api/v1/volunteers/me/matches", "/api/v1/volunteers/me/matches", roles(200, anon=401)),
     Row("GET", "/api/v1/volunteers/me/shifts", "/api/v1/volunteers/me/shifts", roles(200, anon=401)),
+    # --- API: credentials, hours, certificates ---------------------------------------------------------------
+    Row("GET", "/api/v1/credential-kinds", "/api/v1/credential-kinds", roles(200)),
+    Row("POST", "/api/v1/volunteers/<int:volunteer_id>/credentials", "/api/v1/volunteers/{vp}/credentials",
+        api_only(201, {"staff_x", "staff_y", "admin"}), {"kind": "hygiene_passport", "valid_until": "2030-01-31", "note": "seen"}),
+    Row("DELETE", "/api/v1/volunteers/<int:volunteer_id>/credentials/<int:credential_id>", "/api/v1/volunteers/{vp}/credentials/{cred}",
+        api_only(200, {"staff_x", "staff_y", "admin"})),
+    Row("GET", "/api/v1/volunteers/me/hours", "/api/v1/volunteers/me/hours?year={year}", api_only(200, {"volunteer"}, 422)),
+    Row("POST", "/api/v1/volunteers/me/certificates", "/api/v1/volunteers/me/certificates", api_only(201, {"volunteer"}, 422),
+        lambda w, role: {"year": w.year}),
+    Row("DELETE", "/api/v1/volunteers/me/certificates/<string:code>", "/api/v1/volunteers/me/certificates/{cert}",
+        api_only(200, {"volunteer"}, 422)),
+    Row("GET", "/api/v1/certificates/<string:code>", "/api/v1/certificates/{cert}", roles(200)),
 ]
 
 

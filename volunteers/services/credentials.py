@@ -62,7 +62,7 @@ def record_credential(actor: User, volunteer_id: int, data) -> VolunteerCredenti
     db.session.add(cred)
     db.session.flush()
     audit.record(actor, "credential.record", cred.id, subject_id=profile.user_id,
-                 details={"kind": d.kind, "valid_until": d.valid_until.isoformat(), "volunteer_id": profile.id})
+                 details={"kind": d.kind, "volunteer_id": profile.id})
     _changed(profile)
     return cred
 
@@ -75,7 +75,7 @@ def remove_credential(actor: User, volunteer_id: int, credential_id: int) -> Non
     if cred is None or cred.volunteer_id != profile.id:
         raise NotFound(reason="credential_not_found", params={"credential_id": credential_id})
     audit.record(actor, "credential.remove", cred.id, subject_id=profile.user_id,
-                 details={"kind": cred.kind, "valid_until": cred.valid_until.isoformat(), "volunteer_id": profile.id})
+                 details={"kind": cred.kind, "volunteer_id": profile.id})
     db.session.delete(cred)
     _changed(profile)
 
