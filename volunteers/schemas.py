@@ -464,8 +464,7 @@ class FillPlanApplied(BaseModel):
     refused: list[RefusedOut]
 
 
-class HoursQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class HoursQuery(In):
     year: int = Field(ge=2000, le=2200, description="the local calendar year")
 
 
