@@ -26,6 +26,7 @@ from volunteers.schemas import (
     CertificateCreated,
     CertificateIn,
     CertificateOut,
+    CounterSignupIn,
     CredentialIn,
     CredentialKindOut,
     HoursQuery,
@@ -84,7 +85,7 @@ def activity_out(a, views, actor, organised: set[int] | None = None) -> Activity
         id=a.id, title=a.title, description=a.description, district=a.district, place=a.place,
         group_id=a.group_id, group=a.group.name if a.group is not None else None,
         facility_id=a.facility_id, facility=a.facility.name if a.facility is not None else None,
-        booking_id=a.booking_id, can_organise=(a.id in organised) if organised is not None else services.can_organise(actor, a),
+        booking_id=a.booking_id, withdraw_hours_before=a.withdraw_hours_before, can_organise=(a.id in organised) if organised is not None else services.can_organise(actor, a),
         shifts=[shift_out(v) for v in views],
     )
 
@@ -227,14 +228,34 @@ def invite(shift_id: int, body: InviteIn):
 
 @api_route(bp, "/shifts/<int:shift_id>/signups", summary="Sign-ups and the waiting list", response=list[SignupOut], auth=True, tag="volunteers")
 def signups(shift_id: int):
-    """Confirmed first, then the waiting list in order, then invited. The contact a volunteer
-    chose to share appears on confirmed sign-ups only."""
+    """Confirmed first, then the waiting list in order, then invited, then late withdrawals. The
+    contact a volunteer chose to share appears on confirmed sign-ups only; a person without an
+    account (`without_account`) with the name and phone the organiser wrote down."""
     return [
         SignupOut(id=v.signup.id, volunteer_id=v.signup.volunteer_id, name=v.name, status=v.signup.status,
                   waitlist_position=v.waitlist_position, shared_contact=v.shared_contact, attended=v.signup.attended,
-                  minutes_worked=v.signup.minutes_worked)
+                  minutes_worked=v.signup.minutes_worked, without_account=v.without_account,
+                  late_withdrawal=v.signup.late_withdrawal_at is not None)
         for v in services.shift_signups(require_user(), shift_id)
     ]
+
+
+@api_route(bp, "/shifts/<int:shift_id>/signups", "POST", summary="Sign up a person without an account", body=CounterSignupIn,
+           response=Created, status=201, auth=True, tag="volunteers", errors=(403, 404, 409))
+def counter_signup(shift_id: int, body: CounterSignupIn):
+    """Organisers: a person signed up at the counter or by phone, by name and phone. They take a
+    place (409 `shift_full` when there is none), appear on the organisers' list only (never on
+    public pages or feeds), and their name and phone are erased by retention or by staff."""
+    return Created(id=services.counter_signup(require_user(), shift_id, body).id)
+
+
+@api_route(bp, "/signups/<int:signup_id>/erase", "POST", summary="Erase a person without an account", response=Ok, auth=True,
+           tag="volunteers", errors=(403, 404))
+def erase_guest(signup_id: int):
+    """Staff and administrators: the name and phone of a person signed up without an account go;
+    the place and the hours stay, without the person."""
+    services.erase_guest(require_user(), signup_id)
+    return Ok()
 
 
 @api_route(bp, "/signups/<int:signup_id>/attendance", "POST", summary="Record attendance and hours", body=AttendanceIn, response=AttendanceOut, auth=True, tag="volunteers")
@@ -330,7 +351,7 @@ def remove_credential(volunteer_id: int, credential_id: int):
 
 def _year_hours_out(h) -> YearHoursOut:
     tz = site_tz()
-    return YearHoursOut(year=h.year, minutes=h.minutes, hours=round(h.minutes / 60, 2), shifts=[
+    return YearHoursOut(year=h.year, minutes=h.minutes, hours=round(h.minutes / 60, 2), late_withdrawals=h.late_withdrawals, shifts=[
         AttendedShiftOut(signup_id=s.signup_id, shift_id=s.shift_id, activity=s.activity, organisation=s.organisation,
                          start=s.start.astimezone(tz), end=s.end.astimezone(tz), minutes=s.minutes) for s in h.shifts])
 

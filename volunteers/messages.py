@@ -370,3 +370,13 @@ def _certificate_not_found(p):
 def _certificate_year(p):
     return _("Give a year from %(first)s to %(last)s.", first=p["first"], last=p["last"])
 
+
+
+@message("shift_full")
+def _shift_full(p):
+    return _("The shift has no free places left.")
+
+
+@message("guests_staff_only")
+def _guests_staff_only(p):
+    return _("Only staff can erase a person signed up without an account.")

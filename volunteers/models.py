@@ -75,6 +75,9 @@ class Activity(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     district: Mapped[str] = mapped_column(String(80))
     place: Mapped[str] = mapped_column(String(200), default="")  # where, when not given by a booking
+    # Up to this many hours before a shift starts a volunteer may withdraw without it counting as late
+    # (None: any time); a later withdrawal is still possible and is recorded (ShiftSignup.late_withdrawal_at).
+    withdraw_hours_before: Mapped[int | None] = mapped_column(Integer)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
@@ -140,6 +143,14 @@ class ShiftSignup(db.Model):
     end_at: Mapped[datetime] = mapped_column(UTCDateTime())
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)  # order of the waitlist
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # A person without an account, signed up by an organiser (at the counter or by phone): their name
+    # and phone, seen by the shift's organisers only; erased by retention (volunteers.services.guests)
+    # or by staff. volunteer_id is NULL for them.
+    guest_name: Mapped[str | None] = mapped_column(String(120))
+    guest_phone: Mapped[str | None] = mapped_column(String(40))
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # A withdrawal later than the activity's `withdraw_hours_before` allows: when (organisers see it).
+    late_withdrawal_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attended: Mapped[bool | None] = mapped_column()  # organiser's record; None: not recorded yet
     minutes_worked: Mapped[int | None] = mapped_column(Integer)  # None with attended: the shift's length
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

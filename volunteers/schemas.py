@@ -203,6 +203,8 @@ class ActivityIn(In):
     district: District | None = Field(None, description="taken from the booking's facility when booking_id is given")
     place: ShortText = ""
     booking_id: Id | None = None
+    withdraw_hours_before: int | None = Field(None, ge=0, le=720, description=(
+        "hours before a shift a volunteer may still withdraw without it counting as late (none: any time)"))
 
     @field_validator("booking_id")
     @classmethod
@@ -227,6 +229,7 @@ class ActivityPatch(In):
     description: LongText | None = None
     district: District | None = None
     place: ShortText | None = None
+    withdraw_hours_before: int | None = Field(None, ge=0, le=720)
 
 
 class ShiftIn(In):
@@ -364,6 +367,7 @@ class ActivityOut(BaseModel):
     facility: str | None = None
     booking_id: int | None = None
     can_organise: bool = False
+    withdraw_hours_before: int | None = None
     shifts: list[ShiftOut] = []
 
 
@@ -400,6 +404,8 @@ class SignupOut(BaseModel):
     shared_contact: str | None = None
     attended: bool | None = None
     minutes_worked: int | None = None
+    without_account: bool = Field(False, description="signed up by an organiser; shared_contact is the phone given")
+    late_withdrawal: bool = Field(False, description="withdrew later than the activity allows (status withdrawn)")
 
 
 class MyShiftOut(BaseModel):
@@ -482,6 +488,7 @@ class YearHoursOut(BaseModel):
     year: int
     minutes: int
     hours: float
+    late_withdrawals: int = Field(0, description="shifts I withdrew from later than their activity allows")
     shifts: list[AttendedShiftOut]
 
 
@@ -505,3 +512,10 @@ class CertificateOut(BaseModel):
     minutes: int
     hours: float
     organisations: list[str]
+
+
+class CounterSignupIn(In):
+    """A person without an account, signed up by an organiser at the counter or by phone."""
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), NoBidiControls]
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40), NoBidiControls] = ""

@@ -1,4 +1,6 @@
-"""volunteer credentials (seen by staff, with their last valid day), shifts.requires, hours certificates
+"""volunteer credentials (seen by staff, with their last valid day), shifts.requires, hours certificates,
+people without an account on shifts (shift_signups.guest_*), late withdrawals (activities.withdraw_hours_before,
+shift_signups.late_withdrawal_at)
 
 Revision ID: 0011_i19
 Revises: 0010
@@ -16,6 +18,14 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('activities', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('withdraw_hours_before', sa.Integer(), nullable=True))
+    with op.batch_alter_table('shift_signups', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('guest_name', sa.String(length=120), nullable=True))
+        batch_op.add_column(sa.Column('guest_phone', sa.String(length=40), nullable=True))
+        batch_op.add_column(sa.Column('added_by_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('late_withdrawal_at', commons.db.UTCDateTime(), nullable=True))
+        batch_op.create_foreign_key('fk_shift_signups_added_by_id_users', 'users', ['added_by_id'], ['id'], ondelete='SET NULL')
     with op.batch_alter_table('shifts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('requires', sa.JSON(), nullable=False, server_default='[]'))
     op.create_table(
@@ -65,3 +75,11 @@ def downgrade():
     op.drop_table('volunteer_credentials')
     with op.batch_alter_table('shifts', schema=None) as batch_op:
         batch_op.drop_column('requires')
+    with op.batch_alter_table('shift_signups', schema=None) as batch_op:
+        batch_op.drop_constraint('fk_shift_signups_added_by_id_users', type_='foreignkey')
+        batch_op.drop_column('late_withdrawal_at')
+        batch_op.drop_column('added_by_id')
+        batch_op.drop_column('guest_phone')
+        batch_op.drop_column('guest_name')
+    with op.batch_alter_table('activities', schema=None) as batch_op:
+        batch_op.drop_column('withdraw_hours_before')

@@ -197,3 +197,64 @@ def test_hours_and_certificates(world, anon, app, make_user):
     v.post("/volunteers/me/certificates", {"year": year})
     export = v.get("/me/export").get_json()
     assert len(export["volunteer_hours_certificates"]) == 1
+
+
+def test_counter_signup_counts_is_private_and_erased(world, make_user, anon, app):
+    from commons.extensions import db
+    from commons.jobs import run_job
+    from volunteers.models import ShiftSignup
+
+    staff = make_user("staff", facilities=[world.facility])
+    a = world.activity()
+    s = world.shift(a, needed=2)
+    v = world.volunteer()
+    assert v.post(f"/shifts/{s}/signup").get_json()["status"] == "confirmed"
+    assert world.organiser.post(f"/shifts/{s}/signups", {"name": ""}).status_code == 422
+    assert v.post(f"/shifts/{s}/signups", {"name": "Eino Esimerkki", "phone": "040 555 0101"}).status_code == 403
+    r = world.organiser.post(f"/shifts/{s}/signups", {"name": "Eino Esimerkki", "phone": "040 555 0101"})
+    assert r.status_code == 201, r.get_json()
+    gid = r.get_json()["id"]
+    assert anon.get(f"/shifts/{s}").get_json()["confirmed"] == 2
+    r = world.organiser.post(f"/shifts/{s}/signups", {"name": "Toinen", "phone": ""})
+    assert r.status_code == 409 and r.get_json()["error"]["reason"] == "shift_full"
+    assert world.volunteer().post(f"/shifts/{s}/signup").get_json()["status"] == "waitlisted"
+    listed = {x["name"]: x for x in world.organiser.get(f"/shifts/{s}/signups").get_json()}
+    assert listed["Eino Esimerkki"]["without_account"] and listed["Eino Esimerkki"]["shared_contact"] == "040 555 0101"
+    for path in (f"/activities/{a}", "/activities"):
+        assert "Eino" not in anon.client.get(path).get_data(as_text=True)
+    assert "Eino" not in anon.get(f"/activities/{a}").get_data(as_text=True)
+    assert world.organiser.post(f"/signups/{gid}/erase").status_code == 403
+    assert staff.post(f"/signups/{gid}/erase").status_code == 200
+    with app.app_context():
+        su = db.session.get(ShiftSignup, gid)
+        assert su.guest_name is None and su.guest_phone is None and su.status == "confirmed"
+        # retention: a guest on a shift long past is erased by the job
+        su.guest_name, su.guest_phone = "Vanha", "040"
+        su.end_at -= timedelta(days=400)
+        su.start_at -= timedelta(days=400)
+        db.session.commit()
+        assert "erased 1 person(s) without an account" in run_job("retention")
+        db.session.expire_all()
+        assert db.session.get(ShiftSignup, gid).guest_name is None
+
+
+def test_late_withdrawal_recorded_for_organisers_and_hours(world, app):
+    a = world.activity(withdraw_hours_before=24 * 365)  # any withdrawal is late
+    assert world.organiser.get(f"/activities/{a}").get_json()["withdraw_hours_before"] == 24 * 365
+    s = world.shift(a, day=tuesday(1))
+    v = world.volunteer()
+    assert v.post(f"/shifts/{s}/signup").get_json()["status"] == "confirmed"
+    assert v.post(f"/shifts/{s}/withdraw").get_json()["status"] == "withdrawn"
+    rows = world.organiser.get(f"/shifts/{s}/signups").get_json()
+    assert [(r["status"], r["late_withdrawal"]) for r in rows] == [("withdrawn", True)]
+    year = int(world.organiser.get(f"/shifts/{s}").get_json()["start"][:4])
+    assert v.get("/volunteers/me/hours", year=year).get_json()["late_withdrawals"] == 1
+    # not for other volunteers: the activity's public answer has counts only
+    other = world.volunteer()
+    assert other.get(f"/shifts/{s}/signups").status_code == 403
+    # an activity without the setting records nothing
+    b = world.activity(title="Repair café")
+    s2 = world.shift(b)
+    v.post(f"/shifts/{s2}/signup")
+    v.post(f"/shifts/{s2}/withdraw")
+    assert world.organiser.get(f"/shifts/{s2}/signups").get_json() == []

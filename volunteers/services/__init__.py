@@ -14,6 +14,7 @@
 - personal_data: the export and erasure hooks;
 - credentials: credentials staff saw, and the notice before one runs out;
 - certificates: attended hours per year and certificates of them;
+- guests: people without an account, signed up by organisers;
 - common: what they share.
 
 Each public function that writes is one transaction (commons.db.write_transaction); the matching
@@ -38,6 +39,7 @@ from volunteers.services.credentials import (EXPIRY_NOTICE_DAYS, can_record_cred
 from volunteers.services.facts import (FAIRNESS_DAYS, VolunteerSet, all_volunteer_facts, current_names,
                                        organisers_ages_on, shift_facts, volunteer_facts)
 from volunteers.services.fill_plans import ApplyResult, Refused, apply_fill_plan, propose_fill_plan
+from volunteers.services.guests import GUEST_RETENTION_DAYS, counter_signup, erase_guest, forget_old_guests
 from volunteers.services.hours import MyShift, MyShifts, counted_minutes, my_shifts, record_attendance
 from volunteers.services.organisers import (bookings_for_activity, can_organise, my_activities,
                                             organisable_groups_and_facilities, organised_ids, organising_group_ids)
@@ -50,7 +52,7 @@ from volunteers.services.signups import (SignupResult, SignupView, invite, my_si
 __all__ = [
     "EXPIRY_NOTICE_DAYS", "YearHours", "can_record_credentials", "credentials_of", "find_certificate", "make_certificate",
     "my_certificates", "my_hours", "record_credential", "remove_credential", "send_expiry_notices", "volunteer_credentials",
-    "withdraw_certificate",
+    "withdraw_certificate", "GUEST_RETENTION_DAYS", "counter_signup", "erase_guest", "forget_old_guests",
     "FAIRNESS_DAYS", "LISTED", "MATCH_AHEAD", "MAX_SHIFT",
     "ApplyResult", "Candidate", "MyShift", "MyShifts", "Refused", "ShiftView", "SignupResult", "SignupView", "VolunteerSet",
     "activity_shift_views", "all_volunteer_facts", "apply_fill_plan", "bookings_for_activity", "can_organise",

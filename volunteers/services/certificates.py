@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from commons.codes import Said
@@ -39,6 +39,7 @@ class YearHours:
     year: int
     minutes: int = 0
     shifts: list[AttendedShift] = field(default_factory=list)
+    late_withdrawals: int = 0  # shifts left later than their activity allows
 
     @property
     def organisations(self) -> list[str]:
@@ -77,6 +78,11 @@ def hours_of(profile_id: int, year: int) -> YearHours:
         minutes = su.minutes_worked if su.minutes_worked is not None else length
         out.shifts.append(AttendedShift(su.id, su.shift_id, a.title, org, su.start_at, su.end_at, minutes))
         out.minutes += minutes
+    out.late_withdrawals = db.session.execute(
+        select(func.count()).select_from(ShiftSignup).where(
+            ShiftSignup.volunteer_id == profile_id, ShiftSignup.late_withdrawal_at.is_not(None),
+            ShiftSignup.start_at >= lo, ShiftSignup.start_at < hi)
+    ).scalar_one()
     return out
 
 
