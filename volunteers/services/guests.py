@@ -61,6 +61,7 @@ def erase_guest(actor: User, signup_id: int) -> ShiftSignup:
     return su
 
 
+@write_transaction
 def forget_old_guests(now: datetime) -> str:
     """Retention: people without an account are erased from shifts that ended over the retention period ago."""
     days = int(current_app.config.get("RETENTION_GUEST_DAYS", GUEST_RETENTION_DAYS))
