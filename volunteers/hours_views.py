@@ -40,7 +40,7 @@ def my_hours():
     certificates = [{"code": c.code, "year": c.year, "hours": hours_text(c.minutes), "url": url_for("volunteers.certificate", code=c.code)}
                     for c in services.my_certificates(user)]
     return render_template("volunteers/hours.html", year=year, total=hours_text(h.minutes), shifts=shifts,
-                           certificates=certificates, button=ButtonForm(formdata=None), this_year=datetime.now(tz).year)
+                           certificates=certificates, late=h.late_withdrawals, button=ButtonForm(formdata=None), this_year=datetime.now(tz).year)
 
 
 @bp.route("/volunteering/certificates", methods=["POST"])

@@ -239,9 +239,13 @@ def w(app):
         cred = VolunteerCredential(volunteer_id=ns.vp, kind="first_aid", valid_until=ns.day + timedelta(days=400), note="")
         cert = HoursCertificate(volunteer_id=ns.vp, code="authzcertificatecode0123", year=ns.day.year, name="Vilja Volunteer",
                                 period_start=ns.day, period_end=ns.day, minutes=60, shifts=1, organisations=["Alpha"])
-        db.session.add_all([cred, cert])
+        # a person without an account on shift a1 (signed up by group A's representative)
+        a1 = db.session.get(Shift, ns.a1)
+        guest = ShiftSignup(shift_id=ns.a1, volunteer_id=None, status="confirmed", start_at=a1.start_at, end_at=a1.end_at,
+                            guest_name="Eino Esimerkki", guest_phone="040 555 0101")
+        db.session.add_all([cred, cert, guest])
         db.session.commit()
-        ns.cred, ns.cert, ns.year = cred.id, cert.code, ns.day.year
+        ns.cred, ns.cert, ns.year, ns.guest = cred.id, cert.code, ns.day.year, guest.id
     feeds = api["member_a"].get("/feeds").get_json()
     ns.feed_url = next(f["url"] for f in feeds if f["kind"] == "group_bookings")
     ns.feed_path = ns.feed_url.split("commons.test", 1)[1]
@@ -466,6 +470,11 @@ ROWS: list[Row] = [
     Row("POST", "/shifts/<int:shift_id>/attendance", "/shifts/{pa}/attendance", page_only(302, ORG_A),
         lambda w, role: {"rows-0-signup_id": str(w.su_pa), "rows-0-attended": "yes"}, "form"),
     Row("POST", "/signups/<int:signup_id>/remove", "/signups/{su}/remove", page_only(302, ORG_A, 404), {}, "form"),
+    Row("POST", "/shifts/<int:shift_id>/counter-signup", "/shifts/{a2}/counter-signup", page_only(302, ORG_A),
+        {"name": "Eino Esimerkki", "phone": "040 555 0101"}, "form"),
+    # erasing a person without an account: staff and admins (the guest is on group A's shift; staff of any facility)
+    Row("POST", "/signups/<int:signup_id>/erase", "/signups/{guest}/erase", page_only(302, {"staff_x", "staff_y", "admin"}),
+        {}, "form"),
     # --- API: meta, account ----------------------------------------------------------------------------------
     Row("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", roles(200)),
     Row("GET", "/api/v1/me", "/api/v1/me", roles(200, anon=401)),
@@ -561,6 +570,9 @@ ROWS: list[Row] = [
     Row("DELETE", "/api/v1/volunteers/me/certificates/<string:code>", "/api/v1/volunteers/me/certificates/{cert}",
         api_only(200, {"volunteer"}, 422)),
     Row("GET", "/api/v1/certificates/<string:code>", "/api/v1/certificates/{cert}", roles(200)),
+    Row("POST", "/api/v1/shifts/<int:shift_id>/signups", "/api/v1/shifts/{a2}/signups", api_only(201, ORG_A),
+        {"name": "Eino Esimerkki", "phone": "040 555 0101"}),
+    Row("POST", "/api/v1/signups/<int:signup_id>/erase", "/api/v1/signups/{guest}/erase", api_only(200, {"staff_x", "staff_y", "admin"})),
 ]
 
 
