@@ -21,7 +21,19 @@ def _export_organising(user: User) -> dict:
     invitations = db.session.execute(
         select(ShiftSignup).where(ShiftSignup.invited_by_id == user.id).order_by(ShiftSignup.created_at, ShiftSignup.id)
     ).scalars()
+    recorded = db.session.execute(
+        select(VolunteerCredential).where(VolunteerCredential.recorded_by_id == user.id).order_by(VolunteerCredential.id)
+    ).scalars()
+    counter = db.session.execute(
+        select(ShiftSignup).where(ShiftSignup.added_by_id == user.id).order_by(ShiftSignup.created_at, ShiftSignup.id)
+    ).scalars()
     return {
+        "volunteer_credentials_recorded": [
+            {"id": c.id, "volunteer_id": c.volunteer_id, "kind": c.kind, "created_at": c.created_at.isoformat()} for c in recorded
+        ],
+        "volunteer_counter_signups": [
+            {"id": su.id, "shift_id": su.shift_id, "status": su.status, "created_at": su.created_at.isoformat()} for su in counter
+        ],
         "activities_created": [
             {"id": a.id, "title": a.title, "group_id": a.group_id, "facility_id": a.facility_id, "created_at": a.created_at.isoformat()}
             for a in activities
@@ -48,7 +60,7 @@ def export_personal_data(user: User) -> dict:
                                     .order_by(VolunteerCredential.id)).scalars()
     ]
     certificates = [
-        {"code": c.code, "year": c.year, "minutes": c.minutes, "organisations": list(c.organisations or []), "created_at": c.created_at.isoformat()}
+        {"id": c.id, "code": c.code, "year": c.year, "minutes": c.minutes, "organisations": list(c.organisations or []), "created_at": c.created_at.isoformat()}
         for c in db.session.execute(select(HoursCertificate).where(HoursCertificate.volunteer_id == profile.id)
                                     .order_by(HoursCertificate.id)).scalars()
     ]
