@@ -258,3 +258,30 @@ def test_late_withdrawal_recorded_for_organisers_and_hours(world, app):
     v.post(f"/shifts/{s2}/signup")
     v.post(f"/shifts/{s2}/withdraw")
     assert world.organiser.get(f"/shifts/{s2}/signups").get_json() == []
+
+
+def test_fill_plan_invitations_and_promotion_need_the_credential(world, make_user):
+    staff = make_user("staff", facilities=[world.facility])
+    day = tuesday(2)
+    s = world.shift(world.activity(), day=day, requires=["hygiene_passport"], needed=1)
+    without = world.volunteer()
+    holder = world.volunteer()
+    assert staff.post(f"/volunteers/{holder.profile_id}/credentials",
+                      {"kind": "hygiene_passport", "valid_until": _local_day(day, 0)}).status_code == 201
+    plan = world.organiser.post("/fill-plan", {"shift_ids": [s]}).get_json()
+    assert [a["volunteer_id"] for a in plan["assignments"]] == [holder.profile_id]
+    r = world.organiser.post(f"/shifts/{s}/invite", {"volunteer_id": without.profile_id})
+    assert r.status_code == 422 and r.get_json()["error"]["reason"] == "not_eligible"
+    cands = world.organiser.get(f"/shifts/{s}/candidates").get_json()
+    ids = [c["volunteer_id"] for c in (cands["items"] if isinstance(cands, dict) else cands)]
+    assert ids == [holder.profile_id]
+    # the waiting list: someone without the credential never gets the place
+    third = world.volunteer()
+    assert staff.post(f"/volunteers/{third.profile_id}/credentials",
+                      {"kind": "hygiene_passport", "valid_until": _local_day(day, 5)}).status_code == 201
+    assert holder.post(f"/shifts/{s}/signup").get_json()["status"] == "confirmed"
+    assert third.post(f"/shifts/{s}/signup").get_json()["status"] == "waitlisted"
+    cred = third.get("/volunteers/me").get_json()["credentials"][0]["id"]
+    assert staff.delete(f"/volunteers/{third.profile_id}/credentials/{cred}").status_code == 200
+    assert holder.post(f"/shifts/{s}/withdraw").get_json()["status"] == "withdrawn"
+    assert third.get("/volunteers/me/shifts").get_json()["upcoming"][0]["status"] == "waitlisted"
