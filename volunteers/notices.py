@@ -167,14 +167,14 @@ def credential_expiring(profile: VolunteerProfile, cred, now: datetime | None = 
     """The holder of a credential hears once that it runs out soon (key credential:expiry:ID)."""
     from babel.dates import format_date
 
-    from volunteers.reasons import _in_sentence, credential_name
+    from volunteers.reasons import credential_name
 
     user = db.session.get(User, profile.user_id)
     if user is None:
         return 0
     r = recipient_for(user)
     with force_locale(r.language):
-        kind = _in_sentence(credential_name(cred.kind))
+        kind = credential_name(cred.kind, in_sentence=True)
         until = format_date(cred.valid_until, format="long", locale=r.language)
     subject = _l("Your %(kind)s is valid until %(date)s", kind=kind, date=until)
     return int(queue_templated(

@@ -61,10 +61,12 @@ CREDENTIAL_NAMES = {
 assert set(CREDENTIAL_NAMES) == set(CREDENTIAL_KINDS)
 
 
-def credential_name(code: str) -> str:
-    """A credential kind's name in the page language ("First-aid certificate")."""
+def credential_name(code: str, in_sentence: bool = False) -> str:
+    """A credential kind's name in the page language ("First-aid certificate"; inside a sentence
+    "first-aid certificate")."""
     name = CREDENTIAL_NAMES.get(code)
-    return str(name) if name is not None else code.replace("_", " ")
+    text = str(name) if name is not None else code.replace("_", " ")
+    return _in_sentence(text) if in_sentence else text
 
 
 def _lang() -> str:
