@@ -241,6 +241,8 @@ def test_counter_signup_counts_is_private_and_erased(world, make_user, anon, app
 def test_late_withdrawal_recorded_for_organisers_and_hours(world, app):
     a = world.activity(withdraw_hours_before=720)  # 30 days: any withdrawal from next week's shift is late
     assert world.organiser.get(f"/activities/{a}").get_json()["withdraw_hours_before"] == 720
+    page = world.organiser.client.get(f"/activities/{a}", headers={"Accept-Language": "fi"}).get_data(as_text=True)
+    assert "peru viimeistään 720 tuntia ennen vuoroa" in page
     s = world.shift(a, day=tuesday(1))
     v = world.volunteer()
     assert v.post(f"/shifts/{s}/signup").get_json()["status"] == "confirmed"
