@@ -20,12 +20,17 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('activities', schema=None) as batch_op:
         batch_op.add_column(sa.Column('withdraw_hours_before', sa.Integer(), nullable=True))
+    # Plain ADD COLUMNs: on SQLite a batch that recreates a table drops the old one, and with foreign keys on
+    # that deletes the rows referring to it (ON DELETE CASCADE). The foreign key of added_by_id is PostgreSQL's;
+    # on SQLite erasing an account clears it (volunteers.services.personal_data).
     with op.batch_alter_table('shift_signups', schema=None) as batch_op:
         batch_op.add_column(sa.Column('guest_name', sa.String(length=120), nullable=True))
         batch_op.add_column(sa.Column('guest_phone', sa.String(length=40), nullable=True))
         batch_op.add_column(sa.Column('added_by_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('late_withdrawal_at', commons.db.UTCDateTime(), nullable=True))
-        batch_op.create_foreign_key('fk_shift_signups_added_by_id_users', 'users', ['added_by_id'], ['id'], ondelete='SET NULL')
+    if op.get_bind().dialect.name == "postgresql":
+        op.create_foreign_key('fk_shift_signups_added_by_id_users', 'shift_signups', 'users', ['added_by_id'], ['id'],
+                              ondelete='SET NULL')
     with op.batch_alter_table('shifts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('requires', sa.JSON(), nullable=False, server_default='[]'))
     op.create_table(
@@ -75,8 +80,10 @@ def downgrade():
     op.drop_table('volunteer_credentials')
     with op.batch_alter_table('shifts', schema=None) as batch_op:
         batch_op.drop_column('requires')
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_constraint('fk_shift_signups_added_by_id_users', 'shift_signups', type_='foreignkey')
+    # (on SQLite these drops recreate the tables: downgrade a copy of the database)
     with op.batch_alter_table('shift_signups', schema=None) as batch_op:
-        batch_op.drop_constraint('fk_shift_signups_added_by_id_users', type_='foreignkey')
         batch_op.drop_column('late_withdrawal_at')
         batch_op.drop_column('added_by_id')
         batch_op.drop_column('guest_phone')

@@ -83,6 +83,11 @@ def export_personal_data(user: User) -> dict:
 def erase_personal_data(user: User) -> None:
     """Inside erase_account: the profile goes; the sign-ups stay without the person (hours for
     reports); waiting and invited places are let go, and a confirmed future place freed goes to the next in line."""
+    # counter sign-ups this person made as an organiser stay, without who made them; credentials they recorded too
+    db.session.execute(update(ShiftSignup).where(ShiftSignup.added_by_id == user.id).values(added_by_id=None)
+                       .execution_options(synchronize_session=False))
+    db.session.execute(update(VolunteerCredential).where(VolunteerCredential.recorded_by_id == user.id).values(recorded_by_id=None)
+                       .execution_options(synchronize_session=False))
     profile = get_profile(user)
     if profile is None:
         return
