@@ -195,6 +195,8 @@ ACTION_LABELS = {
     "staff.assign": _l("Made someone staff of a facility"),
     "staff.remove": _l("Removed someone from a facility's staff"),
     "user.role": _l("Changed a person's role"),
+    "credential.record": _l("Recorded a volunteer's credential as seen"),
+    "credential.remove": _l("Removed a volunteer's credential"),
 }
 ROLE_NAMES = {"admin": _l("Administrator"), "staff": _l("Facility staff"), "cli": _l("Command line")}
 OBJECT_NAMES = {
@@ -204,6 +206,7 @@ OBJECT_NAMES = {
     "group": _l("Group %(id)s"),
     "facility": _l("Facility %(id)s"),
     "user": _l("Account %(id)s"),
+    "credential": _l("Credential %(id)s"),
 }
 
 

@@ -44,6 +44,8 @@ ACTIONS: dict[str, str] = {
     "staff.assign": "facility",
     "staff.remove": "facility",
     "user.role": "user",
+    "credential.record": "credential",
+    "credential.remove": "credential",
 }
 PAGE_SIZE = 50
 

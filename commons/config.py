@@ -85,6 +85,7 @@ def from_environment(instance_path: str) -> dict:
         "COMMONS_DOMAIN": env.get("COMMONS_DOMAIN"),  # calendar UIDs; else PUBLIC_URL's host (calendars.domain.calendar_domain)
         "EXPIRE_REQUESTS_HOURS": float(env.get("EXPIRE_REQUESTS_HOURS", "2")),
         "RETENTION_BOOKER_DAYS": int(env.get("RETENTION_BOOKER_DAYS", "365")),
+        "RETENTION_GUEST_DAYS": int(env.get("RETENTION_GUEST_DAYS", "30")),  # people signed up without an account
         "RETENTION_MAIL_DAYS": int(env.get("RETENTION_MAIL_DAYS", "90")),
         "AUDIT_RETENTION_DAYS": int(env.get("AUDIT_RETENTION_DAYS", "730")),  # the audit log (commons.audit)
         # Who answers questions about personal data (the privacy page /privacy); empty: the first administrator's e-mail

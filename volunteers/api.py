@@ -13,14 +13,24 @@ from __future__ import annotations
 from flask import Blueprint
 
 from commons.apispec import Page, api_route
+from commons.schemas import Ok
 from commons.auth import current_actor, require_user
 from commons.errors import NotFound
 from commons.ratelimits import invite_per_organiser
 from commons.timezone import site_tz
 from volunteers import services
 from volunteers.rules import Match
-from volunteers.ratelimits import invite_per_fill_plan
+from volunteers.ratelimits import certificate_lookups_per_ip, invite_per_fill_plan
 from volunteers.schemas import (
+    AttendedShiftOut,
+    CertificateCreated,
+    CertificateIn,
+    CertificateOut,
+    CounterSignupIn,
+    CredentialIn,
+    CredentialKindOut,
+    HoursQuery,
+    YearHoursOut,
     ActivityIn,
     ActivityOut,
     ActivityPatch,
@@ -66,7 +76,7 @@ def shift_out(v: services.ShiftView) -> ShiftOut:
     return ShiftOut(
         id=s.id, activity_id=v.activity.id, activity=v.activity.title, start=s.start_at.astimezone(tz), end=s.end_at.astimezone(tz),
         needed=s.needed, confirmed=v.confirmed, waitlisted=v.waitlisted, skills=list(s.skills or []), languages=list(s.languages or []),
-        min_age=s.min_age, status=s.status, district=v.district, place=v.place,
+        min_age=s.min_age, requires=list(s.requires or []), status=s.status, district=v.district, place=v.place,
     )
 
 
@@ -75,7 +85,7 @@ def activity_out(a, views, actor, organised: set[int] | None = None) -> Activity
         id=a.id, title=a.title, description=a.description, district=a.district, place=a.place,
         group_id=a.group_id, group=a.group.name if a.group is not None else None,
         facility_id=a.facility_id, facility=a.facility.name if a.facility is not None else None,
-        booking_id=a.booking_id, can_organise=(a.id in organised) if organised is not None else services.can_organise(actor, a),
+        booking_id=a.booking_id, withdraw_hours_before=a.withdraw_hours_before, can_organise=(a.id in organised) if organised is not None else services.can_organise(actor, a),
         shifts=[shift_out(v) for v in views],
     )
 
@@ -218,14 +228,34 @@ def invite(shift_id: int, body: InviteIn):
 
 @api_route(bp, "/shifts/<int:shift_id>/signups", summary="Sign-ups and the waiting list", response=list[SignupOut], auth=True, tag="volunteers")
 def signups(shift_id: int):
-    """Confirmed first, then the waiting list in order, then invited. The contact a volunteer
-    chose to share appears on confirmed sign-ups only."""
+    """Confirmed first, then the waiting list in order, then invited, then late withdrawals. The
+    contact a volunteer chose to share appears on confirmed sign-ups only; a person without an
+    account (`without_account`) with the name and phone the organiser wrote down."""
     return [
         SignupOut(id=v.signup.id, volunteer_id=v.signup.volunteer_id, name=v.name, status=v.signup.status,
                   waitlist_position=v.waitlist_position, shared_contact=v.shared_contact, attended=v.signup.attended,
-                  minutes_worked=v.signup.minutes_worked)
+                  minutes_worked=v.signup.minutes_worked, without_account=v.without_account,
+                  late_withdrawal=v.signup.late_withdrawal_at is not None)
         for v in services.shift_signups(require_user(), shift_id)
     ]
+
+
+@api_route(bp, "/shifts/<int:shift_id>/signups", "POST", summary="Sign up a person without an account", body=CounterSignupIn,
+           response=Created, status=201, auth=True, tag="volunteers", errors=(403, 404, 409))
+def counter_signup(shift_id: int, body: CounterSignupIn):
+    """Organisers: a person signed up at the counter or by phone, by name and phone. They take a
+    place (409 `shift_full` when there is none), appear on the organisers' list only (never on
+    public pages or feeds), and their name and phone are erased by retention or by staff."""
+    return Created(id=services.counter_signup(require_user(), shift_id, body).id)
+
+
+@api_route(bp, "/signups/<int:signup_id>/erase", "POST", summary="Erase a person without an account", response=Ok, auth=True,
+           tag="volunteers", errors=(403, 404))
+def erase_guest(signup_id: int):
+    """Staff and administrators: the name and phone of a person signed up without an account go;
+    the place and the hours stay, without the person."""
+    services.erase_guest(require_user(), signup_id)
+    return Ok()
 
 
 @api_route(bp, "/signups/<int:signup_id>/attendance", "POST", summary="Record attendance and hours", body=AttendanceIn, response=AttendanceOut, auth=True, tag="volunteers")
@@ -247,7 +277,9 @@ def remove(signup_id: int):
 @api_route(bp, "/shifts/<int:shift_id>/signup", "POST", summary="Sign up for a shift", response=StatusOut, auth=True, tag="volunteers")
 def signup(shift_id: int):
     """confirmed when a place is free, waitlisted when the shift is full. 409 when it overlaps a
-    shift I hold; 422 (code rule, with `reason`) over my weekly hours, too young, no guardian consent."""
+    shift I hold; 422 (code rule, with `reason`) over my weekly hours, too young, no guardian consent;
+    422 code `credential` (reason `credential_missing` or `credential_expires`, params `kind`,
+    `problem`, `shift_date`) when a credential the shift requires is not valid on the shift's date."""
     r = services.signup(require_user(), shift_id)
     return StatusOut(status=r.status, signup_id=r.signup.id if r.signup else None, waitlist_position=r.waitlist_position)
 
@@ -287,3 +319,76 @@ def fill_plan_apply(body: FillPlanApplyIn):
     r = services.apply_fill_plan(require_user(), body.assignments)
     return FillPlanApplied(applied=[AssignmentIn(shift_id=s, volunteer_id=v) for s, v in r.applied],
                            refused=[RefusedOut(shift_id=x.shift_id, volunteer_id=x.volunteer_id, reason=x.reason, message=x.message) for x in r.refused])
+
+
+# --- Credentials, hours and certificates -------------------------------------------------------
+
+
+@api_route(bp, "/credential-kinds", summary="Credential kinds shifts may require", response=list[CredentialKindOut], tag="volunteers")
+def credential_kinds():
+    """The vocabulary, with names in the request's language."""
+    from volunteers.reasons import credential_name
+    from volunteers.rules import CREDENTIAL_KINDS
+
+    return [CredentialKindOut(code=c, name=credential_name(c)) for c in CREDENTIAL_KINDS]
+
+
+@api_route(bp, "/volunteers/<int:volunteer_id>/credentials", "POST", summary="Record that a credential was seen", body=CredentialIn,
+           response=Created, status=201, auth=True, tag="volunteers", errors=(403, 404))
+def record_credential(volunteer_id: int, body: CredentialIn):
+    """Staff and administrators: the kind, its last valid day and a short note of what was seen
+    (never the document). Recorded in the audit log."""
+    return Created(id=services.record_credential(require_user(), volunteer_id, body).id)
+
+
+@api_route(bp, "/volunteers/<int:volunteer_id>/credentials/<int:credential_id>", "DELETE", summary="Remove a credential",
+           response=Ok, auth=True, tag="volunteers", errors=(403, 404))
+def remove_credential(volunteer_id: int, credential_id: int):
+    """Staff and administrators. Recorded in the audit log."""
+    services.remove_credential(require_user(), volunteer_id, credential_id)
+    return Ok()
+
+
+def _year_hours_out(h) -> YearHoursOut:
+    tz = site_tz()
+    return YearHoursOut(year=h.year, minutes=h.minutes, hours=round(h.minutes / 60, 2), late_withdrawals=h.late_withdrawals, shifts=[
+        AttendedShiftOut(signup_id=s.signup_id, shift_id=s.shift_id, activity=s.activity, organisation=s.organisation,
+                         start=s.start.astimezone(tz), end=s.end.astimezone(tz), minutes=s.minutes) for s in h.shifts])
+
+
+@api_route(bp, "/volunteers/me/hours", summary="My attended hours in a year", query=HoursQuery, response=YearHoursOut, auth=True, tag="volunteers")
+def my_hours(query: HoursQuery):
+    """Shifts the organisers marked attended that started in the (local) year, with their minutes."""
+    return _year_hours_out(services.my_hours(require_user(), query.year))
+
+
+def certificate_out(c) -> CertificateOut:
+    return CertificateOut(code=c.code, name=c.name, year=c.year, period_start=c.period_start, period_end=c.period_end,
+                          minutes=c.minutes, hours=round(c.minutes / 60, 2), organisations=list(c.organisations or []))
+
+
+@api_route(bp, "/volunteers/me/certificates", "POST", summary="Make a certificate of a year's hours", body=CertificateIn,
+           response=CertificateCreated, status=201, auth=True, tag="volunteers")
+def make_certificate(body: CertificateIn):
+    """The totals as they are now (name, period, hours, organisations); anyone with the code sees
+    them at `url` until I withdraw it."""
+    from commons.mail import public_url
+
+    c = services.make_certificate(require_user(), body.year)
+    return CertificateCreated(code=c.code, url=public_url(f"/certificates/{c.code}"))
+
+
+@api_route(bp, "/volunteers/me/certificates/<string:code>", "DELETE", summary="Withdraw a certificate of hours", response=Ok,
+           auth=True, tag="volunteers", errors=(404,))
+def withdraw_certificate(code: str):
+    services.withdraw_certificate(require_user(), code)
+    return Ok()
+
+
+@api_route(bp, "/certificates/<string:code>", summary="A certificate of hours, by its code", response=CertificateOut, tag="volunteers",
+           errors=(404, 429))
+@certificate_lookups_per_ip
+def get_certificate(code: str):
+    """Anyone with the code: name, period, hours, organisations; nothing else. 404 once withdrawn.
+    Lookups that find nothing are rate limited per address."""
+    return certificate_out(services.find_certificate(code))

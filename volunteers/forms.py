@@ -270,6 +270,11 @@ class ActivityForm(FlaskForm):
         validators=[Length(max=200, message=_l("At most 200 characters.")), plain_text, no_bidi_controls],
         filters=[strip_text],
     )
+    withdraw_hours_before = IntegerField(
+        _l("Withdrawing late (optional)"),
+        description=_l("Hours before a shift a volunteer can still withdraw without it counting as late. Empty: any time."),
+        validators=[Optional(), NumberRange(min=0, max=720, message=_l("Give a number of hours from 0 to 720."))],
+    )
 
     def set_choices(self, organisers: list[tuple[str, str]], bookings: list[tuple[str, str]], districts: list[str]) -> None:
         self.organiser.choices = [SelectChoice(v, label) for v, label in organisers]
@@ -303,9 +308,15 @@ class ShiftForm(FlaskForm):
         _l("Minimum age (optional)"),
         validators=[Optional(), NumberRange(min=0, max=99, message=_l("Give an age from 0 to 99."))],
     )
+    requires = CheckboxesField(_l("Credentials needed"),
+                               description=_l("Staff must have seen it, valid on the shift's date: e.g. a criminal record check for work with children."),
+                               choices=[])
 
     def __init__(self, *args, locale: str = "fi", held_languages: list[str] = (), **kwargs):
         super().__init__(*args, **kwargs)
+        from volunteers.reasons import credential_name
+
+        self.requires.choices = [SelectChoice(c, credential_name(c)) for c in rules.CREDENTIAL_KINDS]
         self.skills.choices = skill_choices()
         self.languages.choices = language_choices(locale, list(held_languages) + list(self.languages.data or ()))
 
@@ -362,3 +373,14 @@ class FillPlanApplyForm(FlaskForm):
             if s.isdigit() and v.isdigit() and len(s) < 10 and len(v) < 10:
                 out.append((int(s), int(v)))
         return out
+
+
+class CounterSignupForm(FlaskForm):
+    """A person without an account, signed up by an organiser at the counter or by phone."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(message=_l("Give the person's name.")),
+                                               Length(max=120, message=_l("At most 120 characters.")), plain_text, no_bidi_controls],
+                       filters=[strip_text])
+    phone = StringField(_l("Phone (optional)"), description=_l("Only the shift's organisers see it."),
+                        validators=[Length(max=40, message=_l("At most 40 characters.")), plain_text, no_bidi_controls],
+                        filters=[strip_text])

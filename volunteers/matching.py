@@ -49,6 +49,11 @@ class VolunteerPool:
             ((d.year * 10000 + d.month * 100 + d.day) if (d := v.date_of_birth) else 0 for v in self.facts),
             dtype=np.int64, count=n)
         self.consent = np.fromiter((v.guardian_consent for v in self.facts), dtype=bool, count=n)
+        self.credentials: dict[str, np.ndarray] = {}  # kind -> last valid day as yyyymmdd (0: none)
+        for i, v in enumerate(self.facts):
+            for kind, until in rules.credentials_by_kind(v.credentials).items():
+                col = self.credentials.setdefault(kind, np.zeros(n, dtype=np.int64))
+                col[i] = until.year * 10000 + until.month * 100 + until.day
         self.skills = _index([rules.held_skills(v) for v in self.facts])
         self.languages = _index([v.languages for v in self.facts])
         self.districts = _index([{d.casefold() for d in v.districts} for v in self.facts])
@@ -96,6 +101,13 @@ class VolunteerPool:
             hit = np.zeros(n, dtype=bool)
             hit[vol[(ws <= s) & (e <= we)]] = True
             ok &= hit
+
+        if shift.requires:
+            day = shift.start.astimezone(tz).date()
+            day_key = day.year * 10000 + day.month * 100 + day.day
+            for kind in shift.requires:
+                col = self.credentials.get(kind)
+                ok &= (col >= day_key) if col is not None else False
 
         on = rules.ages_day(shift, tz, ages_on)
         on_key = on.year * 10000 + on.month * 100 + on.day

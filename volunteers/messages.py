@@ -310,3 +310,73 @@ def _plan_not_eligible(p):
 @message("plan_removed")
 def _plan_removed(p):
     return _("Taken off this shift earlier.")
+
+
+# --- Credentials, people without an account, certificates of hours ------------------------------------
+
+
+def _kind(p) -> str:
+    from volunteers.reasons import credential_name
+
+    return credential_name(p["kind"])
+
+
+def _day(p, key: str = "shift_date") -> str:
+    from datetime import date
+
+    from commons.i18n import format_day
+
+    return format_day(date.fromisoformat(p[key]))
+
+
+@message("credential_missing", kind="first_aid", problem="missing", shift_date="2027-03-02")
+def _credential_missing(p):
+    return _("This shift needs a %(kind)s valid on %(date)s, and the staff have not seen one of yours. "
+             "Show yours to the staff at a library or a youth centre.", kind=_kind(p).lower(), date=_day(p))
+
+
+@message("credential_expires", kind="first_aid", problem="expires", shift_date="2027-03-02")
+def _credential_expires(p):
+    return _("Your %(kind)s expires before this shift (%(date)s). Once the staff have seen a renewed one, you can sign up.",
+             kind=_kind(p).lower(), date=_day(p))
+
+
+@message("unknown_credential_kind", kind="driving_licence")
+def _unknown_credential_kind(p):
+    return _("%(kind)s is not one of the credential kinds on the list.", kind=p["kind"])
+
+
+@message("credentials_staff_only")
+def _credentials_staff_only(p):
+    return _("Only staff can record or remove a volunteer's credentials.")
+
+
+@message("volunteer_not_found", volunteer_id=12)
+def _volunteer_not_found(p):
+    return _("There is no volunteer %(id)s.", id=p["volunteer_id"])
+
+
+@message("credential_not_found", credential_id=12)
+def _credential_not_found(p):
+    return _("There is no such credential for this volunteer.")
+
+
+@message("certificate_not_found")
+def _certificate_not_found(p):
+    return _("There is no certificate with this code, or its holder has withdrawn it.")
+
+
+@message("certificate_year", first=2000, last=2200)
+def _certificate_year(p):
+    return _("Give a year from %(first)s to %(last)s.", first=p["first"], last=p["last"])
+
+
+
+@message("shift_full")
+def _shift_full(p):
+    return _("The shift has no free places left.")
+
+
+@message("guests_staff_only")
+def _guests_staff_only(p):
+    return _("Only staff can erase a person signed up without an account.")

@@ -75,6 +75,9 @@ class Activity(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     district: Mapped[str] = mapped_column(String(80))
     place: Mapped[str] = mapped_column(String(200), default="")  # where, when not given by a booking
+    # Up to this many hours before a shift starts a volunteer may withdraw without it counting as late
+    # (None: any time); a later withdrawal is still possible and is recorded (ShiftSignup.late_withdrawal_at).
+    withdraw_hours_before: Mapped[int | None] = mapped_column(Integer)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
@@ -104,6 +107,8 @@ class Shift(db.Model):
     skills: Mapped[list] = mapped_column(JSON, default=list)  # required skill codes
     languages: Mapped[list] = mapped_column(JSON, default=list)  # required language codes
     min_age: Mapped[int | None] = mapped_column(Integer)
+    # Credential kinds (volunteers.rules.CREDENTIAL_KINDS) a volunteer must hold, valid on the shift's date.
+    requires: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     status: Mapped[str] = mapped_column(String(20), default="open")
     sequence: Mapped[int] = mapped_column(Integer, default=0)  # iCalendar SEQUENCE: grows on each change
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -138,6 +143,14 @@ class ShiftSignup(db.Model):
     end_at: Mapped[datetime] = mapped_column(UTCDateTime())
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)  # order of the waitlist
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # A person without an account, signed up by an organiser (at the counter or by phone): their name
+    # and phone, seen by the shift's organisers only; erased by retention (volunteers.services.guests)
+    # or by staff. volunteer_id is NULL for them.
+    guest_name: Mapped[str | None] = mapped_column(String(120))
+    guest_phone: Mapped[str | None] = mapped_column(String(40))
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # A withdrawal later than the activity's `withdraw_hours_before` allows: when (organisers see it).
+    late_withdrawal_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attended: Mapped[bool | None] = mapped_column()  # organiser's record; None: not recorded yet
     minutes_worked: Mapped[int | None] = mapped_column(Integer)  # None with attended: the shift's length
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -145,3 +158,42 @@ class ShiftSignup(db.Model):
 
     shift: Mapped[Shift] = relationship(back_populates="signups")
     volunteer: Mapped[VolunteerProfile | None] = relationship()
+
+
+class VolunteerCredential(db.Model):
+    """That staff SAW a credential of a volunteer (a criminal record extract, a first-aid certificate,
+    a hygiene passport): its kind and the last day it is valid, with a short note. Never the
+    document itself. `expiry_notice_at`: when the volunteer was told it runs out soon (once)."""
+
+    __tablename__ = "volunteer_credentials"
+    __table_args__ = (Index("ix_volunteer_credentials_volunteer", "volunteer_id"),
+                      Index("ix_volunteer_credentials_valid_until", "valid_until"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer_profiles.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    valid_until: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    expiry_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class HoursCertificate(db.Model):
+    """A certificate of a year's attended hours a volunteer made: the totals as they were when it was
+    made (name, period, minutes, organisations), shown to anyone with its unguessable `code` until
+    the volunteer withdraws it (the row goes)."""
+
+    __tablename__ = "hours_certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer_profiles.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    year: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    minutes: Mapped[int] = mapped_column(Integer)
+    shifts: Mapped[int] = mapped_column(Integer)
+    organisations: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

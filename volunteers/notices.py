@@ -158,3 +158,26 @@ def queue_shift_reminders(now: datetime) -> int:
     todo = [su for su in rows if keys[su.id] not in done]
     people = _people({su.volunteer_id for su in todo})
     return sum(_queue("reminder", su, people[su.volunteer_id], su.shift, now, key=keys[su.id]) for su in todo if su.volunteer_id in people)
+
+
+CREDENTIAL_TEMPLATE = "volunteers/mail/credential"
+
+
+def credential_expiring(profile: VolunteerProfile, cred, now: datetime | None = None) -> int:
+    """The holder of a credential hears once that it runs out soon (key credential:expiry:ID)."""
+    from babel.dates import format_date
+
+    from volunteers.reasons import credential_name
+
+    user = db.session.get(User, profile.user_id)
+    if user is None:
+        return 0
+    r = recipient_for(user)
+    with force_locale(r.language):
+        kind = credential_name(cred.kind, in_sentence=True)
+        until = format_date(cred.valid_until, format="long", locale=r.language)
+    subject = _l("Your %(kind)s is valid until %(date)s", kind=kind, date=until)
+    return int(queue_templated(
+        r, CREDENTIAL_TEMPLATE, subject, key=f"credential:expiry:{cred.id}", now=now or utcnow(),
+        kind=kind, until=until, link=public_url("/volunteering/profile"),
+    ))

@@ -24,7 +24,7 @@ from commons.ratelimits import invite_per_organiser
 from commons.timezone import site_tz
 from volunteers import services
 from volunteers.ratelimits import invite_per_fill_plan
-from volunteers.forms import (ActivityForm, AttendanceForm, ButtonForm, FillPlanApplyForm, InviteForm, ShiftForm,
+from volunteers.forms import (ActivityForm, AttendanceForm, ButtonForm, CounterSignupForm, FillPlanApplyForm, InviteForm, ShiftForm,
                               organiser_value)
 from volunteers.pages import (ORGANISER_STATUS_LABELS, back_to, bp, district_choices, hours_text, reason_rows, score_text,
                               shift_row, shift_when)
@@ -82,6 +82,7 @@ def new_activity():
             "district": form.district.data or None,
             "place": form.place.data or "",
             "booking_id": int(form.booking.data) if form.booking.data else None,
+            "withdraw_hours_before": form.withdraw_hours_before.data,
         }
         try:
             activity = services.create_activity(user, data)
@@ -118,7 +119,8 @@ def edit_activity(activity_id: int):
         form.district.choices.append(SelectChoice(activity.district, activity.district))
     form.booking.data = str(activity.booking_id) if activity.booking_id else ""
     if form.validate_on_submit():
-        data = {"title": form.title.data, "description": form.description.data or "", "place": form.place.data or ""}
+        data = {"title": form.title.data, "description": form.description.data or "", "place": form.place.data or "",
+                "withdraw_hours_before": form.withdraw_hours_before.data}
         if form.district.data and not activity.booking_id:
             data["district"] = form.district.data
         try:
@@ -161,6 +163,7 @@ def _shift_data(form: ShiftForm) -> dict:
         "skills": form.skills.data or [],
         "languages": form.languages.data or [],
         "min_age": form.min_age.data,
+        "requires": form.requires.data or [],
     }
 
 
@@ -209,7 +212,8 @@ def edit_shift(shift_id: int):
         s, e = shift.start_at.astimezone(site_tz()), shift.end_at.astimezone(site_tz())
         form = ShiftForm(formdata=None, locale=page_language(), held_languages=shift.languages or [],
                          data={"date": s.date(), "start": s.time(), "end": e.time(), "needed": shift.needed,
-                               "skills": list(shift.skills or []), "languages": list(shift.languages or []), "min_age": shift.min_age})
+                               "skills": list(shift.skills or []), "languages": list(shift.languages or []), "min_age": shift.min_age,
+                               "requires": list(shift.requires or [])})
     if form.validate_on_submit():
         try:
             services.update_shift(current_user._get_current_object(), shift.id, _shift_data(form))
@@ -297,7 +301,9 @@ def _signup_rows(shift_id: int) -> list[dict]:
             "sv": sv,
             # An erased account keeps its sign-up (its hours still count) without the person: say so
             # rather than an empty name cell and an empty attendance legend.
-            "name": sv.name or _("Erased account"),
+            "name": sv.name or (_("Erased person") if sv.without_account else _("Erased account")),
+            "without_account": sv.without_account,
+            "late": s.late_withdrawal_at is not None,
             "status": s.status,
             "status_label": str(ORGANISER_STATUS_LABELS.get(s.status, s.status)),
             "position": sv.waitlist_position,
@@ -308,7 +314,7 @@ def _signup_rows(shift_id: int) -> list[dict]:
     return rows
 
 
-def _signups_page(view, form: AttendanceForm | None = None, status: int = 200):
+def _signups_page(view, form: AttendanceForm | None = None, status: int = 200, counter: CounterSignupForm | None = None):
     rows = _signup_rows(view.shift.id)
     started = view.shift.start_at <= datetime.now(timezone.utc)
     confirmed = [r for r in rows if r["status"] == "confirmed"]
@@ -332,6 +338,8 @@ def _signups_page(view, form: AttendanceForm | None = None, status: int = 200):
         form=form,
         attendance=[(e, r) for e, r in attendance if r is not None],
         button=ButtonForm(formdata=None),
+        counter=counter or CounterSignupForm(formdata=None),
+        can_erase=services.can_record_credentials(current_user._get_current_object()),
     ), status
 
 
@@ -339,6 +347,36 @@ def _signups_page(view, form: AttendanceForm | None = None, status: int = 200):
 @login_required
 def signups(shift_id: int):
     return _signups_page(_organised_shift(shift_id))
+
+
+@bp.route("/shifts/<int:shift_id>/counter-signup", methods=["POST"])
+@login_required
+def counter_signup(shift_id: int):
+    """An organiser signs up a person without an account (at the counter or by phone)."""
+    view = _organised_shift(shift_id)
+    form = CounterSignupForm()
+    if not form.validate_on_submit():
+        return _signups_page(view, status=422, counter=form)
+    try:
+        services.counter_signup(current_user._get_current_object(), shift_id, {"name": form.name.data, "phone": form.phone.data or ""})
+    except ApiError as err:
+        if err.status in (401, 403, 404):
+            raise
+        form.name.errors = [*form.name.errors, err.said()]
+        return _signups_page(view, status=422, counter=form)
+    flash(_("%(name)s has a place on this shift.", name=form.name.data))
+    return redirect(url_for("volunteers.signups", shift_id=shift_id))
+
+
+@bp.route("/signups/<int:signup_id>/erase", methods=["POST"])
+@login_required
+def erase_guest(signup_id: int):
+    """Staff erase a person without an account (name and phone); the place and hours stay."""
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    su = services.erase_guest(current_user._get_current_object(), signup_id)
+    flash(_("The person's name and phone are erased."))
+    return redirect(back_to(url_for("volunteers.signups", shift_id=su.shift_id)))
 
 
 @bp.route("/shifts/<int:shift_id>/attendance", methods=["POST"])

@@ -23,3 +23,12 @@ def plan_size() -> int:
 
 
 invite_per_fill_plan = invitations_per_organiser(cost=plan_size)
+
+
+# Certificates of hours: a lookup by code answers whether the code exists, so lookups that find
+# nothing are counted per address (the codes themselves are 128 random bits).
+from commons.extensions import limiter  # noqa: E402
+
+certificate_lookups_per_ip = limiter.shared_limit(
+    "30 per hour", scope="certificate-lookups", deduct_when=lambda response: response.status_code == 404,
+)

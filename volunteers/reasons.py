@@ -25,7 +25,7 @@ from flask_babel import ngettext
 
 from commons.codes import Said, message
 from commons.i18n import ON_WEEKDAYS, WEEKDAY_NAMES
-from volunteers.rules import SKILLS, Reason
+from volunteers.rules import CREDENTIAL_KINDS, SKILLS, Reason
 
 # ISO 639-1 codes (two letters) as babel's CLDR data knows them: what profiles and shifts may use.
 LANGUAGE_CODES: frozenset[str] = frozenset(
@@ -52,6 +52,21 @@ SKILL_NAMES = {
     "sign_language": _l("Sign language"),
 }
 assert set(SKILL_NAMES) == set(SKILLS)
+
+CREDENTIAL_NAMES = {
+    "criminal_record_check": _l("Criminal record check"),
+    "first_aid": _l("First-aid certificate"),
+    "hygiene_passport": _l("Hygiene passport"),
+}
+assert set(CREDENTIAL_NAMES) == set(CREDENTIAL_KINDS)
+
+
+def credential_name(code: str, in_sentence: bool = False) -> str:
+    """A credential kind's name in the page language ("First-aid certificate"; inside a sentence
+    "first-aid certificate")."""
+    name = CREDENTIAL_NAMES.get(code)
+    text = str(name) if name is not None else code.replace("_", " ")
+    return _in_sentence(text) if in_sentence else text
 
 
 def _lang() -> str:
@@ -130,6 +145,11 @@ def said(reason: Reason, audience: str = "volunteer") -> Said:
     if code == "unavailable":
         spans = _segments(value)
         return Said("match_not_free_on", {"spans": spans}) if spans else Said("match_not_free")
+    if code == "credential":
+        if met:
+            return Said("match_has_credential", {"kind": value})
+        kind, _sep, problem = value.partition(":")
+        return Said("match_credential_expires" if problem == "expires" else "match_credential_missing", {"kind": kind})
     if code == "skill":
         return Said("match_has_skill", {"skill": value}) if met else Said("match_lacks_skill", {"skill": value})
     if code == "no_skills_needed":
@@ -296,3 +316,18 @@ def _overlap(p):
 @message("match_over_hours", max_minutes=240)
 def _overhours(p):
     return _("Would go past the weekly limit of %(hours)s h", hours=hours(p["max_minutes"]))
+
+
+@message("match_has_credential", kind="first_aid")
+def _has_credential(p):
+    return _("Has a valid %(kind)s (needed)", kind=_in_sentence(credential_name(p["kind"])))
+
+
+@message("match_credential_missing", kind="first_aid")
+def _credential_missing(p):
+    return _("Needs a valid %(kind)s", kind=_in_sentence(credential_name(p["kind"])))
+
+
+@message("match_credential_expires", kind="first_aid")
+def _credential_expires(p):
+    return _("%(kind)s expires before this shift", kind=credential_name(p["kind"]))

@@ -26,6 +26,10 @@ Hard filters (a pair failing one is not eligible; its score is 0 and the miss is
   Ages are taken on the shift's local date, or on `ages_on` when it is given and earlier: the
   organisers' views pass the first day of the current month, so that which shift dates someone is
   old enough for never tells an organiser their date of birth (see `organiser_view`).
+- "credential": the shift requires a credential kind (`ShiftFacts.requires`) the volunteer has no
+  record of (value "KIND:missing"), or whose last valid day is before the shift's local start date
+  (value "KIND:expires": it runs out before this shift). Each required kind held is a neutral
+  reason "credential" (met, value KIND, 0 points).
 - "overlap": the shift overlaps a shift the volunteer already holds (`busy`; back to back is fine).
   `busy` must not contain the shift being matched.
 - "over_hours": in any local ISO week the shift touches, the shift's minutes in that week plus the
@@ -69,6 +73,10 @@ SKILLS: tuple[str, ...] = (
     "event_setup", "photography", "translation", "sign_language",
 )
 
+# Credential kinds staff record having seen (the pages show translated names): a criminal record
+# extract (work with minors), a first-aid certificate, a hygiene passport (work with food).
+CREDENTIAL_KINDS: tuple[str, ...] = ("criminal_record_check", "first_aid", "hygiene_passport")
+
 # Weighted parts and their points (sum 100); see the module docstring.
 WEIGHTS: dict[str, float] = {"skills": 35.0, "languages": 25.0, "district": 15.0, "spare_hours": 15.0,
                              "fairness": 10.0}
@@ -78,12 +86,12 @@ FAIRNESS_FEW = 2  # up to this many recent shifts reads "has had few shifts late
 ADULT_AGE = 18
 
 # Reason codes, hard-filter misses first.
-HARD_CODES = ("unavailable", "age_unknown", "too_young", "needs_consent", "overlap", "over_hours")
-PART_CODES = ("available", "skill", "no_skills_needed", "language", "no_languages_needed", "district",
+HARD_CODES = ("unavailable", "credential", "age_unknown", "too_young", "needs_consent", "overlap", "over_hours")
+PART_CODES = ("available", "credential", "skill", "no_skills_needed", "language", "no_languages_needed", "district",
               "spare_hours", "fairness")
 # What an organiser reads of a match (organiser_view): the parts about what the shift needs, and
 # "not_eligible" in place of any hard miss.
-ORGANISER_CODES = ("available", "skill", "no_skills_needed", "language", "no_languages_needed", "district")
+ORGANISER_CODES = ("available", "credential", "skill", "no_skills_needed", "language", "no_languages_needed", "district")
 
 
 @dataclass(frozen=True)
@@ -107,6 +115,8 @@ class VolunteerFacts:
     # Confirmed shifts already held (UTC instants), for overlap and weekly hours.
     busy: tuple[tuple[datetime, datetime], ...] = ()
     recent_shifts: int = 0  # confirmed shifts in the fairness window (e.g. the last 60 days)
+    # (kind, last valid day) of the credentials staff saw, the latest per kind
+    credentials: tuple[tuple[str, date], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -120,6 +130,7 @@ class ShiftFacts:
     min_age: int | None = None
     needed: int = 1
     taken: int = 0  # confirmed places already held
+    requires: frozenset[str] = frozenset()  # credential kinds, valid on the shift's local date
 
 
 @dataclass(frozen=True)
@@ -277,7 +288,7 @@ def _holding(volunteer: VolunteerFacts, shift: ShiftFacts, tz: ZoneInfo,
     """The hard misses other than availability (age and consent on the shift's local date, or on
     `ages_on` if earlier; overlap with `busy`; weekly hours per local ISO week the shift touches),
     and the seconds to spare in the tightest of those weeks (negative: over)."""
-    misses: list[Reason] = []
+    misses: list[Reason] = credential_misses(volunteer, shift, tz)
     on = ages_day(shift, tz, ages_on)
     dob = volunteer.date_of_birth
     if shift.min_age is not None and shift.min_age > 0:
@@ -311,6 +322,46 @@ def holding_misses(volunteer: VolunteerFacts, shift: ShiftFacts, tz: ZoneInfo) -
     hard filters of `match` except availability (a volunteer may take a shift outside the windows
     they gave; recommendations only show shifts inside them)."""
     return _holding(volunteer, shift, tz)[0]
+
+
+def credential_misses(volunteer: VolunteerFacts, shift: ShiftFacts, tz: ZoneInfo) -> list[Reason]:
+    """The shift's required credentials the volunteer lacks on the shift's local (start) date: a
+    Reason "credential" per kind, value "KIND:missing" (none seen) or "KIND:expires" (the last valid
+    day is before the shift's date; valid on that day itself is fine). Kinds in sorted order."""
+    if not shift.requires:
+        return []
+    on = shift.start.astimezone(tz).date()
+    held = credentials_by_kind(volunteer.credentials)
+    out = []
+    for kind in sorted(shift.requires):
+        until = held.get(kind)
+        if until is None:
+            out.append(Reason("credential", False, f"{kind}:missing"))
+        elif until < on:
+            out.append(Reason("credential", False, f"{kind}:expires"))
+    return out
+
+
+def credentials_by_kind(credentials) -> dict[str, date]:
+    """{kind: the latest last valid day} of (kind, valid_until) pairs."""
+    held: dict[str, date] = {}
+    for kind, until in credentials:
+        if kind not in held or until > held[kind]:
+            held[kind] = until
+    return held
+
+
+def credential_status(valid_until: date | None, on: date) -> str:
+    """A credential on a day: "missing" (none), "expires" (last valid day before it) or "valid"."""
+    if valid_until is None:
+        return "missing"
+    return "expires" if valid_until < on else "valid"
+
+
+def expiry_notice_due(valid_until: date, today: date, notified: bool, days: int = 30) -> bool:
+    """Whether a credential's holder is to be told now that it runs out: not told yet, still valid
+    today, and at most `days` days left (its last valid day within today + days)."""
+    return not notified and today <= valid_until <= today + timedelta(days=days)
 
 
 def ages_day(shift: ShiftFacts, tz: ZoneInfo, ages_on: date | None = None) -> date:
@@ -360,6 +411,11 @@ def match(volunteer: VolunteerFacts, shift: ShiftFacts, tz: ZoneInfo, today: dat
     # Age, consent, overlap and weekly hours: what holding a place needs (the sign-up checks the same).
     misses, spare_sec = _holding(volunteer, shift, tz, ages_on)
     hard.extend(misses)
+
+    # Credentials held (misses are among the hard ones above): neutral, for the reasons' sake.
+    if shift.requires:
+        missed = {r.value.split(":")[0] for r in misses if r.code == "credential"}
+        parts.extend(Reason("credential", True, kind) for kind in sorted(shift.requires) if kind not in missed)
 
     # Weighted parts.
     have = held_skills(volunteer)

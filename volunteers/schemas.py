@@ -33,6 +33,20 @@ def language_codes() -> frozenset[str]:
     return frozenset(code for code in Locale("en").languages if len(code) == 2 and code.isalpha())
 
 
+def _credential_kinds(values: list[str]) -> list[str]:
+    from volunteers.rules import CREDENTIAL_KINDS
+
+    out = []
+    for v in values:
+        code = v.strip().lower()
+        if code not in CREDENTIAL_KINDS:
+            raise PydanticCustomError("unknown_credential_kind", "'{kind}' is not a known credential kind; use one of: {known_text}",
+                                      {"kind": v[:40], "known": list(CREDENTIAL_KINDS), "known_text": ", ".join(CREDENTIAL_KINDS)})
+        if code not in out:
+            out.append(code)
+    return out
+
+
 def _skills(values: list[str]) -> list[str]:
     from volunteers.rules import SKILLS
 
@@ -142,6 +156,26 @@ class ProfileIn(In):
         return v
 
 
+class CredentialOut(BaseModel):
+    id: int
+    kind: str
+    name: str
+    valid_until: date
+
+
+class CredentialIn(In):
+    kind: CodeItem
+    valid_until: date = Field(description="the last day the credential is valid (ISO 8601 date)")
+    note: ShortText = Field("", description="what was seen, briefly (never the document itself)")
+
+    _v_kind = field_validator("kind")(classmethod(lambda cls, v: _credential_kinds([v])[0]))
+
+
+class CredentialKindOut(BaseModel):
+    code: str
+    name: str
+
+
 class ProfileOut(BaseModel):
     id: int
     user_id: int
@@ -158,6 +192,7 @@ class ProfileOut(BaseModel):
     guardian_consent_at: datetime | None = None
     shared_contact: str | None = None
     active: bool
+    credentials: list[CredentialOut] = Field(default_factory=list, description="credentials staff saw, with their last valid day")
 
 
 class ActivityIn(In):
@@ -168,6 +203,8 @@ class ActivityIn(In):
     district: District | None = Field(None, description="taken from the booking's facility when booking_id is given")
     place: ShortText = ""
     booking_id: Id | None = None
+    withdraw_hours_before: int | None = Field(None, ge=0, le=720, description=(
+        "hours before a shift a volunteer may still withdraw without it counting as late (none: any time)"))
 
     @field_validator("booking_id")
     @classmethod
@@ -192,6 +229,7 @@ class ActivityPatch(In):
     description: LongText | None = None
     district: District | None = None
     place: ShortText | None = None
+    withdraw_hours_before: int | None = Field(None, ge=0, le=720)
 
 
 class ShiftIn(In):
@@ -201,8 +239,11 @@ class ShiftIn(In):
     skills: list[CodeItem] = Field(default_factory=list, max_length=20)
     languages: list[CodeItem] = Field(default_factory=list, max_length=20)
     min_age: int | None = Field(None, ge=0, le=120)
+    requires: list[CodeItem] = Field(default_factory=list, max_length=10,
+                                     description="credential kinds a volunteer must hold, valid on the shift's date")
 
     _v_skills = field_validator("skills")(classmethod(lambda cls, v: _skills(v)))
+    _v_requires = field_validator("requires")(classmethod(lambda cls, v: _credential_kinds(v)))
     _v_languages = field_validator("languages")(classmethod(lambda cls, v: _languages(v)))
 
 
@@ -213,11 +254,17 @@ class ShiftPatch(In):
     skills: list[CodeItem] | None = Field(None, max_length=20)
     languages: list[CodeItem] | None = Field(None, max_length=20)
     min_age: int | None = Field(None, ge=0, le=120)
+    requires: list[CodeItem] | None = Field(None, max_length=10)
 
     @field_validator("skills")
     @classmethod
     def _s(cls, v):
         return None if v is None else _skills(v)
+
+    @field_validator("requires")
+    @classmethod
+    def _r(cls, v):
+        return None if v is None else _credential_kinds(v)
 
     @field_validator("languages")
     @classmethod
@@ -302,6 +349,7 @@ class ShiftOut(BaseModel):
     skills: list[str]
     languages: list[str]
     min_age: int | None = None
+    requires: list[str] = Field(default_factory=list)
     status: str
     district: str
     place: str = ""
@@ -319,6 +367,7 @@ class ActivityOut(BaseModel):
     facility: str | None = None
     booking_id: int | None = None
     can_organise: bool = False
+    withdraw_hours_before: int | None = None
     shifts: list[ShiftOut] = []
 
 
@@ -355,6 +404,8 @@ class SignupOut(BaseModel):
     shared_contact: str | None = None
     attended: bool | None = None
     minutes_worked: int | None = None
+    without_account: bool = Field(False, description="signed up by an organiser; shared_contact is the phone given")
+    late_withdrawal: bool = Field(False, description="withdrew later than the activity allows (status withdrawn)")
 
 
 class MyShiftOut(BaseModel):
@@ -417,3 +468,54 @@ class RefusedOut(BaseModel):
 class FillPlanApplied(BaseModel):
     applied: list[AssignmentIn] = Field(description="the invitations sent: each volunteer has a place only once they accept it")
     refused: list[RefusedOut]
+
+
+class HoursQuery(In):
+    year: int = Field(ge=2000, le=2200, description="the local calendar year")
+
+
+class AttendedShiftOut(BaseModel):
+    signup_id: int
+    shift_id: int
+    activity: str
+    organisation: str
+    start: datetime
+    end: datetime
+    minutes: int
+
+
+class YearHoursOut(BaseModel):
+    year: int
+    minutes: int
+    hours: float
+    late_withdrawals: int = Field(0, description="shifts I withdrew from later than their activity allows")
+    shifts: list[AttendedShiftOut]
+
+
+class CertificateIn(In):
+    year: int = Field(ge=2000, le=2200)
+
+
+class CertificateCreated(BaseModel):
+    code: str
+    url: str
+
+
+class CertificateOut(BaseModel):
+    """What anyone with the code sees: nothing else about the person."""
+
+    code: str
+    name: str
+    year: int
+    period_start: date
+    period_end: date
+    minutes: int
+    hours: float
+    organisations: list[str]
+
+
+class CounterSignupIn(In):
+    """A person without an account, signed up by an organiser at the counter or by phone."""
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), NoBidiControls]
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40), NoBidiControls] = ""

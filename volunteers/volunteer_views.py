@@ -203,6 +203,8 @@ def profile():
             show_guardian=show_guardian,
             age=rules.age_on(form.date_of_birth.data, today) if minor else None,
             consent_at=format_day(existing.guardian_consent_at.astimezone(site_tz()).date()) if existing is not None and existing.guardian_consent_at else None,
+            credentials=[{"name": c["name"], "until": format_day(c["valid_until"])}
+                         for c in (services.profile_dict(existing)["credentials"] if existing is not None else [])],
         ),
         status,
     )

@@ -27,6 +27,7 @@ def test_the_lists_are_the_ones_we_expect():
         "/api/v1/activities",
         "/api/v1/audit",
         "/api/v1/bookings",
+        "/api/v1/credential-kinds",
         "/api/v1/facilities",
         "/api/v1/feeds",
         "/api/v1/groups",

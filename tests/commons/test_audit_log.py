@@ -252,7 +252,42 @@ def _user_role():
     return (lambda w: {}), act
 
 
+def _volunteer_profile(w) -> int:
+    r = w["volunteer"].client.put("/api/v1/volunteers/me", headers=w["volunteer"]._headers(), json={
+        "skills": [], "languages": ["fi"], "districts": ["Kallio"], "max_hours_per_week": 4, "availability": []})
+    assert r.status_code == 200, r.get_json()
+    return r.get_json()["id"]
+
+
+def _credential_record():
+    def act(w, s):
+        r = w["staff"].post(f"/volunteers/{s['vp']}/credentials", {"kind": "first_aid", "valid_until": "2030-01-31", "note": "EA1"})
+        assert r.status_code == 201, r.get_json()
+        return dict(action="credential.record", actor="staff", object_type="credential", object_id=r.get_json()["id"],
+                    facility_id=None, group_id=None, subject_id=w["volunteer"].user_id,
+                    details={"kind": "first_aid", "volunteer_id": s["vp"]})
+
+    return (lambda w: {"vp": _volunteer_profile(w)}), act
+
+
+def _credential_remove():
+    def prepare(w):
+        vp = _volunteer_profile(w)
+        r = w["admin"].post(f"/volunteers/{vp}/credentials", {"kind": "hygiene_passport", "valid_until": "2030-01-31"})
+        return {"vp": vp, "cred": r.get_json()["id"]}
+
+    def act(w, s):
+        assert w["admin"].delete(f"/volunteers/{s['vp']}/credentials/{s['cred']}").status_code == 200
+        return dict(action="credential.remove", actor="admin", object_type="credential", object_id=s["cred"],
+                    facility_id=None, group_id=None, subject_id=w["volunteer"].user_id,
+                    details={"kind": "hygiene_passport", "volunteer_id": s["vp"]})
+
+    return prepare, act
+
+
 CASES = {
+    "credential.record": _credential_record(),
+    "credential.remove": _credential_remove(),
     "booking.approve": _approve(None, True),
     "booking.reject": _approve(None, False),
     "booking.cancel": _cancel_by_staff(),

@@ -48,7 +48,11 @@ ROW_IN_EXPORT = {
     "bookings": lambda row, ex: bool(_one(ex["bookings_made"], "id", row["id"])),
     "volunteer_profiles": lambda row, ex: ex["volunteer_profile"] is not None and ex["volunteer_profile"]["shared_contact"] == row["shared_contact"]
     and ex["volunteer_profile"]["guardian_name"] == row["guardian_name"],
-    "shift_signups": lambda row, ex: bool(_one(ex["volunteer_signups"], "id", row["id"]) or _one(ex["volunteer_invitations_sent"], "id", row["id"])),
+    "shift_signups": lambda row, ex: bool(_one(ex["volunteer_signups"], "id", row["id"]) or _one(ex["volunteer_invitations_sent"], "id", row["id"])
+                                          or _one(ex["volunteer_counter_signups"], "id", row["id"])),
+    "volunteer_credentials": lambda row, ex: bool(_one(ex["volunteer_credentials_recorded"], "id", row["id"]) or (
+        ex["volunteer_profile"] is not None and _one(ex["volunteer_profile"]["credentials"], "id", row["id"]))),
+    "hours_certificates": lambda row, ex: bool(_one(ex["volunteer_hours_certificates"], "id", row["id"])),
     "activities": lambda row, ex: bool(_one(ex["activities_created"], "id", row["id"])),
     "feed_tokens": lambda row, ex: any(f["kind"] == row["kind"] and f["group_id"] == row["group_id"] for f in ex["calendar_feeds"]),
     "audit_events": lambda row, ex: bool(_one(ex["audit_actions"], "id", row["id"]) or _one(ex["audit_about_me"], "id", row["id"])),
@@ -173,6 +177,13 @@ def world(app, make_user, make_group, make_facility, make_space):
     with app.app_context():
         vid = db.session.execute(select(VolunteerProfile.id).where(VolunteerProfile.user_id == volunteer.user_id)).scalar_one()
     assert sari.post(f"/shifts/{r.get_json()['id']}/invite", {"volunteer_id": vid}).status_code == 200
+    # she signs up a person without an account there, and (as staff) records a credential she saw of Vilja's;
+    # an administrator records one of hers, and she makes a certificate of her hours
+    assert sari.post(f"/shifts/{r.get_json()['id']}/signups", {"name": "Eino Esimerkki", "phone": "040 555 0101"}).status_code == 201
+    assert sari.post(f"/volunteers/{vid}/credentials", {"kind": "first_aid", "valid_until": "2030-01-31"}).status_code == 201
+    sari_vp = sari.get("/volunteers/me").get_json()["id"]
+    assert admin.post(f"/volunteers/{sari_vp}/credentials", {"kind": "criminal_record_check", "valid_until": "2030-01-31"}).status_code == 201
+    assert sari.post("/volunteers/me/certificates", {"year": day.year}).status_code == 201
     with app.app_context():
         su = db.session.execute(select(ShiftSignup).join(VolunteerProfile).where(VolunteerProfile.user_id == sari.user_id)).scalar_one()
         end = db.session.get(Booking, rep2_booking[0]).end_at
@@ -218,8 +229,8 @@ def test_export_covers_every_reference(app, world):
                               "volunteer_profiles", "shift_signups", "activities", "feed_tokens", "audit_events"}, checked_tables
     assert export["volunteer_profile"]["date_of_birth"] and export["volunteer_profile"]["guardian_consent_at"]
     assert export["volunteer_signups"][0]["attended"] is True
-    assert {e["action"] for e in export["audit_actions"]} == {"booking.create_on_behalf"}
-    assert {e["action"] for e in export["audit_about_me"]} == {"staff.assign", "user.role"}
+    assert {e["action"] for e in export["audit_actions"]} == {"booking.create_on_behalf", "credential.record"}
+    assert {e["action"] for e in export["audit_about_me"]} == {"staff.assign", "user.role", "credential.record"}
     # no secrets in the export
     text = json.dumps(export)
     assert "token_hash" not in text and "password" not in text and "seed" not in text

@@ -31,7 +31,7 @@ from commons.extensions import db
 from commons.models import ApiToken, Facility, FacilityStaff, Group, GroupMember, SchedulerHeartbeat, User
 from spaces.models import Booking, Closure, OpeningHours, Space
 from tests.conftest import PASSWORD, Api, EnglishClient
-from volunteers.models import Shift, ShiftSignup
+from volunteers.models import HoursCertificate, Shift, ShiftSignup, VolunteerCredential
 
 HEL = ZoneInfo("Europe/Helsinki")
 ROLES = ("anon", "volunteer", "member_a", "member_b", "staff_x", "staff_y", "admin")
@@ -238,6 +238,17 @@ def w(app):
         db.session.add(SchedulerHeartbeat(id=1, holder="matrix:1", started_at=now, beat_at=now + timedelta(days=1)))
         db.session.commit()
         ns.pa, ns.su_pa = sh.id, su.id
+        # the volunteer's credential (seen by staff) and certificate of hours
+        cred = VolunteerCredential(volunteer_id=ns.vp, kind="first_aid", valid_until=ns.day + timedelta(days=400), note="")
+        cert = HoursCertificate(volunteer_id=ns.vp, code="authzcertificatecode0123", year=ns.day.year, name="Vilja Volunteer",
+                                period_start=ns.day, period_end=ns.day, minutes=60, shifts=1, organisations=["Alpha"])
+        # a person without an account on shift a1 (signed up by group A's representative)
+        a1 = db.session.get(Shift, ns.a1)
+        guest = ShiftSignup(shift_id=ns.a1, volunteer_id=None, status="confirmed", start_at=a1.start_at, end_at=a1.end_at,
+                            guest_name="Eino Esimerkki", guest_phone="040 555 0101")
+        db.session.add_all([cred, cert, guest])
+        db.session.commit()
+        ns.cred, ns.cert, ns.year, ns.guest = cred.id, cert.code, ns.day.year, guest.id
     feeds = api["member_a"].get("/feeds").get_json()
     ns.feed_url = next(f["url"] for f in feeds if f["kind"] == "group_bookings")
     ns.feed_path = ns.feed_url.split("commons.test", 1)[1]
@@ -434,6 +445,12 @@ ROWS: list[Row] = [
         roles(Same(302), anon=LOGIN, volunteer=302), {}, "form"),
     Row("POST", "/volunteering/shifts/<int:shift_id>/withdraw", "/volunteering/shifts/{a1}/withdraw",
         roles(Same(302), anon=LOGIN, volunteer=302), {}, "form"),
+    Row("GET", "/volunteering/hours", "/volunteering/hours", roles(302, anon=LOGIN, volunteer=200)),
+    Row("POST", "/volunteering/certificates", "/volunteering/certificates", roles(Same(302), anon=LOGIN, volunteer=302),
+        lambda w, role: {"year": str(w.year)}, "form"),
+    Row("POST", "/volunteering/certificates/<string:code>/withdraw", "/volunteering/certificates/{cert}/withdraw",
+        roles(Same(302), anon=LOGIN, volunteer=302), {}, "form"),
+    Row("GET", "/certificates/<string:code>", "/certificates/{cert}", roles(200)),
     Row("GET", "/activities/new", "/activities/new", page_only(200, NOT_VOLUNTEER)),
     # the organiser field offers only one's own groups (and facilities): group A for anyone else is an invalid choice
     Row("POST", "/activities/new", "/activities/new", page_only(302, {"member_a"}, 422, volunteer=403),
@@ -461,6 +478,11 @@ ROWS: list[Row] = [
     Row("POST", "/shifts/<int:shift_id>/attendance", "/shifts/{pa}/attendance", page_only(302, ORG_A),
         lambda w, role: {"rows-0-signup_id": str(w.su_pa), "rows-0-attended": "yes"}, "form"),
     Row("POST", "/signups/<int:signup_id>/remove", "/signups/{su}/remove", page_only(302, ORG_A, 404), {}, "form"),
+    Row("POST", "/shifts/<int:shift_id>/counter-signup", "/shifts/{a2}/counter-signup", page_only(302, ORG_A),
+        {"name": "Eino Esimerkki", "phone": "040 555 0101"}, "form"),
+    # erasing a person without an account: staff and admins (the guest is on group A's shift; staff of any facility)
+    Row("POST", "/signups/<int:signup_id>/erase", "/signups/{guest}/erase", page_only(302, {"staff_x", "staff_y", "admin"}),
+        {}, "form"),
     # --- API: meta, account ----------------------------------------------------------------------------------
     Row("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", roles(200)),
     Row("GET", "/api/v1/me", "/api/v1/me", roles(200, anon=401)),
@@ -544,6 +566,21 @@ ROWS: list[Row] = [
          "availability": [{"weekday": 1, "start": "17:00", "end": "21:00"}]}),
     Row("GET", "/api/v1/volunteers/me/matches", "/api/v1/volunteers/me/matches", roles(200, anon=401)),
     Row("GET", "/api/v1/volunteers/me/shifts", "/api/v1/volunteers/me/shifts", roles(200, anon=401)),
+    # --- API: credentials, hours, certificates ---------------------------------------------------------------
+    Row("GET", "/api/v1/credential-kinds", "/api/v1/credential-kinds", roles(200)),
+    Row("POST", "/api/v1/volunteers/<int:volunteer_id>/credentials", "/api/v1/volunteers/{vp}/credentials",
+        api_only(201, {"staff_x", "staff_y", "admin"}), {"kind": "hygiene_passport", "valid_until": "2030-01-31", "note": "seen"}),
+    Row("DELETE", "/api/v1/volunteers/<int:volunteer_id>/credentials/<int:credential_id>", "/api/v1/volunteers/{vp}/credentials/{cred}",
+        api_only(200, {"staff_x", "staff_y", "admin"})),
+    Row("GET", "/api/v1/volunteers/me/hours", "/api/v1/volunteers/me/hours?year={year}", api_only(200, {"volunteer"}, 422)),
+    Row("POST", "/api/v1/volunteers/me/certificates", "/api/v1/volunteers/me/certificates", api_only(201, {"volunteer"}, 422),
+        lambda w, role: {"year": w.year}),
+    Row("DELETE", "/api/v1/volunteers/me/certificates/<string:code>", "/api/v1/volunteers/me/certificates/{cert}",
+        api_only(200, {"volunteer"}, 422)),
+    Row("GET", "/api/v1/certificates/<string:code>", "/api/v1/certificates/{cert}", roles(200)),
+    Row("POST", "/api/v1/shifts/<int:shift_id>/signups", "/api/v1/shifts/{a2}/signups", api_only(201, ORG_A),
+        {"name": "Eino Esimerkki", "phone": "040 555 0101"}),
+    Row("POST", "/api/v1/signups/<int:signup_id>/erase", "/api/v1/signups/{guest}/erase", api_only(200, {"staff_x", "staff_y", "admin"})),
 ]
 
 

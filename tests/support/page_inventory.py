@@ -83,7 +83,14 @@ def seed_world(make_facility, make_space, make_group, make_user) -> dict:
         assert r.status_code == 201, r.get_json()
         shifts.append(r.get_json()["id"])
     assert volunteer.post(f"/shifts/{shifts[1]}/signup").status_code == 200
-    return dict(facility=kallio, room=room, hall=hall, group=group, other=other, rep=rep, staff=staff, day=day,
+    # a credential staff saw (on the profile page) and a certificate of hours (its public page)
+    profile_id = volunteer.get("/volunteers/me").get_json()["id"]
+    r = staff.post(f"/volunteers/{profile_id}/credentials", {"kind": "first_aid", "valid_until": str(day + timedelta(days=300))})
+    assert r.status_code == 201, r.get_json()
+    r = volunteer.post("/volunteers/me/certificates", {"year": day.year})
+    assert r.status_code == 201, r.get_json()
+    certificate = r.get_json()["code"]
+    return dict(certificate=certificate, facility=kallio, room=room, hall=hall, group=group, other=other, rep=rep, staff=staff, day=day,
                 booking=booked[room], pending=booked[hall], week=f"{iso[0]}-W{iso[1]:02d}", activity=activity, shift=shifts[0],
                 taken_shift=shifts[1], volunteer=volunteer)
 
@@ -136,6 +143,8 @@ def every_page(w: dict) -> list[Page]:
         Page("volunteer", "volunteering", "/volunteering"),
         Page("volunteer", "volunteer profile", "/volunteering/profile"),
         Page("volunteer", "my shifts", "/volunteering/shifts"),
+        Page("volunteer", "my hours", "/volunteering/hours"),
+        Page("anon", "certificate of hours", f"/certificates/{w['certificate']}"),
         Page("volunteer", "activity as volunteer", f"/activities/{w['activity']}"),
         Page("volunteer", "activities as volunteer", "/activities"),
         Page("volunteer", "403 organiser", f"/activities/{w['activity']}/manage", 403),

@@ -33,6 +33,9 @@ ENGLISH = [
     (Reason("needs_consent", False), "Needs a guardian's consent (under 18)"),
     (Reason("overlap", False), "Already has a shift at this time"),
     (Reason("over_hours", False, "240"), "Would go past the weekly limit of 4 h"),
+    (Reason("credential", True, "first_aid"), "Has a valid first-aid certificate (needed)"),
+    (Reason("credential", False, "first_aid:missing"), "Needs a valid first-aid certificate"),
+    (Reason("credential", False, "hygiene_passport:expires"), "Hygiene passport expires before this shift"),
 ]
 
 

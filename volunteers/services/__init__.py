@@ -12,6 +12,9 @@
 - hours: attendance and a volunteer's hours;
 - fill_plans: proposing and applying fill plans;
 - personal_data: the export and erasure hooks;
+- credentials: credentials staff saw, and the notice before one runs out;
+- certificates: attended hours per year and certificates of them;
+- guests: people without an account, signed up by organisers;
 - common: what they share.
 
 Each public function that writes is one transaction (commons.db.write_transaction); the matching
@@ -28,10 +31,15 @@ from __future__ import annotations
 from volunteers.services.activities import (activity_shift_views, create_activity, linked_booking, list_activities,
                                            update_activity)
 from volunteers.services.candidates import MATCH_AHEAD, Candidate, candidates_for, explain, is_candidate, matches_for
+from volunteers.services.certificates import (YearHours, find_certificate, make_certificate, my_certificates, my_hours,
+                                              withdraw_certificate)
 from volunteers.services.common import LISTED, ShiftView, get_activity, get_shift_view
+from volunteers.services.credentials import (EXPIRY_NOTICE_DAYS, can_record_credentials, credentials_of, record_credential,
+                                             remove_credential, send_expiry_notices, volunteer_credentials)
 from volunteers.services.facts import (FAIRNESS_DAYS, VolunteerSet, all_volunteer_facts, current_names,
                                        organisers_ages_on, shift_facts, volunteer_facts)
 from volunteers.services.fill_plans import ApplyResult, Refused, apply_fill_plan, propose_fill_plan
+from volunteers.services.guests import GUEST_RETENTION_DAYS, counter_signup, erase_guest, forget_old_guests
 from volunteers.services.hours import MyShift, MyShifts, counted_minutes, my_shifts, record_attendance
 from volunteers.services.organisers import (bookings_for_activity, can_organise, my_activities,
                                             organisable_groups_and_facilities, organised_ids, organising_group_ids)
@@ -42,6 +50,9 @@ from volunteers.services.signups import (SignupResult, SignupView, invite, my_si
                                          signup, withdraw)
 
 __all__ = [
+    "EXPIRY_NOTICE_DAYS", "YearHours", "can_record_credentials", "credentials_of", "find_certificate", "make_certificate",
+    "my_certificates", "my_hours", "record_credential", "remove_credential", "send_expiry_notices", "volunteer_credentials",
+    "withdraw_certificate", "GUEST_RETENTION_DAYS", "counter_signup", "erase_guest", "forget_old_guests",
     "FAIRNESS_DAYS", "LISTED", "MATCH_AHEAD", "MAX_SHIFT",
     "ApplyResult", "Candidate", "MyShift", "MyShifts", "Refused", "ShiftView", "SignupResult", "SignupView", "VolunteerSet",
     "activity_shift_views", "all_volunteer_facts", "apply_fill_plan", "bookings_for_activity", "can_organise",

@@ -80,6 +80,7 @@ def create_activity(actor: User, data) -> Activity:
         description=d.description,
         district=district,
         place=place,
+        withdraw_hours_before=d.withdraw_hours_before,
         created_by_id=actor.id,
     )
     db.session.add(activity)
@@ -97,6 +98,8 @@ def update_activity(actor: User, activity_id: int, data) -> Activity:
         value = getattr(d, name)
         if value is not None:
             setattr(activity, name, value)
+    if "withdraw_hours_before" in d.model_fields_set:
+        activity.withdraw_hours_before = d.withdraw_hours_before
     activity.updated_at = utcnow()
     db.session.flush()
     touch()

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from commons.extensions import db
 from commons.models import User
 from volunteers import rules
-from volunteers.models import ShiftSignup, VolunteerProfile
+from volunteers.models import ShiftSignup, VolunteerCredential, VolunteerProfile
 from volunteers.services.common import ShiftView, local_today
 
 FAIRNESS_DAYS = 60  # confirmed shifts in this many days before now count as "recent" (fairness)
@@ -54,10 +54,24 @@ def _commitments(ids: list[int] | None, now: datetime, exclude_shift: int | None
     return {vid: tuple(spans) for vid, spans in busy.items()}, recent
 
 
+def _credentials(ids: list[int]) -> dict[int, tuple[tuple[str, date], ...]]:
+    """(kind, last valid day) of every credential seen, per volunteer (one query)."""
+    if not ids:
+        return {}
+    stmt = select(VolunteerCredential.volunteer_id, VolunteerCredential.kind, VolunteerCredential.valid_until)
+    if len(ids) <= 1000:
+        stmt = stmt.where(VolunteerCredential.volunteer_id.in_(ids))
+    out: dict[int, list[tuple[str, date]]] = defaultdict(list)
+    for vid, kind, until in db.session.execute(stmt.order_by(VolunteerCredential.id)):
+        out[vid].append((kind, until))
+    return {vid: tuple(rows) for vid, rows in out.items()}
+
+
 def facts_for(profiles: list[tuple[int, list, list, list, list, list, int, date | None, datetime | None]], now: datetime,
                exclude_shift: int | None = None) -> list[rules.VolunteerFacts]:
     """VolunteerFacts from profile rows: busy intervals and recent-shift counts in one query each."""
     busy, recent = _commitments([p[0] for p in profiles], now, exclude_shift)
+    held = _credentials([p[0] for p in profiles])
     return [
         rules.VolunteerFacts(
             id=pid,
@@ -71,6 +85,7 @@ def facts_for(profiles: list[tuple[int, list, list, list, list, list, int, date 
             guardian_consent=consent is not None,
             busy=busy.get(pid, ()),
             recent_shifts=recent.get(pid, 0),
+            credentials=held.get(pid, ()),
         )
         for pid, skills, tags, langs, districts, avail, maxm, dob, consent in profiles
     ]
@@ -197,6 +212,7 @@ def shift_facts(view: ShiftView) -> rules.ShiftFacts:
     return rules.ShiftFacts(
         id=s.id, start=s.start_at, end=s.end_at, district=view.district or "", skills=frozenset(s.skills or ()),
         languages=frozenset(s.languages or ()), min_age=s.min_age, needed=s.needed, taken=view.confirmed,
+        requires=frozenset(s.requires or ()),
     )
 
 

@@ -19,17 +19,24 @@ from volunteers.services.facts import volunteer_facts
 
 
 def place_problem(profile: VolunteerProfile | None, s: datetime, e: datetime, min_age: int | None, tz: ZoneInfo,
-                  exclude_shift: int | None = None) -> ApiError | None:
+                  exclude_shift: int | None = None, requires=()) -> ApiError | None:
     """Why this person cannot hold a place on a shift at [s, e) (None: they can), as an error to
-    raise: the rules' `holding_misses` (age, consent, overlap, weekly hours), the same ones the
-    matching uses. Reads their confirmed shifts (one query)."""
+    raise: the rules' `holding_misses` (credentials required on the shift's date, age, consent,
+    overlap, weekly hours), the same ones the matching uses. Reads their confirmed shifts and
+    credentials (one query each). A credential's refusal: 422 code "credential" with params
+    `kind` and `problem` ("missing" or "expires") and `shift_date`."""
     if profile is None:
         return RuleViolation(reason="no_profile")
     facts = volunteer_facts(profile, s, exclude_shift)
-    misses = rules.holding_misses(facts, rules.ShiftFacts(id=exclude_shift or 0, start=s, end=e, district="", min_age=min_age), tz)
+    misses = rules.holding_misses(facts, rules.ShiftFacts(id=exclude_shift or 0, start=s, end=e, district="", min_age=min_age,
+                                                          requires=frozenset(requires or ())), tz)
     if not misses:
         return None
     first = misses[0].code  # the refusal of each of rules.holding_misses' codes
+    if first == "credential":
+        kind, problem = misses[0].value.split(":")
+        params = {"kind": kind, "problem": problem, "shift_date": s.astimezone(tz).date().isoformat()}
+        return ApiError(reason="credential_" + problem, params=params, code="credential", status=422)
     if first == "overlap":
         return Conflict(reason="overlap", conflicts=[
             {"start": bs.astimezone(tz).isoformat(), "end": be.astimezone(tz).isoformat(), "reason": english("overlap"),
@@ -95,7 +102,8 @@ def promote(shift: Shift, now: datetime) -> list[ShiftSignup]:
         profile = db.session.execute(
             select(VolunteerProfile).where(VolunteerProfile.id == su.volunteer_id).with_for_update()
         ).scalar_one_or_none()
-        if place_problem(profile, shift.start_at, shift.end_at, shift.min_age, tz, exclude_shift=shift.id) is not None:
+        if place_problem(profile, shift.start_at, shift.end_at, shift.min_age, tz, exclude_shift=shift.id,
+                         requires=shift.requires) is not None:
             continue
         su.status = "confirmed"
         su.updated_at = now

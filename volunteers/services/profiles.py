@@ -96,4 +96,16 @@ def profile_dict(profile: VolunteerProfile) -> dict:
         "guardian_consent_at": profile.guardian_consent_at,
         "shared_contact": profile.shared_contact,
         "active": profile.active,
+        "credentials": _credentials(profile.id),
     }
+
+
+def _credentials(profile_id: int) -> list[dict]:
+    from volunteers.models import VolunteerCredential
+    from volunteers.reasons import credential_name
+
+    rows = db.session.execute(
+        select(VolunteerCredential).where(VolunteerCredential.volunteer_id == profile_id)
+        .order_by(VolunteerCredential.kind, VolunteerCredential.valid_until.desc(), VolunteerCredential.id)
+    ).scalars()
+    return [{"id": c.id, "kind": c.kind, "name": credential_name(c.kind), "valid_until": c.valid_until} for c in rows]

@@ -47,7 +47,7 @@ def _check_times(activity: Activity, s: datetime, e: datetime, now: datetime) ->
 
 @write_transaction
 def create_shift(actor: User, activity_id: int, data, now: datetime | None = None) -> Shift:
-    """schemas.ShiftIn or dict {start, end, needed, skills, languages, min_age}. Within the linked booking."""
+    """schemas.ShiftIn or dict {start, end, needed, skills, languages, min_age, requires}. Within the linked booking."""
     now = now or utcnow()
     d = parse(schemas.ShiftIn, data)
     activity = get_activity(activity_id)
@@ -56,7 +56,7 @@ def create_shift(actor: User, activity_id: int, data, now: datetime | None = Non
     s, e = to_utc(d.start, tz, "start"), to_utc(d.end, tz, "end")
     _check_times(activity, s, e, now)
     shift = Shift(activity_id=activity.id, start_at=s, end_at=e, needed=d.needed, skills=list(d.skills),
-                  languages=list(d.languages), min_age=d.min_age, status="open", sequence=0)
+                  languages=list(d.languages), min_age=d.min_age, requires=list(d.requires), status="open", sequence=0)
     db.session.add(shift)
     db.session.flush()
     touch()
@@ -90,7 +90,8 @@ def update_shift(actor: User, shift_id: int, data, now: datetime | None = None) 
         _check_times(activity, s, e, now)
     _check_age_rule_fixed(shift, d, s, tz)
     changed = moved
-    for name in ("needed", "skills", "languages"):
+    tightened = d.requires is not None and not set(d.requires) <= set(shift.requires or [])
+    for name in ("needed", "skills", "languages", "requires"):
         value = getattr(d, name)
         if value is not None and value != getattr(shift, name):
             setattr(shift, name, list(value) if isinstance(value, list) else value)
@@ -104,13 +105,14 @@ def update_shift(actor: User, shift_id: int, data, now: datetime | None = None) 
         select(ShiftSignup).where(ShiftSignup.shift_id == shift.id, ShiftSignup.status.in_(LISTED)).order_by(ShiftSignup.queued_at, ShiftSignup.id)
     ).scalars())
     bumped: list[ShiftSignup] = []
-    if moved:
+    if moved or tightened:
         # Confirmed people for whom the new time overlaps another shift (or goes past their hours)
-        # go back in line first, so the database's no-overlap guard never sees a conflict.
+        # go back in line first, so the database's no-overlap guard never sees a conflict; so do
+        # those without a newly required credential valid on the shift's date.
         for su in signups:
             if su.status == "confirmed" and su.volunteer_id is not None:
                 profile = db.session.get(VolunteerProfile, su.volunteer_id)
-                if place_problem(profile, s, e, shift.min_age, tz, exclude_shift=shift.id) is not None:
+                if place_problem(profile, s, e, shift.min_age, tz, exclude_shift=shift.id, requires=shift.requires) is not None:
                     su.status = "waitlisted"
                     bumped.append(su)
         db.session.flush()

@@ -3,9 +3,9 @@ candidates, take people off a shift and read its list."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from commons.db import utcnow, write_transaction
 from commons.errors import ApiError, RuleViolation
@@ -30,12 +30,14 @@ class SignupResult:
 
 @dataclass
 class SignupView:
-    """A sign-up as the shift's organisers see it. `shared_contact` only for confirmed ones."""
+    """A sign-up as the shift's organisers see it. `shared_contact` only for confirmed ones (a
+    person without an account: the phone the organiser wrote down)."""
 
     signup: ShiftSignup
     name: str
     waitlist_position: int | None = None
     shared_contact: str | None = None
+    without_account: bool = False
 
 
 @write_transaction
@@ -63,7 +65,7 @@ def _signup(user: User, shift_id: int, now: datetime, notify: bool = True) -> Si
     if su is not None and su.status == "removed":
         raise RuleViolation(reason="removed")
     tz = site_tz()
-    problem = place_problem(profile, shift.start_at, shift.end_at, shift.min_age, tz)
+    problem = place_problem(profile, shift.start_at, shift.end_at, shift.min_age, tz, requires=shift.requires)
     if problem is not None:
         raise problem
     status = "confirmed" if confirmed_count(shift.id) < shift.needed else "waitlisted"
@@ -88,7 +90,8 @@ def _signup(user: User, shift_id: int, now: datetime, notify: bool = True) -> Si
 @write_transaction
 def withdraw(user: User, shift_id: int, now: datetime | None = None) -> SignupResult:
     """Leave a shift or its waitlist (or decline an invitation); a freed place goes to the first
-    eligible person in line in the same transaction."""
+    eligible person in line in the same transaction. Leaving a place later than the activity's
+    `withdraw_hours_before` is recorded (`late_withdrawal_at`)."""
     now = now or utcnow()
     shift = get_shift(shift_id, lock=True)
     profile = require_profile(user)
@@ -99,6 +102,10 @@ def withdraw(user: User, shift_id: int, now: datetime | None = None) -> SignupRe
         raise ApiError(reason="not_signed_up", code="state", status=422)
     if shift.start_at <= now:
         raise ApiError(reason="started", code="state", status=422)
+    activity = db.session.get(Activity, shift.activity_id)
+    if su.status == "confirmed" and activity is not None and activity.withdraw_hours_before is not None \
+            and shift.start_at - now < timedelta(hours=activity.withdraw_hours_before):
+        su.late_withdrawal_at = now  # still allowed; the organisers see it, and it counts on the volunteer's hours page
     take_off(shift, su, "withdrawn", now)
     return SignupResult("withdrawn", su)
 
@@ -163,17 +170,20 @@ def write_invitation(actor: User, shift: Shift, activity: Activity, profile: Vol
 
 
 def shift_signups(actor: User, shift_id: int) -> list[SignupView]:
-    """Sign-ups of the shift for its organisers: confirmed, then the waitlist in order, then invited.
-    The contact a volunteer chose to share only for confirmed ones."""
+    """Sign-ups of the shift for its organisers: confirmed, then the waitlist in order, then invited,
+    then withdrawals later than the activity allows. The contact a volunteer chose to share only
+    for confirmed ones; people without an account with the name and phone written down."""
     organised_shift(actor, shift_id)
     rows = db.session.execute(
         select(ShiftSignup, VolunteerProfile.shared_contact, User.name)
         .outerjoin(VolunteerProfile, VolunteerProfile.id == ShiftSignup.volunteer_id)
         .outerjoin(User, User.id == VolunteerProfile.user_id)
-        .where(ShiftSignup.shift_id == shift_id, ShiftSignup.status.in_(("confirmed", "waitlisted", "invited", "cancelled")))
+        .where(ShiftSignup.shift_id == shift_id,
+               or_(ShiftSignup.status.in_(("confirmed", "waitlisted", "invited", "cancelled")),
+                   and_(ShiftSignup.status == "withdrawn", ShiftSignup.late_withdrawal_at.is_not(None))))
         .order_by(ShiftSignup.queued_at, ShiftSignup.id)
     ).all()
-    order = {"confirmed": 0, "waitlisted": 1, "invited": 2, "cancelled": 3}
+    order = {"confirmed": 0, "waitlisted": 1, "invited": 2, "cancelled": 3, "withdrawn": 4}
     out: list[SignupView] = []
     position = 0
     for su, contact, name in sorted(rows, key=lambda r: order[r[0].status]):
@@ -181,7 +191,10 @@ def shift_signups(actor: User, shift_id: int) -> list[SignupView]:
         if su.status == "waitlisted":
             position += 1
             pos = position
-        out.append(SignupView(su, name or "", pos, contact if su.status == "confirmed" else None))
+        guest = su.volunteer_id is None and (su.added_by_id is not None or su.guest_name is not None)
+        if guest:
+            name, contact = su.guest_name or "", su.guest_phone
+        out.append(SignupView(su, name or "", pos, contact if su.status == "confirmed" else None, without_account=guest))
     return out
 
 
