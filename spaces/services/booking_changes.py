@@ -52,8 +52,10 @@ def cancel_booking(actor: User, booking_id: int, scope: str = "one", now: dateti
     if not is_representative(actor, booking.group_id):  # staff or an administrator, not the group itself
         audit.record(actor, "booking.cancel", booking.id, facility_id=booking.space.facility_id, group_id=booking.group_id,
                      details=booking_facts(targets, scope=scope, status_from=sorted({b.status for b in targets})))
+    space_id = booking.space_id
     set_status(targets, "cancelled", now)
     notices.booking_cancelled(actor, targets, now)
+    offer_freed(space_id, now)  # the waiting list's first in line gets the time, in this transaction
     return targets
 
 
@@ -72,8 +74,11 @@ def decide(actor: User, booking_id: int, approve: bool, message: str = "", scope
         raise ApiError(reason="series_no_pending", code="state", status=422)
     audit.record(actor, "booking.approve" if approve else "booking.reject", booking.id, facility_id=booking.space.facility_id,
                  group_id=booking.group_id, details=booking_facts(targets, scope=scope, message_given=bool(message)))
+    space_id = booking.space_id
     set_status(targets, "confirmed" if approve else "rejected", now, decision_message=message or None, decided_at=now)
     notices.booking_decided(actor, targets, approve, now)
+    if not approve:
+        offer_freed(space_id, now)
     return targets
 
 
@@ -123,6 +128,13 @@ def move_booking(actor: User, booking_id: int, start: datetime, end: datetime, n
     db.session.flush()
     notices.booking_changed(actor, [booking], now)
     return booking
+
+
+def offer_freed(space_id: int, now: datetime) -> list[Booking]:
+    """spaces.services.waitlist.offer_freed (imported when called: that module uses set_status)."""
+    from spaces.services.waitlist import offer_freed as offer
+
+    return offer(space_id, now)
 
 
 def set_status(targets: list[Booking], status: str, now: datetime, **values) -> None:
