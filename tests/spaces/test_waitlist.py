@@ -182,3 +182,25 @@ def test_release_unused_once_frees_and_offers_on(app, scene):
         assert offer.offer_expires_at == at(s["day"], "18:30")
         assert db.session.execute(select(WaitlistEntry.status)).scalar_one() == "offered"
     assert status_of(app, checked) == "confirmed"
+
+
+def test_reports_count_checked_in_and_released_hours(app, scene, make_user):
+    s = scene
+    (g1, _, _), (r1, _, _) = s["groups"], s["reps"]
+    released = booked(s, r1, g1, "10:00", "12:00")
+    used = booked(s, r1, g1, "13:00", "14:00")
+    with app.app_context():
+        db.session.get(Booking, used).checked_in_at = at(s["day"], "12:55")
+        db.session.commit()
+    job(app, "release-unused", at(s["day"], "10:30"))
+    assert status_of(app, released) == "released"
+    with app.app_context():
+        facility = db.session.get(Space, s["space"]).facility_id
+    staff = make_user("staff", facilities=[facility])
+    r = staff.get("/reports/usage", **{"from": s["day"].isoformat(), "to": (s["day"] + timedelta(days=1)).isoformat()})
+    assert r.status_code == 200, r.get_json()
+    total = r.get_json()["total"]
+    assert (total["booked_hours"], total["checked_in_hours"], total["released_hours"], total["no_shows"]) == (3.0, 1.0, 2.0, 1)
+    csv = staff.get("/reports/usage", format="csv", **{"from": s["day"].isoformat(), "to": (s["day"] + timedelta(days=1)).isoformat()})
+    head, row = csv.get_data(as_text=True).splitlines()
+    assert head.endswith("checked_in_hours,released_hours") and row.endswith(",1.0,2.0")
