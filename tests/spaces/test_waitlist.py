@@ -87,6 +87,12 @@ def test_cancel_offers_decline_passes_on_accept_confirms(app, scene):
     assert entry["status"] == "offered" and entry["offer_booking_id"]
     offer = r2.get(f"/bookings/{entry['offer_booking_id']}").get_json()
     assert offer["status"] == "offered" and offer["offer_expires_at"]
+    # The group's personal feed shows the offer as tentative; the space's public feed as taken.
+    (link,) = r2.get("/feeds").get_json()
+    feed = r2.client.get(link["url"]).get_data(as_text=True)
+    assert f"booking-{offer['id']}@" in feed and "STATUS:TENTATIVE" in feed
+    public = r2.client.get(f"/calendars/spaces/{s['space']}.ics").get_data(as_text=True)
+    assert f"booking-{offer['id']}@" in public
     # The offer holds the time like a booking: the cancelling group cannot take it back.
     again = r1.post("/bookings", {"space_id": s["space"], **body(s, g1)})
     assert again.status_code == 409
