@@ -137,9 +137,10 @@ def test_offer_expiry_is_at_most_the_start():
 
 
 def _booking_at(app, space, group, start, status="confirmed"):
+    """A 5-minute booking (they do not overlap: PostgreSQL's exclusion constraint would refuse)."""
     with app.app_context():
-        b = Booking(space_id=space, group_id=group, title="Evening", start_at=start, end_at=start + timedelta(hours=2),
-                    blocked_until=start + timedelta(hours=2), status=status)
+        b = Booking(space_id=space, group_id=group, title="Evening", start_at=start, end_at=start + timedelta(minutes=5),
+                    blocked_until=start + timedelta(minutes=5), status=status)
         db.session.add(b)
         db.session.commit()
         return b.id
