@@ -12,7 +12,8 @@
 - booking_changes: cancelling, deciding, moving, and the status change they write;
 - pages: what the HTML pages read besides (districts, equipment, bookable groups, public titles);
 - personal_data: the export and erasure hooks;
-- waitlist: waiting lists, held offers (offer_freed, called by every change that frees time) and check-in.
+- offers: offers to the waiting list (offer_freed, called by every change that frees time);
+- waitlist: waiting lists, accepting and declining offers, and check-in.
 
 Each public function that writes is one transaction (commons.db.write_transaction). Rules live in
 spaces.rules (pure); these modules load what they need, ask them, and write the result. Refusals are
@@ -31,7 +32,7 @@ from spaces.services.pages import bookable_groups, list_districts, list_equipmen
 from spaces.services.personal_data import export_bookings_made, forget_booker
 from spaces.services.refusals import problem_out, refusal
 from spaces.services.spaces import create_space, search_spaces, update_space
-from spaces.services.waitlist import offer_freed
+from spaces.services.offers import offer_freed
 
 __all__ = [
     "ADVISORY_SPACE", "LOOKBACK", "MAX_CLOSURE", "MAX_WINDOW",

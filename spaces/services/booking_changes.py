@@ -17,6 +17,7 @@ from commons.services import get_group
 from spaces import notices, rules
 from spaces.models import ACTIVE_STATUSES, Booking
 from spaces.services.booking_lists import get_booking
+from spaces.services.offers import offer_freed
 from spaces.services.common import (ADVISORY_SPACE, booking_facts, get_space, load_busy, quota_usage, space_rules,
                                     to_utc)
 from spaces.services.refusals import refusal
@@ -128,13 +129,6 @@ def move_booking(actor: User, booking_id: int, start: datetime, end: datetime, n
     db.session.flush()
     notices.booking_changed(actor, [booking], now)
     return booking
-
-
-def offer_freed(space_id: int, now: datetime) -> list[Booking]:
-    """spaces.services.waitlist.offer_freed (imported when called: that module uses set_status)."""
-    from spaces.services.waitlist import offer_freed as offer
-
-    return offer(space_id, now)
 
 
 def set_status(targets: list[Booking], status: str, now: datetime, **values) -> None:

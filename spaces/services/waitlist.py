@@ -28,6 +28,7 @@ from commons.services import get_group, group_and_membership
 from spaces import notices, rules
 from spaces.models import Booking, Space, WaitlistEntry
 from spaces.services.booking_changes import set_status
+from spaces.services.offers import offer_freed
 from spaces.services.booking_lists import get_booking
 from spaces.services.common import ADVISORY_SPACE, get_space, load_busy, quota_usage, space_rules, to_utc
 from spaces.services.refusals import refusal
@@ -182,40 +183,6 @@ def decline_offer(actor: User, booking_id: int, now: datetime | None = None) -> 
     set_status([booking], "declined", now, offer_expires_at=None)
     offer_freed(space_id, now)
     return [booking]
-
-
-def offer_freed(space_id: int, now: datetime) -> list[Booking]:
-    """Offers for the time that just freed in the space: each waiting entry in line (first joined
-    first) whose whole time is now free (the rest of it, when it has begun) gets an offered booking.
-    Called by every change that frees time, in its transaction, holding the space's lock."""
-    stmt = (select(WaitlistEntry).where(WaitlistEntry.space_id == space_id, WaitlistEntry.status == "waiting",
-                                        WaitlistEntry.end_at > now).order_by(WaitlistEntry.id))
-    if db.session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    entries = list(db.session.execute(stmt).scalars())
-    if not entries:
-        return []
-    space = db.session.get(Space, space_id)
-    sr = space_rules(space)
-    offered: list[Booking] = []
-    for entry in entries:
-        start = rules.offered_start(entry.start_at, now, sr.slot_minutes)
-        if start >= entry.end_at:
-            continue
-        booked, closures = load_busy([space_id], start, entry.end_at, margin=sr.buffer)
-        if rules.conflict_problems(start, entry.end_at, sr, booked[space_id], closures[space_id]):
-            continue
-        booking = Booking(space_id=space_id, group_id=entry.group_id, title=entry.title, attendees=entry.attendees,
-                          start_at=start, end_at=entry.end_at, blocked_until=entry.end_at + sr.buffer, status="offered",
-                          offer_expires_at=rules.offer_expiry(now, start, entry.end_at, space.offer_hours),
-                          waitlist_entry_id=entry.id, booked_by_id=entry.user_id, created_at=now, updated_at=now)
-        db.session.add(booking)
-        entry.status = "offered"
-        db.session.flush()
-        offered.append(booking)
-    if offered:
-        notices.offers_made(offered, now)
-    return offered
 
 
 # --- Check-in ----------------------------------------------------------------------------------------
