@@ -173,7 +173,8 @@ class Booking(db.Model):
 
 class WaitlistEntry(db.Model):
     """A group in line for a taken time of a space: when that whole time frees, the first entry in
-    line gets an offer (a Booking with status "offered" and this entry's id)."""
+    line gets an offer (a Booking with status "offered" and this entry's id). It keeps the group,
+    not the person who joined: the group's representatives act on it, and nothing personal is stored."""
 
     __tablename__ = "waitlist_entries"
     __table_args__ = (Index("ix_waitlist_space_status", "space_id", "status", "start_at"),)
@@ -181,7 +182,6 @@ class WaitlistEntry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"))
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     title: Mapped[str] = mapped_column(String(200))
     attendees: Mapped[int] = mapped_column(Integer, default=1)
     start_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -32,7 +32,6 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('space_id', sa.Integer(), nullable=False),
     sa.Column('group_id', sa.Integer(), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('attendees', sa.Integer(), nullable=False),
     sa.Column('start_at', sa.DateTime(timezone=True), nullable=False),
@@ -41,7 +40,6 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['group_id'], ['groups.id'], name=op.f('fk_waitlist_entries_group_id_groups'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['space_id'], ['spaces.id'], name=op.f('fk_waitlist_entries_space_id_spaces'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_waitlist_entries_user_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_waitlist_entries'))
     )
     with op.batch_alter_table('waitlist_entries', schema=None) as batch_op:

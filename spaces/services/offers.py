@@ -38,7 +38,7 @@ def offer_freed(space_id: int, now: datetime) -> list[Booking]:
         booking = Booking(space_id=space_id, group_id=entry.group_id, title=entry.title, attendees=entry.attendees,
                           start_at=start, end_at=entry.end_at, blocked_until=entry.end_at + sr.buffer, status="offered",
                           offer_expires_at=rules.offer_expiry(now, start, entry.end_at, space.offer_hours),
-                          waitlist_entry_id=entry.id, booked_by_id=entry.user_id, created_at=now, updated_at=now)
+                          waitlist_entry_id=entry.id, created_at=now, updated_at=now)
         db.session.add(booking)
         entry.status = "offered"
         db.session.flush()

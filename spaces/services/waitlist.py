@@ -91,7 +91,7 @@ def join_waitlist(actor: User, space_id: int, data: WaitlistJoin, now: datetime 
         WaitlistEntry.start_at < end, WaitlistEntry.end_at > start)).first()
     if same is not None:
         raise ApiError(reason="waitlist_already", code="state", status=422)
-    entry = WaitlistEntry(space_id=space.id, group_id=group.id, user_id=actor.id, title=data.title,
+    entry = WaitlistEntry(space_id=space.id, group_id=group.id, title=data.title,
                           attendees=data.attendees, start_at=start, end_at=end, status="waiting", created_at=now)
     db.session.add(entry)
     db.session.flush()
