@@ -22,8 +22,9 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import rrulestr
 
 PRODID = "-//Commons//Calendar feeds 1.0//EN"
-ACTIVE = ("pending", "confirmed")
-ICS_STATUS = {"pending": "TENTATIVE", "confirmed": "CONFIRMED", "cancelled": "CANCELLED", "rejected": "CANCELLED", "expired": "CANCELLED"}
+ACTIVE = ("pending", "confirmed", "offered")  # an offer to the waiting list holds its time: TENTATIVE
+ICS_STATUS = {"pending": "TENTATIVE", "confirmed": "CONFIRMED", "offered": "TENTATIVE", "cancelled": "CANCELLED",
+              "rejected": "CANCELLED", "expired": "CANCELLED", "declined": "CANCELLED", "released": "CANCELLED"}
 
 
 # --- Plain values in -------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from commons.errors import ApiError, Forbidden, Invalid, NotFound
 from commons.extensions import db
 from commons.models import Group, GroupMember, User
 from commons.timezone import site_tz
-from spaces.models import ACTIVE_STATUSES, Booking, BookingSeries, Closure, Space
+from spaces.models import ACTIVE_STATUSES, HOLDING_STATUSES, Booking, BookingSeries, Closure, Space
 from spaces.services import LOOKBACK, family_select, get_space
 from spaces.series import series_rows
 
@@ -113,7 +113,7 @@ def _feed_bookings(where, lo: datetime, hi: datetime) -> tuple[list[Booking], di
         db.session.execute(
             select(Booking)
             .where(where, Booking.start_at < hi, Booking.start_at > lo - LOOKBACK, Booking.end_at > lo)
-            .where(or_(Booking.status.in_(ACTIVE_STATUSES), Booking.series_id.is_not(None)))
+            .where(or_(Booking.status.in_(HOLDING_STATUSES), Booking.series_id.is_not(None)))
             .options(*opts)
         ).scalars()
     )

@@ -121,6 +121,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from spaces.group_views import bp as group_pages
     from spaces.staff_views import bp as staff_pages
     from spaces.views import bp as spaces_pages
+    from spaces.waitlist_views import bp as waitlist_pages
     from volunteers.api import bp as volunteers_api
     from volunteers.views import bp as volunteer_pages
 
@@ -131,7 +132,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
     app.register_blueprint(operations)  # /healthz, /readyz, /metrics (commons.operations)
-    for blueprint in (commons_pages, spaces_pages, staff_pages, admin_pages, report_pages, account_pages, group_pages, calendars_pages, volunteer_pages):
+    for blueprint in (commons_pages, spaces_pages, staff_pages, admin_pages, report_pages, account_pages, group_pages, calendars_pages, volunteer_pages,
+                      waitlist_pages):
         app.register_blueprint(blueprint)
     app.before_request(authenticate_and_check_csrf)
 

@@ -37,3 +37,7 @@ def register_jobs() -> None:
         "expire-requests", housekeeping.expire_requests, "release booking requests still undecided when their start is near",
         "interval", minutes=15,
     )
+    register_job("expire-offers", housekeeping.expire_offers, "pass offers not accepted in time on to the next in line",
+                 "interval", minutes=5)
+    register_job("release-unused", housekeeping.release_unused,
+                 "release bookings not checked in by the end of their grace period and offer their time on", "interval", minutes=5)

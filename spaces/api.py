@@ -22,6 +22,7 @@ from spaces.schemas import (
     BookingQuery,
     BookingsChanged,
     CancelIn,
+    CheckedIn,
     ClosureIn,
     ClosureOut,
     DecisionIn,
@@ -34,7 +35,11 @@ from spaces.schemas import (
     SpacePatch,
     SpaceQuery,
     Span,
+    WaitlistEntryOut,
+    WaitlistIn,
+    WaitlistJoined,
 )
+from spaces.services import waitlist
 
 bp = Blueprint("spaces_api", __name__, url_prefix="/api/v1")
 
@@ -64,6 +69,9 @@ def space_out(s: Space) -> SpaceOut:
             horizon_days=s.horizon_days,
             weekly_quota_minutes=s.weekly_quota_minutes,
             requires_approval=s.requires_approval,
+            check_in_required=s.check_in_required,
+            check_in_grace_minutes=s.check_in_grace_minutes,
+            offer_hours=s.offer_hours,
         ),
         url=url_for("spaces.space_page", space_id=s.id, _external=True),
         part_of=s.part_of,
@@ -91,6 +99,8 @@ def booking_out(b: Booking) -> BookingOut:
         created_at=b.created_at.astimezone(tz),
         no_show=b.no_show,
         original_start=b.original_start.astimezone(tz) if b.original_start else None,
+        offer_expires_at=b.offer_expires_at.astimezone(tz) if b.offer_expires_at else None,
+        checked_in_at=b.checked_in_at.astimezone(tz) if b.checked_in_at else None,
     )
 
 
@@ -250,3 +260,58 @@ def approve_booking(booking_id: int, body: DecisionIn):
 def reject_booking(booking_id: int, body: DecisionIn):
     changed = services.decide(require_user(), booking_id, False, body.message, body.scope)
     return changed_out(changed)
+
+
+# --- Waiting lists, offers and check-in (API.md "Waiting lists, offers and check-in") -------------------
+
+
+@api_route(bp, "/spaces/<int:space_id>/waitlist", "POST", summary="Join the waiting list for a taken time", body=WaitlistIn,
+           response=WaitlistJoined, status=201, auth=True, tag="waiting lists")
+def join_waitlist(space_id: int, body: WaitlistIn):
+    """For a group's representative. When the whole time frees, the first in line gets an offer
+    that holds the time (a booking with status `offered`). 422 `free` when the time can simply be
+    booked; 422 `rule` when a booking rule says no."""
+    data = waitlist.WaitlistJoin(group_id=body.group_id, start=body.start, end=body.end, title=body.title, attendees=body.attendees)
+    entry_id, position = waitlist.join_waitlist(require_user(), space_id, data)
+    return WaitlistJoined(id=entry_id, position=position)
+
+
+def entry_out(entry, position, offer) -> WaitlistEntryOut:
+    tz = ZoneInfo(entry.space.timezone)
+    return WaitlistEntryOut(
+        id=entry.id, space_id=entry.space_id, group_id=entry.group_id, start=entry.start_at.astimezone(tz),
+        end=entry.end_at.astimezone(tz), position=position, status=entry.status,
+        offer_booking_id=offer.id if offer else None,
+        offer_expires_at=offer.offer_expires_at.astimezone(tz) if offer and offer.offer_expires_at else None,
+    )
+
+
+@api_route(bp, "/waitlist", summary="My groups' places in waiting lists", response=list[WaitlistEntryOut], auth=True, tag="waiting lists")
+def my_waitlist():
+    return [entry_out(*row) for row in waitlist.my_waitlist(require_user())]
+
+
+@api_route(bp, "/waitlist/<int:entry_id>", "DELETE", summary="Leave a waiting list", response=Ok, auth=True, tag="waiting lists")
+def leave_waitlist(entry_id: int):
+    """An offer the entry holds is declined and passes on."""
+    waitlist.leave_waitlist(require_user(), entry_id)
+    return Ok(message="Left the waiting list.")
+
+
+@api_route(bp, "/bookings/<int:booking_id>/accept", "POST", summary="Accept an offer", response=BookingsChanged, auth=True, tag="waiting lists")
+def accept_offer(booking_id: int):
+    """The offer becomes a booking: confirmed, or pending where the space needs approval."""
+    return changed_out(waitlist.accept_offer(require_user(), booking_id))
+
+
+@api_route(bp, "/bookings/<int:booking_id>/decline", "POST", summary="Decline an offer", response=BookingsChanged, auth=True, tag="waiting lists")
+def decline_offer(booking_id: int):
+    """The time passes on to the next in line at once."""
+    return changed_out(waitlist.decline_offer(require_user(), booking_id))
+
+
+@api_route(bp, "/bookings/<int:booking_id>/check-in", "POST", summary="Check in", response=CheckedIn, auth=True, tag="waiting lists")
+def check_in(booking_id: int):
+    """A representative of the group or the facility's staff, from 15 minutes before the start until
+    the grace period ends (422 `rule` otherwise)."""
+    return CheckedIn(checked_in_at=waitlist.check_in(require_user(), booking_id))

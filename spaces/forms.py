@@ -35,6 +35,9 @@ STATUS_LABELS = {
     "rejected": _l("Rejected"),
     "cancelled": _l("Cancelled"),
     "expired": _l("Expired"),
+    "offered": _l("Offered to your group"),
+    "declined": _l("Declined"),
+    "released": _l("Released (no check-in)"),
 }
 
 

@@ -20,10 +20,10 @@ from commons.pagination import paginate
 from commons.ratelimits import account_lookups_per_account, account_lookups_per_ip
 from commons.errors import ApiError, Forbidden
 from commons.forms import GROUP_KIND_LABELS, GroupForm, InviteForm, LeaveGroupForm, put_back
-from commons.i18n import format_day, format_span
+from commons.i18n import format_day, format_moment, format_span
 from commons.timezone import site_tz
 from commons.urls import safe_next
-from spaces import services
+from spaces import rules, services
 from spaces.forms import STATUS_LABELS, BookingFilterForm, CancelForm
 from spaces.models import ACTIVE_STATUSES
 from spaces.schemas import BookingQuery
@@ -34,6 +34,11 @@ PAST_DAYS = 365
 
 
 # --- Booking lists (a group's page and /bookings) ------------------------------------------------------
+
+
+def _check_in_open(b, now: datetime) -> bool:
+    window = rules.check_in_window(b.start_at, b.space.check_in_grace_minutes)
+    return window.start <= now < window.end
 
 
 def booking_list(actor, group_id: int | None = None, now: datetime | None = None) -> dict:
@@ -56,6 +61,9 @@ def booking_list(actor, group_id: int | None = None, now: datetime | None = None
                 "when": format_span(b.start_at, b.end_at, ZoneInfo(b.space.timezone)),
                 "status": str(STATUS_LABELS.get(b.status, b.status)),
                 "can_cancel": b.status in ACTIVE_STATUSES and b.start_at > now,
+                "can_check_in": b.status == "confirmed" and b.checked_in_at is None
+                and _check_in_open(b, now),
+                "checked_in": format_moment(b.checked_in_at, ZoneInfo(b.space.timezone)) if b.checked_in_at else None,
             }
         )
     pager = paginate(rows)

@@ -13,8 +13,8 @@ from sqlalchemy.orm import joinedload
 from commons.db import write_transaction
 from commons.extensions import db
 from spaces import notices
-from spaces.models import Booking, Space
-from spaces.services import lock_families, set_status
+from spaces.models import Booking, Space, WaitlistEntry
+from spaces.services import lock_families, offer_freed, set_status
 
 REMIND_AHEAD = timedelta(hours=24)
 
@@ -49,9 +49,12 @@ def expire_requests(now: datetime) -> str:
     targets = list(db.session.execute(stmt).scalars())
     if not targets:
         return "expire-requests: nothing to expire."
+    freed = sorted({b.space_id for b in targets})
     set_status(targets, "expired", now, decided_at=now)
     told = notices.booking_expired(targets, now)
-    return f"expire-requests: {len(targets)} request(s) expired, {told} message(s) queued."
+    offers = sum(len(offer_freed(space_id, now)) for space_id in freed)
+    made = f", {offers} offer(s) made" if offers else ""
+    return f"expire-requests: {len(targets)} request(s) expired, {told} message(s) queued{made}."
 
 
 @write_transaction
@@ -71,3 +74,57 @@ def forget_old_bookers(now: datetime) -> str:
         .execution_options(synchronize_session=False)
     ).rowcount
     return f"erased the booker from {n} booking(s) that ended over {days} days ago"
+
+
+def _locked(due, spaces: list[int]) -> list[Booking]:
+    """The bookings `due` selects, read again after taking the spaces' locks in order (as the
+    booking use cases take them): a second run or a second scheduler finds them changed."""
+    lock_families(spaces)
+    stmt = select(Booking).where(*due).order_by(Booking.start_at, Booking.id)
+    if db.session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(of=Booking)
+    return list(db.session.execute(stmt).scalars())
+
+
+@write_transaction
+def expire_offers(now: datetime) -> str:
+    """Offers to the waiting list not accepted in time expire (status "expired"): the time goes on
+    to the next in line, in the same transaction. Exactly once however often or concurrently it runs."""
+    due = Booking.status == "offered", Booking.offer_expires_at <= now
+    spaces = sorted(set(db.session.execute(select(Booking.space_id).where(*due).distinct()).scalars()))
+    targets = _locked(due, spaces) if spaces else []
+    if not targets:
+        return "expire-offers: nothing to expire."
+    entries = [b.waitlist_entry_id for b in targets if b.waitlist_entry_id is not None]
+    if entries:
+        db.session.execute(update(WaitlistEntry).where(WaitlistEntry.id.in_(entries)).values(status="expired")
+                           .execution_options(synchronize_session=False))
+    set_status(targets, "expired", now, decided_at=now)
+    offers = sum(len(offer_freed(space_id, now)) for space_id in spaces)
+    return f"expire-offers: {len(targets)} offer(s) expired, {offers} offer(s) made."
+
+
+RELEASE_LOOKBACK = timedelta(days=1)  # a booking older than this is history, not time to free
+
+
+@write_transaction
+def release_unused(now: datetime) -> str:
+    """In spaces that ask for check-in, a confirmed booking not checked in when its grace period
+    ends is released (status "released", a no-show): the rest of its time is free at once and is
+    offered to the waiting list. Exactly once however often or concurrently it runs."""
+    due = (Booking.status == "confirmed", Booking.checked_in_at.is_(None), Booking.start_at <= now,
+           Booking.start_at > now - RELEASE_LOOKBACK,
+           Booking.space_id.in_(select(Space.id).where(Space.check_in_required.is_(True))))
+    rows = db.session.execute(select(Booking.space_id, Booking.start_at, Space.check_in_grace_minutes)
+                              .join(Space, Space.id == Booking.space_id).where(*due)).all()
+    spaces = sorted({sid for sid, start, grace in rows if start + timedelta(minutes=grace) <= now})
+    if not spaces:
+        return "release-unused: nothing to release."
+    graces = dict(db.session.execute(select(Space.id, Space.check_in_grace_minutes).where(Space.id.in_(spaces))).all())
+    targets = [b for b in _locked(due, spaces) if b.space_id in graces and b.start_at + timedelta(minutes=graces[b.space_id]) <= now]
+    if not targets:
+        return "release-unused: nothing to release."
+    set_status(targets, "released", now, no_show=True, decided_at=now)
+    told = notices.booking_released(targets, now)
+    offers = sum(len(offer_freed(space_id, now)) for space_id in spaces)
+    return f"release-unused: {len(targets)} booking(s) released, {told} message(s) queued, {offers} offer(s) made."

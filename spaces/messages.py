@@ -212,6 +212,9 @@ BOOKING_STATUS_WORDS = {
     "rejected": _l("rejected"),
     "cancelled": _l("cancelled"),
     "expired": _l("expired"),
+    "offered": _l("offered to your group"),
+    "declined": _l("declined"),
+    "released": _l("released"),
 }
 
 
@@ -425,3 +428,56 @@ def _unknown_feature(p):
 @message("free_window_pair")
 def _free_window_pair(p):
     return _("Give both free_from and free_to.")
+
+
+# --- Waiting lists, offers and check-in (spaces.services.waitlist) --------------------------------------
+
+
+@message("waitlist_time_free")
+def _waitlist_time_free(p):
+    return _("This time is free: book it instead of joining the waiting list.")
+
+
+@message("waitlist_already")
+def _waitlist_already(p):
+    return _("Your group is already in line for this time.")
+
+
+@message("waitlist_entry_not_found", entry_id=17)
+def _waitlist_entry_not_found(p):
+    return _("There is no place %(id)s in your groups' waiting lists.", id=p["entry_id"])
+
+
+@message("waitlist_not_open")
+def _waitlist_not_open(p):
+    return _("This place in line is no longer waiting.")
+
+
+@message("offer_own_groups_only")
+def _offer_own_groups_only(p):
+    return _("Only a representative of the group can accept or decline its offer.")
+
+
+@message("not_an_offer", status="confirmed")
+def _not_an_offer(p):
+    return _("This booking is no offer to accept or decline: it is %(status)s.", status=status_word(p["status"]))
+
+
+@message("offer_expired")
+def _offer_expired(p):
+    return _("This offer has expired; the time went to the next in line.")
+
+
+@message("check_in_forbidden")
+def _check_in_forbidden(p):
+    return _("Only a representative of the group or the facility's staff can check in.")
+
+
+@message("check_in_not_confirmed", status="pending")
+def _check_in_not_confirmed(p):
+    return _("Only a confirmed booking can be checked in; this one is %(status)s.", status=status_word(p["status"]))
+
+
+@message("check_in_closed", **{"from": "2027-03-02T17:45:00+02:00", "until": "2027-03-02T18:15:00+02:00"})
+def _check_in_closed(p):
+    return _("Check-in is open from %(from)s until %(until)s.", **{"from": format_moment(p["from"]), "until": format_moment(p["until"])})

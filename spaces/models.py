@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import false, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from commons.db import UTCDateTime, utcnow
@@ -11,7 +11,11 @@ from commons.extensions import db
 from commons.models import Facility, Group
 
 ACTIVE_STATUSES = ("pending", "confirmed")
-BOOKING_STATUSES = ("pending", "confirmed", "rejected", "cancelled", "expired")
+# The statuses that hold time: what the conflict check and the PostgreSQL exclusion constraint count
+# (an offer to the waiting list holds its time like a booking; released, declined time is free).
+HOLDING_STATUSES = ("pending", "confirmed", "offered")
+BOOKING_STATUSES = ("pending", "confirmed", "rejected", "cancelled", "expired", "offered", "declined", "released")
+WAITLIST_STATUSES = ("waiting", "offered", "accepted", "declined", "expired", "left")
 
 ACCESSIBILITY_FEATURES = (
     "step_free_access",
@@ -44,6 +48,10 @@ class Space(db.Model):
     # The space this one is part of (a half of a hall, a court in a half): any depth, never a cycle.
     # A booking takes its time in the space, all its parts and every space it is part of (spaces.families).
     part_of: Mapped[int | None] = mapped_column(ForeignKey("spaces.id", ondelete="SET NULL"), index=True)
+    # Use it or free it: a booking not checked in by start + grace is released; offers wait offer_hours.
+    check_in_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    check_in_grace_minutes: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
+    offer_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     facility: Mapped[Facility] = relationship()
@@ -156,9 +164,35 @@ class Booking(db.Model):
     no_show: Mapped[bool | None] = mapped_column(Boolean)  # staff recorded: True the group did not come; None not recorded
     # A moved occurrence's start before its first move: its RECURRENCE-ID in calendar feeds.
     original_start: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # An offer to the waiting list (status "offered") holds its time until this moment.
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    waitlist_entry_id: Mapped[int | None] = mapped_column(ForeignKey("waitlist_entries.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     space: Mapped[Space] = relationship()
     group: Mapped[Group] = relationship()
     series: Mapped[BookingSeries | None] = relationship()
+
+
+class WaitlistEntry(db.Model):
+    """A group in line for a taken time of a space: when that whole time frees, the first entry in
+    line gets an offer (a Booking with status "offered" and this entry's id). It keeps the group,
+    not the person who joined: the group's representatives act on it, and nothing personal is stored."""
+
+    __tablename__ = "waitlist_entries"
+    __table_args__ = (Index("ix_waitlist_space_status", "space_id", "status", "start_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"))
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    attendees: Mapped[int] = mapped_column(Integer, default=1)
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(20), default="waiting")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    space: Mapped[Space] = relationship()
+    group: Mapped[Group] = relationship()

@@ -30,7 +30,7 @@ from sqlalchemy.orm import joinedload
 from commons.auth import is_staff_of
 from commons.db import utcnow
 from commons.extensions import db
-from commons.i18n import format_span
+from commons.i18n import format_moment, format_span
 from commons.mail import Attachment, Recipient, Rendered, discard_unsent, public_url, queue_later, recipient_for, render_message
 from commons.models import FacilityStaff, GroupMember, User
 from spaces.models import Booking, Space
@@ -52,6 +52,8 @@ SUBJECTS = {
     "expired": lambda **v: _l("Booking request expired: %(space)s", **v),
     "reminder": lambda **v: _l("Reminder: %(space)s, %(when)s", **v),
     "approval_request": lambda **v: _l("Please approve or decline: %(group)s, %(space)s", **v),
+    "offer": lambda **v: _l("A time you waited for is free: %(space)s", **v),
+    "released": lambda **v: _l("Booking released, nobody checked in: %(space)s", **v),
 }
 
 
@@ -67,6 +69,8 @@ INTROS = {
     "expired": lambda **v: _l("Your group's booking request was not handled before its start, so it has expired and the time is free again. You are welcome to book another time."),
     "reminder": lambda **v: _l("A reminder: your group has booked this space soon."),
     "approval_request": lambda **v: _l("%(group)s asks to book a space in your facility. Please approve or decline the request.", **v),
+    "offer": lambda **v: _l("A time your group is waiting for is free, and it is held for your group. Accept or decline the offer on your waiting list page before it expires; then the time goes to the next in line."),
+    "released": lambda **v: _l("Nobody checked in for this booking before its grace period ended, so it was released and its time given to others. It counts as a no-show."),
 }
 
 # --- Loading in bulk ---------------------------------------------------------------------------------
@@ -138,7 +142,7 @@ def _row(b: Booking) -> dict:
         "id": b.id, "series_id": b.series_id, "title": b.title, "status": b.status, "on_behalf": b.on_behalf,
         "start_at": _iso(b.start_at), "end_at": _iso(b.end_at), "original_start": _iso(b.original_start),
         "sequence": b.sequence, "created_at": _iso(b.created_at), "updated_at": _iso(b.updated_at),
-        "decision_message": b.decision_message,
+        "decision_message": b.decision_message, "offer_expires_at": _iso(b.offer_expires_at),
     }
 
 
@@ -160,7 +164,7 @@ def _facts(kind: str, batch: list[Booking], series: dict[int, tuple[str, list[Bo
         "facility": {"name": facility.name, "address": facility.address, "phone": facility.phone},
         "group": {"name": group.name},
         "actor_is_staff": bool(actor and first.on_behalf),
-        "link": "/staff/requests" if kind == "approval_request" else "/bookings",
+        "link": {"approval_request": "/staff/requests", "offer": "/waitlist"}.get(kind, "/bookings"),
         "space_link": f"/spaces/{space.id}",
     }
 
@@ -169,8 +173,8 @@ def _facts(kind: str, batch: list[Booking], series: dict[int, tuple[str, list[Bo
 
 
 def _booking(row: dict, space, group) -> SimpleNamespace:
-    times = {k: datetime.fromisoformat(row[k]) if row[k] else None
-             for k in ("start_at", "end_at", "original_start", "created_at", "updated_at")}
+    times = {k: datetime.fromisoformat(row[k]) if row.get(k) else None
+             for k in ("start_at", "end_at", "original_start", "created_at", "updated_at", "offer_expires_at")}
     return SimpleNamespace(**{**row, **times}, space=space, group=group)
 
 
@@ -214,6 +218,7 @@ def render(data: dict, recipient: Recipient) -> Rendered:
         group=group,
         tz=tz,
         span=format_span,
+        moment=format_moment,
         on_behalf=first.on_behalf,
         actor_is_staff=data["actor_is_staff"],
         link=public_url(data["link"]),
@@ -303,6 +308,29 @@ def booking_changed(actor: User | None, bookings: list[Booking], now: datetime |
 def booking_expired(bookings: list[Booking], now: datetime | None = None) -> int:
     """Requests nobody decided in time (the expire-requests job): the group is told."""
     return _tell_group("expired", None, bookings, now)
+
+
+def offers_made(bookings: list[Booking], now: datetime | None = None) -> int:
+    """Offers to the waiting list (spaces.services.waitlist.offer_freed): the group is told, with
+    until when the time is held."""
+    return _tell_group("offer", None, bookings, now)
+
+
+def offer_accepted(actor: User, bookings: list[Booking], status: str, now: datetime | None = None) -> int:
+    """An offer accepted: the other representatives are told as of a new booking; where it needs
+    approval, the facility's staff are asked to decide."""
+    loaded = _load(_ids(bookings))
+    n = _tell_group("received" if status == "pending" else "confirmed", actor, bookings, now, loaded)
+    if status == "pending":
+        staff = _staff({b.space.facility_id for b in loaded})
+        for batch in _batches(loaded):
+            n += _queue("approval_request", batch, staff[batch[0].space.facility_id], now or utcnow())
+    return n
+
+
+def booking_released(bookings: list[Booking], now: datetime | None = None) -> int:
+    """Released because nobody checked in (spaces.housekeeping.release_unused): the group is told."""
+    return _tell_group("released", None, bookings, now)
 
 
 def _tell_group(kind: str, actor: User | None, bookings: list[Booking], now: datetime | None, loaded: list[Booking] | None = None) -> int:

@@ -197,8 +197,9 @@ def opening_hours(space: Space) -> list[tuple[str, str]]:
     return [(WEEKDAYS[d], hours_text(space, d)) for d in range(7)]
 
 
-def rules_in_words(space: Space) -> list[str]:
-    """The space's booking rules as sentences in the page's language."""
+def rules_in_words(space: Space, printed: bool = False) -> list[str]:
+    """The space's booking rules as sentences in the page's language (`printed`: the week for the
+    door, which leaves out how the waiting list works: it is measured to fit one sheet)."""
     out = []
     if space.buffer_minutes:
         out.append(
@@ -222,4 +223,12 @@ def rules_in_words(space: Space) -> list[str]:
         out.append(_("The staff approve every booking before it is confirmed."))
     else:
         out.append(_("Bookings of verified groups are confirmed at once; other groups' bookings wait for the staff."))
+    if space.check_in_required:
+        out.append(_("Groups check in on arrival, from 15 minutes before the start until %(d)s after it (the QR code at the door, or the bookings page). A booking nobody checks in to is then released for others.",
+                     d=format_duration(space.check_in_grace_minutes) if space.check_in_grace_minutes else _("the start")))
+    if printed:
+        return out
+    out.append(ngettext("When a taken time frees, it is offered to the first group in the waiting list and held for it for %(num)d hour, or until it starts.",
+                        "When a taken time frees, it is offered to the first group in the waiting list and held for it for %(num)d hours, or until it starts.",
+                        space.offer_hours))
     return out

@@ -29,14 +29,16 @@ class OpenDataQuery(In):
 
 class FiguresOut(BaseModel):
     open_hours: float = Field(description="opening hours minus closures, real hours")
-    booked_hours: float = Field(description="confirmed bookings, clipped to the period")
+    booked_hours: float = Field(description="confirmed bookings (and released ones), clipped to the period")
+    checked_in_hours: float = Field(0.0, description="of the booked hours, those the group checked in to (spaces that ask for check-in)")
+    released_hours: float = Field(0.0, description="of the booked hours, those released because nobody checked in")
     utilisation: float | None = Field(description="booked hours inside opening hours / open hours, 0..1; null when not open")
     bookings: int = Field(description="confirmed bookings touching the period")
     distinct_groups: int
     association_groups: int
     resident_groups: int
     cancellations: int = Field(description="cancelled bookings whose time touches the period")
-    no_shows: int = Field(description="confirmed bookings that staff recorded as no-shows")
+    no_shows: int = Field(description="confirmed bookings that staff recorded as no-shows, and released bookings")
     volunteer_hours: float
     volunteers_active: int
 

@@ -124,18 +124,19 @@ def usage_report(facility_ids: set[int] | None, start: datetime, end: datetime) 
     # in the space booked only, so a facility's totals never count one booking twice.
     closures = family_closures(ids, lo, hi)
     facts: dict[int, list[reports.BookingFact]] = defaultdict(list)
-    for sid, gid, kind, s, e, status, no_show in db.session.execute(
-        select(Booking.space_id, Booking.group_id, Group.kind, Booking.start_at, Booking.end_at, Booking.status, Booking.no_show)
+    for sid, gid, kind, s, e, status, no_show, checked_in in db.session.execute(
+        select(Booking.space_id, Booking.group_id, Group.kind, Booking.start_at, Booking.end_at, Booking.status, Booking.no_show,
+               Booking.checked_in_at.is_not(None))
         .join(Group, Group.id == Booking.group_id)
         .where(
             Booking.space_id.in_(ids),
-            Booking.status.in_(("confirmed", "cancelled")),
+            Booking.status.in_(("confirmed", "cancelled", "released")),
             Booking.start_at < hi,
             Booking.start_at > lo - LOOKBACK,
             Booking.end_at > lo,
         )
     ):
-        facts[sid].append(reports.BookingFact(s, e, status, gid, kind, no_show))
+        facts[sid].append(reports.BookingFact(s, e, status, gid, kind, no_show, bool(checked_in)))
     volunteers = volunteer_figures(ids, lo, hi)
 
     by_facility: dict[int, Row] = {}
@@ -167,6 +168,8 @@ def figures_out(fig: reports.Figures) -> dict:
     return {
         "open_hours": reports.hours(fig.open_minutes),
         "booked_hours": reports.hours(fig.booked_minutes),
+        "checked_in_hours": reports.hours(fig.checked_in_minutes),
+        "released_hours": reports.hours(fig.released_minutes),
         "utilisation": reports.ratio(fig.booked_open_minutes, fig.open_minutes),
         "bookings": fig.bookings,
         "distinct_groups": fig.distinct_groups,
@@ -202,7 +205,7 @@ def report_out(report: Report) -> dict:
 CSV_COLUMNS = (
     "space_id", "space", "facility_id", "facility", "district", "open_hours", "booked_hours", "utilisation", "bookings",
     "distinct_groups", "association_groups", "resident_groups", "cancellations", "no_shows", "volunteer_hours",
-    "volunteers_active",
+    "volunteers_active", "checked_in_hours", "released_hours",
 )
 
 
@@ -245,7 +248,9 @@ def open_data_out(report: Report) -> dict:
         "notes": (
             "Hours are real elapsed hours in the period [from, to). utilisation = booked hours inside opening hours "
             f"/ opening hours (minus closures); null when a space was not open. Group counts below "
-            f"{reports.OPEN_DATA_MIN_GROUPS} are null so that no group can be identified."
+            f"{reports.OPEN_DATA_MIN_GROUPS} are null so that no group can be identified. checked_in_hours: booked hours "
+            "the group checked in to (where a space asks for check-in); released_hours: booked hours released because "
+            "nobody checked in (counted as booked and as no-shows)."
         ),
         "spaces": [
             {"space_id": r.space.id, "space": r.space.name, "facility": r.facility.name, "district": r.district, **anon(r.figures)}

@@ -31,6 +31,7 @@ class BookingFact:
     group_id: int
     group_kind: str
     no_show: bool | None = None
+    checked_in: bool = False
 
 
 @dataclass
@@ -43,6 +44,8 @@ class Figures:
     bookings: int = 0
     cancellations: int = 0
     no_shows: int = 0
+    checked_in_minutes: float = 0.0  # bookings the group checked in to (spaces that ask for check-in)
+    released_minutes: float = 0.0  # bookings released because nobody checked in (each a no-show)
     groups: dict[int, str] = field(default_factory=dict)  # group id -> kind (distinct groups)
     volunteer_minutes: float = 0.0
     volunteers: set[int] = field(default_factory=set)
@@ -71,6 +74,8 @@ class Figures:
         self.bookings += other.bookings
         self.cancellations += other.cancellations
         self.no_shows += other.no_shows
+        self.checked_in_minutes += other.checked_in_minutes
+        self.released_minutes += other.released_minutes
         self.groups.update(other.groups)
         self.volunteer_minutes += other.volunteer_minutes
         self.volunteers |= other.volunteers
@@ -169,24 +174,35 @@ def space_usage(
 
     A booking counts when it overlaps the window (a booking across the window's edge counts once,
     with only its minutes inside the window). Booked = confirmed; cancelled bookings are counted as
-    cancellations; a confirmed booking marked as a no-show counts as booked and as a no-show. Any
-    other status (pending, rejected, expired) counts nowhere.
+    cancellations; a confirmed booking marked as a no-show counts as booked and as a no-show. A
+    released booking (nobody checked in) counts as booked, as a no-show and in the released time;
+    a checked-in one in the checked-in time. Any other status (pending, offered, rejected, expired,
+    declined) counts nowhere.
     """
     opened = open_time(window, sr, closures)
     fig = Figures(open_minutes=minutes(opened))
     booked: list[Interval] = []
+    checked_in: list[Interval] = []
+    released: list[Interval] = []
     w_start, w_end = window.start, window.end
     for b in bookings:
         if not (b.start < w_end and b.end > w_start):
             continue
-        if b.status == "confirmed":
+        if b.status in ("confirmed", "released"):
             fig.bookings += 1
             fig.groups[b.group_id] = b.group_kind
-            if b.no_show:
+            if b.no_show or b.status == "released":
                 fig.no_shows += 1
-            booked.append(Interval(max(b.start, w_start), min(b.end, w_end)))
+            clipped = Interval(max(b.start, w_start), min(b.end, w_end))
+            booked.append(clipped)
+            if b.status == "released":
+                released.append(clipped)
+            elif b.checked_in:
+                checked_in.append(clipped)
         elif b.status == "cancelled":
             fig.cancellations += 1
+    fig.checked_in_minutes = minutes(rules.merge(checked_in))
+    fig.released_minutes = minutes(rules.merge(released))
     booked = rules.merge(booked)
     inside = intersect(booked, opened)
     fig.booked_minutes = minutes(booked)

@@ -534,3 +534,29 @@ def nearest_free_slots(
             if len(chosen) == count:
                 break
     return sorted(chosen, key=lambda c: c.start)
+
+
+# --- Use it or free it: check-in and offers ------------------------------------------------------
+
+CHECK_IN_EARLY = timedelta(minutes=15)
+
+
+def check_in_window(start: datetime, grace_minutes: int) -> Interval:
+    """When a group may check in: from 15 minutes before the start until the grace period ends."""
+    return Interval(start - CHECK_IN_EARLY, start + timedelta(minutes=grace_minutes))
+
+
+def offered_start(start: datetime, now: datetime, slot_minutes: int) -> datetime:
+    """Where an offer of the time [start, ...) begins: at its start, or, when that has passed (the
+    rest of a released booking), at the first step of the space's grid from now on."""
+    if start >= now:
+        return start
+    step = timedelta(minutes=slot_minutes)
+    return start + step * -((start - now) // step)
+
+
+def offer_expiry(now: datetime, start: datetime, end: datetime, offer_hours: int) -> datetime:
+    """An offer holds its time for offer_hours, or until its start, whichever is first (an offer of
+    time already begun: until its end at most)."""
+    limit = start if start > now else end
+    return min(now + timedelta(hours=offer_hours), limit)

@@ -43,6 +43,9 @@ class RulesIn(In):
     horizon_days: int = Field(90, ge=1, le=730, description="how far ahead bookings can be made")
     weekly_quota_minutes: int | None = Field(None, ge=1, le=10080, description="per group per ISO week; null for none")
     requires_approval: bool = False
+    check_in_required: bool = Field(False, description="a booking not checked in when its grace period ends is released")
+    check_in_grace_minutes: int = Field(15, ge=0, le=240, description="minutes after the start a group may still check in")
+    offer_hours: int = Field(24, ge=1, le=336, description="how long an offer to the waiting list holds its time (at most until its start)")
 
     @model_validator(mode="after")
     def _lengths(self):
@@ -59,6 +62,9 @@ class RulesPatch(In):
     horizon_days: int | None = Field(None, ge=1, le=730)
     weekly_quota_minutes: int | None = Field(None, ge=0, le=10080, description="0 removes the quota")
     requires_approval: bool | None = None
+    check_in_required: bool | None = None
+    check_in_grace_minutes: int | None = Field(None, ge=0, le=240)
+    offer_hours: int | None = Field(None, ge=1, le=336)
 
 
 class RulesOut(BaseModel):
@@ -69,6 +75,9 @@ class RulesOut(BaseModel):
     horizon_days: int
     weekly_quota_minutes: int | None
     requires_approval: bool
+    check_in_required: bool = False
+    check_in_grace_minutes: int = 15
+    offer_hours: int = 24
 
 
 def _check_features(values: list[str]) -> list[str]:
@@ -236,6 +245,8 @@ class BookingOut(BaseModel):
     created_at: datetime
     no_show: bool | None = Field(None, description="staff recorded whether the group came: true = did not come; null = not recorded")
     original_start: datetime | None = Field(None, description="a moved booking's start before its first move (its RECURRENCE-ID in feeds)")
+    offer_expires_at: datetime | None = Field(None, description="status offered: the offer holds its time until then")
+    checked_in_at: datetime | None = None
 
 
 class BookingQuery(In):
@@ -243,7 +254,7 @@ class BookingQuery(In):
     group_id: Id | None = None
     from_: IsoDateTime | None = Field(None, alias="from")
     to: IsoDateTime | None = None
-    status: Literal["pending", "confirmed", "rejected", "cancelled", "expired"] | None = None
+    status: Literal["pending", "confirmed", "rejected", "cancelled", "expired", "offered", "declined", "released"] | None = None
     limit: int = Field(500, ge=1, le=2000, description="at most this many bookings (1..2000); the rest via the Link rel=\"next\" header")
     offset: int = Field(0, ge=0, le=MAX_ID, description="skip this many bookings first")
 
@@ -261,3 +272,35 @@ class DecisionIn(In):
 
 class BookingsChanged(BaseModel):
     bookings: list[BookingOut]
+
+
+# --- Waiting lists, offers and check-in ---------------------------------------------------------------
+
+
+class WaitlistIn(In):
+    group_id: Id
+    start: IsoDateTime
+    end: IsoDateTime
+    title: Title
+    attendees: int = Field(1, ge=1, le=100000)
+
+
+class WaitlistJoined(BaseModel):
+    id: int
+    position: int
+
+
+class WaitlistEntryOut(BaseModel):
+    id: int
+    space_id: int
+    group_id: int
+    start: datetime
+    end: datetime
+    position: int | None = Field(None, description="place in line among those waiting for an overlapping time; null when no longer waiting")
+    status: Literal["waiting", "offered", "accepted", "declined", "expired", "left"]
+    offer_booking_id: int | None = Field(None, description="status offered: the booking that holds the time (accept or decline it)")
+    offer_expires_at: datetime | None = None
+
+
+class CheckedIn(BaseModel):
+    checked_in_at: datetime

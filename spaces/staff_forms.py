@@ -81,6 +81,17 @@ class SpaceForm(FlaskForm):
                        "takes its parts, and a booking of a part takes the whole."),
         coerce=int, choices=[], validate_choice=True, default=0,
     )
+    check_in_required = BooleanField(
+        _l("Groups check in when they arrive"),
+        description=_l("A booking nobody checks in to by the end of the grace period is released for others."),
+    )
+    check_in_grace_minutes = _minutes(
+        _l("Check-in grace period (minutes)"), 0, 240, 15, _l("How long after the start a group can still check in."), required=False
+    )
+    offer_hours = _minutes(
+        _l("Offers to the waiting list wait (hours)"), 1, 336, 24,
+        _l("How long a freed time is held for the next group in line (at most until it starts)."), required=False
+    )
 
     def __init__(self, *args, facilities=(), spaces=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -138,6 +149,9 @@ class SpaceForm(FlaskForm):
             "horizon_days": self.horizon_days.data,
             "weekly_quota_minutes": self.weekly_quota_minutes.data,
             "requires_approval": bool(self.requires_approval.data),
+            "check_in_required": bool(self.check_in_required.data),
+            "check_in_grace_minutes": 15 if self.check_in_grace_minutes.data is None else self.check_in_grace_minutes.data,
+            "offer_hours": self.offer_hours.data or 24,
         }
 
     def equipment_list(self) -> list[str]:
@@ -156,6 +170,9 @@ class SpaceForm(FlaskForm):
             getattr(self, name).data = getattr(space, name)
         self.requires_approval.data = space.requires_approval
         self.part_of.data = space.part_of or 0
+        self.check_in_required.data = space.check_in_required
+        self.check_in_grace_minutes.data = space.check_in_grace_minutes
+        self.offer_hours.data = space.offer_hours
         for d in range(7):
             opens, closes, closed = self.day(d)
             spans = [oh for oh in space.opening_hours if oh.weekday == d]

@@ -15,7 +15,7 @@ from commons.errors import Forbidden
 from commons.extensions import db
 from commons.models import Facility, User
 from spaces import rules
-from spaces.models import ACTIVE_STATUSES, Booking, Closure, Space
+from spaces.models import ACTIVE_STATUSES, HOLDING_STATUSES, Booking, Closure, Space
 from spaces.services import LOOKBACK, space_rules
 
 
@@ -95,7 +95,7 @@ def calendar(spaces: list[Space], lo: datetime, hi: datetime) -> list[SpaceCalen
         .options(joinedload(Booking.group))
         .where(
             Booking.space_id.in_(ids),
-            Booking.status.in_(ACTIVE_STATUSES + ("rejected",)),
+            Booking.status.in_(HOLDING_STATUSES + ("rejected",)),
             Booking.start_at < hi,
             Booking.start_at > lo - LOOKBACK,
             Booking.end_at > lo,
@@ -116,7 +116,7 @@ def calendar(spaces: list[Space], lo: datetime, hi: datetime) -> list[SpaceCalen
     for s in spaces:
         cal = out[s.id]
         cal.closures = [c for c in all_closures[s.id] if c.start_at < hi and c.end_at > lo]
-        booked = [rules.Booked(b.start_at, b.end_at, b.blocked_until) for b in cal.bookings if b.status in ACTIVE_STATUSES]
+        booked = [rules.Booked(b.start_at, b.end_at, b.blocked_until) for b in cal.bookings if b.status in HOLDING_STATUSES]
         _busy, cal.free = rules.availability(
             rules.Interval(lo, hi), space_rules(s), booked, [rules.Interval(c.start_at, c.end_at) for c in all_closures[s.id]]
         )

@@ -126,6 +126,7 @@ def space_page(space_id: int):
     suggestions: list[str] = []
     alternatives: list[Space] = []
     booking_error = None
+    join_waitlist = None
     can_book = False
     if request.method == "POST" and not current_user.is_authenticated:
         return redirect(url_for("commons.login", next=request.path))
@@ -164,6 +165,12 @@ def space_page(space_id: int):
                             booking_error = _("This time cannot be booked:")
                         put_back(form, err, _FIELD_NAMES)
                         status = err.status
+                        if err.conflicts and not data.rrule and not err.extra.get("violations"):
+                            # only booked time in the way: the group may wait in line for it
+                            if not any(c["code"] == "closed" for c in err.conflicts):
+                                join_waitlist = {"group": form.group.data, "title": data.title, "attendees": data.attendees,
+                                                 "date": form.date.data.isoformat(), "start": form.start.data.strftime("%H:%M"),
+                                                 "end": form.end.data.strftime("%H:%M")}
                         if err.conflicts and not data.rrule:  # which time is taken, and what is free nearby
                             suggestions = [
                                 format_span(f.start, f.end, tz)
@@ -201,6 +208,7 @@ def space_page(space_id: int):
             suggestions=suggestions,
             alternatives=alternatives,
             filters=_filters(),
+            join_waitlist=join_waitlist,
         ),
         status,
     )

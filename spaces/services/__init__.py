@@ -12,7 +12,9 @@
 - booking_lists: one booking the actor may see, pages of them, bookings by id;
 - booking_changes: cancelling, deciding, moving, and the status change they write;
 - pages: what the HTML pages read besides (districts, equipment, bookable groups, public titles);
-- personal_data: the export and erasure hooks.
+- personal_data: the export and erasure hooks;
+- offers: offers to the waiting list (offer_freed, called by every change that frees time);
+- waitlist: waiting lists, accepting and declining offers, and check-in.
 
 Each public function that writes is one transaction (commons.db.write_transaction). Rules live in
 spaces.rules (pure); these modules load what they need, ask them, and write the result. Refusals are
@@ -32,6 +34,7 @@ from spaces.services.pages import bookable_groups, list_districts, list_equipmen
 from spaces.services.personal_data import export_bookings_made, forget_booker
 from spaces.services.refusals import problem_out, refusal
 from spaces.services.spaces import create_space, search_spaces, update_space
+from spaces.services.offers import offer_freed
 
 __all__ = [
     "ADVISORY_SPACE", "LOOKBACK", "MAX_CLOSURE", "MAX_WINDOW",
@@ -39,6 +42,6 @@ __all__ = [
     "add_closure", "availability", "bookable_groups", "booking_facts", "bookings_by_ids", "bookings_page",
     "cancel_booking", "check_period", "family_closures", "family_of", "family_select", "family_roots", "lock_families", "lock_family", "parent_map", "set_part_of", "create_booking", "create_space", "decide", "delete_closure", "export_bookings_made",
     "forget_booker", "get_booking", "get_space", "list_bookings", "list_closures", "list_districts", "list_equipment",
-    "load_busy", "move_booking", "nearest_free_times", "other_free_spaces", "problem_out", "public_titles", "quota_usage", "refusal",
+    "load_busy", "offer_freed", "move_booking", "nearest_free_times", "other_free_spaces", "problem_out", "public_titles", "quota_usage", "refusal",
     "require_staff", "search_spaces", "set_status", "space_for_booking", "space_rules", "to_utc", "update_space",
 ]

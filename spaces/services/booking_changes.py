@@ -18,6 +18,7 @@ from spaces import notices, rules
 from spaces.models import ACTIVE_STATUSES, Booking
 from spaces.services.booking_lists import get_booking
 from spaces.services.families import lock_family
+from spaces.services.offers import offer_freed
 from spaces.services.common import (booking_facts, get_space, load_busy, quota_usage, space_rules,
                                     to_utc)
 from spaces.services.refusals import refusal
@@ -53,8 +54,10 @@ def cancel_booking(actor: User, booking_id: int, scope: str = "one", now: dateti
     if not is_representative(actor, booking.group_id):  # staff or an administrator, not the group itself
         audit.record(actor, "booking.cancel", booking.id, facility_id=booking.space.facility_id, group_id=booking.group_id,
                      details=booking_facts(targets, scope=scope, status_from=sorted({b.status for b in targets})))
+    space_id = booking.space_id
     set_status(targets, "cancelled", now)
     notices.booking_cancelled(actor, targets, now)
+    offer_freed(space_id, now)  # the waiting list's first in line gets the time, in this transaction
     return targets
 
 
@@ -73,8 +76,11 @@ def decide(actor: User, booking_id: int, approve: bool, message: str = "", scope
         raise ApiError(reason="series_no_pending", code="state", status=422)
     audit.record(actor, "booking.approve" if approve else "booking.reject", booking.id, facility_id=booking.space.facility_id,
                  group_id=booking.group_id, details=booking_facts(targets, scope=scope, message_given=bool(message)))
+    space_id = booking.space_id
     set_status(targets, "confirmed" if approve else "rejected", now, decision_message=message or None, decided_at=now)
     notices.booking_decided(actor, targets, approve, now)
+    if not approve:
+        offer_freed(space_id, now)
     return targets
 
 

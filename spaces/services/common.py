@@ -18,7 +18,7 @@ from commons.extensions import db
 from commons.models import User
 import spaces.messages  # noqa: F401  (the words of the codes said here)
 from spaces import rules
-from spaces.models import ACTIVE_STATUSES, Booking, Closure, Space
+from spaces.models import ACTIVE_STATUSES, HOLDING_STATUSES, Booking, Closure, Space
 
 # No booking is longer than a day (max_minutes <= 1440) and no buffer longer than 4 hours, so a
 # booking that touches [lo, hi) starts after lo - LOOKBACK: this gives every overlap query a lower
@@ -105,7 +105,7 @@ def _family_of(spaces):
 
 
 def _busy_statement():
-    """Active bookings and closures of some spaces and their families near a window, in one statement
+    """Bookings that hold time (HOLDING_STATUSES) and closures of some spaces and their families near a window, in one statement
     built once (the bounds and the spaces are parameters): each half a range scan of its index per
     space of the families."""
     spaces = bindparam("space_ids", expanding=True)
@@ -113,7 +113,7 @@ def _busy_statement():
     family = _family_of(spaces)
     bookings = select(literal(0).label("closure"), Booking.id, family.c.origin, Booking.space_id, family.c.name,
                       Booking.start_at, Booking.end_at, Booking.blocked_until).join(family, family.c.id == Booking.space_id).where(
-        Booking.status.in_(ACTIVE_STATUSES),
+        Booking.status.in_(HOLDING_STATUSES),
         Booking.start_at < near_hi,
         Booking.start_at > bindparam("earliest_start"),
         or_(Booking.end_at > near_lo, Booking.blocked_until > bindparam("lo")),

@@ -67,6 +67,9 @@ def create_space(actor: User, data: SpaceIn) -> Space:
         horizon_days=r.horizon_days,
         weekly_quota_minutes=r.weekly_quota_minutes,
         requires_approval=r.requires_approval,
+        check_in_required=r.check_in_required,
+        check_in_grace_minutes=r.check_in_grace_minutes,
+        offer_hours=r.offer_hours,
     )
     space.features = []
     space.opening_hours = []

@@ -36,6 +36,7 @@ def test_the_lists_are_the_ones_we_expect():
         "/api/v1/spaces",
         "/api/v1/spaces/<int:space_id>/closures",
         "/api/v1/volunteers/me/matches",
+        "/api/v1/waitlist",
     ]
 
 
@@ -58,6 +59,9 @@ def w(make_user, make_group, make_facility, make_space):
                                     "start": local(day, hour), "end": local(day, end)})
         assert r.status_code == 201, r.get_json()
         w.bookings.append(r.get_json()["id"])
+        r = w.rep.post(f"/spaces/{w.space}/waitlist", {"group_id": w.groups[0], "title": "Waiting",
+                                                       "start": local(day, hour), "end": local(day, end)})
+        assert r.status_code == 201, r.get_json()
     r = w.rep.post("/activities", {"group_id": w.groups[0], "title": "Café", "district": "Kallio"})
     activity = r.get_json()["id"]
     w.shifts = []
@@ -83,7 +87,7 @@ def w(make_user, make_group, make_facility, make_space):
 def _caller(w, rule: str):
     if rule.startswith("/api/v1/volunteers/me"):
         return w.volunteers[0]
-    if rule.startswith("/api/v1/shifts") or rule == "/api/v1/feeds":
+    if rule.startswith("/api/v1/shifts") or rule in ("/api/v1/feeds", "/api/v1/waitlist"):
         return w.rep
     return w.admin
 

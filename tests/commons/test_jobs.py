@@ -24,7 +24,7 @@ def test_jobs_list_shows_each_job_and_its_schedule(runner):
     r = runner.invoke(args=["jobs", "list"])
     assert r.exit_code == 0, r.output
     lines = {line.split()[0]: line for line in r.output.splitlines()}
-    assert set(lines) == {"send-mail", "reminders", "retention", "expire-requests", "credential-expiry-notices"}
+    assert set(lines) == {"send-mail", "reminders", "retention", "expire-requests", "credential-expiry-notices", "expire-offers", "release-unused"}
     assert "every 1 minutes" in lines["send-mail"] and "cron hour=3 minute=30" in lines["retention"]
 
 
@@ -213,7 +213,7 @@ def test_the_scheduler_schedules_every_job(app):
 
     scheduler = build_scheduler(app)
     jobs = {j.id: j for j in scheduler.get_jobs()}
-    assert set(jobs) == {"send-mail", "reminders", "retention", "expire-requests", "credential-expiry-notices"}
+    assert set(jobs) == {"send-mail", "reminders", "retention", "expire-requests", "credential-expiry-notices", "expire-offers", "release-unused"}
     assert isinstance(jobs["send-mail"].trigger, IntervalTrigger) and jobs["send-mail"].trigger.interval.total_seconds() == 60
     assert isinstance(jobs["retention"].trigger, CronTrigger) and str(jobs["retention"].trigger.timezone) == "Europe/Helsinki"
     assert jobs["reminders"].func_ref == "commons.scheduler:execute" and jobs["reminders"].args == ("reminders",)

@@ -29,7 +29,7 @@ from sqlalchemy import insert, select, text
 
 from commons.extensions import db
 from commons.models import ApiToken, Facility, FacilityStaff, Group, GroupMember, SchedulerHeartbeat, User
-from spaces.models import Booking, Closure, OpeningHours, Space
+from spaces.models import Booking, Closure, OpeningHours, Space, WaitlistEntry
 from tests.conftest import PASSWORD, Api, EnglishClient
 from volunteers.models import HoursCertificate, Shift, ShiftSignup, VolunteerCredential
 
@@ -204,6 +204,15 @@ def w(app):
         ns.pend_a = _booking(ns.sx, ns.ga, start + timedelta(days=1), 2, "Alpha pending plan", status="pending")
         ns.past_a = _booking(ns.sx, ns.ga, now.replace(minute=0) - timedelta(days=1), 2, "Alpha past")
         ns.bb = _booking(ns.sy, ns.gb, start, 2, "Beta secret plan")
+        # waiting lists and check-in: an offer to group A, group A in line, a booking of A starting in 5 minutes
+        ns.offer_a = _booking(ns.sx, ns.ga, start + timedelta(days=2, hours=5), 2, "Alpha offer", status="offered")
+        db.session.get(Booking, ns.offer_a).offer_expires_at = start + timedelta(days=1)
+        entry = WaitlistEntry(space_id=ns.sx, group_id=ns.ga, title="Alpha waits", attendees=3, status="waiting",
+                              start_at=start + timedelta(days=3), end_at=start + timedelta(days=3, hours=2))
+        db.session.add(entry)
+        db.session.flush()
+        ns.wl_a = entry.id
+        ns.now_a = _booking(ns.sx, ns.ga, now + timedelta(minutes=5), 1, "Alpha now")
         c = Closure(space_id=ns.sx, start_at=start + timedelta(days=5), end_at=start + timedelta(days=6), reason="X pipes")
         db.session.add(c)
         db.session.commit()
@@ -391,6 +400,19 @@ ROWS: list[Row] = [
     Row("GET", "/bookings", "/bookings", roles(200, anon=LOGIN)),
     Row("GET", "/bookings/<int:booking_id>/cancel", "/bookings/{ba}/cancel", page_only(200, A_SIDE, 404)),
     Row("POST", "/bookings/<int:booking_id>/cancel", "/bookings/{ba}/cancel", page_only(302, A_SIDE, 404), {"scope": "one"}, "form"),
+    # waiting lists, offers and check-in (pages): a refusal of the form comes back as a message (Same(302))
+    Row("POST", "/spaces/<int:space_id>/waitlist", "/spaces/{sx}/waitlist", roles(Same(302), anon=LOGIN, member_a=302),
+        lambda w, role: {"group": str(w.ga), "title": "Waiting", "date": str(w.day), "start": "10:00", "end": "11:00",
+                         "attendees": "3"}, "form"),
+    Row("GET", "/waitlist", "/waitlist", roles(200, anon=LOGIN)),
+    Row("POST", "/waitlist/<int:entry_id>/leave", "/waitlist/{wl_a}/leave", page_only(302, {"member_a"}, 404), {}, "form"),
+    Row("POST", "/bookings/<int:booking_id>/accept", "/bookings/{offer_a}/accept",
+        page_only(302, {"member_a"}, 404, staff_x=403, admin=403), {}, "form"),
+    Row("POST", "/bookings/<int:booking_id>/decline", "/bookings/{offer_a}/decline",
+        page_only(302, {"member_a"}, 404, staff_x=403, admin=403), {}, "form"),
+    Row("POST", "/bookings/<int:booking_id>/check-in", "/bookings/{now_a}/check-in", page_only(302, A_SIDE, 404), {}, "form"),
+    Row("GET", "/spaces/<int:space_id>/check-in", "/spaces/{sx}/check-in", roles(200, anon=LOGIN)),
+    Row("GET", "/staff/check-ins", "/staff/check-ins", page_only(200, {"staff_x", "staff_y", "admin"})),
     Row("GET", "/bookings/<int:booking_id>.ics", "/bookings/{ba}.ics", page_only(200, A_SIDE, 404)),
     Row("GET", "/groups/mine", "/groups/mine", roles(200, anon=LOGIN)),
     Row("GET", "/groups/new", "/groups/new", roles(200, anon=LOGIN)),
@@ -527,6 +549,15 @@ ROWS: list[Row] = [
         api_only(200, STAFF_X, 404, member_a=403), {"message": "Welcome"}),
     Row("POST", "/api/v1/bookings/<int:booking_id>/reject", "/api/v1/bookings/{pend_a}/reject",
         api_only(200, STAFF_X, 404, member_a=403), {"message": "Sorry"}),
+    Row("POST", "/api/v1/spaces/<int:space_id>/waitlist", "/api/v1/spaces/{sx}/waitlist", api_only(201, {"member_a"}),
+        lambda w, role: {"group_id": w.ga, "title": "Waiting", "start": _local(w, 0, "10:00"), "end": _local(w, 0, "11:00")}),
+    Row("GET", "/api/v1/waitlist", "/api/v1/waitlist", roles(200, anon=401)),
+    Row("DELETE", "/api/v1/waitlist/<int:entry_id>", "/api/v1/waitlist/{wl_a}", api_only(200, {"member_a"}, 404)),
+    Row("POST", "/api/v1/bookings/<int:booking_id>/accept", "/api/v1/bookings/{offer_a}/accept",
+        api_only(200, {"member_a"}, 404, staff_x=403, admin=403)),
+    Row("POST", "/api/v1/bookings/<int:booking_id>/decline", "/api/v1/bookings/{offer_a}/decline",
+        api_only(200, {"member_a"}, 404, staff_x=403, admin=403)),
+    Row("POST", "/api/v1/bookings/<int:booking_id>/check-in", "/api/v1/bookings/{now_a}/check-in", api_only(200, A_SIDE, 404)),
     Row("POST", "/api/v1/bookings/<int:booking_id>/no-show", "/api/v1/bookings/{past_a}/no-show",
         api_only(200, STAFF_X, 404, member_a=403), {"no_show": True}),
     # --- API: reports and feeds -------------------------------------------------------------------------------

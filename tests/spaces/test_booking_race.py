@@ -295,3 +295,35 @@ def test_one_of_a_family_wins(app, server, make_user, make_group, make_space, ma
     held = active_bookings(app, first) + active_bookings(app, second)
     assert [b.id for b in held] == [created[0][1]["id"]]
     server.assert_clean_log()
+# --- An offer to the waiting list, accepted while others try to book its time ---------------------------
+
+
+@pytest.mark.slow
+def test_offered_time_accepted_while_others_book_it_is_held_once(app, server, make_user, make_group, make_space):
+    """Use it or free it: the offer holds its time under the same guarantee; two accepts and eight
+    bookings race for it; exactly one booking (the accepted offer) holds it, every booking gets 409."""
+    first, waiting, others = make_group(), make_group(), make_group()
+    space = make_space()
+    owner = make_user(groups=[first])
+    waiters = representatives(make_user, waiting, 2)
+    bookers = representatives(make_user, others, 4)
+    day = next_weekday(2)
+    times = {"start": local(day, "18:00"), "end": local(day, "20:00"), "title": "Race"}
+    taken = owner.post("/bookings", {"space_id": space, "group_id": first, **times}).get_json()["id"]
+    joined = post_concurrently(server.url, [(waiters[0], f"/spaces/{space}/waitlist", {"group_id": waiting, **times})])
+    assert joined[0][0] == 201, joined
+    assert owner.post(f"/bookings/{taken}/cancel", {}).status_code == 200
+    with app.app_context():
+        offer = db.session.execute(select(Booking.id).where(Booking.space_id == space, Booking.status == "offered")).scalar_one()
+        db.session.remove()
+    calls = [(waiters[i], f"/bookings/{offer}/accept", None) for i in range(2)]
+    calls += [(bookers[i % 4], "/bookings", {"space_id": space, "group_id": others, **times}) for i in range(8)]
+    results = post_concurrently(server.url, calls)
+    accepts, bookings = results[:2], results[2:]
+    assert sorted(r[0] for r in accepts) == [200, 422], [r[:2] for r in accepts]
+    assert all(r[0] == 409 for r in bookings), [r[:2] for r in bookings]
+    with app.app_context():
+        holding = list(db.session.execute(select(Booking.id, Booking.status).where(
+            Booking.space_id == space, Booking.status.in_(("pending", "confirmed", "offered")))).all())
+        db.session.remove()
+    assert holding == [(offer, "confirmed")]

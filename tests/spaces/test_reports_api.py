@@ -61,7 +61,8 @@ def data(app, make_facility, make_space, make_group, make_user):
 
 def figures(**f):
     base = dict(open_hours=0.0, booked_hours=0.0, utilisation=None, bookings=0, distinct_groups=0, association_groups=0,
-                resident_groups=0, cancellations=0, no_shows=0, volunteer_hours=0.0, volunteers_active=0)
+                resident_groups=0, cancellations=0, no_shows=0, volunteer_hours=0.0, volunteers_active=0,
+                checked_in_hours=0.0, released_hours=0.0)
     base.update(f)
     return base
 

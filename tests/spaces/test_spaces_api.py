@@ -38,7 +38,8 @@ def test_admin_creates_a_space(make_user, make_facility, anon):
     assert s["capacity"] == 12 and s["timezone"] == "Europe/Helsinki"
     assert s["opening_hours"] == WEEKDAYS
     assert s["rules"] == {"buffer_minutes": 15, "min_minutes": 60, "max_minutes": 180, "slot_minutes": 30,
-                          "horizon_days": 120, "weekly_quota_minutes": 360, "requires_approval": True}
+                          "horizon_days": 120, "weekly_quota_minutes": 360, "requires_approval": True,
+                          "check_in_required": False, "check_in_grace_minutes": 15, "offer_hours": 24}
     assert s["accessibility"] == ["induction_loop", "step_free_access"]
     assert s["equipment"] == ["projector", "whiteboard"]
     assert anon.get(f"/spaces/{s['id']}").get_json() == s
@@ -118,7 +119,8 @@ def test_patch_edits_rules_and_hours(make_user, make_facility, make_group):
     s = r.get_json()
     assert s["name"] == "Renamed" and s["capacity"] == 12
     assert s["rules"] == {"buffer_minutes": 0, "min_minutes": 60, "max_minutes": 120, "slot_minutes": 30,
-                          "horizon_days": 120, "weekly_quota_minutes": None, "requires_approval": False}
+                          "horizon_days": 120, "weekly_quota_minutes": None, "requires_approval": False,
+                          "check_in_required": False, "check_in_grace_minutes": 15, "offer_hours": 24}
     assert s["opening_hours"] == [{"weekday": 5, "opens": "10:00", "closes": "16:00"}]
     assert s["equipment"] == ["piano"] and s["accessibility"] == ["induction_loop", "step_free_access"]
     assert staff.get(f"/spaces/{space}").get_json() == s

@@ -64,6 +64,18 @@ def seed_world(make_facility, make_space, make_group, make_user) -> dict:
     closure = staff.post(f"/spaces/{room}/closures", {"start": local(day + timedelta(days=1), "08:00"),
                                                         "end": local(day + timedelta(days=1), "16:00"), "reason": "Siivous"})
     assert closure.status_code == 201, closure.get_json()
+    # Use it or free it: the room asks for check-in; the group waits in line for a taken time, and its
+    # second group holds an offer (a cancelled booking's time)
+    assert staff.patch(f"/spaces/{room}", {"rules": {"check_in_required": True}}).status_code == 200
+    later = day + timedelta(days=2)
+    r = rep.post("/bookings", {"space_id": room, "group_id": group, "title": "Kuoroharjoitus", "start": local(later, "18:00"),
+                               "end": local(later, "19:00")})
+    assert r.status_code == 201, r.get_json()
+    wait = {"group_id": unverified, "title": "Kerhoilta", "start": local(later, "18:00"), "end": local(later, "19:00")}
+    assert rep.post(f"/spaces/{room}/waitlist", wait).status_code == 201
+    assert rep.post(f"/spaces/{room}/waitlist", {**wait, "group_id": group, "start": local(day, "18:00"),
+                                                 "end": local(day, "19:00")}).status_code == 201
+    assert rep.post(f"/bookings/{r.get_json()['id']}/cancel", {}).status_code == 200
     iso = day.isocalendar()
     # Volunteering: the group's activity linked to its booking, a shift needing a cook who speaks Swedish, and a
     # volunteer (with a profile that fits) who has a place on a second shift.
@@ -114,6 +126,8 @@ def every_page(w: dict) -> list[Page]:
         Page("member", "my bookings", "/bookings"),
         Page("member", "my past bookings", "/bookings?when=past&status=cancelled"),
         Page("member", "cancel step", f"/bookings/{w['booking']}/cancel"),
+        Page("member", "waiting list and offers", "/waitlist"),
+        Page("member", "check in at the door", f"/spaces/{room}/check-in"),
         Page("member", "my groups", "/groups/mine"),
         Page("member", "new group", "/groups/new"),
         Page("member", "group", f"/groups/{w['group']}"),
@@ -126,6 +140,7 @@ def every_page(w: dict) -> list[Page]:
         # Facility staff
         Page("staff", "staff dashboard", "/staff"),
         Page("staff", "requests", "/staff/requests"),
+        Page("staff", "check-ins today", "/staff/check-ins"),
         Page("staff", "calendar week", f"/staff/calendar?view=week&date={day}"),
         Page("staff", "calendar day", f"/staff/calendar?view=day&date={day}"),
         Page("staff", "new space", "/staff/spaces/new"),
