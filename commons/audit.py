@@ -44,6 +44,12 @@ ACTIONS: dict[str, str] = {
     "staff.assign": "facility",
     "staff.remove": "facility",
     "user.role": "user",
+    # a person's own account (actor_role "self"): the links mailed to their address
+    "user.password_reset_asked": "user",
+    "user.password_reset": "user",
+    "user.email_verify": "user",
+    "user.email_change": "user",
+    "user.oidc_link": "user",  # the account linked to the person's identity at the city's service
 }
 PAGE_SIZE = 50
 

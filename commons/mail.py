@@ -102,11 +102,16 @@ def queue_message(
     language: str = "fi",
     attachment: Attachment | None = None,
     now: datetime | None = None,
+    account: bool = False,
 ) -> bool:
     """Add one message to the outbox in the current transaction (the caller's use case commits).
 
     `key` makes it unique: a message whose key is already in the outbox is not queued again
-    (returns False). Without a key every call queues a new message."""
+    (returns False). Without a key every call queues a new message. A message to an account whose
+    address is not verified yet is not queued (returns False) unless it is `account` mail (the links
+    that verify the address or set a new password: commons.services.account_links)."""
+    if not account and not may_mail(user_id):
+        return False
     return _insert(
         key, now,
         to_address=to,
@@ -121,12 +126,25 @@ def queue_message(
     )
 
 
-def queue_later(recipient: Recipient, renderer: str, payload: dict, *, key: str | None = None, now: datetime | None = None) -> bool:
+def may_mail(user_id: int | None) -> bool:
+    """Whether mail other than the account's own links may go to this account: not before its address is
+    verified (someone may have signed up with another person's address). The user is usually loaded
+    already (the session's identity map), else one small query."""
+    if user_id is None:
+        return True
+    user = db.session.get(User, user_id)
+    return user is None or bool(user.email_verified)
+
+
+def queue_later(recipient: Recipient, renderer: str, payload: dict, *, key: str | None = None, now: datetime | None = None,
+                account: bool = False) -> bool:
     """Add one message to the outbox in the current transaction, to be rendered by `send-mail`
     (`render_waiting`) with the renderer registered as `renderer`. `payload` (JSON) is everything
     the message says, as it was at the change: rendering reads nothing else, so the message is the
     same whenever it is rendered, and what happens to the data meanwhile does not change it.
-    `key` as in `queue_message`."""
+    `key` and `account` as in `queue_message`."""
+    if not account and not may_mail(recipient.user_id):
+        return False
     return _insert(
         key, now,
         to_address=recipient.email,

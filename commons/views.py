@@ -79,12 +79,21 @@ def login():
             sign_in(user)
             return redirect(safe_next(request.args.get("next")))
         form.password.errors.append(_("The e-mail or the password is not right."))
-    return render_template("commons/login.html", form=form), (422 if form.errors else 200)
+    from commons.oidc_views import button_label
+
+    return render_template("commons/login.html", form=form, oidc_label=button_label()), (422 if form.errors else 200)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    from commons.oidc_views import SESSION_FLAG, configured, end_session_url
+
+    through_provider = bool(session.get(SESSION_FLAG)) and configured()
     sign_out()
+    if through_provider:  # signed in through the city's identity service: offer its sign-out too
+        end_session = end_session_url()
+        if end_session:
+            return render_template("commons/signed_out.html", end_session=end_session)
     flash(_("You are signed out."))
     return redirect(url_for("commons.index"))
 
