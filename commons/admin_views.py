@@ -195,7 +195,6 @@ ACTION_LABELS = {
     "staff.assign": _l("Made someone staff of a facility"),
     "staff.remove": _l("Removed someone from a facility's staff"),
     "user.role": _l("Changed a person's role"),
-    "user.password_reset_asked": _l("Asked for a link to set a new password"),
     "user.password_reset": _l("Set a new password with a link"),
     "user.email_verify": _l("Verified their e-mail address"),
     "user.email_change": _l("Changed their e-mail address"),

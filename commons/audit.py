@@ -45,7 +45,6 @@ ACTIONS: dict[str, str] = {
     "staff.remove": "facility",
     "user.role": "user",
     # a person's own account (actor_role "self"): the links mailed to their address
-    "user.password_reset_asked": "user",
     "user.password_reset": "user",
     "user.email_verify": "user",
     "user.email_change": "user",

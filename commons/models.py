@@ -77,6 +77,8 @@ class User(UserMixin, db.Model):
     staff_of: Mapped[list[FacilityStaff]] = relationship(back_populates="user", cascade="all, delete-orphan")
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
     sign_ins: Mapped[list[SignIn]] = relationship(back_populates="user", cascade="all, delete-orphan", passive_deletes=True)
+    account_links: Mapped[list[AccountLink]] = relationship(cascade="all, delete-orphan", passive_deletes=True,
+                                                            order_by="AccountLink.id")
 
     @staticmethod
     def hash_password(password: str) -> str:

@@ -87,7 +87,6 @@ def ask_password_reset(email: str, now: datetime | None = None) -> None:
         return
     token = _new_link(user, "reset", user.email, RESET, now)
     _send(user, "reset", user.email, token, now, RESET)
-    audit.record(user, "user.password_reset_asked", user.id, subject_id=user.id, role="self")
 
 
 def _usable(token: str, purposes: tuple[str, ...], now: datetime, lock: bool = False) -> AccountLink:
