@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
 
 from commons import services
@@ -38,7 +38,8 @@ def signup():
     form = SignUpForm()
     if form.validate_on_submit():
         try:
-            user = services.sign_up(form.email.data, form.name.data, form.password.data, role=form.role.data)
+            user = services.sign_up(form.email.data, form.name.data, form.password.data, role=form.role.data,
+                                    language=str(get_locale()))
         except ApiError as err:
             if not put_back(form, err):
                 form.role.errors = [*form.role.errors, err.said()]

@@ -16,64 +16,18 @@ nor used.
 from __future__ import annotations
 
 from authlib.integrations.base_client.errors import OAuthError
-from authlib.integrations.flask_client import OAuth
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from joserfc.errors import JoseError
 
 from commons import services
 from commons.errors import ApiError
+from commons.oidc import NEXT_KEY, SESSION_FLAG, client, configured
 from commons.ratelimits import oidc_per_ip
 from commons.urls import safe_next
+from commons.views import sign_in
 
 bp = Blueprint("oidc", __name__)
-
-SESSION_FLAG = "oidc"  # this browser signed in through the provider (sign-out offers the provider's too)
-NEXT_KEY = "oidc_next"
-
-
-def configured() -> bool:
-    cfg = current_app.config
-    return bool(cfg.get("OIDC_ISSUER") and cfg.get("OIDC_CLIENT_ID") and cfg.get("OIDC_CLIENT_SECRET"))
-
-
-def button_label() -> str | None:
-    """The sign-in button's words, or None when sign-in through the provider is not configured."""
-    if not configured():
-        return None
-    return current_app.config.get("OIDC_BUTTON_LABEL") or _("Sign in with the city's identity service")
-
-
-def client():
-    """Authlib's client for the configured provider, one per app and settings (tests change them)."""
-    cfg = current_app.config
-    key = (cfg["OIDC_ISSUER"], cfg["OIDC_CLIENT_ID"], cfg["OIDC_CLIENT_SECRET"], cfg["OIDC_SCOPES"])
-    clients = current_app.extensions.setdefault("commons_oidc", {})
-    if key not in clients:
-        oauth = OAuth()
-        oauth.init_app(current_app)
-        clients[key] = oauth.register(
-            "city",
-            client_id=cfg["OIDC_CLIENT_ID"],
-            client_secret=cfg["OIDC_CLIENT_SECRET"],
-            server_metadata_url=cfg["OIDC_ISSUER"] + "/.well-known/openid-configuration",
-            client_kwargs={"scope": cfg["OIDC_SCOPES"], "code_challenge_method": "S256", "timeout": 10},
-        )
-    return clients[key]
-
-
-def end_session_url() -> str | None:
-    """The provider's sign-out page (its end_session_endpoint), when it has one."""
-    try:
-        metadata = client().load_server_metadata()
-    except Exception:  # the provider out of reach: sign-out here still works
-        current_app.logger.warning("OpenID Connect: cannot read the provider's metadata for sign-out")
-        return None
-    if not metadata.get("end_session_endpoint"):
-        return None
-    return client().create_logout_url(
-        post_logout_redirect_uri=current_app.config["PUBLIC_URL"] + "/", client_id=current_app.config["OIDC_CLIENT_ID"]
-    )["url"]
 
 
 @bp.route("/login/oidc", methods=["POST"])
@@ -116,8 +70,6 @@ def callback():
     except ApiError as err:
         return _refused(err.said(), 403)
     target = session.pop(NEXT_KEY, None) or url_for("commons.index")
-    from commons.views import sign_in
-
     sign_in(user)
     session[SESSION_FLAG] = True
     flash(_("Welcome, %(name)s! You are signed in.", name=user.name))

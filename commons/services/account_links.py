@@ -24,7 +24,7 @@ from commons.extensions import db
 from commons.mail import Recipient, Rendered, public_url, queue_later, recipient_for, register_renderer, render_message
 from commons.models import AccountLink, SignIn, User
 from commons.schemas import looks_like_email
-from commons.services.accounts import find_user
+from commons.services.common import find_user
 
 RESET = timedelta(hours=1)
 VERIFY = timedelta(hours=48)

@@ -10,18 +10,12 @@ from commons.errors import Invalid
 from commons.extensions import db
 from commons.models import SignIn, User, check_password_without_account
 from commons.schemas import looks_like_email
-from commons.services.common import refuse_bidi_controls
+from commons.services.common import find_user, refuse_bidi_controls
 
 
 def first_admin_email() -> str:
     """The first administrator's e-mail address ("" when there is none)."""
     return db.session.execute(select(User.email).where(User.role == "admin").order_by(User.id).limit(1)).scalar_one_or_none() or ""
-
-
-def find_user(email: str) -> User | None:
-    if "\x00" in email:  # no stored address has one (and PostgreSQL text cannot even compare with one)
-        return None
-    return db.session.execute(select(User).where(User.email == email.strip().lower())).scalar_one_or_none()
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -35,15 +29,15 @@ def authenticate(email: str, password: str) -> User | None:
     return user if user.check_password(password) else None
 
 
-def sign_up(email: str, name: str, password: str, role: str = "member") -> User:
+def sign_up(email: str, name: str, password: str, role: str = "member", language: str | None = None) -> User:
     """A new account. The password is hashed (scrypt, about 0.1 s) before the write transaction
     opens: on SQLite every other write would wait for it."""
     password_hash = User.hash_password(password) if len(password) >= 8 else ""
-    return _sign_up(email, name, password, password_hash, role)
+    return _sign_up(email, name, password, password_hash, role, language)
 
 
 @write_transaction
-def _sign_up(email: str, name: str, password: str, password_hash: str, role: str) -> User:
+def _sign_up(email: str, name: str, password: str, password_hash: str, role: str, language: str | None = None) -> User:
     if role not in ("member", "volunteer"):
         raise Invalid(reason="signup_role_not_allowed", fields={"role": Said("signup_role_not_allowed")})
     refuse_bidi_controls(name=name)
@@ -51,7 +45,8 @@ def _sign_up(email: str, name: str, password: str, password_hash: str, role: str
         raise Invalid(reason="email_registered", fields={"email": Said("email_registered")})
     if len(password) < 8:
         raise Invalid(reason="password_too_short", fields={"password": Said("password_too_short")})
-    user = User(email=email.strip().lower(), name=name.strip(), role=role, password_hash=password_hash, email_verified=False)
+    user = User(email=email.strip().lower(), name=name.strip(), role=role, password_hash=password_hash, email_verified=False,
+                language=language)  # the page's language: the link's e-mail is written in it
     db.session.add(user)
     db.session.flush()
     from commons.services.account_links import send_verification

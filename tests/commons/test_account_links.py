@@ -14,7 +14,7 @@ from commons.db import utcnow
 from commons.extensions import db, limiter
 from commons.mail import queue_message, render_stored
 from commons.models import AccountLink, AuditEvent, GroupMember, OutboxMessage, User
-from commons.services import account_links
+from commons.services import account_links, issue_token
 from tests.conftest import PASSWORD, local, next_monday
 from tests.support.accounts import mailed_link, verify_address
 
@@ -141,10 +141,12 @@ def test_sign_up_sends_a_link_and_until_it_is_opened_no_booking_no_group_no_othe
         uid = db.session.execute(select(User.id).where(User.email == "uusi@example.fi")).scalar_one()
         db.session.add(GroupMember(group_id=group, user_id=uid))
         db.session.commit()
+        token = issue_token("uusi@example.fi")
+    api = {"Authorization": f"Bearer {token}"}
     space = make_space()
     day = next_monday()
     body = {"space_id": space, "group_id": group, "title": "Kerho", "start": local(day, "17:00"), "end": local(day, "18:00")}
-    r = client.post("/api/v1/bookings", json=body)
+    r = client.post("/api/v1/bookings", json=body, headers=api)
     assert r.status_code == 403 and r.get_json()["error"]["reason"] == "email_unverified"
     # no other mail goes to the address
     with app.app_context():
@@ -158,7 +160,7 @@ def test_sign_up_sends_a_link_and_until_it_is_opened_no_booking_no_group_no_othe
     assert client.get(old).status_code == 404
     verify_address(app, client, "uusi@example.fi")
     assert me(client)["email_verified"] is True
-    r = client.post("/api/v1/bookings", json=body)
+    r = client.post("/api/v1/bookings", json=body, headers=api)
     assert r.status_code == 201, r.get_json()
 
 
@@ -170,7 +172,7 @@ def test_a_new_address_takes_effect_when_verified_and_the_old_one_is_told(app, c
     verify_address(app, client, "new@example.fi")
     assert me(client)["email"] == "new@example.fi"
     told = [m for _to, m in outbox(app, "old@example.fi")]
-    assert len(told) == 1 and "new@example.fi" in told[0].text and told[0].subject == "Your e-mail address in Commons was changed"
+    assert len(told) == 1 and "new@example.fi" in told[0].text and told[0].subject == "Sähköpostiosoitteesi Commonsissa vaihdettiin"  # her language (none chosen: Finnish)
 
 
 def test_accounts_made_by_the_command_line_are_verified(app, runner):
