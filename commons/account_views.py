@@ -7,8 +7,9 @@ put back next to the fields in the page's language (commons.forms.put_back).
 from __future__ import annotations
 
 import json
+import time
 
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
 
@@ -166,11 +167,16 @@ def delete():
 @password_reset_per_ip
 @password_reset_per_address
 def forgot():
-    """Always the same answer, whether or not the address has an account (services.ask_password_reset)."""
+    """Always the same answer, whether or not the address has an account (services.ask_password_reset),
+    and not sooner than PASSWORD_RESET_MIN_SECONDS after the request came: storing and queueing the link
+    for an account (a write transaction) takes longer than finding none, and the time must not tell."""
     form = ForgotForm()
     if form.validate_on_submit():
+        started = time.monotonic()
         services.ask_password_reset(form.email.data)
-        return render_template("commons/forgot_sent.html", email=form.email.data)
+        page = render_template("commons/forgot_sent.html", email=form.email.data)
+        time.sleep(max(0.0, started + current_app.config["PASSWORD_RESET_MIN_SECONDS"] - time.monotonic()))
+        return page
     return render_template("commons/forgot.html", form=form), (422 if form.errors else 200)
 
 

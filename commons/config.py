@@ -116,6 +116,8 @@ def from_environment(instance_path: str) -> dict:
         # links to set a new password asked for, per IP and per address typed; "send the link again" per account
         "PASSWORD_RESET_RATE_LIMIT": _limit(env, "PASSWORD_RESET_RATE_LIMIT", "10 per hour;50 per day"),
         "PASSWORD_RESET_ADDRESS_RATE_LIMIT": _limit(env, "PASSWORD_RESET_ADDRESS_RATE_LIMIT", "3 per hour;10 per day"),
+        # the least time "Forgot your password?" takes to answer, for an address with an account or without
+        "PASSWORD_RESET_MIN_SECONDS": float(env.get("PASSWORD_RESET_MIN_SECONDS", "0.25")),
         "VERIFY_RESEND_RATE_LIMIT": _limit(env, "VERIFY_RESEND_RATE_LIMIT", "3 per hour;10 per day"),
         # refused answers that could tell whether an e-mail address has an account (sign-up, adding a
         # representative, changing one's address), per IP and per signed-in account

@@ -115,6 +115,7 @@ def app(database_url, tmp_path_factory):
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; production uses scrypt
             "SERVER_NAME": "commons.test",
             "OPEN_DATA_CACHE_SECONDS": 0,  # fresh figures in every test (one app for the session)
+            "PASSWORD_RESET_MIN_SECONDS": 0,  # "Forgot your password?" answers at once (test_account_links sets it)
         }
     )
     app.test_client_class = EnglishClient

@@ -181,3 +181,16 @@ def test_accounts_made_by_the_command_line_are_verified(app, runner):
     with app.app_context():
         user = create_user("admin@example.fi", "Aino", "admin", password="long enough")
         assert user.email_verified is True
+
+
+def test_forgot_takes_at_least_the_same_time_for_both_answers(app, client, make_user, monkeypatch):
+    """Storing and queueing a link costs a write that finding no account does not: both answers wait until
+    PASSWORD_RESET_MIN_SECONDS (0.25 s by default) after the request came."""
+    import time
+
+    make_user(email="sari@example.fi")
+    monkeypatch.setitem(app.config, "PASSWORD_RESET_MIN_SECONDS", 0.15)
+    for address in ("sari@example.fi", "nobody@example.fi"):
+        started = time.monotonic()
+        assert client.post("/account/forgot", data={"email": address}).status_code == 200
+        assert time.monotonic() - started >= 0.15, address

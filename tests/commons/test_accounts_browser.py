@@ -41,7 +41,7 @@ def served(app, database_url, provider):
     base = f"http://127.0.0.1:{port}"
     served_app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "browser-test-secret",
                              "WTF_CSRF_ENABLED": True, **RELAXED_LIMITS, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-                             "TESTING": True, "PUBLIC_URL": base, **oidc_settings(provider)})
+                             "TESTING": True, "PASSWORD_RESET_MIN_SECONDS": 0, "PUBLIC_URL": base, **oidc_settings(provider)})
     server = make_server("127.0.0.1", port, served_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
