@@ -194,3 +194,14 @@ def test_forgot_takes_at_least_the_same_time_for_both_answers(app, client, make_
         started = time.monotonic()
         assert client.post("/account/forgot", data={"email": address}).status_code == 200
         assert time.monotonic() - started >= 0.15, address
+
+
+def test_the_links_secrets_are_kept_out_of_the_logs(app, client, make_user):
+    """The access and error logs (commons.errors.redact, used by gunicorn's logger and the development server)."""
+    from commons.errors import redact
+
+    make_user(email="sari@example.fi")
+    client.post("/account/forgot", data={"email": "sari@example.fi"})
+    path = mailed_link(app, "sari@example.fi", "reset")
+    token = path.rsplit("/", 1)[1]
+    assert token not in redact(f'127.0.0.1 - - "GET {path} HTTP/1.1" 200') and token not in redact(f"GET /account/verify/{token}")
