@@ -7,7 +7,6 @@ from __future__ import annotations
 import html
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from commons.db import utcnow
