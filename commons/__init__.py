@@ -114,6 +114,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from commons.api import authenticate_and_check_csrf, bp as commons_api
     from commons.cli import register_cli
     from commons.account_views import bp as account_pages
+    from commons.oidc_views import bp as oidc_pages
     from commons.views import bp as commons_pages
     from spaces.api import bp as spaces_api
     from spaces.report_api import bp as reports_api
@@ -132,7 +133,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
     app.register_blueprint(operations)  # /healthz, /readyz, /metrics (commons.operations)
-    for blueprint in (commons_pages, spaces_pages, staff_pages, admin_pages, report_pages, account_pages, group_pages, calendars_pages, volunteer_pages,
+    for blueprint in (commons_pages, spaces_pages, staff_pages, admin_pages, report_pages, account_pages, oidc_pages, group_pages, calendars_pages, volunteer_pages,
                       waitlist_pages):
         app.register_blueprint(blueprint)
     app.before_request(authenticate_and_check_csrf)

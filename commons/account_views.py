@@ -7,15 +7,17 @@ put back next to the fields in the page's language (commons.forms.put_back).
 from __future__ import annotations
 
 import json
+import time
 
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
 
 from commons import services
 from commons.errors import ApiError
-from commons.ratelimits import account_lookups_per_account, account_lookups_per_ip, sign_up_per_ip
-from commons.forms import DeleteAccountForm, PasswordForm, ProfileForm, SignUpForm, put_back
+from commons.ratelimits import (account_lookups_per_account, account_lookups_per_ip, password_reset_per_address,
+                                password_reset_per_ip, sign_up_per_ip, verification_resend_per_account)
+from commons.forms import DeleteAccountForm, ForgotForm, PasswordForm, ProfileForm, ResetForm, SignUpForm, put_back
 from commons.views import sign_in, sign_out
 
 bp = Blueprint("account", __name__)
@@ -37,12 +39,14 @@ def signup():
     form = SignUpForm()
     if form.validate_on_submit():
         try:
-            user = services.sign_up(form.email.data, form.name.data, form.password.data, role=form.role.data)
+            user = services.sign_up(form.email.data, form.name.data, form.password.data, role=form.role.data,
+                                    language=str(get_locale()))
         except ApiError as err:
             if not put_back(form, err):
                 form.role.errors = [*form.role.errors, err.said()]
         else:
             sign_in(user)
+            flash(_("We sent a link to %(email)s. Open it to confirm your address: until then you cannot book or represent a group, and we send no other e-mail there.", email=user.email))
             if user.role == "member":
                 flash(_("Welcome, %(name)s! You are signed in. Now register your group: then you can book.", name=user.name))
                 return redirect(url_for("groups.new_group"))
@@ -89,7 +93,10 @@ def change_profile():
             if not put_back(form, err):
                 form.name.errors = [*form.name.errors, err.said()]
         else:
-            flash(_("Your details are saved."))
+            if current_user.pending_email:
+                flash(_("Your details are saved. We sent a link to %(email)s: your new address takes effect when you open it.", email=current_user.pending_email))
+            else:
+                flash(_("Your details are saved."))
             return redirect(url_for("account.account"))
     return _account_page(status=422, profile_form=form)
 
@@ -151,3 +158,67 @@ def delete():
             flash(_("Your account and your personal data are deleted. Your groups' bookings stay, without your name."))
             return redirect(url_for("commons.index"))
     return render_template("commons/delete_account.html", form=form), (422 if form.errors else 200)
+
+
+# --- A forgotten password, and verified addresses ------------------------------------------------------
+
+
+@bp.route("/account/forgot", methods=["GET", "POST"])
+@password_reset_per_ip
+@password_reset_per_address
+def forgot():
+    """Always the same answer, whether or not the address has an account (services.ask_password_reset),
+    and not sooner than PASSWORD_RESET_MIN_SECONDS after the request came: storing and queueing the link
+    for an account (a write transaction) takes longer than finding none, and the time must not tell."""
+    form = ForgotForm()
+    if form.validate_on_submit():
+        started = time.monotonic()
+        services.ask_password_reset(form.email.data)
+        page = render_template("commons/forgot_sent.html", email=form.email.data)
+        time.sleep(max(0.0, started + current_app.config["PASSWORD_RESET_MIN_SECONDS"] - time.monotonic()))
+        return page
+    return render_template("commons/forgot.html", form=form), (422 if form.errors else 200)
+
+
+@bp.route("/account/reset/<token>", methods=["GET", "POST"])
+@password_reset_per_ip
+def reset(token: str):
+    if not services.reset_link_works(token):
+        return render_template("commons/link_refused.html", forgot=True), 404
+    form = ResetForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except ApiError as err:
+            if err.reason in ("link_invalid", "link_expired"):
+                return render_template("commons/link_refused.html", forgot=True), 404
+            if not put_back(form, err):
+                form.password.errors = [*form.password.errors, err.said()]
+        else:
+            if current_user.is_authenticated:
+                sign_out()
+            flash(_("Your new password is set, and you are signed out everywhere. Sign in with the new password."))
+            return redirect(url_for("commons.login"))
+    return render_template("commons/reset.html", form=form), (422 if form.errors else 200)
+
+
+@bp.route("/account/verify/<token>")
+def verify(token: str):
+    """Opening the link verifies the address (no form: the link is the proof, and it works once)."""
+    try:
+        user = services.verify_email(token)
+    except ApiError as err:
+        return render_template("commons/link_refused.html", forgot=False, said=err.said()), 404
+    flash(_("Thank you: your e-mail address %(email)s is confirmed.", email=user.email))
+    return redirect(url_for("account.account") if current_user.is_authenticated else url_for("commons.login"))
+
+
+@bp.route("/account/verify", methods=["POST"])
+@login_required
+@verification_resend_per_account
+def resend_verification():
+    if services.resend_verification(current_user._get_current_object()):
+        flash(_("We sent the link again. It works for 48 hours."))
+    else:
+        flash(_("Your e-mail address is confirmed already."))
+    return redirect(url_for("account.account"))

@@ -197,8 +197,13 @@ ACTION_LABELS = {
     "user.role": _l("Changed a person's role"),
     "credential.record": _l("Recorded a volunteer's credential as seen"),
     "credential.remove": _l("Removed a volunteer's credential"),
+    "user.password_reset": _l("Set a new password with a link"),
+    "user.email_verify": _l("Verified their e-mail address"),
+    "user.email_change": _l("Changed their e-mail address"),
+    "user.oidc_link": _l("Linked their account to the city's identity service"),
 }
-ROLE_NAMES = {"admin": _l("Administrator"), "staff": _l("Facility staff"), "cli": _l("Command line")}
+ROLE_NAMES = {"admin": _l("Administrator"), "staff": _l("Facility staff"), "cli": _l("Command line"),
+              "self": _l("The person themselves")}
 OBJECT_NAMES = {
     "booking": _l("Booking %(id)s"),
     "closure": _l("Closure %(id)s"),

@@ -55,6 +55,7 @@ def me_out(user) -> MeOut:
     return MeOut(
         id=user.id,
         email=user.email,
+        email_verified=bool(user.email_verified),
         name=user.name,
         role=user.role,
         groups=[Ref(id=m.group.id, name=m.group.name) for m in sorted(user.memberships, key=lambda m: m.group_id)],

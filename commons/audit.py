@@ -46,6 +46,11 @@ ACTIONS: dict[str, str] = {
     "user.role": "user",
     "credential.record": "credential",
     "credential.remove": "credential",
+    # a person's own account (actor_role "self"): the links mailed to their address
+    "user.password_reset": "user",
+    "user.email_verify": "user",
+    "user.email_change": "user",
+    "user.oidc_link": "user",  # the account linked to the person's identity at the city's service
 }
 PAGE_SIZE = 50
 

@@ -81,6 +81,12 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_USE_SSL": env.get("MAIL_USE_SSL", "").lower() in ("1", "true", "yes"),  # SMTP over TLS (port 465)
         "MAIL_TIMEOUT": float(env.get("MAIL_TIMEOUT", "30")),
         "MAIL_MAX_ATTEMPTS": int(env.get("MAIL_MAX_ATTEMPTS", "10")),
+        # Sign-in with the city's identity service (OpenID Connect; docs/accounts.md): all three set, or none.
+        "OIDC_ISSUER": (env.get("OIDC_ISSUER") or "").rstrip("/") or None,
+        "OIDC_CLIENT_ID": env.get("OIDC_CLIENT_ID") or None,
+        "OIDC_CLIENT_SECRET": env.get("OIDC_CLIENT_SECRET") or None,
+        "OIDC_BUTTON_LABEL": env.get("OIDC_BUTTON_LABEL") or None,  # e.g. "Helsinki-profiili"; else a sentence in the page's language
+        "OIDC_SCOPES": env.get("OIDC_SCOPES", "openid email profile"),
         "PUBLIC_URL": env.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),  # links in e-mails
         "COMMONS_DOMAIN": env.get("COMMONS_DOMAIN"),  # calendar UIDs; else PUBLIC_URL's host (calendars.domain.calendar_domain)
         "EXPIRE_REQUESTS_HOURS": float(env.get("EXPIRE_REQUESTS_HOURS", "2")),
@@ -115,6 +121,12 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_RATE_LIMIT": _limit(env, "LOGIN_RATE_LIMIT", "10 per minute"),  # sign-in attempts per IP
         "LOGIN_ACCOUNT_RATE_LIMIT": _limit(env, "LOGIN_ACCOUNT_RATE_LIMIT", "10 per 15 minutes;50 per day"),  # failed sign-ins per account
         "SIGNUP_RATE_LIMIT": _limit(env, "SIGNUP_RATE_LIMIT", "20 per hour"),  # sign-ups per IP
+        # links to set a new password asked for, per IP and per address typed; "send the link again" per account
+        "PASSWORD_RESET_RATE_LIMIT": _limit(env, "PASSWORD_RESET_RATE_LIMIT", "10 per hour;50 per day"),
+        "PASSWORD_RESET_ADDRESS_RATE_LIMIT": _limit(env, "PASSWORD_RESET_ADDRESS_RATE_LIMIT", "3 per hour;10 per day"),
+        # the least time "Forgot your password?" takes to answer, for an address with an account or without
+        "PASSWORD_RESET_MIN_SECONDS": float(env.get("PASSWORD_RESET_MIN_SECONDS", "0.25")),
+        "VERIFY_RESEND_RATE_LIMIT": _limit(env, "VERIFY_RESEND_RATE_LIMIT", "3 per hour;10 per day"),
         # refused answers that could tell whether an e-mail address has an account (sign-up, adding a
         # representative, changing one's address), per IP and per signed-in account
         "ACCOUNT_LOOKUP_RATE_LIMIT": _limit(env, "ACCOUNT_LOOKUP_RATE_LIMIT", "20 per hour;100 per day"),

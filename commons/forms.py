@@ -244,3 +244,23 @@ def put_back(form, err, names: dict[str, str] | None = None) -> bool:
             target.errors.append(text)
         placed = True
     return placed
+
+
+class ForgotForm(FlaskForm):
+    """A forgotten password: the address of the account."""
+
+    email = _email_field()
+
+
+class ResetForm(FlaskForm):
+    """A new password, set through the link mailed for a forgotten one."""
+
+    password = _new_password_field(_l("New password"))
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[
+            DataRequired(message=_l("Type the new password again.")),
+            Length(max=200, message=_l("At most 200 characters.")),
+            EqualTo("password", message=_l("The passwords are not the same.")),
+        ],
+    )

@@ -21,6 +21,7 @@ side can recognise the copy.
 from __future__ import annotations
 
 import json
+import re
 import smtplib
 import uuid
 from dataclasses import dataclass
@@ -102,11 +103,16 @@ def queue_message(
     language: str = "fi",
     attachment: Attachment | None = None,
     now: datetime | None = None,
+    account: bool = False,
 ) -> bool:
     """Add one message to the outbox in the current transaction (the caller's use case commits).
 
     `key` makes it unique: a message whose key is already in the outbox is not queued again
-    (returns False). Without a key every call queues a new message."""
+    (returns False). Without a key every call queues a new message. A message to an account whose
+    address is not verified yet is not queued (returns False) unless it is `account` mail (the links
+    that verify the address or set a new password: commons.services.account_links)."""
+    if not account and not may_mail(user_id):
+        return False
     return _insert(
         key, now,
         to_address=to,
@@ -121,12 +127,25 @@ def queue_message(
     )
 
 
-def queue_later(recipient: Recipient, renderer: str, payload: dict, *, key: str | None = None, now: datetime | None = None) -> bool:
+def may_mail(user_id: int | None) -> bool:
+    """Whether mail other than the account's own links may go to this account: not before its address is
+    verified (someone may have signed up with another person's address). The user is usually loaded
+    already (the session's identity map), else one small query."""
+    if user_id is None:
+        return True
+    user = db.session.get(User, user_id)
+    return user is None or bool(user.email_verified)
+
+
+def queue_later(recipient: Recipient, renderer: str, payload: dict, *, key: str | None = None, now: datetime | None = None,
+                account: bool = False) -> bool:
     """Add one message to the outbox in the current transaction, to be rendered by `send-mail`
     (`render_waiting`) with the renderer registered as `renderer`. `payload` (JSON) is everything
     the message says, as it was at the change: rendering reads nothing else, so the message is the
     same whenever it is rendered, and what happens to the data meanwhile does not change it.
-    `key` as in `queue_message`."""
+    `key` and `account` as in `queue_message`."""
+    if not account and not may_mail(recipient.user_id):
+        return False
     return _insert(
         key, now,
         to_address=recipient.email,
@@ -572,6 +591,9 @@ def forget_recipient(user: User) -> None:
     )
 
 
+_ACCOUNT_LINK = re.compile(r"(/account/(?:reset|verify)/)[A-Za-z0-9_\-]+")
+
+
 def export_messages(user: User) -> dict:
     """The e-mails kept for this person (for GET /me/export)."""
     rows = db.session.execute(
@@ -589,6 +611,7 @@ def export_messages(user: User) -> dict:
             except Exception:  # a renderer's fault: the stored facts, as they are
                 current_app.logger.exception("export: cannot render message %s", m.id)
                 text = m.payload
+        text = _ACCOUNT_LINK.sub(r"\1…", text or "")  # a link that sets a password or verifies an address is a secret
         emails.append({"subject": subject, "to": m.to_address, "status": m.status, "created_at": m.created_at.isoformat(),
                        "sent_at": m.sent_at.isoformat() if m.sent_at else None, "text": text})
     return {"emails": emails}

@@ -181,6 +181,36 @@ def _email_taken(p):
     return _("Another account has this e-mail address.")
 
 
+@message("email_unverified")
+def _email_unverified(p):
+    return _("Confirm your e-mail address first: open the link we sent to it. Until then you cannot book or represent a group.")
+
+
+@message("representative_unverified")
+def _representative_unverified(p):
+    return _("That person has not confirmed their e-mail address yet. Ask them to open the link we sent them, then add them here.")
+
+
+@message("link_invalid")
+def _link_invalid(p):
+    return _("This link does not work: it has been used already, or a newer link was sent. Ask for a new one.")
+
+
+@message("oidc_email_unverified")
+def _oidc_email_unverified(p):
+    return _("The city's identity service did not give a confirmed e-mail address for you. Confirm your address there, or sign in with your password.")
+
+
+@message("oidc_other_identity")
+def _oidc_other_identity(p):
+    return _("The account with this e-mail address is linked to another identity at the city's service. Sign in with your password.")
+
+
+@message("link_expired")
+def _link_expired(p):
+    return _("This link is too old. Ask for a new one.")
+
+
 @message("current_password_wrong")
 def _current_password_wrong(p):
     return _("The current password is not right.")

@@ -12,6 +12,7 @@ from datetime import datetime
 from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -62,12 +63,23 @@ class User(UserMixin, db.Model):
     language: Mapped[str | None] = mapped_column(String(5))
     # Bumped on password change or sign-out everywhere: old session cookies stop working.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Whether the address is known to be the person's. Accounts made by staff, administrators, the command
+    # line or the demo are (whoever made them vouches for it); a sign-up on the page is not until its link
+    # (commons.services.account_links) is opened: until then no other mail goes there, and the person
+    # cannot book or represent a group.
+    email_verified: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
+    # The address a signed-in person asked to change to, waiting for its link to be opened.
+    pending_email: Mapped[str | None] = mapped_column(String(254))
+    # The subject ("sub") of the account at the OpenID Connect provider, once signed in through it.
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     memberships: Mapped[list[GroupMember]] = relationship(back_populates="user", cascade="all, delete-orphan")
     staff_of: Mapped[list[FacilityStaff]] = relationship(back_populates="user", cascade="all, delete-orphan")
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
     sign_ins: Mapped[list[SignIn]] = relationship(back_populates="user", cascade="all, delete-orphan", passive_deletes=True)
+    account_links: Mapped[list[AccountLink]] = relationship(cascade="all, delete-orphan", passive_deletes=True,
+                                                            order_by="AccountLink.id")
 
     @staticmethod
     def hash_password(password: str) -> str:
@@ -211,6 +223,27 @@ class SignIn(db.Model):
     @staticmethod
     def hash(secret: str) -> str:
         return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class AccountLink(db.Model):
+    """A link sent to a person's address: to set a new password (`reset`), to verify the address given
+    at sign-up (`verify`) or a new one (`email`, with that address in `email`). Only the SHA-256 of its
+    random secret is stored; it works once (`used_at`) and until `expires_at`."""
+
+    __tablename__ = "account_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(10))  # reset, verify, email
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(254))  # the address the link was sent to
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
 
 
 class OutboxMessage(db.Model):

@@ -53,6 +53,22 @@ sign_in_per_account = limiter.limit(
     exempt_when=lambda: not typed_email(),
     deduct_when=_sign_in_failed,
 )
+#: Asking for a link to set a new password (a forgotten one), from one IP address.
+password_reset_per_ip = limiter.limit(_setting("PASSWORD_RESET_RATE_LIMIT"), methods=["POST"])
+#: ... and for one address (the e-mail typed), from any number of IP addresses: nobody fills a
+#: person's mailbox with links. Counted whether or not the address has an account (the same answer).
+password_reset_per_address = limiter.limit(
+    _setting("PASSWORD_RESET_ADDRESS_RATE_LIMIT"),
+    key_func=lambda: "reset:" + _digest(typed_email()),
+    methods=["POST"],
+    exempt_when=lambda: not typed_email(),
+)
+#: "Send the link again" (verifying one's address), per signed-in account.
+verification_resend_per_account = limiter.limit(
+    _setting("VERIFY_RESEND_RATE_LIMIT"), key_func=lambda: "verify:" + _signed_in_account(), methods=["POST"],
+)
+#: Sign-ins through the OpenID Connect provider started from one IP address.
+oidc_per_ip = limiter.limit(_setting("LOGIN_RATE_LIMIT"), scope="oidc")
 #: Sign-ups from one IP address.
 sign_up_per_ip = limiter.limit(_setting("SIGNUP_RATE_LIMIT"), methods=["POST"])
 

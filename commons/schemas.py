@@ -152,6 +152,7 @@ class Ref(BaseModel):
 class MeOut(BaseModel):
     id: int
     email: str
+    email_verified: bool  # false until the link mailed at sign-up is opened: no booking, no group, no other mail
     name: str
     role: str
     groups: list[Ref]

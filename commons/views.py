@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
+from commons.oidc import SESSION_FLAG, button_label, configured, end_session_url
 from commons.ratelimits import sign_in_per_account, sign_in_per_ip
 from commons.auth import SIGN_IN_KEY
 from commons.services import authenticate, end_sign_in, first_admin_email, set_language, start_sign_in
@@ -79,12 +80,17 @@ def login():
             sign_in(user)
             return redirect(safe_next(request.args.get("next")))
         form.password.errors.append(_("The e-mail or the password is not right."))
-    return render_template("commons/login.html", form=form), (422 if form.errors else 200)
+    return render_template("commons/login.html", form=form, oidc_label=button_label()), (422 if form.errors else 200)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    through_provider = bool(session.get(SESSION_FLAG)) and configured()
     sign_out()
+    if through_provider:  # signed in through the city's identity service: offer its sign-out too
+        end_session = end_session_url()
+        if end_session:
+            return render_template("commons/signed_out.html", end_session=end_session)
     flash(_("You are signed out."))
     return redirect(url_for("commons.index"))
 

@@ -31,7 +31,8 @@ PASSWORD = "correct horse battery"
 RELAXED_LIMITS = {
     name: "1000000 per minute"
     for name in ("LOGIN_RATE_LIMIT", "LOGIN_ACCOUNT_RATE_LIMIT", "SIGNUP_RATE_LIMIT", "ACCOUNT_LOOKUP_RATE_LIMIT", "TOKEN_FAILURE_RATE_LIMIT",
-                 "TOKEN_RATE_LIMIT", "BOOKING_RATE_LIMIT", "INVITE_RATE_LIMIT", "FEED_RATE_LIMIT", "SPACE_FEED_RATE_LIMIT")
+                 "TOKEN_RATE_LIMIT", "BOOKING_RATE_LIMIT", "INVITE_RATE_LIMIT", "FEED_RATE_LIMIT", "SPACE_FEED_RATE_LIMIT",
+                 "PASSWORD_RESET_RATE_LIMIT", "PASSWORD_RESET_ADDRESS_RATE_LIMIT", "VERIFY_RESEND_RATE_LIMIT")
 }
 
 
@@ -114,6 +115,7 @@ def app(database_url, tmp_path_factory):
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; production uses scrypt
             "SERVER_NAME": "commons.test",
             "OPEN_DATA_CACHE_SECONDS": 0,  # fresh figures in every test (one app for the session)
+            "PASSWORD_RESET_MIN_SECONDS": 0,  # "Forgot your password?" answers at once (test_account_links sets it)
         }
     )
     app.test_client_class = EnglishClient

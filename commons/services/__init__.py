@@ -6,6 +6,7 @@
   password and language;
 - groups: registering, verifying, representatives (adding one, leaving), the lists of groups;
 - facilities: facilities and their staff;
+- account_links: links mailed to one's address (a forgotten password, a verified address);
 - provisioning: the command line's accounts and API tokens;
 - personal_data: the export and the erasure, with the lists where the other packages register theirs
   (PERSONAL_DATA_EXPORTERS, PERSONAL_DATA_ERASERS).
@@ -17,8 +18,10 @@ and `params`, whose words are in commons.messages.
 from __future__ import annotations
 
 from commons.services.accounts import (KEPT_SIGN_INS, authenticate, change_password, end_sessions, end_sign_in,
-                                       find_user, first_admin_email, set_language, sign_up, start_sign_in,
+                                       find_user, first_admin_email, oidc_account, set_language, sign_up, start_sign_in,
                                        update_profile)
+from commons.services.account_links import (ask_password_reset, require_verified, resend_verification,
+                                             reset_link_works, reset_password, verify_email)
 from commons.services.common import admin_only, refuse_bidi_controls
 from commons.services.facilities import (add_staff, create_facility, facility_by_name, get_facility, list_facilities,
                                          list_facilities_with_staff, remove_staff)
@@ -31,11 +34,12 @@ from commons.services.provisioning import create_user, issue_token
 
 __all__ = [
     "KEPT_SIGN_INS", "PERSONAL_DATA_ERASERS", "PERSONAL_DATA_EXPORTERS",
-    "add_representative", "add_staff", "admin_only", "authenticate", "change_password", "create_facility",
+    "add_representative", "ask_password_reset", "require_verified", "resend_verification", "reset_link_works",
+    "reset_password", "verify_email", "add_staff", "admin_only", "authenticate", "change_password", "create_facility",
     "create_user", "end_sessions", "end_sign_in", "erase_account", "export_personal_data", "facility_by_name",
     "find_user", "first_admin_email", "get_facility", "get_group", "group_and_membership", "group_named_like",
     "group_represented_by", "groups_for_review", "groups_of", "issue_token", "leave_group", "list_facilities",
     "list_facilities_with_staff", "list_groups",
-    "may_leave", "name_taken", "refuse_bidi_controls", "register_group", "remove_staff", "representatives", "set_language",
+    "may_leave", "oidc_account", "name_taken", "refuse_bidi_controls", "register_group", "remove_staff", "representatives", "set_language",
     "sign_up", "start_sign_in", "update_profile", "verify_group",
 ]

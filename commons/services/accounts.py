@@ -10,18 +10,12 @@ from commons.errors import Invalid
 from commons.extensions import db
 from commons.models import SignIn, User, check_password_without_account
 from commons.schemas import looks_like_email
-from commons.services.common import refuse_bidi_controls
+from commons.services.common import find_user, refuse_bidi_controls
 
 
 def first_admin_email() -> str:
     """The first administrator's e-mail address ("" when there is none)."""
     return db.session.execute(select(User.email).where(User.role == "admin").order_by(User.id).limit(1)).scalar_one_or_none() or ""
-
-
-def find_user(email: str) -> User | None:
-    if "\x00" in email:  # no stored address has one (and PostgreSQL text cannot even compare with one)
-        return None
-    return db.session.execute(select(User).where(User.email == email.strip().lower())).scalar_one_or_none()
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -35,15 +29,15 @@ def authenticate(email: str, password: str) -> User | None:
     return user if user.check_password(password) else None
 
 
-def sign_up(email: str, name: str, password: str, role: str = "member") -> User:
+def sign_up(email: str, name: str, password: str, role: str = "member", language: str | None = None) -> User:
     """A new account. The password is hashed (scrypt, about 0.1 s) before the write transaction
     opens: on SQLite every other write would wait for it."""
     password_hash = User.hash_password(password) if len(password) >= 8 else ""
-    return _sign_up(email, name, password, password_hash, role)
+    return _sign_up(email, name, password, password_hash, role, language)
 
 
 @write_transaction
-def _sign_up(email: str, name: str, password: str, password_hash: str, role: str) -> User:
+def _sign_up(email: str, name: str, password: str, password_hash: str, role: str, language: str | None = None) -> User:
     if role not in ("member", "volunteer"):
         raise Invalid(reason="signup_role_not_allowed", fields={"role": Said("signup_role_not_allowed")})
     refuse_bidi_controls(name=name)
@@ -51,9 +45,13 @@ def _sign_up(email: str, name: str, password: str, password_hash: str, role: str
         raise Invalid(reason="email_registered", fields={"email": Said("email_registered")})
     if len(password) < 8:
         raise Invalid(reason="password_too_short", fields={"password": Said("password_too_short")})
-    user = User(email=email.strip().lower(), name=name.strip(), role=role, password_hash=password_hash)
+    user = User(email=email.strip().lower(), name=name.strip(), role=role, password_hash=password_hash, email_verified=False,
+                language=language)  # the page's language: the link's e-mail is written in it
     db.session.add(user)
     db.session.flush()
+    from commons.services.account_links import send_verification
+
+    send_verification(user)  # until its link is opened: no other mail, no booking, no group
     return user
 
 
@@ -87,7 +85,8 @@ def _store_password(user: User, checked: str | None, password_hash: str) -> None
 
 @write_transaction
 def update_profile(user: User, name: str, email: str) -> User:
-    """Change one's own name and e-mail address (the address must not be another account's)."""
+    """Change one's own name and e-mail address (the address must not be another account's). A new
+    address takes effect when the link mailed to it is opened (commons.services.account_links)."""
     name, email = name.strip(), email.strip().lower()
     if not name:
         raise Invalid(reason="name_required", fields={"name": Said("name_required")})
@@ -97,7 +96,13 @@ def update_profile(user: User, name: str, email: str) -> User:
     other = find_user(email)
     if other is not None and other.id != user.id:
         raise Invalid(reason="email_taken", fields={"email": Said("email_taken")})
-    user.name, user.email = name, email
+    user.name = name
+    if email != user.email:
+        from commons.services.account_links import ask_email_change
+
+        ask_email_change(user, email)
+    elif user.pending_email:
+        user.pending_email = None  # the old address given again: the change is called off
     return user
 
 
@@ -142,3 +147,33 @@ def end_sign_in(secret: str | None) -> None:
     """Sign-out of one browser: its session (a copy of its cookie included) is no longer signed in."""
     if isinstance(secret, str) and secret:
         db.session.execute(delete(SignIn).where(SignIn.secret_hash == SignIn.hash(secret)))
+
+
+@write_transaction
+def oidc_account(subject: str, email: str | None, email_verified: bool, name: str) -> User:
+    """The account of a person the OpenID Connect provider signed in (commons.oidc_views): the one linked
+    to the provider's `subject`; else, when the provider says the address is verified, the account of that
+    address (linked now; its address counts as verified) or a new account (verified). An address the
+    provider has not verified is never linked nor used: refused (`oidc_email_unverified`)."""
+    from commons import audit
+
+    subject = subject[:255]
+    user = db.session.execute(select(User).where(User.oidc_subject == subject)).scalar_one_or_none()
+    if user is not None:
+        return user
+    email = (email or "").strip().lower()
+    if not email_verified or not looks_like_email(email):
+        raise Invalid(reason="oidc_email_unverified")
+    user = find_user(email)
+    if user is not None:
+        if user.oidc_subject is not None:  # linked to another identity at the provider already
+            raise Invalid(reason="oidc_other_identity")
+        user.oidc_subject, user.email_verified = subject, True
+        audit.record(user, "user.oidc_link", user.id, subject_id=user.id, role="self")
+        return user
+    name = " ".join((name or "").split())[:120] or email.split("@")[0]
+    refuse_bidi_controls(name=name)
+    user = User(email=email, name=name, role="member", password_hash=None, email_verified=True, oidc_subject=subject)
+    db.session.add(user)
+    db.session.flush()
+    return user

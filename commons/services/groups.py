@@ -34,6 +34,8 @@ def name_taken() -> Invalid:
 
 @write_transaction
 def register_group(actor: User, name: str, kind: str, district: str, registration_number: str | None, description: str) -> Group:
+    if not actor.email_verified:
+        raise Forbidden(reason="email_unverified")  # a group's representative gets its mail: a verified address
     refuse_bidi_controls(name=name, district=district)
     if group_named_like(name) is not None:
         raise name_taken()  # and the unique indexes on groups.name_key(_caps), when two race
@@ -88,6 +90,8 @@ def add_representative(actor: User, group_id: int, email: str) -> GroupMember:
     user = find_user(email)
     if user is None:
         raise Invalid(reason="representative_no_account", fields={"email": Said("representative_no_account")})
+    if not user.email_verified:
+        raise Invalid(reason="representative_unverified", fields={"email": Said("representative_unverified")})
     member = db.session.execute(
         select(GroupMember).where(GroupMember.group_id == group.id, GroupMember.user_id == user.id)
     ).scalar_one_or_none()

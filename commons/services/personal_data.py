@@ -21,6 +21,9 @@ def export_personal_data(user: User) -> dict:
             "name": user.name,
             "role": user.role,
             "language": user.language,
+            "email_verified": bool(user.email_verified),
+            "pending_email": user.pending_email,
+            "linked_to_city_identity": user.oidc_subject is not None,
             "created_at": user.created_at.isoformat(),
         },
         "groups": [{"id": m.group.id, "name": m.group.name} for m in user.memberships],
@@ -28,6 +31,12 @@ def export_personal_data(user: User) -> dict:
         "api_tokens": [{"id": t.id, "created_at": t.created_at.isoformat()} for t in user.tokens],
         # the browsers signed in now (when each signed in; never the cookie's secret)
         "signed_in_browsers": [{"id": s.id, "signed_in_at": s.created_at.isoformat()} for s in user.sign_ins],
+        # the links mailed to the person's address (a new password, a verified address; never the link itself)
+        "account_links": [
+            {"id": link.id, "purpose": link.purpose, "email": link.email, "sent_at": link.created_at.isoformat(),
+             "expires_at": link.expires_at.isoformat(), "used_at": link.used_at.isoformat() if link.used_at else None}
+            for link in user.account_links
+        ],
     }
     from commons.mail import export_messages
 

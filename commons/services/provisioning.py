@@ -60,6 +60,7 @@ def _store_user(
         user.name, user.role = name.strip(), role
     if password_hash is not None:
         user.password_hash = password_hash
+    user.email_verified = True  # whoever made the account on the command line vouches for its address
     db.session.flush()
     if role != old_role and (role in ("staff", "admin") or old_role in ("staff", "admin")):
         # the command line gave or took staff or administrator rights: no actor account, role "cli"

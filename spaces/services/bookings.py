@@ -121,6 +121,8 @@ def create_booking(actor: User, data: BookingIn, now: datetime | None = None) ->
     Under the lock: the space's zone and the booker's right again, the re-check, the writes and the
     outbox rows."""
     now = now or utcnow()
+    if not actor.email_verified:
+        raise Forbidden(reason="email_unverified")  # (commons.services.require_verified) its mail would go to a stranger
     space = space_for_booking(data.space_id)
     group, represents = group_and_membership(actor, data.group_id)
     on_behalf = _books_on_behalf(actor, space, group, represents)

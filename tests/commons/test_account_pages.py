@@ -12,6 +12,7 @@ from sqlalchemy import select
 from commons.extensions import db, limiter
 from commons.models import Group, GroupMember, User
 from tests.conftest import PASSWORD, sign_in_without_form
+from tests.support.accounts import verify_address
 
 
 def text(response) -> str:
@@ -267,7 +268,11 @@ def test_change_my_name_and_e_mail(app, client, make_user):
     sign_in(client, user.email)
     r = client.post("/account/profile", data={"name": " Uusi Nimi ", "email": "New@Example.fi"})
     assert r.status_code == 302 and r.headers["Location"].endswith("/account")
-    assert "Your details are saved." in text(client.get("/account"))
+    page = text(client.get("/account"))
+    assert "Your details are saved. We sent a link to new@example.fi" in page
+    assert "Waiting for confirmation: new@example.fi" in page
+    assert signed_in_email(client) == "old@example.fi"  # until the new address's link is opened
+    verify_address(app, client, "new@example.fi")
     assert signed_in_email(client) == "new@example.fi"
     assert ("new@example.fi", "Uusi Nimi", "member") in users(app)
     sign_in(app.test_client(), "new@example.fi")

@@ -285,6 +285,41 @@ def _credential_remove():
     return prepare, act
 
 
+def _own_account(action):
+    """The person's own account (actor_role "self"): the links mailed to their address, and the city's identity."""
+
+    def act(w, s):
+        from commons.models import AccountLink
+        from commons.services import account_links as links
+        from commons.services import oidc_account
+
+        with w["app"].app_context():
+            user = db.session.get(User, w["plain"].user_id)
+            if action == "user.password_reset":
+                links.ask_password_reset(user.email)
+                token = "t" * 40
+                db.session.execute(db.update(AccountLink).values(token_hash=AccountLink.hash(token)))
+                db.session.commit()
+                links.reset_password(token, "a brand new password")
+            elif action in ("user.email_verify", "user.email_change"):
+                db.session.execute(db.update(User).where(User.id == user.id).values(email_verified=False))
+                db.session.commit()
+                if action == "user.email_verify":
+                    links.resend_verification(user)
+                else:
+                    commons_services.update_profile(user, user.name, "plain.new@example.fi")
+                token = "v" * 40
+                db.session.execute(db.update(AccountLink).values(token_hash=AccountLink.hash(token)))
+                db.session.commit()
+                links.verify_email(token)
+            else:
+                oidc_account("sub-123", "plain@example.fi", True, "Pekka Plain")
+        return dict(action=action, actor="plain", actor_role="self", object_type="user", object_id=w["plain"].user_id,
+                    facility_id=None, group_id=None, subject_id=w["plain"].user_id)
+
+    return (lambda w: {}), act
+
+
 CASES = {
     "credential.record": _credential_record(),
     "credential.remove": _credential_remove(),
@@ -305,6 +340,10 @@ CASES = {
     "staff.assign": _staff_assign(),
     "staff.remove": _staff_remove(),
     "user.role": _user_role(),
+    "user.password_reset": _own_account("user.password_reset"),
+    "user.email_verify": _own_account("user.email_verify"),
+    "user.email_change": _own_account("user.email_change"),
+    "user.oidc_link": _own_account("user.oidc_link"),
 }
 
 

@@ -16,8 +16,9 @@ import re
 
 import pytest
 
-from tests.support.browser import SCREENSHOTS, check_accessibility, check_small_screen
 from tests.conftest import PASSWORD, next_weekday
+from tests.support.accounts import mailed_link
+from tests.support.browser import SCREENSHOTS, check_accessibility, check_small_screen
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +35,7 @@ def sign_in(page, base: str, email: str, labels=("E-mail", "Password", "Sign in"
     page.get_by_role("button", name=labels[2], exact=True).click()
 
 
-def test_sign_up_register_book_approve_confirmed(live_server, browser_page, make_facility, make_space, make_user):
+def test_sign_up_register_book_approve_confirmed(app, live_server, browser_page, make_facility, make_space, make_user):
     from playwright.sync_api import expect
 
     oodi = make_facility(name="Oodi Central Library", district="Kluuvi")
@@ -93,7 +94,13 @@ def test_sign_up_register_book_approve_confirmed(live_server, browser_page, make
     # Then register the group.
     expect(page.get_by_role("status")).to_contain_text("Welcome, Tuula Treasurer!")
     expect(page.get_by_role("heading", level=1)).to_have_text("Register a group")
+    expect(page.get_by_role("heading", name="Confirm your e-mail address")).to_be_visible()
     check(page, "register a group")
+    # the address is confirmed with the link mailed to it (issue 22), then back to registering the group
+    page.goto(base + mailed_link(app, "tuula@example.fi", "verify"))
+    expect(page.get_by_role("status")).to_contain_text("Thank you: your e-mail address tuula@example.fi is confirmed.")
+    page.goto(base + "/groups/new")
+    expect(page.get_by_role("heading", name="Confirm your e-mail address")).to_have_count(0)
     page.get_by_label("The group's name").fill("Vallila Residents")
     page.get_by_label("An informal resident group").check()
     page.get_by_label("District").fill("Vallila")

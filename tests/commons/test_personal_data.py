@@ -20,6 +20,7 @@ invites a volunteer, has calendar feed links, an API token, and e-mails in the o
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -44,6 +45,7 @@ ROW_IN_EXPORT = {
     "facility_staff": lambda row, ex: bool(_one(ex["facilities"], "id", row["facility_id"])),
     "api_tokens": lambda row, ex: bool(_one(ex["api_tokens"], "id", row["id"])),
     "sign_ins": lambda row, ex: bool(_one(ex["signed_in_browsers"], "id", row["id"])),
+    "account_links": lambda row, ex: bool(_one(ex["account_links"], "id", row["id"])),
     "outbox_messages": lambda row, ex: any(m["subject"] == _subject(row) and m["to"] == row["to_address"] for m in ex["emails"]),
     "bookings": lambda row, ex: bool(_one(ex["bookings_made"], "id", row["id"])),
     "volunteer_profiles": lambda row, ex: ex["volunteer_profile"] is not None and ex["volunteer_profile"]["shared_contact"] == row["shared_contact"]
@@ -193,6 +195,9 @@ def world(app, make_user, make_group, make_facility, make_space):
         from commons.services import create_user
 
         create_user(EMAIL, NAME, "admin")
+        from commons.services import ask_password_reset
+
+        ask_password_reset(EMAIL)  # a link mailed to her address (account_links)
     return dict(sari=sari, admin=admin, group=group, space=space, facility=facility, day=day,
                 group_bookings=own + series + booked_for_her_group + rep2_booking, on_behalf=on_behalf, shift=shift)
 
@@ -233,7 +238,8 @@ def test_export_covers_every_reference(app, world):
     assert {e["action"] for e in export["audit_about_me"]} == {"staff.assign", "user.role", "credential.record"}
     # no secrets in the export
     text = json.dumps(export)
-    assert "token_hash" not in text and "password" not in text and "seed" not in text
+    assert "token_hash" not in text and "password_hash" not in text and "seed" not in text
+    assert "/account/reset/…" in json.dumps(export, ensure_ascii=False) and not re.search(r"/account/(reset|verify)/[A-Za-z0-9_-]", text)  # live links hidden
 
 
 def test_erasure_leaves_no_trace_but_keeps_the_groups_bookings_and_the_hours(app, world):

@@ -392,6 +392,20 @@ ROWS: list[Row] = [
         lambda w, role: {"name": "Renamed Person", "email": EMAILS.get(role, "x@example.fi")}, "form"),
     Row("POST", "/account/password", "/account/password", roles(302, anon=LOGIN),
         {"current_password": PASSWORD, "new_password": "another long one", "confirm": "another long one"}, "form"),
+    # --- A forgotten password, verified addresses, the city's identity (issue 22) --------------------------------
+    # asking for a link answers the same to everyone (SPARE has an account: a link is stored and mailed)
+    Row("GET", "/account/forgot", "/account/forgot", roles(200)),
+    Row("POST", "/account/forgot", "/account/forgot", roles(200), {"email": SPARE}, "form"),
+    # a link's secret is the key: a wrong one is 404 for everyone (tests/commons/test_account_links.py uses right ones)
+    Row("GET", "/account/reset/<token>", "/account/reset/" + "x" * 43, roles(404), note="wrong secret"),
+    Row("POST", "/account/reset/<token>", "/account/reset/" + "x" * 43, roles(404),
+        {"password": "long enough pw", "confirm": "long enough pw"}, "form", note="wrong secret"),
+    Row("GET", "/account/verify/<token>", "/account/verify/" + "x" * 43, roles(404), note="wrong secret"),
+    # "send the link again": every account of the world is verified, so there is nothing to send
+    Row("POST", "/account/verify", "/account/verify", roles(Same(302), anon=LOGIN), {}, "form", writes=False),
+    # without the OIDC_* settings sign-in through the provider does not exist (tests/commons/test_oidc.py with them)
+    Row("POST", "/login/oidc", "/login/oidc", roles(404), {}, "form"),
+    Row("GET", "/login/oidc/callback", "/login/oidc/callback?code=x&state=y", roles(404)),
     # --- Bookings and groups (pages) ----------------------------------------------------------------------------
     # the booking form offers only the groups one may book for: another group's id is an invalid choice (422)
     Row("POST", "/spaces/<int:space_id>", "/spaces/{sx}", page_only(302, {"member_a", "staff_x", "admin"}, 422),

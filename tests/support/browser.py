@@ -45,6 +45,7 @@ def live_server(app, database_url):
             "WTF_CSRF_ENABLED": True,
             **RELAXED_LIMITS,
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "PASSWORD_RESET_MIN_SECONDS": 0,
             "TESTING": True,
         }
     )

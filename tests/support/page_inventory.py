@@ -23,6 +23,9 @@ NOT_PAGES = {
     "operations.healthz",  # JSON for the load balancer
     "operations.readyz",  # JSON for the load balancer
     "operations.metrics",  # Prometheus text
+    # the provider's answer: a redirect, or (refused) a page shown only with OIDC_* set (tests/commons/test_oidc.py,
+    # tests/commons/test_accounts_browser.py walks it with axe)
+    "oidc.callback",
 }
 
 ROLES = {
@@ -102,7 +105,13 @@ def seed_world(make_facility, make_space, make_group, make_user) -> dict:
     r = volunteer.post("/volunteers/me/certificates", {"year": day.year})
     assert r.status_code == 201, r.get_json()
     certificate = r.get_json()["code"]
-    return dict(certificate=certificate, facility=kallio, room=room, hall=hall, group=group, other=other, rep=rep, staff=staff, day=day,
+
+    # a link to set a new password, as mailed to the representative (its page is shown, not used)
+    from tests.support.accounts import mailed_link
+
+    assert rep.client.post("/account/forgot", data={"email": ROLES["member"]}).status_code == 200
+    reset_path = mailed_link(rep.client.application, ROLES["member"], "reset")
+    return dict(reset_path=reset_path, certificate=certificate, facility=kallio, room=room, hall=hall, group=group, other=other, rep=rep, staff=staff, day=day,
                 booking=booked[room], pending=booked[hall], week=f"{iso[0]}-W{iso[1]:02d}", activity=activity, shift=shifts[0],
                 taken_shift=shifts[1], volunteer=volunteer)
 
@@ -120,6 +129,10 @@ def every_page(w: dict) -> list[Page]:
         Page("anon", "print week", f"/spaces/{room}/print?week={week}"),
         Page("anon", "404", "/ei-ole", 404),
         Page("anon", "privacy notice", "/privacy"),
+        Page("anon", "forgot password", "/account/forgot"),
+        Page("anon", "set a new password", w["reset_path"]),
+        Page("anon", "reset link refused", "/account/reset/" + "x" * 43, 404),
+        Page("anon", "verification link refused", "/account/verify/" + "x" * 43, 404),
         # A group's representative
         Page("member", "front signed in", "/"),
         Page("member", "space signed in", f"/spaces/{room}?week={week}"),
