@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from commons.codes import message
+from commons.codes import message, say
 from commons.i18n import ON_WEEKDAYS, format_clock, format_moment
 
 # --- What is not there, who may ---------------------------------------------------------------------
@@ -69,22 +69,22 @@ def _round_space_unknown(p):
     return _("Space %(id)s is not one of this round's spaces.", id=p["space_id"])
 
 
-@message("priority_class_unknown", priority_class="clubs")
+@message("priority_class_unknown", priority_class="class_a")
 def _priority_class_unknown(p):
     return _("%(code)s is not one of this round's priority classes.", code=p["priority_class"])
 
 
-@message("priority_class_duplicate", priority_class="clubs")
+@message("priority_class_duplicate", priority_class="class_a")
 def _priority_class_duplicate(p):
     return _("The priority class %(code)s is listed twice.", code=p["priority_class"])
 
 
-@message("purpose_unknown", purpose="juggling")
+@message("purpose_unknown", purpose="p_42")
 def _purpose_unknown(p):
     return _("%(code)s is not one of the purposes on the list.", code=p["purpose"])
 
 
-@message("age_group_unknown", age_group="toddlers")
+@message("age_group_unknown", age_group="a_0_2")
 def _age_group_unknown(p):
     return _("%(code)s is not one of the age groups on the list.", code=p["age_group"])
 
@@ -111,9 +111,9 @@ def _allocation_rule(p):
     return words.get(p["rule"], _("The slot breaks the space's booking rules."))
 
 
-@message("publish_refused", detail="The whole series is booked.")
+@message("publish_refused", refusal="book_on_behalf_unverified", params={})
 def _publish_refused(p):
-    return _("No date of this allocation could be booked: %(detail)s", detail=p["detail"])
+    return _("No date of this allocation could be booked: %(detail)s", detail=say(p["refusal"], p.get("params", {})))
 
 
 # --- Why a wish got no slot, or fewer than it asked ---------------------------------------------------
@@ -159,7 +159,7 @@ def _time_taken(p):
     return _("There is no free time in your windows: the time is already booked, closed or allocated by the staff.")
 
 
-@message("lost_priority_class", other_class="Sports clubs", own_class="Other communities")
+@message("lost_priority_class", other_class="Urheiluseurat", own_class="Muut yhteisöt")
 def _lost_priority_class(p):
     return _("The time in your windows went to a group of a higher priority class (%(other)s) under the round's priority "
              "classes, which come first.", other=p["other_class"])

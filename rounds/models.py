@@ -32,7 +32,7 @@ class Round(db.Model):
     applications_close: Mapped[datetime] = mapped_column(UTCDateTime())
     # [{"code", "name"}], highest first; daytime_classes: the codes in their order on weekdays before 16:00
     priority_classes: Mapped[list] = mapped_column(JSON, default=list)
-    daytime_classes: Mapped[list | None] = mapped_column(JSON)
+    daytime_classes: Mapped[list | None] = mapped_column(JSON(none_as_null=True))
     # The last allocation run: whether it was proven optimal, its gap, and the wishes left without a slot
     optimal: Mapped[bool | None] = mapped_column(Boolean)
     gap: Mapped[float | None] = mapped_column()
@@ -81,7 +81,7 @@ class RoundApplication(db.Model):
     wishes: Mapped[list] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(20), default="submitted")
     # After publishing: {"allocated": [...], "unallocated": [...]} (codes and params; words when shown)
-    result: Mapped[dict | None] = mapped_column(JSON)
+    result: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -104,7 +104,7 @@ class RoundAllocation(db.Model):
     series_id: Mapped[int | None] = mapped_column(ForeignKey("booking_series.id", ondelete="SET NULL"))
     first_booking_id: Mapped[int | None] = mapped_column(Integer)
     # What publishing gave: {"occurrences": n, "skipped": [{start, end, code, params}]}
-    published: Mapped[dict | None] = mapped_column(JSON)
+    published: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     application: Mapped[RoundApplication] = relationship()

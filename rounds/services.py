@@ -452,9 +452,10 @@ def _publish_one(actor: User, allocation_id: int, data: BookingIn, now: datetime
 @write_transaction
 def _publish_refused(allocation_id: int, err: ApiError) -> Published:
     x = db.session.get(RoundAllocation, allocation_id)
-    skipped = [{"start": c.get("start", ""), "end": c.get("end", ""), "code": c.get("reason") or err.reason or err.code,
-                "params": c.get("params", {})} for c in (err.conflicts or [])] or [
-        {"start": "", "end": "", "code": "publish_refused", "params": {"detail": err.message[:300]}}]
+    problems = list(err.conflicts or []) + list(err.extra.get("violations", []))
+    skipped = [{"start": c.get("start", ""), "end": c.get("end", ""), "code": c.get("code") or err.reason or err.code,
+                "params": c.get("params", {})} for c in problems] or [
+        {"start": "", "end": "", "code": "publish_refused", "params": {"refusal": err.reason or err.code, "params": err.params}}]
     x.published = {"occurrences": 0, "skipped": skipped}
     return Published(allocation_id, None, None, 0, skipped)
 
