@@ -3,15 +3,17 @@
 Who gets which weekly slot: every wish of every application, each candidate slot it could have
 (each preferred space, each weekday of its windows, each start on the space's slot grid inside the
 window and the opening hours, `minutes` long), and a 0/1 programme over them solved by HiGHS
-(scipy.optimize.milp) in lexicographic levels, each solved with the levels before it held at their
-best:
+(scipy.optimize.milp):
 
-1. for each priority class, highest first (strict: a higher class's wish before a lower class's):
-   the number of groups of that class with at least one slot (fairness: no group gets a second slot
-   while a group whose wish could be met gets none), then the wished minutes given to that class;
-2. the softer criteria together: preferred spaces first, then preferred windows, children and young
-   people early in the evening and adults later, nearness to the group's district, activity size
-   (people); and last the tie-break: the earlier application (by id) first, then the earlier start.
+1. priority classes, strictly: each class in turn, highest first, is allocated around what the
+   classes above it got (a higher class's wish before a lower class's);
+2. within a class, one level: the number of groups with at least one slot first (fairness: no group
+   gets a second slot while a group whose wish could be met gets none), then the wished minutes
+   (weights: groups x (all the class's candidate minutes + 1) + minutes, exact in integers);
+3. with that held, the softer criteria together: preferred spaces first, then preferred windows,
+   children and young people early in the evening and adults later, nearness to the group's
+   district, activity size (people); and last the tie-break: the earlier application (by id) first,
+   then the earlier start.
 
 Constraints: no two slots in one space on one weekday within each other's changeover buffer; a wish
 gets at most `slots_per_week` slots, each on another weekday; a slot blocked by what is already there
@@ -33,6 +35,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+import os as _os
+_DEBUG = bool(_os.environ.get("ROUNDS_DEBUG"))
 DAYTIME_END = 16 * 60  # weekdays before 16:00: the priority classes' daytime order applies
 YOUNG_AGE_GROUPS = frozenset({"children_0_6", "children_7_12", "youth_13_17"})
 
@@ -228,52 +232,87 @@ def allocate(
             seen[key] = len(unique)
             unique.append(c)
     cands = unique
+
+    def rank_of(c: _Cand) -> int:
+        return class_rank(classes, daytime_classes, apps[c.app].priority_class, c.weekday, c.start)
+
+    # Strict classes: each class in turn, highest first, allocated around what the classes above it got.
+    taken: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for s in locked:
+        taken.setdefault((s.space_id, s.weekday), []).append((s.start, s.end))
+    left = {(ai, wi): w.slots_per_week - len(locked_by_wish.get((a.id, w.index), []))
+            for ai, a in enumerate(apps) for wi, w in enumerate(a.wishes)}
+    days_used = {(ai, wi): {s.weekday for s in locked_by_wish.get((a.id, w.index), [])}
+                 for ai, a in enumerate(apps) for wi, w in enumerate(a.wishes)}
+    served = {a.group_id for a in apps if any(s.application_id == a.id for s in locked)}
+    chosen: list[_Cand] = []
+    optimal, gap = True, None
+    for rank in range(len(classes) + 1):
+        sub = [c for c in cands if rank_of(c) == rank and left[(c.app, c.wish)] > 0 and c.weekday not in days_used[(c.app, c.wish)]
+               and not any(overlaps((c.start, c.end), t, spaces[c.space_id].buffer_minutes) for t in taken.get((c.space_id, c.weekday), ()))]
+        if not sub:
+            continue
+        budget = None if time_limit is None else max(time_limit - (_time.monotonic() - began), 1.0)
+        got, ok, g = _solve(sub, apps, spaces, left, served, budget)
+        optimal = optimal and ok
+        gap = g if g is not None else gap
+        for c in got:
+            chosen.append(c)
+            taken.setdefault((c.space_id, c.weekday), []).append((c.start, c.end))
+            left[(c.app, c.wish)] -= 1
+            days_used[(c.app, c.wish)].add(c.weekday)
+            served.add(apps[c.app].group_id)
+
+    slots = list(locked) + [Slot(apps[c.app].id, apps[c.app].wishes[c.wish].index, c.space_id, c.weekday, c.start, c.end) for c in chosen]
+    slots.sort(key=lambda s: (s.application_id, s.wish, s.weekday, s.start, s.space_id))
+    refusals = _reasons(apps, spaces, classes, daytime_classes, cands, slots, free_somewhere, locked)
+    return Result(slots, refusals, optimal, gap, round(_time.monotonic() - began, 3), len(cands))
+
+
+def _solve(cands: list[_Cand], apps: list[ApplicationFacts], spaces: dict[int, SpaceFacts], left: dict, served: set[int],
+           time_limit: float | None) -> tuple[list[_Cand], bool, float | None]:
+    """One class's allocation: first the most groups with a slot (fairness) and then the most wished
+    minutes (one level: groups x (all minutes + 1) + minutes), then with that held, the softer
+    criteria and the tie-break. Returns the chosen candidates, whether proven optimal, and the gap."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import coo_array
+
+    began = _time.monotonic()
     n = len(cands)
-    groups = sorted({a.group_id for a in apps})
-    g_index = {g: i for i, g in enumerate(groups)}
-    served_by_lock = {apps_by_id.group_id for apps_by_id in apps if any(s.application_id == apps_by_id.id for s in locked)}
-    free_groups = [g for g in groups if g not in served_by_lock]
-    y_of = {g: n + i for i, g in enumerate(free_groups)}
-    nv = n + len(free_groups)
-
-    rows: list[tuple[list[int], list[float], float, float]] = []  # (columns, coefficients, lower, upper)
-
-    # Per wish: at most its slots left, at most one per weekday.
+    groups = sorted({apps[c.app].group_id for c in cands} - served)
+    y_of = {g: n + i for i, g in enumerate(groups)}
+    nv = n + len(groups)
+    rows: list[tuple[list[int], list[float], float, float]] = []
     by_wish: dict[tuple[int, int], list[int]] = {}
     by_wish_day: dict[tuple[int, int, int], list[int]] = {}
     by_group: dict[int, list[int]] = {}
+    by_space_day: dict[tuple[int, int], list[int]] = {}
     for k, c in enumerate(cands):
         by_wish.setdefault((c.app, c.wish), []).append(k)
         by_wish_day.setdefault((c.app, c.wish, c.weekday), []).append(k)
         by_group.setdefault(apps[c.app].group_id, []).append(k)
-    for (ai, wi), ks in by_wish.items():
-        w = apps[ai].wishes[wi]
-        left = w.slots_per_week - len(locked_by_wish.get((apps[ai].id, w.index), []))
-        if len(ks) > left:
-            rows.append((ks, [1.0] * len(ks), 0.0, float(left)))
+        by_space_day.setdefault((c.space_id, c.weekday), []).append(k)
+    for key, ks in by_wish.items():
+        if len(ks) > left[key]:
+            rows.append((ks, [1.0] * len(ks), 0.0, float(left[key])))
     for ks in by_wish_day.values():
         if len(ks) > 1:
             rows.append((ks, [1.0] * len(ks), 0.0, 1.0))
     # No two slots in one space and weekday within each other's buffer: at each start, the candidates
     # whose [start, end + buffer) covers it sum to at most 1 (the maximal cliques of an interval graph).
-    by_space_day: dict[tuple[int, int], list[int]] = {}
-    for k, c in enumerate(cands):
-        by_space_day.setdefault((c.space_id, c.weekday), []).append(k)
     for (sid, _), ks in sorted(by_space_day.items()):
         buf = spaces[sid].buffer_minutes
-        starts = sorted({cands[k].start for k in ks})
         last: tuple | None = None
-        for t in starts:
+        for t in sorted({cands[k].start for k in ks}):
             covering = tuple(k for k in ks if cands[k].start <= t < cands[k].end + buf)
             if len(covering) > 1 and covering != last:
                 rows.append((list(covering), [1.0] * len(covering), 0.0, 1.0))
             last = covering
-    # A group counts as served only with a slot: y_g <= sum of its candidates.
-    for g in free_groups:
-        ks = by_group.get(g, [])
+    for g in groups:  # a group counts as served only with a slot
+        ks = by_group[g]
         rows.append((ks + [y_of[g]], [1.0] * len(ks) + [-1.0], 0.0, np.inf))
 
-    def matrix(extra: list[tuple[np.ndarray, float]]):
+    def constraints(extra: list[tuple[np.ndarray, float]]):
         r_idx, c_idx, vals, lo, hi = [], [], [], [], []
         for r, (cols, coefs, l, u) in enumerate(rows):
             r_idx += [r] * len(cols)
@@ -292,79 +331,50 @@ def allocate(
             r += 1
         if not lo:
             return []
-        a = coo_array((vals, (r_idx, c_idx)), shape=(r, nv)).tocsr()
-        return [LinearConstraint(a, np.array(lo), np.array(hi))]
+        return [LinearConstraint(coo_array((vals, (r_idx, c_idx)), shape=(r, nv)).tocsr(), np.array(lo), np.array(hi))]
 
-    # --- Objectives, lexicographic ---------------------------------------------------------------
-    def rank_of(c: _Cand) -> int:
-        return class_rank(classes, daytime_classes, apps[c.app].priority_class, c.weekday, c.start)
-
-    levels: list[np.ndarray] = []
-    n_ranks = len(classes) + 1
-    for rank in range(n_ranks):
-        served = np.zeros(nv)
-        minutes = np.zeros(nv)
-        for g in free_groups:
-            # a group's class for fairness: that of its (first) application, evening order
-            first = next(a for a in apps if a.group_id == g)
-            if class_rank(classes, None, first.priority_class, 6, 0) == rank:
-                served[y_of[g]] = 1.0
-        for k, c in enumerate(cands):
-            if rank_of(c) == rank:
-                minutes[k] = float(c.end - c.start)
-        if served.any():
-            levels.append(served)
-        if minutes.any():
-            levels.append(minutes)
+    minutes = np.zeros(nv)
+    for k, c in enumerate(cands):
+        minutes[k] = float(c.end - c.start)
+    first = minutes.copy()
+    weight = float(minutes.sum() + 1)
+    for g in groups:
+        first[y_of[g]] = weight
     soft = np.zeros(nv)
     n_apps = max(len(apps), 1)
     for k, c in enumerate(cands):
         a = apps[c.app]
         young = bool(YOUNG_AGE_GROUPS & set(a.age_groups))
         evening = c.start >= DAYTIME_END
-        # hours from 16:00: the young are better early, adults later (0..8)
-        late = max(0, c.start - DAYTIME_END) / 60 if evening else 0.0
+        late = max(0, c.start - DAYTIME_END) / 60 if evening else 0.0  # hours after 16:00
         age_cost = late if young else (max(0.0, 8 - late) if evening and a.age_groups else 0.0)
         near = 1.0 if a.district and spaces[c.space_id].district == a.district else 0.0
-        cost = (1000.0 * c.space_rank + 100.0 * c.window_rank + 10.0 * age_cost - 5.0 * near
-                - min(a.attendees, 500) / 100.0
-                + c.app / n_apps * 0.5 + c.start / 1440 * 0.01)
-        soft[k] = -cost
-    levels.append(soft)
-
-    fixed: list[tuple[np.ndarray, float]] = []
-    x = np.zeros(nv)
-    optimal, gap = True, None
+        soft[k] = -(1000.0 * c.space_rank + 100.0 * c.window_rank + 10.0 * age_cost - 5.0 * near
+                    - min(a.attendees, 500) / 100.0 + c.app / n_apps * 0.5 + c.start / 1440 * 0.01)
     integrality = np.ones(nv)
-    if nv:
-        for li, obj in enumerate(levels):
-            options: dict = {"mip_rel_gap": 0.0 if li < len(levels) - 1 else 1e-6, "presolve": True}
-            if time_limit is not None:
-                left = time_limit - (_time.monotonic() - began)
-                options["time_limit"] = max(left, 0.5)
-            res = milp(-obj, constraints=matrix(fixed), integrality=integrality, bounds=Bounds(0, 1), options=options)
-            if res.x is None:
-                optimal = False
-                break
-            x = res.x
-            if res.status != 0:
-                optimal = False
-                gap = float(getattr(res, "mip_gap", 0.0) or 0.0)
-            best = float(obj @ np.round(x))
-            if li < len(levels) - 1:
-                integral = np.allclose(obj, np.round(obj))
-                fixed.append((obj, best - (0.5 if integral else 1e-6)))
-            if res.status != 0:
-                break  # out of time: keep what was found
-    chosen = [k for k in range(n) if x[k] > 0.5]
-    slots = list(locked) + [Slot(apps[cands[k].app].id, apps[cands[k].app].wishes[cands[k].wish].index, cands[k].space_id,
-                                 cands[k].weekday, cands[k].start, cands[k].end) for k in chosen]
-    slots.sort(key=lambda s: (s.application_id, s.wish, s.weekday, s.start, s.space_id))
-    refusals = _reasons(apps, spaces, classes, daytime_classes, cands, chosen, slots, free_somewhere, locked)
-    return Result(slots, refusals, optimal, gap, round(_time.monotonic() - began, 3), n)
+    optimal, gap = True, None
+    x = np.zeros(nv)
+    fixed: list[tuple[np.ndarray, float]] = []
+    for li, obj in enumerate((first, soft)):
+        options: dict = {"mip_rel_gap": 0.0 if li == 0 else 1e-6}
+        if time_limit is not None:
+            options["time_limit"] = max(time_limit - (_time.monotonic() - began), 0.5)
+        t0 = _time.monotonic()
+        res = milp(-obj, constraints=constraints(fixed), integrality=integrality, bounds=Bounds(0, 1), options=options)
+        if _DEBUG:
+            print(f"level {li}: {nv} variables, {(_time.monotonic() - t0):.2f} s, status {res.status}")
+        if res.x is None:
+            return [cands[k] for k in range(n) if x[k] > 0.5], False, None
+        x = np.round(res.x)
+        if res.status != 0:
+            optimal, gap = False, float(getattr(res, "mip_gap", None) or 0.0)
+            break
+        if li == 0:
+            fixed.append((first, float(first @ x) - 0.5))
+    return [cands[k] for k in range(n) if x[k] > 0.5], optimal, gap
 
 
-def _reasons(apps, spaces, classes, daytime_classes, cands, chosen, slots, free_somewhere, locked) -> list[Refusal]:
+def _reasons(apps, spaces, classes, daytime_classes, cands, slots, free_somewhere, locked) -> list[Refusal]:
     """A code and params for every wish given fewer slots than it asked for."""
     got: dict[tuple[int, int], int] = {}
     groups_served: set[int] = set()
