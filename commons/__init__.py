@@ -120,6 +120,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from volunteers.api import bp as volunteers_api
     from rounds.api import bp as rounds_api
     from volunteers.views import bp as volunteer_pages
+    from rounds.views import bp as round_pages
 
     app.url_map.converters["int"] = IdConverter  # before any rule with <int:...> is added
     # The one visible list of blueprints. JSON APIs check CSRF themselves for browser-session
@@ -127,7 +128,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     for blueprint in (commons_api, spaces_api, reports_api, calendars_api, volunteers_api, rounds_api):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
-    for blueprint in (commons_pages, spaces_pages, staff_pages, admin_pages, report_pages, account_pages, group_pages, calendars_pages, volunteer_pages):
+    for blueprint in (commons_pages, spaces_pages, staff_pages, admin_pages, report_pages, account_pages, group_pages, calendars_pages, volunteer_pages, round_pages):
         app.register_blueprint(blueprint)
     app.before_request(authenticate_and_check_csrf)
 
