@@ -347,7 +347,8 @@ def _solve(cands: list[_Cand], apps: list[ApplicationFacts], spaces: dict[int, S
         young = bool(YOUNG_AGE_GROUPS & set(a.age_groups))
         evening = c.start >= DAYTIME_END
         late = max(0, c.start - DAYTIME_END) / 60 if evening else 0.0  # hours after 16:00
-        age_cost = late if young else (max(0.0, 8 - late) if evening and a.age_groups else 0.0)
+        # children and young people early in the evening, adults later; a group naming no age group is in between
+        age_cost = (late if young else max(0.0, 5 - late) if a.age_groups else 2.5) if evening else 0.0
         near = 1.0 if a.district and spaces[c.space_id].district == a.district else 0.0
         soft[k] = -(1000.0 * c.space_rank + 100.0 * c.window_rank + 10.0 * age_cost - 5.0 * near
                     - min(a.attendees, 500) / 100.0 + c.app / n_apps * 0.5 + c.start / 1440 * 0.01)
