@@ -39,7 +39,6 @@ class Round(db.Model):
     unallocated: Mapped[list] = mapped_column(JSON, default=list)
     allocated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     spaces: Mapped[list[RoundSpace]] = relationship(cascade="all, delete-orphan", order_by="RoundSpace.position")
@@ -73,7 +72,6 @@ class RoundApplication(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
-    applicant_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     priority_class: Mapped[str | None] = mapped_column(String(60))
     purpose: Mapped[str] = mapped_column(String(60))
     age_groups: Mapped[list] = mapped_column(JSON, default=list)

@@ -79,7 +79,7 @@ def create_round(actor: User, data: RoundIn) -> Round:
         raise Invalid(reason="round_dates_order")
     r = Round(name=data.name, season_start=data.season_start, season_end=data.season_end, applications_open=opens,
               applications_close=closes, priority_classes=[{"code": c.code, "name": c.name} for c in data.priority_classes],
-              daytime_classes=data.daytime_classes, unallocated=[], created_by_id=actor.id)
+              daytime_classes=data.daytime_classes, unallocated=[])
     r.spaces = [RoundSpace(space_id=sid, position=i) for i, sid in enumerate(space_ids)]
     db.session.add(r)
     db.session.flush()
@@ -133,7 +133,7 @@ def apply(actor: User, round_id: int, data: ApplicationIn, now: datetime | None 
         raise Forbidden(reason="round_verified_only")
     _require_open(r, now)
     _check_application(r, data)
-    a = RoundApplication(round_id=r.id, group_id=group.id, applicant_id=actor.id, priority_class=data.priority_class,
+    a = RoundApplication(round_id=r.id, group_id=group.id, priority_class=data.priority_class,
                          purpose=data.purpose, age_groups=list(data.age_groups), attendees=data.attendees,
                          wishes=_wishes_json(data), status="submitted")
     db.session.add(a)

@@ -30,7 +30,6 @@ def upgrade():
         sa.Column('unallocated', sa.JSON(), nullable=False),
         sa.Column('allocated_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
-        sa.Column('created_by_id', sa.Integer(), sa.ForeignKey('users.id', ondelete='SET NULL'), nullable=True),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     )
     op.create_table(
@@ -45,7 +44,6 @@ def upgrade():
         sa.Column('id', sa.Integer(), primary_key=True),
         sa.Column('round_id', sa.Integer(), sa.ForeignKey('rounds.id', ondelete='CASCADE'), nullable=False),
         sa.Column('group_id', sa.Integer(), sa.ForeignKey('groups.id', ondelete='CASCADE'), nullable=False),
-        sa.Column('applicant_id', sa.Integer(), sa.ForeignKey('users.id', ondelete='SET NULL'), nullable=True),
         sa.Column('priority_class', sa.String(length=60), nullable=True),
         sa.Column('purpose', sa.String(length=60), nullable=False),
         sa.Column('age_groups', sa.JSON(), nullable=False),
