@@ -187,9 +187,6 @@ def allocate(
     highest first; `daytime_classes`: the same codes in their order for weekdays before 16:00 (None:
     the same order all day). `time_limit`: seconds for all the solves together; when it runs out the
     best allocation found is returned with `optimal` False and the gap of the level that ran out."""
-    from scipy.optimize import Bounds, LinearConstraint, milp
-    from scipy.sparse import coo_array
-
     began = _time.monotonic()
     classes = list(classes or [])
     apps = sorted(applications, key=lambda a: a.id)
