@@ -100,11 +100,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     import spaces.models  # noqa: F401
     import calendars.models  # noqa: F401
     import volunteers.models  # noqa: F401
+    import rounds.models  # noqa: F401
     # The words of each package's refusal codes (commons.codes), per language.
     import commons.messages  # noqa: F401
     import spaces.messages  # noqa: F401
     import calendars.messages  # noqa: F401
     import volunteers.messages  # noqa: F401
+    import rounds.messages  # noqa: F401
     import volunteers.reasons  # noqa: F401  (the match reasons' words)
 
     from commons.admin_views import bp as admin_pages
@@ -124,17 +126,19 @@ def create_app(overrides: dict | None = None) -> Flask:
     from spaces.views import bp as spaces_pages
     from spaces.waitlist_views import bp as waitlist_pages
     from volunteers.api import bp as volunteers_api
+    from rounds.api import bp as rounds_api
     from volunteers.views import bp as volunteer_pages
+    from rounds.views import bp as round_pages
 
     app.url_map.converters["int"] = IdConverter  # before any rule with <int:...> is added
     # The one visible list of blueprints. JSON APIs check CSRF themselves for browser-session
     # callers (commons.api.authenticate_and_check_csrf); Bearer-token callers need none.
-    for blueprint in (commons_api, spaces_api, reports_api, calendars_api, volunteers_api):
+    for blueprint in (commons_api, spaces_api, reports_api, calendars_api, volunteers_api, rounds_api):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
     app.register_blueprint(operations)  # /healthz, /readyz, /metrics (commons.operations)
     for blueprint in (commons_pages, spaces_pages, staff_pages, admin_pages, report_pages, account_pages, oidc_pages, group_pages, calendars_pages, volunteer_pages,
-                      waitlist_pages):
+                      waitlist_pages, round_pages):
         app.register_blueprint(blueprint)
     app.before_request(authenticate_and_check_csrf)
 
@@ -143,8 +147,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from calendars import register_hooks as register_calendar_hooks
     from spaces import register_hooks as register_space_hooks
     from volunteers import register_hooks as register_volunteer_hooks
+    from rounds import register_hooks as register_round_hooks
 
-    for register_hooks in (register_space_hooks, register_calendar_hooks, register_volunteer_hooks):
+    for register_hooks in (register_space_hooks, register_calendar_hooks, register_volunteer_hooks, register_round_hooks):
         register_hooks()
     register_error_handlers(app)
     with app.app_context():  # the unknown-address sign-in's hash, ready before the first sign-in (commons.models)

@@ -19,6 +19,7 @@ PACKAGES = [
     ("spaces", "Spaces and bookings"),
     ("calendars", "Calendar files and feeds"),
     ("volunteers", "Volunteering"),
+    ("rounds", "Seasonal rounds"),
 ]
 
 HEADER = """# Refusal codes

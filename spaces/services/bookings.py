@@ -115,11 +115,12 @@ def _zone_and_right_now(actor: User, space: Space, group_id: int, on_behalf: boo
 
 @counted  # bookings made and refused, by reason, for /metrics
 @write_transaction(lock_late=True)
-def create_booking(actor: User, data: BookingIn, now: datetime | None = None) -> BookingResult:
+def create_booking(actor: User, data: BookingIn, now: datetime | None = None, horizon_days: int | None = None) -> BookingResult:
     """A booking, or a series of them. The client's times and RRULE are worked out, and what is already
     booked refuses, before the write lock: a refusal or a long series never makes other writers wait.
     Under the lock: the space's zone and the booker's right again, the re-check, the writes and the
-    outbox rows."""
+    outbox rows. `horizon_days`: how far ahead instead of the space's own horizon (a seasonal round
+    publishes its season, however far it reaches)."""
     now = now or utcnow()
     if not actor.email_verified:
         raise Forbidden(reason="email_unverified")  # (commons.services.require_verified) its mail would go to a stranger
@@ -127,6 +128,8 @@ def create_booking(actor: User, data: BookingIn, now: datetime | None = None) ->
     group, represents = group_and_membership(actor, data.group_id)
     on_behalf = _books_on_behalf(actor, space, group, represents)
     sr = space_rules(space)
+    if horizon_days is not None:
+        sr = replace(sr, horizon_days=horizon_days)
     plan = _plan(data, sr.tz)
 
     def check() -> tuple[rules.Evaluation, list[rules.Problem]]:
@@ -187,3 +190,9 @@ def create_booking(actor: User, data: BookingIn, now: datetime | None = None) ->
     notices.booking_created(actor, bookings, now, told)  # e-mail in the outbox, committed with the booking
     booked = [(b.id, b.start_at, b.end_at) for b in bookings]
     return BookingResult(status, problems, sr.tz, booked, series.id if series else None, data.title)
+
+
+# create_booking's work without its own transaction, for a use case above spaces that books inside
+# its own `write_transaction(lock_late=True)` and writes its own rows after (a seasonal round's
+# publishing: the series and the allocation it came from in one transaction).
+book_in_transaction = create_booking.__wrapped__

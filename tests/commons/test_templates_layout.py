@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = {"commons", "spaces", "calendars", "volunteers"}
+PACKAGES = {"commons", "spaces", "calendars", "volunteers", "rounds"}
 SHARED = {"_macros"}  # macros every package's templates import (the form fields)
 
 

@@ -30,7 +30,7 @@ from flask_babel import force_locale
 from commons.codes import entries, say
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("commons", "spaces", "calendars", "volunteers")
+PACKAGES = ("commons", "spaces", "calendars", "volunteers", "rounds")
 CONVERTED = PACKAGES
 
 ERRORS = {"ApiError", "Invalid", "Unauthorized", "Forbidden", "NotFound", "Conflict", "RuleViolation"}

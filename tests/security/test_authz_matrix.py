@@ -258,6 +258,29 @@ def w(app):
         db.session.add_all([cred, cert, guest])
         db.session.commit()
         ns.cred, ns.cert, ns.year, ns.guest = cred.id, cert.code, ns.day.year, guest.id
+    with app.app_context():  # seasonal rounds over X's room: one open (group A applied), one closed with an allocation
+        from rounds.models import Round, RoundAllocation, RoundApplication, RoundSpace
+
+        season = ns.day + timedelta(days=30)
+        wish = [{"slots_per_week": 1, "minutes": 120, "windows": [{"weekday": 1, "start": 1020, "end": 1260}], "space_ids": [ns.sx]}]
+        classes = [{"code": "a", "name": "A class"}, {"code": "b", "name": "B class"}]
+        made = {}
+        for key, opens, closes in (("ro", now - timedelta(days=1), now + timedelta(days=5)), ("rc", now - timedelta(days=5), now - timedelta(days=1))):
+            r = Round(name=f"Round {key}", season_start=season, season_end=season + timedelta(days=69), applications_open=opens,
+                      applications_close=closes, priority_classes=classes, unallocated=[])
+            r.spaces = [RoundSpace(space_id=ns.sx, position=0)]
+            db.session.add(r)
+            db.session.flush()
+            a = RoundApplication(round_id=r.id, group_id=ns.ga, priority_class="a", purpose="music", age_groups=[], attendees=5,
+                                 wishes=wish, status="submitted")
+            db.session.add(a)
+            db.session.flush()
+            made[key], made["app_" + key] = r.id, a.id
+        al = RoundAllocation(round_id=made["rc"], application_id=made["app_rc"], wish=0, space_id=ns.sx, weekday=1, start_minute=1080,
+                             end_minute=1200, locked=False)
+        db.session.add(al)
+        db.session.commit()
+        ns.ro, ns.rc, ns.app_ro, ns.app_rc, ns.al = made["ro"], made["rc"], made["app_ro"], made["app_rc"], al.id
     feeds = api["member_a"].get("/feeds").get_json()
     ns.feed_url = next(f["url"] for f in feeds if f["kind"] == "group_bookings")
     ns.feed_path = ns.feed_url.split("commons.test", 1)[1]
@@ -626,6 +649,60 @@ ROWS: list[Row] = [
     Row("POST", "/api/v1/shifts/<int:shift_id>/signups", "/api/v1/shifts/{a2}/signups", api_only(201, ORG_A),
         {"name": "Eino Esimerkki", "phone": "040 555 0101"}),
     Row("POST", "/api/v1/signups/<int:signup_id>/erase", "/api/v1/signups/{guest}/erase", api_only(200, {"staff_x", "staff_y", "admin"})),
+    # Seasonal rounds: pages
+    Row("GET", "/rounds", "/rounds", roles(200)),
+    Row("GET", "/rounds/<int:round_id>", "/rounds/{ro}", roles(200)),
+    Row("GET", "/rounds/<int:round_id>/apply", "/rounds/{ro}/apply", roles(200, anon=LOGIN)),
+    Row("POST", "/rounds/<int:round_id>/apply", "/rounds/{ro}/apply", roles(422, anon=LOGIN, member_a=302),
+        lambda w, role: {"group_id": str(w.ga), "purpose": "sports", "attendees": "8", "priority_class": "b", "slots_per_week": "1",
+                         "minutes": "60", "weekday_1": "2", "start_1": "17:00", "end_1": "20:00", "space_1": str(w.sx)}, kind="form"),
+    Row("GET", "/rounds/<int:round_id>/applications/<int:application_id>", "/rounds/{ro}/applications/{app_ro}",
+        roles(404, anon=LOGIN, member_a=200, staff_x=200, admin=200)),
+    Row("GET", "/rounds/<int:round_id>/staff", "/rounds/{rc}/staff", page_only(200, STAFF_X)),
+    Row("POST", "/rounds/<int:round_id>/staff/allocate", "/rounds/{rc}/staff/allocate", page_only(302, STAFF_X), {}, kind="form"),
+    Row("POST", "/rounds/<int:round_id>/staff/allocations", "/rounds/{rc}/staff/allocations", page_only(302, STAFF_X),
+        lambda w, role: {"application_id": str(w.app_rc), "wish": "0", "space_id": str(w.sx), "weekday": "2", "start": "10:00",
+                         "end": "12:00"}, kind="form"),
+    Row("POST", "/rounds/<int:round_id>/staff/allocations/<int:allocation_id>/move", "/rounds/{rc}/staff/allocations/{al}/move",
+        page_only(302, STAFF_X),
+        lambda w, role: {"application_id": str(w.app_rc), "wish": "0", "space_id": str(w.sx), "weekday": "3", "start": "10:00",
+                         "end": "12:00"}, kind="form"),
+    Row("POST", "/rounds/<int:round_id>/staff/allocations/<int:allocation_id>/lock", "/rounds/{rc}/staff/allocations/{al}/lock",
+        page_only(302, STAFF_X), {"locked": "1"}, kind="form"),
+    Row("POST", "/rounds/<int:round_id>/staff/allocations/<int:allocation_id>/remove", "/rounds/{rc}/staff/allocations/{al}/remove",
+        page_only(302, STAFF_X), {}, kind="form"),
+    Row("GET", "/rounds/<int:round_id>/staff/publish", "/rounds/{rc}/staff/publish", page_only(200, STAFF_X)),
+    Row("POST", "/rounds/<int:round_id>/staff/publish", "/rounds/{rc}/staff/publish", page_only(302, STAFF_X), {}, kind="form"),
+    # Seasonal rounds: API
+    Row("GET", "/api/v1/purposes", "/api/v1/purposes", roles(200)),
+    Row("GET", "/api/v1/age-groups", "/api/v1/age-groups", roles(200)),
+    Row("GET", "/api/v1/rounds", "/api/v1/rounds", roles(200)),
+    Row("GET", "/api/v1/rounds/<int:round_id>", "/api/v1/rounds/{ro}", roles(200)),
+    Row("POST", "/api/v1/rounds", "/api/v1/rounds", api_only(201, STAFF_X),
+        lambda w, role: {"name": "New round", "space_ids": [w.sx], "season_start": str(w.day + timedelta(days=40)),
+                         "season_end": str(w.day + timedelta(days=100)), "applications_open": _local(w, 1), "applications_close": _local(w, 20)}),
+    Row("POST", "/api/v1/rounds/<int:round_id>/applications", "/api/v1/rounds/{ro}/applications", api_only(201, {"member_a"}),
+        lambda w, role: {"group_id": w.ga, "purpose": "sports", "attendees": 8, "priority_class": "b", "wishes": [
+            {"slots_per_week": 1, "minutes": 60, "windows": [{"weekday": 2, "start": "17:00", "end": "20:00"}], "space_ids": [w.sx]}]}),
+    Row("GET", "/api/v1/rounds/<int:round_id>/applications", "/api/v1/rounds/{ro}/applications", roles(200, anon=401)),
+    Row("PUT", "/api/v1/rounds/<int:round_id>/applications/<int:application_id>", "/api/v1/rounds/{ro}/applications/{app_ro}",
+        api_only(200, {"member_a"}),
+        lambda w, role: {"group_id": w.ga, "purpose": "sports", "attendees": 8, "wishes": [
+            {"slots_per_week": 1, "minutes": 60, "windows": [{"weekday": 2, "start": "17:00", "end": "20:00"}], "space_ids": [w.sx]}]}),
+    Row("DELETE", "/api/v1/rounds/<int:round_id>/applications/<int:application_id>", "/api/v1/rounds/{ro}/applications/{app_ro}",
+        api_only(200, {"member_a"})),
+    Row("PATCH", "/api/v1/rounds/<int:round_id>/applications/<int:application_id>", "/api/v1/rounds/{ro}/applications/{app_ro}",
+        api_only(200, STAFF_X), {"priority_class": "b"}),
+    Row("POST", "/api/v1/rounds/<int:round_id>/allocate", "/api/v1/rounds/{rc}/allocate", api_only(200, STAFF_X), {}),
+    Row("GET", "/api/v1/rounds/<int:round_id>/allocations", "/api/v1/rounds/{rc}/allocations", api_only(200, STAFF_X)),
+    Row("POST", "/api/v1/rounds/<int:round_id>/allocations", "/api/v1/rounds/{rc}/allocations", api_only(201, STAFF_X),
+        lambda w, role: {"application_id": w.app_rc, "wish": 0, "space_id": w.sx, "weekday": 2, "start": "10:00", "end": "12:00"}),
+    Row("PATCH", "/api/v1/rounds/<int:round_id>/allocations/<int:allocation_id>", "/api/v1/rounds/{rc}/allocations/{al}",
+        api_only(200, STAFF_X),
+        lambda w, role: {"application_id": w.app_rc, "wish": 0, "space_id": w.sx, "weekday": 3, "start": "10:00", "end": "12:00"}),
+    Row("DELETE", "/api/v1/rounds/<int:round_id>/allocations/<int:allocation_id>", "/api/v1/rounds/{rc}/allocations/{al}",
+        api_only(200, STAFF_X)),
+    Row("POST", "/api/v1/rounds/<int:round_id>/publish", "/api/v1/rounds/{rc}/publish", api_only(200, STAFF_X), {}),
 ]
 
 

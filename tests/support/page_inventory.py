@@ -111,7 +111,24 @@ def seed_world(make_facility, make_space, make_group, make_user) -> dict:
 
     assert rep.client.post("/account/forgot", data={"email": ROLES["member"]}).status_code == 200
     reset_path = mailed_link(rep.client.application, ROLES["member"], "reset")
-    return dict(reset_path=reset_path, certificate=certificate, facility=kallio, room=room, hall=hall, group=group, other=other, rep=rep, staff=staff, day=day,
+
+    # A seasonal round open for applications, and the group's application (a wish for Tuesday evenings)
+    from datetime import datetime, timezone
+
+    now = datetime.now(timezone.utc)
+    season = day + timedelta(days=35)
+    r = staff.post("/rounds", {"name": "Syyskausi", "space_ids": [room, hall], "season_start": str(season),
+                               "season_end": str(season + timedelta(days=69)), "applications_open": (now - timedelta(days=1)).isoformat(),
+                               "applications_close": (now + timedelta(days=7)).isoformat(),
+                               "priority_classes": [{"code": "youth", "name": "Nuorisoseurat"}, {"code": "others", "name": "Muut yhteisöt"}]})
+    assert r.status_code == 201, r.get_json()
+    round_id = r.get_json()["id"]
+    r = rep.post(f"/rounds/{round_id}/applications", {"group_id": group, "purpose": "music", "age_groups": ["adults_30_64"], "attendees": 15,
+                                                      "priority_class": "others", "wishes": [{"slots_per_week": 1, "minutes": 120,
+                                                      "windows": [{"weekday": 1, "start": "17:00", "end": "21:00"}], "space_ids": [room, hall]}]})
+    assert r.status_code == 201, r.get_json()
+    application = r.get_json()["id"]
+    return dict(round=round_id, application=application, reset_path=reset_path, certificate=certificate, facility=kallio, room=room, hall=hall, group=group, other=other, rep=rep, staff=staff, day=day,
                 booking=booked[room], pending=booked[hall], week=f"{iso[0]}-W{iso[1]:02d}", activity=activity, shift=shifts[0],
                 taken_shift=shifts[1], volunteer=volunteer)
 
@@ -150,6 +167,15 @@ def every_page(w: dict) -> list[Page]:
         Page("member", "delete account", "/account/delete"),
         Page("member", "403", f"/groups/{w['other']}", 403),
         Page("member", "403 staff", "/staff", 403),
+        # Seasonal rounds
+        Page("anon", "rounds", "/rounds"),
+        Page("anon", "round", f"/rounds/{w['round']}"),
+        Page("member", "round signed in", f"/rounds/{w['round']}"),
+        Page("member", "apply", f"/rounds/{w['round']}/apply"),
+        Page("member", "add a wish", f"/rounds/{w['round']}/apply?application={w['application']}"),
+        Page("member", "application", f"/rounds/{w['round']}/applications/{w['application']}"),
+        Page("staff", "round staff", f"/rounds/{w['round']}/staff"),
+        Page("staff", "publish round", f"/rounds/{w['round']}/staff/publish"),
         # Facility staff
         Page("staff", "staff dashboard", "/staff"),
         Page("staff", "requests", "/staff/requests"),
