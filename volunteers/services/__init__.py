@@ -34,7 +34,7 @@ from volunteers.services.candidates import MATCH_AHEAD, Candidate, candidates_fo
 from volunteers.services.certificates import (YearHours, find_certificate, make_certificate, my_certificates, my_hours,
                                               withdraw_certificate)
 from volunteers.services.common import LISTED, ShiftView, get_activity, get_shift_view
-from volunteers.services.credentials import (EXPIRY_NOTICE_DAYS, can_record_credentials, credentials_of, record_credential,
+from volunteers.services.credentials import (EXPIRY_NOTICE_DAYS, can_record_credentials, credentials_of, find_volunteer, record_credential,
                                              remove_credential, send_expiry_notices, volunteer_credentials)
 from volunteers.services.facts import (FAIRNESS_DAYS, VolunteerSet, all_volunteer_facts, current_names,
                                        organisers_ages_on, shift_facts, volunteer_facts)
@@ -50,7 +50,7 @@ from volunteers.services.signups import (SignupResult, SignupView, invite, my_si
                                          signup, withdraw)
 
 __all__ = [
-    "EXPIRY_NOTICE_DAYS", "YearHours", "can_record_credentials", "credentials_of", "find_certificate", "make_certificate",
+    "EXPIRY_NOTICE_DAYS", "YearHours", "can_record_credentials", "credentials_of", "find_certificate", "find_volunteer", "make_certificate",
     "my_certificates", "my_hours", "record_credential", "remove_credential", "send_expiry_notices", "volunteer_credentials",
     "withdraw_certificate", "GUEST_RETENTION_DAYS", "counter_signup", "erase_guest", "forget_old_guests",
     "FAIRNESS_DAYS", "LISTED", "MATCH_AHEAD", "MAX_SHIFT",
