@@ -4,14 +4,16 @@ search), see the credentials recorded for them, record one they saw (kind, last 
 never the document) and remove one after a confirmation. The API does the same
 (`POST/DELETE /api/v1/volunteers/{id}/credentials`); both call volunteers.services (audited there).
 
-The volunteer found is remembered in the signed session (not in the address), so that the pages
-never take a volunteer id someone could count through.
+The volunteer found is carried in the address as a signed token (`v`: the staff member's and the
+volunteer's ids, signed with the app's secret, valid FOUND_HOURS), never as a bare volunteer id
+someone could count through, and never as the e-mail address (it would sit in access logs).
 """
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from commons.errors import ApiError, NotFound
 from commons.forms import put_back
@@ -23,7 +25,25 @@ from volunteers.pages import bp
 from volunteers.reasons import credential_name
 from volunteers.services.common import local_today
 
-SESSION_KEY = "staff_credentials_volunteer"
+FOUND_HOURS = 8  # a working day at the counter
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="staff-credentials")
+
+
+def found_token(staff_id: int, volunteer_id: int) -> str:
+    """The `v` of the page's address for this staff member and volunteer."""
+    return _serializer().dumps([staff_id, volunteer_id])
+
+
+def _found_id(user) -> int | None:
+    token = request.values.get("v") or ""
+    try:
+        staff_id, volunteer_id = _serializer().loads(token, max_age=FOUND_HOURS * 3600)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    return volunteer_id if staff_id == user.id and isinstance(volunteer_id, int) else None
 
 
 def _staff():
@@ -34,14 +54,14 @@ def _staff():
 
 
 def _found(user) -> tuple[VolunteerProfile, list[VolunteerCredential]] | None:
-    """The volunteer found last in this session and their credentials (None: nobody, or gone)."""
-    volunteer_id = session.get(SESSION_KEY)
-    if not isinstance(volunteer_id, int):
+    """The volunteer the address's `v` names for this staff member, with their credentials (None:
+    none, a token not theirs or too old, or the volunteer gone)."""
+    volunteer_id = _found_id(user)
+    if volunteer_id is None:
         return None
     try:
         return services.volunteer_credentials(user, volunteer_id)
     except NotFound:
-        session.pop(SESSION_KEY, None)
         return None
 
 
@@ -69,6 +89,7 @@ def _page(user, find: FindVolunteerForm | None = None, add: CredentialForm | Non
         profile=profile,
         rows=_rows(credentials),
         not_found=not_found,
+        v=found_token(user.id, profile.id) if profile else "",
     ), status
 
 
@@ -84,14 +105,11 @@ def staff_credentials_find():
     user = _staff()
     form = FindVolunteerForm()
     if not form.validate_on_submit():
-        session.pop(SESSION_KEY, None)
         return _page(user, find=form, not_found=True, status=422)
     hit = services.find_volunteer(user, form.email.data)
     if hit is None:
-        session.pop(SESSION_KEY, None)
         return _page(user, find=form, not_found=True)
-    session[SESSION_KEY] = hit[0].id
-    return redirect(url_for("volunteers.staff_credentials"))
+    return redirect(url_for("volunteers.staff_credentials", v=found_token(user.id, hit[0].id)))
 
 
 @bp.route("/staff/credentials/new", methods=["POST"])
@@ -117,13 +135,13 @@ def staff_credentials_add():
         return _page(user, add=form, status=422)
     flash(_("Recorded: %(kind)s, valid until %(day)s.", kind=credential_name(form.kind.data),
             day=format_day(form.valid_until.data)))
-    return redirect(url_for("volunteers.staff_credentials"))
+    return redirect(url_for("volunteers.staff_credentials", v=found_token(user.id, profile.id)))
 
 
 @bp.route("/staff/credentials/<int:credential_id>/remove", methods=["GET", "POST"])
 @login_required
 def staff_credentials_remove(credential_id: int):
-    """GET: ask to confirm; POST: remove. Only a credential of the volunteer found in this session."""
+    """GET: ask to confirm; POST: remove. Only a credential of the volunteer found (the address's `v`)."""
     user = _staff()
     found = _found(user)
     if found is None:
@@ -136,6 +154,6 @@ def staff_credentials_remove(credential_id: int):
     if form.validate_on_submit():
         services.remove_credential(user, profile.id, credential_id)
         flash(_("Removed: %(kind)s.", kind=credential_name(credential.kind)))
-        return redirect(url_for("volunteers.staff_credentials"))
+        return redirect(url_for("volunteers.staff_credentials", v=found_token(user.id, profile.id)))
     return render_template("volunteers/staff_credential_remove.html", profile=profile, row=_rows([credential])[0],
-                           button=ButtonForm(formdata=None)), (400 if form.is_submitted() else 200)
+                           v=found_token(user.id, profile.id)), (400 if form.is_submitted() else 200)

@@ -44,21 +44,27 @@ def test_staff_find_add_bad_date_and_remove(app, make_user, world):
         from commons.models import User
         email = db.session.get(User, v.user_id).email
     r = client.post("/staff/credentials", data={"email": "  " + email.upper() + " "})
-    assert r.status_code == 302
-    r = client.get("/staff/credentials")
+    assert r.status_code == 302 and email not in r.location  # a signed token in the address, never the e-mail
+    page = r.location
+    v_token = page.split("v=")[1]
+    r = client.get(page)
     assert "Credentials of Vilja Volunteer" in text(r) and "No credentials are recorded" in text(r)
+    # the token is this staff member's: another staff member's client does not see the volunteer with it
+    other = _staff_page(app, make_user, world)
+    assert "Vilja" not in text(other.get(page))
+    assert "Vilja" not in text(client.get("/staff/credentials?v=forged"))
 
     # a bad date: the error next to the field, what was typed kept
-    r = client.post("/staff/credentials/new", data={"kind": "first_aid", "valid_until": "31.2.2027", "note": "Red Cross card"})
+    r = client.post("/staff/credentials/new", data={"kind": "first_aid", "valid_until": "31.2.2027", "note": "Red Cross card", "v": v_token})
     assert r.status_code == 422
     page = text(r)
     assert 'id="valid_until-error"' in page and 'value="31.2.2027"' in page and 'value="Red Cross card"' in page
     assert '<option selected value="first_aid">' in page or 'value="first_aid" selected' in page
 
     day = tuesday(3)
-    r = client.post("/staff/credentials/new", data={"kind": "first_aid", "valid_until": day.isoformat(), "note": "Red Cross card"})
+    r = client.post("/staff/credentials/new", data={"kind": "first_aid", "valid_until": day.isoformat(), "note": "Red Cross card", "v": v_token})
     assert r.status_code == 302
-    r = client.get("/staff/credentials")
+    r = client.get(r.location)
     assert "First-aid certificate" in text(r) and "Red Cross card" in text(r)
     assert v.get("/volunteers/me").get_json()["credentials"][0]["kind"] == "first_aid"
     with app.app_context():
@@ -67,16 +73,17 @@ def test_staff_find_add_bad_date_and_remove(app, make_user, world):
         assert "credential.record" in actions
 
     # remove: a confirmation first, then gone (and audited)
-    r = client.get(f"/staff/credentials/{cid}/remove")
+    assert client.get(f"/staff/credentials/{cid}/remove").status_code == 404  # without the found volunteer
+    r = client.get(f"/staff/credentials/{cid}/remove?v={v_token}")
     assert r.status_code == 200 and "Yes, remove it" in text(r)
     with app.app_context():
         assert db.session.get(VolunteerCredential, cid) is not None
-    r = client.post(f"/staff/credentials/{cid}/remove", data={})
+    r = client.post(f"/staff/credentials/{cid}/remove", data={"v": v_token})
     assert r.status_code == 302
     with app.app_context():
         assert db.session.get(VolunteerCredential, cid) is None
         assert "credential.remove" in [a for a in db.session.execute(select(AuditEvent.action)).scalars()]
-    assert client.get(f"/staff/credentials/{cid}/remove").status_code == 404
+    assert client.get(f"/staff/credentials/{cid}/remove?v={v_token}").status_code == 404
 
 
 def test_a_volunteer_is_refused_the_staff_page(app, make_user, world):
