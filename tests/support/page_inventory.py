@@ -87,10 +87,15 @@ def seed_world(make_facility, make_space, make_group, make_user) -> dict:
     profile_id = volunteer.get("/volunteers/me").get_json()["id"]
     r = staff.post(f"/volunteers/{profile_id}/credentials", {"kind": "first_aid", "valid_until": str(day + timedelta(days=300))})
     assert r.status_code == 201, r.get_json()
+    credential = r.get_json()["id"]
+    from volunteers.credential_views import found_token
+
+    with staff.client.application.app_context():  # the staff credentials page's token naming the volunteer found
+        cred_v = found_token(staff.user_id, profile_id)
     r = volunteer.post("/volunteers/me/certificates", {"year": day.year})
     assert r.status_code == 201, r.get_json()
     certificate = r.get_json()["code"]
-    return dict(certificate=certificate, facility=kallio, room=room, hall=hall, group=group, other=other, rep=rep, staff=staff, day=day,
+    return dict(certificate=certificate, credential=credential, cred_v=cred_v, facility=kallio, room=room, hall=hall, group=group, other=other, rep=rep, staff=staff, day=day,
                 booking=booked[room], pending=booked[hall], week=f"{iso[0]}-W{iso[1]:02d}", activity=activity, shift=shifts[0],
                 taken_shift=shifts[1], volunteer=volunteer)
 
@@ -133,6 +138,10 @@ def every_page(w: dict) -> list[Page]:
         Page("staff", "closures", f"/staff/spaces/{room}/closures"),
         Page("staff", "import", f"/staff/spaces/{room}/import"),
         Page("staff", "reports", "/staff/reports"),
+        Page("staff", "volunteers' credentials", "/staff/credentials"),
+        Page("staff", "volunteer's credentials found", f"/staff/credentials?v={w['cred_v']}"),
+        Page("staff", "remove a credential", f"/staff/credentials/{w['credential']}/remove?v={w['cred_v']}"),
+        Page("volunteer", "403 staff credentials", "/staff/credentials", 403),
         Page("staff", "book on behalf", f"/spaces/{room}?week={week}"),
         Page("staff", "print week staff", f"/spaces/{room}/print?week={week}"),
         Page("staff", "audit log staff", f"/admin/audit?facility={w['facility']}&action=closure.create"),
