@@ -94,3 +94,75 @@ def test_a_volunteer_is_refused_the_staff_page(app, make_user, world):
     assert client.post("/staff/credentials", data={"email": "x@example.fi"}).status_code == 403
     assert client.post("/staff/credentials/new", data={"kind": "first_aid", "valid_until": "2027-01-01"}).status_code == 403
     assert app.test_client().get("/staff/credentials").status_code in (302, 401)
+
+
+# --- would fit but for a credential -------------------------------------------------------------------------
+
+
+def test_pool_agrees_with_the_rules_on_who_lacks_only_a_credential():
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from volunteers import matching, rules
+
+    tz = ZoneInfo("Europe/Helsinki")
+    day = date(2027, 3, 2)  # a Tuesday
+    start = datetime(2027, 3, 2, 18, tzinfo=tz)
+    vols = [rules.VolunteerFacts(id=i, availability=(rules.Window(1, 17 * 60, 21 * 60 if i % 7 else 18 * 60),),
+                                 districts=frozenset({"Kallio"} if i % 2 else set()), recent_shifts=i % 4,
+                                 credentials=(("first_aid", day + timedelta(days=(i % 5) - 2)),) if i % 3 else ())
+            for i in range(1, 60)]
+    pool = matching.VolunteerPool(vols)
+    for requires in ((), ("first_aid",), ("first_aid", "hygiene_passport")):
+        s = rules.ShiftFacts(id=1, start=start, end=start + timedelta(hours=2), district="Kallio", requires=frozenset(requires))
+        want = rules.rank_blocked_candidates(s, vols, tz, day)
+        got = pool.rank(s, tz, day, blocked=True)
+        assert [(m.volunteer_id, m.score, m.reasons) for m in got] == [(m.volunteer_id, m.score, m.reasons) for m in want]
+        assert [m.volunteer_id for m in pool.rank(s, tz, day, limit=5, blocked=True)] == [m.volunteer_id for m in want[:5]]
+        eligible = {m.volunteer_id for m in rules.rank_candidates(s, vols, tz, day)}
+        assert not eligible & {m.volunteer_id for m in want}  # never both
+        if requires:
+            assert want and all(not m.eligible and rules.credential_reasons(m) for m in want)
+            # those out for another reason too (not free then: i % 7 == 0) are not in it
+            assert all(m.volunteer_id % 7 for m in want)
+        else:
+            assert want == []
+
+
+def test_recommendations_and_candidates_say_which_credential(app, make_user, world):
+    staff = make_user("staff", facilities=[world.facility])
+    day = tuesday(2)
+    s = world.shift(world.activity(), day=day, requires=["first_aid"], needed=2)
+    lacking = world.volunteer(name="Lauri Lacking")
+    holder = world.volunteer(name="Hilla Holder")
+    assert staff.post(f"/volunteers/{holder.profile_id}/credentials", {"kind": "first_aid", "valid_until": (day + timedelta(days=99)).isoformat()}).status_code == 201
+
+    client = app.test_client()
+    sign_in_without_form(app, client, lacking.user_id)
+    page = text(client.get("/volunteering"))
+    blocked = page.split('id="blocked-title"')[1]
+    assert "Needs a valid first-aid certificate" in blocked
+    assert f"/volunteering/shifts/{s}/signup" not in blocked  # no sign-up button for it
+    assert f"/volunteering/shifts/{s}/signup" not in page.split('id="blocked-title"')[0]  # nor among the recommended
+
+    # a credential that runs out the day before the shift: the reason says so, in the reader's language
+    r = staff.post(f"/volunteers/{lacking.profile_id}/credentials", {"kind": "first_aid", "valid_until": (day - timedelta(days=1)).isoformat()})
+    assert r.status_code == 201
+    page = text(client.get("/volunteering", headers={"Accept-Language": "fi"}))
+    assert "Ensiapukortti vanhenee ennen tätä vuoroa" in page.split('id="blocked-title"')[1]
+
+    holder_client = app.test_client()
+    sign_in_without_form(app, holder_client, holder.user_id)
+    page = text(holder_client.get("/volunteering"))
+    assert 'id="blocked-title"' not in page and f"/volunteering/shifts/{s}/signup" in page
+
+    # the organiser: the holder is a candidate (invitable); the other apart, not invitable, with only the reason
+    org = app.test_client()
+    sign_in_without_form(app, org, world.organiser.user_id)
+    page = text(org.get(f"/shifts/{s}/candidates"))
+    ranked, apart = page.split('id="blocked-title"')
+    assert "Hilla Holder" in ranked and "Lauri Lacking" not in ranked
+    assert "Lauri Lacking" in apart and "First-aid certificate expires before this shift" in apart
+    assert 'name="volunteer_id"' not in apart and (day - timedelta(days=1)).isoformat() not in apart
+    page = text(org.get(f"/shifts/{s}/candidates", headers={"Accept-Language": "sv"}))
+    assert "Lauri Lacking" in page.split('id="blocked-title"')[1]
