@@ -166,3 +166,34 @@ def test_recommendations_and_candidates_say_which_credential(app, make_user, wor
     assert 'name="volunteer_id"' not in apart and (day - timedelta(days=1)).isoformat() not in apart
     page = text(org.get(f"/shifts/{s}/candidates", headers={"Accept-Language": "sv"}))
     assert "Lauri Lacking" in page.split('id="blocked-title"')[1]
+
+
+def test_the_services_pool_path_for_those_lacking_a_credential_equals_the_rules(monkeypatch):
+    """More than POOL_THRESHOLD volunteers: the cached pool plus the people changed since (a renewed
+    credential, a new one lacking it) and minus those removed rank as the rules rank the current list."""
+    from dataclasses import replace
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from volunteers import matching, rules
+    from volunteers.services import candidates
+    from volunteers.services.facts import POOL_CACHE, VolunteerSet
+
+    tz = ZoneInfo("Europe/Helsinki")
+    day = date(2027, 3, 2)
+    start = datetime(2027, 3, 2, 18, tzinfo=tz)
+    base = [rules.VolunteerFacts(id=i, availability=(rules.Window(1, 17 * 60, 21 * 60),), recent_shifts=i % 4,
+                                 credentials=(("first_aid", day - timedelta(days=i % 2)),) if i % 3 else ())
+            for i in range(1, matching.POOL_THRESHOLD + 30)]
+    changed = {3: replace(base[2], credentials=(("first_aid", day),)),  # renewed: no longer lacking
+               5: replace(base[4], credentials=()),  # removed by staff: now lacking
+               10**6: rules.VolunteerFacts(id=10**6, availability=(rules.Window(1, 17 * 60, 21 * 60),))}
+    vs = VolunteerSet(base=base, changed=changed, removed={2})
+    s = rules.ShiftFacts(id=1, start=start, end=start + timedelta(hours=2), district="Kallio", requires=frozenset({"first_aid"}))
+    monkeypatch.setitem(POOL_CACHE, "matcher", None)
+    for limit in (10, 500):
+        got = candidates._rank_candidates(s, vs, tz, day, limit, blocked=True)
+        want = rules.rank_blocked_candidates(s, vs.facts, tz, day, limit)
+        assert [(m.volunteer_id, m.score) for m in got] == [(m.volunteer_id, m.score) for m in want]
+    ids = {m.volunteer_id for m in got}
+    assert 10**6 in ids and 5 in ids and 3 not in ids and 2 not in ids
