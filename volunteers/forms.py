@@ -18,6 +18,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DecimalField,
+    EmailField,
     FieldList,
     Form,
     FormField,
@@ -32,7 +33,7 @@ from wtforms import (
 from wtforms.widgets import TextInput
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from commons.forms import (WEEKDAYS, CheckboxesField, DateField, TimeField, no_bidi_controls, plain_text, sensible_year,
+from commons.forms import (WEEKDAYS, CheckboxesField, DateField, TimeField, email_address, no_bidi_controls, plain_text, sensible_year,
                            strip_text)
 from commons.schemas import closing_minute, time_to_minute
 from volunteers import reasons, rules
@@ -384,3 +385,32 @@ class CounterSignupForm(FlaskForm):
     phone = StringField(_l("Phone (optional)"), description=_l("Only the shift's organisers see it."),
                         validators=[Length(max=40, message=_l("At most 40 characters.")), plain_text, no_bidi_controls],
                         filters=[strip_text])
+
+
+class FindVolunteerForm(FlaskForm):
+    """Staff find a volunteer by the e-mail address the person gives (an exact match only)."""
+
+    email = EmailField(
+        _l("The volunteer's e-mail address"),
+        description=_l("Ask the person for the address of their account. Only an exact address finds them."),
+        validators=[DataRequired(message=_l("Give the volunteer's e-mail address.")), Length(max=254, message=_l("At most 254 characters.")),
+                    plain_text, email_address],
+        filters=[strip_text],
+    )
+
+
+class CredentialForm(FlaskForm):
+    """Staff record that they saw a credential: its kind, last valid day and a short note (never the document)."""
+
+    kind = SelectField(_l("Credential"), validators=[InputRequired(message=_l("Choose the credential."))], choices=[])
+    valid_until = DateField(_l("Valid until"), description=_l("The last day it is valid, as the document says, e.g. 2027-06-30."),
+                            validators=[InputRequired(message=_l("Give the last valid day, e.g. 2027-06-30.")), sensible_year])
+    note = StringField(_l("Note (optional)"), description=_l("What you saw, briefly. Never copy the document or its numbers."),
+                       validators=[Length(max=200, message=_l("At most 200 characters.")), plain_text, no_bidi_controls],
+                       filters=[strip_text])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from volunteers.reasons import credential_name
+
+        self.kind.choices = [SelectChoice(c, credential_name(c)) for c in rules.CREDENTIAL_KINDS]

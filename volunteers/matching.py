@@ -17,6 +17,7 @@ float64), so the scores agree exactly.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -103,11 +104,7 @@ class VolunteerPool:
             ok &= hit
 
         if shift.requires:
-            day = shift.start.astimezone(tz).date()
-            day_key = day.year * 10000 + day.month * 100 + day.day
-            for kind in shift.requires:
-                col = self.credentials.get(kind)
-                ok &= (col >= day_key) if col is not None else False
+            ok &= self.credentials_valid(shift, tz)
 
         on = rules.ages_day(shift, tz, ages_on)
         on_key = on.year * 10000 + on.month * 100 + on.day
@@ -149,6 +146,16 @@ class VolunteerPool:
         score = np.where(ok, np.floor(raw * 10.0 + 0.5) / 10.0, 0.0)
         return ok, score
 
+    def credentials_valid(self, shift: ShiftFacts, tz: ZoneInfo) -> np.ndarray:
+        """Who holds every credential the shift requires, valid on its local date (rules.credential_misses empty)."""
+        ok = np.ones(self.n, dtype=bool)
+        day = shift.start.astimezone(tz).date()
+        day_key = day.year * 10000 + day.month * 100 + day.day
+        for kind in shift.requires:
+            col = self.credentials.get(kind)
+            ok &= (col >= day_key) if col is not None else False
+        return ok
+
     def eligible_scores(self, shift: ShiftFacts, tz: ZoneInfo, today: date,
                         ages_on: date | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Positions (in the list the pool was built from) of the eligible volunteers and their scores."""
@@ -157,9 +164,18 @@ class VolunteerPool:
         return idx, score[idx]
 
     def rank(self, shift: ShiftFacts, tz: ZoneInfo, today: date, limit: int | None = None,
-             ages_on: date | None = None) -> list[Match]:
-        """Eligible volunteers best first (ties: fewer recent shifts, then id), like rules.rank_candidates."""
-        idx, score = self.eligible_scores(shift, tz, today, ages_on)
+             ages_on: date | None = None, blocked: bool = False) -> list[Match]:
+        """Eligible volunteers best first (ties: fewer recent shifts, then id), like rules.rank_candidates.
+        blocked=True: those who would be eligible but for the shift's credentials, in the same order,
+        like rules.rank_blocked_candidates (one more pass over the arrays, no per-person work)."""
+        if blocked:
+            if not shift.requires:
+                return []
+            ok, score = self.evaluate(replace(shift, requires=frozenset()), tz, today, ages_on)
+            idx = np.flatnonzero(ok & ~self.credentials_valid(shift, tz))
+            score = score[idx]
+        else:
+            idx, score = self.eligible_scores(shift, tz, today, ages_on)
         if limit is not None:
             limit = max(limit, 0)
         if limit is not None and limit < len(idx):
@@ -171,7 +187,8 @@ class VolunteerPool:
             idx, score = idx[keep], score[keep]
         order = np.lexsort((self.ids[idx], self.recent[idx], -score))
         top = idx[order] if limit is None else idx[order[:limit]]
-        return [rules.match(self.facts[i], shift, tz, today, ages_on) for i in top]
+        make = rules.credential_blocked if blocked else rules.match
+        return [make(self.facts[i], shift, tz, today, ages_on) for i in top]
 
 
 def eligible_pairs(shifts: list[ShiftFacts], volunteers: list[VolunteerFacts], tz: ZoneInfo, today: date,

@@ -26,8 +26,8 @@ from volunteers import services
 from volunteers.ratelimits import invite_per_fill_plan
 from volunteers.forms import (ActivityForm, AttendanceForm, ButtonForm, CounterSignupForm, FillPlanApplyForm, InviteForm, ShiftForm,
                               organiser_value)
-from volunteers.pages import (ORGANISER_STATUS_LABELS, back_to, bp, district_choices, hours_text, reason_rows, score_text,
-                              shift_row, shift_when)
+from volunteers.pages import (ORGANISER_STATUS_LABELS, back_to, bp, district_choices, hours_text, reason_rows, reason_text,
+                              score_text, shift_row, shift_when)
 
 
 def _organised_activity(activity_id: int):
@@ -248,6 +248,7 @@ def cancel_shift(shift_id: int):
 
 
 CANDIDATES_SHOWN = 500  # the best ones, 50 a page
+BLOCKED_SHOWN = 50  # those who would fit but for a credential (one list, not paged)
 
 
 @bp.route("/shifts/<int:shift_id>/candidates")
@@ -264,12 +265,17 @@ def candidates(shift_id: int):
             **reason_rows(match, "organiser"),
         })
     pager = paginate(rows)
+    # Who would fit but for a credential the shift requires: apart, not invitable, only the kind and why.
+    blocked = [{"candidate": c, "reasons": [reason_text(r, "organiser") for r in reasons]}
+               for c, reasons in services.blocked_candidates_for(current_user._get_current_object(), shift_id,
+                                                                 limit=BLOCKED_SHOWN)]
     return render_template(
         "volunteers/candidates.html",
         view=view,
         row=shift_row(view),
         rows=pager.items,
         pager=pager,
+        blocked=blocked,
         form=InviteForm(formdata=None),
     )
 

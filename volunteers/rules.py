@@ -497,6 +497,52 @@ def rank_shifts(volunteer: VolunteerFacts, shifts: list[ShiftFacts], tz: ZoneInf
     return found if limit is None else found[:max(limit, 0)]
 
 
+# --- fitting but for a credential ---
+
+def credential_blocked(volunteer: VolunteerFacts, shift: ShiftFacts, tz: ZoneInfo, today: date,
+                       ages_on: date | None = None) -> Match | None:
+    """A pair that fails only for want of the shift's credentials (none seen, or the last valid day
+    before the shift's date), or None: eligible when the shift required nothing, with credential
+    misses. Not eligible, but its score is what it would be with the credentials (they weigh 0), for
+    ordering; its reasons are the credential misses first, then those of the match without them. The
+    lists "needs a credential" (recommendations, candidate lists) are built on it."""
+    if not shift.requires:
+        return None
+    misses = credential_misses(volunteer, shift, tz)
+    if not misses:
+        return None
+    without = match(volunteer, replace(shift, requires=frozenset()), tz, today, ages_on)
+    if not without.eligible:
+        return None
+    return Match(volunteer.id, shift.id, False, without.score, tuple(misses) + without.reasons)
+
+
+def credential_reasons(m: Match) -> tuple[Reason, ...]:
+    """Only the credential misses of a match: what an organiser reads of a volunteer who would fit
+    but for a credential (its kind and whether it is missing or expires before the shift; nothing
+    about the document, the date or anything else of theirs)."""
+    return tuple(r for r in m.reasons if r.code == "credential" and not r.met)
+
+
+def rank_blocked_candidates(shift: ShiftFacts, volunteers: list[VolunteerFacts], tz: ZoneInfo, today: date,
+                            limit: int | None = None, ages_on: date | None = None) -> list[Match]:
+    """The volunteers who would be candidates but for the shift's credentials (credential_blocked),
+    ordered as rank_candidates. The reference: VolunteerPool.rank(blocked=True) gives the same."""
+    recent = {v.id: v.recent_shifts for v in volunteers}
+    found = [m for m in (credential_blocked(v, shift, tz, today, ages_on) for v in volunteers) if m is not None]
+    found.sort(key=lambda m: (-m.score, recent[m.volunteer_id], m.volunteer_id))
+    return found if limit is None else found[:max(limit, 0)]
+
+
+def rank_blocked_shifts(volunteer: VolunteerFacts, shifts: list[ShiftFacts], tz: ZoneInfo, today: date,
+                        limit: int | None = None) -> list[Match]:
+    """The shifts one volunteer would be recommended but for a credential, ordered as rank_shifts."""
+    starts = {s.id: ts(s.start) for s in shifts}
+    found = [m for m in (credential_blocked(volunteer, s, tz, today) for s in shifts) if m is not None]
+    found.sort(key=lambda m: (-m.score, starts[m.shift_id], m.shift_id))
+    return found if limit is None else found[:max(limit, 0)]
+
+
 # --- the pairs a fill plan chooses from ---
 
 def eligible_pairs(shifts: list[ShiftFacts], volunteers: list[VolunteerFacts], tz: ZoneInfo,

@@ -74,16 +74,20 @@ def activity_page(activity_id: int):
 def home():
     user = current_user._get_current_object()
     profile = services.get_profile(user)
-    matches = []
+    matches, blocked = [], []
     if profile is not None:
         for view, match in services.matches_for(user, limit=10):
             matches.append({"row": shift_row(view), "score": score_text(match.score), **reason_rows(match)})
+        # shifts that would be recommended but for a credential: the reason, and no sign-up button
+        for view, match in services.blocked_matches_for(user, limit=5):
+            blocked.append({"row": shift_row(view), **reason_rows(match)})
     mine = services.my_shifts(user)
     organised = services.my_activities(user)
     return render_template(
         "volunteers/home.html",
         profile=profile,
         matches=matches,
+        blocked=blocked,
         upcoming=[_my_row(m) for m in mine.upcoming[:5]],
         more_upcoming=len(mine.upcoming) > 5,
         hours={"week": hours_text(mine.minutes_week), "month": hours_text(mine.minutes_month), "total": hours_text(mine.minutes_total)},

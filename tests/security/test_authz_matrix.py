@@ -258,6 +258,11 @@ def w(app):
         db.session.add_all([cred, cert, guest])
         db.session.commit()
         ns.cred, ns.cert, ns.year, ns.guest = cred.id, cert.code, ns.day.year, guest.id
+        # the staff credentials page's signed token naming the volunteer found (each staff member's own)
+        from volunteers.credential_views import found_token
+
+        ns.cred_v = {role: found_token(ns.users[role], ns.vp) for role in SIGNED_IN}
+        ns.cred_v_x = ns.cred_v["staff_x"]
     with app.app_context():  # seasonal rounds over X's room: one open (group A applied), one closed with an allocation
         from rounds.models import Round, RoundAllocation, RoundApplication, RoundSpace
 
@@ -469,6 +474,16 @@ ROWS: list[Row] = [
     Row("POST", "/staff/requests/<int:booking_id>", "/staff/requests/{pend_a}", page_only(302, STAFF_X, staff_y=404),
         {"decision": "approve", "scope": "one", "message": "Welcome"}, "form"),
     Row("GET", "/staff/calendar", "/staff/calendar", page_only(200, {"staff_x", "staff_y", "admin"})),
+    # volunteers' credentials: staff of any facility and admins; the found volunteer is a token bound to the staff member
+    Row("GET", "/staff/credentials", "/staff/credentials", page_only(200, {"staff_x", "staff_y", "admin"})),
+    Row("POST", "/staff/credentials", "/staff/credentials", page_only(302, {"staff_x", "staff_y", "admin"}),
+        {"email": "vilja@example.fi"}, "form", writes=False, note="finds, changes nothing"),
+    Row("POST", "/staff/credentials/new", "/staff/credentials/new", page_only(302, {"staff_x", "staff_y", "admin"}),
+        lambda w, role: {"kind": "hygiene_passport", "valid_until": "2030-01-31", "note": "seen", "v": w.cred_v.get(role, "")}, "form"),
+    Row("GET", "/staff/credentials/<int:credential_id>/remove", "/staff/credentials/{cred}/remove?v={cred_v_x}",
+        page_only(200, STAFF_X, staff_y=404, admin=404), note="staff_x's token"),
+    Row("POST", "/staff/credentials/<int:credential_id>/remove", "/staff/credentials/{cred}/remove",
+        page_only(302, {"staff_x", "staff_y", "admin"}), lambda w, role: {"v": w.cred_v.get(role, "")}, "form"),
     Row("GET", "/staff/reports", "/staff/reports", page_only(200, {"staff_x", "staff_y", "admin"})),
     Row("POST", "/staff/reports/no-show/<int:booking_id>", "/staff/reports/no-show/{past_a}",
         page_only(302, STAFF_X, 404, member_a=403), {"no_show": "true"}, "form"),

@@ -41,7 +41,8 @@ def live_server(app, database_url):
     served = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": database_url,
-            "SECRET_KEY": "browser-test-secret",
+            # the test app's: signed values made in a test (the staff credentials page's token) hold here too
+            "SECRET_KEY": app.config["SECRET_KEY"],
             "WTF_CSRF_ENABLED": True,
             **RELAXED_LIMITS,
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",

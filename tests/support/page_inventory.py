@@ -98,10 +98,21 @@ def seed_world(make_facility, make_space, make_group, make_user) -> dict:
         assert r.status_code == 201, r.get_json()
         shifts.append(r.get_json()["id"])
     assert volunteer.post(f"/shifts/{shifts[1]}/signup").status_code == 200
+    # a shift needing a hygiene passport, which the volunteer lacks: "would fit, but needs a credential" on
+    # her recommendations and on the organiser's candidate list
+    r = rep.post(f"/activities/{activity}/shifts", {"start": local(day, "18:00"), "end": local(day, "19:00"), "needed": 1,
+                                                    "skills": ["cooking"], "requires": ["hygiene_passport"]})
+    assert r.status_code == 201, r.get_json()
+    cred_shift = r.get_json()["id"]
     # a credential staff saw (on the profile page) and a certificate of hours (its public page)
     profile_id = volunteer.get("/volunteers/me").get_json()["id"]
     r = staff.post(f"/volunteers/{profile_id}/credentials", {"kind": "first_aid", "valid_until": str(day + timedelta(days=300))})
     assert r.status_code == 201, r.get_json()
+    credential = r.get_json()["id"]
+    from volunteers.credential_views import found_token
+
+    with staff.client.application.app_context():  # the staff credentials page's token naming the volunteer found
+        cred_v = found_token(staff.user_id, profile_id)
     r = volunteer.post("/volunteers/me/certificates", {"year": day.year})
     assert r.status_code == 201, r.get_json()
     certificate = r.get_json()["code"]
@@ -128,7 +139,7 @@ def seed_world(make_facility, make_space, make_group, make_user) -> dict:
                                                       "windows": [{"weekday": 1, "start": "17:00", "end": "21:00"}], "space_ids": [room, hall]}]})
     assert r.status_code == 201, r.get_json()
     application = r.get_json()["id"]
-    return dict(round=round_id, application=application, reset_path=reset_path, certificate=certificate, facility=kallio, room=room, hall=hall, group=group, other=other, rep=rep, staff=staff, day=day,
+    return dict(round=round_id, application=application, reset_path=reset_path, certificate=certificate, credential=credential, cred_v=cred_v, cred_shift=cred_shift, facility=kallio, room=room, hall=hall, group=group, other=other, rep=rep, staff=staff, day=day,
                 booking=booked[room], pending=booked[hall], week=f"{iso[0]}-W{iso[1]:02d}", activity=activity, shift=shifts[0],
                 taken_shift=shifts[1], volunteer=volunteer)
 
@@ -187,6 +198,10 @@ def every_page(w: dict) -> list[Page]:
         Page("staff", "closures", f"/staff/spaces/{room}/closures"),
         Page("staff", "import", f"/staff/spaces/{room}/import"),
         Page("staff", "reports", "/staff/reports"),
+        Page("staff", "volunteers' credentials", "/staff/credentials"),
+        Page("staff", "volunteer's credentials found", f"/staff/credentials?v={w['cred_v']}"),
+        Page("staff", "remove a credential", f"/staff/credentials/{w['credential']}/remove?v={w['cred_v']}"),
+        Page("volunteer", "403 staff credentials", "/staff/credentials", 403),
         Page("staff", "book on behalf", f"/spaces/{room}?week={week}"),
         Page("staff", "print week staff", f"/spaces/{room}/print?week={week}"),
         Page("staff", "audit log staff", f"/admin/audit?facility={w['facility']}&action=closure.create"),
@@ -209,6 +224,7 @@ def every_page(w: dict) -> list[Page]:
         Page("member", "edit shift", f"/shifts/{w['shift']}/edit"),
         Page("member", "cancel shift", f"/shifts/{w['shift']}/cancel"),
         Page("member", "candidates", f"/shifts/{w['shift']}/candidates"),
+        Page("member", "candidates lacking a credential", f"/shifts/{w['cred_shift']}/candidates"),
         Page("member", "signups", f"/shifts/{w['taken_shift']}/signups"),
         Page("member", "fill plan", f"/activities/{w['activity']}/fill-plan"),
         Page("member", "volunteering as representative", "/volunteering"),

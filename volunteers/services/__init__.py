@@ -30,11 +30,12 @@ from __future__ import annotations
 
 from volunteers.services.activities import (activity_shift_views, create_activity, linked_booking, list_activities,
                                            update_activity)
-from volunteers.services.candidates import MATCH_AHEAD, Candidate, candidates_for, explain, is_candidate, matches_for
+from volunteers.services.candidates import (MATCH_AHEAD, Candidate, blocked_candidates_for, blocked_matches_for, candidates_for,
+                                           explain, is_candidate, matches_for)
 from volunteers.services.certificates import (YearHours, find_certificate, make_certificate, my_certificates, my_hours,
                                               withdraw_certificate)
 from volunteers.services.common import LISTED, ShiftView, get_activity, get_shift_view
-from volunteers.services.credentials import (EXPIRY_NOTICE_DAYS, can_record_credentials, credentials_of, record_credential,
+from volunteers.services.credentials import (EXPIRY_NOTICE_DAYS, can_record_credentials, credentials_of, find_volunteer, record_credential,
                                              remove_credential, send_expiry_notices, volunteer_credentials)
 from volunteers.services.facts import (FAIRNESS_DAYS, VolunteerSet, all_volunteer_facts, current_names,
                                        organisers_ages_on, shift_facts, volunteer_facts)
@@ -50,12 +51,12 @@ from volunteers.services.signups import (SignupResult, SignupView, invite, my_si
                                          signup, withdraw)
 
 __all__ = [
-    "EXPIRY_NOTICE_DAYS", "YearHours", "can_record_credentials", "credentials_of", "find_certificate", "make_certificate",
+    "EXPIRY_NOTICE_DAYS", "YearHours", "can_record_credentials", "credentials_of", "find_certificate", "find_volunteer", "make_certificate",
     "my_certificates", "my_hours", "record_credential", "remove_credential", "send_expiry_notices", "volunteer_credentials",
     "withdraw_certificate", "GUEST_RETENTION_DAYS", "counter_signup", "erase_guest", "forget_old_guests",
     "FAIRNESS_DAYS", "LISTED", "MATCH_AHEAD", "MAX_SHIFT",
     "ApplyResult", "Candidate", "MyShift", "MyShifts", "Refused", "ShiftView", "SignupResult", "SignupView", "VolunteerSet",
-    "activity_shift_views", "all_volunteer_facts", "apply_fill_plan", "bookings_for_activity", "can_organise",
+    "activity_shift_views", "all_volunteer_facts", "blocked_candidates_for", "blocked_matches_for", "apply_fill_plan", "bookings_for_activity", "can_organise",
     "cancel_shift", "candidates_for", "counted_minutes", "create_activity", "create_shift", "current_names",
     "erase_personal_data", "explain", "export_personal_data", "get_activity", "get_profile", "get_shift_view",
     "invite", "is_candidate", "linked_booking", "list_activities", "matches_for", "my_activities", "my_shifts", "my_signup",

@@ -48,6 +48,17 @@ def open_views(now: datetime, ids: list[int] | None = None, where=None) -> list[
 
 def matches_for(user: User, limit: int = 20, now: datetime | None = None) -> list[tuple[ShiftView, Match]]:
     """Upcoming open shifts (not full, not already signed up for) the user is eligible for, best first."""
+    return _for_volunteer(user, limit, now, blocked=False)
+
+
+def blocked_matches_for(user: User, limit: int = 5, now: datetime | None = None) -> list[tuple[ShiftView, Match]]:
+    """The shifts matches_for would recommend but for a credential the shift requires (none seen,
+    or it runs out before the shift's date): rules.credential_blocked, best first. For the
+    volunteer's own page: which credential, and why, with no sign-up button."""
+    return _for_volunteer(user, limit, now, blocked=True)
+
+
+def _for_volunteer(user: User, limit: int, now: datetime | None, blocked: bool) -> list[tuple[ShiftView, Match]]:
     now = now or utcnow()
     profile = get_profile(user)
     if profile is None or not profile.active:
@@ -56,11 +67,14 @@ def matches_for(user: User, limit: int = 20, now: datetime | None = None) -> lis
         select(ShiftSignup.shift_id).where(ShiftSignup.volunteer_id == profile.id, ShiftSignup.status != "invited")
     ).scalars())
     views = [v for v in open_views(now) if v.shift.id not in mine and v.confirmed < v.shift.needed]
+    if blocked:
+        views = [v for v in views if v.shift.requires]
     if not views:
         return []
     tz = site_tz()
     by_id = {v.shift.id: v for v in views}
-    ranked = rules.rank_shifts(volunteer_facts(profile, now), [shift_facts(v) for v in views], tz, local_today(now, tz), limit=limit)
+    rank = rules.rank_blocked_shifts if blocked else rules.rank_shifts
+    ranked = rank(volunteer_facts(profile, now), [shift_facts(v) for v in views], tz, local_today(now, tz), limit=limit)
     return [(by_id[m.shift_id], m) for m in ranked]
 
 
@@ -107,14 +121,40 @@ def candidates_for(actor: User, shift_id: int, limit: int = 50, now: datetime | 
             for m in ranked]
 
 
+def blocked_candidates_for(actor: User, shift_id: int, limit: int = 50,
+                           now: datetime | None = None) -> list[tuple[Candidate, tuple[rules.Reason, ...]]]:
+    """The volunteers who would be the shift's candidates but for a credential it requires (none
+    seen, or it runs out before the shift's date), best first, for the shift's organisers only
+    (Forbidden otherwise), apart from the candidates and not invitable: each with only
+    rules.credential_reasons (the kind, missing or expiring), never a date or a note. People
+    already on the shift are left out. Nothing when the shift requires no credential; otherwise one
+    more pass of the matching over the cached volunteers (numpy for many), not one per row."""
+    now = now or utcnow()
+    view = organised_shift(actor, shift_id)
+    if not view.shift.requires:
+        return []
+    taken = set(db.session.execute(
+        select(ShiftSignup.volunteer_id).where(ShiftSignup.shift_id == shift_id, ShiftSignup.volunteer_id.is_not(None),
+                                               ShiftSignup.status.in_(("confirmed", "waitlisted", "removed", "cancelled")))
+    ).scalars())
+    tz = site_tz()
+    ranked = [m for m in _rank_candidates(shift_facts(view), all_volunteer_facts(now), tz, local_today(now, tz),
+                                          limit + len(taken), organisers_ages_on(now, tz), blocked=True)
+              if m.volunteer_id not in taken][:limit]
+    names = current_names(m.volunteer_id for m in ranked)
+    return [(Candidate(m.volunteer_id, names.get(m.volunteer_id, "")), rules.credential_reasons(m)) for m in ranked]
+
+
 def _rank_candidates(sf: rules.ShiftFacts, volunteers: VolunteerSet, tz: ZoneInfo, today: date, limit: int,
-                     ages_on: date | None = None) -> list[Match]:
+                     ages_on: date | None = None, blocked: bool = False) -> list[Match]:
     """Many volunteers: MATCH's in-memory pool (numpy arrays) over the cached `base`, built once per
     process; the few people changed since (VolunteerSet.changed) are scored with the rules and merged
     in the same order (score, fewer recent shifts, id), the removed ones left out. Few volunteers:
-    the rules for everyone."""
+    the rules for everyone. blocked=True: those who would be candidates but for the shift's
+    credentials (rules.rank_blocked_candidates; the pool's rank(blocked=True)), in the same order."""
     if len(volunteers.base) <= matching.POOL_THRESHOLD:
-        return rules.rank_candidates(sf, volunteers.facts, tz, today, limit, ages_on)
+        rank = rules.rank_blocked_candidates if blocked else rules.rank_candidates
+        return rank(sf, volunteers.facts, tz, today, limit, ages_on)
     cached = POOL_CACHE.get("matcher")
     if cached is None or cached[0] is not volunteers.base:
         cached = (volunteers.base, matching.VolunteerPool(volunteers.base), {f.id: f.recent_shifts for f in volunteers.base})
@@ -122,10 +162,13 @@ def _rank_candidates(sf: rules.ShiftFacts, volunteers: VolunteerSet, tz: ZoneInf
     _, pool, base_recent = cached
     changed, removed = volunteers.changed, volunteers.removed
     # The pool's order among unchanged people stays right; ask for enough to make up for those left out.
-    merged = [m for m in pool.rank(sf, tz, today, limit + len(changed) + len(removed), ages_on)
+    merged = [m for m in pool.rank(sf, tz, today, limit + len(changed) + len(removed), ages_on, blocked=blocked)
               if m.volunteer_id not in changed and m.volunteer_id not in removed]
     if changed:
-        merged += [m for m in (rules.match(f, sf, tz, today, ages_on) for f in changed.values()) if m.eligible]
+        if blocked:
+            merged += [m for m in (rules.credential_blocked(f, sf, tz, today, ages_on) for f in changed.values()) if m is not None]
+        else:
+            merged += [m for m in (rules.match(f, sf, tz, today, ages_on) for f in changed.values()) if m.eligible]
 
         def recent_shifts(vid: int) -> int:
             return changed[vid].recent_shifts if vid in changed else base_recent[vid]

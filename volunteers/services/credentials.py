@@ -95,6 +95,20 @@ def volunteer_credentials(actor: User, volunteer_id: int) -> tuple[VolunteerProf
     return profile, credentials_of(profile.id)
 
 
+def find_volunteer(actor: User, email: str) -> tuple[VolunteerProfile, User] | None:
+    """For the staff page: the volunteer whose account has exactly this e-mail address (case and
+    the spaces around it aside), or None, whether the address has no account or its account no
+    volunteer profile (the page says the same for both). No partial match, no list."""
+    from commons.services.accounts import find_user
+
+    _require_staff(actor)
+    user = find_user(email or "")
+    if user is None:
+        return None
+    profile = db.session.execute(select(VolunteerProfile).where(VolunteerProfile.user_id == user.id)).scalar_one_or_none()
+    return None if profile is None else (profile, user)
+
+
 @write_transaction
 def send_expiry_notices(now: datetime | None = None) -> str:
     """One notice per credential whose last valid day is within EXPIRY_NOTICE_DAYS from today
