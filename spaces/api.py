@@ -37,6 +37,7 @@ from spaces.schemas import (
     Span,
     WaitlistEntryOut,
     WaitlistIn,
+    WaitlistDate,
     WaitlistJoined,
 )
 from spaces.services import waitlist
@@ -271,9 +272,12 @@ def join_waitlist(space_id: int, body: WaitlistIn):
     """For a group's representative. When the whole time frees, the first in line gets an offer
     that holds the time (a booking with status `offered`). 422 `free` when the time can simply be
     booked; 422 `rule` when a booking rule says no."""
-    data = waitlist.WaitlistJoin(group_id=body.group_id, start=body.start, end=body.end, title=body.title, attendees=body.attendees)
-    entry_id, position = waitlist.join_waitlist(require_user(), space_id, data)
-    return WaitlistJoined(id=entry_id, position=position)
+    data = waitlist.WaitlistJoin(group_id=body.group_id, start=body.start, end=body.end, title=body.title, attendees=body.attendees,
+                                 rrule=body.rrule)
+    joined = waitlist.join_waitlist(require_user(), space_id, data)
+    tz = ZoneInfo(joined.zone)
+    return WaitlistJoined(id=joined.id, position=joined.position, entries=[
+        WaitlistDate(id=i, start=s.astimezone(tz), end=e.astimezone(tz), position=p) for i, s, e, p in joined.entries])
 
 
 def entry_out(entry, position, offer) -> WaitlistEntryOut:

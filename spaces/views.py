@@ -165,12 +165,15 @@ def space_page(space_id: int):
                             booking_error = _("This time cannot be booked:")
                         put_back(form, err, _FIELD_NAMES)
                         status = err.status
-                        if err.conflicts and not data.rrule and not err.extra.get("violations"):
-                            # only booked time in the way: the group may wait in line for it
-                            if not any(c["code"] == "closed" for c in err.conflicts):
+                        if err.conflicts and not err.extra.get("violations"):
+                            # only booked time in the way: the group may wait in line for it (each taken date of a series)
+                            closed = [c["code"] == "closed" for c in err.conflicts]
+                            if (not any(closed)) if not data.rrule else not all(closed):
                                 join_waitlist = {"group": form.group.data, "title": data.title, "attendees": data.attendees,
                                                  "date": form.date.data.isoformat(), "start": form.start.data.strftime("%H:%M"),
                                                  "end": form.end.data.strftime("%H:%M")}
+                                if data.rrule:
+                                    join_waitlist["rrule"] = data.rrule
                         if err.conflicts and not data.rrule:  # which time is taken, and what is free nearby
                             suggestions = [
                                 format_span(f.start, f.end, tz)
