@@ -211,3 +211,46 @@ def test_reports_count_checked_in_and_released_hours(app, scene, make_user):
     csv = staff.get("/reports/usage", format="csv", **{"from": s["day"].isoformat(), "to": (s["day"] + timedelta(days=1)).isoformat()})
     head, row = csv.get_data(as_text=True).splitlines()
     assert head.endswith("checked_in_hours,released_hours") and row.endswith(",1.0,2.0")
+
+
+def test_series_waits_for_each_taken_date_offered_on_its_own(app, scene):
+    """Dates of a weekly series: one entry per taken date (free dates get none), each offered when its time frees."""
+    s = scene
+    (g1, g2, _g3), (r1, r2, _r3) = s["groups"], s["reps"]
+    later = s["day"] + timedelta(days=14)
+    first = booked(s, r1, g1)
+    r = r1.post("/bookings", {"space_id": s["space"], "group_id": g1, "title": "Evening",
+                              "start": local(later, "18:00"), "end": local(later, "20:00")})
+    third = r.get_json()["id"]
+    series = {**body(s, g2), "rrule": "FREQ=WEEKLY;COUNT=3"}
+    joined = r2.post(f"/spaces/{s['space']}/waitlist", series)
+    assert joined.status_code == 201, joined.get_json()
+    got = joined.get_json()
+    assert [e["start"][:10] for e in got["entries"]] == [s["day"].isoformat(), later.isoformat()]  # the free week is not waited for
+    assert got["id"] == got["entries"][0]["id"] and got["position"] == 1
+    single = r2.post(f"/spaces/{s['space']}/waitlist", body(s, g2, "20:00", "21:00"))  # the contract's shape still
+    assert single.status_code == 422 and single.get_json()["error"]["code"] == "free"
+    assert r1.post(f"/bookings/{third}/cancel", {}).status_code == 200
+    mine = {e["start"][:10]: e for e in r2.get("/waitlist").get_json()}
+    assert mine[later.isoformat()]["status"] == "offered" and mine[s["day"].isoformat()]["status"] == "waiting"
+    assert status_of(app, first) == "confirmed"
+    free = r2.post(f"/spaces/{s['space']}/waitlist", {**body(s, g2, "08:00", "09:00"), "rrule": "FREQ=WEEKLY;COUNT=2"})
+    assert free.status_code == 422 and free.get_json()["error"]["code"] == "free"
+
+
+def test_time_freed_in_a_hall_is_offered_to_the_line_of_its_half(app, scene, make_space, make_facility):
+    """Spaces made of parts: the hall's cancelled booking frees its halves too; the half's line gets the offer."""
+    s = scene
+    (g1, g2, _g3), (r1, r2, _r3) = s["groups"], s["reps"]
+    facility = make_facility()
+    hall = make_space(facility_id=facility, name="Hall", offer_hours=24)
+    half = make_space(facility_id=facility, name="Half", part_of=hall, offer_hours=24)
+    hall_booking = r1.post("/bookings", {"space_id": hall, **body(s, g1)}).get_json()["id"]
+    joined = r2.post(f"/spaces/{half}/waitlist", body(s, g2, "18:30", "19:30"))
+    assert joined.status_code == 201, joined.get_json()
+    assert r1.post(f"/bookings/{hall_booking}/cancel", {}).status_code == 200
+    (entry,) = r2.get("/waitlist").get_json()
+    assert entry["status"] == "offered" and entry["space_id"] == half
+    offer = r2.get(f"/bookings/{entry['offer_booking_id']}").get_json()
+    assert offer["space_id"] == half and offer["status"] == "offered"
+    assert r1.post("/bookings", {"space_id": hall, **body(s, g1)}).status_code == 409  # the half's offer holds the hall too
