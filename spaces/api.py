@@ -280,6 +280,15 @@ def join_waitlist(space_id: int, body: WaitlistIn):
         WaitlistDate(id=i, start=s.astimezone(tz), end=e.astimezone(tz), position=p) for i, s, e, p in joined.entries])
 
 
+@api_route(bp, "/series/<int:series_id>/confirm", "POST", summary="Confirm the rest of a series asked to be confirmed",
+           response=Ok, auth=True, tag="bookings")
+def confirm_series(series_id: int):
+    """For a representative of the group, after two dates of the series in a row were released unused:
+    its upcoming dates are kept (not released 7 days after asking). 422 `state` when it does not ask."""
+    kept = waitlist.confirm_series(require_user(), series_id)
+    return Ok(message=f"Confirmed: {kept} upcoming date(s) kept.")
+
+
 def entry_out(entry, position, offer) -> WaitlistEntryOut:
     tz = ZoneInfo(entry.space.timezone)
     return WaitlistEntryOut(

@@ -162,6 +162,23 @@ def check_in(booking_id: int):
     return redirect(back)
 
 
+@bp.route("/series/<int:series_id>/confirm", methods=["POST"])
+@login_required
+def confirm_series(series_id: int):
+    """The button on the bookings page of a series asked to be confirmed (two dates in a row released)."""
+    back = _back(url_for("spaces.my_bookings"))
+    if ButtonForm().validate_on_submit():
+        try:
+            kept = waitlist.confirm_series(current_user, series_id)
+        except ApiError as err:
+            if err.status in (403, 404):
+                raise
+            flash(err.said(), "error")
+        else:
+            flash(ngettext("Confirmed: your group keeps %(num)d upcoming date.", "Confirmed: your group keeps %(num)d upcoming dates.", kept))
+    return redirect(back)
+
+
 @bp.route("/spaces/<int:space_id>/check-in")
 @login_required
 def door(space_id: int):

@@ -26,7 +26,7 @@ from commons.extensions import db
 from commons.models import User
 from commons.services import get_group, group_and_membership
 from spaces import notices, rules
-from spaces.models import Booking, Space, WaitlistEntry
+from spaces.models import ACTIVE_STATUSES, Booking, BookingSeries, Space, WaitlistEntry
 from spaces.services.booking_changes import set_status
 from spaces.services.offers import offer_freed
 from spaces.services.booking_lists import get_booking
@@ -215,6 +215,36 @@ def decline_offer(actor: User, booking_id: int, now: datetime | None = None) -> 
     set_status([booking], "declined", now, offer_expires_at=None)
     offer_freed(space_id, now)
     return [booking]
+
+
+# --- A series released twice in a row: the group confirms the rest ---------------------------------
+
+
+@write_transaction(lock_late=True)
+def confirm_series(actor: User, series_id: int, now: datetime | None = None) -> int:
+    """The group still needs the rest of its series (asked by spaces.housekeeping.release_unused after
+    two dates in a row were released): it is no longer released after 7 days. Answers the number of
+    upcoming dates kept. Refused with `state` when the series does not ask (or its dates are gone)."""
+    now = now or utcnow()
+    series = db.session.get(BookingSeries, series_id)
+    if series is None or not is_representative(actor, series.group_id):
+        raise NotFound(reason="series_not_found", params={"series_id": series_id})
+    lock_family(series.space_id)
+    db.session.refresh(series)
+    if series.confirm_asked_at is None:
+        raise ApiError(reason="series_not_asking", code="state", status=422)
+    series.confirm_asked_at = None
+    db.session.flush()
+    return db.session.execute(select(func.count(Booking.id)).where(
+        Booking.series_id == series.id, Booking.status.in_(ACTIVE_STATUSES), Booking.start_at > now)).scalar_one()
+
+
+def series_asking(series_ids: set[int]) -> dict[int, datetime]:
+    """Of these series, those asking their group to confirm the rest: {id: asked at}."""
+    if not series_ids:
+        return {}
+    return dict(db.session.execute(select(BookingSeries.id, BookingSeries.confirm_asked_at).where(
+        BookingSeries.id.in_(sorted(series_ids)), BookingSeries.confirm_asked_at.is_not(None))).all())
 
 
 # --- Check-in ----------------------------------------------------------------------------------------
