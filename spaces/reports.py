@@ -175,8 +175,9 @@ def space_usage(
     A booking counts when it overlaps the window (a booking across the window's edge counts once,
     with only its minutes inside the window). Booked = confirmed; cancelled bookings are counted as
     cancellations; a confirmed booking marked as a no-show counts as booked and as a no-show. A
-    released booking (nobody checked in) counts as booked, as a no-show and in the released time;
-    a checked-in one in the checked-in time. Any other status (pending, offered, rejected, expired,
+    released booking counts as booked and in the released time, and as a no-show when nobody checked in
+    (release-unused marks it; the unconfirmed rest of a series released ahead is no no-show); a
+    checked-in one in the checked-in time. Any other status (pending, offered, rejected, expired,
     declined) counts nowhere.
     """
     opened = open_time(window, sr, closures)
@@ -191,7 +192,7 @@ def space_usage(
         if b.status in ("confirmed", "released"):
             fig.bookings += 1
             fig.groups[b.group_id] = b.group_kind
-            if b.no_show or b.status == "released":
+            if b.no_show:
                 fig.no_shows += 1
             clipped = Interval(max(b.start, w_start), min(b.end, w_end))
             booked.append(clipped)
