@@ -212,6 +212,16 @@ def test_reports_count_checked_in_and_released_hours(app, scene, make_user):
     csv = staff.get("/reports/usage", format="csv", **{"from": s["day"].isoformat(), "to": (s["day"] + timedelta(days=1)).isoformat()})
     head, row = csv.get_data(as_text=True).splitlines()
     assert head.endswith("checked_in_hours,released_hours") and row.endswith(",1.0,2.0")
+    (week,) = r.get_json()["weekly"]
+    assert (week["booked_hours"], week["checked_in_hours"], week["released_hours"]) == (3.0, 1.0, 2.0)
+    # The reports page's chart shows them beside the booked hours (bars and the table behind them).
+    from tests.conftest import PASSWORD
+    page = staff.client
+    page.post("/login", data={"email": staff.email, "password": PASSWORD})
+    html = page.get("/staff/reports", query_string={"first_day": s["day"].isoformat(), "last_day": s["day"].isoformat()}).get_data(as_text=True)
+    assert "Booked, checked-in and released hours week by week" in html
+    assert 'class="bar-checked-in"><title>' in html and 'class="bar-released"><title>' in html
+    assert '<td class="n">3</td><td class="n">1</td><td class="n">2</td>' in html
 
 
 def test_series_waits_for_each_taken_date_offered_on_its_own(app, scene):
