@@ -313,6 +313,8 @@ def test_series_with_a_taken_week_rejects_or_skips(client, world, app):
     assert len(bookings(app, group_id=world["group"])) == 2
     html = text_of(client.get(r.headers["Location"]))
     assert "Booked 2 dates" in html and "Not booked:" in html
+    assert "Join the waiting list for the taken dates" in html  # the skipped taken date can be waited for
+    assert "Join the waiting list" not in text_of(client.get(r.headers["Location"]))  # once
 
 
 def test_conflicting_booking_shows_the_conflict_and_keeps_what_was_typed(client, world, app):
