@@ -37,6 +37,7 @@ from spaces.schemas import (
     Span,
     WaitlistEntryOut,
     WaitlistIn,
+    WaitlistDate,
     WaitlistJoined,
 )
 from spaces.services import waitlist
@@ -271,9 +272,21 @@ def join_waitlist(space_id: int, body: WaitlistIn):
     """For a group's representative. When the whole time frees, the first in line gets an offer
     that holds the time (a booking with status `offered`). 422 `free` when the time can simply be
     booked; 422 `rule` when a booking rule says no."""
-    data = waitlist.WaitlistJoin(group_id=body.group_id, start=body.start, end=body.end, title=body.title, attendees=body.attendees)
-    entry_id, position = waitlist.join_waitlist(require_user(), space_id, data)
-    return WaitlistJoined(id=entry_id, position=position)
+    data = waitlist.WaitlistJoin(group_id=body.group_id, start=body.start, end=body.end, title=body.title, attendees=body.attendees,
+                                 rrule=body.rrule)
+    joined = waitlist.join_waitlist(require_user(), space_id, data)
+    tz = ZoneInfo(joined.zone)
+    return WaitlistJoined(id=joined.id, position=joined.position, entries=[
+        WaitlistDate(id=i, start=s.astimezone(tz), end=e.astimezone(tz), position=p) for i, s, e, p in joined.entries])
+
+
+@api_route(bp, "/series/<int:series_id>/confirm", "POST", summary="Confirm the rest of a series asked to be confirmed",
+           response=Ok, auth=True, tag="bookings")
+def confirm_series(series_id: int):
+    """For a representative of the group, after two dates of the series in a row were released unused:
+    its upcoming dates are kept (not released 7 days after asking). 422 `state` when it does not ask."""
+    kept = waitlist.confirm_series(require_user(), series_id)
+    return Ok(message=f"Confirmed: {kept} upcoming date(s) kept.")
 
 
 def entry_out(entry, position, offer) -> WaitlistEntryOut:

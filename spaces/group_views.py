@@ -27,6 +27,7 @@ from spaces import rules, services
 from spaces.forms import STATUS_LABELS, BookingFilterForm, CancelForm
 from spaces.models import ACTIVE_STATUSES
 from spaces.schemas import BookingQuery
+from spaces.services import waitlist
 
 bp = Blueprint("groups", __name__)
 
@@ -67,7 +68,15 @@ def booking_list(actor, group_id: int | None = None, now: datetime | None = None
             }
         )
     pager = paginate(rows)
+    asking = waitlist.series_asking({b.series_id for b in found if b.series_id is not None}) if when != "past" else {}
+    confirm = []
+    for sid, asked in asking.items():
+        first = next(b for b in found if b.series_id == sid)
+        tz = ZoneInfo(first.space.timezone)
+        confirm.append({"series_id": sid, "title": first.title, "space": first.space.name,
+                        "until": format_moment(asked + rules.SERIES_CONFIRM_WAIT, tz)})
     return {
+        "confirm_series": confirm,
         "filter_form": form,
         "rows": pager.items,
         "pager": pager,

@@ -5,6 +5,7 @@ drive the clock."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 from flask import current_app
 from sqlalchemy import or_, select, update
@@ -13,7 +14,8 @@ from sqlalchemy.orm import joinedload
 from commons.db import write_transaction
 from commons.extensions import db
 from spaces import notices
-from spaces.models import Booking, Space, WaitlistEntry
+from spaces.rules import SERIES_CONFIRM_WAIT
+from spaces.models import ACTIVE_STATUSES, Booking, BookingSeries, Space, WaitlistEntry
 from spaces.services import lock_families, offer_freed, set_status
 
 REMIND_AHEAD = timedelta(hours=24)
@@ -111,20 +113,94 @@ RELEASE_LOOKBACK = timedelta(days=1)  # a booking older than this is history, no
 def release_unused(now: datetime) -> str:
     """In spaces that ask for check-in, a confirmed booking not checked in when its grace period
     ends is released (status "released", a no-show): the rest of its time is free at once and is
-    offered to the waiting list. Exactly once however often or concurrently it runs."""
+    offered to the waiting list. A series whose date is released right after its previous date was
+    released too asks the group to confirm the rest (`BookingSeries.confirm_asked_at`, with an
+    e-mail); what is still unconfirmed SERIES_CONFIRM_DAYS after asking is released, with notice, and
+    offered on. Exactly once however often or concurrently it runs (the families' locks in order,
+    then everything read again)."""
     due = (Booking.status == "confirmed", Booking.checked_in_at.is_(None), Booking.start_at <= now,
            Booking.start_at > now - RELEASE_LOOKBACK,
            Booking.space_id.in_(select(Space.id).where(Space.check_in_required.is_(True))))
     rows = db.session.execute(select(Booking.space_id, Booking.start_at, Space.check_in_grace_minutes)
                               .join(Space, Space.id == Booking.space_id).where(*due)).all()
     spaces = sorted({sid for sid, start, grace in rows if start + timedelta(minutes=grace) <= now})
-    if not spaces:
+    unconfirmed = BookingSeries.confirm_asked_at <= now - SERIES_CONFIRM_WAIT
+    series_spaces = sorted(set(db.session.execute(select(BookingSeries.space_id).where(unconfirmed)).scalars()))
+    if not spaces and not series_spaces:
         return "release-unused: nothing to release."
-    graces = dict(db.session.execute(select(Space.id, Space.check_in_grace_minutes).where(Space.id.in_(spaces))).all())
-    targets = [b for b in _locked(due, spaces) if b.space_id in graces and b.start_at + timedelta(minutes=graces[b.space_id]) <= now]
-    if not targets:
+    lock_families(spaces + series_spaces)  # all at once, in order, before anything is read again
+    said: list[str] = []
+    released_spaces: set[int] = set()
+    if spaces:
+        graces = dict(db.session.execute(select(Space.id, Space.check_in_grace_minutes).where(Space.id.in_(spaces))).all())
+        targets = [b for b in _locked(due, spaces) if b.space_id in graces and b.start_at + timedelta(minutes=graces[b.space_id]) <= now]
+        if targets:
+            in_series = [(b.series_id, b.start_at) for b in targets if b.series_id is not None]
+            set_status(targets, "released", now, no_show=True, decided_at=now)
+            told = notices.booking_released(targets, now)
+            asked = _ask_to_confirm(in_series, now)
+            released_spaces.update(b.space_id for b in targets)
+            said.append(f"{len(targets)} booking(s) released, {told} message(s) queued")
+            if asked:
+                said.append(f"{asked} series asked to confirm the rest")
+    if series_spaces:
+        dates = _release_unconfirmed(now)
+        if dates:
+            released_spaces.update(b.space_id for b in dates)
+            said.append(f"{len(dates)} unconfirmed date(s) of series released")
+    if not said:
         return "release-unused: nothing to release."
-    set_status(targets, "released", now, no_show=True, decided_at=now)
-    told = notices.booking_released(targets, now)
-    offers = sum(len(offer_freed(space_id, now)) for space_id in spaces)
-    return f"release-unused: {len(targets)} booking(s) released, {told} message(s) queued, {offers} offer(s) made."
+    offers = sum(len(offer_freed(space_id, now)) for space_id in sorted(released_spaces))
+    return f"release-unused: {', '.join(said)}, {offers} offer(s) made."
+
+
+def _ask_to_confirm(released: list[tuple[int, datetime]], now: datetime) -> int:
+    """Series whose just released date follows a released date (the previous date meant to be used:
+    confirmed or released) ask the group to confirm the rest, once: the representatives get an
+    e-mail with the series' upcoming dates and a link to their bookings page. Under the locks."""
+    asked = 0
+    for series_id, start in sorted(set(released)):
+        series = db.session.get(BookingSeries, series_id)
+        if series is None or series.confirm_asked_at is not None:
+            continue
+        previous = db.session.execute(
+            select(Booking.status).where(Booking.series_id == series_id, Booking.start_at < start,
+                                         Booking.status.in_(("confirmed", "released")))
+            .order_by(Booking.start_at.desc()).limit(1)).scalar()
+        if previous != "released":
+            continue
+        rest = list(db.session.execute(select(Booking).where(
+            Booking.series_id == series_id, Booking.status.in_(ACTIVE_STATUSES), Booking.start_at > now)).scalars())
+        if not rest:
+            continue
+        series.confirm_asked_at = now
+        db.session.flush()
+        notices.series_confirm_asked(rest, now)
+        asked += 1
+    return asked
+
+
+def _release_unconfirmed(now: datetime) -> list[Booking]:
+    """The upcoming dates of series still unconfirmed SERIES_CONFIRM_WAIT after asking are released
+    (status "released", not a no-show), the group is told; the series no longer asks. Read again
+    under the locks: a confirmation or another run that came first leaves nothing here."""
+    stmt = select(BookingSeries).where(BookingSeries.confirm_asked_at <= now - SERIES_CONFIRM_WAIT)
+    if db.session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    series = list(db.session.execute(stmt).scalars())
+    if not series:
+        return []
+    dates_stmt = (select(Booking).where(Booking.series_id.in_([s.id for s in series]), Booking.status.in_(ACTIVE_STATUSES),
+                                        Booking.start_at > now).order_by(Booking.start_at, Booking.id))
+    if db.session.get_bind().dialect.name == "postgresql":
+        dates_stmt = dates_stmt.with_for_update(of=Booking)
+    dates = list(db.session.execute(dates_stmt).scalars())
+    for s in series:
+        s.confirm_asked_at = None
+    db.session.flush()
+    if dates:
+        space_ids = [(b.id, b.space_id) for b in dates]
+        set_status(dates, "released", now, decided_at=now)
+        notices.series_released(dates, now)
+        return [SimpleNamespace(id=i, space_id=sid) for i, sid in space_ids]
+    return []

@@ -453,6 +453,16 @@ def _waitlist_not_open(p):
     return _("This place in line is no longer waiting.")
 
 
+@message("series_not_found", series_id=12)
+def _series_not_found(p):
+    return _("There is no series %(id)s of your groups.", id=p["series_id"])
+
+
+@message("series_not_asking")
+def _series_not_asking(p):
+    return _("This series does not need confirming: nothing of it is about to be released.")
+
+
 @message("offer_own_groups_only")
 def _offer_own_groups_only(p):
     return _("Only a representative of the group can accept or decline its offer.")

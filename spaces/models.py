@@ -127,6 +127,9 @@ class BookingSeries(db.Model):
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
     rrule: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Two dates in a row released unused (spaces.housekeeping.release_unused): when the group was asked
+    # to confirm the rest; None when not asked (or confirmed). Unconfirmed after 7 days: the rest is released.
+    confirm_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Booking(db.Model):

@@ -54,6 +54,8 @@ SUBJECTS = {
     "approval_request": lambda **v: _l("Please approve or decline: %(group)s, %(space)s", **v),
     "offer": lambda **v: _l("A time you waited for is free: %(space)s", **v),
     "released": lambda **v: _l("Booking released, nobody checked in: %(space)s", **v),
+    "confirm_series": lambda **v: _l("Please confirm your group's weekly booking: %(space)s", **v),
+    "series_released": lambda **v: _l("Unconfirmed dates released: %(space)s", **v),
 }
 
 
@@ -71,6 +73,8 @@ INTROS = {
     "approval_request": lambda **v: _l("%(group)s asks to book a space in your facility. Please approve or decline the request.", **v),
     "offer": lambda **v: _l("A time your group is waiting for is free, and it is held for your group. Accept or decline the offer on your waiting list page before it expires; then the time goes to the next in line."),
     "released": lambda **v: _l("Nobody checked in for this booking before its grace period ended, so it was released and its time given to others. It counts as a no-show."),
+    "confirm_series": lambda **v: _l("Two dates in a row of your group's weekly booking were released because nobody checked in. Does your group still need the rest? Confirm it on your bookings page within 7 days; otherwise the dates below are released and given to others."),
+    "series_released": lambda **v: _l("Your group did not confirm the rest of its weekly booking within 7 days, so the dates below were released and given to others."),
 }
 
 # --- Loading in bulk ---------------------------------------------------------------------------------
@@ -331,6 +335,17 @@ def offer_accepted(actor: User, bookings: list[Booking], status: str, now: datet
 def booking_released(bookings: list[Booking], now: datetime | None = None) -> int:
     """Released because nobody checked in (spaces.housekeeping.release_unused): the group is told."""
     return _tell_group("released", None, bookings, now)
+
+
+def series_confirm_asked(bookings: list[Booking], now: datetime | None = None) -> int:
+    """Two dates of a series released in a row (spaces.housekeeping.release_unused): the group is
+    asked to confirm the rest (its upcoming dates) on its bookings page."""
+    return _tell_group("confirm_series", None, bookings, now)
+
+
+def series_released(bookings: list[Booking], now: datetime | None = None) -> int:
+    """The rest of a series nobody confirmed in 7 days was released: the group is told."""
+    return _tell_group("series_released", None, bookings, now)
 
 
 def _tell_group(kind: str, actor: User | None, bookings: list[Booking], now: datetime | None, loaded: list[Booking] | None = None) -> int:

@@ -74,6 +74,8 @@ class WeekOut(BaseModel):
     open_hours: float
     booked_hours: float
     utilisation: float | None
+    checked_in_hours: float = Field(0.0, description="booked hours the groups checked in to")
+    released_hours: float = Field(0.0, description="booked hours released (nobody checked in, or a series' unconfirmed rest)")
 
 
 class UsageOut(BaseModel):

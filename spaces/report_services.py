@@ -150,6 +150,7 @@ def usage_report(facility_ids: set[int] | None, start: datetime, end: datetime) 
         fig.volunteer_minutes, fig.volunteers = v_minutes, set(v_ids)
         report.buckets.add_space(usage.opened, usage.booked, sr.tz, usage.booked_open)
         report.buckets.add_weeks(win, sr.tz)
+        report.buckets.add_hours_by_week(usage, sr.tz)
         district = space.facility.district
         report.spaces.append(Row(fig, space, space.facility, district))
         by_facility.setdefault(space.facility_id, Row(reports.Figures(), None, space.facility, district)).figures.add(fig)

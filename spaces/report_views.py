@@ -132,6 +132,24 @@ def weekly_chart(weeks: list[dict]) -> dict:
     return {"bars": bars, "width": max(600, 40 + step * len(bars) + 20), "height": 230}  # a few weeks stay small
 
 
+def use_chart(weeks: list[dict]) -> dict:
+    """Booked, checked-in and released hours week by week: three bars side by side (the gap between
+    booked and used time), on one scale of hours."""
+    kinds = ("booked_hours", "checked_in_hours", "released_hours")
+    top = max([w[k] for w in weeks for k in kinds] + [0.0])
+    scale = 160 / top if top > 0 else 0
+    step, groups = 48, []
+    for i, w in enumerate(weeks):
+        x = 44 + i * step
+        bars = []
+        for j, (k, css) in enumerate(zip(kinds, ("bar", "bar-checked-in", "bar-released"))):
+            h = round(w[k] * scale, 1)
+            bars.append({"x": x + j * 12, "y": 190 - h, "h": h, "css": css, "value": num(w[k])})
+        groups.append({"x": x, "bars": bars, "label": format_week(w["week"], short=True), "week": format_week(w["week"]),
+                       "booked": num(w["booked_hours"]), "checked_in": num(w["checked_in_hours"]), "released": num(w["released_hours"])})
+    return {"groups": groups, "top": num(top), "width": max(600, 44 + step * len(groups) + 20), "height": 250}
+
+
 @bp.route("/staff/reports")
 @login_required
 def usage_page():
@@ -162,6 +180,7 @@ def usage_page():
             districts=district_chart(out["districts"]),
             heat=heatmap_chart(out["heatmap"]),
             trend=weekly_chart(out["weekly"]),
+            use=use_chart(out["weekly"]),
             weekdays=WEEKDAYS,
             week_name=format_week,
             recent=[{"booking": b, "when": format_span(b.start_at, b.end_at, ZoneInfo(b.space.timezone))} for b in recent],

@@ -165,6 +165,8 @@ class SpaceUsage:
     opened: list[Interval]
     booked: list[Interval]
     booked_open: list[Interval]  # booked time inside open time (the utilisation's numerator)
+    checked_in: list[Interval] = field(default_factory=list)  # booked time the group checked in to
+    released: list[Interval] = field(default_factory=list)  # booked time released (nobody checked in; an unconfirmed series)
 
 
 def space_usage(
@@ -175,8 +177,9 @@ def space_usage(
     A booking counts when it overlaps the window (a booking across the window's edge counts once,
     with only its minutes inside the window). Booked = confirmed; cancelled bookings are counted as
     cancellations; a confirmed booking marked as a no-show counts as booked and as a no-show. A
-    released booking (nobody checked in) counts as booked, as a no-show and in the released time;
-    a checked-in one in the checked-in time. Any other status (pending, offered, rejected, expired,
+    released booking counts as booked and in the released time, and as a no-show when nobody checked in
+    (release-unused marks it; the unconfirmed rest of a series released ahead is no no-show); a
+    checked-in one in the checked-in time. Any other status (pending, offered, rejected, expired,
     declined) counts nowhere.
     """
     opened = open_time(window, sr, closures)
@@ -191,7 +194,7 @@ def space_usage(
         if b.status in ("confirmed", "released"):
             fig.bookings += 1
             fig.groups[b.group_id] = b.group_kind
-            if b.no_show or b.status == "released":
+            if b.no_show:
                 fig.no_shows += 1
             clipped = Interval(max(b.start, w_start), min(b.end, w_end))
             booked.append(clipped)
@@ -201,13 +204,14 @@ def space_usage(
                 checked_in.append(clipped)
         elif b.status == "cancelled":
             fig.cancellations += 1
-    fig.checked_in_minutes = minutes(rules.merge(checked_in))
-    fig.released_minutes = minutes(rules.merge(released))
+    checked_in, released = rules.merge(checked_in), rules.merge(released)
+    fig.checked_in_minutes = minutes(checked_in)
+    fig.released_minutes = minutes(released)
     booked = rules.merge(booked)
     inside = intersect(booked, opened)
     fig.booked_minutes = minutes(booked)
     fig.booked_open_minutes = minutes(inside)
-    return SpaceUsage(fig, opened, booked, inside)
+    return SpaceUsage(fig, opened, booked, inside, checked_in, released)
 
 
 def space_figures(
@@ -285,6 +289,9 @@ class Buckets:
     booked_by_hour: dict[tuple[int, int], float] = field(default_factory=lambda: defaultdict(float))
     open_by_week: dict[tuple[int, int], float] = field(default_factory=lambda: defaultdict(float))
     booked_by_week: dict[tuple[int, int], float] = field(default_factory=lambda: defaultdict(float))
+    # checked-in and released time by ISO week (the trend shows them beside the booked hours)
+    hours_by_week: dict[str, dict[tuple[int, int], float]] = field(
+        default_factory=lambda: {k: defaultdict(float) for k in ("checked_in", "released")})
 
     _open: dict[int, float] = field(default_factory=lambda: defaultdict(float))  # hour bucket -> minutes
     _booked: dict[int, float] = field(default_factory=lambda: defaultdict(float))
@@ -296,6 +303,14 @@ class Buckets:
         when the caller has it already: space_usage's)."""
         add_hours(self._open, opened, tz)
         add_hours(self._booked, intersect(booked, opened) if booked_open is None else booked_open, tz)
+
+    def add_hours_by_week(self, usage: "SpaceUsage", tz: ZoneInfo) -> None:
+        """Checked-in and released time of a space by ISO week (the trend chart's hours)."""
+        for kind, spans in (("checked_in", usage.checked_in), ("released", usage.released)):
+            by_hour: dict[int, float] = defaultdict(float)
+            add_hours(by_hour, spans, tz)
+            for key, m in by_hour.items():
+                self.hours_by_week[kind][date.fromordinal(key // 24).isocalendar()[:2]] += m
 
     def _fold(self) -> None:
         """Sum the hour buckets added so far into weekday/hour and ISO week (once per distinct day)."""
@@ -343,6 +358,8 @@ class Buckets:
                 "open_hours": hours(m),
                 "booked_hours": hours(self.booked_by_week.get((y, w), 0.0)),
                 "utilisation": ratio(self.booked_by_week.get((y, w), 0.0), m),
+                "checked_in_hours": hours(self.hours_by_week["checked_in"].get((y, w), 0.0)),
+                "released_hours": hours(self.hours_by_week["released"].get((y, w), 0.0)),
             }
             for (y, w), m in sorted(self.open_by_week.items())
         ]

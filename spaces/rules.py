@@ -560,3 +560,8 @@ def offer_expiry(now: datetime, start: datetime, end: datetime, offer_hours: int
     time already begun: until its end at most)."""
     limit = start if start > now else end
     return min(now + timedelta(hours=offer_hours), limit)
+
+
+# A series whose dates were released twice in a row asks its group to confirm the rest; what is still
+# unconfirmed this long after asking is released (spaces.housekeeping.release_unused).
+SERIES_CONFIRM_WAIT = timedelta(days=7)

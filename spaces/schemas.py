@@ -283,11 +283,24 @@ class WaitlistIn(In):
     end: IsoDateTime
     title: Title
     attendees: int = Field(1, ge=1, le=100000)
+    rrule: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = Field(
+        None, description="Dates of a series, as in a booking: one entry for each date that is taken.", examples=["FREQ=WEEKLY;COUNT=10"]
+    )
+
+
+class WaitlistDate(BaseModel):
+    id: int
+    start: datetime
+    end: datetime
+    position: int
 
 
 class WaitlistJoined(BaseModel):
+    """The first (or only) entry's id and position; `entries`: one per taken date (one for a single date)."""
+
     id: int
     position: int
+    entries: list[WaitlistDate] = []
 
 
 class WaitlistEntryOut(BaseModel):

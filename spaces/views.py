@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from pydantic import ValidationError
@@ -135,6 +135,10 @@ def space_page(space_id: int):
         own, others = services.bookable_groups(current_user, space)
         form.set_groups(own, others)
         can_book = bool(own or others)
+        if request.method == "GET":
+            kept = session.pop("join_waitlist", None)
+            if kept and kept.pop("space", None) == space.id:
+                join_waitlist = kept
         if request.method == "POST":
             if form.validate_on_submit():
                 try:
@@ -165,12 +169,15 @@ def space_page(space_id: int):
                             booking_error = _("This time cannot be booked:")
                         put_back(form, err, _FIELD_NAMES)
                         status = err.status
-                        if err.conflicts and not data.rrule and not err.extra.get("violations"):
-                            # only booked time in the way: the group may wait in line for it
-                            if not any(c["code"] == "closed" for c in err.conflicts):
+                        if err.conflicts and not err.extra.get("violations"):
+                            # only booked time in the way: the group may wait in line for it (each taken date of a series)
+                            closed = [c["code"] == "closed" for c in err.conflicts]
+                            if (not any(closed)) if not data.rrule else not all(closed):
                                 join_waitlist = {"group": form.group.data, "title": data.title, "attendees": data.attendees,
                                                  "date": form.date.data.isoformat(), "start": form.start.data.strftime("%H:%M"),
                                                  "end": form.end.data.strftime("%H:%M")}
+                                if data.rrule:
+                                    join_waitlist["rrule"] = data.rrule
                         if err.conflicts and not data.rrule:  # which time is taken, and what is free nearby
                             suggestions = [
                                 format_span(f.start, f.end, tz)
@@ -179,6 +186,12 @@ def space_page(space_id: int):
                             alternatives = _other_spaces(space, data)
                     else:
                         _flash_booked(result, space)
+                        if data.rrule and any(p.kind == "conflict" and p.code != "closed" for p in result.skipped):
+                            # dates skipped because they are taken: the page it goes back to offers the line for them
+                            session["join_waitlist"] = {"space": space.id, "group": form.group.data, "title": data.title,
+                                                        "attendees": data.attendees, "date": form.date.data.isoformat(),
+                                                        "start": form.start.data.strftime("%H:%M"),
+                                                        "end": form.end.data.strftime("%H:%M"), "rrule": data.rrule}
                         first = result.booked[0][1]
                         return redirect(
                             url_for("spaces.space_page", space_id=space.id, week=week_param(*iso_week(first, tz)))

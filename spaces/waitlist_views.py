@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, TimeField
@@ -47,6 +48,7 @@ class JoinForm(FlaskForm):
     start = TimeField(validators=[InputRequired()])
     end = TimeField(validators=[InputRequired()])
     attendees = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=100000)])
+    rrule = HiddenField()  # the series' repeat rule: wait for each of its taken dates
 
 
 def _back(default: str) -> str:
@@ -63,15 +65,21 @@ def join(space_id: int):
         return redirect(back)
     data = waitlist.WaitlistJoin(group_id=int(form.group.data), title=form.title.data[:200],
                                  start=datetime.combine(form.date.data, form.start.data),
-                                 end=datetime.combine(form.date.data, form.end.data), attendees=form.attendees.data)
+                                 end=datetime.combine(form.date.data, form.end.data), attendees=form.attendees.data,
+                                 rrule=(form.rrule.data or "").strip()[:500] or None)
     try:
-        _entry, position = waitlist.join_waitlist(current_user, space_id, data)
+        joined = waitlist.join_waitlist(current_user, space_id, data)
     except ApiError as err:
         if err.status == 404:
             raise
         flash(err.said(), "error")
         return redirect(back)
-    flash(_("Your group is in the waiting list, number %(n)d in line. If the time frees, it is held for your group and you get an e-mail.", n=position))
+    if data.rrule:
+        flash(ngettext("Your group is in the waiting list for %(num)d taken date. Each date that frees is held for your group on its own, and you get an e-mail.",
+                       "Your group is in the waiting list for %(num)d taken dates. Each date that frees is held for your group on its own, and you get an e-mail.",
+                       len(joined.entries)))
+    else:
+        flash(_("Your group is in the waiting list, number %(n)d in line. If the time frees, it is held for your group and you get an e-mail.", n=joined.position))
     return redirect(url_for("waitlist.my_waitlist"))
 
 
@@ -151,6 +159,23 @@ def check_in(booking_id: int):
             flash(err.said(), "error")
         else:
             flash(_("Checked in. Welcome!"))
+    return redirect(back)
+
+
+@bp.route("/series/<int:series_id>/confirm", methods=["POST"])
+@login_required
+def confirm_series(series_id: int):
+    """The button on the bookings page of a series asked to be confirmed (two dates in a row released)."""
+    back = _back(url_for("spaces.my_bookings"))
+    if ButtonForm().validate_on_submit():
+        try:
+            kept = waitlist.confirm_series(current_user, series_id)
+        except ApiError as err:
+            if err.status in (403, 404):
+                raise
+            flash(err.said(), "error")
+        else:
+            flash(ngettext("Confirmed: your group keeps %(num)d upcoming date.", "Confirmed: your group keeps %(num)d upcoming dates.", kept))
     return redirect(back)
 
 

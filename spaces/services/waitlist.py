@@ -26,7 +26,7 @@ from commons.extensions import db
 from commons.models import User
 from commons.services import get_group, group_and_membership
 from spaces import notices, rules
-from spaces.models import Booking, Space, WaitlistEntry
+from spaces.models import ACTIVE_STATUSES, Booking, BookingSeries, Space, WaitlistEntry
 from spaces.services.booking_changes import set_status
 from spaces.services.offers import offer_freed
 from spaces.services.booking_lists import get_booking
@@ -44,6 +44,15 @@ class WaitlistJoin:
     end: datetime
     title: str
     attendees: int = 1
+    rrule: str | None = None  # dates of a weekly series: one entry per date that is taken
+
+
+@dataclass
+class WaitlistJoined:
+    id: int
+    position: int
+    entries: list[tuple[int, datetime, datetime, int]]  # (id, start, end, position) per taken date
+    zone: str
 
 
 def _position(entry: WaitlistEntry) -> int | None:
@@ -64,9 +73,11 @@ def _position(entry: WaitlistEntry) -> int | None:
 
 
 @write_transaction(lock_late=True)
-def join_waitlist(actor: User, space_id: int, data: WaitlistJoin, now: datetime | None = None) -> tuple[int, int]:
-    """The group joins the line for [start, end) of the space: (entry id, position). Refused with
-    `free` when nothing is in the way (book it instead), with the rule when a rule says no."""
+def join_waitlist(actor: User, space_id: int, data: WaitlistJoin, now: datetime | None = None) -> WaitlistJoined:
+    """The group joins the line for [start, end) of the space, or for each taken date of a series
+    (`rrule`, as in a booking: one entry per date, each offered on its own when its time frees).
+    Refused with `free` when nothing is in the way (book it instead), with the rule when a rule says
+    no; dates of a series that are free or closed get no entry."""
     now = now or utcnow()
     space = get_space(space_id)
     group, represents = group_and_membership(actor, data.group_id)
@@ -76,27 +87,47 @@ def join_waitlist(actor: User, space_id: int, data: WaitlistJoin, now: datetime 
     start, end = to_utc(data.start, sr.tz, "start"), to_utc(data.end, sr.tz, "end")
     if end <= start:
         raise Invalid(reason="end_before_start", fields={"end": Said("end_before_start")})
+    if data.rrule:
+        try:
+            occurrences, _skipped = rules.expand_series(data.rrule, start, end, sr.tz)
+        except rules.RRuleError as exc:
+            raise Invalid(reason=exc.code, params=exc.params, fields={"rrule": exc.said}) from None
+        if not occurrences:
+            raise Invalid(reason="rrule_no_dates", fields={"rrule": Said("rrule_no_dates")})
+    else:
+        occurrences = [rules.Interval(start, end)]
+    lo, hi = min(o.start for o in occurrences), max(o.end for o in occurrences)
     lock_family(space.id)
-    booked, closures = load_busy([space.id], start, end, margin=sr.buffer)
-    result = rules.evaluate([rules.Interval(start, end)], sr, now, booked[space.id], closures[space.id],
-                            quota_usage(space, group.id, start, end, sr))
+    booked, closures = load_busy([space.id], lo, hi, margin=sr.buffer)
+    result = rules.evaluate(occurrences, sr, now, booked[space.id], closures[space.id],
+                            quota_usage(space, group.id, lo, hi, sr))
     broken = [p for p in result.problems if p.kind == "rule"]
     if broken:
-        raise refusal(broken, sr.tz, series=False)
+        raise refusal(broken, sr.tz, series=bool(data.rrule))
     if not result.problems:
         raise ApiError(reason="waitlist_time_free", code="free", status=422)
-    if any(p.code == "closed" for p in result.problems):  # a closure never frees: nothing to wait for
-        raise refusal([p for p in result.problems if p.code == "closed"], sr.tz, series=False)
-    same = db.session.execute(select(WaitlistEntry.id).where(
-        WaitlistEntry.space_id == space.id, WaitlistEntry.group_id == group.id, WaitlistEntry.status.in_(OPEN_ENTRY),
-        WaitlistEntry.start_at < end, WaitlistEntry.end_at > start)).first()
-    if same is not None:
+    closed = {p.occurrence for p in result.problems if p.code == "closed"}
+    taken = sorted({p.occurrence for p in result.problems if p.occurrence not in closed}, key=lambda o: o.start)
+    if not taken:  # a closure never frees: nothing to wait for
+        raise refusal([p for p in result.problems if p.code == "closed"], sr.tz, series=bool(data.rrule))
+    made: list[WaitlistEntry] = []
+    for occ in taken:
+        same = db.session.execute(select(WaitlistEntry.id).where(
+            WaitlistEntry.space_id == space.id, WaitlistEntry.group_id == group.id, WaitlistEntry.status.in_(OPEN_ENTRY),
+            WaitlistEntry.start_at < occ.end, WaitlistEntry.end_at > occ.start)).first()
+        if same is not None:
+            if not data.rrule:
+                raise ApiError(reason="waitlist_already", code="state", status=422)
+            continue  # that date already waits
+        entry = WaitlistEntry(space_id=space.id, group_id=group.id, title=data.title, attendees=data.attendees,
+                              start_at=occ.start, end_at=occ.end, status="waiting", created_at=now)
+        db.session.add(entry)
+        made.append(entry)
+    if not made:
         raise ApiError(reason="waitlist_already", code="state", status=422)
-    entry = WaitlistEntry(space_id=space.id, group_id=group.id, title=data.title,
-                          attendees=data.attendees, start_at=start, end_at=end, status="waiting", created_at=now)
-    db.session.add(entry)
     db.session.flush()
-    return entry.id, _position(entry)
+    rows = [(e.id, e.start_at, e.end_at, _position(e)) for e in made]
+    return WaitlistJoined(id=rows[0][0], position=rows[0][3], entries=rows, zone=space.timezone)
 
 
 def my_waitlist(actor: User, now: datetime | None = None) -> list[tuple[WaitlistEntry, int | None, Booking | None]]:
@@ -184,6 +215,36 @@ def decline_offer(actor: User, booking_id: int, now: datetime | None = None) -> 
     set_status([booking], "declined", now, offer_expires_at=None)
     offer_freed(space_id, now)
     return [booking]
+
+
+# --- A series released twice in a row: the group confirms the rest ---------------------------------
+
+
+@write_transaction(lock_late=True)
+def confirm_series(actor: User, series_id: int, now: datetime | None = None) -> int:
+    """The group still needs the rest of its series (asked by spaces.housekeeping.release_unused after
+    two dates in a row were released): it is no longer released after 7 days. Answers the number of
+    upcoming dates kept. Refused with `state` when the series does not ask (or its dates are gone)."""
+    now = now or utcnow()
+    series = db.session.get(BookingSeries, series_id)
+    if series is None or not is_representative(actor, series.group_id):
+        raise NotFound(reason="series_not_found", params={"series_id": series_id})
+    lock_family(series.space_id)
+    db.session.refresh(series)
+    if series.confirm_asked_at is None:
+        raise ApiError(reason="series_not_asking", code="state", status=422)
+    series.confirm_asked_at = None
+    db.session.flush()
+    return db.session.execute(select(func.count(Booking.id)).where(
+        Booking.series_id == series.id, Booking.status.in_(ACTIVE_STATUSES), Booking.start_at > now)).scalar_one()
+
+
+def series_asking(series_ids: set[int]) -> dict[int, datetime]:
+    """Of these series, those asking their group to confirm the rest: {id: asked at}."""
+    if not series_ids:
+        return {}
+    return dict(db.session.execute(select(BookingSeries.id, BookingSeries.confirm_asked_at).where(
+        BookingSeries.id.in_(sorted(series_ids)), BookingSeries.confirm_asked_at.is_not(None))).all())
 
 
 # --- Check-in ----------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from sqlalchemy import insert, select, text
 
 from commons.extensions import db
 from commons.models import ApiToken, Facility, FacilityStaff, Group, GroupMember, SchedulerHeartbeat, User
-from spaces.models import Booking, Closure, OpeningHours, Space, WaitlistEntry
+from spaces.models import Booking, BookingSeries, Closure, OpeningHours, Space, WaitlistEntry
 from tests.conftest import PASSWORD, Api, EnglishClient
 from volunteers.models import HoursCertificate, Shift, ShiftSignup, VolunteerCredential
 
@@ -213,6 +213,11 @@ def w(app):
         db.session.flush()
         ns.wl_a = entry.id
         ns.now_a = _booking(ns.sx, ns.ga, now + timedelta(minutes=5), 1, "Alpha now")
+        # a series of group A asked to confirm the rest (two dates in a row released)
+        series = BookingSeries(space_id=ns.sx, group_id=ns.ga, rrule="FREQ=WEEKLY;COUNT=2", confirm_asked_at=now)
+        db.session.add(series)
+        db.session.flush()
+        ns.ser_a = series.id
         c = Closure(space_id=ns.sx, start_at=start + timedelta(days=5), end_at=start + timedelta(days=6), reason="X pipes")
         db.session.add(c)
         db.session.commit()
@@ -454,6 +459,7 @@ ROWS: list[Row] = [
         page_only(302, {"member_a"}, 404, staff_x=403, admin=403), {}, "form"),
     Row("POST", "/bookings/<int:booking_id>/check-in", "/bookings/{now_a}/check-in", page_only(302, A_SIDE, 404), {}, "form"),
     Row("GET", "/spaces/<int:space_id>/check-in", "/spaces/{sx}/check-in", roles(200, anon=LOGIN)),
+    Row("POST", "/series/<int:series_id>/confirm", "/series/{ser_a}/confirm", page_only(302, {"member_a"}, 404), {}, "form"),
     Row("GET", "/staff/check-ins", "/staff/check-ins", page_only(200, {"staff_x", "staff_y", "admin"})),
     Row("GET", "/bookings/<int:booking_id>.ics", "/bookings/{ba}.ics", page_only(200, A_SIDE, 404)),
     Row("GET", "/groups/mine", "/groups/mine", roles(200, anon=LOGIN)),
@@ -610,6 +616,7 @@ ROWS: list[Row] = [
     Row("POST", "/api/v1/bookings/<int:booking_id>/decline", "/api/v1/bookings/{offer_a}/decline",
         api_only(200, {"member_a"}, 404, staff_x=403, admin=403)),
     Row("POST", "/api/v1/bookings/<int:booking_id>/check-in", "/api/v1/bookings/{now_a}/check-in", api_only(200, A_SIDE, 404)),
+    Row("POST", "/api/v1/series/<int:series_id>/confirm", "/api/v1/series/{ser_a}/confirm", api_only(200, {"member_a"}, 404)),
     Row("POST", "/api/v1/bookings/<int:booking_id>/no-show", "/api/v1/bookings/{past_a}/no-show",
         api_only(200, STAFF_X, 404, member_a=403), {"no_show": True}),
     # --- API: reports and feeds -------------------------------------------------------------------------------

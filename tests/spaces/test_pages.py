@@ -300,11 +300,21 @@ def test_series_with_a_taken_week_rejects_or_skips(client, world, app):
     assert f"{day + timedelta(weeks=1):%d %b %Y} 18:00–20:00: Already booked" in text_of(r)
     assert "Knitting" not in text_of(r)
     assert len(bookings(app, group_id=world["group"])) == 0
+    # The taken dates can be waited for: the form carries the series' rule.
+    assert "Join the waiting list for the taken dates" in text_of(r)
+    until = f"{day + timedelta(weeks=2):%Y%m%d}"
+    assert f'name="rrule" value="FREQ=WEEKLY;UNTIL={until}"' in text_of(r)
+    joined = client.post(f"/spaces/{world['room']}/waitlist", data={
+        "group": str(world["group"]), "title": "Board meeting", "date": day.isoformat(), "start": "18:00", "end": "20:00",
+        "attendees": "8", "rrule": f"FREQ=WEEKLY;UNTIL={until}"}, follow_redirects=True)
+    assert "in the waiting list for 1 taken date." in text_of(joined)
     r = client.post(f"/spaces/{world['room']}", data=dict(data, on_conflict="skip"))
     assert r.status_code == 302
     assert len(bookings(app, group_id=world["group"])) == 2
     html = text_of(client.get(r.headers["Location"]))
     assert "Booked 2 dates" in html and "Not booked:" in html
+    assert "Join the waiting list for the taken dates" in html  # the skipped taken date can be waited for
+    assert "Join the waiting list" not in text_of(client.get(r.headers["Location"]))  # once
 
 
 def test_conflicting_booking_shows_the_conflict_and_keeps_what_was_typed(client, world, app):

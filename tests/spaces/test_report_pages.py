@@ -41,7 +41,7 @@ def test_staff_page_shows_the_same_figures_as_the_api(client, data):
         assert cells[3:10] == [str(space[k]) for k in ("bookings", "distinct_groups", "association_groups", "resident_groups",
                                                          "cancellations", "no_shows")] + [f"{space['volunteer_hours']:g}"]
     # Charts: server-rendered SVG with a title, and a table behind each
-    assert html.count('<svg viewBox') == 3 and html.count('role="img"') == 3
+    assert html.count('<svg viewBox') == 4 and html.count('role="img"') == 4  # districts, heat map, weeks, booked/checked-in/released
     assert 'id="districts-table"' in html and "heat-table-caption" in html and "trend-table-caption" in html
     assert "style=" not in html  # the CSP forbids inline styles
     assert "Week 1/2027" in html and ">wk 1<" in html  # ISO week 2027-W01 in words

@@ -111,7 +111,8 @@ def test_heatmap_and_weekly_trend():
     assert (2, 12) not in cells  # closed on Wednesday afternoon: no open time, no cell
     assert cells[(4, 10)]["utilisation"] == 1.0 and (4, 11) not in cells  # Friday clipped at 11:00
     assert (5, 10) not in cells  # the window ends before Saturday
-    assert b.weekly() == [{"week": "2027-W01", "open_hours": 31.0, "booked_hours": 5.0, "utilisation": 0.1613}]
+    assert b.weekly() == [{"week": "2027-W01", "open_hours": 31.0, "booked_hours": 5.0, "utilisation": 0.1613,
+                           "checked_in_hours": 0.0, "released_hours": 0.0}]
 
 
 def test_weekly_trend_lists_every_week_of_the_window():

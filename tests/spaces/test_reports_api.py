@@ -94,7 +94,8 @@ def test_admin_sees_every_space_facility_and_district(data):
     cells = {(c["weekday"], c["hour"]): c for c in body["heatmap"]}
     assert cells[(0, 10)] == {"weekday": 0, "hour": 10, "open_hours": 2.0, "booked_hours": 1.0, "utilisation": 0.5}
     assert cells[(3, 19)]["utilisation"] == 1.0 and (3, 20) not in cells
-    assert body["weekly"] == [{"week": "2027-W01", "open_hours": 72.0, "booked_hours": 7.0, "utilisation": 0.0972}]
+    assert body["weekly"] == [{"week": "2027-W01", "open_hours": 72.0, "booked_hours": 7.0, "utilisation": 0.0972,
+                              "checked_in_hours": 0.0, "released_hours": 0.0}]
 
 
 def test_staff_see_their_own_facilities_only(data, make_user):
@@ -190,7 +191,8 @@ def test_a_week_with_a_clock_change(app, make_space, make_group, make_user):
     assert body["spaces"][0]["booked_hours"] == 4.0
     cells = {(c["weekday"], c["hour"]): c for c in body["heatmap"]}
     assert cells[(6, 3)]["open_hours"] == 2.0 and cells[(6, 3)]["booked_hours"] == 2.0
-    assert body["weekly"] == [{"week": "2027-W43", "open_hours": 169.0, "booked_hours": 4.0, "utilisation": round(4 / 169, 4)}]
+    assert body["weekly"] == [{"week": "2027-W43", "open_hours": 169.0, "booked_hours": 4.0, "utilisation": round(4 / 169, 4),
+                              "checked_in_hours": 0.0, "released_hours": 0.0}]
 
 
 def test_the_report_costs_the_same_for_2_or_8_spaces(app, data, make_space, make_group):

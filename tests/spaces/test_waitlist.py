@@ -4,6 +4,7 @@ it like a booking, accept / decline / expiry passing it on, check-in from 15 min
 until the grace period ends, release of what nobody checked in, each job exactly once."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, time, timedelta, timezone
 
 import pytest
@@ -211,3 +212,119 @@ def test_reports_count_checked_in_and_released_hours(app, scene, make_user):
     csv = staff.get("/reports/usage", format="csv", **{"from": s["day"].isoformat(), "to": (s["day"] + timedelta(days=1)).isoformat()})
     head, row = csv.get_data(as_text=True).splitlines()
     assert head.endswith("checked_in_hours,released_hours") and row.endswith(",1.0,2.0")
+    (week,) = r.get_json()["weekly"]
+    assert (week["booked_hours"], week["checked_in_hours"], week["released_hours"]) == (3.0, 1.0, 2.0)
+    # The reports page's chart shows them beside the booked hours (bars and the table behind them).
+    from tests.conftest import PASSWORD
+    page = staff.client
+    page.post("/login", data={"email": staff.email, "password": PASSWORD})
+    html = page.get("/staff/reports", query_string={"first_day": s["day"].isoformat(), "last_day": s["day"].isoformat()}).get_data(as_text=True)
+    assert "Booked, checked-in and released hours week by week" in html
+    assert 'class="bar-checked-in"><title>' in html and 'class="bar-released"><title>' in html
+    assert '<td class="n">3</td><td class="n">1</td><td class="n">2</td>' in html
+
+
+def test_series_waits_for_each_taken_date_offered_on_its_own(app, scene):
+    """Dates of a weekly series: one entry per taken date (free dates get none), each offered when its time frees."""
+    s = scene
+    (g1, g2, _g3), (r1, r2, _r3) = s["groups"], s["reps"]
+    later = s["day"] + timedelta(days=14)
+    first = booked(s, r1, g1)
+    r = r1.post("/bookings", {"space_id": s["space"], "group_id": g1, "title": "Evening",
+                              "start": local(later, "18:00"), "end": local(later, "20:00")})
+    third = r.get_json()["id"]
+    series = {**body(s, g2), "rrule": "FREQ=WEEKLY;COUNT=3"}
+    joined = r2.post(f"/spaces/{s['space']}/waitlist", series)
+    assert joined.status_code == 201, joined.get_json()
+    got = joined.get_json()
+    assert [e["start"][:10] for e in got["entries"]] == [s["day"].isoformat(), later.isoformat()]  # the free week is not waited for
+    assert got["id"] == got["entries"][0]["id"] and got["position"] == 1
+    single = r2.post(f"/spaces/{s['space']}/waitlist", body(s, g2, "20:00", "21:00"))  # the contract's shape still
+    assert single.status_code == 422 and single.get_json()["error"]["code"] == "free"
+    assert r1.post(f"/bookings/{third}/cancel", {}).status_code == 200
+    mine = {e["start"][:10]: e for e in r2.get("/waitlist").get_json()}
+    assert mine[later.isoformat()]["status"] == "offered" and mine[s["day"].isoformat()]["status"] == "waiting"
+    assert status_of(app, first) == "confirmed"
+    free = r2.post(f"/spaces/{s['space']}/waitlist", {**body(s, g2, "08:00", "09:00"), "rrule": "FREQ=WEEKLY;COUNT=2"})
+    assert free.status_code == 422 and free.get_json()["error"]["code"] == "free"
+
+
+def test_time_freed_in_a_hall_is_offered_to_the_line_of_its_half(app, scene, make_space, make_facility):
+    """Spaces made of parts: the hall's cancelled booking frees its halves too; the half's line gets the offer."""
+    s = scene
+    (g1, g2, _g3), (r1, r2, _r3) = s["groups"], s["reps"]
+    facility = make_facility()
+    hall = make_space(facility_id=facility, name="Hall", offer_hours=24)
+    half = make_space(facility_id=facility, name="Half", part_of=hall, offer_hours=24)
+    hall_booking = r1.post("/bookings", {"space_id": hall, **body(s, g1)}).get_json()["id"]
+    joined = r2.post(f"/spaces/{half}/waitlist", body(s, g2, "18:30", "19:30"))
+    assert joined.status_code == 201, joined.get_json()
+    assert r1.post(f"/bookings/{hall_booking}/cancel", {}).status_code == 200
+    (entry,) = r2.get("/waitlist").get_json()
+    assert entry["status"] == "offered" and entry["space_id"] == half
+    offer = r2.get(f"/bookings/{entry['offer_booking_id']}").get_json()
+    assert offer["space_id"] == half and offer["status"] == "offered"
+    assert r1.post("/bookings", {"space_id": hall, **body(s, g1)}).status_code == 409  # the half's offer holds the hall too
+
+
+def _series(s, rep, group, count):
+    r = rep.post("/bookings", {"space_id": s["space"], **body(s, group), "rrule": f"FREQ=WEEKLY;COUNT={count}"})
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()["series_id"], [b["id"] for b in r.get_json()["occurrences"]]
+
+
+def _mails(app, kind):
+    with app.app_context():
+        return [m for m in db.session.execute(select(OutboxMessage)).scalars() if m.payload and f"\"kind\":\"{kind}\"" in m.payload]
+
+
+def test_series_released_twice_in_a_row_asks_to_confirm_the_rest(app, scene, client):
+    s = scene
+    (g1, g2, _g3), (r1, r2, _r3) = s["groups"], s["reps"]
+    series_id, dates = _series(s, r1, g1, 4)
+    week = timedelta(days=7)
+    assert "1 booking(s) released" in job(app, "release-unused", at(s["day"], "18:16"))
+    assert r1.post(f"/series/{series_id}/confirm").get_json()["error"]["code"] == "state"  # nothing asked yet
+    said = job(app, "release-unused", at(s["day"] + week, "18:16"))
+    assert "1 series asked to confirm the rest" in said, said
+    assert "asked" not in job(app, "release-unused", at(s["day"] + week, "18:17"))  # once
+    (asked,) = _mails(app, "confirm_series")
+    assert [b["id"] for b in json.loads(asked.payload)["data"]["bookings"]] == dates[2:]  # the two upcoming dates
+    assert r2.post(f"/series/{series_id}/confirm").status_code == 404  # not their series
+    # The bookings page (a signed-in browser) asks, and its button confirms.
+    from tests.conftest import PASSWORD
+    client.post("/login", data={"email": r1.email, "password": PASSWORD})
+    html = client.get("/bookings").get_data(as_text=True)
+    assert "Confirm the rest of the series" in html and f'action="/series/{series_id}/confirm"' in html
+    done = client.post(f"/series/{series_id}/confirm", data={"next": "/bookings"}, follow_redirects=True).get_data(as_text=True)
+    assert "Confirmed: your group keeps 2 upcoming dates." in done and "Confirm the rest of the series" not in done
+    assert r1.post(f"/series/{series_id}/confirm").get_json()["error"]["code"] == "state"
+    said = job(app, "release-unused", at(s["day"] + week, "18:16") + week)  # the 3rd date, unused: a no-show, asked again
+    assert "unconfirmed" not in said and "1 series asked" in said, said
+    assert [status_of(app, d) for d in dates] == ["released", "released", "released", "confirmed"]
+
+
+def test_unconfirmed_series_dates_are_released_after_7_days_once(app, scene):
+    s = scene
+    (g1, g2, _g3), (r1, r2, _r3) = s["groups"], s["reps"]
+    series_id, dates = _series(s, r1, g1, 5)
+    week = timedelta(days=7)
+    waiting = r2.post(f"/spaces/{s['space']}/waitlist", {**body(s, g2), "start": local(s["day"] + 3 * week, "18:00"),
+                                                        "end": local(s["day"] + 3 * week, "20:00")})
+    assert waiting.status_code == 201
+    job(app, "release-unused", at(s["day"], "18:16"))
+    job(app, "release-unused", at(s["day"] + week, "18:16"))
+    assert "unconfirmed" not in job(app, "release-unused", at(s["day"] + week, "18:16") + week - timedelta(minutes=1))
+    said = job(app, "release-unused", at(s["day"] + week, "18:16") + week)
+    assert "2 unconfirmed date(s) of series released" in said and "1 offer(s) made" in said, said
+    assert "unconfirmed" not in job(app, "release-unused", at(s["day"] + week, "18:20") + week)  # exactly once
+    assert [status_of(app, d) for d in dates] == ["released"] * 5
+    (told,) = _mails(app, "series_released")
+    assert [b["id"] for b in json.loads(told.payload)["data"]["bookings"]] == dates[3:]
+    (entry,) = r2.get("/waitlist").get_json()
+    assert entry["status"] == "offered"
+    with app.app_context():
+        from spaces.models import BookingSeries
+        assert db.session.get(BookingSeries, series_id).confirm_asked_at is None
+        no_shows = db.session.execute(select(Booking.no_show).where(Booking.id.in_(dates)).order_by(Booking.start_at)).scalars().all()
+        assert [bool(x) for x in no_shows] == [True, True, True, False, False]  # the released rest is no no-show
