@@ -498,7 +498,8 @@ def publish(actor: User, round_id: int, now: datetime | None = None) -> list[Pub
         begin = datetime.combine(day, datetime.min.time()) + timedelta(minutes=start)
         data = BookingIn(space_id=space_id, group_id=a.group_id, title=r.name[:200], attendees=a.attendees,
                          start=begin, end=begin + timedelta(minutes=end - start),
-                         rrule=f"FREQ=WEEKLY;UNTIL={r.season_end:%Y%m%d}", on_conflict="skip")
+                         rrule=f"FREQ=WEEKLY;UNTIL={r.season_end:%Y%m%d}", on_conflict="skip",
+                         purpose=a.purpose, age_groups=list(a.age_groups or []))
         try:
             out.append(_publish_one(actor, xid, data, now, horizon))
         except ApiError as err:
