@@ -113,6 +113,9 @@ def test_a_round_from_opening_to_published_series(app, world, anon, make_user, m
     thursdays = [s for s in series if s["occurrences"] == 9]
     assert thursdays and thursdays[0]["skipped"][0]["code"] == "closed"
     assert all(s["booking_id"] for s in series)
+    # The series carry the application's purpose and age groups (reports count hours by them).
+    booked = world["staff"].get(f"/bookings/{series[0]['booking_id']}").get_json()
+    assert booked["purpose"] == "music" and booked["age_groups"] in (["adults_30_64"], ["children_7_12"])
     assert anon.get(f"/rounds/{rid}").get_json()["status"] == "published"
     # The applicant sees its result, with reasons in words.
     mine = world["reps"][0].get(f"/rounds/{rid}/applications").get_json()[0]
