@@ -154,7 +154,7 @@ class Booking(db.Model):
     attendees: Mapped[int] = mapped_column(Integer, default=1)
     # What for and for whom (codes of spaces.purposes; optional): reports count hours by them.
     purpose: Mapped[str | None] = mapped_column(String(60))
-    age_groups: Mapped[list | None] = mapped_column(JSON)
+    age_groups: Mapped[list | None] = mapped_column(JSON(none_as_null=True))  # None stays SQL NULL
     start_at: Mapped[datetime] = mapped_column(UTCDateTime())
     end_at: Mapped[datetime] = mapped_column(UTCDateTime())
     blocked_until: Mapped[datetime] = mapped_column(UTCDateTime())
