@@ -15,7 +15,9 @@ window and the opening hours, `minutes` long), and a 0/1 programme over them sol
    district, activity size (people); and last the tie-break: the earlier application (by id) first,
    then the earlier start.
 
-Constraints: no two slots in one space on one weekday within each other's changeover buffer; a wish
+Constraints: no two slots in one space on one weekday within each other's changeover buffer, nor in
+two spaces that share time (`shares`: pairs of space ids, e.g. a hall and its half, a half and its
+court; the larger of the two buffers applies between them, as in the booking rules); a wish
 gets at most `slots_per_week` slots, each on another weekday; a slot blocked by what is already there
 (locked allocations always; existing bookings and closures when they take more than half of the
 season's dates of that weekday) is no candidate. Locked allocations stay as they are and count.
@@ -146,6 +148,32 @@ def overlaps(a: tuple[int, int], b: tuple[int, int], buffer: int) -> bool:
     return a[0] < b[1] + buffer and b[0] < a[1] + buffer
 
 
+def related_map(shares=()) -> dict[int, frozenset[int]]:
+    """Each space id -> the other spaces it shares time with (from pairs, or from groups of ids that
+    all share time with each other)."""
+    out: dict[int, set[int]] = {}
+    for group in shares:
+        ids = list(dict.fromkeys(group))
+        for a in ids:
+            for b in ids:
+                if a != b:
+                    out.setdefault(a, set()).add(b)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _buffer_between(spaces: dict[int, "SpaceFacts"], a: int, b: int) -> int:
+    """The changeover buffer between slots of two spaces sharing time: the larger of theirs."""
+    return max(spaces[a].buffer_minutes if a in spaces else 0, spaces[b].buffer_minutes if b in spaces else 0)
+
+
+def clashes(spaces: dict[int, "SpaceFacts"], related: dict[int, frozenset[int]], a_space: int, a: tuple[int, int],
+            b_space: int, b: tuple[int, int]) -> bool:
+    """Two slots on one weekday clash: one space or two sharing time, within the changeover buffer."""
+    if a_space != b_space and b_space not in related.get(a_space, ()):
+        return False
+    return overlaps(a, b, _buffer_between(spaces, a_space, b_space))
+
+
 def _blocked_by_existing(space: SpaceFacts, weekday: int, start: int, end: int) -> bool:
     """What is already there takes the slot on more than half of the season's dates of the weekday."""
     dates = space.dates.get(weekday, 0)
@@ -182,6 +210,7 @@ def allocate(
     daytime_classes: list[str] | None = None,
     locked: list[Slot] = (),
     time_limit: float | None = None,
+    shares=(),
 ) -> Result:
     """The round's allocation (see the module's docstring). `classes`: the priority class codes,
     highest first; `daytime_classes`: the same codes in their order for weekdays before 16:00 (None:
@@ -189,6 +218,7 @@ def allocate(
     best allocation found is returned with `optimal` False and the gap of the level that ran out."""
     began = _time.monotonic()
     classes = list(classes or [])
+    related = related_map(shares)
     apps = sorted(applications, key=lambda a: a.id)
     locked = sorted(locked, key=lambda s: (s.space_id, s.weekday, s.start, s.application_id, s.wish))
     locked_by_wish: dict[tuple[int, int], list[Slot]] = {}
@@ -216,7 +246,7 @@ def allocate(
                         free_somewhere[(ai, wi)] = True
                         if _blocked_by_existing(space, win.weekday, start, end):
                             continue
-                        if any(s.space_id == sid and s.weekday == win.weekday and overlaps((start, end), (s.start, s.end), space.buffer_minutes)
+                        if any(s.weekday == win.weekday and clashes(spaces, related, sid, (start, end), s.space_id, (s.start, s.end))
                                for s in locked):
                             continue
                         cands.append(_Cand(ai, wi, sid, win.weekday, start, end, sr, wr))
@@ -234,9 +264,14 @@ def allocate(
         return class_rank(classes, daytime_classes, apps[c.app].priority_class, c.weekday, c.start)
 
     # Strict classes: each class in turn, highest first, allocated around what the classes above it got.
-    taken: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    taken: dict[tuple[int, int], list[tuple[int, int, int]]] = {}  # (space, weekday) -> slots there and in spaces sharing its time
+
+    def take(space_id: int, weekday: int, start: int, end: int) -> None:
+        for sid in (space_id, *related.get(space_id, ())):
+            taken.setdefault((sid, weekday), []).append((start, end, space_id))
+
     for s in locked:
-        taken.setdefault((s.space_id, s.weekday), []).append((s.start, s.end))
+        take(s.space_id, s.weekday, s.start, s.end)
     left = {(ai, wi): w.slots_per_week - len(locked_by_wish.get((a.id, w.index), []))
             for ai, a in enumerate(apps) for wi, w in enumerate(a.wishes)}
     days_used = {(ai, wi): {s.weekday for s in locked_by_wish.get((a.id, w.index), [])}
@@ -246,28 +281,29 @@ def allocate(
     optimal, gap = True, None
     for rank in range(len(classes) + 1):
         sub = [c for c in cands if rank_of(c) == rank and left[(c.app, c.wish)] > 0 and c.weekday not in days_used[(c.app, c.wish)]
-               and not any(overlaps((c.start, c.end), t, spaces[c.space_id].buffer_minutes) for t in taken.get((c.space_id, c.weekday), ()))]
+               and not any(overlaps((c.start, c.end), (t0, t1), _buffer_between(spaces, c.space_id, ts))
+                           for t0, t1, ts in taken.get((c.space_id, c.weekday), ()))]
         if not sub:
             continue
         budget = None if time_limit is None else max(time_limit - (_time.monotonic() - began), 1.0)
-        got, ok, g = _solve(sub, apps, spaces, left, served, budget)
+        got, ok, g = _solve(sub, apps, spaces, left, served, budget, related)
         optimal = optimal and ok
         gap = g if g is not None else gap
         for c in got:
             chosen.append(c)
-            taken.setdefault((c.space_id, c.weekday), []).append((c.start, c.end))
+            take(c.space_id, c.weekday, c.start, c.end)
             left[(c.app, c.wish)] -= 1
             days_used[(c.app, c.wish)].add(c.weekday)
             served.add(apps[c.app].group_id)
 
     slots = list(locked) + [Slot(apps[c.app].id, apps[c.app].wishes[c.wish].index, c.space_id, c.weekday, c.start, c.end) for c in chosen]
     slots.sort(key=lambda s: (s.application_id, s.wish, s.weekday, s.start, s.space_id))
-    refusals = _reasons(apps, spaces, classes, daytime_classes, cands, slots, free_somewhere, locked)
+    refusals = _reasons(apps, spaces, classes, daytime_classes, cands, slots, free_somewhere, locked, related)
     return Result(slots, refusals, optimal, gap, round(_time.monotonic() - began, 3), len(cands))
 
 
 def _solve(cands: list[_Cand], apps: list[ApplicationFacts], spaces: dict[int, SpaceFacts], left: dict, served: set[int],
-           time_limit: float | None) -> tuple[list[_Cand], bool, float | None]:
+           time_limit: float | None, related: dict[int, frozenset[int]] | None = None) -> tuple[list[_Cand], bool, float | None]:
     """One class's allocation: first the most groups with a slot (fairness) and then the most wished
     minutes (one level: groups x (all minutes + 1) + minutes), then with that held, the softer
     criteria and the tie-break. Returns the chosen candidates, whether proven optimal, and the gap."""
@@ -305,6 +341,27 @@ def _solve(cands: list[_Cand], apps: list[ApplicationFacts], spaces: dict[int, S
             if len(covering) > 1 and covering != last:
                 rows.append((list(covering), [1.0] * len(covering), 0.0, 1.0))
             last = covering
+    # Two spaces sharing time (a hall and its half): per pair and weekday, the same cliques over both
+    # spaces' candidates when their buffers are equal; otherwise each clashing pair of candidates.
+    for (sid, day), ks in sorted(by_space_day.items()):
+        for other in sorted((related or {}).get(sid, ())):
+            if other <= sid or (other, day) not in by_space_day:
+                continue
+            ks2 = by_space_day[(other, day)]
+            buf = _buffer_between(spaces, sid, other)
+            if spaces[sid].buffer_minutes == spaces[other].buffer_minutes:
+                both = ks + ks2
+                last = None
+                for t in sorted({cands[k].start for k in both}):
+                    covering = tuple(k for k in both if cands[k].start <= t < cands[k].end + buf)
+                    if covering != last and any(cands[k].space_id == sid for k in covering) and any(cands[k].space_id == other for k in covering):
+                        rows.append((list(covering), [1.0] * len(covering), 0.0, 1.0))
+                    last = covering
+            else:
+                for k1 in ks:
+                    for k2 in ks2:
+                        if overlaps((cands[k1].start, cands[k1].end), (cands[k2].start, cands[k2].end), buf):
+                            rows.append(([k1, k2], [1.0, 1.0], 0.0, 1.0))
     for g in groups:  # a group counts as served only with a slot
         ks = by_group[g]
         rows.append((ks + [y_of[g]], [1.0] * len(ks) + [-1.0], 0.0, np.inf))
@@ -372,7 +429,7 @@ def _solve(cands: list[_Cand], apps: list[ApplicationFacts], spaces: dict[int, S
     return [cands[k] for k in range(n) if x[k] > 0.5], optimal, gap
 
 
-def _reasons(apps, spaces, classes, daytime_classes, cands, slots, free_somewhere, locked) -> list[Refusal]:
+def _reasons(apps, spaces, classes, daytime_classes, cands, slots, free_somewhere, locked, related=None) -> list[Refusal]:
     """A code and params for every wish given fewer slots than it asked for."""
     got: dict[tuple[int, int], int] = {}
     groups_served: set[int] = set()
@@ -411,9 +468,8 @@ def _reasons(apps, spaces, classes, daytime_classes, cands, slots, free_somewher
             rank = min(class_rank(classes, daytime_classes, a.priority_class, c.weekday, c.start) for c in mine)
             holders = []
             for c in mine:
-                buf = spaces[c.space_id].buffer_minutes
                 for s in slots:
-                    if s.space_id == c.space_id and s.weekday == c.weekday and overlaps((c.start, c.end), (s.start, s.end), buf):
+                    if s.weekday == c.weekday and clashes(spaces, related or {}, c.space_id, (c.start, c.end), s.space_id, (s.start, s.end)):
                         holders.append((s, c))
             if not holders:
                 refuse("lost_tie_break")

@@ -25,7 +25,7 @@ import rounds.messages  # noqa: F401  (the words of the codes said here)
 from rounds import allocation as alloc
 from rounds.models import Round, RoundAllocation, RoundApplication, RoundSpace
 from rounds.schemas import AllocationIn, ApplicationIn, ApplicationPatch, RoundIn
-from spaces import rules
+from spaces import families, rules
 from spaces import services as space_services
 from spaces.models import Space
 from spaces.schemas import BookingIn
@@ -311,7 +311,8 @@ def allocate(actor: User, round_id: int, now: datetime | None = None) -> Allocat
             db.session.delete(x)
     classes = [c["code"] for c in r.priority_classes or []]
     limit = float(current_app.config.get("ROUND_ALLOCATION_TIME_LIMIT", 50))
-    result = alloc.allocate([_application_facts(a) for a in apps], facts, classes, r.daytime_classes, locked, time_limit=limit)
+    result = alloc.allocate([_application_facts(a) for a in apps], facts, classes, r.daytime_classes, locked, time_limit=limit,
+                            shares=shared_time(r.space_ids))
     for s in result.slots:
         if not s.locked:
             db.session.add(RoundAllocation(round_id=r.id, application_id=s.application_id, wish=s.wish, space_id=s.space_id,
@@ -329,6 +330,13 @@ def round_allocations(actor: User, round_id: int) -> tuple[Round, list[RoundAllo
     return r, _allocations(r.id)
 
 
+def shared_time(space_ids) -> list[tuple[int, int]]:
+    """The pairs of these spaces that share time (one is part of the other, however deep)."""
+    parent = space_services.parent_map()
+    ids = sorted(set(space_ids))
+    return [(a, b) for i, a in enumerate(ids) for b in ids[i + 1:] if families.shares_time(a, b, parent)]
+
+
 def _check_slot(r: Round, data: AllocationIn, exclude: int | None = None) -> tuple[RoundApplication, int, int]:
     a = get_application(r.id, data.application_id)
     if data.wish >= len(a.wishes):
@@ -342,9 +350,15 @@ def _check_slot(r: Round, data: AllocationIn, exclude: int | None = None) -> tup
     problem = alloc.slot_problem(facts, data.weekday, start, end)
     if problem:
         raise ApiError(status=422, code="rule", reason="allocation_rule", params={"rule": problem})
-    for x in _allocations(r.id):
-        if x.id != exclude and x.space_id == data.space_id and x.weekday == data.weekday and alloc.overlaps(
-                (start, end), (x.start_minute, x.end_minute), space.buffer_minutes):
+    others = _allocations(r.id)
+    facts_of = {space.id: facts}
+    for sid in {x.space_id for x in others} - {space.id}:
+        o = space_services.get_space(sid)
+        facts_of[sid] = alloc.SpaceFacts(o.id, o.slot_minutes, o.min_minutes, o.max_minutes, o.buffer_minutes)
+    related = alloc.related_map(shared_time(facts_of))
+    for x in others:
+        if x.id != exclude and x.weekday == data.weekday and alloc.clashes(
+                facts_of, related, data.space_id, (start, end), x.space_id, (x.start_minute, x.end_minute)):
             raise Conflict(reason="allocation_clash", params={"weekday": x.weekday, "start": x.start_minute, "end": x.end_minute},
                            conflicts=[{"allocation_id": x.id, "space_id": x.space_id, "weekday": x.weekday,
                                        "start": minute_to_hhmm(x.start_minute), "end": minute_to_hhmm(x.end_minute)}])
@@ -484,7 +498,8 @@ def publish(actor: User, round_id: int, now: datetime | None = None) -> list[Pub
         begin = datetime.combine(day, datetime.min.time()) + timedelta(minutes=start)
         data = BookingIn(space_id=space_id, group_id=a.group_id, title=r.name[:200], attendees=a.attendees,
                          start=begin, end=begin + timedelta(minutes=end - start),
-                         rrule=f"FREQ=WEEKLY;UNTIL={r.season_end:%Y%m%d}", on_conflict="skip")
+                         rrule=f"FREQ=WEEKLY;UNTIL={r.season_end:%Y%m%d}", on_conflict="skip",
+                         purpose=a.purpose, age_groups=list(a.age_groups or []))
         try:
             out.append(_publish_one(actor, xid, data, now, horizon))
         except ApiError as err:

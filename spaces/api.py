@@ -102,6 +102,8 @@ def booking_out(b: Booking) -> BookingOut:
         original_start=b.original_start.astimezone(tz) if b.original_start else None,
         offer_expires_at=b.offer_expires_at.astimezone(tz) if b.offer_expires_at else None,
         checked_in_at=b.checked_in_at.astimezone(tz) if b.checked_in_at else None,
+        purpose=b.purpose,
+        age_groups=list(b.age_groups or []),
     )
 
 

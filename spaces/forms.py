@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from commons.forms import CheckboxesField, DateField, TimeField, no_bidi_controls, sensible_year, strip_text
 from spaces.models import ACCESSIBILITY_FEATURES
+from spaces.purposes import AGE_GROUPS, PURPOSES
 from spaces.rules import MAX_OCCURRENCES
 
 ACCESSIBILITY_LABELS = {
@@ -124,6 +125,15 @@ class BookingForm(FlaskForm):
         _l("If some weeks are not free"),
         choices=[SelectChoice("reject", _l("Book nothing")), SelectChoice("skip", _l("Book the free weeks and skip the others"))],
         default="reject",
+    )
+    purpose = SelectField(
+        _l("Purpose (optional)"),
+        choices=[SelectChoice("", _l("Not stated"))] + [SelectChoice(code, name) for code, name in PURPOSES.items()],
+        default="",
+        validate_choice=True,
+    )
+    age_groups = CheckboxesField(
+        _l("Age groups (optional)"), choices=[SelectChoice(code, name) for code, name in AGE_GROUPS.items()]
     )
 
     def validate_end(self, field):

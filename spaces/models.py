@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import false, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, false, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from commons.db import UTCDateTime, utcnow
@@ -155,6 +155,9 @@ class Booking(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     public_title: Mapped[bool] = mapped_column(Boolean, default=False)
     attendees: Mapped[int] = mapped_column(Integer, default=1)
+    # What for and for whom (codes of spaces.purposes; optional): reports count hours by them.
+    purpose: Mapped[str | None] = mapped_column(String(60))
+    age_groups: Mapped[list | None] = mapped_column(JSON(none_as_null=True))  # None stays SQL NULL
     start_at: Mapped[datetime] = mapped_column(UTCDateTime())
     end_at: Mapped[datetime] = mapped_column(UTCDateTime())
     blocked_until: Mapped[datetime] = mapped_column(UTCDateTime())

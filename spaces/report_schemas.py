@@ -41,6 +41,10 @@ class FiguresOut(BaseModel):
     no_shows: int = Field(description="confirmed bookings that staff recorded as no-shows, and released bookings")
     volunteer_hours: float
     volunteers_active: int
+    hours_by_purpose: dict[str, float | None] = Field(
+        default_factory=dict, description="booked hours by the bookings' purpose (codes of GET /purposes; bookings stating none are in no purpose)")
+    hours_by_age_group: dict[str, float | None] = Field(
+        default_factory=dict, description="booked hours by age group (codes of GET /age-groups; a booking for several counts in each)")
 
 
 class SpaceFiguresOut(FiguresOut):
@@ -93,6 +97,10 @@ class OpenFiguresOut(FiguresOut):
     distinct_groups: int | None = Field(description="null when fewer than 3")
     association_groups: int | None
     resident_groups: int | None
+    hours_by_purpose: dict[str, float | None] = Field(
+        default_factory=dict, description="as in the usage report; null for a purpose behind fewer than 3 groups")
+    hours_by_age_group: dict[str, float | None] = Field(
+        default_factory=dict, description="as in the usage report; null for an age group behind fewer than 3 groups")
 
 
 class OpenSpaceOut(OpenFiguresOut):

@@ -27,6 +27,7 @@ from commons.timezone import site_tz
 from spaces import reports, rules
 from spaces.hooks import VOLUNTEER_FIGURES
 from spaces.models import Booking, Space
+from spaces.purposes import AGE_GROUPS, PURPOSES
 from spaces.services import LOOKBACK, check_period, family_closures, get_booking, space_rules, to_utc
 
 MAX_SPAN = timedelta(days=400)
@@ -124,9 +125,9 @@ def usage_report(facility_ids: set[int] | None, start: datetime, end: datetime) 
     # in the space booked only, so a facility's totals never count one booking twice.
     closures = family_closures(ids, lo, hi)
     facts: dict[int, list[reports.BookingFact]] = defaultdict(list)
-    for sid, gid, kind, s, e, status, no_show, checked_in in db.session.execute(
+    for sid, gid, kind, s, e, status, no_show, checked_in, purpose, ages in db.session.execute(
         select(Booking.space_id, Booking.group_id, Group.kind, Booking.start_at, Booking.end_at, Booking.status, Booking.no_show,
-               Booking.checked_in_at.is_not(None))
+               Booking.checked_in_at.is_not(None), Booking.purpose, Booking.age_groups)
         .join(Group, Group.id == Booking.group_id)
         .where(
             Booking.space_id.in_(ids),
@@ -136,7 +137,7 @@ def usage_report(facility_ids: set[int] | None, start: datetime, end: datetime) 
             Booking.end_at > lo,
         )
     ):
-        facts[sid].append(reports.BookingFact(s, e, status, gid, kind, no_show, bool(checked_in)))
+        facts[sid].append(reports.BookingFact(s, e, status, gid, kind, no_show, bool(checked_in), purpose, tuple(ages or ())))
     volunteers = volunteer_figures(ids, lo, hi)
 
     by_facility: dict[int, Row] = {}
@@ -164,7 +165,9 @@ def usage_report(facility_ids: set[int] | None, start: datetime, end: datetime) 
 # --- Answers: the API, the CSV and the page show the same numbers from these -----------------------
 
 
-def figures_out(fig: reports.Figures) -> dict:
+def figures_out(fig: reports.Figures, min_groups: int = 0) -> dict:
+    """The figures as the API gives them; `min_groups`: hours by purpose or age group behind fewer
+    distinct groups are None (the open data's suppression)."""
     kinds = fig.kinds()
     return {
         "open_hours": reports.hours(fig.open_minutes),
@@ -180,6 +183,8 @@ def figures_out(fig: reports.Figures) -> dict:
         "no_shows": fig.no_shows,
         "volunteer_hours": reports.hours(fig.volunteer_minutes),
         "volunteers_active": len(fig.volunteers),
+        "hours_by_purpose": reports.hours_by(fig.purpose_minutes, fig.purpose_groups, min_groups),
+        "hours_by_age_group": reports.hours_by(fig.age_group_minutes, fig.age_group_groups, min_groups),
     }
 
 
@@ -207,6 +212,7 @@ CSV_COLUMNS = (
     "space_id", "space", "facility_id", "facility", "district", "open_hours", "booked_hours", "utilisation", "bookings",
     "distinct_groups", "association_groups", "resident_groups", "cancellations", "no_shows", "volunteer_hours",
     "volunteers_active", "checked_in_hours", "released_hours",
+    *(f"hours_purpose_{p}" for p in PURPOSES), *(f"hours_age_{a}" for a in AGE_GROUPS),
 )
 
 
@@ -220,6 +226,10 @@ def report_csv(report: Report) -> str:
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for row in report_out(report)["spaces"]:
+        for p in PURPOSES:
+            row[f"hours_purpose_{p}"] = row["hours_by_purpose"].get(p, 0.0)
+        for a in AGE_GROUPS:
+            row[f"hours_age_{a}"] = row["hours_by_age_group"].get(a, 0.0)
         writer.writerow([_cell(row[c]) for c in CSV_COLUMNS])
     return buf.getvalue()
 
@@ -238,7 +248,7 @@ def open_data_out(report: Report) -> dict:
     that a single group's use of a room cannot be told apart."""
 
     def anon(fig: reports.Figures) -> dict:
-        out = figures_out(fig)
+        out = figures_out(fig, reports.OPEN_DATA_MIN_GROUPS)
         if fig.distinct_groups < reports.OPEN_DATA_MIN_GROUPS:
             out["distinct_groups"] = out["association_groups"] = out["resident_groups"] = None
         return out
@@ -249,9 +259,12 @@ def open_data_out(report: Report) -> dict:
         "notes": (
             "Hours are real elapsed hours in the period [from, to). utilisation = booked hours inside opening hours "
             f"/ opening hours (minus closures); null when a space was not open. Group counts below "
-            f"{reports.OPEN_DATA_MIN_GROUPS} are null so that no group can be identified. checked_in_hours: booked hours "
+            f"{reports.OPEN_DATA_MIN_GROUPS} are null so that no group can be identified, and so are the hours of a purpose or an "
+            "age group behind fewer groups (hours_by_purpose: codes of /purposes, bookings stating none counted in no purpose; "
+            "hours_by_age_group: codes of /age-groups, a booking for several counting in each). checked_in_hours: booked hours "
             "the group checked in to (where a space asks for check-in); released_hours: booked hours released because "
-            "nobody checked in (counted as booked and as no-shows)."
+            "nobody checked in (counted as booked and as no-shows) or because a group did not confirm the rest of a series "
+            "whose dates went unused twice in a row (counted as booked, not as no-shows)."
         ),
         "spaces": [
             {"space_id": r.space.id, "space": r.space.name, "facility": r.facility.name, "district": r.district, **anon(r.figures)}

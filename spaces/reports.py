@@ -32,6 +32,8 @@ class BookingFact:
     group_kind: str
     no_show: bool | None = None
     checked_in: bool = False
+    purpose: str | None = None  # a code of spaces.purposes, or None: not stated
+    age_groups: tuple[str, ...] = ()
 
 
 @dataclass
@@ -49,6 +51,13 @@ class Figures:
     groups: dict[int, str] = field(default_factory=dict)  # group id -> kind (distinct groups)
     volunteer_minutes: float = 0.0
     volunteers: set[int] = field(default_factory=set)
+    # Booked minutes by the bookings' purpose and by age group (a booking for several age groups counts
+    # in each; one stating none counts in neither), with the distinct groups behind each (small-count
+    # suppression).
+    purpose_minutes: dict[str, float] = field(default_factory=dict)
+    purpose_groups: dict[str, set[int]] = field(default_factory=dict)
+    age_group_minutes: dict[str, float] = field(default_factory=dict)
+    age_group_groups: dict[str, set[int]] = field(default_factory=dict)
 
     @property
     def utilisation(self) -> float | None:
@@ -79,6 +88,21 @@ class Figures:
         self.groups.update(other.groups)
         self.volunteer_minutes += other.volunteer_minutes
         self.volunteers |= other.volunteers
+        for mine, theirs in ((self.purpose_minutes, other.purpose_minutes), (self.age_group_minutes, other.age_group_minutes)):
+            for k, v in theirs.items():
+                mine[k] = mine.get(k, 0.0) + v
+        for mine_g, theirs_g in ((self.purpose_groups, other.purpose_groups), (self.age_group_groups, other.age_group_groups)):
+            for k, v in theirs_g.items():
+                mine_g.setdefault(k, set()).update(v)
+
+    def count_audience(self, b: BookingFact, minutes_: float) -> None:
+        """Add a booked booking's minutes under its purpose and each of its age groups."""
+        if b.purpose:
+            self.purpose_minutes[b.purpose] = self.purpose_minutes.get(b.purpose, 0.0) + minutes_
+            self.purpose_groups.setdefault(b.purpose, set()).add(b.group_id)
+        for a in b.age_groups or ():
+            self.age_group_minutes[a] = self.age_group_minutes.get(a, 0.0) + minutes_
+            self.age_group_groups.setdefault(a, set()).add(b.group_id)
 
 
 def minutes(intervals: Iterable[Interval]) -> float:
@@ -198,6 +222,7 @@ def space_usage(
                 fig.no_shows += 1
             clipped = Interval(max(b.start, w_start), min(b.end, w_end))
             booked.append(clipped)
+            fig.count_audience(b, (clipped.end - clipped.start).total_seconds() / 60)
             if b.status == "released":
                 released.append(clipped)
             elif b.checked_in:
@@ -367,6 +392,12 @@ class Buckets:
 
 def hours(minutes_: float) -> float:
     return round(minutes_ / 60, 2)
+
+
+def hours_by(minutes_by: dict[str, float], groups_by: dict[str, set[int]], min_groups: int = 0) -> dict[str, float | None]:
+    """Hours per code, in code order; a code behind fewer than `min_groups` distinct groups is None
+    (the open data's small-count suppression: one group's use cannot be told apart)."""
+    return {k: (hours(minutes_by[k]) if len(groups_by.get(k, ())) >= min_groups else None) for k in sorted(minutes_by)}
 
 
 def ratio(part: float, whole: float) -> float | None:

@@ -203,6 +203,31 @@ class BookingIn(In):
         None, examples=["FREQ=WEEKLY;COUNT=10", "FREQ=WEEKLY;INTERVAL=2;UNTIL=20270601"]
     )
     on_conflict: Literal["reject", "skip"] = "reject"
+    purpose: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] | None = Field(
+        None, description="what the booking is for: a code of GET /purposes (optional)")
+    age_groups: list[Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)]] = Field(
+        default_factory=list, max_length=10, description="for whom: codes of GET /age-groups (optional)")
+
+    @field_validator("purpose")
+    @classmethod
+    def _purpose(cls, v):
+        from spaces.purposes import PURPOSES
+
+        if v in (None, ""):
+            return None
+        if v not in PURPOSES:
+            raise PydanticCustomError("purpose_unknown", "unknown purpose {purpose}", {"purpose": v})
+        return v
+
+    @field_validator("age_groups")
+    @classmethod
+    def _age_groups(cls, v):
+        from spaces.purposes import AGE_GROUPS
+
+        for a in v:
+            if a not in AGE_GROUPS:
+                raise PydanticCustomError("age_group_unknown", "unknown age group {age_group}", {"age_group": a})
+        return sorted(set(v))
 
 
 class Occurrence(BaseModel):
@@ -247,6 +272,8 @@ class BookingOut(BaseModel):
     original_start: datetime | None = Field(None, description="a moved booking's start before its first move (its RECURRENCE-ID in feeds)")
     offer_expires_at: datetime | None = Field(None, description="status offered: the offer holds its time until then")
     checked_in_at: datetime | None = None
+    purpose: str | None = Field(None, description="a code of GET /purposes")
+    age_groups: list[str] = Field(default_factory=list, description="codes of GET /age-groups")
 
 
 class BookingQuery(In):

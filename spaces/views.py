@@ -31,6 +31,7 @@ from spaces.forms import (
 )
 from spaces.group_views import booking_list, safe_back
 from spaces.models import Space
+from spaces.purposes import age_group_name, purpose_name
 from spaces.schemas import BookingIn, SpaceQuery
 
 bp = Blueprint("spaces", __name__)
@@ -43,6 +44,8 @@ def space_search_form() -> SearchForm:
 
 
 bp.add_app_template_global(equipment_label, "equipment_label")
+bp.add_app_template_global(purpose_name, "purpose_name")
+bp.add_app_template_global(age_group_name, "age_group_name")
 
 # --- Search ---------------------------------------------------------------------------------------
 
@@ -152,6 +155,8 @@ def space_page(space_id: int):
                         public_title=form.public_title.data,
                         rrule=form.rrule(),
                         on_conflict=form.on_conflict.data,
+                        purpose=form.purpose.data or None,
+                        age_groups=form.age_groups.data or [],
                     )
                 except ValidationError as exc:
                     booking_error = _("Check the booking: %(reason)s", reason=said_of(exc.errors()[0]).text())

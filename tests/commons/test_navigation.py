@@ -1,5 +1,5 @@
 """The main navigation for each role: residents get Spaces, My bookings, My groups, Calendar feeds and
-their account (and Activities needing volunteers, Volunteering); staff and administrators first their work (Staff, with the number of requests waiting;
+their account (and Activities needing volunteers, Seasonal rounds, Volunteering); staff and administrators first their work (Staff, with the number of requests waiting;
 Admin), leading on from the dashboard to requests, calendar and reports. aria-current="page" marks the
 page itself, "true" the section a page belongs to."""
 from __future__ import annotations
@@ -48,7 +48,7 @@ def client_for(app, email=None, lang="en"):
 
 def test_anyone_sees_spaces_and_how_to_sign_in(app, people):
     links, account, current = nav(client_for(app).get("/spaces").get_data(as_text=True))
-    assert links == ["Spaces", "Activities"]
+    assert links == ["Spaces", "Activities", "Seasonal rounds"]
     assert account == ["Sign in", "Create an account"]
     assert current == [("Spaces", "page")]
 
@@ -56,7 +56,7 @@ def test_anyone_sees_spaces_and_how_to_sign_in(app, people):
 def test_a_resident_sees_their_own_things_in_order(app, people):
     c = client_for(app, "rep@example.fi")
     links, account, current = nav(c.get("/bookings").get_data(as_text=True))
-    assert links == ["Spaces", "Activities", "Volunteering", "My bookings", "My groups", "Calendar feeds"]
+    assert links == ["Spaces", "Activities", "Seasonal rounds", "Volunteering", "My bookings", "My groups", "Calendar feeds"]
     assert account == ["Signed in as Riikka", "My account", "Sign out"]
     assert current == [("My bookings", "page")]
     # A group's page is within My groups
@@ -67,7 +67,8 @@ def test_a_resident_sees_their_own_things_in_order(app, people):
 def test_staff_get_one_staff_entry_with_the_requests_waiting(app, people):
     c = client_for(app, "staff@example.fi")
     links, _, current = nav(c.get("/staff").get_data(as_text=True))
-    assert links == ["Staff 2 requests waiting", "Spaces", "Activities", "Volunteering", "My bookings", "My groups", "Calendar feeds"]
+    assert links == ["Staff 2 requests waiting", "Spaces", "Activities", "Seasonal rounds", "Volunteering", "My bookings", "My groups",
+                     "Calendar feeds"]
     assert current == [("Staff 2 requests waiting", "page")]
     html = c.get("/staff/requests").get_data(as_text=True)
     assert nav(html)[2] == [("Staff 2 requests waiting", "true")]  # the queue is part of the staff section

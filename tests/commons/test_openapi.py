@@ -64,9 +64,10 @@ def test_booking_request_schema(doc):
     assert op["requestBody"]["required"] is True
     schema = resolve(doc, op["requestBody"]["content"]["application/json"]["schema"])
     assert {"space_id", "group_id", "title", "start", "end"} <= set(schema["required"])
-    assert {"attendees", "public_title", "rrule", "on_conflict"} & set(schema["required"]) == set()
+    assert {"attendees", "public_title", "rrule", "on_conflict", "purpose", "age_groups"} & set(schema["required"]) == set()
     props = schema["properties"]
-    assert set(props) == {"space_id", "group_id", "title", "start", "end", "attendees", "public_title", "rrule", "on_conflict"}
+    assert set(props) == {"space_id", "group_id", "title", "start", "end", "attendees", "public_title", "rrule", "on_conflict",
+                          "purpose", "age_groups"}
     assert schema.get("additionalProperties") is False
     assert props["on_conflict"]["enum"] == ["reject", "skip"]
     assert props["public_title"]["type"] == "boolean" and props["public_title"]["default"] is False

@@ -73,3 +73,61 @@ def test_the_same_input_gives_the_same_answer():
         again = allocate(list(reversed(apps)), hall(buffer_minutes=0))
         assert again.slots == first.slots and again.unallocated == first.unallocated
     assert first.optimal
+
+
+def family(buffers=(30, 30, 30)):
+    """A hall (1) made of two halves (2, 3): the hall shares time with each half, the halves not with each other."""
+    return {sid: SpaceFacts(id=sid, opening=EVENINGS, dates={d: 10 for d in range(7)}, buffer_minutes=b)
+            for sid, b in zip((1, 2, 3), buffers)}, [(1, 2), (1, 3)]
+
+
+def wish_in(i, space, windows=((1, 17, 21),), minutes=120):
+    return ApplicationFacts(i, 100 + i, None, (WishFacts(0, 1, minutes, tuple(Window(d, s * 60, e * 60) for d, s, e in windows), (space,)),))
+
+
+def no_family_overlap(slots, spaces, shares):
+    related = {frozenset(p) for p in shares}
+    for a in slots:
+        for b in slots:
+            if a is not b and a.weekday == b.weekday and (a.space_id == b.space_id or frozenset((a.space_id, b.space_id)) in related):
+                buf = max(spaces[a.space_id].buffer_minutes, spaces[b.space_id].buffer_minutes)
+                assert not (a.start < b.end + buf and b.start < a.end + buf), (a, b)
+
+
+def test_a_hall_and_its_halves_never_overlap():
+    spaces, shares = family()
+    # the hall 17-19 and each half 17-19 cannot all be: the two halves together, or the hall alone
+    apps = [wish_in(1, 1, minutes=120), wish_in(2, 2, minutes=120), wish_in(3, 3, minutes=120)]
+    r = allocate(apps, spaces, shares=shares)
+    no_family_overlap(r.slots, spaces, shares)
+    assert len(r.slots) == 2 and {s.space_id for s in r.slots} == {2, 3}  # 17-19 + buffer + 19:30-21:30 does not fit
+    assert r.unallocated[0].application_id == 1 and r.unallocated[0].code.startswith("lost_")
+    # without the relation all three are placed over each other
+    assert len(allocate(apps, spaces).slots) == 3
+    # the two halves do not share time with each other: both get the same evening
+    r2 = allocate([wish_in(2, 2), wish_in(3, 3)], spaces, shares=shares)
+    assert {(s.space_id, s.start) for s in r2.slots} == {(2, 17 * 60), (3, 17 * 60)}
+
+
+def test_family_with_unequal_buffers_and_groups_of_ids():
+    spaces, _ = family(buffers=(60, 0, 0))
+    apps = [wish_in(i, 1 if i % 2 else 2, windows=((1, 16, 21),), minutes=60) for i in range(1, 7)]
+    r = allocate(apps, spaces, shares=[(1, 2)])
+    no_family_overlap(r.slots, spaces, [(1, 2)])
+    # a group of ids that all share time (a half and its court under the hall) works the same as its pairs
+    r3 = allocate(apps, spaces, shares=[(1, 2, 3)])
+    no_family_overlap(r3.slots, spaces, [(1, 2), (1, 3), (2, 3)])
+
+
+def test_locked_slot_in_the_hall_blocks_its_half_and_the_reason_is_the_taken_time():
+    spaces, shares = family()
+    locked = [Slot(9, 0, 1, 1, 17 * 60, 21 * 60, True)]
+    apps = [wish_in(1, 2), ApplicationFacts(9, 900, None, (WishFacts(0, 1, 240, (Window(1, 17 * 60, 21 * 60),), (1,)),))]
+    r = allocate(apps, spaces, locked=locked, shares=shares)
+    assert [s for s in r.slots if s.application_id == 1] == []
+    assert r.unallocated[0].code == "time_taken"
+    # a free half-evening in the half is still found once the hall's locked slot is shorter
+    locked2 = [Slot(9, 0, 1, 1, 17 * 60, 18 * 60, True)]
+    r2 = allocate(apps, spaces, locked=locked2, shares=shares)
+    r2.slots = [s for s in r2.slots if not s.locked]
+    assert [(s.space_id, s.start) for s in r2.slots] == [(2, 18 * 60 + 30)]

@@ -69,3 +69,14 @@ def test_round_pages_from_application_to_result(app, make_facility, make_space, 
     assert "18:00–20:00" in result and "Wish 2" in result  # the second wish got no slot, with its reason
     fi = rep.get(f"/rounds/{rid}/applications/{aid}", headers={"Accept-Language": "fi"}).get_data(as_text=True)
     assert "Toive 2" in fi
+
+
+def test_the_navigation_links_to_the_rounds_for_everyone(client):
+    for lang, word in (("fi", "Kausivaraukset"), ("sv", None), ("en", "Seasonal rounds")):
+        html = client.get("/spaces", headers={"Accept-Language": lang}).get_data(as_text=True)
+        nav = html[html.index('class="main-nav"'):html.index("</nav>")]
+        assert 'href="/rounds"' in nav
+        if word:
+            assert word in nav
+    current = client.get("/rounds").get_data(as_text=True)
+    assert 'href="/rounds" aria-current="page"' in current

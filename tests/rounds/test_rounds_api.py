@@ -113,6 +113,9 @@ def test_a_round_from_opening_to_published_series(app, world, anon, make_user, m
     thursdays = [s for s in series if s["occurrences"] == 9]
     assert thursdays and thursdays[0]["skipped"][0]["code"] == "closed"
     assert all(s["booking_id"] for s in series)
+    # The series carry the application's purpose and age groups (reports count hours by them).
+    booked = world["staff"].get(f"/bookings/{series[0]['booking_id']}").get_json()
+    assert booked["purpose"] == "music" and booked["age_groups"] in (["adults_30_64"], ["children_7_12"])
     assert anon.get(f"/rounds/{rid}").get_json()["status"] == "published"
     # The applicant sees its result, with reasons in words.
     mine = world["reps"][0].get(f"/rounds/{rid}/applications").get_json()[0]
@@ -225,3 +228,24 @@ def test_applications_refused_cleanly(app, world, make_group, make_user, anon):
                                                       "applications_open": "2027-01-01T00:00", "applications_close": "2027-02-01T00:00"})
     assert res.status_code == 403
     assert anon.get("/rounds/99999").status_code == 404
+
+
+def test_a_hall_and_its_half_share_time_in_the_allocation_and_by_hand(app, world, make_space):
+    hall = world["hall"]
+    half = make_space(facility_id=world["facility"], name="Hall A, north half", hours={1: [("16:00", "21:00")], 3: [("16:00", "21:00")]},
+                      buffer_minutes=30, max_minutes=180, part_of=hall)
+    world["round"] = rid = _round(world, space_ids=[hall, half])
+    a = _apply(world, 0, [_wish([hall], [(1, "17:00", "21:00")])])
+    b = _apply(world, 1, [_wish([half], [(1, "17:00", "21:00")])])
+    _close(app, rid)
+    staff = world["staff"]
+    out = staff.post(f"/rounds/{rid}/allocate").get_json()
+    # one 2-hour slot an evening for the hall and its half together (the buffer between): one group only
+    assert len(out["allocations"]) == 1 and len(out["unallocated"]) == 1
+    given = out["allocations"][0]
+    loser = b if given["application_id"] == a else a
+    other_space = half if given["space_id"] == hall else hall
+    clash = staff.post(f"/rounds/{rid}/allocations", {"application_id": loser, "wish": 0, "space_id": other_space, "weekday": 1,
+                                                      "start": given["start"], "end": given["end"]})
+    assert clash.status_code == 409 and clash.get_json()["error"]["code"] == "conflict"
+    assert clash.get_json()["error"]["conflicts"][0]["space_id"] == given["space_id"]

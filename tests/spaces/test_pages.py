@@ -488,3 +488,19 @@ def test_closure_and_pending_status_in_my_bookings(client, world, make_space, ap
     html = text_of(client.get(r.headers["Location"]))
     assert "Request sent" in html
     assert "Waiting for approval" in text_of(client.get("/bookings"))
+
+
+def test_the_form_takes_a_purpose_and_age_groups_and_my_bookings_show_them(client, world, app):
+    sign_in(client, world["rep"])
+    page = text_of(client.get(f"/spaces/{world['room']}"))
+    assert 'name="purpose"' in page and 'name="age_groups"' in page
+    day = next_weekday(1)
+    r = client.post(f"/spaces/{world['room']}", data={**book_form(world["group"], day), "purpose": "music",
+                                                      "age_groups": ["youth_13_17", "children_7_12"]})
+    assert r.status_code == 302, text_of(r)
+    (b,) = bookings(app)
+    assert (b.purpose, b.age_groups) == ("music", ["children_7_12", "youth_13_17"])
+    html = text_of(client.get("/bookings"))
+    assert "Music and singing" in html and "Children 7–12, Young people 13–17" in html
+    bad = client.post(f"/spaces/{world['room']}", data={**book_form(world["group"], day + timedelta(days=7)), "purpose": "knitting"})
+    assert bad.status_code == 422 and len(bookings(app)) == 1

@@ -146,3 +146,22 @@ def test_the_fast_opening_hours_are_the_rules_opening_hours():
     year = Interval(at(2027, 1, 1), at(2028, 1, 1))
     assert reports.opening_intervals(year, ALL_DAY) == rules.opening_intervals(year, ALL_DAY)
     assert reports.minutes(reports.opening_intervals(year, ALL_DAY)) == 365 * 24 * 60
+
+
+def test_hours_by_purpose_and_age_group_with_small_counts_suppressed():
+    def b(day, group, purpose=None, ages=(), status="confirmed"):
+        return BookingFact(at(2027, 1, day, 10), at(2027, 1, day, 12), status, group, "association", purpose=purpose, age_groups=ages)
+
+    one = reports.space_figures(WINDOW, SR, [], [b(4, 1, "music", ("children_7_12", "adults_30_64")), b(5, 2, "music", ("adults_30_64",)),
+                                                 b(7, 3, "sports"), b(6, 4), b(4, 5, "music", status="cancelled")])[0]
+    # 2 h each; a booking stating no purpose is in none; one for two age groups counts in both; a cancelled one nowhere
+    assert reports.hours_by(one.purpose_minutes, one.purpose_groups) == {"music": 4.0, "sports": 2.0}
+    assert reports.hours_by(one.age_group_minutes, one.age_group_groups) == {"adults_30_64": 4.0, "children_7_12": 2.0}
+    # the open data's rule: a purpose behind fewer than 3 distinct groups is left out (None)
+    assert reports.hours_by(one.purpose_minutes, one.purpose_groups, 3) == {"music": None, "sports": None}
+    # summed over spaces, the groups behind each purpose are counted once each
+    other = reports.space_figures(WINDOW, SR, [], [b(4, 6, "music"), b(5, 1, "music")])[0]
+    total = reports.Figures()
+    total.add(one)
+    total.add(other)
+    assert reports.hours_by(total.purpose_minutes, total.purpose_groups, 3) == {"music": 8.0, "sports": None}

@@ -62,7 +62,7 @@ def data(app, make_facility, make_space, make_group, make_user):
 def figures(**f):
     base = dict(open_hours=0.0, booked_hours=0.0, utilisation=None, bookings=0, distinct_groups=0, association_groups=0,
                 resident_groups=0, cancellations=0, no_shows=0, volunteer_hours=0.0, volunteers_active=0,
-                checked_in_hours=0.0, released_hours=0.0)
+                checked_in_hours=0.0, released_hours=0.0, hours_by_purpose={}, hours_by_age_group={})
     base.update(f)
     return base
 
@@ -146,6 +146,10 @@ def test_csv_has_one_row_per_space_with_the_json_numbers(data):
     assert len(rows) == len(body["spaces"]) == 2
     for row, space in zip(rows, body["spaces"]):
         for key, value in space.items():
+            if key in ("hours_by_purpose", "hours_by_age_group"):  # one column per code
+                prefix = "hours_purpose_" if key == "hours_by_purpose" else "hours_age_"
+                assert all(row[prefix + code] == str(v) for code, v in value.items()), key
+                continue
             assert row[key] == ("" if value is None else str(value)), key
 
 

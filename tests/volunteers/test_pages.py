@@ -550,7 +550,7 @@ def test_the_navigation_marks_the_volunteering_section(app, client, world):
     assert nav(client.get(f"/activities/{world['activity']}").get_data(as_text=True))[2] == [("Activities", "true")]
     anon = app.test_client()
     links, _, current = nav(anon.get("/activities").get_data(as_text=True))
-    assert links == ["Spaces", "Activities"] and current == [("Activities", "page")]
+    assert links == ["Spaces", "Activities", "Seasonal rounds"] and current == [("Activities", "page")]
 
 
 def test_pages_in_finnish_and_swedish_name_skills_languages_and_reasons_in_that_language(app, client, world):
