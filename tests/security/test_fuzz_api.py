@@ -41,6 +41,7 @@ from sqlalchemy import func, select
 # The API modules register their endpoints (commons.apispec.ENDPOINTS) when imported.
 import calendars.api  # noqa: F401
 import commons.api  # noqa: F401
+import rounds.api  # noqa: F401
 import spaces.api  # noqa: F401
 import spaces.report_api  # noqa: F401
 import volunteers.api  # noqa: F401
