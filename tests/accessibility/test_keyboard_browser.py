@@ -122,7 +122,7 @@ def test_book_a_space_and_cancel_it_with_the_keyboard_only(live_server, browser_
     enter(page)
     expect(page.get_by_role("alert")).to_contain_text("Already booked")
     expect(page.get_by_role("alert")).to_contain_text("18:00–19:30")  # which time is taken
-    expect(page.locator(".suggestions")).to_contain_text("19:30–20:30")  # the nearest free time
+    expect(page.locator(".suggestions").first).to_contain_text("19:30–20:30")  # the nearest free time
     assert page.evaluate("document.querySelector('#title').value") == "Second evening"
 
     # My bookings (back up the page with Shift+Tab), then cancel the booking: Enter on the link, Enter to confirm
