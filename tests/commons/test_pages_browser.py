@@ -216,9 +216,11 @@ def test_the_language_switch_sticks_across_pages_and_sign_in(live_server, browse
     page.goto(base + "/")
     expect(page.locator("html")).to_have_attribute("lang", "en")  # the browser asks for en-GB
 
+    page.wait_for_load_state("networkidle")  # the page and what it loads (favicon, CSS) answered, as a person would see it
     page.get_by_role("button", name="Suomi").click()
     expect(page.locator("html")).to_have_attribute("lang", "fi")
     expect(page.get_by_role("heading", level=1)).to_have_text("Varaa kaupungin tiloja maksutta")
+    page.wait_for_load_state("networkidle")
     page.get_by_role("link", name="Tilat", exact=True).click()
     expect(page.locator("html")).to_have_attribute("lang", "fi")
     expect(page.get_by_role("heading", level=1)).to_have_text("Etsi tila")
