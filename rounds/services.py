@@ -175,10 +175,7 @@ def withdraw_application(actor: User, round_id: int, application_id: int, now: d
 
 @write_transaction
 def set_priority_class(actor: User, round_id: int, application_id: int, data: ApplicationPatch) -> RoundApplication:
-    r = get_round(round_id)
-    require_round_staff(actor, r)
-    if r.published_at is not None:
-        raise ApiError(status=422, code="state", reason="round_published")
+    r = _round_staff_may_change(actor, round_id)
     a = get_application(round_id, application_id)
     if data.priority_class is not None and data.priority_class not in class_names(r):
         raise Invalid(reason="priority_class_unknown", params={"priority_class": data.priority_class})
@@ -376,16 +373,22 @@ def round_allocation(round_id: int, allocation_id: int) -> RoundAllocation:
 def add_allocation(actor: User, round_id: int, data: AllocationIn, now: datetime | None = None) -> RoundAllocation:
     """A slot given by hand: locked (kept when the allocation runs again); 409 when it clashes."""
     now = now or utcnow()
-    r = get_round(round_id)
-    require_round_staff(actor, r)
-    if r.published_at is not None:
-        raise ApiError(status=422, code="state", reason="round_published")
+    r = _round_staff_may_change(actor, round_id)
     a, start, end = _check_slot(r, data)
     x = RoundAllocation(round_id=r.id, application_id=a.id, wish=data.wish, space_id=data.space_id, weekday=data.weekday,
                         start_minute=start, end_minute=end, locked=True)
     db.session.add(x)
     db.session.flush()
     return x
+
+
+def _round_staff_may_change(actor: User, round_id: int) -> Round:
+    """The round, for its staff, while its allocations may still change (422 `round_published` after)."""
+    r = get_round(round_id)
+    require_round_staff(actor, r)
+    if r.published_at is not None:
+        raise ApiError(status=422, code="state", reason="round_published")
+    return r
 
 
 def _get_allocation(r: Round, allocation_id: int) -> RoundAllocation:
@@ -398,10 +401,7 @@ def _get_allocation(r: Round, allocation_id: int) -> RoundAllocation:
 @write_transaction
 def move_allocation(actor: User, round_id: int, allocation_id: int, data: AllocationIn) -> RoundAllocation:
     """Another space or time for an allocation: locked from then on; 409 when it clashes."""
-    r = get_round(round_id)
-    require_round_staff(actor, r)
-    if r.published_at is not None:
-        raise ApiError(status=422, code="state", reason="round_published")
+    r = _round_staff_may_change(actor, round_id)
     x = _get_allocation(r, allocation_id)
     a, start, end = _check_slot(r, data, exclude=x.id)
     x.application_id, x.wish, x.space_id, x.weekday = a.id, data.wish, data.space_id, data.weekday
@@ -411,10 +411,7 @@ def move_allocation(actor: User, round_id: int, allocation_id: int, data: Alloca
 
 @write_transaction
 def set_locked(actor: User, round_id: int, allocation_id: int, locked: bool) -> RoundAllocation:
-    r = get_round(round_id)
-    require_round_staff(actor, r)
-    if r.published_at is not None:
-        raise ApiError(status=422, code="state", reason="round_published")
+    r = _round_staff_may_change(actor, round_id)
     x = _get_allocation(r, allocation_id)
     x.locked = locked
     return x
@@ -422,10 +419,7 @@ def set_locked(actor: User, round_id: int, allocation_id: int, locked: bool) -> 
 
 @write_transaction
 def delete_allocation(actor: User, round_id: int, allocation_id: int) -> None:
-    r = get_round(round_id)
-    require_round_staff(actor, r)
-    if r.published_at is not None:
-        raise ApiError(status=422, code="state", reason="round_published")
+    r = _round_staff_may_change(actor, round_id)
     db.session.delete(_get_allocation(r, allocation_id))
 
 
