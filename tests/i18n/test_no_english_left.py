@@ -18,6 +18,10 @@ ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 
 
+# The same check over every route, page, code or role: clock-independent, so CI's clock lanes leave it out.
+pytestmark = pytest.mark.sweep
+
+
 class Visible(HTMLParser):
     """The texts of a page a person sees or a screen reader reads (not <script>/<style>, not the
     language switch's own names, which are in their own languages)."""

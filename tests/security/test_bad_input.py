@@ -14,6 +14,10 @@ from spaces.models import Booking, Space
 from tests.conftest import PASSWORD, local, next_dst_start, next_weekday
 
 
+# The same check over every route, page, code or role: clock-independent, so CI's clock lanes leave it out.
+pytestmark = pytest.mark.sweep
+
+
 @pytest.fixture(autouse=True)
 def no_server_error_logged(caplog):
     """Nothing a client sends leaves a traceback in the server log (the 500 handler logs one)."""

@@ -26,6 +26,10 @@ from tests.conftest import PASSWORD, local, next_weekday
 from tests.support.smtp import render_outbox
 
 
+# The same check over every route, page, code or role: clock-independent, so CI's clock lanes leave it out.
+pytestmark = pytest.mark.sweep
+
+
 def evil(label: str) -> str:
     return f"<script>alert(1)</script><b>{label}</b> & \"quotes\" 'x'"
 

@@ -38,7 +38,8 @@ PROFILE = {
 
 
 # Nothing a client sends leaves a traceback in the server log (tests/conftest.py).
-pytestmark = pytest.mark.usefixtures("no_server_error_logged")
+# sweep: the same check over every route and role, clock-independent (CI's clock lanes leave it out).
+pytestmark = [pytest.mark.usefixtures("no_server_error_logged"), pytest.mark.sweep]
 
 
 def _api(w, role, method, path, json_body=None, data=None, content_type=None):
