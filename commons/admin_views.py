@@ -184,6 +184,7 @@ ACTION_LABELS = {
     "booking.cancel": _l("Cancelled a group's booking"),
     "booking.move": _l("Moved a group's booking"),
     "booking.no_show": _l("Recorded whether the group came"),
+    "booking.check_in": _l("Checked a group in at the counter"),
     "closure.create": _l("Closed a space"),
     "closure.delete": _l("Removed a closure"),
     "closure.import": _l("Imported closures from a calendar file"),

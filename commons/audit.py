@@ -33,6 +33,7 @@ ACTIONS: dict[str, str] = {
     "booking.cancel": "booking",
     "booking.move": "booking",
     "booking.no_show": "booking",
+    "booking.check_in": "booking",  # by the facility's staff at the counter (a group checking itself in is not logged)
     "closure.create": "closure",
     "closure.delete": "closure",
     "closure.import": "space",

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
+from commons import audit
 from commons.auth import is_representative, is_staff_of, member_group_ids
 from commons.codes import Said
 from commons.db import utcnow, write_transaction
@@ -273,6 +274,9 @@ def check_in(actor: User, booking_id: int, now: datetime | None = None) -> datet
         params = {"from": rules.iso_local(window.start, tz), "until": rules.iso_local(window.end, tz)}
         raise ApiError(reason="check_in_closed", params=params, code="rule", status=422)
     booking.checked_in_at = now
+    if not is_representative(actor, booking.group_id):  # staff at the counter, not the group itself
+        audit.record(actor, "booking.check_in", booking.id, facility_id=space.facility_id, group_id=booking.group_id,
+                     details={"start": audit.iso(booking.start_at)})
     db.session.flush()
     return now
 

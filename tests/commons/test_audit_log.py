@@ -131,6 +131,24 @@ def _no_show():
     return prepare, act
 
 
+def _check_in():
+    def prepare(w):
+        return {"booking": book(w["rep"], w)}
+
+    def act(w, s):
+        from spaces.models import Booking
+        from spaces.services.waitlist import check_in
+
+        with w["app"].app_context():
+            actor = db.session.get(User, w["staff"].user_id)
+            start = db.session.get(Booking, s["booking"]).start_at
+            check_in(actor, s["booking"], now=start + timedelta(minutes=5))
+        return dict(action="booking.check_in", actor="staff", object_type="booking", object_id=s["booking"],
+                    facility_id=w["facility"], group_id=w["group"], details={"start": start.isoformat()})
+
+    return prepare, act
+
+
 def _closure_create():
     def act(w, s):
         r = w["staff"].post(f"/spaces/{w['space']}/closures",
@@ -329,6 +347,7 @@ CASES = {
     "booking.create_on_behalf": _create_on_behalf(),
     "booking.move": _move_by_admin(),
     "booking.no_show": _no_show(),
+    "booking.check_in": _check_in(),
     "closure.create": _closure_create(),
     "closure.delete": _closure_delete(),
     "closure.import": _closure_import(),
@@ -382,6 +401,12 @@ def test_group_actions_on_their_own_bookings_are_not_audited(app, w):
     booking = book(w["rep"], w)
     r = w["rep"].patch(f"/bookings/{booking}", {"start": local(w["day"], "19:00"), "end": local(w["day"], "20:00")})
     assert r.status_code == 200, r.get_json()
+    with app.app_context():
+        from spaces.models import Booking
+        from spaces.services.waitlist import check_in
+
+        start = db.session.get(Booking, booking).start_at
+        check_in(db.session.get(User, w["rep"].user_id), booking, now=start)  # the group checks itself in
     assert w["rep"].post(f"/bookings/{booking}/cancel", {}).status_code == 200
     assert events(app) == []
 
