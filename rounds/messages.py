@@ -79,16 +79,6 @@ def _priority_class_duplicate(p):
     return _("The priority class %(code)s is listed twice.", code=p["priority_class"])
 
 
-@message("purpose_unknown", purpose="p_42")
-def _purpose_unknown(p):
-    return _("%(code)s is not one of the purposes on the list.", code=p["purpose"])
-
-
-@message("age_group_unknown", age_group="a_0_2")
-def _age_group_unknown(p):
-    return _("%(code)s is not one of the age groups on the list.", code=p["age_group"])
-
-
 @message("wish_unknown", wish=3)
 def _wish_unknown(p):
     return _("The application has no wish number %(n)s.", n=p["wish"])

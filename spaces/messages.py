@@ -491,3 +491,16 @@ def _check_in_not_confirmed(p):
 @message("check_in_closed", **{"from": "2027-03-02T17:45:00+02:00", "until": "2027-03-02T18:15:00+02:00"})
 def _check_in_closed(p):
     return _("Check-in is open from %(from)s until %(until)s.", **{"from": format_moment(p["from"]), "until": format_moment(p["until"])})
+
+
+# --- Purpose and age groups (spaces.purposes), on bookings and on rounds' applications ------------------------
+
+
+@message("purpose_unknown", purpose="p_42")
+def _purpose_unknown(p):
+    return _("%(code)s is not one of the purposes on the list.", code=p["purpose"])
+
+
+@message("age_group_unknown", age_group="a_0_2")
+def _age_group_unknown(p):
+    return _("%(code)s is not one of the age groups on the list.", code=p["age_group"])
