@@ -17,7 +17,8 @@ from commons import services
 from commons.errors import ApiError
 from commons.ratelimits import (account_lookups_per_account, account_lookups_per_ip, password_reset_per_address,
                                 password_reset_per_ip, sign_up_per_ip, verification_resend_per_account)
-from commons.forms import DeleteAccountForm, ForgotForm, PasswordForm, ProfileForm, ResetForm, SignUpForm, put_back
+from commons.forms import (DeleteAccountForm, ForgotForm, PasswordForm, ProfileForm, ResetForm, SignUpForm,
+                           VerifyEmailForm, put_back)
 from commons.views import sign_in, sign_out
 
 bp = Blueprint("account", __name__)
@@ -202,11 +203,17 @@ def reset(token: str):
     return render_template("commons/reset.html", form=form), (422 if form.errors else 200)
 
 
-@bp.route("/account/verify/<token>")
+@bp.route("/account/verify/<token>", methods=["GET", "POST"])
 def verify(token: str):
-    """Opening the link verifies the address (no form: the link is the proof, and it works once)."""
+    """Opening the link shows the address and a button; pressing it confirms the address (the link works
+    once). Not on the GET: mail scanners and link previews open links, and must not confirm anything."""
+    form = VerifyEmailForm()
     try:
-        user = services.verify_email(token)
+        if form.validate_on_submit():
+            user = services.verify_email(token)
+        else:
+            email = services.verify_link_address(token)
+            return render_template("commons/verify.html", form=form, email=email), (422 if form.errors else 200)
     except ApiError as err:
         return render_template("commons/link_refused.html", forgot=False, said=err.said()), 404
     flash(_("Thank you: your e-mail address %(email)s is confirmed.", email=user.email))

@@ -246,6 +246,11 @@ def put_back(form, err, names: dict[str, str] | None = None) -> bool:
     return placed
 
 
+class VerifyEmailForm(FlaskForm):
+    """Confirming an address whose link was opened: nothing to fill in (the CSRF token). A button, not the
+    link alone, so that a mail program or a scanner that opens every link cannot confirm an address."""
+
+
 class ForgotForm(FlaskForm):
     """A forgotten password: the address of the account."""
 

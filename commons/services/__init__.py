@@ -21,7 +21,8 @@ from commons.services.accounts import (KEPT_SIGN_INS, authenticate, change_passw
                                        find_user, first_admin_email, oidc_account, set_language, sign_up, start_sign_in,
                                        update_profile)
 from commons.services.account_links import (ask_password_reset, require_verified, resend_verification,
-                                             reset_link_works, reset_password, verify_email)
+                                             reset_link_works, reset_password, verify_email,
+                                             verify_link_address)
 from commons.services.common import admin_only, refuse_bidi_controls
 from commons.services.facilities import (add_staff, create_facility, facility_by_name, get_facility, list_facilities,
                                          list_facilities_with_staff, remove_staff)
@@ -35,7 +36,7 @@ from commons.services.provisioning import create_user, issue_token
 __all__ = [
     "KEPT_SIGN_INS", "PERSONAL_DATA_ERASERS", "PERSONAL_DATA_EXPORTERS",
     "add_representative", "ask_password_reset", "require_verified", "resend_verification", "reset_link_works",
-    "reset_password", "verify_email", "add_staff", "admin_only", "authenticate", "change_password", "create_facility",
+    "reset_password", "verify_email", "verify_link_address", "add_staff", "admin_only", "authenticate", "change_password", "create_facility",
     "create_user", "end_sessions", "end_sign_in", "erase_account", "export_personal_data", "facility_by_name",
     "find_user", "first_admin_email", "get_facility", "get_group", "group_and_membership", "group_named_like",
     "group_represented_by", "groups_for_review", "groups_of", "issue_token", "leave_group", "list_facilities",

@@ -161,6 +161,12 @@ def resend_verification(user: User, now: datetime | None = None) -> bool:
     return True
 
 
+def verify_link_address(token: str, now: datetime | None = None) -> str:
+    """The address a verification link would confirm, for the page that asks the person to confirm it
+    (verify_email checks again); refused like verify_email when the link does not work."""
+    return _usable(token, ("verify", "email"), now or utcnow()).email
+
+
 @write_transaction
 def verify_email(token: str, now: datetime | None = None) -> User:
     """Open a verification link: the sign-up address is verified, or the new address takes effect (and

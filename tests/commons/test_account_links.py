@@ -204,3 +204,17 @@ def test_the_links_secrets_are_kept_out_of_the_logs(app, client, make_user):
     path = mailed_link(app, "sari@example.fi", "reset")
     token = path.rsplit("/", 1)[1]
     assert token not in redact(f'127.0.0.1 - - "GET {path} HTTP/1.1" 200') and token not in redact(f"GET /account/verify/{token}")
+
+
+def test_opening_the_link_confirms_nothing_until_the_button_is_pressed(app, client):
+    """A mail scanner or a link preview opens every link in a mail: the GET shows the address and a button."""
+    client.post("/signup", data={"role": "member", "name": "Uusi", "email": "uusi@example.fi",
+                                 "password": "long enough pw", "confirm": "long enough pw"})
+    path = mailed_link(app, "uusi@example.fi", "verify")
+    for _ in range(2):
+        page = client.get(path)
+        assert page.status_code == 200 and "uusi@example.fi" in page.get_data(as_text=True)
+    assert me(client)["email_verified"] is False
+    assert client.post(path).status_code == 302
+    assert me(client)["email_verified"] is True
+    assert client.post(path).status_code == 404 and client.get(path).status_code == 404  # once

@@ -438,6 +438,7 @@ ROWS: list[Row] = [
     Row("POST", "/account/reset/<token>", "/account/reset/" + "x" * 43, roles(404),
         {"password": "long enough pw", "confirm": "long enough pw"}, "form", note="wrong secret"),
     Row("GET", "/account/verify/<token>", "/account/verify/" + "x" * 43, roles(404), note="wrong secret"),
+    Row("POST", "/account/verify/<token>", "/account/verify/" + "x" * 43, roles(404), {}, "form", note="wrong secret"),
     # "send the link again": every account of the world is verified, so there is nothing to send
     Row("POST", "/account/verify", "/account/verify", roles(Same(302), anon=LOGIN), {}, "form", writes=False),
     # without the OIDC_* settings sign-in through the provider does not exist (tests/commons/test_oidc.py with them)

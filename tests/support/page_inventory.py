@@ -122,6 +122,12 @@ def seed_world(make_facility, make_space, make_group, make_user) -> dict:
 
     assert rep.client.post("/account/forgot", data={"email": ROLES["member"]}).status_code == 200
     reset_path = mailed_link(rep.client.application, ROLES["member"], "reset")
+    # and the link to confirm a new account's address, as mailed at sign-up (its page is shown, not used)
+    newcomer = rep.client.application.test_client()
+    r = newcomer.post("/signup", data={"role": "member", "name": "Uusi Ihminen", "email": "uusi.ihminen@example.fi",
+                                       "password": "long enough pw", "confirm": "long enough pw"})
+    assert r.status_code == 302, r.get_data(as_text=True)[:300]
+    verify_path = mailed_link(rep.client.application, "uusi.ihminen@example.fi", "verify")
 
     # A seasonal round open for applications, and the group's application (a wish for Tuesday evenings)
     from datetime import datetime, timezone
@@ -139,7 +145,7 @@ def seed_world(make_facility, make_space, make_group, make_user) -> dict:
                                                       "windows": [{"weekday": 1, "start": "17:00", "end": "21:00"}], "space_ids": [room, hall]}]})
     assert r.status_code == 201, r.get_json()
     application = r.get_json()["id"]
-    return dict(round=round_id, application=application, reset_path=reset_path, certificate=certificate, credential=credential, cred_v=cred_v, cred_shift=cred_shift, facility=kallio, room=room, hall=hall, group=group, other=other, rep=rep, staff=staff, day=day,
+    return dict(round=round_id, application=application, reset_path=reset_path, verify_path=verify_path, certificate=certificate, credential=credential, cred_v=cred_v, cred_shift=cred_shift, facility=kallio, room=room, hall=hall, group=group, other=other, rep=rep, staff=staff, day=day,
                 booking=booked[room], pending=booked[hall], week=f"{iso[0]}-W{iso[1]:02d}", activity=activity, shift=shifts[0],
                 taken_shift=shifts[1], volunteer=volunteer)
 
@@ -160,6 +166,7 @@ def every_page(w: dict) -> list[Page]:
         Page("anon", "forgot password", "/account/forgot"),
         Page("anon", "set a new password", w["reset_path"]),
         Page("anon", "reset link refused", "/account/reset/" + "x" * 43, 404),
+        Page("anon", "confirm the address", w["verify_path"]),
         Page("anon", "verification link refused", "/account/verify/" + "x" * 43, 404),
         # A group's representative
         Page("member", "front signed in", "/"),
