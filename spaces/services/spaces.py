@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from commons import audit
+from commons import audit, districts
 from commons.codes import Said
 from commons.db import utcnow, write_transaction
 from commons.errors import Invalid
@@ -123,7 +123,7 @@ def search_spaces(q, now: datetime | None = None) -> list[Space]:
         .order_by(Facility.district, Facility.name, Space.name)
     )
     if q.district:
-        stmt = stmt.where(func.lower(Facility.district) == q.district.strip().lower())
+        stmt = stmt.where(districts.matches(Facility.district, q.district))
     if q.min_capacity:
         stmt = stmt.where(Space.capacity >= q.min_capacity)
     if q.facility_id:
