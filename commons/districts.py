@@ -197,13 +197,13 @@ def _ascii_lower(name: str) -> str:
 
 def spellings(name: str) -> set[str]:
     """Every lower-cased spelling of the district `name` means, as SQL's lower(trim(column)) could
-    give it on PostgreSQL (Unicode) and on SQLite (ASCII only)."""
+    give it on PostgreSQL (Unicode) and on SQLite (ASCII only: written as usual, capitalised or in capitals)."""
     hit = known(name)
     given = " ".join(str(name or "").split())
     out: set[str] = set()
     for n in ({given} | set(hit) if hit else {given}):
         n = unicodedata.normalize("NFC", n)
-        out |= {n.lower(), _ascii_lower(n), _ascii_lower(n.capitalize())}
+        out |= {n.lower(), _ascii_lower(n), _ascii_lower(n.capitalize()), _ascii_lower(n.upper())}
     return {s for s in out if s}
 
 
