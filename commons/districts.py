@@ -4,7 +4,7 @@ Helsinki is bilingual: Kallio is Berghäll, Kamppi is Kampen. A district typed i
 case, spaces around it ignored) means the same district everywhere: the space search, volunteers'
 matching, groups' and activities' districts, the reports by district. What people and the API saved is
 kept as given ("Berghäll" stays "Berghäll"); it is compared through `canonical()`, and in SQL through
-`matches()` (one condition, no query per row). A name the registry does not know is its own district,
+commons.db.same_district (one condition, no query per row; this module stays pure for the rules). A name the registry does not know is its own district,
 compared case-insensitively as before.
 
 Pages show a known district in the page's language (`display`), and offer districts as a list to
@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
-
-from sqlalchemy import ColumnElement, func
 
 # (Finnish, Swedish): the city's districts (kaupunginosat / stadsdelar) and the names people use of
 # its larger areas (peruspiirit / distrikt), as the city writes them.
@@ -206,7 +204,3 @@ def spellings(name: str) -> set[str]:
         out |= {n.lower(), _ascii_lower(n), _ascii_lower(n.capitalize()), _ascii_lower(n.upper())}
     return {s for s in out if s}
 
-
-def matches(column, name: str) -> ColumnElement[bool]:
-    """SQL: the column names the same district as `name` (either language, any case, trimmed)."""
-    return func.lower(func.trim(column)).in_(sorted(spellings(name)))

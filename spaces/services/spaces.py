@@ -11,7 +11,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from commons import audit, districts
 from commons.codes import Said
-from commons.db import utcnow, write_transaction
+from commons.db import same_district, utcnow, write_transaction
 from commons.errors import Invalid
 from commons.extensions import db
 from commons.models import Facility, User
@@ -124,7 +124,7 @@ def search_spaces(q, now: datetime | None = None) -> list[Space]:
         .order_by(Facility.district, Facility.name, Space.name)
     )
     if q.district:
-        stmt = stmt.where(districts.matches(Facility.district, q.district))
+        stmt = stmt.where(same_district(Facility.district, q.district))
     if q.min_capacity:
         stmt = stmt.where(Space.capacity >= q.min_capacity)
     if q.facility_id:

@@ -8,8 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, select
 
-from commons.db import utcnow, write_transaction
-from commons import districts
+from commons.db import same_district, utcnow, write_transaction
 from commons.codes import Said
 from commons.errors import Forbidden, Invalid
 from commons.extensions import db
@@ -67,7 +66,7 @@ def _plan_views(actor: User, d: schemas.FillPlanIn, now: datetime) -> list[Shift
     else:
         lo, hi = to_utc(d.from_, tz, "from"), to_utc(d.to, tz, "to")
         check_period(lo, hi, PLAN_PERIOD)
-        views = open_views(now, ids=None, where=and_(districts.matches(Activity.district, d.district), Shift.start_at >= lo, Shift.start_at < hi))
+        views = open_views(now, ids=None, where=and_(same_district(Activity.district, d.district), Shift.start_at >= lo, Shift.start_at < hi))
     allowed: dict[int, bool] = {}
     out = []
     for v in views:
