@@ -106,9 +106,12 @@ def _search_instead(query: SpaceQuery) -> list[tuple[str, str]]:
     """An empty search's way on: (link text, the same search changed) for districts where spaces fit,
     those next to the searched one first, and for the largest size spaces fit for."""
     found = services.search_instead(query)
+    lang = page_language()
     out = []
     for name, count in found.districts:
-        text = ngettext("%(district)s: %(num)d space", "%(district)s: %(num)d spaces", count, district=districts.display(name, page_language()))
+        text = ngettext("%(district)s: %(num)d space", "%(district)s: %(num)d spaces", count, district=districts.display(name, lang))
+        if name in districts.neighbours(query.district or ""):
+            text = _("%(spaces)s (next to %(district)s)", spaces=text, district=districts.display(query.district, lang))
         out.append((text, _search_changed(district=name)))
     if found.capacity:
         out.append((_("Spaces for at least %(num)d people", num=found.capacity), _search_changed(min_capacity=str(found.capacity))))

@@ -83,13 +83,13 @@ def test_an_empty_search_suggests_what_would_find_spaces(client, world):
     block = page.split('id="instead-title"', 1)[1].split("</ul>", 1)[0]
     links = [(htmllib.unescape(h), t) for h, t in re.findall(r'<a href="([^"]+)">([^<]+)</a>', block)]
     assert links == [
-        ("/spaces?district=S%C3%B6rn%C3%A4inen&min_capacity=30", "Sörnäinen: 1 space"),  # next to Kallio
+        ("/spaces?district=S%C3%B6rn%C3%A4inen&min_capacity=30", "Sörnäinen: 1 space (next to Kallio)"),
         ("/spaces?district=Bergh%C3%A4ll&min_capacity=25", "Spaces for at least 25 people"),  # the largest in Kallio
     ]
     for href, _ in links:  # each link runs the changed search, and it finds spaces
         assert result_names(text(client.get(href)))
     sv = text(client.get("/spaces", query_string={"district": "Kallio", "min_capacity": "30"}, headers=SV))
-    assert "Sörnäs: 1 lokal" in sv and "Lokaler för minst 25 personer" in sv
+    assert "Sörnäs: 1 lokal (intill Berghäll)" in sv and "Lokaler för minst 25 personer" in sv
     # a search with a result suggests nothing
     assert 'id="instead-title"' not in text(client.get("/spaces", query_string={"district": "Kallio"}))
 
