@@ -91,6 +91,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     from commons.request_ids import current_id
 
     app.jinja_env.globals["request_id"] = current_id  # on the error pages, for people to quote
+    from commons.districts import display as district_display
+
+    # a district in the page's language: Kallio, Berghäll on Swedish pages
+    app.jinja_env.globals["district_name"] = lambda name: district_display(name, page_language())
     app.jinja_env.globals["language_names"] = lambda: [(code, LANGUAGE_NAMES.get(code, code)) for code in app.config["LANGUAGES"]]
     limiter.init_app(app)
 

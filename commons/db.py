@@ -9,10 +9,11 @@ import os
 import time
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, event, text
+from sqlalchemy import DateTime, event, func, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
+from commons.districts import spellings
 from commons.extensions import db
 
 
@@ -206,3 +207,9 @@ def advisory_lock(key: int, sub: int) -> None:
         if session.in_transaction():
             _commit_keeping_loaded(session)  # a read only: what it loaded stays loaded
         _immediate.set(True)  # the next statement begins with BEGIN IMMEDIATE (reset by write_transaction)
+
+
+def same_district(column, name: str):
+    """SQL: the column names the same district as `name`, in either language, any case, trimmed
+    (commons.districts: Kallio is Berghäll). One condition: no query per row."""
+    return func.lower(func.trim(column)).in_(sorted(spellings(name)))

@@ -13,12 +13,13 @@ import re
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField as _DateField
-from wtforms import EmailField, PasswordField, RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField
+from wtforms import EmailField, PasswordField, RadioField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms import TimeField as _TimeField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from commons.i18n import WEEKDAY_NAMES
+from commons import districts
+from commons.i18n import WEEKDAY_NAMES, page_language
 from commons.schemas import looks_like_email
 from commons.text import has_bidi_control
 from commons.timezone import year_in_range
@@ -47,6 +48,19 @@ def no_bidi_controls(form, field):
 def strip_text(value):
     """A filter: text without the spaces around it (other values as they are)."""
     return value.strip() if isinstance(value, str) else value
+
+
+def district_value(value):
+    """A filter for a district chosen from a list: a district's name in either language (any case,
+    spaces around it) becomes the Finnish name the list's values use; other text as it is (trimmed)."""
+    return districts.finnish(value) if isinstance(value, str) and value.strip() else strip_text(value)
+
+
+def district_choices(names, empty: str | None = None) -> list[SelectChoice]:
+    """The choices of a district list: one per district, named in the page's language (Kallio,
+    Berghäll), the value its Finnish name; `empty` the label of a first "no district" choice."""
+    first = [SelectChoice("", empty)] if empty is not None else []
+    return first + [SelectChoice(value, label) for value, label in districts.choices(names, page_language())]
 
 
 def email_address(form, field):
@@ -194,12 +208,14 @@ class GroupForm(FlaskForm):
         choices=[SelectChoice(k, v) for k, v in GROUP_KIND_LABELS.items()],
         validators=[InputRequired(message=_l("Choose what kind of group it is."))],
     )
-    district = StringField(
+    district = SelectField(
         _l("District"),
-        description=_l("Where the group is active, e.g. Kallio."),
+        description=_l("Where the group is active."),
+        choices=[],
+        validate_choice=True,
         validators=[DataRequired(message=_l("Give the district.")), Length(max=80, message=_l("At most 80 characters.")), plain_text,
                     no_bidi_controls],
-        filters=[strip_text],
+        filters=[district_value],
     )
     registration_number = StringField(
         _l("Registration number (optional)"),
@@ -212,6 +228,12 @@ class GroupForm(FlaskForm):
         validators=[Optional(), Length(max=4000, message=_l("At most 4000 characters.")), plain_text],
         filters=[strip_text],
     )
+
+    def __init__(self, *args, facility_districts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        # Helsinki's districts (commons.districts) and any other the facilities are in
+        names = [fi for fi, _sv in districts.DISTRICTS] + list(facility_districts)
+        self.district.choices = district_choices(names, empty=_l("Choose a district"))
 
 
 class InviteForm(FlaskForm):

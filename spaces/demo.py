@@ -23,31 +23,32 @@ GENERATED_SPACES = 40
 LAST_DAY_AHEAD = 300  # generated bookings end this many days from today
 
 FACILITIES = [
-    # name, district, address, phone, spaces: (name, capacity, accessibility, equipment, rules, hours)
-    ("Oodi Central Library", "Kluuvi", "Töölönlahdenkatu 4, 00100 Helsinki", "+358 9 3108 5000", [
-        ("Kuutio meeting room", 12, ["step_free_access", "accessible_toilet", "induction_loop", "elevator"],
+    # name, district, address, phone, spaces: (name, capacity, accessibility, equipment, rules, hours); the names
+    # as a Helsinki demo has them (Finnish; a Swedish-speaking group's in Swedish), descriptions in Finnish and Swedish
+    ("Keskustakirjasto Oodi", "Kluuvi", "Töölönlahdenkatu 4, 00100 Helsinki", "+358 9 3108 5000", [
+        ("Kuutio", 12, ["step_free_access", "accessible_toilet", "induction_loop", "elevator"],
          ["screen", "whiteboard", "wifi"], dict(buffer_minutes=15, slot_minutes=30, weekly_quota_minutes=480), "library"),
-        ("Maijansali event hall", 80, ["step_free_access", "accessible_toilet", "induction_loop", "elevator"],
+        ("Maijansali", 80, ["step_free_access", "accessible_toilet", "induction_loop", "elevator"],
          ["projector", "sound system", "stage", "wifi"], dict(buffer_minutes=30, slot_minutes=60, requires_approval=True, max_minutes=480), "library"),
     ]),
-    ("Kallio Library", "Kallio", "Viides linja 11, 00530 Helsinki", "+358 9 3108 5010", [
-        ("Reading circle room", 10, ["step_free_access", "accessible_toilet"], ["whiteboard", "coffee maker"],
+    ("Kallion kirjasto", "Kallio", "Viides linja 11, 00530 Helsinki", "+358 9 3108 5010", [
+        ("Lukupiirihuone", 10, ["step_free_access", "accessible_toilet"], ["whiteboard", "coffee maker"],
          dict(buffer_minutes=0, slot_minutes=30, weekly_quota_minutes=360), "library"),
     ]),
-    ("Kontula Youth Centre", "Kontula", "Ostostie 4, 00940 Helsinki", "+358 9 3108 9070", [
-        ("Music studio", 6, ["step_free_access"], ["drum kit", "amplifiers", "piano"],
+    ("Kontulan nuorisotalo", "Kontula", "Ostostie 4, 00940 Helsinki", "+358 9 3108 9070", [
+        ("Bändikämppä", 6, ["step_free_access"], ["drum kit", "amplifiers", "piano"],
          dict(buffer_minutes=15, slot_minutes=60, max_minutes=180, weekly_quota_minutes=360), "youth"),
-        ("Club room", 25, ["step_free_access", "accessible_toilet"], ["kitchenette", "board games", "projector"],
+        ("Kerhohuone", 25, ["step_free_access", "accessible_toilet"], ["kitchenette", "board games", "projector"],
          dict(buffer_minutes=15, slot_minutes=30), "youth"),
     ]),
-    ("Arabia Comprehensive School", "Arabianranta", "Arabiankatu 6, 00560 Helsinki", "+358 9 3108 6600", [
-        ("School gym", 60, ["step_free_access", "accessible_toilet"], ["floorball goals", "mats", "sound system"],
+    ("Arabian peruskoulu", "Arabianranta", "Arabiankatu 6, 00560 Helsinki", "+358 9 3108 6600", [
+        ("Liikuntasali", 60, ["step_free_access", "accessible_toilet"], ["floorball goals", "mats", "sound system"],
          dict(buffer_minutes=15, slot_minutes=60, min_minutes=60, max_minutes=180, weekly_quota_minutes=240), "school"),
-        ("Home economics classroom", 16, ["step_free_access"], ["kitchen", "oven", "dishwasher"],
+        ("Kotitalousluokka", 16, ["step_free_access"], ["kitchen", "oven", "dishwasher"],
          dict(buffer_minutes=30, slot_minutes=30, requires_approval=True), "school"),
     ]),
-    ("Malmitalo Cultural Centre", "Malmi", "Ala-Malmin tori 1, 00700 Helsinki", "+358 9 3108 0800", [
-        ("Workshop room", 20, ["step_free_access", "accessible_toilet", "induction_loop", "elevator"],
+    ("Malmitalo", "Malmi", "Ala-Malmin tori 1, 00700 Helsinki", "+358 9 3108 0800", [
+        ("Työpajatila", 20, ["step_free_access", "accessible_toilet", "induction_loop", "elevator"],
          ["sewing machines", "large tables", "sink"], dict(buffer_minutes=15, slot_minutes=30), "culture"),
     ]),
 ]
@@ -64,20 +65,20 @@ HOURS = {  # weekday -> (opens, closes) local time
 }
 
 GROUPS = [
-    ("Kallio Residents' Association", "association", "Kallio", "123.456", True),
-    ("Kontula Chess Club", "association", "Kontula", "210.877", True),
-    ("Arabianranta Parents' Network", "resident_group", "Arabianranta", None, True),
-    ("Malmi Knitting Circle", "resident_group", "Malmi", None, False),
+    ("Kallion asukasyhdistys ry", "association", "Kallio", "123.456", True),
+    ("Kontulan Shakkikerho ry", "association", "Kontula", "210.877", True),
+    ("Arabiastrandens föräldranätverk", "resident_group", "Arabiastranden", None, True),  # a Swedish-speaking group, its district in Swedish
+    ("Malmin neulepiiri", "resident_group", "Malmi", None, False),
 ]
 
 USERS = [
     # email, name, role, groups, facilities
     ("admin@commons.localhost", "Aino Admin", "admin", [], []),
-    ("staff@commons.localhost", "Sami Staff", "staff", [], ["Oodi Central Library", "Kallio Library"]),
-    ("youth.staff@commons.localhost", "Jenni Youthworker", "staff", [], ["Kontula Youth Centre"]),
-    ("rep@commons.localhost", "Riikka Representative", "member", ["Kallio Residents' Association", "Arabianranta Parents' Network"], []),
-    ("chess@commons.localhost", "Kalle Chess", "member", ["Kontula Chess Club"], []),
-    ("knit@commons.localhost", "Maija Knitter", "member", ["Malmi Knitting Circle"], []),
+    ("staff@commons.localhost", "Sami Staff", "staff", [], ["Keskustakirjasto Oodi", "Kallion kirjasto"]),
+    ("youth.staff@commons.localhost", "Jenni Youthworker", "staff", [], ["Kontulan nuorisotalo"]),
+    ("rep@commons.localhost", "Riikka Representative", "member", ["Kallion asukasyhdistys ry", "Arabiastrandens föräldranätverk"], []),
+    ("chess@commons.localhost", "Kalle Chess", "member", ["Kontulan Shakkikerho ry"], []),
+    ("knit@commons.localhost", "Maija Knitter", "member", ["Malmin neulepiiri"], []),
     ("volunteer@commons.localhost", "Ville Volunteer", "volunteer", [], []),
 ]
 
@@ -106,7 +107,8 @@ def load_demo_spaces() -> str:
         facilities[fname] = facility
         for sname, capacity, access, equipment, rules, hours in space_specs:
             space = Space(facility_id=facility.id, name=sname, capacity=capacity, timezone=tz.key,
-                          description=f"{sname} at {fname}. Free of charge for resident groups.", **rules)
+                          description=f"{sname}, {fname}. Maksuton asukasryhmille. – {sname}, {fname}. Avgiftsfri för invånargrupper.",
+                          **rules)
             space.opening_hours = [OpeningHours(weekday=d, opens_minute=_minute(o), closes_minute=_minute(c))
                                    for d, (o, c) in HOURS[hours].items()]
             space.features = [SpaceFeature(kind="accessibility", code=c) for c in access] + [
@@ -117,7 +119,7 @@ def load_demo_spaces() -> str:
     for name, kind, district, reg, verified in GROUPS:
         group = Group(name=name, kind=kind, district=district, registration_number=reg, verified=verified,
                       verified_at=utcnow() if verified else None,
-                      description=f"{name}: open to all residents of {district}.")
+                      description=f"{name}: avoin kaikille alueen asukkaille. – Öppen för alla invånare i området.")
         db.session.add(group)
         groups[name] = group
     db.session.flush()
@@ -137,19 +139,19 @@ def load_demo_spaces() -> str:
     year = today.year if today <= date(today.year, 12, 26) else today.year + 1
     for space in spaces.values():
         db.session.add(Closure(space_id=space.id, start_at=_at(date(year, 12, 6), "00:00", tz),
-                               end_at=_at(date(year, 12, 7), "00:00", tz), reason="Independence Day"))
+                               end_at=_at(date(year, 12, 7), "00:00", tz), reason="Itsenäisyyspäivä – Självständighetsdagen"))
         db.session.add(Closure(space_id=space.id, start_at=_at(date(year, 12, 24), "00:00", tz),
-                               end_at=_at(date(year, 12, 27), "00:00", tz), reason="Christmas holidays"))
+                               end_at=_at(date(year, 12, 27), "00:00", tz), reason="Joulunpyhät – Julhelgerna"))
 
     # Some bookings in the coming weeks (confirmed and pending), and a weekly series.
     rep = {u.email: u for u in db.session.execute(select(User)).scalars()}
     monday = today + timedelta(days=7 - today.weekday())
     plan = [
-        ("Kuutio meeting room", "Kallio Residents' Association", "Board meeting", 1, "18:00", "20:00", True, "confirmed", "rep@commons.localhost"),
-        ("Reading circle room", "Kallio Residents' Association", "Reading circle", 2, "17:00", "18:30", True, "confirmed", "rep@commons.localhost"),
-        ("Club room", "Arabianranta Parents' Network", "Parents' evening", 3, "18:00", "20:00", False, "confirmed", "rep@commons.localhost"),
-        ("Workshop room", "Malmi Knitting Circle", "Knitting for the Christmas market", 1, "10:00", "12:00", True, "pending", "knit@commons.localhost"),
-        ("Maijansali event hall", "Kallio Residents' Association", "Neighbourhood forum", 5, "12:00", "15:00", True, "pending", "rep@commons.localhost"),
+        ("Kuutio", "Kallion asukasyhdistys ry", "Hallituksen kokous", 1, "18:00", "20:00", True, "confirmed", "rep@commons.localhost"),
+        ("Lukupiirihuone", "Kallion asukasyhdistys ry", "Lukupiiri", 2, "17:00", "18:30", True, "confirmed", "rep@commons.localhost"),
+        ("Kerhohuone", "Arabiastrandens föräldranätverk", "Föräldrakväll", 3, "18:00", "20:00", False, "confirmed", "rep@commons.localhost"),
+        ("Työpajatila", "Malmin neulepiiri", "Neulotaan joulumyyjäisiin", 1, "10:00", "12:00", True, "pending", "knit@commons.localhost"),
+        ("Maijansali", "Kallion asukasyhdistys ry", "Asukasilta", 5, "12:00", "15:00", True, "pending", "rep@commons.localhost"),
     ]
     for space_name, group_name, title, day_offset, s, e, public, status, email in plan:
         day = monday + timedelta(days=day_offset)
@@ -160,8 +162,8 @@ def load_demo_spaces() -> str:
                                attendees=8, start_at=start, end_at=end,
                                blocked_until=end + timedelta(minutes=space.buffer_minutes),
                                status=status, booked_by_id=rep[email].id))
-    chess = groups["Kontula Chess Club"]
-    studio = spaces["Club room"]
+    chess = groups["Kontulan Shakkikerho ry"]
+    studio = spaces["Kerhohuone"]
     series = BookingSeries(space_id=studio.id, group_id=chess.id, rrule="FREQ=WEEKLY;COUNT=8")
     db.session.add(series)
     db.session.flush()
@@ -170,7 +172,7 @@ def load_demo_spaces() -> str:
         if date(year, 12, 24) <= day <= date(year, 12, 26) or day == date(year, 12, 6):
             continue
         start, end = _at(day, "17:00", tz), _at(day, "19:00", tz)
-        db.session.add(Booking(space_id=studio.id, group_id=chess.id, series_id=series.id, title="Chess evening",
+        db.session.add(Booking(space_id=studio.id, group_id=chess.id, series_id=series.id, title="Shakki-ilta",
                                public_title=True, attendees=14, start_at=start, end_at=end,
                                blocked_until=end + timedelta(minutes=studio.buffer_minutes),
                                status="confirmed", booked_by_id=rep["chess@commons.localhost"].id))

@@ -14,7 +14,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from commons.forms import CheckboxesField, DateField, TimeField, no_bidi_controls, sensible_year, strip_text
+from commons.forms import (CheckboxesField, DateField, TimeField, district_choices, district_value, no_bidi_controls, sensible_year,
+                           strip_text)
 from spaces.models import ACCESSIBILITY_FEATURES
 from spaces.purposes import AGE_GROUPS, PURPOSES
 from spaces.rules import MAX_OCCURRENCES
@@ -49,7 +50,7 @@ def accessibility_label(code: str) -> str:
 class SearchForm(FlaskForm):
     """The space search (GET; no CSRF token: it changes nothing)."""
 
-    district = SelectField(_l("District"), choices=[], validate_choice=True, default="")
+    district = SelectField(_l("District"), choices=[], validate_choice=True, default="", filters=[district_value])
     min_capacity = IntegerField(
         _l("At least this many people"),
         validators=[Optional(), NumberRange(min=1, max=100000, message=_l("Give a number from 1 to 100000."))],
@@ -65,7 +66,7 @@ class SearchForm(FlaskForm):
     def __init__(self, *args, districts: list[str] = (), equipment: list[str] = (), **kwargs):
         kwargs.setdefault("meta", {"csrf": False})
         super().__init__(*args, **kwargs)
-        self.district.choices = [SelectChoice("", _l("Any district"))] + [SelectChoice(d, d) for d in districts]
+        self.district.choices = district_choices(districts, empty=_l("Any district"))
         # by name in the page's language, as a person looks for them
         self.equipment.choices = sorted((SelectChoice(c, equipment_label(c)) for c in equipment), key=lambda c: c.label.lower())
 

@@ -100,7 +100,7 @@ def my_groups():
 @bp.route("/groups/new", methods=["GET", "POST"])
 @login_required
 def new_group():
-    form = GroupForm()
+    form = GroupForm(facility_districts=services.list_districts())
     if form.validate_on_submit():
         try:
             group = commons_services.register_group(

@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from commons import audit
+from commons import audit, districts
 from commons.auth import is_staff_of, staff_facility_ids
 from commons.db import utcnow, write_transaction
 from commons.codes import Said
@@ -155,10 +155,12 @@ def usage_report(facility_ids: set[int] | None, start: datetime, end: datetime) 
         district = space.facility.district
         report.spaces.append(Row(fig, space, space.facility, district))
         by_facility.setdefault(space.facility_id, Row(reports.Figures(), None, space.facility, district)).figures.add(fig)
-        by_district.setdefault(district, Row(reports.Figures(), None, None, district)).figures.add(fig)
+        # one row per district, whichever language its facilities' district was written in (Kallio, Berghäll)
+        key = districts.canonical(district)
+        by_district.setdefault(key, Row(reports.Figures(), None, None, districts.finnish(district))).figures.add(fig)
         report.total.add(fig)
     report.facilities = list(by_facility.values())
-    report.districts = sorted(by_district.values(), key=lambda r: r.district)
+    report.districts = sorted(by_district.values(), key=lambda r: districts.sort_key(r.district))
     return report
 
 

@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 from wtforms import HiddenField
 from wtforms.validators import AnyOf, InputRequired, ValidationError
 
+from commons import districts
 from commons.errors import ApiError
 from commons.forms import WEEKDAYS, DateField, sensible_year
 from commons.i18n import format_day, format_span, format_week, page_language
@@ -94,7 +95,7 @@ def district_chart(rows: list[dict]) -> dict:
     bars = []
     for i, r in enumerate(rows):
         u = r["utilisation"]
-        bars.append(Bar(r["district"], u, pct(u), y=10 + i * 32, width=round(400 * (u or 0), 1)))
+        bars.append(Bar(districts.display(r["district"], page_language()), u, pct(u), y=10 + i * 32, width=round(400 * (u or 0), 1)))
     return {"bars": bars, "height": 20 + 32 * len(bars)}
 
 

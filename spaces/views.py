@@ -6,19 +6,21 @@ spaces.presenters. Times are shown in the space's zone.
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required
 from pydantic import ValidationError
 
+from commons import districts
 from commons.apispec import said_of
 from commons.forms import put_back
 from commons.pagination import paginate
 from commons.codes import say
 from commons.errors import ApiError
-from commons.i18n import format_span
+from commons.i18n import format_span, page_language
 from commons.ratelimits import booking_per_group
 from commons.timezone import iso_week, week_param
 from spaces import presenters, services
@@ -55,6 +57,7 @@ def space_list():
     form = SearchForm(formdata=request.args or None, districts=services.list_districts(), equipment=services.list_equipment())
     searched = bool(request.args)
     spaces: list[Space] = []
+    instead: list[tuple[str, str]] = []
     error = None
     status = 200
     if not searched:
@@ -71,6 +74,8 @@ def space_list():
                 free_to=free_to,
             )
             spaces = services.search_spaces(query)
+            if not spaces:
+                instead = _search_instead(query)
         except ValidationError as exc:
             error = _("The search could not be done: %(reason)s", reason=said_of(exc.errors()[0]).text())
             status = 422
@@ -89,11 +94,37 @@ def space_list():
             spaces=(pager := paginate(spaces)).items,
             pager=pager,
             searched=searched,
+            instead=instead,
             error=error,
             accessibility_label=accessibility_label,
         ),
         status,
     )
+
+
+def _search_instead(query: SpaceQuery) -> list[tuple[str, str]]:
+    """An empty search's way on: (link text, the same search changed) for districts where spaces fit,
+    those next to the searched one first, and for the largest size spaces fit for."""
+    found = services.search_instead(query)
+    lang = page_language()
+    out = []
+    for name, count in found.districts:
+        text = ngettext("%(district)s: %(num)d space", "%(district)s: %(num)d spaces", count, district=districts.display(name, lang))
+        if name in districts.neighbours(query.district or ""):
+            text = _("%(spaces)s (next to %(district)s)", spaces=text, district=districts.display(query.district, lang))
+        out.append((text, _search_changed(district=name)))
+    if found.capacity:
+        out.append((_("Spaces for at least %(num)d people", num=found.capacity), _search_changed(min_capacity=str(found.capacity))))
+    return out
+
+
+def _search_changed(**changes: str) -> str:
+    """This search's address with some of its fields changed (the page starts again from its first page)."""
+    args = request.args.copy()
+    args.pop("page", None)
+    for name, value in changes.items():
+        args[name] = value
+    return url_for("spaces.space_list") + "?" + urlencode(list(args.items(multi=True)))
 
 
 # --- A space's page -------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ VOLUNTEERS = [
         skills=["tutoring", "it_help"], tags=["chess"], languages=["fi", "en"], districts=["Kontula", "Malmi"],
         availability=[(2, 16 * 60, 21 * 60), (5, 10 * 60, 16 * 60)], max_minutes_per_week=240)),
     ("bjorn.volunteer@commons.localhost", "Björn Hjälpare", dict(
-        skills=["repair", "cooking"], tags=[], languages=["sv", "en"], districts=["Kallio", "Sörnäinen"],
+        skills=["repair", "cooking"], tags=[], languages=["sv", "en"], districts=["Berghäll", "Sörnäs"],
         availability=[(1, 17 * 60, 22 * 60), (3, 17 * 60, 22 * 60)], max_minutes_per_week=300,
         shared_contact="bjorn.volunteer@commons.localhost")),
     ("leo.volunteer@commons.localhost", "Leo Nuori", dict(
@@ -105,13 +105,13 @@ def load_demo_volunteers() -> str:
         db.session.add(a)
         made += 1
 
-    linked("Kallio Residents' Association", "Reading circle", "Reading circle helpers",
+    linked("Kallion asukasyhdistys ry", "Lukupiiri", "Reading circle helpers",
            "Help newcomers join the reading circle: welcome people, make coffee, read aloud in easy Finnish.", 2,
            skills=[], languages=["fi"])
-    linked("Kontula Chess Club", "Chess evening", "Chess for beginners",
+    linked("Kontulan Shakkikerho ry", "Shakki-ilta", "Chess for beginners",
            "Teach the basics of chess to children and adults who are new to the game.", 2, skills=["tutoring"], languages=["fi"])
 
-    library = db.session.execute(select(Facility).where(Facility.name == "Kallio Library")).scalar_one_or_none()
+    library = db.session.execute(select(Facility).where(Facility.name == "Kallion kirjasto")).scalar_one_or_none()
     if library is not None:
         cafe = Activity(facility_id=library.id, title="Language café", district=library.district,
                         description="Practise Finnish and Swedish over coffee. Volunteers lead the table talk.",

@@ -33,8 +33,9 @@ from wtforms import (
 from wtforms.widgets import TextInput
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from commons.forms import (WEEKDAYS, CheckboxesField, DateField, TimeField, email_address, no_bidi_controls, plain_text, sensible_year,
-                           strip_text)
+from commons import districts as known_districts
+from commons.forms import (WEEKDAYS, CheckboxesField, DateField, TimeField, district_choices, district_value, email_address, no_bidi_controls,
+                           plain_text, sensible_year, strip_text)
 from commons.schemas import closing_minute, time_to_minute
 from volunteers import reasons, rules
 from volunteers.schemas import MAX_ASSIGNMENTS
@@ -200,8 +201,9 @@ class ProfileForm(FlaskForm):
         held = held or {}
         self.skills.choices = skill_choices()
         self.languages.choices = language_choices(locale, list(held.get("languages", ())) + list(self.languages.data or ()))
-        known = list(districts) + [d for d in held.get("districts", ()) if d not in districts]
-        self.districts.choices = [SelectChoice(d, d) for d in known]
+        # one choice per district in the page's language (Kallio, Berghäll), with those the volunteer has
+        self.districts.choices = district_choices(list(districts) + list(held.get("districts", ())))
+        self.districts.data = known_districts.distinct(self.districts.data or [])
         # room to add: empty rows after the filled ones
         while len(self.availability.entries) < max(3, self._filled_rows() + EMPTY_ROWS):
             self.availability.append_entry()
@@ -263,7 +265,7 @@ class ActivityForm(FlaskForm):
     )
     district = SelectField(
         _l("District"), description=_l("Not needed when a booking is linked: it is the booking's district."), choices=[],
-        validate_choice=True, default="",
+        validate_choice=True, default="", filters=[district_value],
     )
     place = StringField(
         _l("Place (optional)"),
@@ -280,7 +282,7 @@ class ActivityForm(FlaskForm):
     def set_choices(self, organisers: list[tuple[str, str]], bookings: list[tuple[str, str]], districts: list[str]) -> None:
         self.organiser.choices = [SelectChoice(v, label) for v, label in organisers]
         self.booking.choices = [SelectChoice("", _l("No booking"))] + [SelectChoice(v, label) for v, label in bookings]
-        self.district.choices = [SelectChoice("", _l("Choose a district"))] + [SelectChoice(d, d) for d in districts]
+        self.district.choices = district_choices(districts, empty=_l("Choose a district"))
 
     def validate_district(self, field):
         if not field.data and not self.booking.data:

@@ -23,6 +23,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from commons.districts import canonical
+
 from volunteers import rules
 from volunteers.rules import Match, ShiftFacts, VolunteerFacts
 
@@ -57,7 +59,7 @@ class VolunteerPool:
                 col[i] = until.year * 10000 + until.month * 100 + until.day
         self.skills = _index([rules.held_skills(v) for v in self.facts])
         self.languages = _index([v.languages for v in self.facts])
-        self.districts = _index([{d.casefold() for d in v.districts} for v in self.facts])
+        self.districts = _index([{canonical(d) for d in v.districts} for v in self.facts])  # Kallio is Berghäll
         days: dict[int, tuple[list, list, list]] = {d: ([], [], []) for d in range(7)}
         b_vol, b0, b1 = [], [], []
         for i, v in enumerate(self.facts):
@@ -136,7 +138,7 @@ class VolunteerPool:
         else:
             lang_pts = w["languages"]
         district_pts = np.zeros(n)
-        ix = self.districts.get(shift.district.casefold())
+        ix = self.districts.get(canonical(shift.district))
         if ix is not None:
             district_pts[ix] = w["district"]
         spare_min = spare_sec // 60

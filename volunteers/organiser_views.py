@@ -16,6 +16,7 @@ from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
+from commons import districts
 from commons.errors import ApiError, Forbidden
 from commons.forms import put_back
 from commons.i18n import format_span, page_language
@@ -108,20 +109,20 @@ def edit_activity(activity_id: int):
     else:
         form = ActivityForm(formdata=None, obj=activity)
         form.booking.data = str(activity.booking_id) if activity.booking_id else ""
-        form.district.data = activity.district
+        form.district.data = districts.finnish(activity.district)
     _activity_form_choices(form, user, fixed=fixed)
     form.organiser.data = fixed
     # the linked booking stays as it is (it may be past or another's): shown, not changed here
     form.booking.choices = [c for c in form.booking.choices if c.value in ("", str(activity.booking_id or ""))] or form.booking.choices
     if activity.booking_id and not any(c.value == str(activity.booking_id) for c in form.booking.choices):
         form.booking.choices.append(SelectChoice(str(activity.booking_id), _("The linked booking")))
-    if activity.district and activity.district not in [c.value for c in form.district.choices]:
-        form.district.choices.append(SelectChoice(activity.district, activity.district))
+    if activity.district and districts.finnish(activity.district) not in [c.value for c in form.district.choices]:
+        form.district.choices.append(SelectChoice(districts.finnish(activity.district), districts.display(activity.district, page_language())))
     form.booking.data = str(activity.booking_id) if activity.booking_id else ""
     if form.validate_on_submit():
         data = {"title": form.title.data, "description": form.description.data or "", "place": form.place.data or "",
                 "withdraw_hours_before": form.withdraw_hours_before.data}
-        if form.district.data and not activity.booking_id:
+        if form.district.data and not activity.booking_id and not districts.same(form.district.data, activity.district):
             data["district"] = form.district.data
         try:
             services.update_activity(user, activity.id, data)

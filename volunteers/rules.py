@@ -43,7 +43,8 @@ score is the sum of the points, rounded half up to one decimal; not eligible -> 
   No required skills: full points and one neutral reason "no_skills_needed".
 - languages (25): the share of the shift's required languages spoken, one reason "language" per
   required language. No required language: full points and a neutral reason "no_languages_needed".
-- district (15): the shift's district is among the volunteer's districts (case-insensitive);
+- district (15): the shift's district is among the volunteer's districts (either language, any case:
+  commons.districts; Kallio is Berghäll);
   reason "district" (met or not) with the district's name. No districts listed: 0 points.
 - spare_hours (15): the minutes left in the week after this shift (the tightest week if the shift
   crosses weeks), full points from SPARE_FULL_MINUTES (10 h) up, linearly less below; reason
@@ -65,6 +66,8 @@ import math
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
+
+from commons.districts import canonical
 
 # The shared skill vocabulary (codes; the pages show translated names). Free tags come on top.
 SKILLS: tuple[str, ...] = (
@@ -440,7 +443,8 @@ def match(volunteer: VolunteerFacts, shift: ShiftFacts, tz: ZoneInfo, today: dat
         lang_pts = WEIGHTS["languages"]
         parts.append(Reason("no_languages_needed", True, "", lang_pts))
 
-    in_district = shift.district.casefold() in {d.casefold() for d in volunteer.districts}
+    # Kallio and Berghäll are one district (commons.districts)
+    in_district = canonical(shift.district) in {canonical(d) for d in volunteer.districts}
     district_pts = WEIGHTS["district"] if in_district else 0.0
     parts.append(Reason("district", in_district, shift.district, district_pts))
 

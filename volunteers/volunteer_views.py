@@ -14,6 +14,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from commons import districts as known_districts
 from commons.errors import ApiError
 from commons.forms import put_back
 from commons.i18n import format_day, page_language
@@ -39,7 +40,7 @@ def activity_list():
         abort(400)  # no district has one, and PostgreSQL cannot even compare text with a NUL (a 500)
     found = services.list_activities(upcoming_only=True, district=district)
     everywhere = found if district is None else services.list_activities(upcoming_only=True)
-    districts = sorted({a.district for a, _ in everywhere})
+    districts = known_districts.choices([a.district for a, _ in everywhere], page_language())  # (value, name in the page's language)
     rows = []
     for activity, views in found:
         rows.append({
@@ -48,7 +49,8 @@ def activity_list():
             "open": sum(v.open_places for v in views),
         })
     pager = paginate(rows)
-    return render_template("volunteers/activities.html", rows=pager.items, pager=pager, districts=districts, district=district)
+    return render_template("volunteers/activities.html", rows=pager.items, pager=pager, districts=districts, district=district,
+                           chosen=known_districts.finnish(district) if district else "")
 
 
 @bp.route("/activities/<int:activity_id>")

@@ -3,14 +3,15 @@ and searching them (with a window, only those free for all of it)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from commons import audit
+from commons import audit, districts
 from commons.codes import Said
-from commons.db import utcnow, write_transaction
+from commons.db import same_district, utcnow, write_transaction
 from commons.errors import Invalid
 from commons.extensions import db
 from commons.models import Facility, User
@@ -123,7 +124,7 @@ def search_spaces(q, now: datetime | None = None) -> list[Space]:
         .order_by(Facility.district, Facility.name, Space.name)
     )
     if q.district:
-        stmt = stmt.where(func.lower(Facility.district) == q.district.strip().lower())
+        stmt = stmt.where(same_district(Facility.district, q.district))
     if q.min_capacity:
         stmt = stmt.where(Space.capacity >= q.min_capacity)
     if q.facility_id:
@@ -143,3 +144,28 @@ def search_spaces(q, now: datetime | None = None) -> list[Space]:
     booked, closures = load_busy(ids, lo, hi, margin=timedelta(minutes=240))
     window = rules.Interval(lo, hi)
     return [s for s in spaces if rules.is_free(window, space_rules(s), booked[s.id], closures[s.id])]
+
+
+@dataclass
+class Instead:
+    """What an empty search could ask instead: districts where spaces fit (those next to the searched
+    district first) as (Finnish name, how many spaces), and the largest size spaces fit for."""
+    districts: list[tuple[str, int]] = field(default_factory=list)
+    capacity: int | None = None
+
+
+def search_instead(q, limit: int = 4) -> Instead:
+    """For a search that found nothing: the same search in other districts, and with a smaller size
+    (two searches at most, each a fixed number of queries)."""
+    out = Instead()
+    if q.district:
+        found: dict[str, int] = defaultdict(int)
+        for s in search_spaces(q.model_copy(update={"district": None})):
+            found[districts.finnish(s.facility.district)] += 1
+        near = [d for d in districts.neighbours(q.district) if d in found]
+        rest = sorted((d for d in found if d not in near and not districts.same(d, q.district)), key=lambda d: (-found[d], districts.sort_key(d)))
+        out.districts = [(d, found[d]) for d in (near + rest)[:limit]]
+    if q.min_capacity and q.min_capacity > 1:
+        smaller = [s.capacity for s in search_spaces(q.model_copy(update={"min_capacity": None})) if s.capacity < q.min_capacity]
+        out.capacity = max(smaller) if smaller else None
+    return out

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from calendars.ics import space_location
 from commons.codes import Said
 from commons.auth import is_representative, is_staff_of
-from commons.db import utcnow, write_transaction
+from commons.db import same_district, utcnow, write_transaction
 from commons.errors import Forbidden, Invalid
 from commons.extensions import db
 from commons.models import Facility, Group, User
@@ -121,7 +121,7 @@ def list_activities(upcoming_only: bool = True, district: str | None = None, now
     if upcoming_only:
         stmt = stmt.where(Shift.end_at > now)
     if district:
-        stmt = stmt.where(func.lower(Activity.district) == district.strip().lower())
+        stmt = stmt.where(same_district(Activity.district, district))
     shifts = list(db.session.execute(stmt.order_by(Shift.start_at, Shift.id).limit(2000)).scalars())
     by_activity: dict[int, list[ShiftView]] = {}
     activities: dict[int, Activity] = {}

@@ -6,9 +6,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, select
 
-from commons.db import utcnow, write_transaction
+from commons.db import same_district, utcnow, write_transaction
 from commons.codes import Said
 from commons.errors import Forbidden, Invalid
 from commons.extensions import db
@@ -66,7 +66,7 @@ def _plan_views(actor: User, d: schemas.FillPlanIn, now: datetime) -> list[Shift
     else:
         lo, hi = to_utc(d.from_, tz, "from"), to_utc(d.to, tz, "to")
         check_period(lo, hi, PLAN_PERIOD)
-        views = open_views(now, ids=None, where=and_(func.lower(Activity.district) == d.district.lower(), Shift.start_at >= lo, Shift.start_at < hi))
+        views = open_views(now, ids=None, where=and_(same_district(Activity.district, d.district), Shift.start_at >= lo, Shift.start_at < hi))
     allowed: dict[int, bool] = {}
     out = []
     for v in views:
