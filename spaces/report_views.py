@@ -67,9 +67,10 @@ class ReportForm(FlaskForm):
 
 
 def _default_period(today: date) -> tuple[date, date]:
-    """The last four full weeks (Monday to Sunday)."""
+    """The last four weeks including this one (Monday three weeks ago to this Sunday, local dates):
+    this week's bookings are in it, so the first look has figures whenever there are any lately."""
     monday = today - timedelta(days=today.weekday())
-    return monday - timedelta(days=28), monday - timedelta(days=1)
+    return monday - timedelta(days=21), monday + timedelta(days=6)
 
 
 @dataclass
