@@ -98,7 +98,7 @@ def home():
     )
 
 
-def _match_cards(found, cards: int) -> list[dict]:
+def _match_cards(found, cards: int, now: datetime | None = None) -> list[dict]:
     """Recommendations, one card per activity (a weekly activity's dates together), best first: the
     card has the best date's score (in words, with its scale) and reasons, and every date found with
     its own sign-up; the spare time of a date only on this week's dates ("You have 3 h left this week")."""
@@ -112,7 +112,7 @@ def _match_cards(found, cards: int) -> list[dict]:
                                             **reason_rows(match, skip=("spare_hours",))}
         row = shift_row(view)
         spare = next((r for r in match.reasons if r.code == "spare_hours"), None)
-        row["time_left"] = reason_text(spare) if spare and later_week(view.shift.start_at) is None else ""
+        row["time_left"] = reason_text(spare) if spare and later_week(view.shift.start_at, now) is None else ""
         card["dates"].append(row)
     for card in out.values():
         card["dates"].sort(key=lambda r: (r["shift"].start_at, r["shift"].id))
