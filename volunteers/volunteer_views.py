@@ -80,7 +80,8 @@ def home():
         matches = _match_cards(services.matches_for(user, limit=40), cards=10)
         # shifts that would be recommended but for a credential: the reason, and no sign-up button
         for view, match in services.blocked_matches_for(user, limit=5):
-            blocked.append({"row": shift_row(view), **reason_rows(match)})
+            later = later_week(view.shift.start_at) is not None  # "this week"'s spare time: not on later weeks' shifts
+            blocked.append({"row": shift_row(view), **reason_rows(match, skip=("spare_hours",) if later else ())})
     mine = services.my_shifts(user)
     organised = services.my_activities(user)
     return render_template(

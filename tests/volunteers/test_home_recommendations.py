@@ -169,3 +169,11 @@ def _page(app, api_user) -> str:
     c = app.test_client()
     sign_in(c, api_user)
     return c.get("/activities").get_data(as_text=True)
+
+
+def test_shifts_waiting_for_a_credential_say_no_time_left_this_week_for_later_weeks(app, client, weekly):
+    make_shift(app, weekly["rep"], weekly["activity"], weekly["tuesday"] + timedelta(days=1), requires=["first_aid"])
+    sign_in(client, weekly["vol"])
+    blocked = text(client.get("/volunteering")).split('id="blocked-title"', 1)[1].split('id="mine-title"', 1)[0]
+    assert "You need a valid first-aid certificate" in blocked
+    assert "this week" not in blocked
