@@ -68,9 +68,16 @@ class ReportForm(FlaskForm):
 
 
 def _default_period(today: date) -> tuple[date, date]:
-    """The last four full weeks (Monday to Sunday)."""
+    """The last four weeks including this one (Monday three weeks ago to this Sunday, local dates):
+    this week's bookings are in it, so the first look has figures whenever there are any lately."""
     monday = today - timedelta(days=today.weekday())
-    return monday - timedelta(days=28), monday - timedelta(days=1)
+    return monday - timedelta(days=21), monday + timedelta(days=6)
+
+
+def _coming_period(today: date) -> tuple[date, date]:
+    """This week and the next three (Monday to Sunday): the first look when nothing was booked lately."""
+    monday = today - timedelta(days=today.weekday())
+    return monday, monday + timedelta(days=27)
 
 
 @dataclass
@@ -167,6 +174,18 @@ def usage_page():
     frm, to = datetime.combine(first, time(0)), datetime.combine(last + timedelta(days=1), time(0))
     facility_ids = report_services.visible_facility_ids(current_user)
     out = report_services.report_out(report_services.usage_report(facility_ids, frm, to))
+    period_note = None
+    if not request.args and not out["total"]["bookings"]:
+        # Nothing booked lately (a new site, a demo): this week and the next three, if they have bookings.
+        first, last = _coming_period(today)
+        frm, to = datetime.combine(first, time(0)), datetime.combine(last + timedelta(days=1), time(0))
+        coming = report_services.report_out(report_services.usage_report(facility_ids, frm, to))
+        if coming["total"]["bookings"]:
+            out, period_note = coming, _("No bookings in the last four weeks: this shows this week and the next three.")
+            form = ReportForm(formdata=None, first_day=first, last_day=last)
+        else:
+            first, last = _default_period(today)
+            frm, to = datetime.combine(first, time(0)), datetime.combine(last + timedelta(days=1), time(0))
     period = {"from": first.isoformat(), "to": (last + timedelta(days=1)).isoformat()}
     recent = report_services.recent_confirmed(facility_ids)
     return (
@@ -175,6 +194,7 @@ def usage_page():
             form=form,
             report=out,
             period_text=f"{format_day(first, 'date')} – {format_day(last, 'date')}",
+            period_note=period_note,
             csv_url=url_for("reports_api.usage", format="csv", **period),
             json_url=url_for("reports_api.usage", **period),
             open_data_url=url_for("reports_api.open_data", **period),

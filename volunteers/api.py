@@ -64,10 +64,10 @@ from volunteers.schemas import (
 bp = Blueprint("volunteers_api", __name__, url_prefix="/api/v1")
 
 
-def _describe(m: Match, audience: str = "volunteer") -> tuple[list[str], list[ReasonCode]]:
+def _describe(m: Match, audience: str = "volunteer", week: int | None = None) -> tuple[list[str], list[ReasonCode]]:
     from volunteers.reasons import describe
 
-    return [describe(r, audience=audience) for r in m.reasons], [ReasonCode(code=r.code, met=r.met, value=str(r.value), points=float(r.points)) for r in m.reasons]
+    return [describe(r, audience=audience, week=week) for r in m.reasons], [ReasonCode(code=r.code, met=r.met, value=str(r.value), points=float(r.points)) for r in m.reasons]
 
 
 def shift_out(v: services.ShiftView) -> ShiftOut:
@@ -116,8 +116,10 @@ def my_matches(query: ListQuery):
     """Open shifts I am eligible for (available, old enough, no overlap, within my weekly hours),
     best first, each with the reasons (met and missed)."""
     out = []
+    from volunteers.reasons import later_week
+
     for v, m in services.matches_for(require_user(), limit=query.offset + query.limit)[query.offset :]:
-        reasons, codes = _describe(m)
+        reasons, codes = _describe(m, week=later_week(v.shift.start_at))
         s = shift_out(v)
         out.append(MatchOut(shift_id=s.id, activity_id=s.activity_id, activity=s.activity, start=s.start, end=s.end,
                             district=s.district, place=s.place, score=round(m.score, 2), reasons=reasons, reason_codes=codes))

@@ -132,11 +132,12 @@ def matches_feed(user: User, _group_id, lang: str, now: datetime) -> Feed | None
     matches = services.matches_for(user, limit=50, now=now)
     domain = calendar_domain()
     with force_locale(lang):
-        from volunteers.reasons import describe
+        from volunteers.reasons import describe, later_week
 
         events = []
         for view, m in matches:
-            text = "\n".join(describe(r) for r in m.reasons)
+            week = later_week(view.shift.start_at, now)
+            text = "\n".join(describe(r, week=week) for r in m.reasons)
             events.append((view.shift.start_at, f"open-shift-{view.shift.id}@{domain}", view.shift, view.activity, "TENTATIVE", text))
         name = _("Volunteer shifts that match me")
         body = _calendar(name, _("Open volunteer shifts that match your profile. Sign up on the website."), events)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import Blueprint, request
+from flask import Blueprint, g, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -54,10 +55,10 @@ def reason_text(reason, audience: str = "volunteer") -> str:
     return str(reasons.describe(reason, audience=audience))
 
 
-def reason_rows(match, audience: str = "volunteer") -> dict:
-    """The reasons of a match, the met ones and the misses apart, as sentences."""
-    met = [reason_text(r, audience) for r in match.reasons if r.met]
-    missed = [reason_text(r, audience) for r in match.reasons if not r.met]
+def reason_rows(match, audience: str = "volunteer", skip: tuple[str, ...] = ()) -> dict:
+    """The reasons of a match, the met ones and the misses apart, as sentences (without the codes in `skip`)."""
+    met = [reason_text(r, audience) for r in match.reasons if r.met and r.code not in skip]
+    missed = [reason_text(r, audience) for r in match.reasons if not r.met and r.code not in skip]
     return {"met": [t for t in met if t], "missed": [t for t in missed if t]}
 
 
@@ -65,9 +66,32 @@ def score_text(value: float) -> str:
     return f"{value:.0f}"
 
 
+# A score (0-100, volunteers.rules.WEIGHTS) in words, best band first.
+SCORE_WORDS = ((80, _l("Very good match")), (60, _l("Good match")), (40, _l("Fair match")), (0, _l("Weak match")))
+
+
+def score_words(value: float) -> str:
+    """A volunteer's score with its scale, in words and points: "Very good match (85/100)"."""
+    words = next(str(w) for low, w in SCORE_WORDS if value >= low)
+    return _("%(words)s (%(score)s/100)", words=words, score=score_text(value))
+
+
 @bp.app_template_global("volunteer_labels")
 def volunteer_labels() -> dict:
     return {"skill": skill_name, "language": lambda c: language_name(c, page_language())}
+
+
+@bp.app_template_global("group_links_in_menu")
+def group_links_in_menu() -> bool:
+    """Whether the main navigation (templates/base.html) offers My bookings and My groups: not to a
+    volunteer with no group and no booking. Asked once per request (kept on flask.g)."""
+    if not current_user.is_authenticated:
+        return False
+    if current_user.role in ("staff", "admin"):
+        return True
+    if "group_links_in_menu" not in g:
+        g.group_links_in_menu = not services.volunteer_without_groups(current_user._get_current_object())
+    return g.group_links_in_menu
 
 
 @bp.app_template_global("group_activities")

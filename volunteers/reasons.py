@@ -10,12 +10,16 @@ tests/i18n/test_every_code.py says each in every language. `describe(reason)` is
 language (languages from babel's CLDR data); `LANGUAGE_CODES` are the ISO 639-1 codes a profile or
 shift may use.
 
-Sentences are written for the volunteer by default ("In your district: Kallio"); pass
-audience="organiser" for the candidate lists ("In their district: Kallio"). Most sentences have no
-subject ("Speaks Swedish (needed)") and read the same to both. Organisers get only the reasons of
-rules.organiser_view: "Free at this time" (no windows), and "Not eligible for this shift" for any miss.
+Sentences are written for the volunteer by default, in one voice addressed to them ("You speak
+Swedish", "In your district: Kallio", "You have the skill: first aid"); pass audience="organiser" for
+the candidate lists, which read about the volunteer ("Speaks Swedish (needed)", "In their district:
+Kallio"). Organisers get only the reasons of rules.organiser_view: "Free at this time" (no windows),
+and "Not eligible for this shift" for any miss. The spare time is the shift's week's: `week` (the
+shift's ISO week number when it is not this week, see `later_week`) says it of that week, not "this week".
 """
 from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
 
 from babel import Locale
 from babel.numbers import format_decimal
@@ -135,29 +139,51 @@ def _number(value: str) -> int:
         return 0
 
 
-def said(reason: Reason, audience: str = "volunteer") -> Said:
-    """One reason as a message code with its params (one code per sentence; the words are below)."""
+def later_week(start_at, now=None) -> int | None:
+    """The ISO week number of a shift starting at `start_at` when that is not this week (local
+    weeks in the site's time zone); None for this week's (and past) shifts."""
+    from commons.timezone import site_tz
+
+    tz = site_tz()
+    now = (now or datetime.now(timezone.utc)).astimezone(tz)
+    start = start_at.astimezone(tz)
+    if start.date() - timedelta(days=start.weekday()) <= now.date() - timedelta(days=now.weekday()):
+        return None
+    return start.isocalendar()[1]
+
+
+def said(reason: Reason, audience: str = "volunteer", week: int | None = None) -> Said:
+    """One reason as a message code with its params (one code per sentence; the words are below).
+    `week`: the shift's week number when it is a later week (later_week), for the spare time."""
     code, met, value = reason.code, reason.met, reason.value
     organiser = audience == "organiser"
     if code == "available":
         spans = _segments(value)
-        return Said("match_free_on", {"spans": spans}) if spans else Said("match_free_now")
+        if spans:
+            return Said("match_free_on", {"spans": spans})
+        return Said("match_free_now") if organiser else Said("match_you_are_free")
     if code == "unavailable":
         spans = _segments(value)
         return Said("match_not_free_on", {"spans": spans}) if spans else Said("match_not_free")
     if code == "credential":
         if met:
-            return Said("match_has_credential", {"kind": value})
+            return Said("match_has_credential" if organiser else "match_you_have_credential", {"kind": value})
         kind, _sep, problem = value.partition(":")
-        return Said("match_credential_expires" if problem == "expires" else "match_credential_missing", {"kind": kind})
+        if organiser:
+            return Said("match_credential_expires" if problem == "expires" else "match_credential_missing", {"kind": kind})
+        return Said("match_your_credential_expires" if problem == "expires" else "match_you_need_credential", {"kind": kind})
     if code == "skill":
-        return Said("match_has_skill", {"skill": value}) if met else Said("match_lacks_skill", {"skill": value})
+        if organiser:
+            return Said("match_has_skill", {"skill": value}) if met else Said("match_lacks_skill", {"skill": value})
+        return Said("match_you_have_skill", {"skill": value}) if met else Said("match_you_lack_skill", {"skill": value})
     if code == "no_skills_needed":
-        return Said("match_no_skills_needed")
+        return Said("match_no_skills_needed" if organiser else "match_you_need_no_skills")
     if code == "language":
-        return Said("match_speaks", {"language": value}) if met else Said("match_does_not_speak", {"language": value})
+        if organiser:
+            return Said("match_speaks", {"language": value}) if met else Said("match_does_not_speak", {"language": value})
+        return Said("match_you_speak", {"language": value}) if met else Said("match_you_do_not_speak", {"language": value})
     if code == "no_languages_needed":
-        return Said("match_no_languages_needed")
+        return Said("match_no_languages_needed" if organiser else "match_you_need_no_language")
     if code == "district":
         if organiser:
             return Said("match_in_their_district", {"district": value}) if met else \
@@ -165,6 +191,9 @@ def said(reason: Reason, audience: str = "volunteer") -> Said:
         return Said("match_in_your_district", {"district": value}) if met else \
             Said("match_not_in_your_districts", {"district": value})
     if code == "spare_hours":
+        if week is not None:
+            return Said("match_spare_hours_in_week", {"minutes": _number(value), "week": week}) if met else \
+                Said("match_little_spare_time_in_week", {"week": week})
         return Said("match_spare_hours", {"minutes": _number(value)}) if met else Said("match_little_spare_time")
     if code == "fairness":
         return Said("match_few_recent_shifts") if met else Said("match_recent_shifts", {"count": _number(value)})
@@ -183,14 +212,14 @@ def said(reason: Reason, audience: str = "volunteer") -> Said:
     return Said(f"match_{code}")  # a code the rules gained without words here: tests/i18n/test_every_code.py fails
 
 
-def describe(reason: Reason, audience: str = "volunteer") -> str:
+def describe(reason: Reason, audience: str = "volunteer", week: int | None = None) -> str:
     """One sentence for one reason, in the page language."""
-    return said(reason, audience).text()
+    return said(reason, audience, week).text()
 
 
-def describe_all(reasons, audience: str = "volunteer") -> list[str]:
+def describe_all(reasons, audience: str = "volunteer", week: int | None = None) -> list[str]:
     """describe() for each reason, in order."""
-    return [describe(r, audience) for r in reasons]
+    return [describe(r, audience, week) for r in reasons]
 
 
 # --- The words of each reason (registered codes; see said) -------------------------------------------
@@ -198,7 +227,7 @@ def describe_all(reasons, audience: str = "volunteer") -> list[str]:
 
 @message("match_free_on", spans=[[1, 1020, 1260]])
 def _free_on(p):
-    return "; ".join(_("Free %(when)s %(start)s–%(end)s", when=ON_WEEKDAYS[d % 7], start=_clock(s), end=_clock(e))
+    return "; ".join(_("You are free %(when)s %(start)s–%(end)s", when=ON_WEEKDAYS[d % 7], start=_clock(s), end=_clock(e))
                      for d, s, e in p["spans"])
 
 
@@ -210,12 +239,12 @@ def _free_now(p):
 @message("match_not_free_on", spans=[[2, 1020, 1140]])
 def _not_free_on(p):
     spans = ", ".join(f"{WEEKDAY_NAMES[d % 7]} {_clock(s)}–{_clock(e)}" for d, s, e in p["spans"])
-    return _("Not free at this time: %(when)s", when=spans)
+    return _("You are not free at this time: %(when)s", when=spans)
 
 
 @message("match_not_free")
 def _not_free(p):
-    return _("Not free at this time")
+    return _("You are not free at this time")
 
 
 @message("match_has_skill", skill="first_aid")
@@ -270,22 +299,32 @@ def _not_in_their_districts(p):
 
 @message("match_spare_hours", minutes=150)
 def _sparehours(p):
-    return _("Has %(hours)s h to spare this week", hours=hours(p["minutes"]))
+    return _("You have %(hours)s h left this week", hours=hours(p["minutes"]))
+
+
+@message("match_spare_hours_in_week", minutes=150, week=51)
+def _spare_hours_in_week(p):
+    return _("You have %(hours)s h left in week %(week)s", hours=hours(p["minutes"]), week=p["week"])
 
 
 @message("match_little_spare_time")
 def _little_spare_time(p):
-    return _("Has little time to spare this week")
+    return _("You have little time left this week")
+
+
+@message("match_little_spare_time_in_week", week=51)
+def _little_spare_time_in_week(p):
+    return _("You have little time left in week %(week)s", week=p["week"])
 
 
 @message("match_few_recent_shifts")
 def _few_recent_shifts(p):
-    return _("Has had few shifts lately")
+    return _("You have had few shifts lately")
 
 
 @message("match_recent_shifts", count=5)
 def _recent_shifts(p):
-    return ngettext("Has had %(num)d shift lately", "Has had %(num)d shifts lately", p["count"])
+    return ngettext("You have had %(num)d shift lately", "You have had %(num)d shifts lately", p["count"])
 
 
 @message("match_not_eligible")
@@ -295,27 +334,27 @@ def _not_eligible(p):
 
 @message("match_age_unknown", min_age=16)
 def _age_unknown(p):
-    return _("Needs a date of birth: the minimum age is %(age)s", age=p["min_age"])
+    return _("Add your date of birth: the minimum age is %(age)s", age=p["min_age"])
 
 
 @message("match_too_young", min_age=16)
 def _too_young(p):
-    return _("Under the minimum age of %(age)s", age=p["min_age"])
+    return _("You are under the minimum age of %(age)s", age=p["min_age"])
 
 
 @message("match_needs_consent")
 def _needs_consent(p):
-    return _("Needs a guardian's consent (under 18)")
+    return _("You need a guardian's consent (under 18)")
 
 
 @message("match_overlap")
 def _overlap(p):
-    return _("Already has a shift at this time")
+    return _("You already have a shift at this time")
 
 
 @message("match_over_hours", max_minutes=240)
 def _overhours(p):
-    return _("Would go past the weekly limit of %(hours)s h", hours=hours(p["max_minutes"]))
+    return _("You would go past your weekly limit of %(hours)s h", hours=hours(p["max_minutes"]))
 
 
 @message("match_has_credential", kind="first_aid")
@@ -331,3 +370,56 @@ def _credential_missing(p):
 @message("match_credential_expires", kind="first_aid")
 def _credential_expires(p):
     return _("%(kind)s expires before this shift", kind=credential_name(p["kind"]))
+
+
+# The volunteer's own voice for what organisers read about them (audience="volunteer").
+
+
+@message("match_you_are_free")
+def _you_are_free(p):
+    return _("You are free at this time")
+
+
+@message("match_you_have_skill", skill="first_aid")
+def _you_have_skill(p):
+    return _("You have the skill: %(skill)s", skill=_in_sentence(skill_name(p["skill"])))
+
+
+@message("match_you_lack_skill", skill="first_aid")
+def _you_lack_skill(p):
+    return _("You have not listed the skill: %(skill)s", skill=_in_sentence(skill_name(p["skill"])))
+
+
+@message("match_you_need_no_skills")
+def _you_need_no_skills(p):
+    return _("You need no particular skills")
+
+
+@message("match_you_speak", language="sv")
+def _you_speak(p):
+    return _("You speak %(language)s", language=language_name(p["language"]))
+
+
+@message("match_you_do_not_speak", language="sv")
+def _you_do_not_speak(p):
+    return _("You have not listed the language: %(language)s", language=language_name(p["language"]))
+
+
+@message("match_you_need_no_language")
+def _you_need_no_language(p):
+    return _("You need no particular language")
+
+
+@message("match_you_have_credential", kind="first_aid")
+def _you_have_credential(p):
+    return _("You have a valid %(kind)s", kind=_in_sentence(credential_name(p["kind"])))
+
+
+@message("match_you_need_credential", kind="first_aid")
+def _you_need_credential(p):
+    return _("You need a valid %(kind)s", kind=_in_sentence(credential_name(p["kind"])))
+
+
+@message("match_your_credential_expires", kind="first_aid")
+def _your_credential_expires(p):
+    return _("Your %(kind)s expires before this shift", kind=_in_sentence(credential_name(p["kind"])))

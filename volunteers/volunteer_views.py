@@ -23,8 +23,9 @@ from commons.schemas import minute_to_hhmm
 from commons.timezone import site_tz
 from volunteers import rules, services
 from volunteers.forms import ButtonForm, ProfileForm
-from volunteers.pages import (STATUS_LABELS, back_to, bp, district_choices, hours_text, reason_rows, score_text,
-                              shift_row, shift_when)
+from volunteers.pages import (STATUS_LABELS, back_to, bp, district_choices, hours_text, reason_rows, reason_text,
+                              score_words, shift_row, shift_when)
+from volunteers.reasons import later_week
 
 def _my_signups() -> dict:
     """{shift_id: services.MyShift} of the signed-in user's upcoming sign-ups (with their places in line)."""
@@ -78,11 +79,11 @@ def home():
     profile = services.get_profile(user)
     matches, blocked = [], []
     if profile is not None:
-        for view, match in services.matches_for(user, limit=10):
-            matches.append({"row": shift_row(view), "score": score_text(match.score), **reason_rows(match)})
+        matches = _match_cards(services.matches_for(user, limit=40), cards=10)
         # shifts that would be recommended but for a credential: the reason, and no sign-up button
         for view, match in services.blocked_matches_for(user, limit=5):
-            blocked.append({"row": shift_row(view), **reason_rows(match)})
+            later = later_week(view.shift.start_at) is not None  # "this week"'s spare time: not on later weeks' shifts
+            blocked.append({"row": shift_row(view), **reason_rows(match, skip=("spare_hours",) if later else ())})
     mine = services.my_shifts(user)
     organised = services.my_activities(user)
     return render_template(
@@ -98,6 +99,27 @@ def home():
         back=request.path,
         can_create=any(services.organisable_groups_and_facilities(user)),
     )
+
+
+def _match_cards(found, cards: int, now: datetime | None = None) -> list[dict]:
+    """Recommendations, one card per activity (a weekly activity's dates together), best first: the
+    card has the best date's score (in words, with its scale) and reasons, and every date found with
+    its own sign-up; the spare time of a date only on this week's dates ("You have 3 h left this week")."""
+    out: dict[int, dict] = {}
+    for view, match in found:
+        card = out.get(view.activity.id)
+        if card is None:
+            if len(out) >= cards:
+                continue
+            card = out[view.activity.id] = {"row": shift_row(view), "score": score_words(match.score), "dates": [],
+                                            **reason_rows(match, skip=("spare_hours",))}
+        row = shift_row(view)
+        spare = next((r for r in match.reasons if r.code == "spare_hours"), None)
+        row["time_left"] = reason_text(spare) if spare and later_week(view.shift.start_at, now) is None else ""
+        card["dates"].append(row)
+    for card in out.values():
+        card["dates"].sort(key=lambda r: (r["shift"].start_at, r["shift"].id))
+    return list(out.values())
 
 
 def _my_row(m) -> dict:

@@ -31,15 +31,22 @@ def test_staff_page_shows_the_same_figures_as_the_api(client, data):
     # Mon-Thu: Reading room 8 + 8 + 4 + 8 = 28 open hours, 2 + 2 + 2 booked (1 h... none on Friday)
     kallio = body["spaces"][0]
     assert kallio["open_hours"] == 28.0 and kallio["booked_hours"] == 6.0 and kallio["cancellations"] == 1
+    # Two tables per level, so that they fit a desktop page: hours and bookings, then groups and volunteers
     spaces_table = html[html.index('id="spaces-table"'):]
+    people_table = html[html.index('id="spaces-table-people"'):]
     for space in body["spaces"]:
         row = spaces_table[spaces_table.index(f">{space['space']}</a>"):]
         row = row[: row.index("</tr>")]
         cells = re.findall(r'<td class="n">([^<]*)</td>', row)
         assert cells[0] == f"{space['open_hours']:g}" and cells[1] == f"{space['booked_hours']:g}"
         assert cells[2] == (f"{round(space['utilisation'] * 100)}%" if space["utilisation"] is not None else "–")
-        assert cells[3:10] == [str(space[k]) for k in ("bookings", "distinct_groups", "association_groups", "resident_groups",
-                                                         "cancellations", "no_shows")] + [f"{space['volunteer_hours']:g}"]
+        assert cells[3:6] == [str(space[k]) for k in ("bookings", "cancellations", "no_shows")]
+        assert cells[6:] == [f"{space['checked_in_hours']:g}", f"{space['released_hours']:g}"]
+        row = people_table[people_table.index(f">{space['space']}</a>"):]
+        row = row[: row.index("</tr>")]
+        cells = re.findall(r'<td class="n">([^<]*)</td>', row)
+        assert cells == [str(space[k]) for k in ("distinct_groups", "association_groups", "resident_groups")] + [
+            f"{space['volunteer_hours']:g}", str(space["volunteers_active"])]
     # Charts: server-rendered SVG with a title, and a table behind each
     assert html.count('<svg viewBox') == 4 and html.count('role="img"') == 4  # districts, heat map, weeks, booked/checked-in/released
     assert 'id="districts-table"' in html and "heat-table-caption" in html and "trend-table-caption" in html

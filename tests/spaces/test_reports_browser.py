@@ -104,3 +104,35 @@ def test_usage_report_and_printed_week(live_server, browser_page, week_of_use):
     pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
     assert pages == 1, f"the printed week takes {pages} A4 pages"
     assert not [e for e in errors if "favicon.ico" not in e], errors  # (the app has no favicon)
+
+
+def test_report_tables_fit_a_desktop_in_finnish(live_server, browser_page, week_of_use):
+    """Issue 21, item 13: at 1280 px every column of the figures is in sight, in Finnish (the longest
+    headings): no table scrolls sideways. Screenshot: docs/screenshots/i21-13-reports-fi.png."""
+    from playwright.sync_api import expect
+
+    room, monday, staff = week_of_use
+    page = browser_page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server}/login")
+    page.get_by_label("E-mail").fill(staff.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Suomi").click()
+    page.goto(f"{live_server}/staff/reports?first_day={monday.isoformat()}&last_day={(monday + timedelta(days=6)).isoformat()}")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Käyttöraportti")
+    regions = page.locator("div.scroll-cue[role=region]")
+    expect(regions).to_have_count(6)
+    for i in range(regions.count()):
+        region = regions.nth(i)
+        expect(region).to_be_visible()
+        wide = region.evaluate("r => [r.scrollWidth, r.clientWidth, r.getAttribute('aria-labelledby')]")
+        assert wide[0] <= wide[1] + 1, f"{wide[2]} scrolls sideways at 1280 px: {wide[0]} > {wide[1]}"
+    spaces = page.get_by_role("region", name="Tunnit ja varaukset tiloittain")
+    last = spaces.get_by_role("columnheader", name="Vapautetut tunnit")
+    last.scroll_into_view_if_needed()
+    expect(last).to_be_in_viewport(ratio=1)  # the last column, whole, without scrolling sideways
+    check_accessibility(page)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    section = page.locator("section", has=page.get_by_role("heading", name="Kaikki luvut"))
+    section.screenshot(path=str(SCREENSHOTS / "i21-13-reports-fi.png"))

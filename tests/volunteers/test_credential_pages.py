@@ -141,7 +141,7 @@ def test_recommendations_and_candidates_say_which_credential(app, make_user, wor
     sign_in_without_form(app, client, lacking.user_id)
     page = text(client.get("/volunteering"))
     blocked = page.split('id="blocked-title"')[1]
-    assert "Needs a valid first-aid certificate" in blocked
+    assert "You need a valid first-aid certificate" in blocked
     assert f"/volunteering/shifts/{s}/signup" not in blocked  # no sign-up button for it
     assert f"/volunteering/shifts/{s}/signup" not in page.split('id="blocked-title"')[0]  # nor among the recommended
 
@@ -149,7 +149,7 @@ def test_recommendations_and_candidates_say_which_credential(app, make_user, wor
     r = staff.post(f"/volunteers/{lacking.profile_id}/credentials", {"kind": "first_aid", "valid_until": (day - timedelta(days=1)).isoformat()})
     assert r.status_code == 201
     page = text(client.get("/volunteering", headers={"Accept-Language": "fi"}))
-    assert "Ensiapukortti vanhenee ennen tätä vuoroa" in page.split('id="blocked-title"')[1]
+    assert "Todistuksesi vanhenee ennen tätä vuoroa: ensiapukortti" in page.split('id="blocked-title"')[1]
 
     holder_client = app.test_client()
     sign_in_without_form(app, holder_client, holder.user_id)

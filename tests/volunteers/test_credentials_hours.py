@@ -120,12 +120,12 @@ def test_match_reasons_say_the_credential(world, make_user, app):
     from volunteers.reasons import describe
 
     with app.test_request_context():
-        for lang, want in (("en", "First-aid certificate expires before this shift"),
-                           ("fi", "Ensiapukortti vanhenee ennen tätä vuoroa")):
+        for lang, want in (("en", "Your first-aid certificate expires before this shift"),
+                           ("fi", "Todistuksesi vanhenee ennen tätä vuoroa: ensiapukortti")):
             with force_locale(lang):
                 assert describe(rules.Reason("credential", False, "first_aid:expires")) == want
         with force_locale("en"):
-            assert describe(rules.Reason("credential", False, "first_aid:missing")) == "Needs a valid first-aid certificate"
+            assert describe(rules.Reason("credential", False, "first_aid:missing")) == "You need a valid first-aid certificate"
 
 
 def test_expiry_notice_once(world, make_user, app):

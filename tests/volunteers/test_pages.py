@@ -229,7 +229,7 @@ def test_home_recommends_the_shift_with_reasons_and_signing_up_lists_it_under_my
     page = text(client.get("/volunteering"))
     assert "Recommended for you" in page and "Language café" in page
     block = page.split('id="matches-title"', 1)[1].split('id="mine-title"', 1)[0]
-    assert "Why it fits" in block and "Score" in block
+    assert "Why it fits" in block and "/100)" in block
     assert "Swedish" in block  # a reason about the language the shift needs
     assert f'action="/volunteering/shifts/{world["shift"]}/signup"' in block
     r = client.post(f"/volunteering/shifts/{world['shift']}/signup", data={"next": "/volunteering"})
@@ -559,11 +559,11 @@ def test_pages_in_finnish_and_swedish_name_skills_languages_and_reasons_in_that_
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fi"
     page = text(client.get("/volunteering"))
     assert '<html lang="fi">' in page and "Ruoanlaitto" in page and "Ruotsi" in page and "Miksi sopii" in page
-    assert "Vapaana tiistaisin 17.00–21.00" in page
+    assert "Olet vapaana tiistaisin 17.00–21.00" in page
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "sv"
     page = text(client.get("/volunteering"))
     assert '<html lang="sv">' in page and "Matlagning" in page and "Varför det passar" in page
-    assert "Ledig på tisdagar 17:00–21:00" in page
+    assert "Du är ledig på tisdagar 17:00–21:00" in page
 
 
 def test_facility_staff_organise_an_activity_of_their_facility(app, client, world, make_user):

@@ -10,32 +10,32 @@ from volunteers.rules import Reason, match
 from ._facts import TODAY, TZ, shift, volunteer
 
 ENGLISH = [
-    (Reason("available", True, "1:1020-1260"), "Free on Tuesdays 17:00–21:00"),
-    (Reason("available", True, "4:1200-1440,5:0-120"), "Free on Fridays 20:00–24:00; Free on Saturdays 00:00–02:00"),
-    (Reason("unavailable", False, "2:1020-1140"), "Not free at this time: Wednesday 17:00–19:00"),
-    (Reason("skill", True, "first_aid"), "Has first aid skills (needed)"),
-    (Reason("skill", False, "first_aid"), "Does not list first aid (needed)"),
-    (Reason("skill", True, "it_help"), "Has IT help skills (needed)"),
-    (Reason("skill", True, "chess"), "Has chess skills (needed)"),
-    (Reason("no_skills_needed", True), "No particular skills needed"),
-    (Reason("language", True, "sv"), "Speaks Swedish (needed)"),
-    (Reason("language", False, "sv"), "Does not speak Swedish (needed)"),
-    (Reason("no_languages_needed", True), "No particular language needed"),
+    (Reason("available", True, "1:1020-1260"), "You are free on Tuesdays 17:00–21:00"),
+    (Reason("available", True, "4:1200-1440,5:0-120"), "You are free on Fridays 20:00–24:00; You are free on Saturdays 00:00–02:00"),
+    (Reason("unavailable", False, "2:1020-1140"), "You are not free at this time: Wednesday 17:00–19:00"),
+    (Reason("skill", True, "first_aid"), "You have the skill: first aid"),
+    (Reason("skill", False, "first_aid"), "You have not listed the skill: first aid"),
+    (Reason("skill", True, "it_help"), "You have the skill: IT help"),
+    (Reason("skill", True, "chess"), "You have the skill: chess"),
+    (Reason("no_skills_needed", True), "You need no particular skills"),
+    (Reason("language", True, "sv"), "You speak Swedish"),
+    (Reason("language", False, "sv"), "You have not listed the language: Swedish"),
+    (Reason("no_languages_needed", True), "You need no particular language"),
     (Reason("district", True, "Kallio"), "In your district: Kallio"),
     (Reason("district", False, "Kallio"), "Not in your districts: Kallio"),
-    (Reason("spare_hours", True, "180"), "Has 3 h to spare this week"),
-    (Reason("spare_hours", True, "150"), "Has 2.5 h to spare this week"),
-    (Reason("spare_hours", False, "30"), "Has little time to spare this week"),
-    (Reason("fairness", True, "0"), "Has had few shifts lately"),
-    (Reason("fairness", False, "5"), "Has had 5 shifts lately"),
-    (Reason("age_unknown", False, "16"), "Needs a date of birth: the minimum age is 16"),
-    (Reason("too_young", False, "18"), "Under the minimum age of 18"),
-    (Reason("needs_consent", False), "Needs a guardian's consent (under 18)"),
-    (Reason("overlap", False), "Already has a shift at this time"),
-    (Reason("over_hours", False, "240"), "Would go past the weekly limit of 4 h"),
-    (Reason("credential", True, "first_aid"), "Has a valid first-aid certificate (needed)"),
-    (Reason("credential", False, "first_aid:missing"), "Needs a valid first-aid certificate"),
-    (Reason("credential", False, "hygiene_passport:expires"), "Hygiene passport expires before this shift"),
+    (Reason("spare_hours", True, "180"), "You have 3 h left this week"),
+    (Reason("spare_hours", True, "150"), "You have 2.5 h left this week"),
+    (Reason("spare_hours", False, "30"), "You have little time left this week"),
+    (Reason("fairness", True, "0"), "You have had few shifts lately"),
+    (Reason("fairness", False, "5"), "You have had 5 shifts lately"),
+    (Reason("age_unknown", False, "16"), "Add your date of birth: the minimum age is 16"),
+    (Reason("too_young", False, "18"), "You are under the minimum age of 18"),
+    (Reason("needs_consent", False), "You need a guardian's consent (under 18)"),
+    (Reason("overlap", False), "You already have a shift at this time"),
+    (Reason("over_hours", False, "240"), "You would go past your weekly limit of 4 h"),
+    (Reason("credential", True, "first_aid"), "You have a valid first-aid certificate"),
+    (Reason("credential", False, "first_aid:missing"), "You need a valid first-aid certificate"),
+    (Reason("credential", False, "hygiene_passport:expires"), "Your hygiene passport expires before this shift"),
 ]
 
 
@@ -65,6 +65,10 @@ def test_organisers_read_their_district(page):
         assert describe(Reason("district", True, "Kallio"), audience="organiser") == "In their district: Kallio"
         assert describe(Reason("district", False, "Kallio"), audience="organiser") == "Not in their districts: Kallio"
         assert describe(Reason("language", True, "sv"), audience="organiser") == "Speaks Swedish (needed)"
+        assert describe(Reason("skill", True, "first_aid"), audience="organiser") == "Has first aid skills (needed)"
+        assert describe(Reason("available", True, ""), audience="organiser") == "Free at this time"
+        assert describe(Reason("credential", False, "first_aid:missing"), audience="organiser") == \
+            "Needs a valid first-aid certificate"
 
 
 def test_times_and_names_follow_the_page_language(page):
@@ -84,9 +88,9 @@ def test_a_whole_match_reads_in_words(page):
               shift(languages=frozenset({"sv", "fi"}), skills=frozenset({"first_aid"})), TZ, TODAY)
     with page("en"):
         assert reasons.describe_all(m.reasons) == [
-            "Free on Tuesdays 17:00–21:00", "Does not list first aid (needed)", "Speaks Swedish (needed)",
-            "Does not speak Finnish (needed)", "In your district: Kallio", "Has 2 h to spare this week",
-            "Has had few shifts lately"]
+            "You are free on Tuesdays 17:00–21:00", "You have not listed the skill: first aid", "You speak Swedish",
+            "You have not listed the language: Finnish", "In your district: Kallio", "You have 2 h left this week",
+            "You have had few shifts lately"]
 
 
 def test_skill_names_and_language_codes(page):
@@ -104,5 +108,57 @@ def test_skill_names_and_language_codes(page):
 
 
 def test_outside_a_request_the_sentences_are_english():
-    assert describe(Reason("language", True, "sv")) == "Speaks Swedish (needed)"
-    assert describe(Reason("available", True, "1:1020-1260")) == "Free on Tuesdays 17:00–21:00"
+    assert describe(Reason("language", True, "sv")) == "You speak Swedish"
+    assert describe(Reason("available", True, "1:1020-1260")) == "You are free on Tuesdays 17:00–21:00"
+
+
+# Issue 21, item 14: the reasons in one voice, addressed to the volunteer, in each language; the spare
+# time said of the shift's own week when that is a later one.
+VOLUNTEER_VOICE = {
+    "fi": {Reason("language", True, "sv"): "Puhut kieltä: ruotsi",
+           Reason("district", True, "Kallio"): "Sinun kaupunginosassasi: Kallio",
+           Reason("skill", True, "first_aid"): "Sinulla on taito: ensiapu",
+           Reason("fairness", True, "0"): "Sinulla on ollut viime aikoina vähän vuoroja",
+           Reason("spare_hours", True, "150"): "Sinulla on tällä viikolla aikaa vielä 2,5 h"},
+    "sv": {Reason("language", True, "sv"): "Du talar svenska",
+           Reason("district", True, "Kallio"): "I din stadsdel: Kallio",
+           Reason("skill", True, "first_aid"): "Du har färdigheten: första hjälpen",
+           Reason("fairness", True, "0"): "Du har haft få pass på sistone",
+           Reason("spare_hours", True, "150"): "Du har 2,5 h kvar den här veckan"},
+    "en": {Reason("language", True, "sv"): "You speak Swedish",
+           Reason("district", True, "Kallio"): "In your district: Kallio",
+           Reason("skill", True, "first_aid"): "You have the skill: first aid",
+           Reason("fairness", True, "0"): "You have had few shifts lately",
+           Reason("spare_hours", True, "150"): "You have 2.5 h left this week"},
+}
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_reasons_speak_to_the_volunteer_in_each_language(page, lang):
+    with page(lang):
+        for reason, text in VOLUNTEER_VOICE[lang].items():
+            assert describe(reason) == text
+
+
+def test_the_spare_time_of_a_later_week_names_that_week(page):
+    with page("en"):
+        assert describe(Reason("spare_hours", True, "150"), week=51) == "You have 2.5 h left in week 51"
+        assert describe(Reason("spare_hours", False, "30"), week=51) == "You have little time left in week 51"
+    with page("fi"):
+        assert describe(Reason("spare_hours", True, "150"), week=51) == "Sinulla on viikolla 51 aikaa vielä 2,5 h"
+
+
+def test_later_week_is_none_for_this_week(app):
+    from datetime import datetime, timedelta, timezone
+
+    from tests.conftest import HELSINKI
+
+    now = datetime.now(timezone.utc)
+    local_now = now.astimezone(HELSINKI)
+    sunday_night = datetime.combine(local_now.date() + timedelta(days=6 - local_now.weekday()),
+                                    datetime.min.time().replace(hour=23), tzinfo=HELSINKI)
+    next_monday = sunday_night + timedelta(hours=1)
+    with app.app_context():
+        assert reasons.later_week(now, now) is None
+        assert reasons.later_week(sunday_night, now) is None
+        assert reasons.later_week(next_monday, now) == next_monday.isocalendar()[1]

@@ -45,7 +45,7 @@ from volunteers.services.hours import MyShift, MyShifts, counted_minutes, my_shi
 from volunteers.services.organisers import (bookings_for_activity, can_organise, my_activities,
                                             organisable_groups_and_facilities, organised_ids, organising_group_ids)
 from volunteers.services.personal_data import erase_personal_data, export_personal_data
-from volunteers.services.profiles import get_profile, profile_dict, save_profile
+from volunteers.services.profiles import get_profile, profile_dict, save_profile, volunteer_without_groups
 from volunteers.services.shifts import MAX_SHIFT, cancel_shift, create_shift, update_shift
 from volunteers.services.signups import (SignupResult, SignupView, invite, my_signup, remove_signup, shift_signups,
                                          signup, withdraw)

@@ -25,6 +25,22 @@ def get_profile(user: User) -> VolunteerProfile | None:
     return db.session.execute(select(VolunteerProfile).where(VolunteerProfile.user_id == user.id)).scalar_one_or_none()
 
 
+def volunteer_without_groups(user: User) -> bool:
+    """Whether the user volunteers (has a profile) but represents no group and has booked nothing:
+    their menu leaves out My bookings and My groups. One query (three EXISTS)."""
+    from sqlalchemy import exists
+
+    from commons.models import GroupMember
+    from spaces.models import Booking
+
+    profile, member, booked = db.session.execute(select(
+        exists().where(VolunteerProfile.user_id == user.id),
+        exists().where(GroupMember.user_id == user.id),
+        exists().where(Booking.booked_by_id == user.id),
+    )).one()
+    return bool(profile) and not member and not booked
+
+
 def require_profile(user: User, lock: bool = False) -> VolunteerProfile:
     stmt = select(VolunteerProfile).where(VolunteerProfile.user_id == user.id)
     if lock:
