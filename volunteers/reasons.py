@@ -23,11 +23,12 @@ from datetime import datetime, timedelta, timezone
 
 from babel import Locale
 from babel.numbers import format_decimal
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from commons.codes import Said, message
+from commons.districts import display as district_display
 from commons.i18n import ON_WEEKDAYS, WEEKDAY_NAMES
 from volunteers.rules import CREDENTIAL_KINDS, SKILLS, Reason
 
@@ -277,24 +278,29 @@ def _no_languages_needed(p):
     return _("No particular language needed")
 
 
+def district_in_language(name: str) -> str:
+    """A district as the reader's language names it (Berghäll on a Swedish page for a shift saved in Kallio)."""
+    return district_display(name, str(get_locale() or "fi"))
+
+
 @message("match_in_your_district", district="Kallio")
 def _in_your_district(p):
-    return _("In your district: %(district)s", district=p["district"])
+    return _("In your district: %(district)s", district=district_in_language(p["district"]))
 
 
 @message("match_not_in_your_districts", district="Kallio")
 def _not_in_your_districts(p):
-    return _("Not in your districts: %(district)s", district=p["district"])
+    return _("Not in your districts: %(district)s", district=district_in_language(p["district"]))
 
 
 @message("match_in_their_district", district="Kallio")
 def _in_their_district(p):
-    return _("In their district: %(district)s", district=p["district"])
+    return _("In their district: %(district)s", district=district_in_language(p["district"]))
 
 
 @message("match_not_in_their_districts", district="Kallio")
 def _not_in_their_districts(p):
-    return _("Not in their districts: %(district)s", district=p["district"])
+    return _("Not in their districts: %(district)s", district=district_in_language(p["district"]))
 
 
 @message("match_spare_hours", minutes=150)

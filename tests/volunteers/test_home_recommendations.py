@@ -79,7 +79,7 @@ def test_the_score_has_its_scale(app, client, weekly):
             "You have had few shifts lately"]),
     ("fi", ["Puhut kieltä: ruotsi", "Sinun kaupunginosassasi: Kallio", "Sinulla on taito: läksyapu ja opetus",
             "Olet vapaana tiistaisin", "Sinulla on ollut viime aikoina vähän vuoroja"]),
-    ("sv", ["Du talar svenska", "I din stadsdel: Kallio", "Du har färdigheten: läxhjälp och undervisning", "Du är ledig på tisdagar",
+    ("sv", ["Du talar svenska", "I din stadsdel: Berghäll", "Du har färdigheten: läxhjälp och undervisning", "Du är ledig på tisdagar",
             "Du har haft få pass på sistone"]),
 ])
 def test_the_reasons_speak_to_the_volunteer(app, client, weekly, lang, said):

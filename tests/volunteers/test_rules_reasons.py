@@ -80,6 +80,10 @@ def test_times_and_names_follow_the_page_language(page):
     with page("sv"):
         assert language_name("sv") == "svenska"
         assert "17:00–21:00" in describe(Reason("available", True, "1:1020-1260"))
+        assert "Berghäll" in describe(Reason("district", True, "Kallio"))  # a district in the page's language
+        assert "Berghäll" in describe(Reason("district", True, "kallio"), audience="organiser")
+    with page("fi"):
+        assert "Kallio" in describe(Reason("district", True, "Berghäll"))
 
 
 def test_a_whole_match_reads_in_words(page):
@@ -121,7 +125,7 @@ VOLUNTEER_VOICE = {
            Reason("fairness", True, "0"): "Sinulla on ollut viime aikoina vähän vuoroja",
            Reason("spare_hours", True, "150"): "Sinulla on tällä viikolla aikaa vielä 2,5 h"},
     "sv": {Reason("language", True, "sv"): "Du talar svenska",
-           Reason("district", True, "Kallio"): "I din stadsdel: Kallio",
+           Reason("district", True, "Kallio"): "I din stadsdel: Berghäll",
            Reason("skill", True, "first_aid"): "Du har färdigheten: första hjälpen",
            Reason("fairness", True, "0"): "Du har haft få pass på sistone",
            Reason("spare_hours", True, "150"): "Du har 2,5 h kvar den här veckan"},
