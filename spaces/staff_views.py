@@ -199,7 +199,10 @@ def _cell(cal: staff_services.SpaceCalendar, day: date) -> list[CalItem]:
         start, text = span(b.start_at, b.end_at)
         if start is None:
             continue
-        detail = b.group.name + (" · " + _("booked by the staff") if b.on_behalf else "")
+        if b.contact_name:  # booked at the counter: the person to call (this page is the facility's staff's)
+            detail = _("At the counter: %(name)s, %(phone)s", name=b.contact_name, phone=b.contact_phone)
+        else:
+            detail = b.group.name + (" · " + _("booked by the staff") if b.on_behalf else "")
         items.append((start, 0, CalItem("booking", text, b.title, detail, str(STATUS_LABELS.get(b.status, b.status)), b.status)))
     for c in cal.closures:
         start, text = span(c.start_at, c.end_at)
@@ -458,3 +461,6 @@ def closure_delete(space_id: int, closure_id: int):
     services.delete_closure(current_user, space.id, closure_id)
     flash(_("The closure was removed."))
     return redirect(url_for("staff.closures", space_id=space.id))
+
+
+from spaces import counter_views  # noqa: E402,F401  (booking for a person at the counter: its routes are on this blueprint)
