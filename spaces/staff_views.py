@@ -107,6 +107,8 @@ def decide(booking_id: int):
     if not form.validate_on_submit():
         return _queue(_("Choose approve or reject."), 422, booking_id, form)
     approve = form.decision.data == "approve"
+    if not approve and not (form.message.data or "").strip() and request.form.get("confirm") != "yes":
+        return _confirm_reject(booking_id, form)  # a rejection without a word to the group: asked first
     try:
         changed = services.decide(current_user, booking_id, approve, form.message.data or "", form.scope.data or "one")
     except ApiError as err:
@@ -122,6 +124,17 @@ def decide(booking_id: int):
         flash(ngettext("Rejected %(num)d date from %(when)s: %(title)s.", "Rejected %(num)d dates from %(when)s: %(title)s.",
                        len(changed), when=when, title=first.title))
     return redirect(url_for("staff.requests_queue"))
+
+
+def _confirm_reject(booking_id: int, form: DecisionForm):
+    """The page that asks before a request is rejected without a message (no JavaScript needed): reject
+    anyway, add a message, or go back."""
+    booking = services.get_booking(current_user, booking_id)  # others' answer 404
+    if not is_staff_of(current_user, booking.space.facility_id):
+        abort(403, description=_("This page is for facility staff."))
+    when = format_span(booking.start_at, booking.end_at, ZoneInfo(booking.space.timezone))
+    return render_template("spaces/reject_confirm.html", booking=booking, when=when, form=form,
+                           scope=form.scope.data if booking.series_id else "one")
 
 
 # --- Dashboard ------------------------------------------------------------------------------------
