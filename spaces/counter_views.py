@@ -2,7 +2,7 @@
 name and phone number are the booking's contact (spaces.services.create_booking with contact_name and
 contact_phone: the same rules as any booking, confirmed by staff, no e-mail). The page lists the
 space's counter bookings with their contacts (this facility's staff only) and erases a contact on the
-person's request. Its routes are on the staff blueprint (spaces.staff_views)."""
+person's request. Its routes are on the staff blueprint (spaces.staff_views adds them: ROUTES)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _, lazy_gettext as _l, ngettext
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from pydantic import ValidationError
 from wtforms import IntegerField, StringField
@@ -25,7 +25,10 @@ from commons.i18n import format_span
 from spaces import services, staff_services
 from spaces.forms import STATUS_LABELS
 from spaces.schemas import BookingIn, phone_number
-from spaces.staff_views import EmptyForm, bp
+
+class EmptyForm(FlaskForm):
+    """A button's form: only the CSRF token."""
+
 
 KEPT_AFTER = timedelta(days=30)  # past counter bookings stay listed this long (their contact until retention)
 
@@ -39,7 +42,7 @@ class CounterBookingForm(FlaskForm):
     )
     contact_phone = StringField(
         _l("Phone number"), description=_l("For calling them if the booking changes, e.g. 040 123 4567."),
-        validators=[DataRequired(message=_l("Give the person's phone number.")), Length(max=60, message=_l("At most 60 characters."))],
+        validators=[DataRequired(message=_l("Give the person's phone number.")), Length(max=40, message=_l("At most 40 characters."))],
         filters=[strip_text],
     )
     date = DateField(_l("Date"), validators=[InputRequired(message=_l("Give the date, e.g. 2027-01-05.")), sensible_year])
@@ -91,8 +94,6 @@ def _page(space, form: CounterBookingForm, error: str | None = None, status: int
     )
 
 
-@bp.route("/spaces/<int:space_id>/counter", methods=["GET", "POST"])
-@login_required
 def counter_booking(space_id: int):
     space = _space(space_id)
     form = CounterBookingForm()
@@ -126,8 +127,6 @@ def _problems(err: ApiError) -> list[str]:
     return [say(p["code"], p["params"]) for p in err.conflicts + err.extra.get("violations", [])]
 
 
-@bp.route("/spaces/<int:space_id>/counter/<int:booking_id>/erase", methods=["POST"])
-@login_required
 def counter_contact_erase(space_id: int, booking_id: int):
     space = _space(space_id)
     if not EmptyForm().validate_on_submit():
@@ -141,3 +140,10 @@ def counter_contact_erase(space_id: int, booking_id: int):
     flash(ngettext("The person's name and phone number were erased from %(num)d booking.",
                    "The person's name and phone number were erased from %(num)d bookings.", len(ids)))
     return redirect(url_for("staff.counter_booking", space_id=space.id))
+
+
+# (rule, endpoint, view, methods): added to the staff blueprint, behind login_required, by spaces.staff_views
+ROUTES = [
+    ("/spaces/<int:space_id>/counter", "counter_booking", counter_booking, ["GET", "POST"]),
+    ("/spaces/<int:space_id>/counter/<int:booking_id>/erase", "counter_contact_erase", counter_contact_erase, ["POST"]),
+]

@@ -208,7 +208,7 @@ class BookingIn(In):
     group_id: Id | None = Field(None, description="the group booked for; staff may give contact_name and contact_phone instead")
     contact_name: Name | None = Field(None, description="staff booking for a person without a group or account: their name "
                                       "(with contact_phone, instead of group_id; shown to the facility's staff only)")
-    contact_phone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)] | None = Field(
+    contact_phone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None = Field(
         None, examples=["040 123 4567"], description="the person's phone number (5 to 15 digits; with contact_name)")
     title: Title
     start: IsoDateTime
