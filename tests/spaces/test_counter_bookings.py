@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from commons.extensions import db
 from commons.jobs import JOBS
-from commons.models import AuditEvent, Group
+from commons.models import AuditEvent, Group, OutboxMessage
 from spaces.models import Booking
 from tests.conftest import PASSWORD, local, next_weekday
 
@@ -41,6 +41,7 @@ def test_staff_book_for_a_contact_confirmed_and_seen_by_staff_only(app, make_use
     with app.app_context():
         group = db.session.get(Group, one["group_id"])
         assert (group.kind, group.counter_facility_id, group.members) == ("counter", facility, [])
+        assert db.session.query(OutboxMessage).count() == 0  # no e-mail: the person has none, staff call them
         event = db.session.execute(select(AuditEvent).where(AuditEvent.object_id == one["id"])).scalar_one()
         assert event.action == "booking.create_for_contact" and NAME not in str(event.details) and PHONE not in str(event.details)
     # a second booking uses the same counter group; a group booking the same time is refused (same rules)
