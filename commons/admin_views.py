@@ -179,6 +179,8 @@ def staff_remove(facility_id: int, user_id: int):
 
 ACTION_LABELS = {
     "booking.create_on_behalf": _l("Booked on behalf of a group"),
+    "booking.create_for_contact": _l("Booked for a person at the counter"),
+    "booking.contact_erase": _l("Erased the contact of a counter booking"),
     "booking.approve": _l("Approved a booking request"),
     "booking.reject": _l("Rejected a booking request"),
     "booking.cancel": _l("Cancelled a group's booking"),

@@ -28,6 +28,8 @@ from commons.timezone import day_bounds, site_tz, year_in_range
 # Every action the log records, and what it is about (object_type).
 ACTIONS: dict[str, str] = {
     "booking.create_on_behalf": "booking",
+    "booking.create_for_contact": "booking",  # for a person at the counter (the contact is not in the log)
+    "booking.contact_erase": "booking",
     "booking.approve": "booking",
     "booking.reject": "booking",
     "booking.cancel": "booking",

@@ -130,6 +130,9 @@ class Group(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # set: the facility's counter group (kind "counter", no members), whose bookings staff made for a
+    # person without a group or account; each booking keeps that person as its contact (spaces)
+    counter_facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id", ondelete="CASCADE"), unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     members: Mapped[list[GroupMember]] = relationship(back_populates="group", cascade="all, delete-orphan")

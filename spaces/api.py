@@ -104,6 +104,8 @@ def booking_out(b: Booking) -> BookingOut:
         checked_in_at=b.checked_in_at.astimezone(tz) if b.checked_in_at else None,
         purpose=b.purpose,
         age_groups=list(b.age_groups or []),
+        contact_name=b.contact_name,  # who sees a booking at all sees its contact: the facility's staff (a counter group has no members)
+        contact_phone=b.contact_phone,
     )
 
 

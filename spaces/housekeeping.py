@@ -62,17 +62,19 @@ def expire_requests(now: datetime) -> str:
 @write_transaction
 def forget_old_bookers(now: datetime) -> str:
     """Retention: bookings that ended more than RETENTION_BOOKER_DAYS ago keep their space, group,
-    times, title and status (for reports) but no longer say who booked them or what staff wrote."""
+    times, title and status (for reports) but no longer say who booked them, what staff wrote, or who
+    the person staff booked for at the counter was (contact name and phone)."""
     days = current_app.config["RETENTION_BOOKER_DAYS"]
     n = db.session.execute(
         update(Booking)
         .where(
             Booking.end_at < now - timedelta(days=days),
-            or_(Booking.booked_by_id.is_not(None), Booking.decision_message.is_not(None)),
+            or_(Booking.booked_by_id.is_not(None), Booking.decision_message.is_not(None),
+                Booking.contact_name.is_not(None), Booking.contact_phone.is_not(None)),
         )
         # updated_at kept: forgetting who booked is no change of the booking that calendars show
         # (their DTSTAMP/LAST-MODIFIED stay, so an unchanged feed stays byte-identical)
-        .values(booked_by_id=None, decision_message=None, updated_at=Booking.updated_at)
+        .values(booked_by_id=None, decision_message=None, contact_name=None, contact_phone=None, updated_at=Booking.updated_at)
         .execution_options(synchronize_session=False)
     ).rowcount
     return f"erased the booker from {n} booking(s) that ended over {days} days ago"

@@ -296,6 +296,31 @@ def _book_on_behalf_unverified(p):
     return _("Staff can book on behalf of verified groups only; verify the group first.")
 
 
+@message("book_for_contact_staff_only")
+def _book_for_contact_staff_only(p):
+    return _("Only the staff of the space's facility can book for a person without a group.")
+
+
+@message("counter_group_needs_contact")
+def _counter_group_needs_contact(p):
+    return _("This group is for bookings made at the counter: give the person's name and phone number instead.")
+
+
+@message("group_or_contact")
+def _group_or_contact(p):
+    return _("Choose a group, or (staff) give the person's name and phone number: both the name and the number, not a group as well.")
+
+
+@message("phone_invalid", phone="040 12")
+def _phone_invalid(p):
+    return _("“%(phone)s” is not a phone number: give 5 to 15 digits, for example 040 123 4567 or +358 40 123 4567.", phone=p["phone"])
+
+
+@message("contact_already_erased", status="cancelled")
+def _contact_already_erased(p):
+    return _("The contact of this booking has already been erased.")
+
+
 @message("book_own_groups_only")
 def _book_own_groups_only(p):
     return _("You can book only for groups you represent.")

@@ -173,6 +173,10 @@ class Booking(db.Model):
     # An offer to the waiting list (status "offered") holds its time until this moment.
     offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # a booking staff made for a person at the counter (its group: the facility's counter group): who to
+    # call; personal data, shown to the facility's staff only, cleared by the retention job and on request
+    contact_name: Mapped[str | None] = mapped_column(String(120))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
     waitlist_entry_id: Mapped[int | None] = mapped_column(ForeignKey("waitlist_entries.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -191,9 +191,25 @@ class ClosureOut(BaseModel):
     affected_bookings: list[int] = Field(default_factory=list, description="active bookings the closure overlaps")
 
 
+def phone_number(text: str) -> str:
+    """A phone number as staff type it ("040 123 4567", "+358 (0)40-123 4567") kept as typed but tidied
+    (single spaces); refused (PydanticCustomError phone_invalid) unless it has 5 to 15 digits and only
+    digits, spaces, dashes, dots, brackets and one leading +."""
+    tidy = " ".join(text.split())
+    digits = sum(c.isdigit() for c in tidy)
+    allowed = all(c.isdigit() or c in " -.()" for c in tidy.removeprefix("+"))
+    if not allowed or not 5 <= digits <= 15 or len(tidy) > 40:
+        raise PydanticCustomError("phone_invalid", "not a phone number: {phone}", {"phone": tidy[:40]})
+    return tidy
+
+
 class BookingIn(In):
     space_id: Id
-    group_id: Id
+    group_id: Id | None = Field(None, description="the group booked for; staff may give contact_name and contact_phone instead")
+    contact_name: Name | None = Field(None, description="staff booking for a person without a group or account: their name "
+                                      "(with contact_phone, instead of group_id; shown to the facility's staff only)")
+    contact_phone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None = Field(
+        None, examples=["040 123 4567"], description="the person's phone number (5 to 15 digits; with contact_name)")
     title: Title
     start: IsoDateTime
     end: IsoDateTime
@@ -228,6 +244,23 @@ class BookingIn(In):
             if a not in AGE_GROUPS:
                 raise PydanticCustomError("age_group_unknown", "unknown age group {age_group}", {"age_group": a})
         return sorted(set(v))
+
+    @field_validator("contact_phone")
+    @classmethod
+    def _contact_phone(cls, v):
+        return None if v is None else phone_number(v)
+
+    @model_validator(mode="after")
+    def _group_or_contact(self):
+        contact = (self.contact_name is not None) + (self.contact_phone is not None)
+        if (self.group_id is None) == (contact == 0) or contact == 1:
+            raise PydanticCustomError("group_or_contact", "give group_id, or contact_name and contact_phone (staff), not both")
+        return self
+
+    @property
+    def for_contact(self) -> bool:
+        """A booking staff make for a person without a group (contact_name and contact_phone)."""
+        return self.group_id is None
 
 
 class Occurrence(BaseModel):
@@ -274,6 +307,8 @@ class BookingOut(BaseModel):
     checked_in_at: datetime | None = None
     purpose: str | None = Field(None, description="a code of GET /purposes")
     age_groups: list[str] = Field(default_factory=list, description="codes of GET /age-groups")
+    contact_name: str | None = Field(None, description="a booking staff made for a person at the counter: who (staff only)")
+    contact_phone: str | None = Field(None, description="and their phone number (staff only; null once erased)")
 
 
 class BookingQuery(In):

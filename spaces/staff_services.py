@@ -129,3 +129,16 @@ def upcoming_closures(space_id: int, now: datetime) -> list[Closure]:
             select(Closure).where(Closure.space_id == space_id, Closure.end_at > now).order_by(Closure.start_at)
         ).scalars()
     )
+
+
+def counter_bookings(space_id: int, since: datetime) -> list[Booking]:
+    """The space's bookings made for a person at the counter that end after `since` and still have
+    their contact (the facility's staff call them on changes), by start."""
+    return list(
+        db.session.execute(
+            select(Booking)
+            .where(Booking.space_id == space_id, Booking.end_at > since, Booking.contact_name.is_not(None))
+            .order_by(Booking.start_at, Booking.id)
+            .limit(200)
+        ).scalars()
+    )

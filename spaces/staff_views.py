@@ -22,7 +22,7 @@ from commons.errors import ApiError
 from commons.i18n import format_clock, format_day, format_span
 from commons.timezone import day_bounds, site_tz, week_param, year_in_range
 from pydantic import ValidationError
-from spaces import rules, services, staff_services
+from spaces import counter_views, rules, services, staff_services
 from spaces.forms import STATUS_LABELS
 from spaces.schemas import BookingQuery, SpaceIn, SpacePatch
 from spaces.staff_forms import ClosureForm, SpaceForm, single_span_hours
@@ -107,6 +107,10 @@ def decide(booking_id: int):
     if not form.validate_on_submit():
         return _queue(_("Choose approve or reject."), 422, booking_id, form)
     approve = form.decision.data == "approve"
+    if not approve and not (form.message.data or "").strip() and request.form.get("confirm") != "yes":
+        asked = _confirm_reject(booking_id, form)  # a rejection without a word to the group: asked first
+        if asked is not None:
+            return asked
     try:
         changed = services.decide(current_user, booking_id, approve, form.message.data or "", form.scope.data or "one")
     except ApiError as err:
@@ -122,6 +126,20 @@ def decide(booking_id: int):
         flash(ngettext("Rejected %(num)d date from %(when)s: %(title)s.", "Rejected %(num)d dates from %(when)s: %(title)s.",
                        len(changed), when=when, title=first.title))
     return redirect(url_for("staff.requests_queue"))
+
+
+def _confirm_reject(booking_id: int, form: DecisionForm):
+    """The page that asks before a request is rejected without a message (no JavaScript needed): reject
+    anyway, add a message, or go back. None when there is nothing to ask (no longer pending: the
+    decision's own refusal says so)."""
+    booking = services.get_booking(current_user, booking_id)  # others' answer 404
+    if not is_staff_of(current_user, booking.space.facility_id):
+        abort(403, description=_("This page is for facility staff."))
+    if booking.status != "pending":
+        return None
+    when = format_span(booking.start_at, booking.end_at, ZoneInfo(booking.space.timezone))
+    return render_template("spaces/reject_confirm.html", booking=booking, when=when, form=form,
+                           scope=form.scope.data if booking.series_id else "one")
 
 
 # --- Dashboard ------------------------------------------------------------------------------------
@@ -199,7 +217,10 @@ def _cell(cal: staff_services.SpaceCalendar, day: date) -> list[CalItem]:
         start, text = span(b.start_at, b.end_at)
         if start is None:
             continue
-        detail = b.group.name + (" · " + _("booked by the staff") if b.on_behalf else "")
+        if b.contact_name:  # booked at the counter: the person to call (this page is the facility's staff's)
+            detail = _("At the counter: %(name)s, %(phone)s", name=b.contact_name, phone=b.contact_phone)
+        else:
+            detail = b.group.name + (" · " + _("booked by the staff") if b.on_behalf else "")
         items.append((start, 0, CalItem("booking", text, b.title, detail, str(STATUS_LABELS.get(b.status, b.status)), b.status)))
     for c in cal.closures:
         start, text = span(c.start_at, c.end_at)
@@ -458,3 +479,7 @@ def closure_delete(space_id: int, closure_id: int):
     services.delete_closure(current_user, space.id, closure_id)
     flash(_("The closure was removed."))
     return redirect(url_for("staff.closures", space_id=space.id))
+
+
+for _rule, _endpoint, _view, _methods in counter_views.ROUTES:  # booking for a person at the counter
+    bp.add_url_rule(_rule, _endpoint, login_required(_view), methods=_methods)

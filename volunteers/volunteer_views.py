@@ -7,7 +7,7 @@ Thin: a form, a call to volunteers.services, a page. Public pages show counts, n
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -289,6 +289,15 @@ def signup(shift_id: int):
     return redirect(back)
 
 
+def _confirm_withdraw(mine, back: str):
+    """The page that asks before a volunteer leaves their place (no JavaScript needed)."""
+    view, status = mine.view, mine.signup.status
+    hours = view.activity.withdraw_hours_before
+    late = status == "confirmed" and hours is not None and view.shift.start_at - datetime.now(site_tz()) < timedelta(hours=hours)
+    return render_template("volunteers/withdraw_confirm.html", view=view, when=shift_when(view.shift), status=status,
+                           late_hours=hours if late else None, back=back, button=ButtonForm(formdata=None))
+
+
 @bp.route("/volunteering/shifts/<int:shift_id>/withdraw", methods=["POST"])
 @login_required
 def withdraw(shift_id: int):
@@ -296,6 +305,9 @@ def withdraw(shift_id: int):
     back = back_to(url_for("volunteers.my_shifts"))
     if not form.validate_on_submit():
         abort(400)
+    mine = _my_signups().get(shift_id)
+    if request.form.get("confirm") != "yes" and mine is not None and mine.signup.status in ("confirmed", "waitlisted"):
+        return _confirm_withdraw(mine, back)  # leaving a place (not declining an invitation): asked first
     try:
         services.withdraw(current_user._get_current_object(), shift_id)
     except ApiError as err:

@@ -12,7 +12,7 @@
 - booking_lists: one booking the actor may see, pages of them, bookings by id;
 - booking_changes: cancelling, deciding, moving, and the status change they write;
 - pages: what the HTML pages read besides (districts, equipment, bookable groups, public titles);
-- personal_data: the export and erasure hooks;
+- personal_data: the export and erasure hooks, and erasing a counter booking's contact;
 - offers: offers to the waiting list (offer_freed, called by every change that frees time);
 - waitlist: waiting lists, accepting and declining offers, and check-in.
 
@@ -24,14 +24,14 @@ from __future__ import annotations
 
 from spaces.services.booking_changes import cancel_booking, decide, move_booking, set_status
 from spaces.services.booking_lists import bookings_by_ids, bookings_page, get_booking, list_bookings
-from spaces.services.bookings import BookingResult, book_in_transaction, create_booking, space_for_booking
+from spaces.services.bookings import BookingResult, book_in_transaction, counter_group, create_booking, space_for_booking
 from spaces.services.closures import MAX_CLOSURE, add_closure, delete_closure, list_closures
 from spaces.services.common import (ADVISORY_SPACE, LOOKBACK, MAX_WINDOW, booking_facts, family_closures, family_select, check_period, get_space, load_busy,
                                     quota_usage, require_staff, space_rules, to_utc)
 from spaces.services.families import family_of, family_roots, lock_families, lock_family, parent_map, set_part_of
 from spaces.services.free_times import availability, nearest_free_times, other_free_spaces
 from spaces.services.pages import bookable_groups, list_districts, list_equipment, public_titles
-from spaces.services.personal_data import export_bookings_made, forget_booker
+from spaces.services.personal_data import erase_contact, export_bookings_made, forget_booker
 from spaces.services.refusals import problem_out, refusal
 from spaces.services.spaces import Instead, create_space, search_instead, search_spaces, update_space
 from spaces.services.offers import offer_freed
@@ -40,7 +40,7 @@ __all__ = [
     "ADVISORY_SPACE", "LOOKBACK", "MAX_CLOSURE", "MAX_WINDOW",
     "BookingResult", "Instead",
     "add_closure", "availability", "book_in_transaction", "bookable_groups", "booking_facts", "bookings_by_ids", "bookings_page",
-    "cancel_booking", "check_period", "family_closures", "family_of", "family_select", "family_roots", "lock_families", "lock_family", "parent_map", "set_part_of", "create_booking", "create_space", "decide", "delete_closure", "export_bookings_made",
+    "cancel_booking", "check_period", "counter_group", "erase_contact", "family_closures", "family_of", "family_select", "family_roots", "lock_families", "lock_family", "parent_map", "set_part_of", "create_booking", "create_space", "decide", "delete_closure", "export_bookings_made",
     "forget_booker", "get_booking", "get_space", "list_bookings", "list_closures", "list_districts", "list_equipment",
     "load_busy", "offer_freed", "move_booking", "nearest_free_times", "other_free_spaces", "problem_out", "public_titles", "quota_usage", "refusal",
     "require_staff", "search_instead", "search_spaces", "set_status", "space_for_booking", "space_rules", "to_utc", "update_space",

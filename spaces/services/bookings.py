@@ -15,7 +15,7 @@ from commons.codes import Said
 from commons.db import utcnow, write_transaction
 from commons.errors import Forbidden, Invalid, NotFound
 from commons.extensions import db
-from commons.models import FacilityStaff, Group, GroupMember, User
+from commons.models import Facility, FacilityStaff, Group, GroupMember, User
 from commons.services import group_and_membership
 from spaces import notices, rules
 from spaces.metrics import counted
@@ -113,9 +113,42 @@ def _zone_and_right_now(actor: User, space: Space, group_id: int, on_behalf: boo
     return zone, bool(allowed)
 
 
+def _require_counter_staff(actor: User, space: Space) -> None:
+    if not is_staff_of(actor, space.facility_id):
+        raise Forbidden(reason="book_for_contact_staff_only")
+
+
+@write_transaction
+def _make_counter_group(facility_id: int) -> None:
+    """The facility's counter group, made once (no members: no mail, nobody else sees its bookings)."""
+    if db.session.execute(select(Group.id).where(Group.counter_facility_id == facility_id)).first() is not None:
+        return
+    facility = db.session.get(Facility, facility_id)
+    db.session.add(Group(name=f"Asiakaspalvelu / Kundtjänst #{facility.id}: {facility.name}"[:120], kind="counter",
+                         district=facility.district or "", verified=True, verified_at=utcnow(), counter_facility_id=facility.id,
+                         description="Varaukset, jotka henkilökunta teki puhelimessa tai asiakaspalvelussa asioivalle."))
+
+
+def counter_group(facility_id: int) -> Group | None:
+    return db.session.execute(select(Group).where(Group.counter_facility_id == facility_id)).scalar_one_or_none()
+
+
+def create_booking(actor: User, data: BookingIn, now: datetime | None = None, horizon_days: int | None = None) -> BookingResult:
+    """A booking, or a series of them (_create_booking). Staff booking for a person at the counter
+    (data.for_contact) book in their facility's counter group, made here first when it is the first time."""
+    if data.for_contact:
+        if not actor.email_verified:
+            raise Forbidden(reason="email_unverified")
+        space = space_for_booking(data.space_id)
+        _require_counter_staff(actor, space)
+        if counter_group(space.facility_id) is None:
+            _make_counter_group(space.facility_id)
+    return _create_booking(actor, data, now, horizon_days)
+
+
 @counted  # bookings made and refused, by reason, for /metrics
 @write_transaction(lock_late=True)
-def create_booking(actor: User, data: BookingIn, now: datetime | None = None, horizon_days: int | None = None) -> BookingResult:
+def _create_booking(actor: User, data: BookingIn, now: datetime | None = None, horizon_days: int | None = None) -> BookingResult:
     """A booking, or a series of them. The client's times and RRULE are worked out, and what is already
     booked refuses, before the write lock: a refusal or a long series never makes other writers wait.
     Under the lock: the space's zone and the booker's right again, the re-check, the writes and the
@@ -125,7 +158,15 @@ def create_booking(actor: User, data: BookingIn, now: datetime | None = None, ho
     if not actor.email_verified:
         raise Forbidden(reason="email_unverified")  # (commons.services.require_verified) its mail would go to a stranger
     space = space_for_booking(data.space_id)
-    group, represents = group_and_membership(actor, data.group_id)
+    if data.for_contact:  # the group is the facility's counter group (create_booking made it)
+        _require_counter_staff(actor, space)
+        group, represents = counter_group(space.facility_id), False
+        if group is None:
+            raise Forbidden(reason="book_for_contact_staff_only")
+    else:
+        group, represents = group_and_membership(actor, data.group_id)
+        if group.counter_facility_id is not None:
+            raise Invalid(reason="counter_group_needs_contact", fields={"group_id": Said("counter_group_needs_contact")})
     on_behalf = _books_on_behalf(actor, space, group, represents)
     sr = space_rules(space)
     if horizon_days is not None:
@@ -137,7 +178,8 @@ def create_booking(actor: User, data: BookingIn, now: datetime | None = None, ho
         lo = min(o.start for o in plan.occurrences) if plan.occurrences else plan.start
         hi = max(o.end for o in plan.occurrences) if plan.occurrences else plan.end
         booked, closures = load_busy([space.id], lo, hi, margin=sr.buffer)
-        used = quota_usage(space, group.id, lo, hi, sr)
+        # a person at the counter has no group's weekly quota (the counter group is everyone's)
+        used = {} if data.for_contact else quota_usage(space, group.id, lo, hi, sr)
         result = rules.evaluate(plan.occurrences, sr, now, booked[space.id], closures[space.id], used)
         found = sorted(plan.problems + result.problems, key=lambda p: p.occurrence.start)
         if found and (data.on_conflict == "reject" or not result.accepted):
@@ -171,7 +213,9 @@ def create_booking(actor: User, data: BookingIn, now: datetime | None = None, ho
             group_id=group.id,
             series_id=series.id if series else None,
             title=data.title,
-            public_title=data.public_title,
+            public_title=data.public_title and not data.for_contact,  # the title may name the person
+            contact_name=data.contact_name,
+            contact_phone=data.contact_phone,
             attendees=data.attendees,
             purpose=data.purpose,
             age_groups=list(data.age_groups) or None,
@@ -187,7 +231,9 @@ def create_booking(actor: User, data: BookingIn, now: datetime | None = None, ho
     db.session.add_all(bookings)
     db.session.flush()
     if on_behalf:
-        audit.record(actor, "booking.create_on_behalf", bookings[0].id, facility_id=space.facility_id, group_id=group.id,
+        # a counter booking's audit entry names no contact (the audit log outlives the booking's contact)
+        audit.record(actor, "booking.create_for_contact" if data.for_contact else "booking.create_on_behalf", bookings[0].id,
+                     facility_id=space.facility_id, group_id=group.id,
                      details=booking_facts(bookings, status=status, series_id=series.id if series else None))
     notices.booking_created(actor, bookings, now, told)  # e-mail in the outbox, committed with the booking
     booked = [(b.id, b.start_at, b.end_at) for b in bookings]
@@ -197,4 +243,4 @@ def create_booking(actor: User, data: BookingIn, now: datetime | None = None, ho
 # create_booking's work without its own transaction, for a use case above spaces that books inside
 # its own `write_transaction(lock_late=True)` and writes its own rows after (a seasonal round's
 # publishing: the series and the allocation it came from in one transaction).
-book_in_transaction = create_booking.__wrapped__
+book_in_transaction = _create_booking.__wrapped__

@@ -33,7 +33,7 @@ def bookable_groups(actor: User, space: Space) -> tuple[list[Group], list[Group]
     own = list(db.session.execute(select(Group).where(Group.id.in_(own_ids)).order_by(Group.name)).scalars()) if own_ids else []
     others: list[Group] = []
     if is_staff_of(actor, space.facility_id):
-        stmt = select(Group).where(Group.verified.is_(True)).order_by(Group.name)
+        stmt = select(Group).where(Group.verified.is_(True), Group.counter_facility_id.is_(None)).order_by(Group.name)
         if own_ids:
             stmt = stmt.where(Group.id.not_in(own_ids))
         others = list(db.session.execute(stmt).scalars())

@@ -12,7 +12,7 @@ from commons.extensions import db
 from commons.models import AuditEvent, User
 from spaces import notices, services as space_services
 from spaces.report_services import record_no_show
-from tests.conftest import local, next_weekday
+from tests.conftest import PASSWORD, local, next_weekday
 
 ICS = b"""BEGIN:VCALENDAR\r
 VERSION:2.0\r
@@ -99,6 +99,38 @@ def _create_on_behalf():
                     facility_id=w["facility"], group_id=w["group"])
 
     return (lambda w: {}), act
+
+
+def _counter_booking(w, start="17:00", end="18:00"):
+    body = {"space_id": w["space"], "contact_name": "Aino Asiakas", "contact_phone": "040 765 4321", "title": "Chess evening",
+            "start": local(w["day"], start), "end": local(w["day"], end)}
+    r = w["staff"].post("/bookings", body)
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()["id"], w["staff"].get(f"/bookings/{r.get_json()['id']}").get_json()["group_id"]
+
+
+def _create_for_contact():
+    def act(w, s):
+        booking, counter = _counter_booking(w)
+        return dict(action="booking.create_for_contact", actor="staff", object_type="booking", object_id=booking,
+                    facility_id=w["facility"], group_id=counter)
+
+    return (lambda w: {}), act
+
+
+def _contact_erase():
+    def prepare(w):
+        booking, counter = _counter_booking(w)
+        return {"booking": booking, "group": counter}
+
+    def act(w, s):
+        with w["app"].test_client() as c:
+            assert c.post("/login", data={"email": w["staff"].email, "password": PASSWORD}).status_code == 302
+            assert c.post(f"/staff/spaces/{w['space']}/counter/{s['booking']}/erase").status_code == 302
+        return dict(action="booking.contact_erase", actor="staff", object_type="booking", object_id=s["booking"],
+                    facility_id=w["facility"], group_id=s["group"], details={"bookings": 1})
+
+    return prepare, act
 
 
 def _move_by_admin():
@@ -345,6 +377,8 @@ CASES = {
     "booking.reject": _approve(None, False),
     "booking.cancel": _cancel_by_staff(),
     "booking.create_on_behalf": _create_on_behalf(),
+    "booking.create_for_contact": _create_for_contact(),
+    "booking.contact_erase": _contact_erase(),
     "booking.move": _move_by_admin(),
     "booking.no_show": _no_show(),
     "booking.check_in": _check_in(),

@@ -63,11 +63,13 @@ def test_booking_request_schema(doc):
     op = doc["paths"]["/api/v1/bookings"]["post"]
     assert op["requestBody"]["required"] is True
     schema = resolve(doc, op["requestBody"]["content"]["application/json"]["schema"])
-    assert {"space_id", "group_id", "title", "start", "end"} <= set(schema["required"])
-    assert {"attendees", "public_title", "rrule", "on_conflict", "purpose", "age_groups"} & set(schema["required"]) == set()
+    assert {"space_id", "title", "start", "end"} <= set(schema["required"])
+    # group_id, or (staff, for a person at the counter) contact_name and contact_phone: issue 21
+    assert {"group_id", "contact_name", "contact_phone", "attendees", "public_title", "rrule", "on_conflict", "purpose",
+            "age_groups"} & set(schema["required"]) == set()
     props = schema["properties"]
     assert set(props) == {"space_id", "group_id", "title", "start", "end", "attendees", "public_title", "rrule", "on_conflict",
-                          "purpose", "age_groups"}
+                          "purpose", "age_groups", "contact_name", "contact_phone"}
     assert schema.get("additionalProperties") is False
     assert props["on_conflict"]["enum"] == ["reject", "skip"]
     assert props["public_title"]["type"] == "boolean" and props["public_title"]["default"] is False

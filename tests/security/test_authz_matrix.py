@@ -41,7 +41,7 @@ EMAILS = {
     "staff_x": "xenia@example.fi", "staff_y": "yrjo@example.fi", "admin": "ada@example.fi",
 }
 SPARE = "spare@example.fi"  # a signed-up member without a group: the one made representative or staff
-SECRETS = ("Alpha secret plan", "Alpha pending plan", "X pipes")  # group A's / facility X's private text
+SECRETS = ("Alpha secret plan", "Alpha pending plan", "X pipes", "Cecilia Counter")  # group A's / facility X's private text
 LOGIN = "login"  # a page answered with the redirect to sign in
 
 
@@ -222,6 +222,13 @@ def w(app):
         db.session.add(series)
         db.session.flush()
         ns.ser_a = series.id
+        # a booking staff of X made for a person at the counter (X's counter group; the contact is X's staff's only)
+        counter = Group(name="Counter X", kind="counter", district="Kallio", verified=True, counter_facility_id=ns.fx)
+        db.session.add(counter)
+        db.session.flush()
+        ns.counter_x = _booking(ns.sx, counter.id, start + timedelta(days=8), 1, "Counter booking")
+        booking = db.session.get(Booking, ns.counter_x)
+        booking.contact_name, booking.contact_phone, booking.on_behalf = "Cecilia Counter", "040 111 2222", True
         c = Closure(space_id=ns.sx, start_at=start + timedelta(days=5), end_at=start + timedelta(days=6), reason="X pipes")
         db.session.add(c)
         db.session.commit()
@@ -510,6 +517,13 @@ ROWS: list[Row] = [
     Row("POST", "/staff/spaces/<int:space_id>/closures/<int:closure_id>/delete", "/staff/spaces/{sx}/closures/{cx}/delete",
         page_only(302, STAFF_X), {}, "form"),
     Row("GET", "/staff/spaces/<int:space_id>/import", "/staff/spaces/{sx}/import", page_only(200, STAFF_X)),
+    # booking for a person at the counter (issue 21): staff of the space's facility only; the contact never elsewhere
+    Row("GET", "/staff/spaces/<int:space_id>/counter", "/staff/spaces/{sx}/counter", page_only(200, STAFF_X)),
+    Row("POST", "/staff/spaces/<int:space_id>/counter", "/staff/spaces/{sx}/counter", page_only(302, STAFF_X),
+        lambda w, role: {"contact_name": "Dora Desk", "contact_phone": "040 333 4444", "date": str(w.day + timedelta(days=40)),
+                         "start": "10:00", "end": "11:00", "attendees": "2"}, "form"),
+    Row("POST", "/staff/spaces/<int:space_id>/counter/<int:booking_id>/erase", "/staff/spaces/{sx}/counter/{counter_x}/erase",
+        page_only(302, STAFF_X), {}, "form"),
     Row("POST", "/staff/spaces/<int:space_id>/import", "/staff/spaces/{sx}/import", page_only(200, STAFF_X), None, "multipart"),
     # --- Admin pages --------------------------------------------------------------------------------------------
     Row("GET", "/admin", "/admin", page_only(200, ADMIN)),
@@ -529,7 +543,7 @@ ROWS: list[Row] = [
     Row("POST", "/volunteering/shifts/<int:shift_id>/signup", "/volunteering/shifts/{a2}/signup",
         roles(Same(302), anon=LOGIN, volunteer=302), {}, "form"),
     Row("POST", "/volunteering/shifts/<int:shift_id>/withdraw", "/volunteering/shifts/{a1}/withdraw",
-        roles(Same(302), anon=LOGIN, volunteer=302), {}, "form"),
+        roles(Same(302), anon=LOGIN, volunteer=302), {"confirm": "yes"}, "form"),
     Row("GET", "/volunteering/hours", "/volunteering/hours", roles(302, anon=LOGIN, volunteer=200)),
     Row("POST", "/volunteering/certificates", "/volunteering/certificates", roles(Same(302), anon=LOGIN, volunteer=302),
         lambda w, role: {"year": str(w.year)}, "form"),

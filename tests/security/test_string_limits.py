@@ -192,7 +192,7 @@ def test_every_string_and_list_in_a_request_has_a_maximum_within_its_column(mode
 # --- WTForms --------------------------------------------------------------------------------------
 
 FORM_MODULES = ["commons.forms", "commons.views", "commons.admin_views", "spaces.forms", "spaces.staff_forms",
-                "spaces.staff_views", "spaces.report_views", "calendars.forms", "volunteers.forms"]
+                "spaces.staff_views", "spaces.counter_views", "spaces.report_views", "calendars.forms", "volunteers.forms"]
 TEXT_FIELDS = (StringField, TextAreaField, EmailField, PasswordField, HiddenField, SearchField, TelField, URLField)
 
 

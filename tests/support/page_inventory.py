@@ -204,6 +204,7 @@ def every_page(w: dict) -> list[Page]:
         Page("staff", "edit space", f"/staff/spaces/{room}/edit"),
         Page("staff", "closures", f"/staff/spaces/{room}/closures"),
         Page("staff", "import", f"/staff/spaces/{room}/import"),
+        Page("staff", "book at the counter", f"/staff/spaces/{room}/counter"),
         Page("staff", "reports", "/staff/reports"),
         Page("staff", "volunteers' credentials", "/staff/credentials"),
         Page("staff", "volunteer's credentials found", f"/staff/credentials?v={w['cred_v']}"),

@@ -241,7 +241,9 @@ def test_home_recommends_the_shift_with_reasons_and_signing_up_lists_it_under_my
     assert "Language café" in upcoming and "You have a place" in upcoming
     assert f'action="/volunteering/shifts/{world["shift"]}/withdraw"' in upcoming
     assert 'href="/calendars"' in mine  # the feeds
-    r = client.post(f"/volunteering/shifts/{world['shift']}/withdraw", data={"next": "/volunteering/shifts"})
+    asked = client.post(f"/volunteering/shifts/{world['shift']}/withdraw", data={"next": "/volunteering/shifts"})
+    assert asked.status_code == 200 and "Withdraw from the shift?" in text(asked)  # asks first (issue 21)
+    r = client.post(f"/volunteering/shifts/{world['shift']}/withdraw", data={"next": "/volunteering/shifts", "confirm": "yes"})
     assert r.status_code == 302
     assert "You withdrew from Language café" in text(client.get("/volunteering/shifts"))
     assert [s for _, s in signups(app, world["shift"])] == ["withdrawn"]

@@ -29,7 +29,8 @@ def states(clients, w):
     yield "profile minor errors", vol.post("/volunteering/profile", data={"max_hours_per_week": "3", "date_of_birth": "2015-01-01",
                                                                           "guardian_consent": "y"})
     yield "refused sign-up", vol.post(f"/volunteering/shifts/{s}/signup", data={"next": "/volunteering"}, follow_redirects=True)
-    yield "signed up", vol.post(f"/volunteering/shifts/{w['taken_shift']}/withdraw", data={"next": "/volunteering/shifts"},
+    yield "withdraw asks first", vol.post(f"/volunteering/shifts/{w['taken_shift']}/withdraw", data={"next": "/volunteering/shifts"})
+    yield "signed up", vol.post(f"/volunteering/shifts/{w['taken_shift']}/withdraw", data={"next": "/volunteering/shifts", "confirm": "yes"},
                                 follow_redirects=True)
     yield "403 candidates", vol.get(f"/shifts/{s}/candidates")
     yield "activity errors", rep.post("/activities/new", data={"organiser": f"group:{w['group']}", "title": "", "district": ""})

@@ -279,7 +279,7 @@ def test_volunteer_b_cannot_withdraw_or_see_a(w):
 
 
 def test_volunteer_withdraws_own_signup_by_page(w):
-    r = page_client(w, "vol_a").post(f"/volunteering/shifts/{w.a1}/withdraw", data={})
+    r = page_client(w, "vol_a").post(f"/volunteering/shifts/{w.a1}/withdraw", data={"confirm": "yes"})
     assert r.status_code == 302
     with w.app.app_context():
         assert db.session.get(ShiftSignup, w.su_a).status == "withdrawn"
