@@ -138,7 +138,8 @@ def create_booking(actor: User, data: BookingIn, now: datetime | None = None, ho
         hi = max(o.end for o in plan.occurrences) if plan.occurrences else plan.end
         booked, closures = load_busy([space.id], lo, hi, margin=sr.buffer)
         used = quota_usage(space, group.id, lo, hi, sr)
-        result = rules.evaluate(plan.occurrences, sr, now, booked[space.id], closures[space.id], used)
+        result = rules.evaluate(plan.occurrences, sr, now, booked[space.id], closures[space.id], used,
+                                attendees=data.attendees)
         found = sorted(plan.problems + result.problems, key=lambda p: p.occurrence.start)
         if found and (data.on_conflict == "reject" or not result.accepted):
             raise refusal(found, sr.tz, series=bool(data.rrule))
