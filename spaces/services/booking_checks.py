@@ -16,7 +16,7 @@ from commons.models import User
 from spaces import rules
 from spaces.models import ACTIVE_STATUSES, Booking, Space
 from spaces.schemas import BookingIn
-from spaces.services.common import LOOKBACK, to_utc
+from spaces.services.common import LOOKBACK, family_select, to_utc
 
 
 def last_booked_group(actor: User) -> int | None:
@@ -39,7 +39,8 @@ class Elsewhere:
 
 
 def same_group_elsewhere(data: BookingIn, tz: ZoneInfo, limit: int = 5) -> list[Elsewhere]:
-    """The group's active bookings in other spaces overlapping any date asked for (a series: each of
+    """The group's active bookings in other spaces (not the space's own family: the hall it is part of,
+    its parts; those are conflicts) overlapping any date asked for (a series: each of
     its dates), first ones first, at most `limit`. A request the rules would refuse anyway (bad times,
     a bad repeat rule) finds nothing here: the booking itself says what is wrong."""
     try:
@@ -55,7 +56,7 @@ def same_group_elsewhere(data: BookingIn, tz: ZoneInfo, limit: int = 5) -> list[
     found = db.session.execute(
         select(Booking).options(joinedload(Booking.space).joinedload(Space.facility)).where(
             Booking.group_id == data.group_id,
-            Booking.space_id != data.space_id,
+            Booking.space_id.not_in(family_select([data.space_id])),  # its own family: a conflict, said as one
             Booking.status.in_(ACTIVE_STATUSES),
             Booking.start_at < hi,
             Booking.start_at > lo - LOOKBACK,

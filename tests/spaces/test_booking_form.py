@@ -174,3 +174,17 @@ def test_staff_queue_flags_a_request_over_capacity(app, client, world, make_grou
     big, small = page.split('id="request-')[1:3] if "Big choir" in page.split('id="request-')[1] else page.split('id="request-')[2:0:-1]
     assert "Too many people:" in big and "The space holds up to 12 people; the booking is for 30." in big
     assert "Too many people" not in small
+
+
+def test_the_space_s_own_family_is_a_conflict_not_a_warning(client, world, make_space, app):
+    """The group's booking of a part of the hall is in the way of the hall itself: refused as taken (409)."""
+    w = world
+    hall = make_space(facility_id=w["kallio"], name="Hall", capacity=40)
+    half = make_space(facility_id=w["kallio"], name="Hall, stage half", capacity=20, part_of=hall)
+    day = next_weekday(2)
+    assert w["rep"].post("/bookings", {"space_id": half, "group_id": w["group"], "title": "Rehearsal",
+                                       "start": local(day, "18:00"), "end": local(day, "20:00")}).status_code == 201
+    sign_in(client, w["rep"])
+    r = client.post(f"/spaces/{hall}", data=book_form(w["group"], day))
+    assert r.status_code == 409
+    assert "Your group already has a booking at this time" not in text_of(r)
