@@ -194,6 +194,8 @@ def space_page(space_id: int):
                                 for f in services.nearest_free_times(space, data.start, data.end, now=now)
                             ]
                             alternatives = _other_spaces(space, data)
+                        elif not data.rrule and {v["code"] for v in err.extra.get("violations", [])} == {"over_capacity"}:
+                            alternatives = _other_spaces(space, data)  # too small: spaces free then that hold them all
                     else:
                         _flash_booked(result, space)
                         if data.rrule and any(p.kind == "conflict" and p.code != "closed" for p in result.skipped):

@@ -188,3 +188,16 @@ def test_the_space_s_own_family_is_a_conflict_not_a_warning(client, world, make_
     r = client.post(f"/spaces/{hall}", data=book_form(w["group"], day))
     assert r.status_code == 409
     assert "Your group already has a booking at this time" not in text_of(r)
+
+
+def test_too_small_a_space_suggests_bigger_ones_free_then(client, world, make_space, app):
+    w = world
+    make_space(facility_id=w["kallio"], name="Small room", capacity=5)
+    big = make_space(facility_id=w["kallio"], name="Big hall", capacity=50)
+    sign_in(client, w["rep"])
+    r = client.post(f"/spaces/{w['room']}", data=book_form(w["group"], next_weekday(1), attendees="30"))
+    assert r.status_code == 422
+    page = htmllib.unescape(text_of(r))
+    assert "The space holds up to 12 people; the booking is for 30." in page
+    alternatives = page.split('id="alternatives-title"')[1].split("</div>")[0]
+    assert f'href="/spaces/{big}#book">Big hall</a>' in alternatives and "Small room" not in alternatives
