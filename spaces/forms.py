@@ -92,8 +92,17 @@ class SearchForm(FlaskForm):
         return None, None
 
 
+def _group_id(value) -> int | None:
+    """The group select's value: an id, or None for its empty "Choose a group" option."""
+    return None if value in ("", None) else int(value)
+
+
+# How often a series repeats: every N weeks (the RRULE's INTERVAL).
+REPEAT_EVERY = {1: _l("Every week"), 2: _l("Every other week")}
+
+
 class BookingForm(FlaskForm):
-    group = SelectField(_l("Group"), coerce=int, choices=[], validate_choice=True)
+    group = SelectField(_l("Group"), coerce=_group_id, choices=[], validate_choice=True)
     title = StringField(
         _l("Title"),
         description=_l("What the booking is for, e.g. Board meeting."),
@@ -117,10 +126,21 @@ class BookingForm(FlaskForm):
         _l("Show the title in the public calendar"),
         description=_l("Otherwise others see only that the time is booked. Your group's name is never shown."),
     )
+    repeat_every = RadioField(
+        _l("How often"),
+        choices=[SelectChoice(str(n), words) for n, words in REPEAT_EVERY.items()],
+        default="1",
+        validators=[Optional()],
+    )
     repeat_until = DateField(
-        _l("Repeat weekly until (optional)"),
-        description=_l("Leave empty for a single booking."),
+        _l("Until (last date)"),
         validators=[Optional(), sensible_year],
+    )
+    repeat_count = IntegerField(
+        _l("Or a number of times"),
+        description=_l("The first date counts as one. Give a last date or a number of times, not both."),
+        validators=[Optional(), NumberRange(min=2, max=MAX_OCCURRENCES,
+                                            message=_l("Give a number from 2 to %(max)d.", max=MAX_OCCURRENCES))],
     )
     on_conflict = RadioField(
         _l("If some weeks are not free"),
@@ -141,14 +161,40 @@ class BookingForm(FlaskForm):
         if self.start.data and field.data and field.data <= self.start.data:
             raise ValidationError(_l("The end time must be after the start time."))
 
+    def validate_group(self, field):
+        if field.data is None:
+            raise ValidationError(_l("Choose the group the booking is for."))
+
     def validate_repeat_until(self, field):
         if field.data and self.date.data and field.data <= self.date.data:
             raise ValidationError(_l("The last date must be after the first date."))
-        if field.data and self.date.data and (field.data - self.date.data).days // 7 + 1 > MAX_OCCURRENCES:
+        weeks = self._every() * (MAX_OCCURRENCES - 1)
+        if field.data and self.date.data and (field.data - self.date.data).days // (7 * self._every()) + 1 > MAX_OCCURRENCES:
             raise ValidationError(
                 _("A series can have at most %(count)d dates: choose a last date at most %(weeks)d weeks after the first.",
-                  count=MAX_OCCURRENCES, weeks=MAX_OCCURRENCES - 1)
+                  count=MAX_OCCURRENCES, weeks=weeks)
             )
+
+    def validate_repeat_count(self, field):
+        if field.data is not None and self.repeat_until.data:
+            raise ValidationError(_l("Give either a last date or a number of times, not both."))
+
+    def _every(self) -> int:
+        """Every how many weeks the series repeats (1 when the choice is missing or odd: it is refused by its field)."""
+        return int(self.repeat_every.data) if self.repeat_every.data in ("1", "2") else 1
+
+    def repeats(self) -> bool:
+        return bool(self.repeat_until.data or self.repeat_count.data)
+
+    def preselect_group(self, remembered: int | None) -> None:
+        """Before the form is shown (not after a post): the group last booked for when it is among the
+        choices, the only one when there is one; otherwise the empty "Choose a group" option
+        stays chosen, so that nobody books for the first group by mistake."""
+        ids = [c.value for c in self.group.choices if c.value != ""]
+        if remembered in ids:
+            self.group.data = remembered
+        elif len(ids) == 1:
+            self.group.data = ids[0]
 
     def set_groups(self, own, others) -> None:
         """The groups one may book for: one's own, and (staff of the facility) other verified groups."""
@@ -165,11 +211,16 @@ class BookingForm(FlaskForm):
             ]
         else:
             self.group.choices = [SelectChoice(g.id, g.name) for g in own]
+        if len(self.group.choices) > 1:  # several: no default, the person chooses
+            self.group.choices.insert(0, SelectChoice("", _l("Choose a group")))
 
     def rrule(self) -> str | None:
-        if self.repeat_until.data:
-            return f"FREQ=WEEKLY;UNTIL={self.repeat_until.data:%Y%m%d}"
-        return None
+        if not self.repeats():
+            return None
+        every = f";INTERVAL={self._every()}" if self._every() > 1 else ""
+        if self.repeat_count.data:
+            return f"FREQ=WEEKLY{every};COUNT={self.repeat_count.data}"
+        return f"FREQ=WEEKLY{every};UNTIL={self.repeat_until.data:%Y%m%d}"
 
 
 class CancelForm(FlaskForm):

@@ -96,6 +96,13 @@ def _over_quota(p):
              left=format_minutes(p["left_minutes"]))
 
 
+@message("over_capacity", attendees=25, capacity=10)
+def _over_capacity(p):
+    return ngettext("The space holds up to %(num)d person; the booking is for %(attendees)d.",
+                    "The space holds up to %(num)d people; the booking is for %(attendees)d.",
+                    p["capacity"], attendees=p["attendees"])
+
+
 @message("nonexistent_time", local_time="2027-03-28T03:30:00")
 def _nonexistent_time(p):
     return _("%(when)s does not exist on that day (clocks change).", when=format_moment(p["local_time"]))

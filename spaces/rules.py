@@ -35,6 +35,7 @@ class SpaceRules:
     slot_minutes: int = 30
     horizon_days: int = 90
     weekly_quota_minutes: int | None = None
+    capacity: int | None = None  # how many people the space holds (None: not checked)
     # weekday (Monday 0) -> [(opens_minute, closes_minute)], local wall-clock
     opening: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
 
@@ -212,6 +213,13 @@ def quota_problem(
     return None
 
 
+def capacity_problem(start: datetime, end: datetime, rules: SpaceRules, attendees: int | None) -> Problem | None:
+    """More people than the space holds (its capacity). None when either is not known."""
+    if attendees is None or rules.capacity is None or attendees <= rules.capacity:
+        return None
+    return Problem("rule", "over_capacity", {"attendees": attendees, "capacity": rules.capacity}, Interval(start, end))
+
+
 # --- Series --------------------------------------------------------------------------------------
 
 
@@ -382,15 +390,20 @@ def evaluate(
     closures: Sequence[Interval],
     used_minutes_by_week: dict[tuple[int, int], float],
     check_quota: bool = True,
+    attendees: int | None = None,
 ) -> Evaluation:
     """Check each requested occurrence against the rules, the other bookings, the closures, the
-    weekly quota and the occurrences accepted before it. Problems of one occurrence do not stop
+    weekly quota, the space's capacity (for `attendees` people; None: not checked) and the
+    occurrences accepted before it. Problems of one occurrence do not stop
     the others from being checked: the caller rejects all or skips the bad ones."""
     accepted: list[Interval] = []
     problems: list[Problem] = []
     used = dict(used_minutes_by_week)
     for occ in occurrences:
         found = rule_problems(occ.start, occ.end, rules, now)
+        crowded = capacity_problem(occ.start, occ.end, rules, attendees)
+        if crowded:
+            found.append(crowded)
         taken = list(booked) + [Booked(a.start, a.end, a.end + rules.buffer) for a in accepted]
         found += conflict_problems(occ.start, occ.end, rules, taken, closures)
         if not found and check_quota:

@@ -15,6 +15,7 @@ from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from commons.auth import is_staff_of
+from commons.codes import say
 from commons.apispec import said_of
 from commons.forms import put_back
 from commons.pagination import paginate
@@ -77,7 +78,8 @@ def _queue(error: str | None = None, status: int = 200, failed_id: int | None = 
         if is_staff_of(current_user, b.space.facility_id)
     ]
     rows = [
-        {"booking": b, "when": format_span(b.start_at, b.end_at, ZoneInfo(b.space.timezone))} for b in pending
+        {"booking": b, "when": format_span(b.start_at, b.end_at, ZoneInfo(b.space.timezone)),
+         "over_capacity": _over_capacity(b)} for b in pending
     ]
     return (
         render_template(
@@ -90,6 +92,14 @@ def _queue(error: str | None = None, status: int = 200, failed_id: int | None = 
         ),
         status,
     )
+
+
+def _over_capacity(b) -> str | None:
+    """A request for more people than its space holds (made before capacity became a rule, or the
+    space made smaller since), said as the rule says it: staff see it before they decide."""
+    found = rules.capacity_problem(b.start_at, b.end_at, rules.SpaceRules(tz=ZoneInfo(b.space.timezone), capacity=b.space.capacity),
+                                   b.attendees)
+    return say(found.code, found.params) if found else None
 
 
 @bp.route("/requests")

@@ -156,6 +156,7 @@ def space_page(space_id: int):
     status = 422 if week_error and request.method == "GET" else 200
 
     form = None
+    elsewhere: list[tuple[str, str, str]] = []
     problems: list[str] = []
     suggestions: list[str] = []
     alternatives: list[Space] = []
@@ -169,6 +170,8 @@ def space_page(space_id: int):
         own, others = services.bookable_groups(current_user, space)
         form.set_groups(own, others)
         can_book = bool(own or others)
+        if request.method == "GET" and can_book:
+            form.preselect_group(services.last_booked_group(current_user))
         if request.method == "GET":
             kept = session.pop("join_waitlist", None)
             if kept and kept.pop("space", None) == space.id:
@@ -192,7 +195,9 @@ def space_page(space_id: int):
                 except ValidationError as exc:
                     booking_error = _("Check the booking: %(reason)s", reason=said_of(exc.errors()[0]).text())
                     status = 422
-                else:
+                else:  # the same group elsewhere then: the page says so, and books only when told "book anyway"
+                    elsewhere = _same_group_elsewhere(form, data, tz)
+                if booking_error is None and not elsewhere:
                     try:
                         result = services.create_booking(current_user, data)
                     except ApiError as err:
@@ -203,7 +208,7 @@ def space_page(space_id: int):
                             booking_error = _("Some dates of the series cannot be booked:")
                         else:
                             booking_error = _("This time cannot be booked:")
-                        put_back(form, err, _FIELD_NAMES)
+                        put_back(form, err, {**_FIELD_NAMES, "rrule": "repeat_count" if form.repeat_count.data else "repeat_until"})
                         status = err.status
                         if err.conflicts and not err.extra.get("violations"):
                             # only booked time in the way: the group may wait in line for it (each taken date of a series)
@@ -220,6 +225,8 @@ def space_page(space_id: int):
                                 for f in services.nearest_free_times(space, data.start, data.end, now=now)
                             ]
                             alternatives = _other_spaces(space, data)
+                        elif not data.rrule and {v["code"] for v in err.extra.get("violations", [])} == {"over_capacity"}:
+                            alternatives = _other_spaces(space, data)  # too small: spaces free then that hold them all
                     else:
                         _flash_booked(result, space)
                         if data.rrule and any(p.kind == "conflict" and p.code != "closed" for p in result.skipped):
@@ -258,9 +265,26 @@ def space_page(space_id: int):
             alternatives=alternatives,
             filters=_filters(),
             join_waitlist=join_waitlist,
+            elsewhere=elsewhere,
+            book_anyway=_asked(form) if elsewhere else None,
         ),
         status,
     )
+
+
+def _asked(form: BookingForm) -> str:
+    """What a "book anyway" confirms: the group, the date, the times and the repeat, as one text. A
+    confirmation of other values (the person changed the time, then pressed Enter) checks again."""
+    return "|".join(str(x) for x in (form.group.data, form.date.data, form.start.data, form.end.data, form.rrule()))
+
+
+def _same_group_elsewhere(form: BookingForm, data: BookingIn, tz: ZoneInfo) -> list[tuple[str, str, str]]:
+    """(space, facility, when) of the group's bookings in other spaces at the time asked for, unless
+    the person confirmed "book anyway" for these very values."""
+    if request.form.get("book_anyway") == _asked(form):
+        return []
+    return [(e.space_name, e.facility_name, format_span(e.start, e.end, e.tz))
+            for e in services.same_group_elsewhere(data, tz)]
 
 
 def _filters() -> dict[str, list[str]]:

@@ -12,6 +12,7 @@
 - booking_lists: one booking the actor may see, pages of them, bookings by id;
 - booking_changes: cancelling, deciding, moving, and the status change they write;
 - pages: what the HTML pages read besides (districts, equipment, bookable groups, public titles);
+- booking_checks: what the booking form asks first (the group last booked for, the group's bookings elsewhere then);
 - personal_data: the export and erasure hooks, and erasing a counter booking's contact;
 - offers: offers to the waiting list (offer_freed, called by every change that frees time);
 - waitlist: waiting lists, accepting and declining offers, and check-in.
@@ -22,6 +23,7 @@ commons.errors with a `reason` code and `params`, whose words are in spaces.mess
 """
 from __future__ import annotations
 
+from spaces.services.booking_checks import Elsewhere, last_booked_group, same_group_elsewhere
 from spaces.services.booking_changes import cancel_booking, decide, move_booking, set_status
 from spaces.services.booking_lists import bookings_by_ids, bookings_page, get_booking, list_bookings
 from spaces.services.bookings import BookingResult, book_in_transaction, counter_group, create_booking, space_for_booking
@@ -44,4 +46,5 @@ __all__ = [
     "forget_booker", "get_booking", "get_space", "list_bookings", "list_closures", "list_districts", "list_equipment",
     "load_busy", "offer_freed", "move_booking", "nearest_free_times", "other_free_spaces", "problem_out", "public_titles", "quota_usage", "refusal",
     "require_staff", "search_instead", "search_spaces", "set_status", "space_for_booking", "space_rules", "to_utc", "update_space",
+    "Elsewhere", "last_booked_group", "same_group_elsewhere",
 ]

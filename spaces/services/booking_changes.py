@@ -112,7 +112,8 @@ def move_booking(actor: User, booking_id: int, start: datetime, end: datetime, n
     if own_week in used:
         used[own_week] -= rules.elapsed_minutes(booking.start_at, booking.end_at)
     occurrence = rules.Interval(new_start, new_end)
-    result = rules.evaluate([occurrence], sr, now, booked[space.id], closures[space.id], used)
+    result = rules.evaluate([occurrence], sr, now, booked[space.id], closures[space.id], used,
+                            attendees=booking.attendees)
     if result.problems:
         raise refusal(result.problems, sr.tz, series=False)
     group = get_group(booking.group_id)

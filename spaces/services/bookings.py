@@ -180,7 +180,8 @@ def _create_booking(actor: User, data: BookingIn, now: datetime | None = None, h
         booked, closures = load_busy([space.id], lo, hi, margin=sr.buffer)
         # a person at the counter has no group's weekly quota (the counter group is everyone's)
         used = {} if data.for_contact else quota_usage(space, group.id, lo, hi, sr)
-        result = rules.evaluate(plan.occurrences, sr, now, booked[space.id], closures[space.id], used)
+        result = rules.evaluate(plan.occurrences, sr, now, booked[space.id], closures[space.id], used,
+                                attendees=data.attendees)
         found = sorted(plan.problems + result.problems, key=lambda p: p.occurrence.start)
         if found and (data.on_conflict == "reject" or not result.accepted):
             raise refusal(found, sr.tz, series=bool(data.rrule))

@@ -64,6 +64,7 @@ def space_rules(space: Space) -> rules.SpaceRules:
         slot_minutes=space.slot_minutes,
         horizon_days=space.horizon_days,
         weekly_quota_minutes=space.weekly_quota_minutes,
+        capacity=space.capacity,
         opening={k: sorted(v) for k, v in opening.items()},
     )
 

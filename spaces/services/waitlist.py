@@ -101,7 +101,7 @@ def join_waitlist(actor: User, space_id: int, data: WaitlistJoin, now: datetime 
     lock_family(space.id)
     booked, closures = load_busy([space.id], lo, hi, margin=sr.buffer)
     result = rules.evaluate(occurrences, sr, now, booked[space.id], closures[space.id],
-                            quota_usage(space, group.id, lo, hi, sr))
+                            quota_usage(space, group.id, lo, hi, sr), attendees=data.attendees)
     broken = [p for p in result.problems if p.kind == "rule"]
     if broken:
         raise refusal(broken, sr.tz, series=bool(data.rrule))

@@ -117,6 +117,13 @@ def test_demo_data_twice_is_safe(runner, counts, client):
     # The demo is usable through the API.
     spaces = client.get("/api/v1/spaces").get_json()
     assert len(spaces) == first["Space"]
+    # Every demo booking keeps the booking rules' capacity (issue 21: the demo must not show what the rules refuse).
+    capacity = {s["id"]: s["capacity"] for s in spaces}
+    with client.application.app_context():
+        crowded = [(b.title, b.attendees, capacity[b.space_id]) for b in db.session.scalars(select(Booking))
+                   if b.attendees > capacity[b.space_id]]
+        db.session.remove()
+    assert crowded == []
 
 
 def test_demo_data_generated_bookings_are_replaced_not_added(runner, counts, app):

@@ -80,6 +80,8 @@ CASES = {
     "too long": Case(lambda w: w["day"], "09:00", "13:00", 422, {"too_long"}),
     "over the weekly quota": Case(lambda w: w["day"] + timedelta(days=1), "18:00", "20:00", 422, {"over_quota"},
                                   before=_book_first),
+    "more people than the space holds": Case(lambda w: w["day"], "18:00", "19:00", 422, {"over_capacity"},
+                                             also={"attendees": 25}),
     "already booked": Case(lambda w: w["day"], "19:00", "20:00", 409, {"booked"}, before=_book_first),
     "closed": Case(lambda w: w["day"], "18:00", "19:00", 409, {"closed"}, before=_close),
     "nonexistent time": Case(lambda w: next_dst_start(), "03:00", "04:00", 422, {"nonexistent_time"}),
@@ -95,6 +97,7 @@ def api_refusal(w, day: date, case: Case) -> dict:
     """The same booking sent to the JSON API: its English refusal (nothing is booked)."""
     body = {"space_id": w["space"], "group_id": w["group"], "title": "Hallituksen kokous", "attendees": 8,
             "start": local(day, case.start), "end": local(day, case.end)}
+    body.update(case.also)
     if case.repeat_until:
         body["rrule"] = f"FREQ=WEEKLY;UNTIL={case.repeat_until(day):%Y%m%d}"
     r = w["rep"].post("/bookings", body)
@@ -128,6 +131,7 @@ def test_each_refusal_is_said_in_the_page_language(app, world, kind, lang):
     assert r.status_code == 302
     form = {"group": str(w["group"]), "title": "Hallituksen kokous", "date": day.isoformat(), "start": case.start,
             "end": case.end, "attendees": "8", "on_conflict": "reject"}
+    form.update({k: str(v) for k, v in case.also.items()})
     if case.repeat_until:
         form["repeat_until"] = case.repeat_until(day).isoformat()
     r = client.post(f"/spaces/{w['space']}", data=form)

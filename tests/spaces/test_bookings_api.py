@@ -260,6 +260,52 @@ def test_weekly_quota_counts_pending_and_confirmed(make_user, make_group, make_s
     assert book(rep, space, group, monday + timedelta(days=5), "10:00", "11:00").status_code == 201
 
 
+def test_more_people_than_the_space_holds_is_a_rule(app, make_user, make_group, make_space, make_facility, stored):
+    """Issue 21: 25 people in a room for up to 10 was accepted. Now a rule refusal (422 `rule`), for a
+    single booking, a series, a waiting-list entry and staff booking on behalf alike (no override:
+    staff have none for the other rules either); a move of a booking over capacity is refused too."""
+    facility = make_facility()
+    space = make_space(facility_id=facility, capacity=10)
+    group = make_group()
+    rep = make_user("member", groups=[group])
+    day = next_weekday(2)
+    r = book(rep, space, group, day, "18:00", "20:00", attendees=25)
+    assert r.status_code == 422, r.get_json()
+    err = r.get_json()["error"]
+    assert err["code"] == "rule" and err["message"]
+    (v,) = err["violations"]
+    assert (v["code"], v["params"]) == ("over_capacity", {"attendees": 25, "capacity": 10})
+    assert v["reason"] == "The space holds up to 10 people; the booking is for 25."
+    assert v["start"][:16] == local(day, "18:00")
+    r = book(rep, space, group, day, "18:00", "20:00", attendees=25, rrule="FREQ=WEEKLY;COUNT=3", on_conflict="skip")
+    assert r.status_code == 422 and [v["code"] for v in r.get_json()["error"]["violations"]] == ["over_capacity"] * 3
+    staff = make_user("staff", facilities=[facility])
+    r = book(staff, space, group, day, "18:00", "20:00", attendees=11)
+    assert r.status_code == 422 and r.get_json()["error"]["violations"][0]["code"] == "over_capacity"
+    assert stored() == []
+    assert book(rep, space, group, day, "18:00", "20:00", attendees=10).status_code == 201
+    waiting = rep.post(f"/spaces/{space}/waitlist", {"group_id": group, "start": local(day, "18:00"), "end": local(day, "20:00"),
+                                                     "title": "Big", "attendees": 12})
+    assert waiting.status_code == 422 and waiting.get_json()["error"]["violations"][0]["code"] == "over_capacity"
+
+    # A booking made before the rule, over capacity: moving it is checked like a new booking.
+    from commons.errors import RuleViolation
+    from commons.models import User
+    from spaces import services
+    def at(hhmm):
+        return datetime.fromisoformat(local(day, hhmm)).replace(tzinfo=HELSINKI)
+
+    with app.app_context():
+        old = Booking(space_id=space, group_id=group, title="Old", attendees=30, status="confirmed",
+                      start_at=at("10:00"), end_at=at("11:00"), blocked_until=at("11:00"))
+        db.session.add(old)
+        db.session.commit()
+        with pytest.raises(RuleViolation) as refused:
+            services.move_booking(db.session.get(User, rep.user_id), old.id, at("12:00"), at("13:00"))
+        assert refused.value.extra["violations"][0]["code"] == "over_capacity"
+        db.session.remove()
+
+
 # --- Series ------------------------------------------------------------------------------------------
 
 

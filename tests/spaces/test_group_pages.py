@@ -208,7 +208,7 @@ def test_the_group_page_lists_bookings_by_time_and_status(app, client, world):
     sign_in(client, world["rep"])
     day = next_weekday(1)
     book(client, world["room"], world["group"], day, title="Board meeting")
-    book(client, world["hall"], world["group"], day, title="Spring party")  # needs approval: pending
+    book(client, world["hall"], world["group"], day, "20:00", "21:00", title="Spring party")  # needs approval: pending
     book(client, world["room"], world["group"], day + timedelta(days=1), title="Cancelled one")
     cancelled = all_bookings(app)[-1]
     assert client.post(f"/bookings/{cancelled.id}/cancel").status_code == 302
@@ -256,7 +256,7 @@ def test_my_bookings_has_the_same_filters(app, client, world):
     sign_in(client, world["rep"])
     day = next_weekday(2)
     book(client, world["room"], world["group"], day, title="Board meeting")
-    book(client, world["hall"], world["group"], day, title="Spring party")
+    book(client, world["hall"], world["group"], day, "20:00", "21:00", title="Spring party")
     page = text(client.get("/bookings", query_string={"status": "confirmed"}))
     assert '<label for="when">When</label>' in page and '<label for="status">Status</label>' in page
     assert ">Board meeting</h3>" in page and ">Spring party</h3>" not in page
@@ -357,7 +357,7 @@ def test_the_group_page_and_my_bookings_cost_the_same_for_3_or_30_bookings(app, 
     with count_queries(app) as few:
         assert text(client.get(url)).count('class="booking status-') == 3
         client.get("/bookings")
-    book(client, make_space(name="Other room"), world["group"], day, repeat_until=(day + timedelta(weeks=26)).isoformat())
+    book(client, make_space(name="Other room"), world["group"], day, "10:00", "12:00", repeat_until=(day + timedelta(weeks=26)).isoformat())
     with count_queries(app) as many:
         assert text(client.get(url)).count('class="booking status-') == 30
         client.get("/bookings")

@@ -109,7 +109,8 @@ def test_pages_render_for_a_signed_in_representative(client, world):
     assert r.status_code == 200
     html = text_of(r)
     for name, label in (("group", "Group"), ("title", "Title"), ("date", "Date"), ("start", "Start time"),
-                        ("end", "End time"), ("attendees", "Number of people"), ("repeat_until", "Repeat weekly until")):
+                        ("end", "End time"), ("attendees", "Number of people"), ("repeat_until", r"Until \(last date\)"),
+                        ("repeat_count", "Or a number of times")):
         assert re.search(rf'<label for="{name}">{label}', html), name
     assert "Kallio Chess Club" in html
     assert "Secret Society of Knitters" not in html  # not their group, and they are not staff

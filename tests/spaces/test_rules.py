@@ -454,6 +454,42 @@ class TestRules:
         assert codes(rules.rule_problems(s, s + timedelta(hours=5), make_rules(), NOW)) == ["beyond_horizon", "too_long"]
 
 
+# --- Capacity ------------------------------------------------------------------------------------
+
+
+class TestCapacity:
+    def test_within_capacity(self):
+        r = make_rules(capacity=10)
+        assert rules.capacity_problem(hm(18), hm(20), r, 10) is None
+        assert rules.capacity_problem(hm(18), hm(20), r, 1) is None
+
+    def test_not_checked_without_capacity_or_attendees(self):
+        assert rules.capacity_problem(hm(18), hm(20), make_rules(), 500) is None
+        assert rules.capacity_problem(hm(18), hm(20), make_rules(capacity=10), None) is None
+
+    def test_over_capacity(self):
+        p = rules.capacity_problem(hm(18), hm(20), make_rules(capacity=10), 25)
+        assert (p.kind, p.code, p.params) == ("rule", "over_capacity", {"attendees": 25, "capacity": 10})
+        assert p.occurrence == Interval(hm(18), hm(20))
+        assert en(p) == "The space holds up to 10 people; the booking is for 25."
+        assert en(rules.capacity_problem(hm(18), hm(20), make_rules(capacity=1), 2)) == (
+            "The space holds up to 1 person; the booking is for 2.")
+
+    def test_evaluate_refuses_every_date_of_a_series(self):
+        r = make_rules(capacity=10)
+        occ = [hour_long(WED + timedelta(weeks=i)) for i in range(3)]
+        ev = rules.evaluate(occ, r, NOW, [], [], {}, attendees=11)
+        assert ev.accepted == [] and ev.has_rule_problem
+        assert [(p.code, p.occurrence) for p in ev.problems] == [("over_capacity", o) for o in occ]
+        assert rules.evaluate(occ, r, NOW, [], [], {}, attendees=10).accepted == occ
+        assert rules.evaluate(occ, r, NOW, [], [], {}).accepted == occ  # attendees not given: not checked
+
+    def test_reported_with_the_other_rules(self):
+        (late, crowded) = rules.evaluate([Interval(hm(20), hm(22))], make_rules(capacity=4), NOW, [], [], {},
+                                         attendees=5).problems
+        assert (late.code, crowded.code) == ("outside_opening_hours", "over_capacity")
+
+
 # --- Quota ----------------------------------------------------------------------------------------
 
 
