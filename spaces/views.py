@@ -86,6 +86,7 @@ def space_list():
     return (
         render_template(
             "spaces/list.html",
+            result_link=_result_link(form),
             form=form,
             spaces=(pager := paginate(spaces)).items,
             pager=pager,
@@ -95,6 +96,15 @@ def space_list():
         ),
         status,
     )
+
+
+def _result_link(form: SearchForm):
+    """A search result's link: the space's page with what was searched for (the accessibility and equipment,
+    and a time: that date's week opens and the booking form is filled with it)."""
+    carried = {"accessibility": form.accessibility.data or [], "equipment": form.equipment.data or []}
+    if not form.errors and form.date.data and form.start.data and form.end.data:
+        carried.update(date=form.date.data.isoformat(), start=form.start.data.strftime("%H:%M"), end=form.end.data.strftime("%H:%M"))
+    return lambda space: url_for("spaces.space_page", space_id=space.id, **carried)
 
 
 # --- A space's page -------------------------------------------------------------------------------
