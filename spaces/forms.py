@@ -92,6 +92,34 @@ class SearchForm(FlaskForm):
         return None, None
 
 
+class AskedTimeForm(FlaskForm):
+    """A date and times in a space page's address (`?date=2027-01-05&start=18:00&end=20:00`, from a search
+    result or a free time's link): they open that date's week and fill the booking form. GET; no CSRF
+    token (it changes nothing); any of the three may be left out."""
+
+    date = DateField(_l("Date"), validators=[Optional(), sensible_year])
+    start = TimeField(_l("Start time"), validators=[Optional()])
+    end = TimeField(_l("End time"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("meta", {"csrf": False})
+        super().__init__(*args, **kwargs)
+
+    def validate_end(self, field):
+        if self.start.data and field.data and field.data <= self.start.data:
+            raise ValidationError(_l("The end time must be after the start time."))
+
+    def params(self) -> dict[str, str]:
+        """The values understood, as the address writes them (for links that keep them)."""
+        out = {}
+        if self.date.data and not self.date.errors:
+            out["date"] = self.date.data.isoformat()
+        for f in (self.start, self.end):
+            if f.data and not f.errors:
+                out[f.name] = f.data.strftime("%H:%M")
+        return out
+
+
 def _group_id(value) -> int | None:
     """The group select's value: an id, or None for its empty "Choose a group" option."""
     return None if value in ("", None) else int(value)

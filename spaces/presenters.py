@@ -29,6 +29,8 @@ class Slot:
     label: str
     titles: list[str] = field(default_factory=list)
     text: str = ""
+    status: str = ""  # of the person's own booking ("pending", "confirmed", "offered"); else empty
+    fill: dict[str, str] | None = None  # a free time's date, start and end for the link that fills the booking form
 
 
 @dataclass
@@ -106,16 +108,46 @@ def _grid_floor(moment: datetime, tz: ZoneInfo, slot_minutes: int) -> datetime:
     return moment - timedelta(minutes=extra, seconds=local.second, microseconds=local.microsecond)
 
 
-def build_week(space: Space, year: int, week: int, now: datetime, bookable_only: bool = False) -> list[Day]:
+def _own_label(status: str, group: str | None) -> str:
+    """How the person's own group's booking reads in the week (its group named when they have several)."""
+    if status == "pending":
+        return _("Your request (%(group)s), waiting for approval", group=group) if group else _("Your request, waiting for approval")
+    if status == "offered":
+        return _("Offered to your group (%(group)s)", group=group) if group else _("Offered to your group")
+    return _("Your booking (%(group)s)", group=group) if group else _("Your booking")
+
+
+def _fill(start: datetime, end: datetime, tz: ZoneInfo, space: Space, minutes: int) -> dict[str, str] | None:
+    """The date, start and end a free time's link puts in the booking form: from the free time's first
+    time on the grid, `minutes` long (within the space's shortest and longest booking), not past the
+    free time's end nor its day's; None when nothing on the grid fits."""
+    s = _next_grid_time(start, tz, space.slot_minutes)
+    length = min(max(minutes, space.min_minutes), space.max_minutes)
+    e = min(s + timedelta(minutes=length), _grid_floor(end, tz, space.slot_minutes))
+    local_s = s.astimezone(tz)
+    if e.astimezone(tz).date() != local_s.date():  # the form's times are of one day: end before midnight
+        e = _grid_floor(day_bounds(local_s.date(), tz)[1] - timedelta(minutes=1), tz, space.slot_minutes)
+    if e <= s:
+        return None
+    return form_values(s, e, tz)
+
+
+def build_week(space: Space, year: int, week: int, now: datetime, bookable_only: bool = False,
+               own: list[tuple[datetime, datetime, str, str | None, str]] = (), fill_minutes: int | None = None) -> list[Day]:
     """The week as days of busy and free times, from services.availability (no names). Free: only
     what can still be booked (from now, within the space's horizon); with `bookable_only` (for
-    paper) also cut to the slot grid and at least as long as the shortest booking."""
+    paper) also cut to the slot grid and at least as long as the shortest booking. `own`: the
+    signed-in person's own groups' bookings (start, end, status, group name or None, title), shown
+    to them as theirs ("Your booking"); `fill_minutes`: free times get the form values of a booking
+    that long for their links (the page; not paper)."""
     tz = ZoneInfo(space.timezone)
     bounds = rules.week_bounds(year, week, tz)
     lo, hi, busy, free = services.availability(space, bounds.start, bounds.end, now=now)
     closures = services.family_closures([space.id], lo, hi)[space.id]  # the hall's closures close its parts, and the other way round
     closed = _intersect(busy, closures)
     booked = rules.subtract(busy, closures)
+    if own:
+        booked = rules.subtract(booked, [rules.Interval(s, e) for s, e, *_rest in own])
     public = services.public_titles(space.id, lo, hi)
     bookable_from = _next_grid_time(now, tz, space.slot_minutes)
     bookable_until = now + timedelta(days=space.horizon_days)  # no booking may start later (rules.check)
@@ -128,6 +160,9 @@ def build_week(space: Space, year: int, week: int, now: datetime, bookable_only:
         for iv in _clip(booked, day_lo, day_hi):
             titles = [t for s, e, t in public if s < iv.end and e > iv.start]
             slots.append(Slot(iv.start, iv.end, "booked", _("Booked"), titles))
+        for s_, e_, status, group, title in own:
+            if s_ < day_hi and e_ > day_lo:
+                slots.append(Slot(max(s_, day_lo), min(e_, day_hi), "mine", _own_label(status, group), [title], status=status))
         for iv in _clip(closed, day_lo, day_hi):
             slots.append(Slot(iv.start, iv.end, "closed", _("Closed")))
         for iv in _clip(free, day_lo, day_hi):
@@ -137,12 +172,40 @@ def build_week(space: Space, year: int, week: int, now: datetime, bookable_only:
                 if start >= end or rules.elapsed_minutes(start, end) < space.min_minutes:
                     continue
             if start < end:
-                slots.append(Slot(start, end, "free", _("Free")))
+                fill = _fill(start, end, tz, space, fill_minutes) if fill_minutes else None
+                slots.append(Slot(start, end, "free", _("Free"), fill=fill))
         slots.sort(key=lambda s: (s.start, s.end))
         for s in slots:
             s.text = f"{_hhmm(s.start, tz, d)}–{_hhmm(s.end, tz, d)}"
         days.append(Day(date=d, heading=format_day(d, "weekday_date"), hours=hours_text(space, d.weekday()), slots=slots))
     return days
+
+
+def own_in_week(space: Space, year: int, week: int, groups) -> list[tuple[datetime, datetime, str, str | None, str]]:
+    """The signed-in person's own groups' bookings in the week (for build_week's `own`): named by group
+    only when they represent several. One query; none without groups."""
+    if not groups:
+        return []
+    bounds = rules.week_bounds(year, week, ZoneInfo(space.timezone))
+    names = {g.id: g.name for g in groups}
+    several = len(names) > 1
+    return [(s, e, status, names[g] if several else None, title)
+            for s, e, status, g, title in services.own_bookings(space.id, list(names), bounds.start, bounds.end)]
+
+
+def asked_minutes(asked: dict[str, str]) -> int:
+    """How long the booking a free time's link fills in is: as long as the time asked for in the address
+    (a search's), else two hours (the space's shortest and longest booking still apply: _fill)."""
+    if "start" in asked and "end" in asked:
+        (sh, sm), (eh, em) = (map(int, asked[k].split(":")) for k in ("start", "end"))
+        return (eh * 60 + em) - (sh * 60 + sm)
+    return 120
+
+
+def form_values(start: datetime, end: datetime, tz: ZoneInfo) -> dict[str, str]:
+    """A time as the booking form's date, start and end (address parameters of a link that fills it)."""
+    s, e = start.astimezone(tz), end.astimezone(tz)
+    return {"date": s.date().isoformat(), "start": s.strftime("%H:%M"), "end": e.strftime("%H:%M")}
 
 
 # --- The week on paper (the printed week for the door) ------------------------------------------------

@@ -25,6 +25,7 @@ from commons.ratelimits import booking_per_group
 from commons.timezone import iso_week, week_param
 from spaces import presenters, services
 from spaces.forms import (
+    AskedTimeForm,
     BookingForm,
     CancelForm,
     SearchForm,
@@ -90,6 +91,7 @@ def space_list():
     return (
         render_template(
             "spaces/list.html",
+            result_link=_result_link(form),
             form=form,
             spaces=(pager := paginate(spaces)).items,
             pager=pager,
@@ -127,6 +129,15 @@ def _search_changed(**changes: str) -> str:
     return url_for("spaces.space_list") + "?" + urlencode(list(args.items(multi=True)))
 
 
+def _result_link(form: SearchForm):
+    """A search result's link: the space's page with what was searched for (the accessibility and equipment,
+    and a time: that date's week opens and the booking form is filled with it)."""
+    carried = {"accessibility": form.accessibility.data or [], "equipment": form.equipment.data or []}
+    if not form.errors and form.date.data and form.start.data and form.end.data:
+        carried.update(date=form.date.data.isoformat(), start=form.start.data.strftime("%H:%M"), end=form.end.data.strftime("%H:%M"))
+    return lambda space: url_for("spaces.space_page", space_id=space.id, **carried)
+
+
 # --- A space's page -------------------------------------------------------------------------------
 
 
@@ -154,11 +165,23 @@ def space_page(space_id: int):
     now = datetime.now(timezone.utc)
     (year, week), week_error = presenters.requested_week(request.args.get("week"), tz, now)
     status = 422 if week_error and request.method == "GET" else 200
+    # ?date=&start=&end= (a search result, a free time's link): that date's week, and the form filled with them
+    asked = AskedTimeForm(formdata=request.args)
+    asked_error = None
+    if request.method == "GET" and not asked.validate():
+        name, errors = next((n, e) for n, e in asked.errors.items() if e)
+        asked_error = _("“%(value)s” in the address was not used: %(reason)s", value=request.args.get(name, "")[:20], reason=errors[0])
+        status = 422
+    asked_values = asked.params() if request.method == "GET" else {}
+    if "date" in asked_values and not request.args.get("week"):
+        year, week = asked.date.data.isocalendar()[:2]
+    outcome = None
 
     form = None
     elsewhere: list[tuple[str, str, str]] = []
+    own: list = []
     problems: list[str] = []
-    suggestions: list[str] = []
+    suggestions: list[dict] = []
     alternatives: list[Space] = []
     booking_error = None
     join_waitlist = None
@@ -176,6 +199,11 @@ def space_page(space_id: int):
             kept = session.pop("join_waitlist", None)
             if kept and kept.pop("space", None) == space.id:
                 join_waitlist = kept
+            told = session.pop("booking_outcome", None)
+            if told and told.get("space") == space.id:
+                outcome = told
+            for name in asked_values:
+                setattr(getattr(form, name), "data", getattr(asked, name).data)
         if request.method == "POST":
             if form.validate_on_submit():
                 try:
@@ -221,14 +249,14 @@ def space_page(space_id: int):
                                     join_waitlist["rrule"] = data.rrule
                         if err.conflicts and not data.rrule:  # which time is taken, and what is free nearby
                             suggestions = [
-                                format_span(f.start, f.end, tz)
+                                {"text": format_span(f.start, f.end, tz), "fill": presenters.form_values(f.start, f.end, tz)}
                                 for f in services.nearest_free_times(space, data.start, data.end, now=now)
                             ]
                             alternatives = _other_spaces(space, data)
                         elif not data.rrule and {v["code"] for v in err.extra.get("violations", [])} == {"over_capacity"}:
                             alternatives = _other_spaces(space, data)  # too small: spaces free then that hold them all
                     else:
-                        _flash_booked(result, space)
+                        _flash_booked(result, space, mine=form.group.data in {g.id for g in own})
                         if data.rrule and any(p.kind == "conflict" and p.code != "closed" for p in result.skipped):
                             # dates skipped because they are taken: the page it goes back to offers the line for them
                             session["join_waitlist"] = {"space": space.id, "group": form.group.data, "title": data.title,
@@ -238,7 +266,7 @@ def space_page(space_id: int):
                         first = result.booked[0][1]
                         return redirect(
                             url_for("spaces.space_page", space_id=space.id, week=week_param(*iso_week(first, tz)))
-                            + "#week"
+                            + "#outcome"
                         )
             else:
                 status = 422
@@ -249,7 +277,8 @@ def space_page(space_id: int):
         render_template(
             "spaces/detail.html",
             space=space,
-            days=presenters.build_week(space, year, week, now),
+            days=presenters.build_week(space, year, week, now, own=presenters.own_in_week(space, year, week, own),
+                                       fill_minutes=presenters.asked_minutes(asked_values)),
             year=year,
             week=week,
             **presenters.week_links(year, week, now, tz),
@@ -267,6 +296,10 @@ def space_page(space_id: int):
             join_waitlist=join_waitlist,
             elsewhere=elsewhere,
             book_anyway=_asked(form) if elsewhere else None,
+            asked=asked_values,
+            asked_error=asked_error,
+            outcome=outcome,
+            tried=_tried(form) if problems and form else {},
         ),
         status,
     )
@@ -287,6 +320,11 @@ def _same_group_elsewhere(form: BookingForm, data: BookingIn, tz: ZoneInfo) -> l
             for e in services.same_group_elsewhere(data, tz)]
 
 
+def _tried(form: BookingForm) -> dict[str, str]:
+    """The refused booking's date and times, for the links to other spaces free then (their forms filled)."""
+    return {"date": form.date.data.isoformat(), "start": form.start.data.strftime("%H:%M"), "end": form.end.data.strftime("%H:%M")}
+
+
 def _filters() -> dict[str, list[str]]:
     """The accessibility and equipment the person searched for (carried from the search to the space's
     page and its booking form), as query parameters."""
@@ -303,23 +341,28 @@ def _other_spaces(space: Space, data: BookingIn) -> list[Space]:
         return []
 
 
-def _flash_booked(result: services.BookingResult, space: Space) -> None:
-    _id, start, end = result.booked[0]
+def _flash_booked(result: services.BookingResult, space: Space, mine: bool = True) -> None:
+    """What was booked, kept for the page the form goes back to, which shows it where the form is
+    (#outcome: not at the top of the page, out of sight on a phone), with links to the booking."""
+    first_id, start, end = result.booked[0]
     when = format_span(start, end, result.tz)
     title, n = result.title, len(result.booked)
+    lines = []
     if n == 1:
         if result.status == "pending":
-            flash(_("Request sent: %(title)s, %(when)s. The staff will confirm it.", title=title, when=when))
+            lines.append(_("Request sent: %(title)s, %(when)s. The staff will confirm it.", title=title, when=when))
         else:
-            flash(_("Booked: %(title)s, %(when)s.", title=title, when=when))
+            lines.append(_("Booked: %(title)s, %(when)s.", title=title, when=when))
     else:
         if result.status == "pending":
-            flash(_("Requests sent for %(n)d dates from %(when)s. The staff will confirm them.", n=n, when=when))
+            lines.append(_("Requests sent for %(n)d dates from %(when)s. The staff will confirm them.", n=n, when=when))
         else:
-            flash(_("Booked %(n)d dates from %(when)s: %(title)s.", n=n, when=when, title=title))
+            lines.append(_("Booked %(n)d dates from %(when)s: %(title)s.", n=n, when=when, title=title))
     for p in result.skipped:
         reason = say(p.code, p.params)
-        flash(_("Not booked: %(when)s: %(reason)s", when=format_span(p.occurrence.start, p.occurrence.end, result.tz), reason=reason))
+        lines.append(_("Not booked: %(when)s: %(reason)s", when=format_span(p.occurrence.start, p.occurrence.end, result.tz), reason=reason))
+    session["booking_outcome"] = {"space": space.id, "lines": lines, "booking": first_id if mine else None,
+                                  "day": start.astimezone(result.tz).date().isoformat()}
 
 
 # --- My bookings ----------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from spaces.services.common import (ADVISORY_SPACE, LOOKBACK, MAX_WINDOW, bookin
                                     quota_usage, require_staff, space_rules, to_utc)
 from spaces.services.families import family_of, family_roots, lock_families, lock_family, parent_map, set_part_of
 from spaces.services.free_times import availability, nearest_free_times, other_free_spaces
-from spaces.services.pages import bookable_groups, list_districts, list_equipment, public_titles
+from spaces.services.pages import bookable_groups, list_districts, list_equipment, own_bookings, public_titles
 from spaces.services.personal_data import erase_contact, export_bookings_made, forget_booker
 from spaces.services.refusals import problem_out, refusal
 from spaces.services.spaces import Instead, create_space, search_instead, search_spaces, update_space
@@ -44,7 +44,7 @@ __all__ = [
     "add_closure", "availability", "book_in_transaction", "bookable_groups", "booking_facts", "bookings_by_ids", "bookings_page",
     "cancel_booking", "check_period", "counter_group", "erase_contact", "family_closures", "family_of", "family_select", "family_roots", "lock_families", "lock_family", "parent_map", "set_part_of", "create_booking", "create_space", "decide", "delete_closure", "export_bookings_made",
     "forget_booker", "get_booking", "get_space", "list_bookings", "list_closures", "list_districts", "list_equipment",
-    "load_busy", "offer_freed", "move_booking", "nearest_free_times", "other_free_spaces", "problem_out", "public_titles", "quota_usage", "refusal",
+    "load_busy", "offer_freed", "own_bookings", "move_booking", "nearest_free_times", "other_free_spaces", "problem_out", "public_titles", "quota_usage", "refusal",
     "require_staff", "search_instead", "search_spaces", "set_status", "space_for_booking", "space_rules", "to_utc", "update_space",
     "Elsewhere", "last_booked_group", "same_group_elsewhere",
 ]

@@ -205,7 +205,7 @@ def test_a_conflict_is_shown_and_fixed(live_server, browser_page, make_facility,
     page.get_by_role("button", name="Book", exact=True).click()
     expect(page.get_by_role("status")).to_contain_text("Booked: Board meeting")
     the_day = page.locator(f"li.day:has(h3#day-{day.isoformat()})")
-    expect(the_day.locator("li.slot-booked").filter(has_text="20:30–22:00")).to_be_visible()
+    expect(the_day.locator("li.slot-mine").filter(has_text="20:30–22:00")).to_contain_text("Your booking")
 
 
 def test_the_language_switch_sticks_across_pages_and_sign_in(live_server, browser_page, make_user, make_group):

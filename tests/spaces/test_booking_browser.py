@@ -62,7 +62,7 @@ def test_representative_books_a_space_in_the_browser(live_server, browser_page, 
     year, week, _ = day.isocalendar()
     assert f"week={year}-W{week:02d}" in page.url
     the_day = page.locator(f"li.day:has(h3#day-{day.isoformat()})")
-    expect(the_day.locator("li.slot-booked").filter(has_text="18:00–20:00")).to_contain_text("Residents' evening")
+    expect(the_day.locator("li.slot-mine").filter(has_text="18:00–20:00")).to_contain_text("Your booking: Residents' evening")
     expect(the_day.locator("li.slot-booked").filter(has_text="10:00–12:00")).to_have_text("10:00–12:00 Booked")
     expect(the_day.locator("li.slot-free").first).to_contain_text("Free")
     expect(page.locator("#week")).not_to_contain_text("Kontula Chess Club")
