@@ -200,4 +200,4 @@ def test_too_small_a_space_suggests_bigger_ones_free_then(client, world, make_sp
     page = htmllib.unescape(text_of(r))
     assert "The space holds up to 12 people; the booking is for 30." in page
     alternatives = page.split('id="alternatives-title"')[1].split("</div>")[0]
-    assert f'href="/spaces/{big}#book">Big hall</a>' in alternatives and "Small room" not in alternatives
+    assert f'href="/spaces/{big}?date=' in alternatives and '#book">Big hall</a>' in alternatives and "Small room" not in alternatives
