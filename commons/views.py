@@ -33,6 +33,12 @@ def privacy_contact() -> str:
     return configured or first_admin_email()
 
 
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers and feed readers ask for /favicon.ico whatever the page links (static/favicon.svg and .png)."""
+    return redirect(url_for("static", filename="favicon.ico"))
+
+
 @bp.route("/privacy")
 def privacy():
     """The privacy notice: what is stored, why, how long (the real retention settings), who sees it, the
@@ -91,6 +97,7 @@ def login():
         user = authenticate(form.email.data, form.password.data)  # an unknown address takes as long as a wrong password
         if user is not None:
             sign_in(user)
+            flash(_("Welcome, %(name)s! You are signed in.", name=user.name))
             return redirect(safe_next(request.args.get("next")))
         form.password.errors.append(_("The e-mail or the password is not right."))
     return render_template("commons/login.html", form=form, oidc_label=button_label()), (422 if form.errors else 200)
