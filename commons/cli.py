@@ -25,12 +25,13 @@ def register_cli(app: Flask) -> None:
     @click.option("--group", help="make the user a representative of this group (created, verified, if missing)")
     @click.option("--facility", help="make a staff user staff of this facility (created if missing)")
     @click.option("--password", help="sign-in password (at least 8 characters)")
-    def create(email, name, role, group, facility, password):
+    @click.option("--language", type=click.Choice(["fi", "sv", "en"]), help="the language of the user's e-mail and pages")
+    def create(email, name, role, group, facility, password, language):
         """Create a user (or update one with this e-mail)."""
         from commons.services import create_user
 
         try:
-            user = create_user(email, name, role, password=password, group=group, facility=facility)
+            user = create_user(email, name, role, password=password, group=group, facility=facility, language=language)
         except ApiError as err:
             raise click.ClickException(err.message) from None
         click.echo(f"User {user.id} {user.email} ({user.role}) ready.")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from authlib.integrations.base_client.errors import OAuthError
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from joserfc.errors import JoseError
 
 from commons import services
@@ -66,6 +66,7 @@ def callback():
             email=claims.get("email"),
             email_verified=claims.get("email_verified") is True,
             name=claims.get("name") or " ".join(filter(None, [claims.get("given_name"), claims.get("family_name")])),
+            language=str(get_locale()),  # a new account's e-mail in the language the person reads
         )
     except ApiError as err:
         return _refused(err.said(), 403)

@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Length
 from commons.oidc import SESSION_FLAG, button_label, configured, end_session_url
 from commons.ratelimits import sign_in_per_account, sign_in_per_ip
 from commons.auth import SIGN_IN_KEY
-from commons.services import authenticate, end_sign_in, first_admin_email, set_language, start_sign_in
+from commons.services import authenticate, end_sign_in, first_admin_email, remember_language, set_language, start_sign_in
 from commons.urls import safe_next
 
 bp = Blueprint("commons", __name__)
@@ -33,6 +33,12 @@ def privacy_contact() -> str:
     return configured or first_admin_email()
 
 
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers and feed readers ask for /favicon.ico whatever the page links (static/favicon.svg and .png)."""
+    return redirect(url_for("static", filename="favicon.ico"))
+
+
 @bp.route("/privacy")
 def privacy():
     """The privacy notice: what is stored, why, how long (the real retention settings), who sees it, the
@@ -47,6 +53,12 @@ def privacy():
     )
 
 
+# Set by the language switch while nobody is signed in: this visitor chose the language, so signing in
+# gives it to their account. Sign-out keeps the language for the page but not this mark: on a shared
+# computer the next person who signs in reads the pages in their own saved language.
+LANG_CHOSEN = "lang_chosen"
+
+
 def _fresh_session() -> None:
     """Empty the session (at sign-in and sign-out) but keep the language the person chose."""
     lang = session.get("lang")
@@ -56,7 +68,14 @@ def _fresh_session() -> None:
 
 
 def sign_in(user) -> None:
-    """A fresh session (nothing of the one before but the language) that is signed in as `user`."""
+    """A fresh session (nothing of the one before but the language) that is signed in as `user`. The
+    account's language follows the switch clicked before signing in (commons.services.remember_language;
+    docs/accounts.md "The account's language")."""
+    supported = current_app.config["LANGUAGES"]
+    chosen = session.get("lang") if session.get(LANG_CHOSEN) else None
+    if chosen is None and not current_user.is_authenticated:
+        session.pop("lang", None)  # left by whoever signed out here before: the account's own language shows
+    remember_language(user, chosen, supported)
     _fresh_session()
     session[SIGN_IN_KEY] = start_sign_in(user)
     login_user(user)
@@ -78,6 +97,7 @@ def login():
         user = authenticate(form.email.data, form.password.data)  # an unknown address takes as long as a wrong password
         if user is not None:
             sign_in(user)
+            flash(_("Welcome, %(name)s! You are signed in.", name=user.name))
             return redirect(safe_next(request.args.get("next")))
         form.password.errors.append(_("The e-mail or the password is not right."))
     return render_template("commons/login.html", form=form, oidc_label=button_label()), (422 if form.errors else 200)
@@ -106,6 +126,8 @@ def change_language():
     session["lang"] = lang
     if current_user.is_authenticated:
         set_language(current_user._get_current_object(), lang, supported)
+    else:
+        session[LANG_CHOSEN] = True  # given to the account at sign-in (sign_in)
     target = safe_next(request.form.get("next"))
     if target.split("?")[0] == url_for("commons.change_language"):
         target = url_for("commons.index")

@@ -18,7 +18,7 @@ and `params`, whose words are in commons.messages.
 from __future__ import annotations
 
 from commons.services.accounts import (KEPT_SIGN_INS, authenticate, change_password, end_sessions, end_sign_in,
-                                       find_user, first_admin_email, oidc_account, set_language, sign_up, start_sign_in,
+                                       find_user, first_admin_email, oidc_account, remember_language, set_language, sign_up, start_sign_in,
                                        update_profile)
 from commons.services.account_links import (ask_password_reset, require_verified, resend_verification,
                                              reset_link_works, reset_password, verify_email,
@@ -41,6 +41,6 @@ __all__ = [
     "find_user", "first_admin_email", "get_facility", "get_group", "group_and_membership", "group_named_like",
     "group_represented_by", "groups_for_review", "groups_of", "issue_token", "leave_group", "list_facilities",
     "list_facilities_with_staff", "list_groups",
-    "may_leave", "oidc_account", "name_taken", "refuse_bidi_controls", "register_group", "remove_staff", "representatives", "set_language",
+    "may_leave", "oidc_account", "name_taken", "refuse_bidi_controls", "register_group", "remember_language", "remove_staff", "representatives", "set_language",
     "sign_up", "start_sign_in", "update_profile", "verify_group",
 ]

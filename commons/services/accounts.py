@@ -115,6 +115,14 @@ def set_language(user: User, language: str, supported: list[str] | tuple[str, ..
     user.language = language
 
 
+def remember_language(user: User, chosen: str | None, supported: list[str] | tuple[str, ...]) -> None:
+    """At sign-in: the language picked with the switch in this browser before signing in becomes the
+    account's (its e-mail is written in it). The browser's Accept-Language never does: on a shared or
+    borrowed computer it says nothing about who signs in. Writes only when something changes."""
+    if chosen in supported and chosen != user.language:
+        set_language(user, chosen, supported)
+
+
 @write_transaction
 def end_sessions(user: User) -> None:
     """Sign out everywhere: every browser's session of the user ends."""
@@ -150,11 +158,12 @@ def end_sign_in(secret: str | None) -> None:
 
 
 @write_transaction
-def oidc_account(subject: str, email: str | None, email_verified: bool, name: str) -> User:
+def oidc_account(subject: str, email: str | None, email_verified: bool, name: str, language: str | None = None) -> User:
     """The account of a person the OpenID Connect provider signed in (commons.oidc_views): the one linked
     to the provider's `subject`; else, when the provider says the address is verified, the account of that
     address (linked now; its address counts as verified) or a new account (verified). An address the
-    provider has not verified is never linked nor used: refused (`oidc_email_unverified`)."""
+    provider has not verified is never linked nor used: refused (`oidc_email_unverified`). A new account
+    keeps `language` (the page's, where the person started the sign-in) for its e-mail."""
     from commons import audit
 
     subject = subject[:255]
@@ -173,7 +182,8 @@ def oidc_account(subject: str, email: str | None, email_verified: bool, name: st
         return user
     name = " ".join((name or "").split())[:120] or email.split("@")[0]
     refuse_bidi_controls(name=name)
-    user = User(email=email, name=name, role="member", password_hash=None, email_verified=True, oidc_subject=subject)
+    user = User(email=email, name=name, role="member", password_hash=None, email_verified=True, oidc_subject=subject,
+                language=language)
     db.session.add(user)
     db.session.flush()
     return user

@@ -26,6 +26,7 @@ def create_user(
     group: str | None = None,
     facility: str | None = None,
     district: str = "Helsinki",
+    language: str | None = None,
 ) -> User:
     """Create (or update) a user; `group` makes them its representative (the group is created,
     verified, if missing); `facility` makes a staff user staff there (created if missing). The
@@ -35,12 +36,13 @@ def create_user(
         if len(password) < 8:
             raise Invalid(reason="password_too_short", fields={"password": Said("password_too_short")})
         password_hash = User.hash_password(password)
-    return _store_user(email, name, role, password_hash, group, facility, district)
+    return _store_user(email, name, role, password_hash, group, facility, district, language)
 
 
 @write_transaction
 def _store_user(
-    email: str, name: str, role: str, password_hash: str | None, group: str | None, facility: str | None, district: str
+    email: str, name: str, role: str, password_hash: str | None, group: str | None, facility: str | None, district: str,
+    language: str | None = None,
 ) -> User:
     if role not in ROLES:
         params = {"roles": list(ROLES)}
@@ -60,6 +62,8 @@ def _store_user(
         user.name, user.role = name.strip(), role
     if password_hash is not None:
         user.password_hash = password_hash
+    if language is not None:
+        user.language = language
     user.email_verified = True  # whoever made the account on the command line vouches for its address
     db.session.flush()
     if role != old_role and (role in ("staff", "admin") or old_role in ("staff", "admin")):

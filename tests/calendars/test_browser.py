@@ -59,7 +59,9 @@ def test_staff_import_and_personal_feeds_in_the_browser(live_server, browser_pag
     check_accessibility(page)
     old = page.get_by_label("Link to copy").input_value()
     assert "/calendars/feeds/" in old
-    page.get_by_role("button", name="Make a new link").click()
+    page.locator("summary", has_text="Make a new link").click()  # the step that asks first
+    expect(page.get_by_text("The old link stops working at once, for everyone")).to_be_visible()
+    page.get_by_role("button", name="Yes, make a new link").click()
     expect(page.get_by_role("status")).to_contain_text("A new link for Vallila Residents is ready")
     assert page.get_by_label("Link to copy").input_value() != old
     page.screenshot(path=str(SCREENSHOTS / "calendar-feeds.png"), full_page=True)

@@ -136,3 +136,13 @@ def test_sign_out_ends_the_local_session_and_offers_the_providers(app, client, o
     # a password sign-out is as before
     r = client.post("/logout")
     assert r.status_code == 302
+
+
+def test_a_new_account_keeps_the_language_of_the_page_where_the_sign_in_started(app, oidc):
+    """Issue 21 item 2: its e-mail in the language the person read (and the welcome said in it)."""
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "sv"
+    assert through_provider(client).status_code == 302
+    with app.app_context():
+        assert db.session.execute(select(User.language).where(User.email == "city.person@example.fi")).scalar_one() == "sv"
+    assert "Välkommen, Kaupunki Henkilö! Du är inloggad." in html.unescape(client.get("/account").get_data(as_text=True))

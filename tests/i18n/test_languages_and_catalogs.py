@@ -245,13 +245,15 @@ def test_a_signed_in_persons_choice_is_kept_on_their_account(app, client, make_u
     assert lang_of(page(client.get("/"))) == "sv"
 
 
-def test_an_anonymous_choice_survives_signing_in_and_is_not_saved(app, client, make_user):
+def test_an_anonymous_choice_survives_signing_in_and_becomes_the_accounts(app, client, make_user):
+    """Issue 21 item 2: the switch clicked before signing in is the person's choice, so their e-mail follows
+    it too (docs/accounts.md "The account's language"; tests/commons/test_account_language.py)."""
     user = make_user()
     client.post("/language", data={"lang": "fi"})
     sign_in(client, user.email)
     assert lang_of(page(client.get("/"))) == "fi"
     with app.app_context():
-        assert db.session.get(User, user.user_id).language is None
+        assert db.session.get(User, user.user_id).language == "fi"
 
 
 # --- The catalogs ----------------------------------------------------------------------------------

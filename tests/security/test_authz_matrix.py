@@ -407,6 +407,7 @@ ROWS: list[Row] = [
     Row("GET", "/activities", "/activities", roles(200)),
     Row("GET", "/activities/<int:activity_id>", "/activities/{act}", roles(200)),
     Row("GET", "/static/<path:filename>", "/static/commons.css", roles(200)),
+    Row("GET", "/favicon.ico", "/favicon.ico", roles(302)),  # to /static/favicon.ico
     # --- Operations: health for the load balancer; /metrics for the configured addresses or a token
     # (METRICS_TOKEN, an admin's API token: tests/commons/test_operations.py), never a browser session ---------
     Row("GET", "/healthz", "/healthz", roles(200)),

@@ -16,6 +16,7 @@ from tests.conftest import local, next_weekday
 # GET routes that are not HTML pages (downloads and feeds), or are only a redirect.
 NOT_PAGES = {
     "static",
+    "commons.favicon",  # a redirect to static/favicon.ico
     "account.export",  # a JSON download
     "calendars.booking_download",  # .ics
     "calendars.personal_feed",  # .ics
