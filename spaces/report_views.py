@@ -22,7 +22,7 @@ from wtforms.validators import AnyOf, InputRequired, ValidationError
 
 from commons.errors import ApiError
 from commons.forms import WEEKDAYS, DateField, sensible_year
-from commons.i18n import LANGUAGE_NAMES, WEEKDAY_NAMES, format_closure, format_day, format_span, format_week, page_language
+from commons.i18n import LANGUAGE_NAMES, format_closure, format_day, format_span, format_week, page_language
 from commons.timezone import site_tz
 from spaces import presenters, print_layout, report_services, rules, services
 
@@ -297,7 +297,6 @@ def _print_week(space, lang: str, lang_refused: bool):
             languages=[(code, LANGUAGE_NAMES.get(code, code)) for code in current_app.config["LANGUAGES"]],
             default_language=space.facility.default_language,
             default_week=not asked_week,
-            next_week_from=WEEKDAY_NAMES[print_layout.NEXT_WEEK_FROM],
         ),
         status,
     )

@@ -10,7 +10,7 @@ import pytest
 
 from commons.extensions import db
 from commons.models import Facility
-from tests.conftest import HELSINKI, next_dst_end, next_dst_start
+from tests.conftest import HELSINKI, PASSWORD, next_dst_end, next_dst_start, next_weekday
 from tests.spaces.test_reports_api import add_booking
 
 
@@ -170,3 +170,67 @@ def test_free_times_on_paper_start_and_end_on_the_grid_after_the_changeover(app,
     html = client.get(f"/spaces/{space}/print", query_string={"lang": "en", "week": week_of(day)}).get_data(as_text=True)
     # 08:00-09:45 -> 08:00-09:30; 11:15-12:15 -> 11:30-12:00, too short; 13:45-15:45 -> 14:00-15:30; 17:15-20:00 -> 17:30-20:00
     assert slots(row(html, _heading(day)), "free") == ["08:00–09:30", "14:00–15:30", "17:30–20:00"]
+
+
+# --- The noticeboard's language and the default week (issue 21, item 12) ----------------------------
+
+
+def test_printed_in_the_facility_s_language_or_the_one_chosen_whatever_the_reader_s(app, client, room):
+    space, _group, facility = room
+    week = week_of(datetime.now(HELSINKI).date() + timedelta(days=14))
+    page = client.get(f"/spaces/{space}/print", query_string={"week": week}, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="fi">' in page and "Näin varaat" in page  # the default: Finnish, not the English reader's
+    with app.app_context():
+        db.session.get(Facility, facility).default_language = "sv"
+        db.session.commit()
+    page = client.get(f"/spaces/{space}/print", query_string={"week": week}, headers={"Accept-Language": "fi"}).get_data(as_text=True)
+    assert '<html lang="sv">' in page and "Så bokar du" in page and "Vecka" in page
+    assert '<option value="sv" lang="sv" selected>' in page  # the choice starts at the facility's language
+    page = client.get(f"/spaces/{space}/print", query_string={"week": week, "lang": "en"}).get_data(as_text=True)
+    assert '<html lang="en">' in page and "How to book" in page
+    assert f'week={week}&amp;lang=en' in page.split('rel="next"')[0] + page.split('rel="prev"')[0]  # the weeks keep the choice
+    r = client.get(f"/spaces/{space}/print", query_string={"week": week, "lang": "de"})
+    assert r.status_code == 422 and '<html lang="sv">' in r.get_data(as_text=True) and "”de”" in r.get_data(as_text=True)
+
+
+def test_staff_set_the_noticeboard_language_on_the_dashboard(app, make_facility, make_space, make_user):
+    mine, theirs = make_facility(name="Mine"), make_facility(name="Theirs")
+    make_space(facility_id=mine)
+    make_user(role="staff", facilities=[mine], email="staff@example.fi")
+    c = app.test_client()
+    assert c.post("/login", data={"email": "staff@example.fi", "password": PASSWORD}).status_code == 302
+    assert f'action="/staff/facilities/{mine}/language"' in c.get("/staff").get_data(as_text=True)
+    assert c.post(f"/staff/facilities/{mine}/language", data={"language": "sv"}).status_code == 302
+    assert c.post(f"/staff/facilities/{mine}/language", data={"language": "de"}).status_code == 400
+    assert c.post(f"/staff/facilities/{theirs}/language", data={"language": "en"}).status_code == 403
+    with app.app_context():
+        assert (db.session.get(Facility, mine).default_language, db.session.get(Facility, theirs).default_language) == ("sv", "fi")
+
+
+def test_the_default_week_is_next_week_from_friday_on():
+    from spaces.print_layout import default_week
+
+    monday = date(2026, 12, 7)  # week 50
+    for offset in range(7):
+        expected = (2026, 51) if offset >= 4 else (2026, 50)
+        assert default_week(monday + timedelta(days=offset)) == expected, offset
+    assert default_week(date(2027, 1, 1)) == (2027, 1)  # a Friday of week 2026-W53: next week is 2027-W01
+
+
+@pytest.mark.parametrize("hhmm, weekday, next_week", [("23:30", 3, False), ("00:10", 4, True)])
+def test_without_a_week_the_page_prints_this_week_until_thursday_and_next_week_from_friday(client, room, hhmm, weekday, next_week):
+    """Thursday 23:30 and Friday 00:10 in Helsinki (both Thursday in UTC): the local date decides."""
+    import time_machine
+
+    space, _group, _facility = room
+    day = next_weekday(weekday)
+    hh, mm = map(int, hhmm.split(":"))
+    moment = datetime(day.year, day.month, day.day, hh, mm, tzinfo=HELSINKI)
+    with time_machine.travel(moment, tick=False):
+        page = client.get(f"/spaces/{space}/print", query_string={"lang": "en"}).get_data(as_text=True)
+    shown = day + timedelta(days=7) if next_week else day
+    assert f"Week {shown.isocalendar()[1]}:" in page
+    assert "From Friday on, it shows next week." in page
+    with time_machine.travel(moment, tick=False):  # a week asked for is the week shown, whatever the day
+        page = client.get(f"/spaces/{space}/print", query_string={"lang": "en", "week": week_of(day)}).get_data(as_text=True)
+    assert f"Week {day.isocalendar()[1]}:" in page and "From Friday on" not in page
