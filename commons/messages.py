@@ -388,6 +388,6 @@ def _one_of(p):
     return _("Choose one of these: %(allowed)s.", allowed=listed(p["allowed"]))
 
 
-@message("language_unknown", language="de", languages="fi, sv, en")
+@message("language_unknown", language="de")
 def _language_unknown(p):
-    return _("“%(language)s” is not a language of this service; choose one of %(languages)s.", language=p["language"], languages=p["languages"])
+    return _("“%(language)s” is not a language of this service; choose Finnish, Swedish or English.", language=p["language"])

@@ -43,7 +43,7 @@ def set_default_language(actor: User, facility_id: int, language: str, languages
     if not is_staff_of(actor, facility.id):
         raise Forbidden(reason="staff_only")
     if language not in languages:
-        params = {"language": language[:20], "languages": ", ".join(languages)}
+        params = {"language": language[:20]}
         raise Invalid(reason="language_unknown", params=params, fields={"language": Said("language_unknown", params)})
     facility.default_language = language
     return facility
