@@ -6,7 +6,7 @@ translated: the JSON API answers in English whatever the request's language.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as _babel_format_date
@@ -25,11 +25,12 @@ LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
 
 # Date patterns (CLDR) per language: Finnish writes 4.1.2027, Swedish 4 januari 2027.
 _PATTERNS = {
-    "fi": {"weekday": "cccc", "weekday_date": "cccc d.M.", "weekday_full": "cccc d.M.y", "day_month": "d.M.", "date": "d.M.y", "short": "EEE d.M.y"},
+    "fi": {"weekday": "cccc", "weekday_date": "cccc d.M.", "weekday_full": "cccc d.M.y", "day_month": "d.M.", "date": "d.M.y", "short": "EEE d.M.y",
+           "day": "EEE d.M.y"},
     "sv": {"weekday": "EEEE", "weekday_date": "EEEE d MMMM", "weekday_full": "EEEE d MMMM y", "day_month": "d MMMM", "date": "d MMMM y",
-           "short": "EEE d MMM y"},
+           "short": "EEE d MMM y", "day": "EEE d MMM y"},
     "en": {"weekday": "EEEE", "weekday_date": "EEEE d MMMM", "weekday_full": "EEEE d MMMM y", "day_month": "d MMMM", "date": "d MMMM y",
-           "short": "EEE dd MMM y"},
+           "short": "EEE dd MMM y", "day": "EEE d MMM y"},
 }
 
 
@@ -67,7 +68,7 @@ def page_language() -> str:
 
 def format_day(day: date, kind: str = "date") -> str:
     """A date in the page language; kind is weekday (the name alone), weekday_date, weekday_full (with the
-    year), day_month, date or short."""
+    year), day_month, date, short or day (a whole day: fi "su 6.12.2026", sv "sön 6 dec. 2026", en "Sun 6 Dec 2026")."""
     lang = page_language()
     text = _babel_format_date(day, _PATTERNS.get(lang, _PATTERNS["en"])[kind], locale=lang)
     return text[:1].upper() + text[1:] if kind.startswith("weekday") else text
@@ -87,6 +88,26 @@ def format_span(start: datetime, end: datetime, tz: ZoneInfo) -> str:
     if s.date() == e.date():
         return f"{first}–{format_clock(e.hour * 60 + e.minute)}"
     return f"{first} – {format_day(e.date(), 'short')} {format_clock(e.hour * 60 + e.minute)}"
+
+
+def whole_days(start: datetime, end: datetime, tz: ZoneInfo) -> tuple[date, date] | None:
+    """The first and last day when the span is whole local days (midnight to midnight), else None."""
+    s, e = start.astimezone(tz), end.astimezone(tz)
+    if s.timetz().replace(tzinfo=None) != time(0) or e.timetz().replace(tzinfo=None) != time(0) or e.date() <= s.date():
+        return None
+    return s.date(), e.date() - timedelta(days=1)
+
+
+def format_closure(start: datetime, end: datetime, tz: ZoneInfo) -> str:
+    """A closure's time: whole days as days ("su 6.12.2026", "su 6.12.2026 – ti 8.12.2026"), not
+    "00.00–00.00"; any other span as format_span writes it."""
+    days = whole_days(start, end, tz)
+    if days is None:
+        return format_span(start, end, tz)
+    first, last = days
+    if first == last:
+        return format_day(first, "day")
+    return f"{format_day(first, 'day')} – {format_day(last, 'day')}"
 
 
 def format_duration(minutes: int) -> str:

@@ -387,3 +387,7 @@ def _less_than_equal(p):
 def _one_of(p):
     return _("Choose one of these: %(allowed)s.", allowed=listed(p["allowed"]))
 
+
+@message("language_unknown", language="de")
+def _language_unknown(p):
+    return _("“%(language)s” is not a language of this service; choose Finnish, Swedish or English.", language=p["language"])

@@ -168,6 +168,8 @@ class Facility(db.Model):
     district: Mapped[str] = mapped_column(String(80))
     address: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(40))  # the counter's phone, for residents without a computer
+    # the language of its noticeboard: the printed week is printed in it unless the print page is told another
+    default_language: Mapped[str] = mapped_column(String(5), default="fi", server_default="fi")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     staff: Mapped[list[FacilityStaff]] = relationship(back_populates="facility", cascade="all, delete-orphan")

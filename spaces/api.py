@@ -23,8 +23,10 @@ from spaces.schemas import (
     BookingsChanged,
     CancelIn,
     CheckedIn,
+    ClosureConflict,
     ClosureIn,
     ClosureOut,
+    FacilityClosuresOut,
     DecisionIn,
     Occurrence,
     OpeningHoursOut,
@@ -115,7 +117,7 @@ def changed_out(changed: list[Booking]) -> BookingsChanged:
     return BookingsChanged(bookings=[booking_out(b) for b in services.bookings_by_ids(ids)])
 
 
-def closure_out(c: Closure, tz: ZoneInfo, affected: list[int] | None = None) -> ClosureOut:
+def closure_out(c: Closure, tz: ZoneInfo, affected: list[int] | None = None, conflicts: list[ClosureConflict] | None = None) -> ClosureOut:
     return ClosureOut(
         id=c.id,
         space_id=c.space_id,
@@ -123,7 +125,15 @@ def closure_out(c: Closure, tz: ZoneInfo, affected: list[int] | None = None) -> 
         end=c.end_at.astimezone(tz),
         reason=c.reason,
         affected_bookings=affected or [],
+        conflicts=conflicts or [],
     )
+
+
+def conflicts_out(affected: list[int]) -> list[ClosureConflict]:
+    """The bookings a closure falls on, with their times (one query)."""
+    return [ClosureConflict(booking_id=b.id, space_id=b.space_id, start=b.start_at.astimezone(ZoneInfo(b.space.timezone)),
+                            end=b.end_at.astimezone(ZoneInfo(b.space.timezone)), status=b.status)
+            for b in services.bookings_by_ids(affected)] if affected else []
 
 
 @api_route(bp, "/spaces", summary="Find spaces", query=SpaceQuery, response=list[SpaceOut], tag="spaces")
@@ -187,7 +197,27 @@ def add_closure(space_id: int, body: ClosureIn):
     `affected_bookings`, so staff can contact the groups or cancel them."""
     closure, affected = services.add_closure(require_user(), space_id, body.start, body.end, body.reason)
     space = services.get_space(space_id)
-    return closure_out(closure, ZoneInfo(space.timezone), affected)
+    return closure_out(closure, ZoneInfo(space.timezone), affected, conflicts_out(affected))
+
+
+@api_route(
+    bp, "/facilities/<int:facility_id>/closures", "POST", summary="Close every space of a facility (a holiday)", body=ClosureIn,
+    response=FacilityClosuresOut, status=201, auth=True, tag="spaces"
+)
+def add_facility_closure(facility_id: int, body: ClosureIn):
+    """One closure per space of the facility, in one transaction (staff of the facility). A time
+    without an offset is wall-clock time in the spaces' zone. Existing bookings in the closed time
+    stay and are listed in `affected_bookings` and `conflicts`. 404 unknown facility, 403 not its
+    staff, 422 invalid times or a facility without spaces (`facility_has_no_spaces`)."""
+    closures, affected = services.add_facility_closure(require_user(), facility_id, body.start, body.end, body.reason)
+    conflicts = conflicts_out(affected)
+    return FacilityClosuresOut(
+        facility_id=facility_id,
+        closures=[closure_out(c, ZoneInfo(services.get_space(c.space_id).timezone), [k.booking_id for k in conflicts if k.space_id == c.space_id],
+                              [k for k in conflicts if k.space_id == c.space_id]) for c in closures],
+        affected_bookings=affected,
+        conflicts=conflicts,
+    )
 
 
 @api_route(

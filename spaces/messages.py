@@ -293,6 +293,27 @@ def _closure_too_long(p):
     return ngettext("A closure can last at most %(num)d day.", "A closure can last at most %(num)d days.", p["max_days"])
 
 
+@message("closure_unknown", closure_id=17)
+def _closure_unknown(p):
+    return _("There is no closure %(closure)s.", closure=p["closure_id"])
+
+
+@message("facility_has_no_spaces", facility_id=3)
+def _facility_has_no_spaces(p):
+    return _("The facility has no spaces to close yet. Add its spaces first.")
+
+
+@message("closure_not_hit", booking_id=42)
+def _closure_not_hit(p):
+    return _("The closure does not fall on booking %(booking)s: only bookings in the closed time can be cancelled here.",
+             booking=p["booking_id"])
+
+
+@message("closure_nothing_to_cancel")
+def _closure_nothing_to_cancel(p):
+    return _("None of the chosen bookings can be cancelled any more: they were cancelled already or have started. Choose at least one of those listed.")
+
+
 @message("report_period_required")
 def _report_period_required(p):
     return _("Give the period as from and to, e.g. from=2027-01-01&to=2027-02-01.")

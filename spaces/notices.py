@@ -48,6 +48,7 @@ SUBJECTS = {
     "approved": lambda **v: _l("Booking request approved: %(space)s", **v),
     "rejected": lambda **v: _l("Booking request declined: %(space)s", **v),
     "cancelled": lambda **v: _l("Booking cancelled: %(space)s", **v),
+    "closed": lambda **v: _l("Booking cancelled, the space is closed: %(space)s", **v),
     "changed": lambda **v: _l("Booking changed: %(space)s", **v),
     "expired": lambda **v: _l("Booking request expired: %(space)s", **v),
     "reminder": lambda **v: _l("Reminder: %(space)s, %(when)s", **v),
@@ -67,6 +68,7 @@ INTROS = {
     "approved": lambda **v: _l("The facility's staff approved your group's booking request."),
     "rejected": lambda **v: _l("The facility's staff declined your group's booking request."),
     "cancelled": lambda **v: _l("This booking has been cancelled."),
+    "closed": lambda **v: _l("The facility's staff had to cancel this booking: the space is closed at that time. We are sorry for the trouble; you are welcome to book another time."),
     "changed": lambda **v: _l("This booking has been changed. Below are the new details."),
     "expired": lambda **v: _l("Your group's booking request was not handled before its start, so it has expired and the time is free again. You are welcome to book another time."),
     "reminder": lambda **v: _l("A reminder: your group has booked this space soon."),
@@ -155,8 +157,10 @@ def _series_rows(batches: list[list[Booking]]) -> dict[int, tuple[str, list[Book
     return series_rows(b.series_id for batch in batches for b in batch)
 
 
-def _facts(kind: str, batch: list[Booking], series: dict[int, tuple[str, list[Booking]]], actor: User | None) -> dict:
-    """Everything a message about `batch` says, as it is now (commons.mail.queue_later's payload)."""
+def _facts(kind: str, batch: list[Booking], series: dict[int, tuple[str, list[Booking]]], actor: User | None,
+           reason: str | None = None) -> dict:
+    """Everything a message about `batch` says, as it is now (commons.mail.queue_later's payload);
+    `reason`: why the space is closed (a booking cancelled for a closure)."""
     first = batch[0]
     space, facility, group = first.space, first.space.facility, first.group
     sids = {b.series_id for b in batch if b.series_id in series}
@@ -170,6 +174,7 @@ def _facts(kind: str, batch: list[Booking], series: dict[int, tuple[str, list[Bo
         "actor_is_staff": bool(actor and first.on_behalf),
         "link": {"approval_request": "/staff/requests", "offer": "/waitlist"}.get(kind, "/bookings"),
         "space_link": f"/spaces/{space.id}",
+        "reason": reason,
     }
 
 
@@ -227,6 +232,7 @@ def render(data: dict, recipient: Recipient) -> Rendered:
         actor_is_staff=data["actor_is_staff"],
         link=public_url(data["link"]),
         space_link=public_url(data["space_link"]),
+        reason=data.get("reason"),
     )
     return Rendered(subject, text, html, _attachment(batch, series))
 
@@ -235,11 +241,11 @@ def render(data: dict, recipient: Recipient) -> Rendered:
 
 
 def _queue(kind: str, batch: list[Booking], recipients: list[User], now: datetime, key: str | None = None,
-           actor: User | None = None, series: dict | None = None) -> int:
+           actor: User | None = None, series: dict | None = None, reason: str | None = None) -> int:
     """One message per recipient, each the same facts (rendered later, in the recipient's language)."""
     if not recipients:
         return 0
-    facts = _facts(kind, batch, _series_rows([batch]) if series is None else series, actor)
+    facts = _facts(kind, batch, _series_rows([batch]) if series is None else series, actor, reason)
     return sum(queue_later(recipient_for(user), RENDERER, facts, key=key, now=now) for user in recipients)
 
 
@@ -284,6 +290,28 @@ def booking_cancelled(actor: User | None, bookings: list[Booking], now: datetime
     sent for these dates are dropped."""
     discard_unsent([f"reminder:booking:{i}:" for i in _ids(bookings)])
     return _tell_group("cancelled", actor, bookings, now)
+
+
+def booking_closed(actor: User, bookings: list[Booking], reasons: dict[int, str], now: datetime | None = None) -> int:
+    """Cancelled by staff because the space is closed then (spaces.services.cancel_closed_bookings):
+    each group's representatives are told, with the closure's reason (`reasons`, by booking id); a
+    series' dates closed for one reason are one message. Reminders not yet sent are dropped."""
+    if not bookings:
+        return 0
+    now = now or utcnow()
+    ids = _ids(bookings)
+    discard_unsent([f"reminder:booking:{i}:" for i in ids])
+    loaded = _load(ids)
+    reps = _representatives({b.group_id for b in loaded})
+    batches: dict[tuple, list[Booking]] = defaultdict(list)
+    for b in loaded:
+        batches[(b.series_id or -b.id, reasons.get(b.id))].append(b)
+    series = _series_rows(list(batches.values()))
+    n = 0
+    for (_key, reason), batch in batches.items():
+        to = [u for u in reps[batch[0].group_id] if u.id != actor.id]
+        n += _queue("closed", batch, to, now, actor=actor, series=series, reason=reason)
+    return n
 
 
 def booking_changed(actor: User | None, bookings: list[Booking], now: datetime | None = None) -> int:

@@ -177,6 +177,8 @@ def build_week(space: Space, year: int, week: int, now: datetime, bookable_only:
         slots.sort(key=lambda s: (s.start, s.end))
         for s in slots:
             s.text = f"{_hhmm(s.start, tz, d)}–{_hhmm(s.end, tz, d)}"
+            if s.kind == "closed" and (s.start, s.end) == (day_lo, day_hi):
+                s.text = _("All day")  # a whole day closed reads as the day, not "0.00–24.00"
         days.append(Day(date=d, heading=format_day(d, "weekday_date"), hours=hours_text(space, d.weekday()), slots=slots))
     return days
 

@@ -15,6 +15,7 @@ on the space's page, behind the QR code. The closures listed under the table are
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from math import ceil
 from typing import Sequence, TypeVar
 
@@ -39,6 +40,17 @@ DENSITIES = (
     Density("dense densest", 4, 7, 52),
 )
 MAX_CLOSURES = 3  # closures listed under the table (each is also in its day's row)
+
+# From Friday on (Monday 0), the week for the door is next week's: this week is nearly over when it is posted.
+NEXT_WEEK_FROM = 4
+
+
+def default_week(today: date) -> tuple[int, int]:
+    """The ISO week (year, week) the print page shows without `?week=`: this week's until Thursday,
+    next week's from Friday on (`today` is the local date)."""
+    day = today + timedelta(days=7) if today.weekday() >= NEXT_WEEK_FROM else today
+    year, week, _ = day.isocalendar()
+    return year, week
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 import segno
 from babel.numbers import format_decimal, format_percent
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
@@ -23,7 +23,7 @@ from wtforms.validators import AnyOf, InputRequired, ValidationError
 from commons import districts
 from commons.errors import ApiError
 from commons.forms import WEEKDAYS, DateField, sensible_year
-from commons.i18n import format_day, format_span, format_week, page_language
+from commons.i18n import LANGUAGE_NAMES, format_closure, format_day, format_span, format_week, page_language
 from commons.timezone import site_tz
 from spaces import presenters, print_layout, report_services, rules, services
 
@@ -250,10 +250,28 @@ def qr_svg(url: str, title: str) -> Markup:
 
 @bp.route("/spaces/<int:space_id>/print")
 def print_week(space_id: int):
+    """The week for the door, in the noticeboard's language: `?lang=` or the facility's default
+    language (whatever the reader's own), and without `?week=` this week until Thursday, next week
+    from Friday on (print_layout.default_week)."""
     space = services.get_space(space_id)
+    languages = current_app.config["LANGUAGES"]
+    asked = request.args.get("lang")
+    lang = asked if asked in languages else (space.facility.default_language if space.facility.default_language in languages else "fi")
+    with force_locale(lang):
+        return _print_week(space, lang, asked is not None and asked not in languages)
+
+
+def _print_week(space, lang: str, lang_refused: bool):
     tz = ZoneInfo(space.timezone)
     now = datetime.now(timezone.utc)
-    (year, week), week_error = presenters.requested_week(request.args.get("week"), tz, now)
+    asked_week = request.args.get("week")
+    if asked_week:
+        (year, week), week_error = presenters.requested_week(asked_week, tz, now)
+    else:
+        (year, week), week_error = print_layout.default_week(now.astimezone(tz).date()), None
+    if lang_refused:
+        week_error = " ".join(filter(None, [week_error, _("“%(lang)s” is not a language of this service; the week is printed in %(language)s.",
+                                                          lang=request.args.get("lang", "")[:20], language=LANGUAGE_NAMES[lang])]))
     status = 422 if week_error else 200
     # Free: only times a group could still book (from now, within the horizon, long enough for the
     # shortest booking, on the slot grid). A past week shows what was booked and closed, and says why nothing is free.
@@ -271,7 +289,7 @@ def print_week(space_id: int):
     else:
         free_note = None
     closures = [
-        {"when": format_span(c.start_at, c.end_at, tz), "reason": c.reason}
+        {"when": format_closure(c.start_at, c.end_at, tz), "reason": c.reason}
         for c in services.list_closures(space.id, bounds.start, bounds.end)
     ]
     fitted, paper = presenters.paper_week(space, days)
@@ -296,6 +314,10 @@ def print_week(space_id: int):
             check_in_qr=qr_svg(url_for("waitlist.door", space_id=space.id, _external=True),
                                _("QR code: the check-in page of this space")) if space.check_in_required else None,
             printed=format_day(now.astimezone(tz).date(), "date"),
+            lang=lang,
+            languages=[(code, LANGUAGE_NAMES.get(code, code)) for code in current_app.config["LANGUAGES"]],
+            default_language=space.facility.default_language,
+            default_week=not asked_week,
         ),
         status,
     )

@@ -182,6 +182,14 @@ class ClosureIn(In):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoBidiControls]
 
 
+class ClosureConflict(BaseModel):
+    booking_id: int
+    space_id: int
+    start: datetime
+    end: datetime
+    status: str
+
+
 class ClosureOut(BaseModel):
     id: int
     space_id: int
@@ -189,6 +197,16 @@ class ClosureOut(BaseModel):
     end: datetime
     reason: str
     affected_bookings: list[int] = Field(default_factory=list, description="active bookings the closure overlaps")
+    conflicts: list[ClosureConflict] = Field(
+        default_factory=list, description="the same bookings with their times: they stay until cancelled "
+        "(POST /bookings/{id}/cancel, or the closures page, which tells the groups the closure's reason)")
+
+
+class FacilityClosuresOut(BaseModel):
+    facility_id: int
+    closures: list[ClosureOut] = Field(description="one closure per space of the facility")
+    affected_bookings: list[int] = Field(default_factory=list, description="active bookings the closures overlap")
+    conflicts: list[ClosureConflict] = Field(default_factory=list, description="the same bookings with their times")
 
 
 def phone_number(text: str) -> str:

@@ -218,7 +218,7 @@ class ClosureForm(FlaskForm):
     end = TimeField(_l("Until (optional)"), validators=[Optional()])
     reason = StringField(
         _l("Reason"),
-        description=_l("Shown to the staff, e.g. Floor maintenance."),
+        description=_l("Told to the groups whose bookings you cancel for the closure, e.g. Floor maintenance."),
         validators=[DataRequired(message=_l("Give a reason.")), Length(max=200, message=_l("At most 200 characters.")),
                     no_bidi_controls],
         filters=[strip_text],

@@ -11,7 +11,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectChoice, TextAreaField
+from wtforms import RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from commons.auth import is_staff_of
@@ -20,7 +20,8 @@ from commons.apispec import said_of
 from commons.forms import put_back
 from commons.pagination import paginate
 from commons.errors import ApiError
-from commons.i18n import format_clock, format_day, format_span
+from commons import services as cservices
+from commons.i18n import LANGUAGE_NAMES, format_clock, format_closure, format_day, format_span
 from commons.timezone import day_bounds, site_tz, week_param, year_in_range
 from pydantic import ValidationError
 from spaces import counter_views, rules, services, staff_services
@@ -178,6 +179,7 @@ def dashboard():
         pending=pending,
         pending_total=sum(pending.values()),
         this_week=_week_of(today),
+        language_forms={f.id: language_form(f) for f in facilities},
     )
 
 
@@ -234,6 +236,8 @@ def _cell(cal: staff_services.SpaceCalendar, day: date) -> list[CalItem]:
         items.append((start, 0, CalItem("booking", text, b.title, detail, str(STATUS_LABELS.get(b.status, b.status)), b.status)))
     for c in cal.closures:
         start, text = span(c.start_at, c.end_at)
+        if c.start_at <= day_start and c.end_at >= day_end:
+            text = _("All day")  # a whole day closed reads as the day, not "0.00–24.00"
         if start is not None:
             items.append((start, 1, CalItem("closed", text, _("Closed"), c.reason)))
     for f in cal.free:
@@ -436,15 +440,36 @@ def space_edit(space_id: int):
 # --- Closures ------------------------------------------------------------------------------------
 
 
+def _hit_rows(closure_ids: list[int], space_ids: set[int]) -> tuple[list[int], list[dict]]:
+    """The closures asked for (of these spaces only) and the bookings they fall on that can still be
+    cancelled, as the warning lists them (each with its day in the staff calendar)."""
+    closures = [c for c in services.closures_by_ids(current_user, closure_ids) if c.space_id in space_ids] if closure_ids else []
+    hit = services.bookings_by_ids(services.hit_bookings(closures, datetime.now(timezone.utc))) if closures else []
+    rows = []
+    for b in hit:
+        tz = ZoneInfo(b.space.timezone)
+        rows.append({"booking": b, "when": format_span(b.start_at, b.end_at, tz),
+                     "status": STATUS_LABELS.get(b.status, b.status),
+                     "day_link": url_for("staff.calendar", view="day", date=b.start_at.astimezone(tz).date().isoformat(),
+                                         facility=b.space.facility_id)})
+    return [c.id for c in closures], rows
+
+
+def _closure_ids() -> list[int]:
+    return [i for i in request.args.getlist("closure", type=int) if i > 0][:500]
+
+
 def _closures_page(space, form: ClosureForm, error: str | None = None, status: int = 200):
     now = datetime.now(timezone.utc)
     tz = ZoneInfo(space.timezone)
     closures = [
-        {"closure": c, "when": format_span(c.start_at, c.end_at, tz)} for c in staff_services.upcoming_closures(space.id, now)
+        {"closure": c, "when": format_closure(c.start_at, c.end_at, tz)} for c in staff_services.upcoming_closures(space.id, now)
     ]
+    hit_closures, hits = _hit_rows(_closure_ids(), {space.id})
     return (
         render_template("spaces/staff_closures.html", space=space, form=form, closures=closures, error=error,
-                        delete_form=EmptyForm(formdata=None)),
+                        delete_form=EmptyForm(formdata=None), hits=hits, hit_closures=hit_closures,
+                        back=url_for("staff.closures", space_id=space.id)),
         status,
     )
 
@@ -468,27 +493,158 @@ def closures(space_id: int):
         put_back(form, err, {"start": "first_day", "end": "end" if form.end.data else "last_day"})
         return _closures_page(space, form, err.said(), err.status)
     tz = ZoneInfo(space.timezone)
-    flash(_("Closed %(when)s: %(reason)s.", when=format_span(closure.start_at, closure.end_at, tz), reason=closure.reason))
-    hit = services.bookings_by_ids(affected)
-    if hit:
-        flash(ngettext("The closure overlaps %(num)d booking; tell the group, or cancel it:",
-                       "The closure overlaps %(num)d bookings; tell the groups, or cancel them:", len(hit)))
-        for b in hit:
-            flash(_("%(when)s: %(title)s (%(group)s, %(status)s)", when=format_span(b.start_at, b.end_at, tz), title=b.title,
-                    group=b.group.name, status=STATUS_LABELS.get(b.status, b.status)))
+    flash(_("Closed %(when)s: %(reason)s.", when=format_closure(closure.start_at, closure.end_at, tz), reason=closure.reason))
+    if affected:  # the warning on the page lists them, with the choice to cancel them
+        return redirect(url_for("staff.closures", space_id=space.id, closure=closure.id) + "#hits-title")
     return redirect(url_for("staff.closures", space_id=space.id))
 
 
-@bp.route("/spaces/<int:space_id>/closures/<int:closure_id>/delete", methods=["POST"])
+@bp.route("/spaces/<int:space_id>/closures/<int:closure_id>/delete", methods=["GET", "POST"])
 @login_required
 def closure_delete(space_id: int, closure_id: int):
+    """GET: the question (works without JavaScript); POST: remove it."""
     _require_staff()
     space = _space_of_mine(space_id)
+    if request.method == "GET":
+        closure = next((c for c in services.list_closures(space.id) if c.id == closure_id), None)
+        if closure is None:
+            abort(404)
+        return render_template("spaces/staff_closure_delete.html", space=space, closure=closure,
+                               when=format_closure(closure.start_at, closure.end_at, ZoneInfo(space.timezone)),
+                               form=EmptyForm(formdata=None))
     if not EmptyForm().validate_on_submit():
         abort(400)
     services.delete_closure(current_user, space.id, closure_id)
     flash(_("The closure was removed."))
     return redirect(url_for("staff.closures", space_id=space.id))
+
+
+class CancelClosedForm(FlaskForm):
+    """The bookings a closure falls on, chosen to be cancelled (the ids are checked by the service)."""
+
+
+def _int_list(name: str) -> list[int]:
+    return [int(v) for v in request.form.getlist(name) if v.isdigit()][:500]
+
+
+@bp.route("/closures/cancel", methods=["POST"])
+@login_required
+def closure_cancel():
+    """Cancel the chosen bookings a closure falls on: first the confirmation (what will be cancelled
+    and who is told), then, with `confirm`, the cancellation in one transaction."""
+    _require_staff()
+    if not CancelClosedForm().validate_on_submit():
+        abort(400)
+    closure_ids, booking_ids = _int_list("closure"), _int_list("booking")
+    if not closure_ids:
+        abort(400)
+    closures = services.closures_by_ids(current_user, closure_ids)
+    spaces = {c.space_id for c in closures}
+    facility_id = request.form.get("facility", type=int)
+    back = (url_for("staff.facility_closures", facility_id=facility_id, closure=closure_ids) if facility_id
+            else url_for("staff.closures", space_id=closures[0].space_id, closure=closure_ids))
+    if not booking_ids:
+        flash(_("Choose at least one booking to cancel."))
+        return redirect(back + "#hits-title")
+    _ids, hits = _hit_rows(closure_ids, spaces)
+    chosen = [h for h in hits if h["booking"].id in booking_ids]
+    if request.form.get("confirm") != "yes":
+        return render_template("spaces/staff_closure_cancel.html", rows=chosen, closures=closures,
+                               form=CancelClosedForm(formdata=None), facility_id=facility_id, back=back)
+    try:
+        cancelled = services.cancel_closed_bookings(current_user, closure_ids, booking_ids)
+    except ApiError as err:
+        if err.status == 404:
+            raise
+        flash(err.said())
+        return redirect(back + "#hits-title")
+    flash(ngettext("Cancelled %(num)d booking. The group was told by e-mail, with the reason for the closure.",
+                   "Cancelled %(num)d bookings. The groups were told by e-mail, with the reason for the closure.", len(cancelled)))
+    return redirect(back.split("?")[0] if not facility_id else url_for("staff.facility_closures", facility_id=facility_id))
+
+
+# --- A whole facility: closures (a holiday) and its noticeboard language --------------------------
+
+
+def _facility_of_mine(facility_id: int):
+    facility = next((f for f in staff_services.managed_facilities(current_user) if f.id == facility_id), None)
+    if facility is None:
+        if facility_id not in {f.id for f in cservices.list_facilities()}:
+            abort(404)
+        abort(403, description=_("Only the facility's staff can manage this facility."))
+    return facility
+
+
+def _facility_closures_page(facility, form: ClosureForm, error: str | None = None, status: int = 200):
+    now = datetime.now(timezone.utc)
+    spaces = staff_services.managed_spaces(current_user, facility.id)
+    upcoming = []
+    for space in spaces:
+        tz = ZoneInfo(space.timezone)
+        upcoming += [{"space": space, "closure": c, "when": format_closure(c.start_at, c.end_at, tz)}
+                     for c in staff_services.upcoming_closures(space.id, now)]
+    upcoming.sort(key=lambda r: (r["closure"].start_at, r["space"].name))
+    hit_closures, hits = _hit_rows(_closure_ids(), {s.id for s in spaces})
+    return (
+        render_template("spaces/staff_facility_closures.html", facility=facility, spaces=spaces, form=form, error=error,
+                        upcoming=upcoming, hits=hits, hit_closures=hit_closures,
+                        back=url_for("staff.facility_closures", facility_id=facility.id)),
+        status,
+    )
+
+
+@bp.route("/facilities/<int:facility_id>/closures", methods=["GET", "POST"])
+@login_required
+def facility_closures(facility_id: int):
+    """Close every space of the facility at once (a holiday)."""
+    _require_staff()
+    facility = _facility_of_mine(facility_id)
+    if request.method == "GET":
+        return _facility_closures_page(facility, ClosureForm(formdata=None))
+    form = ClosureForm()
+    if not form.validate_on_submit():
+        return _facility_closures_page(facility, form, status=422)
+    start, end = form.span()
+    try:
+        made, affected = services.add_facility_closure(current_user, facility.id, start, end, form.reason.data)
+    except ApiError as err:
+        if err.status == 404:
+            raise
+        put_back(form, err, {"start": "first_day", "end": "end" if form.end.data else "last_day"})
+        return _facility_closures_page(facility, form, err.said(), err.status)
+    first = made[0]
+    flash(ngettext("Closed %(num)d space %(when)s: %(reason)s.", "Closed %(num)d spaces %(when)s: %(reason)s.", len(made),
+                   when=format_closure(first.start_at, first.end_at, site_tz()), reason=first.reason))
+    if affected:
+        return redirect(url_for("staff.facility_closures", facility_id=facility.id, closure=[c.id for c in made]) + "#hits-title")
+    return redirect(url_for("staff.facility_closures", facility_id=facility.id))
+
+
+class LanguageForm(FlaskForm):
+    language = SelectField(_l("Language of the noticeboard"), choices=[], validators=[InputRequired()],
+                           description=_l("The printed week is printed in this language unless you choose another on the print page."))
+
+
+def language_form(facility) -> LanguageForm:
+    form = LanguageForm(formdata=None, language=facility.default_language)
+    form.language.choices = list(LANGUAGE_NAMES.items())
+    return form
+
+
+@bp.route("/facilities/<int:facility_id>/language", methods=["POST"])
+@login_required
+def facility_language(facility_id: int):
+    """The facility's default language (its noticeboard's: the printed week's)."""
+    _require_staff()
+    facility = _facility_of_mine(facility_id)
+    form = LanguageForm()
+    form.language.choices = list(LANGUAGE_NAMES.items())
+    if not form.validate_on_submit():
+        abort(400)
+    cservices.set_default_language(current_user, facility.id, form.language.data, tuple(LANGUAGE_NAMES))
+    flash(_("The noticeboard language of %(facility)s is now %(language)s.", facility=facility.name,
+            language=LANGUAGE_NAMES[form.language.data]))
+    return redirect(url_for("staff.dashboard") + f"#facility-{facility.id}")
 
 
 for _rule, _endpoint, _view, _methods in counter_views.ROUTES:  # booking for a person at the counter

@@ -25,7 +25,7 @@ from commons.services.account_links import (ask_password_reset, require_verified
                                              verify_link_address)
 from commons.services.common import admin_only, refuse_bidi_controls
 from commons.services.facilities import (add_staff, create_facility, facility_by_name, get_facility, list_facilities,
-                                         list_facilities_with_staff, remove_staff)
+                                         list_facilities_with_staff, remove_staff, set_default_language)
 from commons.services.groups import (add_representative, get_group, group_and_membership, group_named_like,
                                      group_represented_by, groups_for_review, groups_of, leave_group, list_groups,
                                      may_leave, name_taken, register_group, representatives, verify_group)
@@ -40,7 +40,7 @@ __all__ = [
     "create_user", "end_sessions", "end_sign_in", "erase_account", "export_personal_data", "facility_by_name",
     "find_user", "first_admin_email", "get_facility", "get_group", "group_and_membership", "group_named_like",
     "group_represented_by", "groups_for_review", "groups_of", "issue_token", "leave_group", "list_facilities",
-    "list_facilities_with_staff", "list_groups",
+    "list_facilities_with_staff", "list_groups", "set_default_language",
     "may_leave", "oidc_account", "name_taken", "refuse_bidi_controls", "register_group", "remember_language", "remove_staff", "representatives", "set_language",
     "sign_up", "start_sign_in", "update_profile", "verify_group",
 ]

@@ -6,9 +6,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from commons import audit
+from commons.auth import is_staff_of
 from commons.codes import Said
 from commons.db import write_transaction
-from commons.errors import Invalid, NotFound
+from commons.errors import Forbidden, Invalid, NotFound
 from commons.extensions import db
 from commons.models import Facility, FacilityStaff, User
 from commons.services.accounts import find_user
@@ -32,6 +33,19 @@ def create_facility(actor: User, name: str, district: str, address: str, phone: 
     db.session.add(facility)
     db.session.flush()
     audit.record(actor, "facility.create", facility.id, facility_id=facility.id)
+    return facility
+
+
+@write_transaction
+def set_default_language(actor: User, facility_id: int, language: str, languages: tuple[str, ...]) -> Facility:
+    """The language of the facility's noticeboard (its printed week): its staff or an administrator."""
+    facility = get_facility(facility_id)
+    if not is_staff_of(actor, facility.id):
+        raise Forbidden(reason="staff_only")
+    if language not in languages:
+        params = {"language": language[:20]}
+        raise Invalid(reason="language_unknown", params=params, fields={"language": Said("language_unknown", params)})
+    facility.default_language = language
     return facility
 
 

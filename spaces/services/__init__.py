@@ -27,7 +27,8 @@ from spaces.services.booking_checks import Elsewhere, last_booked_group, same_gr
 from spaces.services.booking_changes import cancel_booking, decide, move_booking, set_status
 from spaces.services.booking_lists import bookings_by_ids, bookings_page, get_booking, list_bookings
 from spaces.services.bookings import BookingResult, book_in_transaction, counter_group, create_booking, space_for_booking
-from spaces.services.closures import MAX_CLOSURE, add_closure, delete_closure, list_closures
+from spaces.services.closures import (MAX_CLOSURE, add_closure, add_facility_closure, cancel_closed_bookings, closures_by_ids, delete_closure,
+                                      hit_bookings, list_closures)
 from spaces.services.common import (ADVISORY_SPACE, LOOKBACK, MAX_WINDOW, booking_facts, family_closures, family_select, check_period, get_space, load_busy,
                                     quota_usage, require_staff, space_rules, to_utc)
 from spaces.services.families import family_of, family_roots, lock_families, lock_family, parent_map, set_part_of
@@ -41,7 +42,7 @@ from spaces.services.offers import offer_freed
 __all__ = [
     "ADVISORY_SPACE", "LOOKBACK", "MAX_CLOSURE", "MAX_WINDOW",
     "BookingResult", "Instead",
-    "add_closure", "availability", "book_in_transaction", "bookable_groups", "booking_facts", "bookings_by_ids", "bookings_page",
+    "add_closure", "add_facility_closure", "availability", "cancel_closed_bookings", "closures_by_ids", "hit_bookings", "book_in_transaction", "bookable_groups", "booking_facts", "bookings_by_ids", "bookings_page",
     "cancel_booking", "check_period", "counter_group", "erase_contact", "family_closures", "family_of", "family_select", "family_roots", "lock_families", "lock_family", "parent_map", "set_part_of", "create_booking", "create_space", "decide", "delete_closure", "export_bookings_made",
     "forget_booker", "get_booking", "get_space", "list_bookings", "list_closures", "list_districts", "list_equipment",
     "load_busy", "offer_freed", "own_bookings", "move_booking", "nearest_free_times", "other_free_spaces", "problem_out", "public_titles", "quota_usage", "refusal",

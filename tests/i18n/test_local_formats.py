@@ -58,7 +58,7 @@ def test_staff_calendar_space_and_print_pages_write_the_language_s_dates(app, st
     assert clock in text
     iso = day.isocalendar()
     week = f"{iso[0]}-W{iso[1]:02d}"
-    for path in (f"/spaces/{staff_world['room']}?week={week}", f"/spaces/{staff_world['room']}/print?week={week}"):
+    for path in (f"/spaces/{staff_world['room']}?week={week}", f"/spaces/{staff_world['room']}/print?week={week}&lang={lang}"):
         page = visible(c.get(path))
         assert clock in page, path
         assert ("8.00–22.00" if lang == "fi" else "08:00–22:00") in page, path  # the opening hours

@@ -60,7 +60,7 @@ def test_a_busy_week_prints_on_one_a4_page(live_server, browser_page, busy_week,
     page = context.new_page()
     page.set_default_timeout(15000)
     year, week, _ = monday.isocalendar()
-    page.goto(f"{live_server}/spaces/{space}/print?week={year}-W{week:02d}")
+    page.goto(f"{live_server}/spaces/{space}/print?week={year}-W{week:02d}&lang={lang}")
     assert page.locator("html").get_attribute("lang") == lang
     table = page.locator("table.print-days")
     expect(table).to_contain_text("Open mic <b>night</b>")  # escaped: shown as typed, not as markup
@@ -144,7 +144,7 @@ def open_print(browser_page, live_server, space, monday, lang):
     page = context.new_page()
     page.set_default_timeout(15000)
     year, week, _ = monday.isocalendar()
-    page.goto(f"{live_server}/spaces/{space}/print?week={year}-W{week:02d}")
+    page.goto(f"{live_server}/spaces/{space}/print?week={year}-W{week:02d}&lang={lang}")  # the noticeboard's language, chosen
     assert page.locator("html").get_attribute("lang") == lang
     return context, page
 

@@ -84,10 +84,13 @@ def test_usage_report_and_printed_week(live_server, browser_page, week_of_use):
     year, week, _ = monday.isocalendar()
     page.goto(f"{live_server}/spaces/{room}?week={year}-W{week:02d}")
     page.get_by_role("link", name="Print this week for the noticeboard").click()
+    expect(page.locator("html")).to_have_attribute("lang", "fi")  # the noticeboard's language (the facility's), not the reader's
+    page.locator("#print-lang").select_option("en")  # chosen on the print page
+    page.locator("form.print-language button").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Maker room")
     table = page.locator("table.print-days")
     expect(table).to_contain_text("Open knitting café")
-    expect(table).to_contain_text("Reserved")
+    expect(table).to_contain_text("Booked")  # the space page's word
     expect(table).not_to_contain_text("Private meeting")
     expect(table).not_to_contain_text("Cancelled")
     expect(page.locator("main")).to_contain_text("Cleaning the floors")

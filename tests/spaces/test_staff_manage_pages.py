@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from babel.dates import format_date
 from sqlalchemy import select
 
 from commons.extensions import db
@@ -91,7 +92,7 @@ def test_dashboard_lists_own_spaces_pending_count_and_links(staffed, make_group,
     assert "1 request is waiting for a decision." in page
     room = staffed["room"]
     for href in (f"/staff/spaces/{room}/edit", f"/staff/spaces/{room}/closures", f"/staff/spaces/{room}/import",
-                 f"/spaces/{room}/print?week=", "/staff/reports", "/staff/requests", "/staff/calendar"):
+                 f"/spaces/{room}/print", "/staff/reports", "/staff/requests", "/staff/calendar"):
         assert f'href="{href}' in page, href
 
 
@@ -264,11 +265,17 @@ def test_closure_whole_days_shows_hit_bookings_and_delete(app, staffed):
                                                        "reason": "Pipe repair"}, follow_redirects=True)
     page = text(r)
     assert r.status_code == 200
-    assert "Pipe repair" in page and "The closure overlaps 1 booking" in page and "Choir (Kallio Residents, Confirmed)" in page
+    assert "Pipe repair" in page and "The closure falls on 1 booking" in page and "Choir (Kallio Residents, Confirmed)" in page
+    days = f"{format_date(day, 'EEE d MMM y', locale='en')} – {format_date(day + timedelta(days=1), 'EEE d MMM y', locale='en')}"
+    assert days in page and "00:00" not in page.split("Add a closure")[0]  # whole days read as days
     with app.app_context():
         closure = db.session.execute(select(Closure)).scalar_one()
         assert closure.end_at - closure.start_at == timedelta(days=2)
         cid = closure.id
+    question = c.get(f"/staff/spaces/{room}/closures/{cid}/delete")  # removing asks first, without JavaScript
+    assert question.status_code == 200 and "Do you want to remove this closure?" in text(question) and days in text(question)
+    with app.app_context():
+        assert db.session.get(Closure, cid) is not None
     r = c.post(f"/staff/spaces/{room}/closures/{cid}/delete", follow_redirects=True)
     assert "The closure was removed." in text(r)
     with app.app_context():

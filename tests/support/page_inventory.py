@@ -68,6 +68,10 @@ def seed_world(make_facility, make_space, make_group, make_user) -> dict:
     closure = staff.post(f"/spaces/{room}/closures", {"start": local(day + timedelta(days=1), "08:00"),
                                                         "end": local(day + timedelta(days=1), "16:00"), "reason": "Siivous"})
     assert closure.status_code == 201, closure.get_json()
+    # a whole day of the hall closed on the series' second date: the closure's warning lists the booking it falls on
+    hall_closure = staff.post(f"/spaces/{hall}/closures", {"start": local(day + timedelta(days=7), "00:00"),
+                                                             "end": local(day + timedelta(days=8), "00:00"), "reason": "Remontti"})
+    assert hall_closure.status_code == 201 and hall_closure.get_json()["affected_bookings"], hall_closure.get_json()
     # Use it or free it: the room asks for check-in; the group waits in line for a taken time, and its
     # second group holds an offer (a cancelled booking's time)
     assert staff.patch(f"/spaces/{room}", {"rules": {"check_in_required": True}}).status_code == 200
@@ -146,7 +150,7 @@ def seed_world(make_facility, make_space, make_group, make_user) -> dict:
                                                       "windows": [{"weekday": 1, "start": "17:00", "end": "21:00"}], "space_ids": [room, hall]}]})
     assert r.status_code == 201, r.get_json()
     application = r.get_json()["id"]
-    return dict(round=round_id, application=application, reset_path=reset_path, verify_path=verify_path, certificate=certificate, credential=credential, cred_v=cred_v, cred_shift=cred_shift, facility=kallio, room=room, hall=hall, group=group, other=other, rep=rep, staff=staff, day=day,
+    return dict(round=round_id, application=application, reset_path=reset_path, verify_path=verify_path, certificate=certificate, credential=credential, cred_v=cred_v, cred_shift=cred_shift, facility=kallio, room=room, hall=hall, hall_closure=hall_closure.get_json()["id"], group=group, other=other, rep=rep, staff=staff, day=day,
                 booking=booked[room], pending=booked[hall], week=f"{iso[0]}-W{iso[1]:02d}", activity=activity, shift=shifts[0],
                 taken_shift=shifts[1], volunteer=volunteer)
 
@@ -206,6 +210,9 @@ def every_page(w: dict) -> list[Page]:
         Page("staff", "closures", f"/staff/spaces/{room}/closures"),
         Page("staff", "import", f"/staff/spaces/{room}/import"),
         Page("staff", "book at the counter", f"/staff/spaces/{room}/counter"),
+        Page("staff", "closures with bookings hit", f"/staff/spaces/{w['hall']}/closures?closure={w['hall_closure']}"),
+        Page("staff", "remove a closure", f"/staff/spaces/{w['hall']}/closures/{w['hall_closure']}/delete"),
+        Page("staff", "close a facility", f"/staff/facilities/{w['facility']}/closures?closure={w['hall_closure']}"),
         Page("staff", "reports", "/staff/reports"),
         Page("staff", "volunteers' credentials", "/staff/credentials"),
         Page("staff", "volunteer's credentials found", f"/staff/credentials?v={w['cred_v']}"),
