@@ -67,8 +67,10 @@ def test_every_page_is_accessible_on_desktop_and_phone(live_server, world, role,
             if ROLES[role]:
                 sign_in(page, live_server, ROLES[role])
             for p in pages:
-                response = page.goto(live_server + p.path)
-                where = f"{p.name} ({p.path}, {lang})"
+                # the printed week is in the noticeboard's language (the facility's), chosen here as the reader's
+                path = p.path + (f"&lang={lang}" if "/print?" in p.path else "")
+                response = page.goto(live_server + path)
+                where = f"{p.name} ({path}, {lang})"
                 if response.status != p.status:
                     problems.append(f"{where}: status {response.status}, expected {p.status}")
                     continue

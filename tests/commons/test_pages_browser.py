@@ -104,7 +104,7 @@ def test_sign_up_register_book_approve_confirmed(app, live_server, browser_page,
     expect(page.get_by_role("heading", name="Confirm your e-mail address")).to_have_count(0)
     page.get_by_label("The group's name").fill("Vallila Residents")
     page.get_by_label("An informal resident group").check()
-    page.get_by_label("District").fill("Vallila")
+    page.get_by_label("District").select_option(label="Vallila")
     page.get_by_label("What the group does (optional)").fill("Monthly residents' evenings.")
     page.get_by_role("button", name="Register the group").click()
     expect(page.get_by_role("status")).to_contain_text("Your group Vallila Residents is registered.")
