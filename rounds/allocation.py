@@ -56,6 +56,7 @@ class SpaceFacts:
     # buffer) and closures on one date of the season each
     taken: dict[int, list[tuple[int, int, int]]] = field(default_factory=dict)
     dates: dict[int, int] = field(default_factory=dict)  # weekday -> how many dates of the season
+    capacity: int | None = None  # people; None: not limited here (a booking's capacity rule still applies)
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,11 @@ def _blocked_by_existing(space: SpaceFacts, weekday: int, start: int, end: int) 
     return len(hit) * 2 > dates
 
 
+def fits(space: SpaceFacts, attendees: int) -> bool:
+    """Whether the space holds the application's people (spaces.rules' capacity rule, as a booking has it)."""
+    return space.capacity is None or attendees <= space.capacity
+
+
 def slot_problem(space: SpaceFacts, weekday: int, start: int, end: int) -> str | None:
     """The rule a slot breaks in the space (None: none): length, grid, opening hours."""
     minutes = end - start
@@ -236,8 +242,8 @@ def allocate(
             used_days = {s.weekday for s in mine}
             for sr, sid in enumerate(dict.fromkeys(w.space_ids)):
                 space = spaces.get(sid)
-                if space is None:
-                    continue
+                if space is None or not fits(space, a.attendees):
+                    continue  # too small: publishing would be refused by the booking's capacity rule
                 for wr, win in enumerate(w.windows):
                     if win.weekday in used_days:
                         continue
@@ -458,7 +464,7 @@ def _reasons(apps, spaces, classes, daytime_classes, cands, slots, free_somewher
                 refuse("partly_met", allocated=n, asked=w.slots_per_week)
                 continue
             if not free_somewhere.get((ai, wi)):
-                code, params = _why_not_possible(w, spaces)
+                code, params = _why_not_possible(w, spaces, a.attendees)
                 refuse(code, **params)
                 continue
             if not mine:
@@ -490,11 +496,14 @@ def _reasons(apps, spaces, classes, daytime_classes, cands, slots, free_somewher
     return out
 
 
-def _why_not_possible(w: WishFacts, spaces: dict[int, SpaceFacts]) -> tuple[str, dict]:
+def _why_not_possible(w: WishFacts, spaces: dict[int, SpaceFacts], attendees: int = 1) -> tuple[str, dict]:
     """No slot of the wish passes the rules of any of its spaces: the first reason that fits them all."""
     known = [spaces[s] for s in w.space_ids if s in spaces]
     if not known:
         return "no_space", {}
+    if not any(fits(s, attendees) for s in known):
+        return "wish_spaces_too_small", {"attendees": attendees, "capacity": max(s.capacity or 0 for s in known)}
+    known = [s for s in known if fits(s, attendees)]
     if all(w.minutes > s.max_minutes for s in known):
         return "wish_too_long", {"minutes": w.minutes, "max_minutes": max(s.max_minutes for s in known)}
     if all(w.minutes < s.min_minutes for s in known):

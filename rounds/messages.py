@@ -97,6 +97,7 @@ def _allocation_rule(p):
         "too_long": _("The slot is longer than the space allows."),
         "off_grid": _("The slot must start and end on the space's time grid."),
         "outside_opening_hours": _("The space is not open at that time."),
+        "over_capacity": _("The space holds fewer people than the application is for."),
     }
     return words.get(p["rule"], _("The slot breaks the space's booking rules."))
 
@@ -114,6 +115,12 @@ def _partly_met(p):
     return _("The wish got %(allocated)s of the %(asked)s weekly slots it asked for: the rest went to other groups' "
              "first slots under the fairness rule, or no more free time was left in the windows.",
              allocated=p["allocated"], asked=p["asked"])
+
+
+@message("wish_spaces_too_small", attendees=40, capacity=25)
+def _wish_spaces_too_small(p):
+    return _("The application is for %(attendees)s people, and the spaces of this wish hold at most %(capacity)s.",
+             attendees=p["attendees"], capacity=p["capacity"])
 
 
 @message("wish_too_long", minutes=300, max_minutes=240)

@@ -244,7 +244,7 @@ def space_facts(r: Round) -> dict[int, alloc.SpaceFacts]:
         for c in closures[sid]:
             add(c.start, c.end)
         out[sid] = alloc.SpaceFacts(sid, space.slot_minutes, space.min_minutes, space.max_minutes, space.buffer_minutes,
-                                    sr.opening, space.facility.district, dict(taken), dict(per_weekday))
+                                    sr.opening, space.facility.district, dict(taken), dict(per_weekday), space.capacity)
     return out
 
 
@@ -344,7 +344,7 @@ def _check_slot(r: Round, data: AllocationIn, exclude: int | None = None) -> tup
     space = space_services.get_space(data.space_id)
     facts = alloc.SpaceFacts(space.id, space.slot_minutes, space.min_minutes, space.max_minutes, space.buffer_minutes,
                              space_services.space_rules(space).opening)
-    problem = alloc.slot_problem(facts, data.weekday, start, end)
+    problem = alloc.slot_problem(facts, data.weekday, start, end) or (None if a.attendees <= space.capacity else "over_capacity")
     if problem:
         raise ApiError(status=422, code="rule", reason="allocation_rule", params={"rule": problem})
     others = _allocations(r.id)

@@ -54,6 +54,16 @@ def test_reasons_when_no_slot_is_possible():
     assert [(u.application_id, u.code) for u in r.unallocated] == [(1, "wish_too_long"), (2, "space_closed_then"), (3, "wish_off_grid")]
 
 
+def test_a_space_too_small_for_the_application_is_never_given():
+    """The booking's capacity rule would refuse the series at publishing: the allocation leaves such spaces out."""
+    small = {**hall(capacity=20), 2: SpaceFacts(id=2, opening=EVENINGS, dates={d: 10 for d in range(7)}, capacity=60)}
+    big_wish = WishFacts(0, 1, 120, (Window(1, 17 * 60, 21 * 60),), (1, 2))
+    r = allocate([ApplicationFacts(1, 101, None, (big_wish,), (), 50), app(2, people=20)], small)
+    assert {(s.application_id, s.space_id) for s in r.slots} == {(1, 2), (2, 1)}
+    r = allocate([app(3, people=21)], hall(capacity=20))
+    assert r.slots == [] and [(u.code, u.params) for u in r.unallocated] == [("wish_spaces_too_small", {"attendees": 21, "capacity": 20})]
+
+
 def test_locked_slots_and_existing_bookings_block():
     locked = [Slot(9, 0, 1, 1, 17 * 60, 19 * 60, True)]
     apps = [app(1), app(9, group=900)]

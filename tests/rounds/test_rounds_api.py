@@ -153,7 +153,7 @@ def test_priority_classes_strict_and_named_in_the_reason(app, world):
     classes = [{"code": "youth", "name": "Youth associations"}, {"code": "others", "name": "Other communities"}]
     world["round"] = rid = _round(world, classes=classes)
     hall = world["hall"]
-    big = _apply(world, 0, [_wish([hall], [(1, "17:00", "21:00")])], priority_class="others", attendees=200)
+    big = _apply(world, 0, [_wish([hall], [(1, "17:00", "21:00")])], priority_class="others", attendees=20)  # the most the hall holds: bigger, but the class comes first
     youth = _apply(world, 1, [_wish([hall], [(1, "17:00", "21:00")])], priority_class="youth", attendees=5)
     bad = world["reps"][2].post(f"/rounds/{rid}/applications", {"group_id": world["groups"][2], "purpose": "music", "attendees": 3,
                                                              "priority_class": "nope", "wishes": [_wish([hall], [(1, "17:00", "19:00")])]})
