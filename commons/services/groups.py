@@ -149,8 +149,9 @@ def groups_for_review() -> list[Group]:
 
 
 def list_groups() -> list[Group]:
-    """Every group, by name (the API's list)."""
-    return list(db.session.execute(select(Group).order_by(Group.name)).scalars())
+    """Every group, by name (the API's list); not the facilities' counter groups, which only hold the
+    bookings staff made for a person without a group."""
+    return list(db.session.execute(select(Group).where(Group.counter_facility_id.is_(None)).order_by(Group.name)).scalars())
 
 
 def groups_of(user: User) -> list[Group]:

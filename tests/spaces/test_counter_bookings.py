@@ -108,6 +108,8 @@ def test_contact_never_on_public_pages_or_feeds(app, make_user, make_space, make
         text = r.get_data(as_text=True)
         assert NAME not in text and "765" not in text, path
     assert "Booked" in client.get(f"/spaces/{space}?week={week}").get_data(as_text=True)
+    # the facility's counter group, which holds the booking, is not one of the groups anyone can list
+    assert all(g["name"].startswith("Asiakaspalvelu") is False for g in client.get("/api/v1/groups").get_json())
 
 
 def test_retention_clears_the_contact(app, make_user, make_space, make_facility):
