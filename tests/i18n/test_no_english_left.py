@@ -293,7 +293,7 @@ def test_no_english_is_left_on_any_page(app, everything, lang):
 
 def test_no_english_is_left_in_the_emails(app, everything):
     """Each kind of booking e-mail (received, confirmed, on behalf, approved, rejected, cancelled,
-    changed, reminder, approval request), rendered for Finnish and Swedish readers: subject, text
+    cancelled because the space is closed, changed, reminder, approval request), rendered for Finnish and Swedish readers: subject, text
     and HTML, with <html lang> of the reader's language."""
     from datetime import datetime, time, timezone
 
@@ -325,6 +325,18 @@ def test_no_english_is_left_in_the_emails(app, everything):
     staff_booking = w["staff"].post("/bookings", {"space_id": w["room"], "group_id": w["group"], "title": "Henkilökunnan varaus",
                                                   "start": local(day, "12:00"), "end": local(day, "13:00")})
     assert staff_booking.status_code == 201
+    # a booking a closure falls on, cancelled from the closure: the group is told why
+    r = api.post("/bookings", {"space_id": w["hall"], "group_id": w["group"], "title": "Neljäs", "start": local(day, "16:00"),
+                               "end": local(day, "17:00")})
+    assert r.status_code == 201, r.get_json()
+    closed = w["staff"].post(f"/spaces/{w['hall']}/closures", {"start": local(day, "15:00"), "end": local(day, "18:00"),
+                                                              "reason": "Putkiremontti"})
+    assert closed.status_code == 201, closed.get_json()
+    with app.app_context():
+        from spaces.services import cancel_closed_bookings
+
+        actor = db.session.execute(select(User).where(User.email == "sanna@example.fi")).scalar_one()
+        cancel_closed_bookings(actor, [closed.get_json()["id"]], [r.get_json()["id"]])
     with app.app_context():
         run_job("reminders", datetime.combine(w["day"], time(9), HELSINKI).astimezone(timezone.utc))
     render_outbox(app)  # as send-mail renders them before sending
@@ -344,5 +356,5 @@ def test_no_english_is_left_in_the_emails(app, everything):
         kinds = {m.subject.split(":")[0] for m in messages}
         db.session.remove()
     assert {"fi", "sv"} <= seen, seen
-    assert len(kinds) >= 8, sorted(kinds)
+    assert len(kinds) >= 9 and "Bokningen har avbokats, lokalen är stängd" in kinds, sorted(kinds)
     assert not problems, f"English left in e-mails: {problems}"
