@@ -28,7 +28,7 @@ from volunteers.ratelimits import invite_per_fill_plan
 from volunteers.forms import (ActivityForm, AttendanceForm, ButtonForm, CounterSignupForm, FillPlanApplyForm, InviteForm, ShiftForm,
                               organiser_value)
 from volunteers.pages import (ORGANISER_STATUS_LABELS, back_to, bp, district_choices, hours_text, reason_rows, reason_text,
-                              score_text, shift_row, shift_when)
+                              score_words, shift_row, shift_when)
 
 
 def _organised_activity(activity_id: int):
@@ -261,7 +261,7 @@ def candidates(shift_id: int):
     for candidate, match in found:
         rows.append({
             "candidate": candidate,
-            "score": score_text(match.score),
+            "score": score_words(match.score),
             "status": str(ORGANISER_STATUS_LABELS.get(candidate.signup_status, "")) if candidate.signup_status else "",
             **reason_rows(match, "organiser"),
         })
@@ -466,7 +466,7 @@ def fill_plan(activity_id: int):
         rows.append({
             "when": shift_when(v.shift) if v else "",
             "name": names.get(volunteer_id, ""),
-            "score": score_text(match.score) if match else "",
+            "score": score_words(match.score) if match else "",
             **(reason_rows(match, "organiser") if match else {"met": [], "missed": []}),
         })
     unfilled = [{"when": shift_when(shift_views[s].shift), "places": n} for s, n in plan.unfilled.items() if n and s in shift_views]

@@ -367,7 +367,7 @@ def test_candidates_with_reasons_and_invite(app, client, world):
     vid = save_profile(app, world["vol"])
     sign_in(client, world["rep"])
     page = text(client.get(f"/shifts/{world['shift']}/candidates"))
-    assert "Vilja Volunteer" in page and "Score" in page and "Why it fits" in page
+    assert "Vilja Volunteer" in page and "/100)" in page and "match (" in page and "Why it fits" in page
     assert "In their district: Kallio" in page and "In your district" not in page  # about the volunteer
     assert "vilja@example.fi" not in page  # no e-mail addresses
     r = client.post(f"/shifts/{world['shift']}/invite", data={"volunteer_id": str(vid)}, follow_redirects=True)
@@ -479,7 +479,7 @@ def test_the_fill_plan_is_shown_then_sent_as_invitations_on_confirmation(app, cl
     r = client.get(f"/activities/{world['activity']}/fill-plan")
     assert r.status_code == 200
     page = text(r)
-    assert "Vilja Volunteer" in page and "Score" in page
+    assert "Vilja Volunteer" in page and "/100)" in page
     assert signups(app, world["shift"]) == []  # nothing applied by looking
     # each proposal's heading: the name, then the time on its own line (not "Vilja Volunteer Tue …",
     # read as one name), with a comma between them for screen readers
