@@ -103,6 +103,12 @@ def test_workers_share_the_counts_in_redis(app, database_url, make_user, tmp_pat
                       ["--access-logformat", "%(p)s %(U)s %(s)s"])
     try:
         answers = hammer(server.url, user.token, rounds, at_once)
+        # On a loaded machine one worker may accept every connection of a batch: more batches until two
+        # workers have answered (every answer after the limit is a 429, however many batches it takes).
+        for _ in range(4):
+            if len(serving_pids(server.access_log())) >= 2:
+                break
+            answers += hammer(server.url, user.token, rounds, at_once)
     finally:
         server.stop()
         keys = list(redis.scan_iter(match=f"*{prefix}*"))
@@ -110,12 +116,12 @@ def test_workers_share_the_counts_in_redis(app, database_url, make_user, tmp_pat
         if keys:
             redis.delete(*keys)
     statuses = Counter(r.status_code for r in answers)
-    assert statuses == {200: limit, 429: rounds * at_once - limit}, statuses
+    assert statuses == {200: limit, 429: len(answers) - limit}, statuses
     for r in answers:
         if r.status_code == 429:
             assert r.json()["error"]["code"] == "rate_limited" and int(r.headers["Retry-After"]) > 0
     pids = serving_pids(server.access_log())
-    assert sum(pids.values()) == rounds * at_once
+    assert sum(pids.values()) == len(answers)
     assert len(pids) >= 2, f"all requests went to one worker: {pids}"  # so the one count was shared
     assert counted, "no key with this run's prefix was written to Redis"
     assert "Traceback" not in server.log(), server.log()

@@ -67,7 +67,7 @@ def test_same_group_elsewhere_warns_and_books_only_when_told(client, world, app)
     assert r.status_code == 200
     page = htmllib.unescape(text_of(r))
     assert "Your group already has a booking at this time" in page
-    assert f"Gym, Kontula Youth Centre: {day:%a} {day.day} {day:%b %Y} 18:00–20:00" in page
+    assert f"Gym, Kontula Youth Centre: {day:%a %d %b %Y} 18:00–20:00" in page
     assert 'value="Chess evening"' in page and 'value="19:00"' in page  # what was typed is kept
     assert bookings(app, space_id=w["room"]) == []
     confirm = re.search(r'<button type="submit" name="book_anyway" value="([^"]+)"', page).group(1)

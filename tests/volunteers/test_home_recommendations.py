@@ -56,7 +56,7 @@ def test_a_weekly_activity_is_one_recommendation_with_its_dates(app, client, wee
     for sid in weekly["shifts"]:  # each date can be signed up for
         assert f'action="/volunteering/shifts/{sid}/signup"' in card
     days = [weekly["tuesday"] + timedelta(weeks=k) for k in range(3)]
-    positions = [card.index(f" {d.day} {d.strftime('%b')} ") for d in days]
+    positions = [card.index(f" {d:%d %b} ") for d in days]
     assert positions == sorted(positions)  # in date order
     r = client.post(f"/volunteering/shifts/{weekly['shifts'][1]}/signup", data={"next": "/volunteering"})
     assert r.status_code == 302
