@@ -10,7 +10,7 @@ from sqlalchemy import select
 from commons.auth import is_staff_of, member_group_ids
 from commons.extensions import db
 from commons.models import Facility, Group, User
-from spaces.models import ACTIVE_STATUSES, Booking, Space, SpaceFeature
+from spaces.models import ACTIVE_STATUSES, HOLDING_STATUSES, Booking, Space, SpaceFeature
 from spaces.services.common import LOOKBACK
 
 
@@ -60,9 +60,6 @@ def public_titles(space_id: int, lo: datetime, hi: datetime) -> list[tuple[datet
     ]
 
 
-OWN_STATUSES = ("pending", "confirmed", "offered")  # what holds the time for the group
-
-
 def own_bookings(space_id: int, group_ids: list[int], lo: datetime, hi: datetime) -> list[tuple[datetime, datetime, str, int, str]]:
     """(start, end, status, group_id, title) of the given groups' bookings in the space that hold time in
     [lo, hi): the signed-in person's own groups' (they see these as theirs; others see only "Booked").
@@ -76,7 +73,7 @@ def own_bookings(space_id: int, group_ids: list[int], lo: datetime, hi: datetime
             .where(
                 Booking.space_id == space_id,
                 Booking.group_id.in_(group_ids),
-                Booking.status.in_(OWN_STATUSES),
+                Booking.status.in_(HOLDING_STATUSES),
                 Booking.start_at < hi,
                 Booking.start_at > lo - LOOKBACK,
                 Booking.end_at > lo,
